@@ -1,0 +1,214 @@
+// Package auth verifies staff bearer tokens (asymmetric JWTs carrying a
+// subject, a role and a unit) and, for the embedded default, issues them.
+package auth
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/lestrrat-go/httprc/v3"
+	"github.com/lestrrat-go/jwx/v3/jwa"
+	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/lestrrat-go/jwx/v3/jwt"
+)
+
+// Role of a staff member.
+type Role string
+
+// Roles. A platform admin acts on every unit; the others only on their own.
+const (
+	SocialWorker  Role = "social_worker"
+	Committee     Role = "committee"
+	UnitAdmin     Role = "unit_admin"
+	PlatformAdmin Role = "platform_admin"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	switch r {
+	case SocialWorker, Committee, UnitAdmin, PlatformAdmin:
+		return true
+	}
+	return false
+}
+
+// Principal is the verified caller.
+type Principal struct {
+	Subject string
+	Role    Role
+	Unit    string
+}
+
+// CanActOn reports whether p may touch unit's records.
+func (p Principal) CanActOn(unit string) bool { return p.Role == PlatformAdmin || p.Unit == unit }
+
+// ErrUnauthenticated covers every reason a token is refused; the reason is
+// kept for logs, never shown to the caller in detail.
+var ErrUnauthenticated = errors.New("invalid or missing bearer token")
+
+// Verifier checks tokens against a key set.
+type Verifier struct {
+	keys     jwk.Set
+	issuer   string
+	audience string
+}
+
+// NewJWKSVerifier verifies against an identity provider's JWKS URL, cached
+// and refreshed in the background until ctx ends.
+func NewJWKSVerifier(ctx context.Context, url, issuer, audience string) (*Verifier, error) {
+	c, err := jwk.NewCache(ctx, httprc.NewClient())
+	if err != nil {
+		return nil, fmt.Errorf("jwks cache: %w", err)
+	}
+	if err := c.Register(ctx, url); err != nil {
+		return nil, fmt.Errorf("register jwks %s: %w", url, err)
+	}
+	set, err := c.CachedSet(url)
+	if err != nil {
+		return nil, fmt.Errorf("jwks %s: %w", url, err)
+	}
+	return &Verifier{keys: set, issuer: issuer, audience: audience}, nil
+}
+
+// Verify checks signature, algorithm (taken from our key, never from the
+// token), issuer, audience and expiry, and returns the caller.
+func (v *Verifier) Verify(raw string) (Principal, error) {
+	tok, err := jwt.ParseString(raw,
+		jwt.WithKeySet(v.keys),
+		jwt.WithValidate(true),
+		jwt.WithIssuer(v.issuer),
+		jwt.WithAudience(v.audience),
+		jwt.WithAcceptableSkew(30*time.Second),
+	)
+	if err != nil {
+		return Principal{}, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
+	}
+	var p Principal
+	p.Subject, _ = tok.Subject()
+	var role, unit string
+	_ = tok.Get("role", &role)
+	_ = tok.Get("unit", &unit)
+	p.Role, p.Unit = Role(role), unit
+	if p.Subject == "" || !p.Role.Valid() || (p.Role != PlatformAdmin && p.Unit == "") {
+		return Principal{}, fmt.Errorf("%w: missing subject, role or unit", ErrUnauthenticated)
+	}
+	return p, nil
+}
+
+// Signer issues tokens with a local Ed25519 key (embedded default and tests).
+type Signer struct {
+	key      jwk.Key
+	issuer   string
+	audience string
+}
+
+// Token issues a token for sub with role (and unit) valid for ttl.
+func (s *Signer) Token(sub string, role Role, unit string, ttl time.Duration) (string, error) {
+	if !role.Valid() {
+		return "", fmt.Errorf("unknown role %q (want social_worker, committee, unit_admin or platform_admin)", role)
+	}
+	if role != PlatformAdmin && unit == "" {
+		return "", fmt.Errorf("role %s needs a unit", role)
+	}
+	now := time.Now()
+	b := jwt.NewBuilder().Issuer(s.issuer).Audience([]string{s.audience}).Subject(sub).
+		IssuedAt(now).NotBefore(now).Expiration(now.Add(ttl)).Claim("role", string(role))
+	if unit != "" {
+		b = b.Claim("unit", unit)
+	}
+	tok, err := b.Build()
+	if err != nil {
+		return "", fmt.Errorf("build token: %w", err)
+	}
+	out, err := jwt.Sign(tok, jwt.WithKey(jwa.EdDSA(), s.key))
+	if err != nil {
+		return "", fmt.Errorf("sign token: %w", err)
+	}
+	return string(out), nil
+}
+
+// LocalKeys loads the Ed25519 key in path (a private JWK), creating it on
+// first use, and returns a verifier for it and a signer with it.
+func LocalKeys(path, issuer, audience string) (*Verifier, *Signer, error) {
+	priv, err := loadOrCreate(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	pub, err := jwk.PublicKeyOf(priv)
+	if err != nil {
+		return nil, nil, fmt.Errorf("public key: %w", err)
+	}
+	set := jwk.NewSet()
+	if err := set.AddKey(pub); err != nil {
+		return nil, nil, err
+	}
+	return &Verifier{keys: set, issuer: issuer, audience: audience}, &Signer{key: priv, issuer: issuer, audience: audience}, nil
+}
+
+// PublicJWKS returns the verifier's keys as a JWKS document (for tests and
+// for other services that verify our development tokens).
+func (v *Verifier) PublicJWKS() ([]byte, error) { return json.Marshal(v.keys) }
+
+func loadOrCreate(path string) (jwk.Key, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return create(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read signing key: %w", err)
+	}
+	key, err := jwk.ParseKey(b)
+	if err != nil {
+		return nil, fmt.Errorf("parse signing key %s: %w", path, err)
+	}
+	return key, nil
+}
+
+func create(path string) (jwk.Key, error) {
+	_, raw, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	key, err := jwk.Import(raw)
+	if err != nil {
+		return nil, fmt.Errorf("import key: %w", err)
+	}
+	kid := fmt.Sprintf("dev-%d", time.Now().Unix())
+	if err := key.Set(jwk.KeyIDKey, kid); err != nil {
+		return nil, err
+	}
+	if err := key.Set(jwk.AlgorithmKey, jwa.EdDSA()); err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(key)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create key dir: %w", err)
+	}
+	// O_EXCL: if two processes start at once, the loser reads the winner's key.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		time.Sleep(50 * time.Millisecond)
+		return loadOrCreate(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write signing key: %w", err)
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write signing key: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("write signing key: %w", err)
+	}
+	return key, nil
+}

@@ -1,0 +1,625 @@
+package bkashsandbox
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kalyan-platform/kalyan/internal/money"
+)
+
+// maxRefunds is bKash's limit of partial refunds per transaction (v2 API).
+const maxRefunds = 10
+
+// answer finishes a request according to its fault: "timeout" holds it
+// (the operation already happened) and "malformed" garbles it.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, f Fault, write func()) {
+	switch f {
+	case FaultTimeout:
+		if !s.hold(r.Context()) {
+			return
+		}
+	case FaultMalformed:
+		writeMalformed(w)
+		return
+	}
+	write()
+}
+
+// --- tokens ---
+
+func (s *Server) handleGrant(w http.ResponseWriter, r *http.Request) {
+	s.count(func(st *Stats) { st.Grants++ })
+	s.token(w, r, opGrant)
+}
+
+func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
+	s.count(func(st *Stats) { st.Refreshes++ })
+	s.token(w, r, opRefresh)
+}
+
+func (s *Server) token(w http.ResponseWriter, r *http.Request, op operation) {
+	b, ok := readBody(r)
+	if !ok {
+		writeInvalidBody(w)
+		return
+	}
+	user, pass := r.Header.Get("username"), r.Header.Get("password")
+	key, secret := b.get("app_key"), b.get("app_secret")
+	refresh := b.get("refresh_token")
+	if user == "" || pass == "" || key == "" || secret == "" || (op == opRefresh && refresh == "") {
+		writeStatus(w, "2065")
+		return
+	}
+	if len(s.merchants) > 0 {
+		m, ok := s.merchants[user]
+		switch {
+		case !ok:
+			writeStatus(w, "9999")
+			return
+		case m.Password != pass:
+			writeJSON(w, http.StatusOK, map[string]string{"statusCode": "9999", "statusMessage": "Invalid username or password"})
+			return
+		case m.AppKey != key || m.AppSecret != secret:
+			writeStatus(w, "2001")
+			return
+		}
+	}
+	f := s.fault(op, "")
+	switch f {
+	case FaultUnavailable:
+		writeUnavailable(w)
+		return
+	case FaultFail:
+		writeStatus(w, "2003")
+		return
+	}
+
+	now := s.cfg.Now()
+	s.mu.Lock()
+	if op == opRefresh {
+		ri := s.refreshTokens[refresh]
+		if ri == nil || ri.merchant != user || !now.Before(ri.expiresAt) {
+			s.mu.Unlock()
+			writeJSON(w, http.StatusOK, map[string]string{"statusCode": "9999", "statusMessage": "Invalid refresh token"})
+			return
+		}
+	} else {
+		refresh = randomToken("sbr.")
+		s.refreshTokens[refresh] = &tokenInfo{merchant: user, appKey: key, expiresAt: now.Add(s.cfg.RefreshTTL)}
+	}
+	for k, t := range s.tokens {
+		if !now.Before(t.expiresAt) {
+			delete(s.tokens, k)
+		}
+	}
+	for k, t := range s.refreshTokens {
+		if !now.Before(t.expiresAt) {
+			delete(s.refreshTokens, k)
+		}
+	}
+	id := randomToken("sbx.")
+	s.tokens[id] = &tokenInfo{merchant: user, appKey: key, expiresAt: now.Add(s.cfg.TokenTTL)}
+	s.mu.Unlock()
+
+	s.answer(w, r, f, func() {
+		writeJSON(w, http.StatusOK, map[string]any{
+			"statusCode":    "0000",
+			"statusMessage": "Successful",
+			"id_token":      id,
+			"token_type":    "Bearer",
+			"expires_in":    int(s.cfg.TokenTTL / time.Second),
+			"refresh_token": refresh,
+		})
+	})
+}
+
+// authorise checks the id_token and app key; it answers the request itself
+// when they are refused.
+func (s *Server) authorise(w http.ResponseWriter, r *http.Request, refundAPI bool) (merchant string, ok bool) {
+	tok := strings.TrimSpace(r.Header.Get("Authorization"))
+	if len(tok) > 7 && strings.EqualFold(tok[:7], "bearer ") {
+		tok = strings.TrimSpace(tok[7:])
+	}
+	now := s.cfg.Now()
+	s.mu.Lock()
+	ti := s.tokens[tok]
+	valid := tok != "" && ti != nil && now.Before(ti.expiresAt)
+	if !valid {
+		s.stats.Unauthorized++
+	}
+	s.mu.Unlock()
+	if !valid {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Unauthorized"})
+		return "", false
+	}
+	if r.Header.Get("X-APP-Key") != ti.appKey {
+		if refundAPI {
+			writeRefundError(w, "2001")
+		} else {
+			writeStatus(w, "2001")
+		}
+		return "", false
+	}
+	return ti.merchant, true
+}
+
+// --- payments ---
+
+func (s *Server) effectiveStatus(p *payment, now time.Time) status {
+	if p.Status == statusInitiated && !now.Before(p.CreatedAt.Add(s.cfg.PaymentTTL)) {
+		return statusExpired
+	}
+	return p.Status
+}
+
+func validCallback(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && len(raw) <= 2048
+}
+
+func (s *Server) publicURL(r *http.Request) string {
+	if s.cfg.PublicURL != "" {
+		return s.cfg.PublicURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
+	s.count(func(st *Stats) { st.Creates++ })
+	merchant, ok := s.authorise(w, r, false)
+	if !ok {
+		return
+	}
+	b, ok := readBody(r)
+	if !ok {
+		writeInvalidBody(w)
+		return
+	}
+	mode, payerRef, cb := b.get("mode"), b.get("payerReference"), b.get("callbackURL")
+	amountText, currency, intent, invoice := b.get("amount"), b.get("currency"), b.get("intent"), b.get("merchantInvoiceNumber")
+	amount, amountErr := money.Parse(amountText)
+	code := ""
+	switch {
+	case mode == "" || payerRef == "" || cb == "" || amountText == "" || currency == "" || intent == "" || invoice == "":
+		code = "2065"
+	case mode != "0011":
+		code = "2063"
+	case utf8.RuneCountInString(payerRef) > 255:
+		code = "2048"
+	case !validCallback(cb):
+		code = "2049"
+	case amountErr != nil || amount <= 0:
+		code = "2006"
+	case currency != money.Currency:
+		code = "2007"
+	case intent != "sale":
+		code = "2008"
+	case utf8.RuneCountInString(invoice) > 255 || strings.ContainsAny(invoice, "<>&"):
+		code = "2031"
+	}
+	if code != "" {
+		writeStatus(w, code)
+		return
+	}
+	f := s.fault(opCreate, "")
+	switch f {
+	case FaultUnavailable:
+		writeUnavailable(w)
+		return
+	case FaultFail:
+		writeStatus(w, "2003")
+		return
+	}
+
+	now := s.cfg.Now()
+	s.mu.Lock()
+	if _, dup := s.paidInvoices[merchant+"\x00"+invoice]; dup {
+		s.mu.Unlock()
+		writeStatus(w, "2029")
+		return
+	}
+	p := &payment{
+		ID:             s.newPaymentIDLocked(now),
+		Merchant:       merchant,
+		Amount:         amount,
+		Currency:       currency,
+		Intent:         intent,
+		Mode:           mode,
+		Invoice:        invoice,
+		PayerReference: payerRef,
+		CallbackURL:    cb,
+		Status:         statusInitiated,
+		CreatedAt:      now,
+	}
+	err := s.commitLocked(p)
+	s.mu.Unlock()
+	if err != nil {
+		writeUnavailable(w)
+		return
+	}
+	s.log.Debug("bkash sandbox: payment created", "payment_id", p.ID, "merchant", merchant)
+
+	bkashURL := s.publicURL(r) + "/pay/" + url.PathEscape(p.ID)
+	s.answer(w, r, f, func() {
+		writeJSON(w, http.StatusOK, map[string]string{
+			"paymentID":             p.ID,
+			"bkashURL":              bkashURL,
+			"callbackURL":           cb,
+			"successCallbackURL":    callbackWith(cb, p.ID, "success"),
+			"failureCallbackURL":    callbackWith(cb, p.ID, "failure"),
+			"cancelledCallbackURL":  callbackWith(cb, p.ID, "cancel"),
+			"amount":                amount.String(),
+			"intent":                intent,
+			"currency":              currency,
+			"paymentCreateTime":     bkashTime(now),
+			"transactionStatus":     string(statusInitiated),
+			"merchantInvoiceNumber": invoice,
+			"statusCode":            "0000",
+			"statusMessage":         "Successful",
+		})
+	})
+}
+
+func (s *Server) newPaymentIDLocked(now time.Time) string {
+	const mixed = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	for {
+		id := "TR0011" + randomString(mixed, 7) + strconv.FormatInt(now.UnixMilli(), 10)
+		if _, taken := s.payments[id]; !taken {
+			return id
+		}
+	}
+}
+
+func (s *Server) newTrxIDLocked() string {
+	for {
+		id := randomString(alnum, 10)
+		if !s.trxIDs[id] {
+			s.trxIDs[id] = true
+			return id
+		}
+	}
+}
+
+// callbackWith appends bKash's callback parameters to the merchant's URL,
+// after any query it already has.
+func callbackWith(cb, paymentID, status string) string {
+	base, frag, hasFrag := strings.Cut(cb, "#")
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+		if strings.HasSuffix(base, "?") || strings.HasSuffix(base, "&") {
+			sep = ""
+		}
+	}
+	out := base + sep + "paymentID=" + url.QueryEscape(paymentID) + "&status=" + url.QueryEscape(status)
+	if hasFrag {
+		out += "#" + frag
+	}
+	return out
+}
+
+func (s *Server) paymentFields(p *payment, st status) map[string]string {
+	m := map[string]string{
+		"paymentID":         p.ID,
+		"amount":            p.Amount.String(),
+		"currency":          p.Currency,
+		"intent":            p.Intent,
+		"transactionStatus": string(st),
+		"payerReference":    p.PayerReference,
+		"statusCode":        "0000",
+		"statusMessage":     "Successful",
+	}
+	if p.TrxID != "" {
+		m["trxID"] = p.TrxID
+	}
+	if st == statusCompleted {
+		m["customerMsisdn"] = p.Wallet
+		m["paymentExecuteTime"] = bkashTime(p.ExecutedAt)
+	}
+	return m
+}
+
+func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
+	s.count(func(st *Stats) { st.Executes++ })
+	merchant, ok := s.authorise(w, r, false)
+	if !ok {
+		return
+	}
+	b, ok := readBody(r)
+	if !ok {
+		writeInvalidBody(w)
+		return
+	}
+	id := b.get("paymentID")
+	if id == "" {
+		writeStatus(w, "2065")
+		return
+	}
+	f := s.fault(opExecute, id)
+	if f == FaultUnavailable {
+		writeUnavailable(w)
+		return
+	}
+	now := s.cfg.Now()
+	s.mu.Lock()
+	p := s.payments[id]
+	if p == nil || p.Merchant != merchant {
+		s.mu.Unlock()
+		writeStatus(w, "2002")
+		return
+	}
+	np, code := s.executeLocked(p, f, now)
+	var resp map[string]string
+	if code == "" {
+		resp = s.paymentFields(np, np.Status)
+		resp["merchantInvoiceNumber"] = np.Invoice
+	}
+	s.mu.Unlock()
+	if code == "503" {
+		writeUnavailable(w)
+		return
+	}
+	s.log.Debug("bkash sandbox: execute", "payment_id", id, "status_code", code)
+	s.answer(w, r, f, func() {
+		if code != "" {
+			writeStatus(w, code)
+			return
+		}
+		writeJSON(w, http.StatusOK, resp)
+	})
+}
+
+// executeLocked applies execute to p and returns the new record and an
+// error code ("" on success); s.mu must be held.
+func (s *Server) executeLocked(p *payment, f Fault, now time.Time) (*payment, string) {
+	switch s.effectiveStatus(p, now) {
+	case statusInitiated:
+	case statusCompleted:
+		return p, "2117"
+	case statusExpired:
+		np := p.clone()
+		np.Status = statusExpired
+		if err := s.commitLocked(np); err != nil {
+			return p, "503"
+		}
+		return np, "2056"
+	default:
+		return p, "2056"
+	}
+	if !p.Authorised {
+		return p, "2060"
+	}
+	np := p.clone()
+	code := ""
+	switch f {
+	case FaultFail:
+		np.Status, code = statusFailed, "2003"
+	case FaultInsufficientBalance:
+		np.Status, code = statusFailed, "2023"
+	case FaultCancel:
+		np.Status, code = statusCancelled, "2056"
+	default:
+		np.Status = statusCompleted
+		np.TrxID = s.newTrxIDLocked()
+		np.ExecutedAt = now
+	}
+	if err := s.commitLocked(np); err != nil {
+		return p, "503"
+	}
+	return np, code
+}
+
+func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
+	s.count(func(st *Stats) { st.Queries++ })
+	merchant, ok := s.authorise(w, r, false)
+	if !ok {
+		return
+	}
+	b, ok := readBody(r)
+	if !ok {
+		writeInvalidBody(w)
+		return
+	}
+	id := b.get("paymentID")
+	if id == "" {
+		writeStatus(w, "2065")
+		return
+	}
+	f := s.fault(opQuery, id)
+	switch f {
+	case FaultUnavailable:
+		writeUnavailable(w)
+		return
+	case FaultFail:
+		writeStatus(w, "2003")
+		return
+	}
+	now := s.cfg.Now()
+	s.mu.Lock()
+	p := s.payments[id]
+	if p == nil || p.Merchant != merchant {
+		s.mu.Unlock()
+		writeStatus(w, "2002")
+		return
+	}
+	st := s.effectiveStatus(p, now)
+	resp := s.paymentFields(p, st)
+	resp["mode"] = p.Mode
+	resp["paymentCreateTime"] = bkashTime(p.CreatedAt)
+	resp["merchantInvoice"] = p.Invoice
+	resp["verificationStatus"] = "Incomplete"
+	if p.Authorised {
+		resp["verificationStatus"] = "Complete"
+	}
+	if st == statusCompleted {
+		resp["maxRefundableAmount"] = (p.Amount - p.refunded()).String()
+	}
+	s.mu.Unlock()
+	s.answer(w, r, f, func() { writeJSON(w, http.StatusOK, resp) })
+}
+
+// --- refunds (v2) ---
+
+// refundTarget finds the completed payment a refund call is about, or the
+// error code to answer; s.mu must be held.
+func (s *Server) refundTargetLocked(merchant, paymentID, trxID string, now time.Time) (*payment, string) {
+	p := s.payments[paymentID]
+	if p == nil || p.Merchant != merchant {
+		return nil, "2002"
+	}
+	if s.effectiveStatus(p, now) != statusCompleted {
+		return nil, "2127"
+	}
+	if trxID != p.TrxID {
+		return nil, "2077"
+	}
+	return p, ""
+}
+
+func (s *Server) handleRefund(w http.ResponseWriter, r *http.Request) {
+	s.count(func(st *Stats) { st.Refunds++ })
+	merchant, ok := s.authorise(w, r, true)
+	if !ok {
+		return
+	}
+	b, ok := readBody(r)
+	if !ok {
+		writeInvalidBody(w)
+		return
+	}
+	pid, trx, amountText := b.get("paymentId"), b.get("trxId"), b.get("refundAmount")
+	sku, hasSKU := b.str("sku")
+	reason, hasReason := b.str("reason")
+	if pid == "" || trx == "" || amountText == "" || !hasSKU || !hasReason {
+		// The live API fails schema validation at its gateway, sku and
+		// reason included, before any bKash code runs.
+		writeInvalidBody(w)
+		return
+	}
+	switch {
+	case utf8.RuneCountInString(sku) > 255:
+		writeRefundError(w, "2075")
+		return
+	case utf8.RuneCountInString(reason) > 255:
+		writeRefundError(w, "2076")
+		return
+	}
+	f := s.fault(opRefund, pid)
+	if f == FaultUnavailable {
+		writeUnavailable(w)
+		return
+	}
+	now := s.cfg.Now()
+	s.mu.Lock()
+	p, code := s.refundTargetLocked(merchant, pid, trx, now)
+	var amount money.Amount
+	if code == "" {
+		var err error
+		amount, err = money.Parse(amountText)
+		refunded := p.refunded()
+		switch {
+		case err != nil || amount <= 0:
+			code = "2072"
+		case now.After(p.ExecutedAt.Add(s.cfg.RefundWindow)):
+			code = "2071"
+		case refunded >= p.Amount:
+			code = "2034"
+		case len(p.Refunds) >= maxRefunds:
+			code = "2074"
+		case refunded+amount > p.Amount:
+			code = "2026"
+		case f == FaultFail:
+			code = "2003"
+		case f == FaultInsufficientBalance:
+			code = "2023"
+		}
+	}
+	if code != "" {
+		s.mu.Unlock()
+		writeRefundError(w, code)
+		return
+	}
+	np := p.clone()
+	rf := refund{RefundTrxID: s.newTrxIDLocked(), Amount: amount, SKU: sku, Reason: reason, Status: statusCompleted, CompletedAt: now}
+	np.Refunds = append(np.Refunds, rf)
+	err := s.commitLocked(np)
+	s.mu.Unlock()
+	if err != nil {
+		writeUnavailable(w)
+		return
+	}
+	s.log.Debug("bkash sandbox: refund", "payment_id", pid, "refund_trx_id", rf.RefundTrxID)
+	s.answer(w, r, f, func() {
+		writeJSON(w, http.StatusOK, map[string]string{
+			"originalTrxId":           np.TrxID,
+			"refundTrxId":             rf.RefundTrxID,
+			"refundTransactionStatus": string(rf.Status),
+			"originalTrxAmount":       np.Amount.String(),
+			"refundAmount":            rf.Amount.String(),
+			"currency":                np.Currency,
+			"completedTime":           bkashTime(rf.CompletedAt),
+			"sku":                     rf.SKU,
+			"reason":                  rf.Reason,
+		})
+	})
+}
+
+func (s *Server) handleRefundStatus(w http.ResponseWriter, r *http.Request) {
+	s.count(func(st *Stats) { st.RefundQueries++ })
+	merchant, ok := s.authorise(w, r, true)
+	if !ok {
+		return
+	}
+	b, ok := readBody(r)
+	if !ok {
+		writeInvalidBody(w)
+		return
+	}
+	pid, trx := b.get("paymentId"), b.get("trxId")
+	if pid == "" || trx == "" {
+		writeInvalidBody(w)
+		return
+	}
+	f := s.fault(opRefundStatus, pid)
+	switch f {
+	case FaultUnavailable:
+		writeUnavailable(w)
+		return
+	case FaultFail:
+		writeRefundError(w, "2003")
+		return
+	}
+	now := s.cfg.Now()
+	s.mu.Lock()
+	p, code := s.refundTargetLocked(merchant, pid, trx, now)
+	if code != "" {
+		s.mu.Unlock()
+		writeRefundError(w, code)
+		return
+	}
+	list := make([]map[string]string, 0, len(p.Refunds))
+	for _, rf := range p.Refunds {
+		list = append(list, map[string]string{
+			"refundTrxId":             rf.RefundTrxID,
+			"refundTransactionStatus": string(rf.Status),
+			"refundAmount":            rf.Amount.String(),
+			"completedTime":           bkashTime(rf.CompletedAt),
+		})
+	}
+	resp := map[string]any{
+		"originalTrxId":            p.TrxID,
+		"originalTrxAmount":        p.Amount.String(),
+		"originalTrxCompletedTime": bkashTime(p.ExecutedAt),
+		"refundTransactions":       list,
+	}
+	s.mu.Unlock()
+	s.answer(w, r, f, func() { writeJSON(w, http.StatusOK, resp) })
+}

@@ -1,0 +1,188 @@
+// Package config loads settings from an optional YAML file and KALYAN_*
+// environment variables (which win), and validates them at start-up so a
+// misconfiguration stops the process with a message naming the setting.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+	"gopkg.in/yaml.v3"
+)
+
+// Config is every setting of the api and worker processes.
+type Config struct {
+	// HTTPAddr is where the API listens.
+	HTTPAddr string `yaml:"httpAddr" env:"HTTP_ADDR"`
+	// WorkerAddr is where the worker serves /livez, /readyz and /metrics.
+	WorkerAddr string `yaml:"workerAddr" env:"WORKER_ADDR"`
+	// PublicURL is the API's address as donors' browsers and bKash reach it
+	// (callback URLs, donation links, receipt QR codes).
+	PublicURL string `yaml:"publicURL" env:"PUBLIC_URL"`
+	// DataDir holds the embedded default's state and development keys.
+	DataDir  string `yaml:"dataDir" env:"DATA_DIR"`
+	LogLevel string `yaml:"logLevel" env:"LOG_LEVEL"`
+
+	MongoDB MongoDB `yaml:"mongodb" envPrefix:"MONGODB_"`
+	Kafka   Kafka   `yaml:"kafka" envPrefix:"KAFKA_"`
+	BKash   BKash   `yaml:"bkash" envPrefix:"BKASH_"`
+	Auth    Auth    `yaml:"auth" envPrefix:"AUTH_"`
+
+	HTTP HTTP `yaml:"http" envPrefix:"HTTP_"`
+}
+
+// MongoDB settings. An empty URI means "start the embedded FerretDB" in the
+// development entrypoint and is an error in the production binaries.
+type MongoDB struct {
+	URI      string `yaml:"uri" env:"URI"`
+	Database string `yaml:"database" env:"DATABASE"`
+}
+
+// Kafka settings.
+type Kafka struct {
+	Brokers    []string `yaml:"brokers" env:"BROKERS" envSeparator:","`
+	Partitions int      `yaml:"partitions" env:"PARTITIONS"`
+	// ReplicationFactor for topics the platform creates.
+	ReplicationFactor int `yaml:"replicationFactor" env:"REPLICATION_FACTOR"`
+}
+
+// BKash holds the platform's default merchant (used by units registered
+// without credentials of their own) and the API base URL.
+type BKash struct {
+	BaseURL   string        `yaml:"baseURL" env:"BASE_URL"`
+	Username  string        `yaml:"username" env:"USERNAME"`
+	Password  string        `yaml:"password" env:"PASSWORD"`
+	AppKey    string        `yaml:"appKey" env:"APP_KEY"`
+	AppSecret string        `yaml:"appSecret" env:"APP_SECRET"`
+	Timeout   time.Duration `yaml:"timeout" env:"TIMEOUT"`
+}
+
+// Auth settings for staff bearer tokens.
+type Auth struct {
+	// JWKSURL is the identity provider's key set (production).
+	JWKSURL string `yaml:"jwksURL" env:"JWKS_URL"`
+	// KeyFile is a local Ed25519 JWK used when no JWKS URL is set
+	// (embedded default); created on first use.
+	KeyFile  string `yaml:"keyFile" env:"KEY_FILE"`
+	Issuer   string `yaml:"issuer" env:"ISSUER"`
+	Audience string `yaml:"audience" env:"AUDIENCE"`
+}
+
+// HTTP server limits.
+type HTTP struct {
+	BodyLimit    int           `yaml:"bodyLimit" env:"BODY_LIMIT"`
+	ReadTimeout  time.Duration `yaml:"readTimeout" env:"READ_TIMEOUT"`
+	WriteTimeout time.Duration `yaml:"writeTimeout" env:"WRITE_TIMEOUT"`
+}
+
+// Defaults returns the settings used where nothing else is given.
+func Defaults() Config {
+	return Config{
+		HTTPAddr:   "127.0.0.1:8080",
+		WorkerAddr: "127.0.0.1:8081",
+		DataDir:    ".kalyan",
+		LogLevel:   "info",
+		MongoDB:    MongoDB{Database: "kalyan"},
+		Kafka:      Kafka{Partitions: 12, ReplicationFactor: 1},
+		BKash:      BKash{Timeout: 30 * time.Second},
+		Auth:       Auth{Issuer: "kalyan", Audience: "kalyan-api"},
+		HTTP:       HTTP{BodyLimit: 64 << 10, ReadTimeout: 10 * time.Second, WriteTimeout: 35 * time.Second},
+	}
+}
+
+// Load reads the YAML file named by KALYAN_CONFIG_FILE (if set), then the
+// environment. It does not validate: the caller decides which parts it
+// needs (Validate, ValidateProduction).
+func Load() (Config, error) {
+	c := Defaults()
+	if path := os.Getenv("KALYAN_CONFIG_FILE"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("read config file: %w", err)
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(b)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil {
+			return c, fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
+	if err := env.ParseWithOptions(&c, env.Options{Prefix: "KALYAN_"}); err != nil {
+		return c, fmt.Errorf("environment: %w", err)
+	}
+	if c.Auth.KeyFile == "" && c.DataDir != "" {
+		c.Auth.KeyFile = c.DataDir + "/auth/signing-key.jwk"
+	}
+	if c.PublicURL == "" && c.HTTPAddr != "" {
+		c.PublicURL = "http://" + c.HTTPAddr
+	}
+	return c, nil
+}
+
+// Validate checks the settings that do not depend on the deployment kind.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(setting, msg string) { errs = append(errs, fmt.Errorf("%s: %s", setting, msg)) }
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		bad("KALYAN_HTTP_ADDR", "must be host:port, e.g. 127.0.0.1:8080")
+	}
+	if _, _, err := net.SplitHostPort(c.WorkerAddr); err != nil {
+		bad("KALYAN_WORKER_ADDR", "must be host:port, e.g. 127.0.0.1:8081")
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("KALYAN_PUBLIC_URL", "must be an absolute http(s) URL")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("KALYAN_LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	if c.MongoDB.Database == "" {
+		bad("KALYAN_MONGODB_DATABASE", "must not be empty")
+	}
+	if c.Kafka.Partitions < 1 || c.Kafka.Partitions > 1000 {
+		bad("KALYAN_KAFKA_PARTITIONS", "must be between 1 and 1000")
+	}
+	if c.Kafka.ReplicationFactor < 1 {
+		bad("KALYAN_KAFKA_REPLICATION_FACTOR", "must be at least 1")
+	}
+	if c.BKash.Timeout <= 0 || c.BKash.Timeout > time.Minute {
+		bad("KALYAN_BKASH_TIMEOUT", "must be between 0 and 1m (bKash recommends 30s)")
+	}
+	if c.BKash.BaseURL != "" {
+		if u, err := url.Parse(c.BKash.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("KALYAN_BKASH_BASE_URL", "must be an absolute http(s) URL")
+		}
+	}
+	if c.Auth.JWKSURL == "" && c.Auth.KeyFile == "" {
+		bad("KALYAN_AUTH_JWKS_URL", "or KALYAN_AUTH_KEY_FILE must be set")
+	}
+	if c.HTTP.BodyLimit < 1024 || c.HTTP.BodyLimit > 10<<20 {
+		bad("KALYAN_HTTP_BODY_LIMIT", "must be between 1024 and 10485760 bytes")
+	}
+	if c.HTTP.ReadTimeout <= 0 || c.HTTP.WriteTimeout <= 0 {
+		bad("KALYAN_HTTP_READ_TIMEOUT/WRITE_TIMEOUT", "must be positive durations like 10s")
+	}
+	return errors.Join(errs...)
+}
+
+// ValidateExternal additionally requires the external services the
+// production binaries cannot start themselves.
+func (c Config) ValidateExternal() error {
+	var errs []error
+	if c.MongoDB.URI == "" {
+		errs = append(errs, errors.New("KALYAN_MONGODB_URI: required (e.g. mongodb://mongo:27017); `make run` starts an embedded one"))
+	}
+	if len(c.Kafka.Brokers) == 0 {
+		errs = append(errs, errors.New("KALYAN_KAFKA_BROKERS: required (comma-separated host:port list)"))
+	}
+	if c.BKash.BaseURL == "" || c.BKash.Username == "" || c.BKash.Password == "" || c.BKash.AppKey == "" || c.BKash.AppSecret == "" {
+		errs = append(errs, errors.New("KALYAN_BKASH_BASE_URL, _USERNAME, _PASSWORD, _APP_KEY and _APP_SECRET: all required"))
+	}
+	return errors.Join(c.Validate(), errors.Join(errs...))
+}

@@ -1,0 +1,271 @@
+// Package donations holds a gift from a donor to a unit's Rogi Kalyan Samiti
+// and the life of its payment: initiated at bKash, then paid, failed or
+// cancelled. A donation's state and the events its changes cause are kept
+// together so that storing one stores the other (a transactional outbox).
+package donations
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kalyan-platform/kalyan/internal/contact"
+	"github.com/kalyan-platform/kalyan/internal/events"
+	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/units"
+	"github.com/kalyan-platform/kalyan/internal/validation"
+)
+
+// Kind of gift. Zakat is restricted money: it may only reach eligible patients.
+type Kind string
+
+// Gift kinds.
+const (
+	Zakat   Kind = "zakat"
+	Sadaqah Kind = "sadaqah"
+	General Kind = "general"
+)
+
+// Status of a donation's payment. "receipted" is not a stored status: a paid
+// donation is receipted once its receipt exists.
+type Status string
+
+// Donation statuses.
+const (
+	Initiated Status = "initiated"
+	Paid      Status = "paid"
+	Failed    Status = "failed"
+	Cancelled Status = "cancelled"
+	Receipted Status = "receipted"
+)
+
+// Final reports whether no further payment transition can happen.
+func (s Status) Final() bool { return s != Initiated }
+
+// Method by which the money arrived.
+type Method string
+
+// Payment methods.
+const (
+	BKash Method = "bkash"
+	Cash  Method = "cash"
+)
+
+// Errors of donation transitions.
+var (
+	ErrNotFound      = errors.New("donation not found")
+	ErrNotInitiated  = errors.New("donation is no longer awaiting payment")
+	ErrKeyReused     = errors.New("idempotency key was already used with a different request")
+	ErrNoChange      = errors.New("no change")
+	ErrAmountOutside = errors.New("amount outside the unit's limits")
+)
+
+// Donor is who gave. Personal data: never logged, never in public views.
+type Donor struct {
+	Name  string `bson:"name,omitempty"`
+	Phone string `bson:"phone"`
+	Email string `bson:"email,omitempty"`
+	TIN   string `bson:"tin,omitempty"`
+}
+
+// Donation is one gift.
+type Donation struct {
+	ID        string       `bson:"donation"`
+	Unit      string       `bson:"unit"`
+	Amount    money.Amount `bson:"amount"`
+	Kind      Kind         `bson:"kind"`
+	Programme string       `bson:"programme,omitempty"`
+	Donor     Donor        `bson:"donor"`
+	Anonymous bool         `bson:"anonymous"`
+	Method    Method       `bson:"method"`
+
+	Status        Status `bson:"status"`
+	PaymentID     string `bson:"paymentID,omitempty"`
+	PaymentURL    string `bson:"paymentURL,omitempty"`
+	TrxID         string `bson:"trxID,omitempty"`
+	FailureReason string `bson:"failureReason,omitempty"`
+
+	// RequestHash fingerprints the create request so a replay with the same
+	// Idempotency-Key but another body can be refused.
+	RequestHash string    `bson:"requestHash"`
+	CreatedAt   time.Time `bson:"createdAt"`
+	UpdatedAt   time.Time `bson:"updatedAt"`
+	PaidAt      time.Time `bson:"paidAt,omitzero"`
+
+	// Version increases by one with every stored change.
+	Version int `bson:"version"`
+	// Outbox holds the events caused by the change that produced this version.
+	Outbox []events.Envelope `bson:"outbox"`
+}
+
+// Request is what a donor (or a cashier) asks for.
+type Request struct {
+	Amount    string
+	Currency  string
+	Kind      string
+	Programme string
+	Donor     struct{ Name, Phone, Email, TIN string }
+	Anonymous bool
+}
+
+// Hash fingerprints the request's meaning (normalised fields).
+func (d *Donation) hashRequest() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%d\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%t\x00%s",
+		d.Unit, d.Amount, d.Kind, d.Programme, d.Donor.Name, d.Donor.Phone, d.Donor.Email, d.Donor.TIN, d.Anonymous, d.Method)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// IDFor derives a donation's ID from the unit and the client's Idempotency-Key,
+// so creating a donation is a single insert that the store's unique key makes
+// idempotent.
+func IDFor(unit, idempotencyKey string) string {
+	sum := sha256.Sum256([]byte(unit + "\x00" + idempotencyKey))
+	return "don_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
+}
+
+// New validates a request against the unit's policy and builds a donation
+// awaiting payment.
+func New(u *units.Unit, id string, method Method, r Request, now time.Time) (*Donation, error) {
+	var v validation.Errors
+	d := &Donation{ID: id, Unit: u.Code, Method: method, Status: Initiated, CreatedAt: now.UTC(), UpdatedAt: now.UTC(), Anonymous: r.Anonymous}
+	amt, err := money.Parse(r.Amount)
+	switch {
+	case err != nil:
+		v.AddErr("amount", err)
+	case amt < u.Policy.MinDonation:
+		v.Add("amount", "must be at least "+u.Policy.MinDonation.String()+" BDT at this unit")
+	case amt > u.Policy.MaxDonation:
+		v.Add("amount", "must be at most "+u.Policy.MaxDonation.String()+" BDT at this unit")
+	}
+	d.Amount = amt
+	if r.Currency != "" && r.Currency != money.Currency {
+		v.Add("currency", "must be BDT")
+	}
+	switch k := Kind(r.Kind); k {
+	case Zakat, Sadaqah, General:
+		d.Kind = k
+	default:
+		v.Add("kind", "must be one of zakat, sadaqah, general")
+	}
+	if r.Programme != "" {
+		if !u.HasProgramme(r.Programme) {
+			v.Add("programme", "is not a programme of this unit")
+		}
+		d.Programme = r.Programme
+	}
+	name := strings.TrimSpace(r.Donor.Name)
+	if len([]rune(name)) > 120 {
+		v.Add("donor.name", "must be at most 120 characters")
+	}
+	if name == "" && !r.Anonymous {
+		v.Add("donor.name", "is required unless the gift is anonymous")
+	}
+	d.Donor.Name = name
+	if d.Donor.Phone, err = contact.NormalizeMobile(r.Donor.Phone); err != nil {
+		v.AddErr("donor.phone", err)
+	}
+	if r.Donor.Email != "" {
+		if d.Donor.Email, err = contact.NormalizeEmail(r.Donor.Email); err != nil {
+			v.AddErr("donor.email", err)
+		}
+	}
+	if r.Donor.TIN != "" {
+		if d.Donor.TIN, err = contact.NormalizeTIN(r.Donor.TIN); err != nil {
+			v.AddErr("donor.tin", err)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	d.RequestHash = d.hashRequest()
+	return d, nil
+}
+
+// SameRequest reports whether other asks for the same gift as d.
+func (d *Donation) SameRequest(other *Donation) bool { return d.RequestHash == other.RequestHash }
+
+// PaidPayload is the body of a donation.paid event. It carries no personal data.
+type PaidPayload struct {
+	Donation  string       `json:"donation"`
+	Amount    money.Amount `json:"amount"`
+	Kind      Kind         `json:"kind"`
+	Programme string       `json:"programme,omitempty"`
+	Method    Method       `json:"method"`
+	TrxID     string       `json:"trxID,omitempty"`
+	PaidAt    time.Time    `json:"paidAt"`
+}
+
+// PaidEventID is the ID of the event marking d paid; it is the idempotency
+// key for everything that follows from the payment (ledger credit, receipt).
+func PaidEventID(donationID string) string { return donationID + "/paid" }
+
+// MarkPaid records that the money arrived (bKash execute/query said
+// Completed, or a cashier took cash) and emits donation.paid.
+func (d *Donation) MarkPaid(trxID string, at time.Time) error {
+	if d.Status == Paid {
+		return ErrNoChange
+	}
+	if d.Status != Initiated {
+		return ErrNotInitiated
+	}
+	d.Status, d.TrxID, d.PaidAt, d.UpdatedAt = Paid, trxID, at.UTC(), at.UTC()
+	ev, err := events.New(PaidEventID(d.ID), events.DonationPaid, d.Unit, at, PaidPayload{
+		Donation: d.ID, Amount: d.Amount, Kind: d.Kind, Programme: d.Programme, Method: d.Method, TrxID: trxID, PaidAt: d.PaidAt,
+	})
+	if err != nil {
+		return fmt.Errorf("build paid event: %w", err)
+	}
+	d.Outbox = append(d.Outbox, ev)
+	return nil
+}
+
+// MarkUnpaid finalises a payment that will not complete (cancelled by the
+// payer, failed at bKash, or expired).
+func (d *Donation) MarkUnpaid(status Status, reason string, at time.Time) error {
+	if status != Failed && status != Cancelled {
+		return fmt.Errorf("mark unpaid: bad status %q", status)
+	}
+	if d.Status == status {
+		return ErrNoChange
+	}
+	if d.Status != Initiated {
+		return ErrNotInitiated
+	}
+	d.Status, d.FailureReason, d.UpdatedAt = status, reason, at.UTC()
+	return nil
+}
+
+// DecodePaid reads a donation.paid payload.
+func DecodePaid(e events.Envelope) (PaidPayload, error) {
+	var p PaidPayload
+	if e.Type != events.DonationPaid {
+		return p, fmt.Errorf("event %s is %s, not %s", e.ID, e.Type, events.DonationPaid)
+	}
+	if err := json.Unmarshal(e.Payload, &p); err != nil {
+		return p, fmt.Errorf("decode %s: %w", e.Type, err)
+	}
+	if p.Donation == "" || p.Amount <= 0 {
+		return p, fmt.Errorf("event %s: incomplete payload", e.ID)
+	}
+	return p, nil
+}
+
+// Repository stores donations. Implementations keep their concurrency scheme
+// inside: Update re-reads and re-applies fn until its change is stored
+// without overwriting a concurrent one.
+type Repository interface {
+	// Create stores d unless a donation with its ID exists; it returns the
+	// stored donation and whether this call created it.
+	Create(ctx context.Context, d *Donation) (*Donation, bool, error)
+	Get(ctx context.Context, id string) (*Donation, error)
+	// Update applies fn to the latest version and stores the result as the
+	// next version. fn returning ErrNoChange stores nothing and is not an error.
+	Update(ctx context.Context, id string, fn func(*Donation) error) (*Donation, error)
+}

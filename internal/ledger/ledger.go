@@ -1,0 +1,127 @@
+// Package ledger is the double-entry, append-only book of every unit's money.
+// A Transaction is immutable; balances are derived by summing its lines.
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kalyan-platform/kalyan/internal/money"
+)
+
+// Account names. Funds are liabilities of the samiti towards patients;
+// clearing accounts are where money arrives from.
+const (
+	FundZakat   = "fund:zakat"
+	FundGeneral = "fund:general"
+	// fund:programme:<name> for programme funds; see ProgrammeFund.
+	ClearingBKash = "clearing:bkash"
+	ClearingCash  = "clearing:cash"
+)
+
+// Cause of a transaction.
+const (
+	CauseGift = "gift"
+)
+
+// ProgrammeFund names the fund of a disease programme.
+func ProgrammeFund(programme string) string { return "fund:programme:" + programme }
+
+// IsFund reports whether account is one of a unit's funds.
+func IsFund(account string) bool { return strings.HasPrefix(account, "fund:") }
+
+// FundForGift decides where a gift lands: zakat always in the zakat fund
+// (restricted money stays restricted whatever the designation); other gifts in
+// the designated programme fund or general.
+func FundForGift(kind, programme string) string {
+	switch {
+	case kind == "zakat":
+		return FundZakat
+	case programme != "":
+		return ProgrammeFund(programme)
+	default:
+		return FundGeneral
+	}
+}
+
+// Line is one side of a movement on one account.
+type Line struct {
+	Account string       `bson:"account" json:"account"`
+	Debit   money.Amount `bson:"debit" json:"debit"`
+	Credit  money.Amount `bson:"credit" json:"credit"`
+}
+
+// Transaction is one balanced movement. Its ID is the ID of the event that
+// caused it, so the same event can never move money twice.
+type Transaction struct {
+	ID       string    `bson:"_id"`
+	Unit     string    `bson:"unit"`
+	Cause    string    `bson:"cause"`
+	Donation string    `bson:"donation,omitempty"`
+	Lines    []Line    `bson:"lines"`
+	At       time.Time `bson:"at"`
+}
+
+// ErrUnbalanced is returned for transactions whose debits and credits differ.
+var ErrUnbalanced = errors.New("transaction is not balanced")
+
+// Validate checks double-entry invariants.
+func (t *Transaction) Validate() error {
+	if t.ID == "" || t.Unit == "" || len(t.Lines) < 2 {
+		return errors.New("transaction needs an id, a unit and at least two lines")
+	}
+	var dr, cr money.Amount
+	for _, l := range t.Lines {
+		if l.Debit < 0 || l.Credit < 0 || (l.Debit == 0) == (l.Credit == 0) {
+			return fmt.Errorf("line on %s must have exactly one positive side", l.Account)
+		}
+		dr += l.Debit
+		cr += l.Credit
+	}
+	if dr != cr {
+		return fmt.Errorf("%w: debits %s, credits %s", ErrUnbalanced, dr, cr)
+	}
+	return nil
+}
+
+// Gift builds the transaction crediting a paid gift to its fund.
+func Gift(eventID, unit, donation, kind, programme, method string, amount money.Amount, at time.Time) Transaction {
+	clearing := ClearingBKash
+	if method == "cash" {
+		clearing = ClearingCash
+	}
+	return Transaction{
+		ID: eventID, Unit: unit, Cause: CauseGift, Donation: donation, At: at.UTC(),
+		Lines: []Line{
+			{Account: clearing, Debit: amount},
+			{Account: FundForGift(kind, programme), Credit: amount},
+		},
+	}
+}
+
+// Balance of one account: credits minus debits for funds (what is available),
+// debits minus credits for clearing accounts (what arrived).
+type Balance struct {
+	Account string
+	Debits  money.Amount
+	Credits money.Amount
+}
+
+// Net returns the account's balance in its natural direction.
+func (b Balance) Net() money.Amount {
+	if IsFund(b.Account) {
+		return b.Credits - b.Debits
+	}
+	return b.Debits - b.Credits
+}
+
+// Repository is the append-only book.
+type Repository interface {
+	// Append stores t; appending a transaction whose ID exists is a no-op
+	// that reports applied=false.
+	Append(ctx context.Context, t Transaction) (applied bool, err error)
+	Balances(ctx context.Context, unit string) ([]Balance, error)
+}

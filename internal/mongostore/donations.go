@@ -1,0 +1,207 @@
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/kalyan-platform/kalyan/internal/donations"
+	"github.com/kalyan-platform/kalyan/internal/events"
+)
+
+// Donations stores each donation as an append-only chain of versions
+// ("<id>#1", "<id>#2", …). Writing version n+1 is an insert, so of two
+// concurrent writers that both read version n exactly one succeeds and the
+// other re-reads and re-applies its change: optimistic concurrency that
+// FerretDB's lossy updates cannot break. Each version carries the events its
+// change caused (the outbox), written atomically with the state.
+type Donations struct {
+	s          *Store
+	maxRetries int
+}
+
+// Donations returns the donation repository.
+func (s *Store) Donations() *Donations { return &Donations{s: s, maxRetries: 20} }
+
+type donationVersion struct {
+	DocID              string `bson:"_id"`
+	donations.Donation `bson:",inline"`
+	Published          bool `bson:"published"`
+}
+
+// outboxMarker points the relay at a version with unpublished events. The
+// marker collection stays small (the relay deletes what it has published),
+// so scanning it is cheap where scanning the version log would not be.
+type outboxMarker struct {
+	ID   string    `bson:"_id"`
+	Unit string    `bson:"unit"`
+	At   time.Time `bson:"at"`
+}
+
+func versionID(id string, v int) string { return id + "#" + strconv.Itoa(v) }
+
+// Create implements donations.Repository.
+func (r *Donations) Create(ctx context.Context, d *donations.Donation) (*donations.Donation, bool, error) {
+	d.Version = 1
+	err := r.insertVersion(ctx, d)
+	if mongo.IsDuplicateKeyError(err) {
+		existing, gerr := r.Get(ctx, d.ID)
+		return existing, false, gerr
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return d, true, nil
+}
+
+func (r *Donations) insertVersion(ctx context.Context, d *donations.Donation) error {
+	doc := donationVersion{DocID: versionID(d.ID, d.Version), Donation: *d, Published: len(d.Outbox) == 0}
+	if _, err := r.s.col(colDonations).InsertOne(ctx, doc); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return err
+		}
+		return fmt.Errorf("store donation %s v%d: %w", d.ID, d.Version, err)
+	}
+	if len(d.Outbox) > 0 {
+		// If we crash before this insert, the relay's sweep finds the
+		// unpublished version and writes the marker itself.
+		return r.mark(ctx, doc.DocID, d.Unit)
+	}
+	return nil
+}
+
+func (r *Donations) mark(ctx context.Context, docID, unit string) error {
+	_, err := r.s.col(colOutbox).InsertOne(ctx, outboxMarker{ID: docID, Unit: unit, At: time.Now().UTC()})
+	if err != nil && !mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("mark outbox %s: %w", docID, err)
+	}
+	return nil
+}
+
+// Get implements donations.Repository: it walks the version chain by _id.
+func (r *Donations) Get(ctx context.Context, id string) (*donations.Donation, error) {
+	var latest *donationVersion
+	for v := 1; ; v++ {
+		var doc donationVersion
+		found, err := findByID(ctx, r.s.col(colDonations), versionID(id, v), &doc)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			break
+		}
+		latest = &doc
+	}
+	if latest == nil {
+		return nil, donations.ErrNotFound
+	}
+	return &latest.Donation, nil
+}
+
+// Update implements donations.Repository.
+func (r *Donations) Update(ctx context.Context, id string, fn func(*donations.Donation) error) (*donations.Donation, error) {
+	for attempt := 0; attempt < r.maxRetries; attempt++ {
+		d, err := r.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		d.Outbox = nil
+		if err := fn(d); err != nil {
+			if errors.Is(err, donations.ErrNoChange) {
+				return d, nil
+			}
+			return d, err
+		}
+		d.Version++
+		err = r.insertVersion(ctx, d)
+		if err == nil {
+			return d, nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return nil, err
+		}
+		// Someone else stored version d.Version first: re-read and re-apply.
+	}
+	return nil, fmt.Errorf("update donation %s: too much contention", id)
+}
+
+// Pending is a version with unpublished events.
+type Pending struct {
+	DocID  string
+	Unit   string
+	Events []events.Envelope
+}
+
+// PendingEvents returns up to limit versions awaiting publication, oldest first.
+func (r *Donations) PendingEvents(ctx context.Context, limit int) ([]Pending, error) {
+	cur, err := r.s.col(colOutbox).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	var marks []outboxMarker
+	if err := cur.All(ctx, &marks); err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	out := make([]Pending, 0, len(marks))
+	for _, m := range marks {
+		var doc donationVersion
+		found, err := findByID(ctx, r.s.col(colDonations), m.ID, &doc)
+		if err != nil {
+			return nil, err
+		}
+		if !found || doc.Published {
+			// Stale marker (already published by another relay).
+			if _, err := r.s.col(colOutbox).DeleteOne(ctx, bson.D{{Key: "_id", Value: m.ID}}); err != nil {
+				return nil, fmt.Errorf("drop stale outbox marker: %w", err)
+			}
+			continue
+		}
+		out = append(out, Pending{DocID: m.ID, Unit: m.Unit, Events: doc.Outbox})
+	}
+	return out, nil
+}
+
+// MarkPublished records that the versions' events reached Kafka. Losing this
+// write only means publishing again; consumers dedupe by event ID.
+func (r *Donations) MarkPublished(ctx context.Context, docIDs []string) error {
+	if len(docIDs) == 0 {
+		return nil
+	}
+	for _, id := range docIDs {
+		if _, err := r.s.col(colDonations).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "published", Value: true}}}}); err != nil {
+			return fmt.Errorf("mark published %s: %w", id, err)
+		}
+	}
+	if _, err := r.s.col(colOutbox).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: docIDs}}}}); err != nil {
+		return fmt.Errorf("clear outbox: %w", err)
+	}
+	return nil
+}
+
+// Sweep re-marks unpublished versions whose marker was never written (a
+// crash between the two inserts). It scans the whole log, so it runs rarely.
+func (r *Donations) Sweep(ctx context.Context) (int, error) {
+	cur, err := r.s.col(colDonations).Find(ctx, bson.D{{Key: "published", Value: false}}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "unit", Value: 1}}))
+	if err != nil {
+		return 0, fmt.Errorf("sweep outbox: %w", err)
+	}
+	var docs []struct {
+		ID   string `bson:"_id"`
+		Unit string `bson:"unit"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return 0, fmt.Errorf("sweep outbox: %w", err)
+	}
+	for _, d := range docs {
+		if err := r.mark(ctx, d.ID, d.Unit); err != nil {
+			return 0, err
+		}
+	}
+	return len(docs), nil
+}

@@ -1,0 +1,82 @@
+// Package mongostore implements the domain repositories on MongoDB's wire
+// protocol. It is written for the weakest server we run on, FerretDB:
+// no transactions, no atomic read-modify-write, and only exact _id lookups are
+// cheap. So every decision that must not be lost is an insert guarded by a
+// unique key, and every hot-path read is a lookup by _id.
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+)
+
+// Collection names.
+const (
+	colUnits        = "units"
+	colDonations    = "donation_versions"
+	colOutbox       = "outbox"
+	colLedger       = "ledger"
+	colReceipts     = "receipts"
+	colReceiptIndex = "receipt_index"
+)
+
+// Store is a connection to the platform's database.
+type Store struct {
+	client *mongo.Client
+	db     *mongo.Database
+}
+
+// Connect opens the database and makes sure its indexes exist.
+func Connect(ctx context.Context, uri, database string) (*Store, error) {
+	client, err := mongo.Connect(options.Client().ApplyURI(uri).SetTimeout(30 * time.Second).SetServerSelectionTimeout(5 * time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("connect to mongodb: %w", err)
+	}
+	s := &Store{client: client, db: client.Database(database)}
+	if err := s.ensureIndexes(ctx); err != nil {
+		_ = client.Disconnect(context.Background())
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) ensureIndexes(ctx context.Context) error {
+	_, err := s.db.Collection(colReceipts).Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "donation", Value: 1}},
+		Options: options.Index().SetUnique(true).SetName("donation_unique"),
+	})
+	if err != nil {
+		return fmt.Errorf("create receipt index: %w", err)
+	}
+	return nil
+}
+
+// Ping checks the server answers (for readiness).
+func (s *Store) Ping(ctx context.Context) error { return s.client.Ping(ctx, readpref.Primary()) }
+
+// Close disconnects.
+func (s *Store) Close(ctx context.Context) error { return s.client.Disconnect(ctx) }
+
+// Database exposes the underlying database to the verify command and tests.
+func (s *Store) Database() *mongo.Database { return s.db }
+
+func (s *Store) col(name string) *mongo.Collection { return s.db.Collection(name) }
+
+// findByID decodes the document with _id id into out; found=false if none.
+func findByID(ctx context.Context, c *mongo.Collection, id string, out any) (bool, error) {
+	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(out)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("find %s/%s: %w", c.Name(), id, err)
+	}
+	return true, nil
+}

@@ -1,0 +1,173 @@
+// Package units holds the hospital social service unit: the tenant every
+// record belongs to, with its names, place and money policy.
+package units
+
+import (
+	"errors"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/validation"
+)
+
+// Level is the kind of hospital the unit sits in.
+type Level string
+
+// Levels of hospital that host a social service unit.
+const (
+	MedicalCollege Level = "medical-college"
+	Specialised    Level = "specialised"
+	District       Level = "district"
+	Upazila        Level = "upazila"
+)
+
+// Status of a unit in the registry. Archived units keep every record but take
+// no new gifts or requests.
+type Status string
+
+// Unit statuses.
+const (
+	Active   Status = "active"
+	Archived Status = "archived"
+)
+
+// Errors of the registry.
+var (
+	ErrNotFound = errors.New("unit not found")
+	ErrArchived = errors.New("unit is archived")
+)
+
+// DefaultProgrammes are the disease programmes a unit offers unless its
+// policy says otherwise (the Department's financial assistance programme plus
+// burn care).
+var defaultProgrammes = []string{"cancer", "kidney", "liver-cirrhosis", "stroke-paralysis", "congenital-heart", "thalassaemia", "burn"}
+
+// Allocation sources, in the default order aid is paid from.
+var defaultAllocationOrder = []string{"programme", "zakat", "general"}
+
+// Names of the unit in English and Bengali.
+type Names struct {
+	EN string `json:"en" bson:"en"`
+	BN string `json:"bn" bson:"bn"`
+}
+
+// Policy is the unit's money policy, set by its Rogi Kalyan Samiti.
+type Policy struct {
+	ApprovalThreshold money.Amount `json:"approvalThreshold" bson:"approvalThreshold"`
+	Programmes        []string     `json:"programmes" bson:"programmes"`
+	AllocationOrder   []string     `json:"allocationOrder" bson:"allocationOrder"`
+	MinDonation       money.Amount `json:"minDonation" bson:"minDonation"`
+	MaxDonation       money.Amount `json:"maxDonation" bson:"maxDonation"`
+}
+
+// DefaultPolicy is applied where a registration leaves fields out.
+func DefaultPolicy() Policy {
+	return Policy{
+		ApprovalThreshold: money.Taka(10_000),
+		Programmes:        slices.Clone(defaultProgrammes),
+		AllocationOrder:   slices.Clone(defaultAllocationOrder),
+		MinDonation:       money.Taka(10),
+		MaxDonation:       money.Taka(5_00_000),
+	}
+}
+
+// Unit is one hospital social service unit and its Rogi Kalyan Samiti.
+type Unit struct {
+	Code      string    `bson:"_id"`
+	Names     Names     `bson:"names"`
+	Level     Level     `bson:"level"`
+	Division  string    `bson:"division"`
+	District  string    `bson:"district"`
+	Upazila   string    `bson:"upazila,omitempty"`
+	Policy    Policy    `bson:"policy"`
+	Status    Status    `bson:"status"`
+	CreatedAt time.Time `bson:"createdAt"`
+	UpdatedAt time.Time `bson:"updatedAt"`
+}
+
+var codeRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$`)
+
+// ValidCode reports whether code is a short DNS-safe unit code such as "dmch"
+// or "uhc-debidwar" (it becomes part of a Kubernetes namespace name).
+func ValidCode(code string) bool { return codeRE.MatchString(code) }
+
+// HasProgramme reports whether donors may designate programme p at this unit.
+func (u *Unit) HasProgramme(p string) bool { return slices.Contains(u.Policy.Programmes, p) }
+
+// Servable returns ErrArchived for archived units.
+func (u *Unit) Servable() error {
+	if u.Status == Archived {
+		return ErrArchived
+	}
+	return nil
+}
+
+// SerialPrefix is the upper-case code used in receipt serials.
+func (u *Unit) SerialPrefix() string { return strings.ToUpper(u.Code) }
+
+// Validate checks a unit as registered by a platform admin.
+func (u *Unit) Validate() error {
+	var v validation.Errors
+	if !ValidCode(u.Code) {
+		v.Add("code", "must be 1-40 lower-case letters, digits or dashes, starting and ending with a letter or digit")
+	}
+	if strings.TrimSpace(u.Names.EN) == "" {
+		v.Add("names.en", "is required")
+	}
+	if strings.TrimSpace(u.Names.BN) == "" {
+		v.Add("names.bn", "is required")
+	}
+	if len(u.Names.EN) > 200 || len(u.Names.BN) > 400 {
+		v.Add("names", "is too long")
+	}
+	switch u.Level {
+	case MedicalCollege, Specialised, District, Upazila:
+	default:
+		v.Add("level", "must be one of medical-college, specialised, district, upazila")
+	}
+	if strings.TrimSpace(u.Division) == "" {
+		v.Add("division", "is required")
+	}
+	if strings.TrimSpace(u.District) == "" {
+		v.Add("district", "is required")
+	}
+	if u.Level == Upazila && strings.TrimSpace(u.Upazila) == "" {
+		v.Add("upazila", "is required for an upazila health complex")
+	}
+	p := u.Policy
+	if p.ApprovalThreshold <= 0 {
+		v.Add("policy.approvalThreshold", "must be positive")
+	}
+	if p.MinDonation <= 0 {
+		v.Add("policy.minDonation", "must be positive")
+	}
+	if p.MaxDonation < p.MinDonation {
+		v.Add("policy.maxDonation", "must not be below minDonation")
+	}
+	seen := map[string]bool{}
+	for i, prog := range p.Programmes {
+		if !ValidCode(prog) || seen[prog] || prog == "zakat" || prog == "general" {
+			v.Add("policy.programmes", "entry "+itoa(i)+" must be a unique lower-case name other than zakat/general")
+		}
+		seen[prog] = true
+	}
+	order := map[string]bool{}
+	for _, s := range p.AllocationOrder {
+		if s != "programme" && s != "zakat" && s != "general" || order[s] {
+			v.Add("policy.allocationOrder", "must list programme, zakat and general, each at most once")
+			break
+		}
+		order[s] = true
+	}
+	return v.Err()
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}

@@ -1,0 +1,302 @@
+// Package controller reconciles HospitalUnits: for each unit it provisions a namespace (quota, limits,
+// network policy, admin RBAC, receipt signing key), registers the unit with the Kalyan API and, when the
+// HospitalUnit is deleted, archives the unit there before removing the namespace.
+//
+// One file per concern; Reconcile in this file sequences them and status.go writes the status once.
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/workqueue"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	kalyanv1alpha1 "github.com/kalyan-platform/kalyan/operator/api/v1alpha1"
+	"github.com/kalyan-platform/kalyan/operator/internal/apiclient"
+)
+
+// Labels the operator puts on everything it creates. The manager's cache only watches objects that
+// carry ManagedByLabel=ManagedByValue (see CacheOptions), so a cluster's other Secrets and namespaces
+// never fill the operator's memory.
+const (
+	ManagedByLabel = "app.kubernetes.io/managed-by"
+	ManagedByValue = "kalyan-operator"
+	UnitLabel      = "kalyan.dev/unit"
+	LevelLabel     = "kalyan.dev/level"
+
+	// Name is the controller's name, its field owner and the reporting controller of its events.
+	Name = "kalyan-operator"
+)
+
+// +kubebuilder:rbac:groups=kalyan.dev,resources=hospitalunits,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=kalyan.dev,resources=hospitalunits/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=kalyan.dev,resources=hospitalunits/finalizers,verbs=update
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=resourcequotas;limitranges,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups="",resources=events,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;update;patch
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=get;list;watch;create;update;patch
+
+// Options configure a Reconciler.
+type Options struct {
+	// PlatformNamespace runs the Kalyan api and workers; unit namespaces admit traffic from it.
+	PlatformNamespace string
+	// RegistrationRefresh is how often a registered unit is registered again even when nothing changed,
+	// so that an API whose registry was restored from an old backup converges.
+	RegistrationRefresh time.Duration
+	// BackoffBase and BackoffMax bound the per-unit exponential backoff while the API fails.
+	BackoffBase, BackoffMax time.Duration
+	// MaxConcurrentReconciles is how many units are reconciled at once.
+	MaxConcurrentReconciles int
+}
+
+func (o *Options) setDefaults() {
+	if o.PlatformNamespace == "" {
+		o.PlatformNamespace = "kalyan-system"
+	}
+	if o.RegistrationRefresh <= 0 {
+		o.RegistrationRefresh = 10 * time.Minute
+	}
+	if o.BackoffBase <= 0 {
+		o.BackoffBase = time.Second
+	}
+	if o.BackoffMax <= 0 {
+		o.BackoffMax = 5 * time.Minute
+	}
+	if o.MaxConcurrentReconciles <= 0 {
+		o.MaxConcurrentReconciles = 8
+	}
+}
+
+// Reconciler reconciles HospitalUnits.
+type Reconciler struct {
+	client    client.Client // cached reads (labelled objects only), direct writes
+	apiReader client.Reader // uncached reads: bKash Secrets, objects created before the cache saw them
+	scheme    *runtime.Scheme
+	recorder  events.EventRecorder
+	api       *apiclient.Client
+	metrics   *Metrics
+	opts      Options
+	backoff   workqueue.TypedRateLimiter[reconcile.Request]
+}
+
+// New returns a Reconciler that uses mgr's client, cache and event recorder.
+func New(mgr ctrl.Manager, api *apiclient.Client, metrics *Metrics, opts Options) *Reconciler {
+	opts.setDefaults()
+	return &Reconciler{
+		client:    mgr.GetClient(),
+		apiReader: mgr.GetAPIReader(),
+		scheme:    mgr.GetScheme(),
+		recorder:  mgr.GetEventRecorder(Name),
+		api:       api,
+		metrics:   metrics,
+		opts:      opts,
+		backoff:   workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](opts.BackoffBase, opts.BackoffMax),
+	}
+}
+
+// CacheOptions restricts the manager's cache to the objects the operator labels (HospitalUnits are
+// cached whole).
+func CacheOptions() cache.Options {
+	managed := labels.SelectorFromSet(labels.Set{ManagedByLabel: ManagedByValue})
+	by := cache.ByObject{Label: managed}
+	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&corev1.Namespace{}:            by,
+		&corev1.ResourceQuota{}:        by,
+		&corev1.LimitRange{}:           by,
+		&corev1.Secret{}:               by,
+		&networkingv1.NetworkPolicy{}:  by,
+		&rbacv1.Role{}:                 by,
+		&rbacv1.RoleBinding{}:          by,
+	}}
+}
+
+// SetupWithManager registers the controller with mgr.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	err := ctrl.NewControllerManagedBy(mgr).
+		Named("hospitalunit").
+		For(&kalyanv1alpha1.HospitalUnit{}).
+		Owns(&corev1.Namespace{}).
+		Owns(&corev1.ResourceQuota{}).
+		Owns(&corev1.LimitRange{}).
+		Owns(&corev1.Secret{}).
+		Owns(&networkingv1.NetworkPolicy{}).
+		Owns(&rbacv1.Role{}).
+		Owns(&rbacv1.RoleBinding{}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles}).
+		Complete(r)
+	if err != nil {
+		return fmt.Errorf("set up hospitalunit controller: %w", err)
+	}
+	return nil
+}
+
+// Reconcile brings one unit's namespace and registration in line with its spec and writes its status.
+func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (res reconcile.Result, err error) {
+	start := time.Now()
+	defer func() { r.metrics.observeReconcile(time.Since(start), res, err) }()
+
+	var hu kalyanv1alpha1.HospitalUnit
+	if err := r.client.Get(ctx, req.NamespacedName, &hu); err != nil {
+		return reconcile.Result{}, client.IgnoreNotFound(err)
+	}
+	ctx = log.IntoContext(ctx, log.FromContext(ctx).WithValues("unit", hu.Spec.Code))
+
+	if !hu.DeletionTimestamp.IsZero() {
+		return r.finalize(ctx, req, &hu)
+	}
+	if err := r.ensureFinalizer(ctx, &hu); err != nil {
+		return reconcile.Result{}, err
+	}
+
+	st := newStatusWriter(&hu)
+	seed, provErr := r.provision(ctx, &hu, st)
+	var regRes reconcile.Result
+	if provErr == nil && seed != nil {
+		regRes = r.register(ctx, req, &hu, seed, st)
+	} else {
+		st.setCondition(kalyanv1alpha1.ConditionRegistered, false, "NotProvisioned", "waiting for the unit's namespace to be provisioned")
+	}
+	if err := st.write(ctx, r.client); err != nil {
+		return reconcile.Result{}, err
+	}
+	if provErr != nil {
+		var wait *waitError
+		if errors.As(provErr, &wait) {
+			return reconcile.Result{RequeueAfter: wait.after}, nil
+		}
+		if apierrors.IsConflict(provErr) {
+			// Someone else changed the object between our read and write; the watch brings us back.
+			return reconcile.Result{RequeueAfter: r.opts.BackoffBase}, nil
+		}
+		return reconcile.Result{}, provErr
+	}
+	return regRes, nil
+}
+
+// provision ensures the unit's namespace and everything in it; it returns the receipt signing seed, or
+// nil with the Provisioned condition explaining why not.
+func (r *Reconciler) provision(ctx context.Context, hu *kalyanv1alpha1.HospitalUnit, st *statusWriter) ([]byte, error) {
+	ns := kalyanv1alpha1.NamespaceName(hu.Spec.Code)
+	st.status.Namespace = ns
+	steps := []struct {
+		reason string
+		ensure func(context.Context, *kalyanv1alpha1.HospitalUnit) error
+	}{
+		{"NamespaceFailed", r.ensureNamespace},
+		{"QuotaFailed", r.ensureQuota},
+		{"LimitRangeFailed", r.ensureLimitRange},
+		{"NetworkPolicyFailed", r.ensureNetworkPolicy},
+		{"RBACFailed", r.ensureRBAC},
+	}
+	for _, s := range steps {
+		if err := s.ensure(ctx, hu); err != nil {
+			reason := s.reason
+			var cond *conditionError
+			if errors.As(err, &cond) {
+				reason = cond.reason
+			}
+			st.setCondition(kalyanv1alpha1.ConditionProvisioned, false, reason, err.Error())
+			return nil, err
+		}
+	}
+	seed, err := r.ensureSigningKey(ctx, hu, st)
+	if err != nil {
+		reason := "SigningKeyFailed"
+		var cond *conditionError
+		if errors.As(err, &cond) {
+			reason = cond.reason
+		}
+		st.setCondition(kalyanv1alpha1.ConditionProvisioned, false, reason, err.Error())
+		return nil, err
+	}
+	if seed == nil { // ensureSigningKey has set the condition and emitted the event
+		return nil, nil
+	}
+	st.setCondition(kalyanv1alpha1.ConditionProvisioned, true, "Provisioned", "namespace "+ns+" is provisioned")
+	return seed, nil
+}
+
+// conditionError carries the reason a condition should show for err.
+type conditionError struct {
+	reason string
+	err    error
+}
+
+func (e *conditionError) Error() string { return e.err.Error() }
+func (e *conditionError) Unwrap() error { return e.err }
+
+// waitError is a condition that resolves by itself (a namespace finishing termination): requeue
+// after a while rather than report an error.
+type waitError struct {
+	conditionError
+	after time.Duration
+}
+
+// ensure makes obj exist with the state mutate sets, owned by hu and labelled as the operator's. obj
+// carries the name and namespace to look up; mutate must be idempotent.
+func (r *Reconciler) ensure(ctx context.Context, hu *kalyanv1alpha1.HospitalUnit, obj client.Object, mutate func() error) (controllerutil.OperationResult, error) {
+	key := client.ObjectKeyFromObject(obj)
+	prepare := func() error {
+		if err := mutate(); err != nil {
+			return err
+		}
+		l := obj.GetLabels()
+		if l == nil {
+			l = map[string]string{}
+		}
+		l[ManagedByLabel] = ManagedByValue
+		l[UnitLabel] = hu.Spec.Code
+		obj.SetLabels(l)
+		return controllerutil.SetControllerReference(hu, obj, r.scheme)
+	}
+	err := r.client.Get(ctx, key, obj)
+	switch {
+	case apierrors.IsNotFound(err):
+		if err := prepare(); err != nil {
+			return controllerutil.OperationResultNone, err
+		}
+		err = r.client.Create(ctx, obj, client.FieldOwner(Name))
+		if err == nil {
+			return controllerutil.OperationResultCreated, nil
+		}
+		if !apierrors.IsAlreadyExists(err) {
+			return controllerutil.OperationResultNone, err
+		}
+		// Created by an earlier reconcile the cache has not caught up with, or not labelled yet.
+		if err := r.apiReader.Get(ctx, key, obj); err != nil {
+			return controllerutil.OperationResultNone, err
+		}
+	case err != nil:
+		return controllerutil.OperationResultNone, err
+	}
+	before := obj.DeepCopyObject()
+	if err := prepare(); err != nil {
+		return controllerutil.OperationResultNone, err
+	}
+	if equalObjects(before, obj) {
+		return controllerutil.OperationResultNone, nil
+	}
+	if err := r.client.Update(ctx, obj, client.FieldOwner(Name)); err != nil {
+		return controllerutil.OperationResultNone, err
+	}
+	return controllerutil.OperationResultUpdated, nil
+}
