@@ -20,7 +20,8 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, f Fault, write f
 	switch f {
 	case FaultTimeout:
 		if !s.hold(r.Context()) {
-			return
+			// Drop the connection without a response: no answer at all.
+			panic(http.ErrAbortHandler)
 		}
 	case FaultMalformed:
 		writeMalformed(w)

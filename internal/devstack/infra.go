@@ -6,7 +6,7 @@ package devstack
 
 import (
 	"context"
-	"errors"
+
 	"fmt"
 	"log/slog"
 	"os"
@@ -108,5 +108,3 @@ func (k *Kafka) Brokers() []string { return k.c.ListenAddrs() }
 
 // Close stops the broker, flushing its data dir.
 func (k *Kafka) Close() { k.once.Do(k.c.Close) }
-
-var errStopped = errors.New("stopped")

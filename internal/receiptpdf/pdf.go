@@ -192,7 +192,7 @@ func (d *doc) text(x, y, size float64, s *shaped) {
 				switch u := df.uni[g0.gid]; {
 				case u == "":
 					df.uni[g0.gid] = string(txt)
-				case len(u) != len(string(txt)) || u != string(txt):
+				case u != string(txt):
 					actual = true // glyph already maps to other text
 				}
 			} else if ge-gi == 1 {
@@ -207,25 +207,66 @@ func (d *doc) text(x, y, size float64, s *shaped) {
 				d.cs = appendUTF16Hex(d.cs, txt)
 				d.cs = append(d.cs, ">>>BDC\n"...)
 			}
+			// Draw the cluster's leftmost glyph first and make the last one
+			// end exactly at the cluster's advance (via Tc): text extractors
+			// such as poppler take an ActualText span's extent from its first
+			// glyph's origin to the last glyph's origin plus width, and a
+			// shorter span (a trailing zero-width mark) reads as a word gap.
+			first, minX := gi, math.Inf(1)
+			x := penK
 			for k := gi; k < ge; k++ {
+				if gx := x + float64(r.glyphs[k].dx)*scale; gx < minX {
+					first, minX = k, gx
+				}
+				x += float64(r.glyphs[k].adv) * scale
+			}
+			clusterEnd := x
+			for n := 0; n < ge-gi; n++ {
+				k := gi + n
+				switch {
+				case n == 0:
+					k = first
+				case k <= first:
+					k--
+				}
 				g := &r.glyphs[k]
+				gx := penK
+				for j := gi; j < k; j++ {
+					gx += float64(r.glyphs[j].adv) * scale
+				}
 				df.use(g.gid)
 				if gr := float64(g.dy) * size / float64(sf.upem); gr != rise {
 					d.closeArray()
 					rise = gr
 					d.op(rise, "Ts")
 				}
-				target := math.Round(penK + float64(g.dx)*scale)
+				target := gx + float64(g.dx)*scale
+				w := math.Round(float64(sf.advances[g.gid]) * scale)
+				tc := 0.0
+				if actual && n == ge-gi-1 {
+					if gap := clusterEnd - (target + w); math.Abs(gap) > 20 {
+						tc = math.Round(gap*size/10) / 100 // points, as written
+					}
+				}
+				if tc != 0 {
+					d.closeArray()
+					d.op(tc, "Tc")
+				}
 				d.openArray()
-				if adj := target - d.curK; adj != 0 {
-					d.cs = strconv.AppendInt(d.cs, int64(-adj), 10)
+				if adj := target - d.curK; math.Abs(adj) >= 0.05 {
+					d.cs = appendNum(d.cs, -adj)
+					d.cs = append(d.cs, ' ')
 				}
 				d.cs = append(d.cs, '<')
 				d.cs = appendHex16(d.cs, g.gid)
 				d.cs = append(d.cs, '>')
-				d.curK = target + math.Round(float64(sf.advances[g.gid])*scale)
-				penK += float64(g.adv) * scale
+				d.curK = target + w + tc*1000/size
+				if tc != 0 {
+					d.closeArray()
+					d.op(0, "Tc")
+				}
 			}
+			penK = clusterEnd
 			if actual {
 				d.closeArray()
 				d.cs = append(d.cs, "EMC\n"...)

@@ -32,12 +32,12 @@ type Names struct {
 	// English name, e.g. "Dhaka Medical College Hospital".
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=200
-	// +kubebuilder:validation:XValidation:rule="self.trim() != ''",message="must not be blank"
+	// +kubebuilder:validation:XValidation:rule="size(self.trim()) > 0",message="must not be blank"
 	EN string `json:"en"`
 	// Bengali name, e.g. "ঢাকা মেডিকেল কলেজ হাসপাতাল".
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=400
-	// +kubebuilder:validation:XValidation:rule="self.trim() != ''",message="must not be blank"
+	// +kubebuilder:validation:XValidation:rule="size(self.trim()) > 0",message="must not be blank"
 	BN string `json:"bn"`
 }
 
@@ -105,7 +105,7 @@ type Quota struct {
 }
 
 // HospitalUnitSpec declares one hospital social service unit.
-// +kubebuilder:validation:XValidation:rule="self.level != 'upazila' || (has(self.upazila) && self.upazila != '')",message="upazila is required for an upazila health complex"
+// +kubebuilder:validation:XValidation:rule="self.level != 'upazila' || (has(self.upazila) && size(self.upazila) > 0)",message="upazila is required for an upazila health complex"
 type HospitalUnitSpec struct {
 	// Code is the unit's short, stable, DNS-safe identifier (e.g. "dmch", "uhc-debidwar"). It names the
 	// namespace kalyan-<code> and appears in donation links and receipt serials, so it never changes.

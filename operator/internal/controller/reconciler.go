@@ -20,11 +20,14 @@ import (
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	kalyanv1alpha1 "github.com/kalyan-platform/kalyan/operator/api/v1alpha1"
@@ -119,28 +122,32 @@ func CacheOptions() cache.Options {
 	managed := labels.SelectorFromSet(labels.Set{ManagedByLabel: ManagedByValue})
 	by := cache.ByObject{Label: managed}
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&corev1.Namespace{}:            by,
-		&corev1.ResourceQuota{}:        by,
-		&corev1.LimitRange{}:           by,
-		&corev1.Secret{}:               by,
-		&networkingv1.NetworkPolicy{}:  by,
-		&rbacv1.Role{}:                 by,
-		&rbacv1.RoleBinding{}:          by,
+		&corev1.Namespace{}:           by,
+		&corev1.ResourceQuota{}:       by,
+		&corev1.LimitRange{}:          by,
+		&corev1.Secret{}:              by,
+		&networkingv1.NetworkPolicy{}: by,
+		&rbacv1.Role{}:                by,
+		&rbacv1.RoleBinding{}:         by,
 	}}
 }
 
 // SetupWithManager registers the controller with mgr.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	owned := builder.WithPredicates(predicate.Funcs{CreateFunc: func(event.CreateEvent) bool { return false }})
 	err := ctrl.NewControllerManagedBy(mgr).
 		Named("hospitalunit").
-		For(&kalyanv1alpha1.HospitalUnit{}).
-		Owns(&corev1.Namespace{}).
-		Owns(&corev1.ResourceQuota{}).
-		Owns(&corev1.LimitRange{}).
-		Owns(&corev1.Secret{}).
-		Owns(&networkingv1.NetworkPolicy{}).
-		Owns(&rbacv1.Role{}).
-		Owns(&rbacv1.RoleBinding{}).
+		// Our own status writes change neither generation nor annotations: they do not come back as work.
+		For(&kalyanv1alpha1.HospitalUnit{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		// Owned objects are created by the reconcile itself; only edits and deletions by others need a
+		// second look (a restart lists every HospitalUnit anyway).
+		Owns(&corev1.Namespace{}, owned).
+		Owns(&corev1.ResourceQuota{}, owned).
+		Owns(&corev1.LimitRange{}, owned).
+		Owns(&corev1.Secret{}, owned).
+		Owns(&networkingv1.NetworkPolicy{}, owned).
+		Owns(&rbacv1.Role{}, owned).
+		Owns(&rbacv1.RoleBinding{}, owned).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles}).
 		Complete(r)
 	if err != nil {

@@ -1,0 +1,182 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/kalyan-platform/kalyan/internal/donations"
+	"github.com/kalyan-platform/kalyan/internal/receipts"
+	"github.com/kalyan-platform/kalyan/internal/units"
+)
+
+// ErrBadCallback is returned for a callback that does not belong to the
+// donation it names.
+var ErrBadCallback = errors.New("callback does not match the donation's payment")
+
+// Donations runs the donation use cases.
+type Donations struct {
+	Units     *Units
+	Repo      donations.Repository
+	Receipts  receipts.Repository
+	Payments  Payments
+	PublicURL string
+	Now       func() time.Time
+	Log       *slog.Logger
+	// Observe is told of every status a donation reaches (metrics).
+	Observe func(kind donations.Kind, status donations.Status)
+}
+
+// View is a donation with its receipt, if any.
+type View struct {
+	*donations.Donation
+	Receipt *receipts.Receipt
+}
+
+// EffectiveStatus reports receipted once a paid donation has its receipt.
+func (v View) EffectiveStatus() donations.Status {
+	if v.Receipt != nil {
+		return donations.Receipted
+	}
+	return v.Status
+}
+
+// CallbackURL is where bKash sends the payer back for donation id.
+func (s *Donations) CallbackURL(id string) string {
+	return s.PublicURL + "/api/v1/donations/" + url.PathEscape(id) + "/bkash-callback"
+}
+
+// Create starts an online gift: it validates, creates the payment at bKash
+// and stores the donation as initiated. The same idempotency key with the same
+// request returns the same donation; with another request, ErrKeyReused.
+func (s *Donations) Create(ctx context.Context, unitCode, idemKey string, req donations.Request) (*donations.Donation, bool, error) {
+	u, err := s.Units.Servable(ctx, unitCode)
+	if err != nil {
+		return nil, false, err
+	}
+	d, err := donations.New(u, donations.IDFor(u.Code, idemKey), donations.BKash, req, s.Now())
+	if err != nil {
+		return nil, false, err
+	}
+	if existing, err := s.Repo.Get(ctx, d.ID); err == nil {
+		if !existing.SameRequest(d) {
+			return nil, false, donations.ErrKeyReused
+		}
+		return existing, false, nil
+	} else if !errors.Is(err, donations.ErrNotFound) {
+		return nil, false, err
+	}
+	pay, err := s.Payments.Create(ctx, u, d.ID, d.Amount, s.CallbackURL(d.ID))
+	if err != nil {
+		return nil, false, fmt.Errorf("create payment: %w", err)
+	}
+	d.PaymentID, d.PaymentURL = pay.ID, pay.URL
+	stored, created, err := s.Repo.Create(ctx, d)
+	if err != nil {
+		return nil, false, err
+	}
+	if !created && !stored.SameRequest(d) {
+		// A concurrent request with the same key but another body won; the
+		// payment we created is never executed and expires at bKash.
+		return nil, false, donations.ErrKeyReused
+	}
+	if created {
+		s.observe(stored)
+	}
+	return stored, created, nil
+}
+
+// Get returns a donation and its receipt.
+func (s *Donations) Get(ctx context.Context, id string) (View, error) {
+	d, err := s.Repo.Get(ctx, id)
+	if err != nil {
+		return View{}, err
+	}
+	v := View{Donation: d}
+	if d.Status == donations.Paid {
+		r, err := s.Receipts.Get(ctx, id)
+		switch {
+		case err == nil:
+			v.Receipt = r
+		case !errors.Is(err, receipts.ErrNotFound):
+			return View{}, err
+		}
+	}
+	return v, nil
+}
+
+// Callback handles the payer's return from bKash. The status in the URL is
+// only a hint of which call to make: money counts as paid only when bKash's
+// execute (or query) answers Completed for this donation's payment.
+func (s *Donations) Callback(ctx context.Context, id, paymentID, status string) (*donations.Donation, error) {
+	d, err := s.Repo.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if paymentID == "" || paymentID != d.PaymentID {
+		return d, ErrBadCallback
+	}
+	if d.Status.Final() {
+		return d, nil
+	}
+	u, err := s.Units.Store.Get(ctx, d.Unit)
+	if err != nil {
+		return d, err
+	}
+	var pay Payment
+	if status == "success" {
+		pay, err = s.Payments.Execute(ctx, u, paymentID)
+		if errors.Is(err, ErrPaymentNoAnswer) {
+			// bKash may have moved the money; only query can tell.
+			pay, err = s.Payments.Query(ctx, u, paymentID)
+		}
+	} else {
+		pay, err = s.Payments.Query(ctx, u, paymentID)
+	}
+	if err != nil {
+		// Leave the donation initiated: reconciliation queries it later.
+		s.Log.WarnContext(ctx, "payment not settled at callback", "donation", id, "err", err)
+		return d, nil
+	}
+	return s.settle(ctx, u, d, pay)
+}
+
+// settle applies a provider's final answer to the donation.
+func (s *Donations) settle(ctx context.Context, u *units.Unit, d *donations.Donation, pay Payment) (*donations.Donation, error) {
+	now := s.Now()
+	var fn func(*donations.Donation) error
+	switch pay.Status {
+	case PaymentCompleted:
+		if pay.Amount != d.Amount {
+			return d, fmt.Errorf("payment %s amount %s differs from donation's %s", pay.ID, pay.Amount, d.Amount)
+		}
+		fn = func(x *donations.Donation) error { return x.MarkPaid(pay.TrxID, now) }
+	case PaymentCancelled:
+		fn = func(x *donations.Donation) error { return x.MarkUnpaid(donations.Cancelled, pay.Reason, now) }
+	case PaymentFailed:
+		fn = func(x *donations.Donation) error { return x.MarkUnpaid(donations.Failed, pay.Reason, now) }
+	default:
+		return d, nil
+	}
+	out, err := s.Repo.Update(ctx, d.ID, fn)
+	if errors.Is(err, donations.ErrNotInitiated) {
+		return out, nil
+	}
+	if err != nil {
+		return d, err
+	}
+	if out.Version != d.Version {
+		s.observe(out)
+	}
+	_ = u
+	return out, nil
+}
+
+func (s *Donations) observe(d *donations.Donation) {
+	if s.Observe != nil {
+		s.Observe(d.Kind, d.Status)
+	}
+}

@@ -1,0 +1,78 @@
+// Command kalyan-dev runs the whole platform on embedded defaults (`make
+// run`): FerretDB, an in-process Kafka broker, the bKash sandbox, the API
+// and the workers, with state under .kalyan/ so a restart finds its data.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/kalyan-platform/kalyan/internal/config"
+	"github.com/kalyan-platform/kalyan/internal/devstack"
+	"github.com/kalyan-platform/kalyan/internal/platform"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "kalyan-dev:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := platform.Logger(cfg.LogLevel)
+	sandboxAddr := os.Getenv("KALYAN_SANDBOX_ADDR")
+	if sandboxAddr == "" {
+		sandboxAddr = "127.0.0.1:8090"
+	}
+	st, err := devstack.Start(ctx, devstack.Options{Dir: cfg.DataDir, Config: &cfg, SandboxAddr: sandboxAddr, KafkaPort: 0, Logger: log})
+	if err != nil {
+		return err
+	}
+	admin, err := st.Token("platform_admin", "", "dev-admin")
+	if err != nil {
+		return err
+	}
+	sw, _ := st.Token("social_worker", "dmch", "dev-social-worker")
+	api := st.APIURL()
+	if cfg.PublicURL != "" {
+		api = cfg.PublicURL
+	}
+	fmt.Printf(`
+Kalyan is running on embedded defaults (data in %s).
+
+  Donate (browser):      %s/d/dmch
+  All demo units:        %s/
+  Public unit profile:   %s/api/v1/units/dmch
+  API health/metrics:    %s/readyz  %s/metrics
+  Worker health/metrics: %s/readyz  %s/metrics
+  bKash sandbox:         %s
+
+  Platform-admin token:  %s
+  Social-worker token (dmch): %s
+  More tokens:           go run ./api token --role unit_admin --unit dmch
+
+Press Ctrl-C to stop.
+`, cfg.DataDir, api, api, api, api, api, st.WorkerURL(), st.WorkerURL(), st.Config.BKash.BaseURL, admin, sw)
+	err = st.Wait(ctx)
+	fmt.Println("\nshutting down…")
+	cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if cerr := st.Close(cctx); cerr != nil {
+		return cerr
+	}
+	return err
+}

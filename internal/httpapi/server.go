@@ -1,0 +1,166 @@
+// Package httpapi is the Fiber adapter: the JSON API, the donor pages and
+// the operational endpoints. Handlers translate HTTP to app use cases and
+// errors to RFC 9457 problem details; they hold no business rules.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kalyan-platform/kalyan/internal/app"
+	"github.com/kalyan-platform/kalyan/internal/auth"
+	"github.com/kalyan-platform/kalyan/internal/metrics"
+)
+
+// Deps are what the handlers use.
+type Deps struct {
+	Units     *app.Units
+	Donations *app.Donations
+	Verifier  interface {
+		Verify(raw string) (auth.Principal, error)
+	}
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
+	// Ready reports whether the dependencies (Mongo, Kafka) answer.
+	Ready     func(ctx context.Context) error
+	PublicURL string
+
+	BodyLimit    int
+	ReadTimeout  time.Duration
+	WriteTimeout time.Duration
+}
+
+// New builds the Fiber app with every route.
+func New(d Deps) *fiber.App {
+	a := fiber.New(fiber.Config{
+		// Fiber reuses request buffers after a handler returns; Immutable
+		// copies c.Params/Body/Query values so nothing we keep is overwritten.
+		Immutable:             true,
+		BodyLimit:             d.BodyLimit,
+		ReadTimeout:           d.ReadTimeout,
+		WriteTimeout:          d.WriteTimeout,
+		IdleTimeout:           60 * time.Second,
+		DisableStartupMessage: true,
+		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			p := toProblem(err, d.Log, c)
+			p.Instance = c.Path()
+			if p.Status == fiber.StatusUnauthorized {
+				c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="kalyan"`)
+			}
+			if wantsHTML(c) && p.Status >= 400 {
+				return renderError(c, p)
+			}
+			c.Set(fiber.HeaderContentType, "application/problem+json")
+			return c.Status(p.Status).JSON(p, "application/problem+json")
+		},
+	})
+	a.Use(recover.New())
+	a.Use(observe(d.Metrics))
+
+	a.Get("/livez", func(c *fiber.Ctx) error { return c.SendString("ok") })
+	a.Get("/readyz", func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+		defer cancel()
+		if err := d.Ready(ctx); err != nil {
+			return problem(fiber.StatusServiceUnavailable, "not-ready", "Not ready", err.Error())
+		}
+		return c.SendString("ready")
+	})
+	a.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})))
+
+	h := &handlers{Deps: d}
+	v1 := a.Group("/api/v1")
+	admin := v1.Group("/admin", h.requireRole(auth.PlatformAdmin))
+	admin.Put("/units/:code", h.putUnit)
+	admin.Delete("/units/:code", h.archiveUnit)
+
+	v1.Get("/units/:code", h.getUnit)
+	v1.Post("/units/:code/donations", h.createDonation)
+	v1.Get("/donations/:id", h.getDonation)
+	v1.Get("/donations/:id/bkash-callback", h.bkashCallback)
+
+	a.Get("/", h.home)
+	a.Get("/d/:code", h.donatePage)
+	a.Post("/d/:code", h.donateSubmit)
+	a.Get("/donations/:id", h.statusPage)
+
+	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	return a
+}
+
+type handlers struct{ Deps }
+
+// observe records request latency by route template (never the raw path,
+// which would carry IDs and explode cardinality).
+func observe(m *metrics.Metrics) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		start := time.Now()
+		err := c.Next()
+		status := c.Response().StatusCode()
+		if err != nil {
+			var fe *fiber.Error
+			var pe *problemError
+			switch {
+			case errors.As(err, &fe):
+				status = fe.Code
+			case errors.As(err, &pe):
+				status = pe.p.Status
+			default:
+				status = fiber.StatusInternalServerError
+			}
+		}
+		route := c.Route().Path
+		if status == fiber.StatusNotFound && route == "/" && c.Path() != "/" {
+			route = "unmatched"
+		}
+		m.HTTPDuration.WithLabelValues(c.Method(), route, strconv.Itoa(status)).Observe(time.Since(start).Seconds())
+		return err
+	}
+}
+
+// principal returns the verified caller or a 401.
+func (h *handlers) principal(c *fiber.Ctx) (auth.Principal, error) {
+	raw := c.Get(fiber.HeaderAuthorization)
+	tok, ok := strings.CutPrefix(raw, "Bearer ")
+	if !ok || tok == "" {
+		return auth.Principal{}, auth.ErrUnauthenticated
+	}
+	p, err := h.Verifier.Verify(tok)
+	if err != nil {
+		h.Log.InfoContext(c.UserContext(), "token refused", "route", c.Route().Path, "reason", err.Error())
+		return auth.Principal{}, auth.ErrUnauthenticated
+	}
+	return p, nil
+}
+
+func (h *handlers) requireRole(roles ...auth.Role) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p, err := h.principal(c)
+		if err != nil {
+			return err
+		}
+		for _, r := range roles {
+			if p.Role == r {
+				c.Locals("principal", p)
+				return c.Next()
+			}
+		}
+		return problem(fiber.StatusForbidden, "forbidden", "Not allowed", "Your role may not do this.")
+	}
+}
+
+func wantsHTML(c *fiber.Ctx) bool {
+	if strings.HasPrefix(c.Path(), "/api/") || c.Path() == "/readyz" {
+		return false
+	}
+	return strings.Contains(c.Get(fiber.HeaderAccept), "text/html")
+}

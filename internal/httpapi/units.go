@@ -1,0 +1,131 @@
+package httpapi
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/units"
+	"github.com/kalyan-platform/kalyan/internal/validation"
+)
+
+type unitNames struct {
+	EN string `json:"en"`
+	BN string `json:"bn"`
+}
+
+type unitPolicyJSON struct {
+	ApprovalThreshold string   `json:"approvalThreshold,omitempty"`
+	Programmes        []string `json:"programmes,omitempty"`
+	AllocationOrder   []string `json:"allocationOrder,omitempty"`
+	MinDonation       string   `json:"minDonation,omitempty"`
+	MaxDonation       string   `json:"maxDonation,omitempty"`
+}
+
+type merchantJSON struct {
+	Username  string `json:"username"`
+	Password  string `json:"password"`
+	AppKey    string `json:"appKey"`
+	AppSecret string `json:"appSecret"`
+}
+
+// unitRegistration is the admin PUT body. bkash and signingKey are
+// write-only secrets synchronised by the operator from Kubernetes Secrets.
+type unitRegistration struct {
+	Names      unitNames      `json:"names"`
+	Level      string         `json:"level"`
+	Division   string         `json:"division"`
+	District   string         `json:"district"`
+	Upazila    string         `json:"upazila"`
+	Policy     unitPolicyJSON `json:"policy"`
+	BKash      *merchantJSON  `json:"bkash,omitempty"`
+	SigningKey string         `json:"signingKey,omitempty"`
+}
+
+type unitJSON struct {
+	Code        string         `json:"code"`
+	Names       unitNames      `json:"names"`
+	Level       string         `json:"level"`
+	Division    string         `json:"division"`
+	District    string         `json:"district"`
+	Upazila     string         `json:"upazila,omitempty"`
+	Policy      unitPolicyJSON `json:"policy"`
+	Status      string         `json:"status"`
+	DonationURL string         `json:"donationURL"`
+}
+
+func (h *handlers) unitJSON(u *units.Unit) unitJSON {
+	return unitJSON{
+		Code: u.Code, Names: unitNames{EN: u.Names.EN, BN: u.Names.BN}, Level: string(u.Level),
+		Division: u.Division, District: u.District, Upazila: u.Upazila, Status: string(u.Status),
+		DonationURL: h.PublicURL + "/d/" + u.Code,
+		Policy: unitPolicyJSON{
+			ApprovalThreshold: u.Policy.ApprovalThreshold.String(), Programmes: u.Policy.Programmes,
+			AllocationOrder: u.Policy.AllocationOrder, MinDonation: u.Policy.MinDonation.String(), MaxDonation: u.Policy.MaxDonation.String(),
+		},
+	}
+}
+
+func (h *handlers) putUnit(c *fiber.Ctx) error {
+	var body unitRegistration
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	u := &units.Unit{
+		Code: c.Params("code"), Names: units.Names{EN: strings.TrimSpace(body.Names.EN), BN: strings.TrimSpace(body.Names.BN)},
+		Level: units.Level(body.Level), Division: body.Division, District: body.District, Upazila: body.Upazila,
+		Policy: units.DefaultPolicy(),
+	}
+	var v validation.Errors
+	amount := func(field, s string, dst *money.Amount) {
+		if s == "" {
+			return
+		}
+		a, err := money.Parse(s)
+		if err != nil {
+			v.AddErr("policy."+field, err)
+			return
+		}
+		*dst = a
+	}
+	amount("approvalThreshold", body.Policy.ApprovalThreshold, &u.Policy.ApprovalThreshold)
+	amount("minDonation", body.Policy.MinDonation, &u.Policy.MinDonation)
+	amount("maxDonation", body.Policy.MaxDonation, &u.Policy.MaxDonation)
+	if body.Policy.Programmes != nil {
+		u.Policy.Programmes = body.Policy.Programmes
+	}
+	if body.Policy.AllocationOrder != nil {
+		u.Policy.AllocationOrder = body.Policy.AllocationOrder
+	}
+	if b := body.BKash; b != nil && (b.Username == "" || b.Password == "" || b.AppKey == "" || b.AppSecret == "") {
+		v.Add("bkash", "needs username, password, appKey and appSecret")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	created, err := h.Units.Register(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusOK
+	if created {
+		status = fiber.StatusCreated
+	}
+	return c.Status(status).JSON(h.unitJSON(u))
+}
+
+func (h *handlers) archiveUnit(c *fiber.Ctx) error {
+	if err := h.Units.Archive(c.UserContext(), c.Params("code")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (h *handlers) getUnit(c *fiber.Ctx) error {
+	u, err := h.Units.Servable(c.UserContext(), c.Params("code"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(h.unitJSON(u))
+}

@@ -1,0 +1,182 @@
+package kafkabus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/kalyan-platform/kalyan/internal/app"
+	"github.com/kalyan-platform/kalyan/internal/events"
+)
+
+// Handler processes one event. It must be idempotent: the same event can
+// arrive again after a crash or a rebalance.
+type Handler func(ctx context.Context, e events.Envelope) error
+
+// Middleware wraps a handler.
+type Middleware func(Handler) Handler
+
+// Retry retries transient failures with exponential backoff, forever (until
+// ctx ends): a database outage must delay events, never drop them. Poison
+// errors are returned at once.
+func Retry(log *slog.Logger, initial, max time.Duration) Middleware {
+	return func(next Handler) Handler {
+		return func(ctx context.Context, e events.Envelope) error {
+			b := backoff.NewExponentialBackOff()
+			b.InitialInterval, b.MaxInterval = initial, max
+			_, err := backoff.Retry(ctx, func() (struct{}, error) {
+				err := next(ctx, e)
+				var poison app.PoisonError
+				if errors.As(err, &poison) {
+					return struct{}{}, backoff.Permanent(err)
+				}
+				if err != nil {
+					log.WarnContext(ctx, "event handler failed; will retry", "event", e.ID, "type", e.Type, "err", err)
+				}
+				return struct{}{}, err
+			}, backoff.WithBackOff(b), backoff.WithMaxElapsedTime(0), backoff.WithMaxTries(0))
+			return err
+		}
+	}
+}
+
+// Observe reports each handled event's outcome and latency.
+func Observe(fn func(result string, d time.Duration)) Middleware {
+	return func(next Handler) Handler {
+		return func(ctx context.Context, e events.Envelope) error {
+			start := time.Now()
+			err := next(ctx, e)
+			result := "ok"
+			if err != nil {
+				result = "error"
+			}
+			fn(result, time.Since(start))
+			return err
+		}
+	}
+}
+
+// Chain applies middleware so the first listed runs outermost.
+func Chain(h Handler, mws ...Middleware) Handler {
+	for i := len(mws) - 1; i >= 0; i-- {
+		h = mws[i](h)
+	}
+	return h
+}
+
+// Consumer reads a topic in a consumer group and hands each message to its
+// handler, committing offsets only after the handler succeeded (or the
+// message was dead-lettered).
+type Consumer struct {
+	Brokers    []string
+	Group      string
+	Topic      string
+	Handler    Handler
+	DeadLetter *Publisher
+	Log        *slog.Logger
+	// Lag reports the reader's lag after each fetch (metrics hook).
+	Lag func(group string, lag int64)
+	// CommitEvery bounds how many processed messages wait for one commit.
+	CommitEvery int
+	// CommitInterval bounds how long processed messages wait for a commit.
+	CommitInterval time.Duration
+}
+
+// Run consumes until ctx ends, then commits what was processed and leaves
+// the group.
+func (c *Consumer) Run(ctx context.Context) error {
+	r := kafka.NewReader(kafka.ReaderConfig{
+		Brokers:        c.Brokers,
+		GroupID:        c.Group,
+		Topic:          c.Topic,
+		MinBytes:       1,
+		MaxBytes:       10 << 20,
+		MaxWait:        250 * time.Millisecond,
+		StartOffset:    kafka.FirstOffset,
+		CommitInterval: 0, // we commit explicitly
+		QueueCapacity:  1000,
+	})
+	defer r.Close()
+	var pending []kafka.Message
+	lastCommit := time.Now()
+	commit := func(cctx context.Context) error {
+		if len(pending) == 0 {
+			return nil
+		}
+		if err := r.CommitMessages(cctx, pending...); err != nil {
+			return fmt.Errorf("commit offsets: %w", err)
+		}
+		pending, lastCommit = pending[:0], time.Now()
+		return nil
+	}
+	defer func() {
+		// Commit what was processed even though ctx is done.
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := commit(cctx); err != nil {
+			c.Log.Warn("final commit failed; messages will be redelivered", "group", c.Group, "err", err)
+		}
+	}()
+	for {
+		fctx, cancel := context.WithTimeout(ctx, c.CommitInterval)
+		m, err := r.FetchMessage(fctx)
+		cancel()
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			if !errors.Is(err, context.DeadlineExceeded) {
+				c.Log.WarnContext(ctx, "fetch failed", "group", c.Group, "err", err)
+				time.Sleep(200 * time.Millisecond)
+			}
+		} else {
+			if err := c.process(ctx, m); err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return err
+			}
+			pending = append(pending, m)
+			if c.Lag != nil {
+				c.Lag(c.Group, r.Lag())
+			}
+		}
+		if len(pending) >= c.CommitEvery || (len(pending) > 0 && time.Since(lastCommit) >= c.CommitInterval) {
+			if err := commit(ctx); err != nil && ctx.Err() == nil {
+				c.Log.WarnContext(ctx, "commit failed; will retry", "group", c.Group, "err", err)
+			}
+		}
+	}
+}
+
+func (c *Consumer) process(ctx context.Context, m kafka.Message) error {
+	var e events.Envelope
+	err := json.Unmarshal(m.Value, &e)
+	if err == nil && (e.ID == "" || e.Type == "") {
+		err = errors.New("envelope without id or type")
+	}
+	if err != nil {
+		err = app.PoisonError{Err: err}
+	} else {
+		err = c.Handler(ctx, e)
+	}
+	var poison app.PoisonError
+	if errors.As(err, &poison) {
+		c.Log.ErrorContext(ctx, "dead-lettering poison message", "group", c.Group, "partition", m.Partition, "offset", m.Offset, "err", err)
+		dl := kafka.Message{Topic: events.TopicDeadLetter, Key: m.Key, Value: m.Value, Headers: append(m.Headers,
+			kafka.Header{Key: "dlq-group", Value: []byte(c.Group)},
+			kafka.Header{Key: "dlq-source", Value: []byte(fmt.Sprintf("%s/%d/%d", m.Topic, m.Partition, m.Offset))},
+			kafka.Header{Key: "dlq-error", Value: []byte(err.Error())})}
+		if err := c.DeadLetter.PublishRaw(ctx, dl); err != nil {
+			return fmt.Errorf("dead-letter: %w", err)
+		}
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,83 @@
+package kafkabus
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/kalyan-platform/kalyan/internal/events"
+	"github.com/kalyan-platform/kalyan/internal/mongostore"
+)
+
+// Outbox is what the relay reads and acknowledges.
+type Outbox interface {
+	PendingEvents(ctx context.Context, limit int) ([]mongostore.Pending, error)
+	MarkPublished(ctx context.Context, docIDs []string) error
+	Sweep(ctx context.Context) (int, error)
+}
+
+// Relay publishes pending outbox events to Kafka and marks them published.
+// A crash between publishing and marking publishes again: consumers dedupe
+// by event ID.
+type Relay struct {
+	Outbox    Outbox
+	Publisher *Publisher
+	Topic     string
+	Interval  time.Duration
+	// SweepEvery re-marks unpublished versions whose marker was lost.
+	SweepEvery time.Duration
+	Log        *slog.Logger
+	// Published counts events relayed (metrics hook).
+	Published func(n int)
+}
+
+// Run relays until ctx ends.
+func (r *Relay) Run(ctx context.Context) error {
+	lastSweep := time.Time{}
+	for {
+		if time.Since(lastSweep) > r.SweepEvery {
+			if n, err := r.Outbox.Sweep(ctx); err != nil {
+				r.Log.WarnContext(ctx, "outbox sweep failed", "err", err)
+			} else {
+				lastSweep = time.Now()
+				if n > 0 {
+					r.Log.InfoContext(ctx, "outbox sweep re-marked versions", "count", n)
+				}
+			}
+		}
+		n, err := r.once(ctx)
+		if err != nil && ctx.Err() == nil {
+			r.Log.WarnContext(ctx, "outbox relay failed; retrying", "err", err)
+		}
+		if n == 0 || err != nil {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(r.Interval):
+			}
+		}
+	}
+}
+
+func (r *Relay) once(ctx context.Context) (int, error) {
+	pending, err := r.Outbox.PendingEvents(ctx, 500)
+	if err != nil || len(pending) == 0 {
+		return 0, err
+	}
+	var envs []events.Envelope
+	ids := make([]string, len(pending))
+	for i, p := range pending {
+		envs = append(envs, p.Events...)
+		ids[i] = p.DocID
+	}
+	if err := r.Publisher.Publish(ctx, r.Topic, envs...); err != nil {
+		return 0, err
+	}
+	if err := r.Outbox.MarkPublished(ctx, ids); err != nil {
+		return 0, err
+	}
+	if r.Published != nil {
+		r.Published(len(envs))
+	}
+	return len(envs), nil
+}

@@ -1,0 +1,56 @@
+// Package metrics defines the platform's Prometheus metrics on a registry
+// of its own (never the global one), shared by the API and worker wiring.
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics of one process.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	HTTPDuration   *prometheus.HistogramVec
+	Donations      *prometheus.CounterVec
+	EventsHandled  *prometheus.CounterVec
+	EventDuration  *prometheus.HistogramVec
+	ConsumerLag    *prometheus.GaugeVec
+	RelayPublished prometheus.Counter
+}
+
+// New registers the metrics on a fresh registry.
+func New() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		HTTPDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "kalyan_http_request_duration_seconds",
+			Help:    "HTTP request latency by route template, method and status code.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"method", "route", "code"}),
+		Donations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kalyan_donations_total",
+			Help: "Donations reaching a status, by gift kind and status.",
+		}, []string{"kind", "status"}),
+		EventsHandled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kalyan_events_handled_total",
+			Help: "Kafka events handled by consumer group and result.",
+		}, []string{"group", "result"}),
+		EventDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "kalyan_event_processing_seconds",
+			Help:    "Time to process one Kafka event, including retries, by consumer group.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}, []string{"group"}),
+		ConsumerLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "kalyan_kafka_consumer_lag",
+			Help: "Messages behind the partition end, as last seen by the consumer group's reader.",
+		}, []string{"group"}),
+		RelayPublished: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "kalyan_outbox_published_total",
+			Help: "Events relayed from the outbox to Kafka.",
+		}),
+	}
+	m.Registry.MustRegister(m.HTTPDuration, m.Donations, m.EventsHandled, m.EventDuration, m.ConsumerLag, m.RelayPublished,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}

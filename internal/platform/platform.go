@@ -1,0 +1,177 @@
+// Package platform wires adapters into the app for the two long-running
+// processes, kalyan-api and kalyan-worker. The production mains and the
+// embedded development stack both build on it, so they run the same code.
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/kalyan-platform/kalyan/internal/app"
+	"github.com/kalyan-platform/kalyan/internal/auth"
+	"github.com/kalyan-platform/kalyan/internal/bkash"
+	"github.com/kalyan-platform/kalyan/internal/bkashgateway"
+	"github.com/kalyan-platform/kalyan/internal/config"
+	"github.com/kalyan-platform/kalyan/internal/donations"
+	"github.com/kalyan-platform/kalyan/internal/events"
+	"github.com/kalyan-platform/kalyan/internal/httpapi"
+	"github.com/kalyan-platform/kalyan/internal/kafkabus"
+	"github.com/kalyan-platform/kalyan/internal/metrics"
+	"github.com/kalyan-platform/kalyan/internal/mongostore"
+	"github.com/kalyan-platform/kalyan/internal/units"
+)
+
+// Logger returns the JSON logger all processes use.
+func Logger(level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// Verifier builds the staff token verifier: the identity provider's JWKS in
+// production, the local development key otherwise.
+func Verifier(ctx context.Context, c config.Config) (*auth.Verifier, error) {
+	if c.Auth.JWKSURL != "" {
+		return auth.NewJWKSVerifier(ctx, c.Auth.JWKSURL, c.Auth.Issuer, c.Auth.Audience)
+	}
+	v, _, err := auth.LocalKeys(c.Auth.KeyFile, c.Auth.Issuer, c.Auth.Audience)
+	return v, err
+}
+
+func ready(store *mongostore.Store, brokers []string) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		if err := store.Ping(ctx); err != nil {
+			return fmt.Errorf("mongodb: %w", err)
+		}
+		return kafkabus.Ping(ctx, brokers)
+	}
+}
+
+// API is the kalyan-api process.
+type API struct {
+	App       *fiber.App
+	Donations *app.Donations
+	Units     *app.Units
+}
+
+// NewAPI wires the HTTP API.
+func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, log *slog.Logger) *API {
+	m := metrics.New()
+	now := time.Now
+	unitSvc := &app.Units{Store: store.Units(), Now: now}
+	merchant := bkash.Credentials{Username: c.BKash.Username, Password: c.BKash.Password, AppKey: c.BKash.AppKey, AppSecret: c.BKash.AppSecret}
+	gw := bkashgateway.New(bkash.Config{BaseURL: c.BKash.BaseURL, Timeout: c.BKash.Timeout, Logger: log},
+		func(*units.Unit) bkash.Credentials { return merchant })
+	don := &app.Donations{
+		Units: unitSvc, Repo: store.Donations(), Receipts: store.Receipts(), Payments: gw,
+		PublicURL: strings.TrimRight(c.PublicURL, "/"), Now: now, Log: log,
+		Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
+	}
+	fa := httpapi.New(httpapi.Deps{
+		Units: unitSvc, Donations: don, Verifier: verifier, Metrics: m, Log: log,
+		Ready: ready(store, c.Kafka.Brokers), PublicURL: strings.TrimRight(c.PublicURL, "/"),
+		BodyLimit: c.HTTP.BodyLimit, ReadTimeout: c.HTTP.ReadTimeout, WriteTimeout: c.HTTP.WriteTimeout,
+	})
+	return &API{App: fa, Donations: don, Units: unitSvc}
+}
+
+// Serve serves the API on ln until ctx ends, then drains in-flight requests.
+func (a *API) Serve(ctx context.Context, ln net.Listener) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return a.App.Listener(ln) })
+	g.Go(func() error {
+		<-ctx.Done()
+		return a.App.ShutdownWithTimeout(20 * time.Second)
+	})
+	return g.Wait()
+}
+
+// Worker is the kalyan-worker process: the outbox relay and the consumers.
+type Worker struct {
+	cfg     config.Config
+	store   *mongostore.Store
+	log     *slog.Logger
+	metrics *metrics.Metrics
+}
+
+// NewWorker wires the workers.
+func NewWorker(c config.Config, store *mongostore.Store, log *slog.Logger) *Worker {
+	return &Worker{cfg: c, store: store, log: log, metrics: metrics.New()}
+}
+
+// Run runs the relay, the consumers and the operational endpoints on ln
+// until ctx ends.
+func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
+	brokers := w.cfg.Kafka.Brokers
+	if err := kafkabus.EnsureTopics(ctx, brokers, w.cfg.Kafka.Partitions, w.cfg.Kafka.ReplicationFactor, events.TopicDonations, events.TopicDeadLetter); err != nil {
+		return err
+	}
+	pub := kafkabus.NewPublisher(brokers)
+	defer pub.Close()
+	m := w.metrics
+	relay := &kafkabus.Relay{
+		Outbox: w.store.Donations(), Publisher: pub, Topic: events.TopicDonations,
+		Interval: 50 * time.Millisecond, SweepEvery: 10 * time.Minute, Log: w.log,
+		Published: func(n int) { m.RelayPublished.Add(float64(n)) },
+	}
+	consumer := func(group string, h kafkabus.Handler) *kafkabus.Consumer {
+		return &kafkabus.Consumer{
+			Brokers: brokers, Group: group, Topic: events.TopicDonations, DeadLetter: pub, Log: w.log,
+			CommitEvery: 200, CommitInterval: 200 * time.Millisecond,
+			Lag: func(g string, lag int64) { m.ConsumerLag.WithLabelValues(g).Set(float64(lag)) },
+			Handler: kafkabus.Chain(h,
+				kafkabus.Observe(func(result string, d time.Duration) {
+					m.EventsHandled.WithLabelValues(group, result).Inc()
+					m.EventDuration.WithLabelValues(group).Observe(d.Seconds())
+				}),
+				kafkabus.Retry(w.log, 100*time.Millisecond, 10*time.Second)),
+		}
+	}
+	ledgerH := &app.LedgerCredits{Ledger: w.store.Ledger()}
+	receiptH := &app.ReceiptIssuer{Receipts: w.store.Receipts(), Units: w.store.Units(), Now: time.Now}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /livez", func(rw http.ResponseWriter, _ *http.Request) { _, _ = rw.Write([]byte("ok")) })
+	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := ready(w.store, brokers)(ctx); err != nil {
+			rw.Header().Set("Content-Type", "application/problem+json")
+			rw.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(rw, `{"type":"https://kalyan.dev/problems/not-ready","title":"Not ready","status":503,"detail":%q}`, err.Error())
+			return
+		}
+		_, _ = rw.Write([]byte("ready"))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return relay.Run(ctx) })
+	g.Go(func() error { return consumer("kalyan-ledger", ledgerH.Handle).Run(ctx) })
+	g.Go(func() error { return consumer("kalyan-receipts", receiptH.Handle).Run(ctx) })
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+	return g.Wait()
+}

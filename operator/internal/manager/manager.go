@@ -1,0 +1,171 @@
+// Package manager wires the HospitalUnit controller into a controller-runtime manager: flags, client
+// configuration, the label-restricted cache, metrics, health probes and leader election.
+package manager
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/go-logr/logr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/kalyan-platform/kalyan/operator/internal/apiclient"
+	"github.com/kalyan-platform/kalyan/operator/internal/controller"
+	"github.com/kalyan-platform/kalyan/operator/internal/kube"
+)
+
+// Flags are the operator's command-line settings.
+type Flags struct {
+	APIURL                  string
+	APITokenFile            string
+	APITimeout              time.Duration
+	PlatformNamespace       string
+	MaxConcurrentReconciles int
+	RegistrationRefresh     time.Duration
+	BackoffBase             time.Duration
+	BackoffMax              time.Duration
+	MetricsAddr             string
+	ProbeAddr               string
+	LeaderElect             bool
+	LeaderElectionNamespace string
+	Kubeconfig              string
+	KubeQPS                 float64
+	KubeBurst               int
+	LogLevel                string
+	LogFormat               string
+}
+
+func parseFlags(args []string, stderr io.Writer) (Flags, error) {
+	var f Flags
+	fs := flag.NewFlagSet("kalyan-operator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.APIURL, "api-url", os.Getenv("KALYAN_API_URL"), "base URL of the Kalyan API, e.g. http://kalyan-api.kalyan-system.svc (env KALYAN_API_URL)")
+	fs.StringVar(&f.APITokenFile, "api-token-file", os.Getenv("KALYAN_API_TOKEN_FILE"), "file holding the platform-admin bearer token; re-read on every call so it can be rotated (env KALYAN_API_TOKEN_FILE)")
+	fs.DurationVar(&f.APITimeout, "api-timeout", 10*time.Second, "timeout of one call to the Kalyan API")
+	fs.StringVar(&f.PlatformNamespace, "platform-namespace", "kalyan-system", "namespace of the Kalyan api and workers; unit namespaces admit traffic only from it")
+	fs.IntVar(&f.MaxConcurrentReconciles, "max-concurrent-reconciles", 8, "HospitalUnits reconciled at once")
+	fs.DurationVar(&f.RegistrationRefresh, "registration-refresh", 10*time.Minute, "re-register an unchanged unit with the API this often")
+	fs.DurationVar(&f.BackoffBase, "api-backoff-base", time.Second, "first retry delay when the API fails (doubles per failure)")
+	fs.DurationVar(&f.BackoffMax, "api-backoff-max", 5*time.Minute, "longest retry delay when the API fails")
+	fs.StringVar(&f.MetricsAddr, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint (0 disables it)")
+	fs.StringVar(&f.ProbeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz (0 disables them)")
+	fs.BoolVar(&f.LeaderElect, "leader-elect", false, "use a Lease so that only one replica reconciles at a time")
+	fs.StringVar(&f.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election Lease (default: the pod's namespace)")
+	fs.StringVar(&f.Kubeconfig, "kubeconfig", "", "kubeconfig file (default: in-cluster, then $KUBECONFIG or ~/.kube/config)")
+	fs.Float64Var(&f.KubeQPS, "kube-api-qps", 0, "client-side rate limit towards the Kubernetes API (0: off, rely on API priority and fairness)")
+	fs.IntVar(&f.KubeBurst, "kube-api-burst", 0, "burst of the client-side rate limit")
+	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.LogFormat, "log-format", "json", "json or text")
+	if err := fs.Parse(args); err != nil {
+		return Flags{}, err
+	}
+	if fs.NArg() > 0 {
+		return Flags{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if f.APIURL == "" || f.APITokenFile == "" {
+		return Flags{}, errors.New("--api-url and --api-token-file are required")
+	}
+	if f.MaxConcurrentReconciles < 1 {
+		return Flags{}, errors.New("--max-concurrent-reconciles must be at least 1")
+	}
+	return f, nil
+}
+
+// Run parses args and runs the operator until ctx is cancelled.
+func Run(ctx context.Context, args []string, stderr io.Writer) error {
+	f, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	logger, err := newLogger(stderr, f.LogLevel, f.LogFormat)
+	if err != nil {
+		return err
+	}
+	ctrl.SetLogger(logr.FromSlogHandler(logger.Handler()))
+
+	cfg, err := kube.Config(f.Kubeconfig, float32(f.KubeQPS), f.KubeBurst)
+	if err != nil {
+		return err
+	}
+	scheme, err := kube.Scheme()
+	if err != nil {
+		return err
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                  scheme,
+		Cache:                   controller.CacheOptions(),
+		Metrics:                 metricsserver.Options{BindAddress: f.MetricsAddr},
+		HealthProbeBindAddress:  f.ProbeAddr,
+		LeaderElection:          f.LeaderElect,
+		LeaderElectionID:        "kalyan-operator.kalyan.dev",
+		LeaderElectionNamespace: f.LeaderElectionNamespace,
+		// Stop reconciling as soon as leadership is handed over on shutdown.
+		LeaderElectionReleaseOnCancel: true,
+	})
+	if err != nil {
+		return fmt.Errorf("create manager: %w", err)
+	}
+	api, err := apiclient.New(f.APIURL, f.APITokenFile, &http.Client{Timeout: f.APITimeout})
+	if err != nil {
+		return err
+	}
+	m, err := controller.NewMetrics(metrics.Registry, mgr.GetClient())
+	if err != nil {
+		return err
+	}
+	defer m.Unregister(metrics.Registry)
+	r := controller.New(mgr, api, m, controller.Options{
+		PlatformNamespace:       f.PlatformNamespace,
+		RegistrationRefresh:     f.RegistrationRefresh,
+		BackoffBase:             f.BackoffBase,
+		BackoffMax:              f.BackoffMax,
+		MaxConcurrentReconciles: f.MaxConcurrentReconciles,
+	})
+	if err := r.SetupWithManager(mgr); err != nil {
+		return err
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return fmt.Errorf("add health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("cache", func(req *http.Request) error {
+		if !mgr.GetCache().WaitForCacheSync(req.Context()) {
+			return errors.New("cache not synced")
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("add ready check: %w", err)
+	}
+	logger.Info("starting kalyan-operator", "apiURL", f.APIURL, "platformNamespace", f.PlatformNamespace,
+		"maxConcurrentReconciles", f.MaxConcurrentReconciles, "leaderElect", f.LeaderElect)
+	if err := mgr.Start(ctx); err != nil {
+		return fmt.Errorf("run manager: %w", err)
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch strings.ToLower(format) {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	default:
+		return nil, fmt.Errorf("--log-format %q: want json or text", format)
+	}
+}

@@ -1,0 +1,47 @@
+// Command kalyan-worker runs the outbox relay and the Kafka consumers that
+// credit the ledger and issue receipts.
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/kalyan-platform/kalyan/internal/config"
+	"github.com/kalyan-platform/kalyan/internal/mongostore"
+	"github.com/kalyan-platform/kalyan/internal/platform"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "kalyan-worker:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	if err := cfg.ValidateExternal(); err != nil {
+		return fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	log := platform.Logger(cfg.LogLevel)
+	store, err := mongostore.Connect(ctx, cfg.MongoDB.URI, cfg.MongoDB.Database)
+	if err != nil {
+		return err
+	}
+	defer store.Close(context.Background())
+	ln, err := net.Listen("tcp", cfg.WorkerAddr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	log.Info("kalyan-worker started", "opsAddr", ln.Addr().String())
+	return platform.NewWorker(cfg, store, log).Run(ctx, ln)
+}
