@@ -144,8 +144,10 @@ func (c *Client) Create(ctx context.Context, r CreateRequest) (*Payment, error) 
 	return p, nil
 }
 
-// Execute finalises a payment the payer authorised. ErrNoAnswer means the
-// money may or may not have moved: Query before concluding.
+// Execute finalises a payment the payer authorised. A nil error means bKash
+// answered "0000"; the donation is paid only if Status is StatusCompleted.
+// ErrNoAnswer means the money may or may not have moved: Query before
+// concluding. IsAlreadyCompleted means an earlier execute went through.
 func (c *Client) Execute(ctx context.Context, paymentID string) (*Payment, error) {
 	return c.paymentCall(ctx, "bkash execute payment", "/tokenized/checkout/execute", paymentID)
 }
@@ -254,6 +256,8 @@ func (c *Client) call(ctx context.Context, op, url string, body any, parse func(
 		}
 		err = parse(st, data)
 		c.cfg.Logger.DebugContext(ctx, "bkash call", "op", op, "http_status", st, "duration", c.cfg.Now().Sub(start), "ok", err == nil)
+		// A refused token is rejected at bKash's gateway before any payment
+		// logic runs, so repeating the call once is safe, even for execute.
 		if err != nil && attempt == 0 && tokenRefused(err) {
 			c.invalidate(tok)
 			continue

@@ -195,7 +195,9 @@ func IsDuplicate(err error) bool { return hasCode(err, CodeDuplicate) }
 
 // IsRefundTooLarge reports a refund above what is still refundable (2026) or an
 // invalid refund amount (2072).
-func IsRefundTooLarge(err error) bool { return hasCode(err, CodeReversalTooLarge, CodeRefundAmountInvalid) }
+func IsRefundTooLarge(err error) bool {
+	return hasCode(err, CodeReversalTooLarge, CodeRefundAmountInvalid)
+}
 
 // IsNotRefundable reports a transaction that cannot be refunded (any more):
 // already fully reversed (2034), refund limit reached (2074), not completed

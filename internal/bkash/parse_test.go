@@ -289,3 +289,10 @@ func FuzzParseTime(f *testing.F) {
 		}
 	})
 }
+
+func TestParseRefundV1Shape(t *testing.T) {
+	r, err := parseRefund(200, []byte(`{"completedTime":"2024-06-13T16:27:25:422 GMT+0600","transactionStatus":"Completed","originalTrxID":"A","refundTrxID":"B","amount":"2.50","currency":"BDT"}`))
+	if err != nil || r.RefundTrxID != "B" || r.OriginalTrxID != "A" || r.Amount != 250 || r.Status != StatusCompleted {
+		t.Fatalf("pre-v2 refund answer: %+v, %v", r, err)
+	}
+}

@@ -246,7 +246,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		writeUnavailable(w)
 		return
 	}
-	s.log.Debug("bkash sandbox: payment created", "payment_id", p.ID, "merchant", merchant)
+	s.log.Debug("bkash sandbox: payment created", "payment_id", p.ID)
 
 	bkashURL := s.publicURL(r) + "/pay/" + url.PathEscape(p.ID)
 	s.answer(w, r, f, func() {

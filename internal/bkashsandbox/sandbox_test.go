@@ -251,7 +251,7 @@ func TestFaultsEndpoints(t *testing.T) {
 		t.Fatalf("faults %+v", f)
 	}
 	for body, want := range map[string]int{
-		`{"execute":"explode"}`:           400,
+		`{"execute":"explode"}`:            400,
 		`{"query":"insufficient_balance"}`: 400,
 		`{"create":"cancel"}`:              400,
 		`{"unknown":"none"}`:               400,

@@ -126,6 +126,9 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 		Published: func(n int) { m.RelayPublished.Add(float64(n)) },
 	}
 	consumer := func(group string, h kafkabus.Handler) *kafkabus.Consumer {
+		// Create the series up front so dashboards and alerts see zeros, not gaps.
+		m.ConsumerLag.WithLabelValues(group).Set(0)
+		m.EventDuration.WithLabelValues(group)
 		return &kafkabus.Consumer{
 			Brokers: brokers, Group: group, Topic: events.TopicDonations, DeadLetter: pub, Log: w.log,
 			CommitEvery: 200, CommitInterval: 200 * time.Millisecond,

@@ -2,9 +2,9 @@ package receiptpdf
 
 import (
 	"bytes"
-	"compress/zlib"
 	"crypto/md5"
 	"fmt"
+	"github.com/klauspost/compress/zlib"
 	"hash/fnv"
 	"io"
 	"math"
@@ -335,7 +335,7 @@ func (d *doc) streamObj(n int, data []byte, extra string) error {
 	zw, _ := d.zpool.Get().(*zlib.Writer)
 	if zw == nil {
 		var err error
-		if zw, err = zlib.NewWriterLevel(&d.zbuf, zlib.DefaultCompression); err != nil {
+		if zw, err = zlib.NewWriterLevel(&d.zbuf, zlib.BestSpeed); err != nil {
 			return fmt.Errorf("zlib: %w", err)
 		}
 	} else {

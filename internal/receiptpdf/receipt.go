@@ -110,19 +110,19 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 	// Header: samiti and hospital, Bengali above English.
 	top := 40.0
 	if rc.SamitiNameBN != "" {
-		p.center(mid, top, rc.SamitiNameBN, p.fit(rc.SamitiNameBN, style{size: 14, bold: true}, rContent, 8))
+		p.center(mid, top, rc.SamitiNameBN, style{fixed: true, size: 14, bold: true, maxW: rContent, minSize: 8})
 		top += 16
 	}
 	if rc.SamitiNameEN != "" {
-		p.center(mid, top, rc.SamitiNameEN, p.fit(rc.SamitiNameEN, style{size: 10.5, bold: true}, rContent, 7))
+		p.center(mid, top, rc.SamitiNameEN, style{fixed: true, size: 10.5, bold: true, maxW: rContent, minSize: 7})
 		top += 14
 	}
 	if rc.HospitalNameBN != "" {
-		p.center(mid, top, rc.HospitalNameBN, p.fit(rc.HospitalNameBN, style{size: 9.5}, rContent, 7))
+		p.center(mid, top, rc.HospitalNameBN, style{fixed: true, size: 9.5, maxW: rContent, minSize: 7})
 		top += 12.5
 	}
 	if rc.HospitalNameEN != "" {
-		p.center(mid, top, rc.HospitalNameEN, p.fit(rc.HospitalNameEN, style{size: 8.5}, rContent, 6))
+		p.center(mid, top, rc.HospitalNameEN, style{fixed: true, size: 8.5, maxW: rContent, minSize: 6})
 		top += 4
 	}
 	d.strokeGray(0)
@@ -137,7 +137,7 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 	}
 	p.center(mid, top, title, style{size: 13, bold: true, fixed: true})
 	top += 13
-	p.center(mid, top, sub, p.fit(sub, style{size: 7.5, fixed: true}, rContent, 5))
+	p.center(mid, top, sub, style{size: 7.5, fixed: true, maxW: rContent, minSize: 5})
 	top += 20
 
 	// Serial and date.
@@ -151,7 +151,7 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 	p.right(a5Width-rMargin, top, "তারিখ  ·  Date", lbl)
 	d.fillGray(0)
 	top += 14
-	p.left(rMargin, top, rc.Serial, p.fit(rc.Serial, style{size: 11.5, bold: true}, rContent/2, 7))
+	p.left(rMargin, top, rc.Serial, style{size: 11.5, bold: true, maxW: rContent / 2, minSize: 7})
 	clock := issued.Format("15:04")
 	p.right(a5Width-rMargin, top, bnfmt.DateBN(issued)+", "+bnfmt.Digits(clock), style{size: 9.5, bold: true})
 	top += 12
@@ -162,6 +162,7 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 	type row struct {
 		label bilingual
 		value string
+		fixed bool // value is a label that recurs on other receipts
 	}
 	var rows []row
 	if cancel != nil {
@@ -169,34 +170,34 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 		if !cancel.OriginalIssuedAt.IsZero() {
 			v += "  (" + bnfmt.DateEN(cancel.OriginalIssuedAt.In(p.r.dhaka)) + ")"
 		}
-		rows = append(rows, row{bilingual{"মূল রসিদ", "Original receipt"}, v})
+		rows = append(rows, row{bilingual{"মূল রসিদ", "Original receipt"}, v, false})
 	}
 	donor := rc.DonorName
 	if rc.Anonymous || strings.TrimSpace(donor) == "" {
 		donor = "বেনামী / Anonymous"
 	}
-	rows = append(rows, row{bilingual{"দাতা", "Donor"}, donor})
+	rows = append(rows, row{bilingual{"দাতা", "Donor"}, donor, donor != rc.DonorName})
 	if rc.MobileMasked != "" {
-		rows = append(rows, row{bilingual{"মোবাইল", "Mobile"}, rc.MobileMasked})
+		rows = append(rows, row{bilingual{"মোবাইল", "Mobile"}, rc.MobileMasked, false})
 	}
 	if rc.TIN != "" {
-		rows = append(rows, row{bilingual{"টিআইএন", "TIN"}, rc.TIN})
+		rows = append(rows, row{bilingual{"টিআইএন", "TIN"}, rc.TIN, false})
 	}
-	rows = append(rows, row{bilingual{"দানের ধরন", "Gift type"}, kindLabel(rc.Kind).String()})
+	rows = append(rows, row{bilingual{"দানের ধরন", "Gift type"}, kindLabel(rc.Kind).String(), true})
 	if rc.Programme != "" {
-		rows = append(rows, row{bilingual{"কর্মসূচি", "Programme"}, programmeLabel(rc.Programme).String()})
+		rows = append(rows, row{bilingual{"কর্মসূচি", "Programme"}, programmeLabel(rc.Programme).String(), true})
 	}
 	if cancel != nil {
-		rows = append(rows, row{bilingual{"মূল দানের পরিমাণ", "Original amount"}, bnfmt.Taka(rc.Amount, "bn") + "  (" + bnfmt.Taka(rc.Amount, "en") + ")"})
+		rows = append(rows, row{bilingual{"মূল দানের পরিমাণ", "Original amount"}, bnfmt.Taka(rc.Amount, "bn") + "  (" + bnfmt.Taka(rc.Amount, "en") + ")", false})
 	}
 	if rc.PaymentMethod != "" {
-		rows = append(rows, row{bilingual{"পরিশোধ পদ্ধতি", "Payment"}, methodLabel(rc.PaymentMethod).String()})
+		rows = append(rows, row{bilingual{"পরিশোধ পদ্ধতি", "Payment"}, methodLabel(rc.PaymentMethod).String(), true})
 	}
 	if rc.TransactionID != "" {
-		rows = append(rows, row{bilingual{"লেনদেন আইডি", "Transaction ID"}, rc.TransactionID})
+		rows = append(rows, row{bilingual{"লেনদেন আইডি", "Transaction ID"}, rc.TransactionID, false})
 	}
 	if cancel != nil && cancel.Reason != "" {
-		rows = append(rows, row{bilingual{"বাতিলের কারণ", "Reason"}, cancel.Reason})
+		rows = append(rows, row{bilingual{"বাতিলের কারণ", "Reason"}, cancel.Reason, false})
 	}
 	const labelW = 128.0
 	val := style{size: 9.5}
@@ -206,6 +207,7 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 		d.fillGray(gray)
 		p.left(rMargin, top, rw.label.bn+"  ·  "+rw.label.en, style{size: 7.5, fixed: true})
 		d.fillGray(0)
+		val.fixed = rw.fixed
 		lines := p.wrap(rw.value, val, rContent-labelW)
 		top = p.drawLines(rMargin+labelW, top, lines, val.size, 12) - 12
 		d.line(rMargin, d.height-top-4.5, a5Width-rMargin, d.height-top-4.5, 0.4)
@@ -219,8 +221,8 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 	top += 14
 	boxTop := top
 	wordsW := rContent - 16
-	wordsBN := p.wrap("কথায়: "+bnfmt.WordsBN(amount), style{size: 9}, wordsW)
-	wordsEN := p.wrap("In words: "+bnfmt.WordsEN(amount), style{size: 8.5}, wordsW)
+	wordsBN := p.wrap("কথায়: "+bnfmt.WordsBN(amount), style{size: 9, vocab: true}, wordsW)
+	wordsEN := p.wrap("In words: "+bnfmt.WordsEN(amount), style{size: 8.5, vocab: true}, wordsW)
 	boxH := 44 + 12*float64(len(wordsBN)) + 11*float64(len(wordsEN))
 	d.strokeGray(0)
 	d.strokeRect(rMargin, d.height-boxTop-boxH, rContent, boxH, 1.2)

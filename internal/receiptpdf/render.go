@@ -66,7 +66,7 @@ func (p *pen) release() {
 }
 
 // fixed shapes a string that is the same on every document (labels,
-// citation) through the shared cache.
+// citation, unit names) through the shared cache.
 func (p *pen) fixed(text string, bold bool) *shaped {
 	k := labelKey{text, bold}
 	if s, ok := p.r.labels.get(k); ok {
@@ -77,21 +77,92 @@ func (p *pen) fixed(text string, bold bool) *shaped {
 	return s
 }
 
-// shape shapes per-document text (names, amounts, serials).
-func (p *pen) shape(text string, bold bool) *shaped { return p.sh.shape(text, bold) }
-
-// style selects regular or bold text and whether to use the label cache.
+// style says how to shape and size a string.
 type style struct {
-	size  float64
-	bold  bool
+	size float64
+	bold bool
+	// fixed: the string recurs on many documents; cache its shaping.
 	fixed bool
+	// vocab: the string is made of recurring words (amounts in words);
+	// cache the words and join them.
+	vocab bool
+	// maxW, when set, shrinks the size (down to minSize) until the text
+	// fits that width.
+	maxW, minSize float64
+}
+
+func (f style) sizeFor(s *shaped) float64 {
+	if f.maxW > 0 {
+		if w := s.width(f.size); w > f.maxW {
+			return max(f.minSize, f.size*f.maxW/w)
+		}
+	}
+	return f.size
 }
 
 func (p *pen) get(text string, f style) *shaped {
-	if f.fixed {
+	switch {
+	case f.fixed:
 		return p.fixed(text, f.bold)
+	case f.vocab && strings.Contains(text, " "):
+		words := strings.Fields(text)
+		parts := make([]*shaped, len(words))
+		for i, w := range words {
+			parts[i] = p.fixed(w, f.bold)
+		}
+		return p.join(parts, f.bold)
+	default:
+		return p.sh.shape(text, f.bold)
 	}
-	return p.shape(text, f.bold)
+}
+
+// join concatenates shaped words with single spaces. Shaping never acts
+// across a space in the scripts used here, so this equals shaping the
+// joined string, without the cost.
+func (p *pen) join(parts []*shaped, bold bool) *shaped {
+	space := p.fixed(" ", bold)
+	out := &shaped{}
+	n := 0
+	for _, s := range parts {
+		n += len(s.text) + 1
+	}
+	out.text = make([]rune, 0, n)
+	for i, s := range parts {
+		if i > 0 {
+			out.appendPart(space, 0, int32(len(space.text)))
+		}
+		out.appendPart(s, 0, int32(len(s.text)))
+	}
+	return out
+}
+
+// appendPart appends the clusters of s that start in [from, to).
+func (out *shaped) appendPart(s *shaped, from, to int32) {
+	off := int32(len(out.text)) - from
+	out.text = append(out.text, s.text[from:to]...)
+	for _, r := range s.runs {
+		if r.end <= from || r.start >= to {
+			continue
+		}
+		var dst *run
+		if k := len(out.runs); k > 0 && out.runs[k-1].font == r.font {
+			dst = &out.runs[k-1]
+		} else {
+			out.runs = append(out.runs, run{font: r.font, upem: r.upem, start: max(r.start, from) + off})
+			dst = &out.runs[len(out.runs)-1]
+		}
+		for _, g := range r.glyphs {
+			if g.cluster < from || g.cluster >= to {
+				continue
+			}
+			g.cluster += off
+			g.clusterEnd = min(g.clusterEnd, to) + off
+			dst.glyphs = append(dst.glyphs, g)
+			dst.adv += g.adv
+			out.em += float64(g.adv) / float64(r.upem)
+		}
+		dst.end = min(r.end, to) + off
+	}
 }
 
 // Coordinates passed to the draw helpers below are measured from the top of
@@ -104,89 +175,98 @@ func (p *pen) draw(x, top float64, s *shaped, size float64) {
 
 func (p *pen) left(x, top float64, text string, f style) float64 {
 	s := p.get(text, f)
-	p.draw(x, top, s, f.size)
-	return s.width(f.size)
+	size := f.sizeFor(s)
+	p.draw(x, top, s, size)
+	return s.width(size)
 }
 
 func (p *pen) right(xRight, top float64, text string, f style) {
 	s := p.get(text, f)
-	p.draw(xRight-s.width(f.size), top, s, f.size)
+	size := f.sizeFor(s)
+	p.draw(xRight-s.width(size), top, s, size)
 }
 
 func (p *pen) center(xMid, top float64, text string, f style) {
 	s := p.get(text, f)
-	p.draw(xMid-s.width(f.size)/2, top, s, f.size)
-}
-
-// fit returns the largest size ≤ f.size (down to min) at which text fits
-// in width.
-func (p *pen) fit(text string, f style, width, min float64) style {
-	w := p.get(text, f).width(f.size)
-	if w > width {
-		f.size = max(min, f.size*width/w)
-	}
-	return f
+	size := f.sizeFor(s)
+	p.draw(xMid-s.width(size)/2, top, s, size)
 }
 
 // wrap breaks text into lines no wider than width, at spaces, and inside
 // words (at cluster boundaries) only when a word alone is too wide, as long
-// URLs are. "\n" forces a break.
+// URLs are. "\n" forces a break. Lines of fixed text are cached.
 func (p *pen) wrap(text string, f style, width float64) []*shaped {
+	var key wrapKey
+	if f.fixed {
+		key = wrapKey{text, f.bold, f.size, width}
+		if ls, ok := p.r.labels.getWrap(key); ok {
+			return ls
+		}
+	}
 	var lines []*shaped
 	for _, para := range strings.Split(text, "\n") {
 		if s := p.get(para, f); s.width(f.size) <= width {
 			lines = append(lines, s)
 			continue
 		}
+		wordStyle := f
+		if f.fixed {
+			wordStyle.fixed, wordStyle.vocab = false, false
+		}
 		space := p.fixed(" ", f.bold).width(f.size)
-		var cur []string
+		var cur []*shaped
 		curW := 0.0
 		flush := func() {
 			if len(cur) > 0 {
-				lines = append(lines, p.get(strings.Join(cur, " "), f))
-				cur, curW = cur[:0], 0
+				lines = append(lines, p.join(cur, f.bold))
+				cur, curW = nil, 0
 			}
 		}
 		for _, word := range strings.Fields(para) {
-			ww := p.get(word, f).width(f.size)
+			ws := p.get(word, wordStyle)
+			ww := ws.width(f.size)
 			if len(cur) > 0 && curW+space+ww > width {
 				flush()
 			}
 			if ww > width {
 				flush()
-				for _, piece := range p.splitWord(word, f, width) {
-					lines = append(lines, p.get(piece, f))
-				}
+				lines = append(lines, splitWord(ws, f.size, width)...)
 				continue
 			}
 			if len(cur) > 0 {
 				curW += space
 			}
-			cur = append(cur, word)
+			cur = append(cur, ws)
 			curW += ww
 		}
 		flush()
 	}
+	if f.fixed {
+		p.r.labels.putWrap(key, lines)
+	}
 	return lines
 }
 
-// splitWord cuts an over-long word into pieces that fit width, only where a
-// shaping cluster starts so no conjunct or vowel sign is torn apart.
-func (p *pen) splitWord(word string, f style, width float64) []string {
-	s := p.shape(word, f.bold)
-	var pieces []string
-	start, w := 0, 0.0
+// splitWord cuts an over-long shaped word into lines that fit width, only
+// where a shaping cluster starts, so no conjunct or vowel sign is torn apart.
+func splitWord(s *shaped, size, width float64) []*shaped {
+	var lines []*shaped
+	start, w := int32(0), 0.0
 	for _, r := range s.runs {
-		scale := f.size / float64(p.r.fonts.sf[r.font].upem)
+		scale := size / float64(r.upem)
 		for i, g := range r.glyphs {
-			if (i == 0 || r.glyphs[i-1].cluster != g.cluster) && int(g.cluster) > start && w+float64(g.adv)*scale > width {
-				pieces = append(pieces, string(s.text[start:g.cluster]))
-				start, w = int(g.cluster), 0
+			if (i == 0 || r.glyphs[i-1].cluster != g.cluster) && g.cluster > start && w+float64(g.adv)*scale > width {
+				l := &shaped{}
+				l.appendPart(s, start, g.cluster)
+				lines = append(lines, l)
+				start, w = g.cluster, 0
 			}
 			w += float64(g.adv) * scale
 		}
 	}
-	return append(pieces, string(s.text[start:]))
+	l := &shaped{}
+	l.appendPart(s, start, int32(len(s.text)))
+	return append(lines, l)
 }
 
 // drawLines draws wrapped lines from top with the given leading and returns

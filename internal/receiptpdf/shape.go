@@ -63,6 +63,7 @@ type glyph struct {
 // run is a maximal stretch of text shaped with one font.
 type run struct {
 	font       fontID
+	upem       int32
 	start, end int32
 	glyphs     []glyph
 	adv        int32
@@ -195,7 +196,7 @@ func (s *shaper) shapeRun(rs []rune, start, end int, id fontID) run {
 	}
 	b.Shape(s.hb[id], nil)
 
-	r := run{font: id, start: int32(start), end: int32(end), glyphs: make([]glyph, len(b.Info))}
+	r := run{font: id, upem: int32(s.fs.sf[id].upem), start: int32(start), end: int32(end), glyphs: make([]glyph, len(b.Info))}
 	for i := range b.Info {
 		g := &r.glyphs[i]
 		g.gid = uint16(b.Info[i].Glyph)
@@ -236,13 +237,20 @@ func (p *shaperPool) put(s *shaper) { p.pool.Put(s) }
 // shaping work. It stops growing at maxCached entries so arbitrary input
 // cannot exhaust memory.
 type labelCache struct {
-	mu sync.RWMutex
-	m  map[labelKey]*shaped
+	mu    sync.RWMutex
+	m     map[labelKey]*shaped
+	wraps map[wrapKey][]*shaped
 }
 
 type labelKey struct {
 	text string
 	bold bool
+}
+
+type wrapKey struct {
+	text        string
+	bold        bool
+	size, width float64
 }
 
 const maxCached = 4096
@@ -262,5 +270,23 @@ func (c *labelCache) put(k labelKey, s *shaped) {
 	}
 	if len(c.m) < maxCached {
 		c.m[k] = s
+	}
+}
+
+func (c *labelCache) getWrap(k wrapKey) ([]*shaped, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	s, ok := c.wraps[k]
+	return s, ok
+}
+
+func (c *labelCache) putWrap(k wrapKey, lines []*shaped) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.wraps == nil {
+		c.wraps = make(map[wrapKey][]*shaped)
+	}
+	if len(c.wraps) < maxCached {
+		c.wraps[k] = lines
 	}
 }

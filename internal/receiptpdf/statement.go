@@ -162,13 +162,13 @@ func (p *pen) statementHeader(st *Statement, first bool) {
 		d.fillGray(gray)
 		p.left(sMargin, top, f.label.bn+"  ·  "+f.label.en, lbl)
 		d.fillGray(0)
-		p.left(sMargin+110, top, f.value, p.fit(f.value, style{size: 10, bold: true}, sContent-110, 6))
+		p.left(sMargin+110, top, f.value, style{size: 10, bold: true, maxW: sContent - 110, minSize: 6})
 		top += 15
 	}
 	if first {
 		d.fillGray(gray)
 		p.left(sMargin, 150, "প্রতিটি রসিদ আলাদাভাবে যাচাইযোগ্য; বাতিল রসিদ মোট হিসাবে ধরা হয়নি।  ·  Each receipt can be verified on its own; cancelled receipts are not counted in the totals.",
-			p.fit("প্রতিটি রসিদ আলাদাভাবে যাচাইযোগ্য; বাতিল রসিদ মোট হিসাবে ধরা হয়নি।  ·  Each receipt can be verified on its own; cancelled receipts are not counted in the totals.", style{size: 7.5, fixed: true}, sContent, 5))
+			style{size: 7.5, fixed: true, maxW: sContent, minSize: 5})
 		d.fillGray(0)
 	}
 }
@@ -210,14 +210,13 @@ func (p *pen) statementTable(rows []StatementRow, first int) float64 {
 	for i, row := range rows {
 		p.left(colNo, top, strconv.Itoa(first+i+1), cell)
 		p.left(colDate, top, row.IssuedAt.In(p.r.dhaka).Format("02 Jan 2006"), cell)
-		p.left(colSerial, top, row.Serial, p.fit(row.Serial, cell, colUnit-colSerial-6, 5))
-		p.left(colUnit, top, row.Unit, p.fit(row.Unit, cell, colKind-colUnit-6, 5))
+		p.left(colSerial, top, row.Serial, style{size: cell.size, maxW: colUnit - colSerial - 6, minSize: 5})
+		p.left(colUnit, top, row.Unit, style{size: cell.size, fixed: true, maxW: colKind - colUnit - 6, minSize: 5})
 		kind := kindLabel(row.Kind)
 		if row.Programme != "" {
 			kind.en += " (" + programmeLabel(row.Programme).en + ")"
 		}
-		ks := style{size: 8.5, fixed: row.Programme == ""}
-		p.left(colKind, top, kind.String(), p.fit(kind.String(), ks, colAmtR-70-colKind, 5))
+		p.left(colKind, top, kind.String(), style{size: 8.5, fixed: true, maxW: colAmtR - 70 - colKind, minSize: 5})
 		amt := bnfmt.Taka(row.Amount, "en")[3:]
 		if row.Cancelled {
 			d.fillGray(gray)
@@ -258,8 +257,8 @@ func (p *pen) statementTotals(st *Statement, totals []kindTotal, grand money.Amo
 	p.right(colAmtR-150, top, bnfmt.Taka(grand, "bn"), style{size: 10, bold: true})
 	p.right(colAmtR, top, bnfmt.Taka(grand, "en"), style{size: 10, bold: true})
 	top += 15
-	top = p.drawLines(sMargin+10, top, p.wrap("কথায়: "+bnfmt.WordsBN(grand), style{size: 9}, sContent-10), 9, 12)
-	top = p.drawLines(sMargin+10, top, p.wrap("In words: "+bnfmt.WordsEN(grand), style{size: 8.5}, sContent-10), 8.5, 11)
+	top = p.drawLines(sMargin+10, top, p.wrap("কথায়: "+bnfmt.WordsBN(grand), style{size: 9, vocab: true}, sContent-10), 9, 12)
+	top = p.drawLines(sMargin+10, top, p.wrap("In words: "+bnfmt.WordsEN(grand), style{size: 8.5, vocab: true}, sContent-10), 8.5, 11)
 
 	top += 12
 	p.left(sMargin, top, "কর রেয়াত  ·  Tax rebate", style{size: 9, bold: true, fixed: true})

@@ -61,7 +61,7 @@ func run(args []string) error {
 	fs := flag.NewFlagSet("bkash-sandbox", flag.ContinueOnError)
 	addr := fs.String("addr", env("BKASH_SANDBOX_ADDR", "127.0.0.1:8090"), "listen address (BKASH_SANDBOX_ADDR)")
 	dataDir := fs.String("data-dir", env("BKASH_SANDBOX_DATA_DIR", ""), "directory for persistent state; empty keeps it in memory (BKASH_SANDBOX_DATA_DIR)")
-	publicURL := fs.String("public-url", env("BKASH_SANDBOX_PUBLIC_URL", ""), "base URL payers' browsers use; default http://<addr> (BKASH_SANDBOX_PUBLIC_URL)")
+	publicURL := fs.String("public-url", env("BKASH_SANDBOX_PUBLIC_URL", ""), "base URL payers' browsers use; empty: the host each create request was sent to (BKASH_SANDBOX_PUBLIC_URL)")
 	fs.DurationVar(&paymentTTL, "payment-ttl", paymentTTL, "how long an unexecuted payment stays open (BKASH_SANDBOX_PAYMENT_TTL)")
 	fs.DurationVar(&faultHold, "fault-hold", faultHold, "how long a timeout fault holds a request (BKASH_SANDBOX_FAULT_HOLD)")
 	debug := fs.Bool("debug", env("BKASH_SANDBOX_DEBUG", "") != "", "log every request (BKASH_SANDBOX_DEBUG)")
@@ -78,9 +78,6 @@ func run(args []string) error {
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
-	}
-	if *publicURL == "" {
-		*publicURL = "http://" + ln.Addr().String()
 	}
 	srv, err := bkashsandbox.New(bkashsandbox.Config{
 		DataDir:    *dataDir,
@@ -99,7 +96,7 @@ func run(args []string) error {
 	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
-	logger.Info("bkash sandbox listening", "addr", ln.Addr().String(), "base_url", *publicURL+"/v1.2.0-beta", "data_dir", *dataDir)
+	logger.Info("bkash sandbox listening", "addr", ln.Addr().String(), "base_url", "http://"+ln.Addr().String()+"/v1.2.0-beta", "public_url", *publicURL, "data_dir", *dataDir)
 
 	select {
 	case err = <-served:

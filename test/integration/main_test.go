@@ -1,0 +1,126 @@
+// Package integration runs the platform on its embedded stack (FerretDB,
+// kfake, the bKash sandbox, API and workers in this process) and drives it
+// over HTTP the way donors, bKash and staff do.
+package integration
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kalyan-platform/kalyan/internal/devstack"
+)
+
+var stack *devstack.Stack
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "kalyan-it-")
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	stack, err = devstack.Start(ctx, devstack.Options{Dir: dir})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start stack:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	if err := stack.Close(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "close stack:", err)
+	}
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// noRedirect lets tests see 303s.
+var client = &http.Client{Timeout: 60 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+type resp struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r resp) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+	return m
+}
+
+func do(t *testing.T, method, path string, body any, hdr map[string]string) resp {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		j, _ := json.Marshal(b)
+		rd = bytes.NewReader(j)
+	}
+	u := path
+	if !strings.HasPrefix(path, "http") {
+		u = stack.APIURL() + path
+	}
+	req, err := http.NewRequest(method, u, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return resp{res.StatusCode, res.Header, b}
+}
+
+func form(t *testing.T, u string, vals url.Values) resp {
+	t.Helper()
+	res, err := client.PostForm(u, vals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return resp{res.StatusCode, res.Header, b}
+}
+
+func token(t *testing.T, role, unit string) map[string]string {
+	t.Helper()
+	tok, err := stack.Token(role, unit, "test-"+role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"Authorization": "Bearer " + tok}
+}
+
+// eventually polls cond until it holds or a generous deadline passes. The
+// deadline only bounds a hang; it asserts nothing about speed.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

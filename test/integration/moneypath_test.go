@@ -1,0 +1,157 @@
+package integration
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/kalyan-platform/kalyan/internal/ledger"
+	"github.com/kalyan-platform/kalyan/internal/money"
+)
+
+func gift(amount, kind string) map[string]any {
+	return map[string]any{"amount": amount, "currency": "BDT", "kind": kind,
+		"donor": map[string]any{"name": "Rahima Begum", "phone": "01712345678", "email": "rahima@example.com"}, "anonymous": false}
+}
+
+func fundBalance(t *testing.T, unit, account string) money.Amount {
+	t.Helper()
+	bs, err := stack.Store.Ledger().Balances(context.Background(), unit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bs {
+		if b.Account == account {
+			return b.Net()
+		}
+	}
+	return 0
+}
+
+// TestZakatGiftPaidAndReceipted walks the whole money path: create at
+// bKash, a forged callback that must not pay, the payer authorising on the
+// sandbox page, the callback executing server-side, the relay, the ledger
+// credit and the receipt.
+func TestZakatGiftPaidAndReceipted(t *testing.T) {
+	before := fundBalance(t, "uhc-debidwar", ledger.FundZakat)
+	key := map[string]string{"Idempotency-Key": "zakat-1"}
+	r := do(t, "POST", "/api/v1/units/uhc-debidwar/donations", gift("500.00", "zakat"), key)
+	if r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	d := r.json(t)
+	id, payURL := d["id"].(string), d["paymentURL"].(string)
+	if d["status"] != "initiated" || payURL == "" {
+		t.Fatalf("create answered %v", d)
+	}
+
+	// Replays: same key and body → same donation; same key, other body → 422.
+	again := do(t, "POST", "/api/v1/units/uhc-debidwar/donations", gift("500.00", "zakat"), key)
+	if again.status != 200 || again.json(t)["id"] != id {
+		t.Fatalf("replay: %d %s", again.status, again.body)
+	}
+	other := do(t, "POST", "/api/v1/units/uhc-debidwar/donations", gift("700.00", "zakat"), key)
+	if other.status != 422 || !strings.Contains(string(other.body), "Idempotency-Key") {
+		t.Fatalf("reused key: %d %s", other.status, other.body)
+	}
+
+	// A forged success callback before the payer authorised: nothing is paid.
+	paymentID := payURL[strings.LastIndex(payURL, "/")+1:]
+	forged := do(t, "GET", fmt.Sprintf("/api/v1/donations/%s/bkash-callback?paymentID=%s&status=success", id, paymentID), nil, nil)
+	if forged.status != 303 {
+		t.Fatalf("forged callback: %d %s", forged.status, forged.body)
+	}
+	if st := do(t, "GET", "/api/v1/donations/"+id, nil, nil).json(t)["status"]; st != "initiated" {
+		t.Fatalf("forged callback changed status to %v", st)
+	}
+	// A callback naming another payment is refused.
+	if r := do(t, "GET", "/api/v1/donations/"+id+"/bkash-callback?paymentID=TRforged&status=success", nil, nil); r.status != 400 {
+		t.Fatalf("mismatched callback: %d", r.status)
+	}
+
+	// The payer authorises on the sandbox page; bKash sends them back.
+	page := form(t, payURL, url.Values{"action": {"pay"}})
+	if page.status != 303 {
+		t.Fatalf("sandbox pay: %d %s", page.status, page.body)
+	}
+	cb := page.header.Get("Location")
+	if !strings.Contains(cb, "/api/v1/donations/"+id+"/bkash-callback") || !strings.Contains(cb, "status=success") {
+		t.Fatalf("callback location %q", cb)
+	}
+	back := do(t, "GET", cb, nil, nil)
+	if back.status != 303 || back.header.Get("Location") != "/donations/"+id {
+		t.Fatalf("callback: %d %v", back.status, back.header)
+	}
+	// Replayed callback: still one payment, one credit.
+	do(t, "GET", cb, nil, nil)
+
+	var got map[string]any
+	eventually(t, "receipt", func() bool {
+		got = do(t, "GET", "/api/v1/donations/"+id, nil, nil).json(t)
+		return got["status"] == "receipted"
+	})
+	serial := got["receipt"].(map[string]any)["serial"].(string)
+	if !regexp.MustCompile(`^UHC-DEBIDWAR/\d{4}-\d{2}/000001$`).MatchString(serial) {
+		t.Fatalf("serial %q", serial)
+	}
+	if got["trxID"] == "" || got["amount"] != "500.00" {
+		t.Fatalf("donation %v", got)
+	}
+	if strings.Contains(fmt.Sprint(got), "01712345678") || strings.Contains(fmt.Sprint(got), "Rahima") {
+		t.Fatal("public donation view leaks donor data")
+	}
+	eventually(t, "ledger credit", func() bool { return fundBalance(t, "uhc-debidwar", ledger.FundZakat)-before == money.Taka(500) })
+
+	// The donor-facing status page shows the receipt number.
+	page2 := do(t, "GET", "/donations/"+id, nil, map[string]string{"Accept": "text/html"})
+	if page2.status != 200 || !strings.Contains(string(page2.body), serial) {
+		t.Fatalf("status page: %d", page2.status)
+	}
+}
+
+func TestCancelledPaymentIsNotPaid(t *testing.T) {
+	r := do(t, "POST", "/api/v1/units/dmch/donations", gift("250.00", "sadaqah"), map[string]string{"Idempotency-Key": "cancel-1"})
+	if r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	d := r.json(t)
+	page := form(t, d["paymentURL"].(string), url.Values{"action": {"cancel"}})
+	cb := page.header.Get("Location")
+	if !strings.Contains(cb, "status=cancel") {
+		t.Fatalf("cancel location %q", cb)
+	}
+	do(t, "GET", cb, nil, nil)
+	got := do(t, "GET", "/api/v1/donations/"+d["id"].(string), nil, nil).json(t)
+	if got["status"] != "cancelled" {
+		t.Fatalf("status %v", got["status"])
+	}
+}
+
+func TestDonorFormToBKash(t *testing.T) {
+	page := do(t, "GET", "/d/dmch", nil, map[string]string{"Accept": "text/html"})
+	if page.status != 200 || !strings.Contains(string(page.body), "ঢাকা মেডিকেল কলেজ হাসপাতাল") {
+		t.Fatalf("form page: %d", page.status)
+	}
+	keyRE := regexp.MustCompile(`name="key" value="([0-9a-f]+)"`)
+	m := keyRE.FindSubmatch(page.body)
+	if m == nil {
+		t.Fatal("no idempotency key in form")
+	}
+	vals := url.Values{"key": {string(m[1])}, "amount": {"100"}, "kind": {"general"}, "programme": {"thalassaemia"}, "name": {"Karim"}, "phone": {"+8801912345678"}}
+	r := form(t, stack.APIURL()+"/d/dmch", vals)
+	if r.status != 303 || !strings.HasPrefix(r.header.Get("Location"), stack.Config.BKash.BaseURL[:strings.Index(stack.Config.BKash.BaseURL, "/v1")]+"/pay/") {
+		t.Fatalf("submit: %d %v %s", r.status, r.header, r.body)
+	}
+	// Double tap: the same form key gives the same payment.
+	r2 := form(t, stack.APIURL()+"/d/dmch", vals)
+	if r2.header.Get("Location") != r.header.Get("Location") {
+		t.Fatal("double submit created a second payment")
+	}
+	bad := form(t, stack.APIURL()+"/d/dmch", url.Values{"key": {"x2"}, "amount": {"-5"}, "kind": {"zakat"}, "phone": {"123"}})
+	if bad.status != 422 || !strings.Contains(string(bad.body), "donor.phone") {
+		t.Fatalf("bad form: %d", bad.status)
+	}
+}
