@@ -32,6 +32,9 @@ type Options struct {
 	SandboxAddr string
 	// KafkaPort fixes the embedded broker's port (0 = any).
 	KafkaPort int
+	// SandboxInMemory keeps the bKash sandbox's payments in memory (no
+	// fsync per payment), so benchmarks measure Kalyan rather than the double.
+	SandboxInMemory bool
 	// NoSeed skips registering the demo units.
 	NoSeed bool
 	Logger *slog.Logger
@@ -113,7 +116,11 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 			return s, fmt.Errorf("bkash sandbox: %w", err)
 		}
 		pub := "http://" + ln.Addr().String()
-		s.Sandbox, err = bkashsandbox.New(bkashsandbox.Config{DataDir: filepath.Join(opts.Dir, "bkash-sandbox"), PublicURL: pub, Logger: log})
+		sbDir := filepath.Join(opts.Dir, "bkash-sandbox")
+		if opts.SandboxInMemory {
+			sbDir = ""
+		}
+		s.Sandbox, err = bkashsandbox.New(bkashsandbox.Config{DataDir: sbDir, PublicURL: pub, Logger: log})
 		if err != nil {
 			ln.Close()
 			return s, err

@@ -187,9 +187,6 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 	if rc.Programme != "" {
 		rows = append(rows, row{bilingual{"কর্মসূচি", "Programme"}, programmeLabel(rc.Programme).String(), true})
 	}
-	if cancel != nil {
-		rows = append(rows, row{bilingual{"মূল দানের পরিমাণ", "Original amount"}, bnfmt.Taka(rc.Amount, "bn") + "  (" + bnfmt.Taka(rc.Amount, "en") + ")", false})
-	}
 	if rc.PaymentMethod != "" {
 		rows = append(rows, row{bilingual{"পরিশোধ পদ্ধতি", "Payment"}, methodLabel(rc.PaymentMethod).String(), true})
 	}
@@ -224,6 +221,9 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 	wordsBN := p.wrap("কথায়: "+bnfmt.WordsBN(amount), style{size: 9, vocab: true}, wordsW)
 	wordsEN := p.wrap("In words: "+bnfmt.WordsEN(amount), style{size: 8.5, vocab: true}, wordsW)
 	boxH := 44 + 12*float64(len(wordsBN)) + 11*float64(len(wordsEN))
+	if cancel != nil {
+		boxH += 12
+	}
 	d.strokeGray(0)
 	d.strokeRect(rMargin, d.height-boxTop-boxH, rContent, boxH, 1.2)
 	top += 13
@@ -236,6 +236,11 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 	top += 15
 	top = p.drawLines(rMargin+8, top, wordsBN, 9, 12)
 	top = p.drawLines(rMargin+8, top-1, wordsEN, 8.5, 11)
+	if cancel != nil {
+		d.fillGray(gray)
+		p.left(rMargin+8, top+1, "মূল দানের পরিমাণ  ·  Original gift:  "+bnfmt.Taka(rc.Amount, "bn")+"  ("+bnfmt.Taka(rc.Amount, "en")+")", style{size: 8})
+		d.fillGray(0)
+	}
 	top = boxTop + boxH
 
 	// Footer, anchored to the bottom: signature statement beside the QR code.
@@ -286,7 +291,7 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 			citLines = append(citLines, ls)
 			h += float64(len(ls))*citSize*1.35 + 3
 		}
-		if h <= avail || citSize <= 5 {
+		if h <= avail || citSize <= 5.5 {
 			break
 		}
 	}

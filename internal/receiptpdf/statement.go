@@ -216,12 +216,22 @@ func (p *pen) statementTable(rows []StatementRow, first int) float64 {
 		if row.Programme != "" {
 			kind.en += " (" + programmeLabel(row.Programme).en + ")"
 		}
-		p.left(colKind, top, kind.String(), style{size: 8.5, fixed: true, maxW: colAmtR - 70 - colKind, minSize: 5})
-		amt := bnfmt.Taka(row.Amount, "en")[3:]
+		kindText := kind.String()
 		if row.Cancelled {
+			kindText = "বাতিল / Cancelled: " + kind.en
+		}
+		p.left(colKind, top, kindText, style{size: 8.5, fixed: true, maxW: colAmtR - 70 - colKind, minSize: 5})
+		amt := bnfmt.Taka(row.Amount, "en")[len("Tk "):]
+		if row.Cancelled {
+			// Struck through and grey: listed for completeness, not counted.
 			d.fillGray(gray)
-			p.right(colAmtR, top, "বাতিল / cancelled  "+amt, cell)
+			s := p.get(amt, cell)
+			w := s.width(cell.size)
+			p.draw(colAmtR-w, top, s, cell.size)
 			d.fillGray(0)
+			d.strokeGray(0)
+			d.line(colAmtR-w-1, d.height-top+3, colAmtR+1, d.height-top+3, 0.6)
+			d.strokeGray(0.7)
 		} else {
 			p.right(colAmtR, top, amt, cell)
 		}

@@ -1,7 +1,10 @@
 package receiptpdf
-import ("os";"testing")
+import ("os";"testing";"time";"github.com/kalyan-platform/kalyan/internal/money")
 func TestTry(t *testing.T) {
-	r, err := NewRenderer(); if err != nil { t.Fatal(err) }
-	f, _ := os.Create("/tmp/r.pdf"); defer f.Close()
-	if err := r.Render(f, sampleReceipt()); err != nil { t.Fatal(err) }
+	r, _ := NewRenderer()
+	rc := sampleReceipt()
+	rc.Serial = "DMCH/2025-26/000150"
+	rc.Cancellation = &Cancellation{OriginalSerial: "DMCH/2025-26/000123", OriginalIssuedAt: time.Date(2025, 8, 15, 4, 30, 0, 0, time.UTC), Reason: "দাতার অনুরোধে ফেরত (donor request)", Refunded: money.Amount(5000000)}
+	f, _ := os.Create("/tmp/c.pdf"); r.Render(f, rc); f.Close()
+	f, _ = os.Create("/tmp/s.pdf"); st := sampleStatement(80); st.Rows[5].Cancelled = true; st.Rows[7].Programme = "cancer"; r.RenderStatement(f, st); f.Close()
 }

@@ -1,0 +1,45 @@
+# Kalyan — one module, three binaries. `make help` lists the targets.
+SHELL := /usr/bin/env bash
+GO ?= go
+BIN := bin
+PKGS := ./...
+# Fuzz time per target in `make fuzz` (CI keeps it short).
+FUZZTIME ?= 10s
+
+.PHONY: help run test test-short bench build lint fuzz docker clean
+
+help: ## Show this help
+	@awk 'BEGIN{FS=":.*##"} /^[a-zA-Z_-]+:.*##/ {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+run: ## Run everything on embedded defaults (FerretDB, Kafka, bKash sandbox, API :8080, workers)
+	$(GO) run ./internal/devstack/cmd/kalyan-dev
+
+build: ## Build kalyan-api, kalyan-worker, kalyan-operator into bin/
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/kalyan-api ./api
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/kalyan-worker ./worker
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/kalyan-operator ./operator
+
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+test: lint ## Unit and integration tests (embedded FerretDB, kfake, bKash sandbox), with the race detector
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+test-short: ## Tests without the race detector
+	$(GO) test -count=1 $(PKGS)
+
+fuzz: ## Run every fuzz target for FUZZTIME each
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; done
+
+bench: ## Benchmarks (figures go to docs/benchmarks.md)
+	$(GO) test -run '^$$' -bench . -benchtime 5s -count 1 ./test/bench/
+
+docker: ## Build the container image (needs a Docker engine)
+	docker build -t kalyan:dev .
+
+clean: ## Remove build output (keeps .kalyan data)
+	rm -rf $(BIN)

@@ -1,0 +1,101 @@
+// Package bench measures the platform against its own baselines in the same
+// run: the raw store single-insert rate beside donation-create through the
+// API (with the bKash sandbox in the path). Run with `make bench`.
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/kalyan-platform/kalyan/internal/devstack"
+)
+
+var stack *devstack.Stack
+
+func TestMain(m *testing.M) {
+	dir, _ := os.MkdirTemp("", "kalyan-bench-")
+	var err error
+	stack, err = devstack.Start(context.Background(), devstack.Options{Dir: dir, SandboxInMemory: true})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = stack.Close(context.Background())
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+const workers = 8
+
+// BenchmarkRawInsert is the baseline: single-document inserts into the same
+// store from 8 goroutines.
+func BenchmarkRawInsert(b *testing.B) {
+	col := stack.Store.Database().Collection("bench_raw")
+	var n atomic.Int64
+	b.SetParallelism(workers)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			if _, err := col.InsertOne(context.Background(), bson.M{"_id": fmt.Sprintf("raw-%d-%d", time.Now().UnixNano(), i), "unit": "dmch", "amount": 50000, "kind": "zakat"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "inserts/s")
+}
+
+// BenchmarkDonationCreate posts new donations through the HTTP API: unit
+// lookup, validation, idempotency check, bKash grant (cached) and create at
+// the sandbox, and the store insert.
+func BenchmarkDonationCreate(b *testing.B) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	url := stack.APIURL() + "/api/v1/units/dmch/donations"
+	body := []byte(`{"amount":"500.00","currency":"BDT","kind":"zakat","donor":{"name":"Bench","phone":"01712345678"},"anonymous":false}`)
+	var n atomic.Int64
+	var mu sync.Mutex
+	var lat []time.Duration
+	run := time.Now().UnixNano()
+	b.SetParallelism(workers)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var local []time.Duration
+		for pb.Next() {
+			req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Idempotency-Key", fmt.Sprintf("bench-%d-%d", run, n.Add(1)))
+			start := time.Now()
+			res, err := client.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode != 201 {
+				b.Fatalf("status %d", res.StatusCode)
+			}
+			local = append(local, time.Since(start))
+		}
+		mu.Lock()
+		lat = append(lat, local...)
+		mu.Unlock()
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "creates/s")
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	if len(lat) > 0 {
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	}
+}
