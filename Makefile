@@ -23,8 +23,8 @@ lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-test: lint ## Unit and integration tests (embedded FerretDB, kfake, bKash sandbox), with the race detector
-	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+test: lint ## Unit and integration tests (embedded FerretDB, kfake, bKash sandbox, real kube-apiserver), with -race
+	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" $(GO) test -race -count=1 -timeout 30m $(PKGS)
 
 test-short: ## Tests without the race detector
 	$(GO) test -count=1 $(PKGS)

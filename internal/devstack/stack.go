@@ -157,6 +157,13 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 		workerLn.Close()
 		return s, err
 	}
+	if s.ferret != nil {
+		if err := IndexFerretIDs(ctx, filepath.Join(opts.Dir, "ferretdb"), s.Store.Database()); err != nil {
+			apiLn.Close()
+			workerLn.Close()
+			return s, err
+		}
+	}
 	verifier, signer, err := auth.LocalKeys(c.Auth.KeyFile, c.Auth.Issuer, c.Auth.Audience)
 	if err != nil {
 		apiLn.Close()

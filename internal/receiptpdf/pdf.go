@@ -84,8 +84,7 @@ func (d *doc) reset(width, height float64) {
 	d.width, d.height = width, height
 }
 
-// newPage finishes the current page (if any content was drawn) and starts
-// another.
+// endPage finishes the current page; drawing continues on a new one.
 func (d *doc) endPage() {
 	var p []byte
 	if n := len(d.pages); cap(d.pages) > n {
@@ -95,7 +94,7 @@ func (d *doc) endPage() {
 	d.cs = d.cs[:0]
 }
 
-// num appends v with at most two decimals, which is ample for points.
+// appendNum appends v with at most two decimals, which is ample for points.
 func appendNum(b []byte, v float64) []byte {
 	r := math.Round(v * 100)
 	if r < 0 {
@@ -113,38 +112,29 @@ func appendNum(b []byte, v float64) []byte {
 	return b
 }
 
-func (d *doc) op(args ...any) {
-	for i, a := range args {
-		if i > 0 {
-			d.cs = append(d.cs, ' ')
-		}
-		switch v := a.(type) {
-		case float64:
-			d.cs = appendNum(d.cs, v)
-		case int:
-			d.cs = strconv.AppendInt(d.cs, int64(v), 10)
-		case string:
-			d.cs = append(d.cs, v...)
-		}
+// op appends a content-stream operator with numeric operands.
+func (d *doc) op(operator string, nums ...float64) {
+	for _, v := range nums {
+		d.cs = appendNum(d.cs, v)
+		d.cs = append(d.cs, ' ')
 	}
+	d.cs = append(d.cs, operator...)
 	d.cs = append(d.cs, '\n')
 }
 
 // Graphics helpers. Coordinates are PDF points from the bottom-left.
-func (d *doc) fillGray(g float64)   { d.op(g, "g") }
-func (d *doc) strokeGray(g float64) { d.op(g, "G") }
-func (d *doc) rect(x, y, w, h float64) {
-	d.op(x, y, w, h, "re")
-}
-func (d *doc) fill() { d.op("f") }
+func (d *doc) fillGray(g float64)      { d.op("g", g) }
+func (d *doc) strokeGray(g float64)    { d.op("G", g) }
+func (d *doc) rect(x, y, w, h float64) { d.op("re", x, y, w, h) }
+func (d *doc) fill()                   { d.op("f") }
 func (d *doc) line(x1, y1, x2, y2, width float64) {
-	d.op(width, "w")
-	d.op(x1, y1, "m")
-	d.op(x2, y2, "l", "S")
+	d.op("w", width)
+	d.op("m", x1, y1)
+	d.op("l S", x2, y2)
 }
 func (d *doc) strokeRect(x, y, w, h, width float64) {
-	d.op(width, "w")
-	d.op(x, y, w, h, "re", "S")
+	d.op("w", width)
+	d.op("re S", x, y, w, h)
 }
 
 // text draws shaped text with its baseline starting at (x, y).
@@ -160,7 +150,7 @@ func (d *doc) text(x, y, size float64, s *shaped) {
 	}
 	d.cs = append(d.cs, "BT\n"...)
 	d.curFont = numFonts
-	d.op(1, 0, 0, 1, x, y, "Tm")
+	d.op("Tm", 1, 0, 0, 1, x, y)
 	d.curK = 0
 	penK := 0.0
 	rise := 0.0
@@ -238,7 +228,7 @@ func (d *doc) text(x, y, size float64, s *shaped) {
 				if gr := float64(g.dy) * size / float64(sf.upem); gr != rise {
 					d.closeArray()
 					rise = gr
-					d.op(rise, "Ts")
+					d.op("Ts", rise)
 				}
 				target := gx + float64(g.dx)*scale
 				w := math.Round(float64(sf.advances[g.gid]) * scale)
@@ -250,7 +240,7 @@ func (d *doc) text(x, y, size float64, s *shaped) {
 				}
 				if tc != 0 {
 					d.closeArray()
-					d.op(tc, "Tc")
+					d.op("Tc", tc)
 				}
 				d.openArray()
 				if adj := target - d.curK; math.Abs(adj) >= 0.05 {
@@ -263,7 +253,7 @@ func (d *doc) text(x, y, size float64, s *shaped) {
 				d.curK = target + w + tc*1000/size
 				if tc != 0 {
 					d.closeArray()
-					d.op(0, "Tc")
+					d.op("Tc", 0)
 				}
 			}
 			penK = clusterEnd
@@ -276,7 +266,7 @@ func (d *doc) text(x, y, size float64, s *shaped) {
 	}
 	d.closeArray()
 	if rise != 0 {
-		d.op(0, "Ts")
+		d.op("Ts", 0)
 	}
 	d.cs = append(d.cs, "ET\n"...)
 }

@@ -75,7 +75,7 @@ func (rc *Receipt) validate() error {
 const (
 	rMargin  = 28.0
 	rContent = a5Width - 2*rMargin
-	qrSize   = 82.0
+	qrSize   = 74.0
 	gray     = 0.3 // label colour: dark enough for any black-and-white printer
 )
 
@@ -200,7 +200,7 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 	val := style{size: 9.5}
 	d.strokeGray(0.6)
 	for _, rw := range rows {
-		top += 15
+		top += 14.5
 		d.fillGray(gray)
 		p.left(rMargin, top, rw.label.bn+"  ·  "+rw.label.en, style{size: 7.5, fixed: true})
 		d.fillGray(0)
@@ -271,16 +271,19 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 		paras = strings.Split(cit, "\n")
 	} else {
 		paras = []string{
-			"এই নোট " + cancel.OriginalSerial + " নম্বর রসিদের দান ফেরতের প্রমাণ। ফেরত দেওয়া অংশ আয়কর রেয়াতের জন্য দাবি করা যাবে না; মূল রসিদ অপরিবর্তিত রাখা হয়েছে।",
-			"This note records the refund of the gift on receipt " + cancel.OriginalSerial + ". The refunded amount cannot be claimed for tax rebate; the original receipt is kept unaltered.",
+			"এই নোট রসিদ " + cancel.OriginalSerial + "-এর দান ফেরতের প্রমাণ; মূল রসিদ অপরিবর্তিত রাখা হয়েছে।",
+			"This note records the refund of the gift on receipt " + cancel.OriginalSerial + "; the original receipt is kept unaltered.",
 		}
 	}
 	heading := "কর রেয়াত  ·  Tax rebate"
 	if cancel != nil {
-		heading = "বাতিলের বিবরণ  ·  About this cancellation"
+		heading = "" // the subtitle already says why this note exists
 	}
 	top += 16
-	avail := footTop - 8 - top - 12
+	avail := footTop - 8 - top
+	if heading != "" {
+		avail -= 12
+	}
 	var citLines [][]*shaped
 	var citSize float64
 	for citSize = 7.5; ; citSize -= 0.5 {
@@ -295,8 +298,10 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 			break
 		}
 	}
-	p.left(rMargin, top, heading, style{size: 8.5, bold: true, fixed: true})
-	top += 12
+	if heading != "" {
+		p.left(rMargin, top, heading, style{size: 8.5, bold: true, fixed: true})
+		top += 12
+	}
 	for _, ls := range citLines {
 		top = p.drawLines(rMargin, top, ls, citSize, citSize*1.35) + 3
 	}

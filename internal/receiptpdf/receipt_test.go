@@ -87,13 +87,13 @@ func TestReceiptTextRoundTrips(t *testing.T) {
 // receipts rely on, one per line, through pdftotext.
 func TestBengaliShaping(t *testing.T) {
 	words := []string{
-		"ক্ষ ন্ত স্থ জ্ঞ ক্ত ঙ্গ",     // conjuncts
-		"কি কী কে কৈ কো কৌ",         // pre-base and split vowel signs
-		"বোর্ডের অন্তর্ভুক্ত পর্যন্ত", // reph, with u-kar below
-		"কল্যাণ ব্যাংক প্রজ্ঞাপন ক্র", // ya-phala, ra-phala, anusvar
-		"চাঁদ পাঁচ সাঁইত্রিশ",         // candrabindu
-		"রূপ কৃষক হৃদয় শ্রী",         // ru, ri-kar, shri
-		"দুঃখ র‍্যাব",                 // visarga, ZWJ ra-ya
+		"ক্ষ ন্ত স্থ জ্ঞ ক্ত ঙ্গ",         // conjuncts
+		"কি কী কে কৈ কো কৌ",               // pre-base and split vowel signs
+		"বোর্ডের অন্তর্ভুক্ত পর্যন্ত",     // reph, with u-kar below
+		"কল্যাণ ব্যাংক প্রজ্ঞাপন ক্র",     // ya-phala, ra-phala, anusvar
+		"চাঁদ পাঁচ সাঁইত্রিশ",             // candrabindu
+		"রূপ কৃষক হৃদয় শ্রী",             // ru, ri-kar, shri
+		"দুঃখ র‍্যাব",                     // visarga, ZWJ ra-ya
 		"৳১,২৫,০০০.৫০ Tk 1,25,000.50 মোট", // mixed scripts in one line
 	}
 	r := newRenderer(t)

@@ -205,8 +205,13 @@ func (p *pen) wrap(text string, f style, width float64) []*shaped {
 	}
 	var lines []*shaped
 	for _, para := range strings.Split(text, "\n") {
-		if s := p.get(para, f); s.width(f.size) <= width {
+		s := p.get(para, f)
+		if s.width(f.size) <= width {
 			lines = append(lines, s)
+			continue
+		}
+		if !strings.Contains(strings.TrimSpace(para), " ") { // one long word: a URL
+			lines = append(lines, splitWord(s, f.size, width)...)
 			continue
 		}
 		wordStyle := f

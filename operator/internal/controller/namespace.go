@@ -37,10 +37,7 @@ func (r *Reconciler) ensureNamespace(ctx context.Context, hu *kalyanv1alpha1.Hos
 		return fmt.Errorf("namespace %s: %w", ns.Name, err)
 	}
 	if !ns.DeletionTimestamp.IsZero() {
-		return &waitError{
-			conditionError: conditionError{reason: "NamespaceTerminating", err: fmt.Errorf("namespace %s is still terminating", ns.Name)},
-			after:          namespaceTerminatingWait,
-		}
+		return &conditionError{reason: "NamespaceTerminating", err: fmt.Errorf("namespace %s is still terminating", ns.Name), retryAfter: namespaceTerminatingWait}
 	}
 	return nil
 }

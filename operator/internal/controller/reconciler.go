@@ -67,6 +67,10 @@ type Options struct {
 	RegistrationRefresh time.Duration
 	// BackoffBase and BackoffMax bound the per-unit exponential backoff while the API fails.
 	BackoffBase, BackoffMax time.Duration
+	// RecheckInterval is how often a unit waiting on a person (a missing bKash Secret, a lost or
+	// malformed signing key, a namespace of the same name not ours) is looked at again: those objects
+	// are not labelled by the operator, so no watch event announces the fix.
+	RecheckInterval time.Duration
 	// MaxConcurrentReconciles is how many units are reconciled at once.
 	MaxConcurrentReconciles int
 }
@@ -83,6 +87,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.BackoffMax <= 0 {
 		o.BackoffMax = 5 * time.Minute
+	}
+	if o.RecheckInterval <= 0 {
+		o.RecheckInterval = time.Minute
 	}
 	if o.MaxConcurrentReconciles <= 0 {
 		o.MaxConcurrentReconciles = 8
@@ -177,21 +184,24 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (res 
 	st := newStatusWriter(&hu)
 	seed, provErr := r.provision(ctx, &hu, st)
 	var regRes reconcile.Result
-	if provErr == nil && seed != nil {
+	if provErr == nil {
 		regRes = r.register(ctx, req, &hu, seed, st)
 	} else {
 		st.setCondition(kalyanv1alpha1.ConditionRegistered, false, "NotProvisioned", "waiting for the unit's namespace to be provisioned")
 	}
 	if err := st.write(ctx, r.client); err != nil {
+		if apierrors.IsConflict(err) {
+			return reconcile.Result{RequeueAfter: r.opts.BackoffBase}, nil
+		}
 		return reconcile.Result{}, err
 	}
 	if provErr != nil {
-		var wait *waitError
-		if errors.As(provErr, &wait) {
-			return reconcile.Result{RequeueAfter: wait.after}, nil
+		var cond *conditionError
+		if errors.As(provErr, &cond) && cond.retryAfter > 0 {
+			return reconcile.Result{RequeueAfter: cond.retryAfter}, nil
 		}
 		if apierrors.IsConflict(provErr) {
-			// Someone else changed the object between our read and write; the watch brings us back.
+			// Someone else changed the object between our read and write; look again shortly.
 			return reconcile.Result{RequeueAfter: r.opts.BackoffBase}, nil
 		}
 		return reconcile.Result{}, provErr
@@ -199,8 +209,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (res 
 	return regRes, nil
 }
 
-// provision ensures the unit's namespace and everything in it; it returns the receipt signing seed, or
-// nil with the Provisioned condition explaining why not.
+// provision ensures the unit's namespace and everything in it and returns the receipt signing seed.
+// On failure the Provisioned condition says why; a *conditionError with retryAfter means the unit
+// waits for something outside the operator's watch (a person, a terminating namespace).
 func (r *Reconciler) provision(ctx context.Context, hu *kalyanv1alpha1.HospitalUnit, st *statusWriter) ([]byte, error) {
 	ns := kalyanv1alpha1.NamespaceName(hu.Spec.Code)
 	st.status.Namespace = ns
@@ -215,48 +226,46 @@ func (r *Reconciler) provision(ctx context.Context, hu *kalyanv1alpha1.HospitalU
 		{"RBACFailed", r.ensureRBAC},
 	}
 	for _, s := range steps {
-		if err := s.ensure(ctx, hu); err != nil {
-			reason := s.reason
-			var cond *conditionError
-			if errors.As(err, &cond) {
-				reason = cond.reason
-			}
-			st.setCondition(kalyanv1alpha1.ConditionProvisioned, false, reason, err.Error())
-			return nil, err
+		err := s.ensure(ctx, hu)
+		if err == nil {
+			continue
 		}
-	}
-	seed, err := r.ensureSigningKey(ctx, hu, st)
-	if err != nil {
-		reason := "SigningKeyFailed"
+		reason := s.reason
 		var cond *conditionError
 		if errors.As(err, &cond) {
 			reason = cond.reason
+			if cond.retryAfter == 0 { // an object someone else made is in the way: look again later
+				cond.retryAfter = r.opts.RecheckInterval
+			}
 		}
-		st.setCondition(kalyanv1alpha1.ConditionProvisioned, false, reason, err.Error())
+		if st.setCondition(kalyanv1alpha1.ConditionProvisioned, false, reason, err.Error()) && cond != nil {
+			r.recorder.Eventf(hu, nil, corev1.EventTypeWarning, reason, "Provision", "%v", err)
+		}
 		return nil, err
 	}
-	if seed == nil { // ensureSigningKey has set the condition and emitted the event
-		return nil, nil
+	seed, err := r.ensureSigningKey(ctx, hu, st)
+	if err != nil {
+		var cond *conditionError
+		if !errors.As(err, &cond) { // a conditionError has set the condition and emitted its event
+			st.setCondition(kalyanv1alpha1.ConditionProvisioned, false, "SigningKeyFailed", err.Error())
+		}
+		return nil, err
 	}
 	st.setCondition(kalyanv1alpha1.ConditionProvisioned, true, "Provisioned", "namespace "+ns+" is provisioned")
 	return seed, nil
 }
 
-// conditionError carries the reason a condition should show for err.
+// conditionError carries the reason a condition should show for err and, when the state resolves
+// without a watch event (a person fixing a Secret, a namespace finishing termination), when to look
+// again.
 type conditionError struct {
-	reason string
-	err    error
+	reason     string
+	err        error
+	retryAfter time.Duration
 }
 
 func (e *conditionError) Error() string { return e.err.Error() }
 func (e *conditionError) Unwrap() error { return e.err }
-
-// waitError is a condition that resolves by itself (a namespace finishing termination): requeue
-// after a while rather than report an error.
-type waitError struct {
-	conditionError
-	after time.Duration
-}
 
 // ensure makes obj exist with the state mutate sets, owned by hu and labelled as the operator's. obj
 // carries the name and namespace to look up; mutate must be idempotent.

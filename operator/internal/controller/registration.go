@@ -44,8 +44,8 @@ func (r *Reconciler) register(ctx context.Context, req reconcile.Request, hu *ka
 		if st.setCondition(kalyanv1alpha1.ConditionRegistered, false, reason, err.Error()) {
 			r.recorder.Eventf(hu, nil, corev1.EventTypeWarning, reason, "Register", "%v", err)
 		}
-		// The referenced Secret is not watched (it is not ours to label), so poll for it.
-		return reconcile.Result{RequeueAfter: r.backoff.When(req)}
+		// The referenced Secret is not watched (it is not ours to label), so look again later.
+		return reconcile.Result{RequeueAfter: r.opts.RecheckInterval}
 	}
 	hash := registrationHash(reg)
 

@@ -34,7 +34,7 @@ const (
 // ensureSigningKey returns the unit's receipt signing seed, generating the Secret on first provisioning.
 // A key is never replaced silently: a Secret with the wrong shape, or one that disappeared after the
 // unit had a key, leaves the unit not Provisioned with a Warning event until a person acts (the seed is
-// what makes past receipts verifiable). It returns nil, nil in those cases.
+// what makes past receipts verifiable).
 func (r *Reconciler) ensureSigningKey(ctx context.Context, hu *kalyanv1alpha1.HospitalUnit, st *statusWriter) ([]byte, error) {
 	key := types.NamespacedName{Namespace: kalyanv1alpha1.NamespaceName(hu.Spec.Code), Name: SigningKeySecretName}
 	var s corev1.Secret
@@ -52,11 +52,9 @@ func (r *Reconciler) ensureSigningKey(ctx context.Context, hu *kalyanv1alpha1.Ho
 
 	seed, pub, err := parseSigningKey(&s)
 	if err != nil {
-		if st.setCondition(kalyanv1alpha1.ConditionProvisioned, false, "SigningKeyInvalid", err.Error()+"; fix or delete the Secret (and see "+AllowNewSigningKeyAnnotation+")") {
-			r.recorder.Eventf(hu, nil, corev1.EventTypeWarning, "SigningKeyInvalid", "Provision",
-				"receipt signing key Secret %s/%s left untouched: %v", key.Namespace, key.Name, err)
-		}
-		return nil, nil
+		msg := fmt.Sprintf("receipt signing key Secret %s/%s is malformed and left untouched: %v; restore the key, or delete the Secret and annotate the HospitalUnit %s=true to issue a new one",
+			key.Namespace, key.Name, err, AllowNewSigningKeyAnnotation)
+		return nil, r.waitForPerson(hu, st, "SigningKeyInvalid", msg)
 	}
 	fp := fingerprint(pub)
 	if old := hu.Status.SigningKeyFingerprint; old != "" && old != fp {
@@ -75,10 +73,7 @@ func (r *Reconciler) createSigningKey(ctx context.Context, hu *kalyanv1alpha1.Ho
 	if hu.Status.SigningKeyFingerprint != "" && !allowNew {
 		msg := fmt.Sprintf("receipt signing key Secret %s/%s with key %s is missing; restore it, or annotate the HospitalUnit %s=true to issue a new key",
 			key.Namespace, key.Name, hu.Status.SigningKeyFingerprint, AllowNewSigningKeyAnnotation)
-		if st.setCondition(kalyanv1alpha1.ConditionProvisioned, false, "SigningKeyMissing", msg) {
-			r.recorder.Eventf(hu, nil, corev1.EventTypeWarning, "SigningKeyMissing", "Provision", "%s", msg)
-		}
-		return nil, nil
+		return nil, r.waitForPerson(hu, st, "SigningKeyMissing", msg)
 	}
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -114,6 +109,15 @@ func (r *Reconciler) createSigningKey(ctx context.Context, hu *kalyanv1alpha1.Ho
 	}
 	st.status.SigningKeyFingerprint = fp
 	return priv.Seed(), nil
+}
+
+// waitForPerson reports a signing key problem only a person can resolve: a condition, a Warning event
+// when it first appears, and an error that makes the unit be looked at again after RecheckInterval.
+func (r *Reconciler) waitForPerson(hu *kalyanv1alpha1.HospitalUnit, st *statusWriter, reason, msg string) error {
+	if st.setCondition(kalyanv1alpha1.ConditionProvisioned, false, reason, msg) {
+		r.recorder.Eventf(hu, nil, corev1.EventTypeWarning, reason, "Provision", "%s", msg)
+	}
+	return &conditionError{reason: reason, err: errors.New(msg), retryAfter: r.opts.RecheckInterval}
 }
 
 // adoptSigningKey labels and owns a valid key Secret someone restored by hand, so the cache sees it.

@@ -50,6 +50,9 @@ func Start() (*Env, error) {
 	return &Env{env: env, Config: cfg}, nil
 }
 
+// KubeConfig is a kubeconfig file's content for the API server, for commands that take --kubeconfig.
+func (e *Env) KubeConfig() []byte { return e.env.KubeConfig }
+
 // Stop stops the API server and etcd.
 func (e *Env) Stop() error {
 	if err := e.env.Stop(); err != nil {
