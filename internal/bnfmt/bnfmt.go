@@ -96,12 +96,10 @@ func MonthBN(m time.Month) string {
 // DateBN formats t's calendar date (in t's own location) as "১৫ আগস্ট ২০২৫".
 // Callers convert to Asia/Dhaka first where that matters.
 func DateBN(t time.Time) string {
-	return Digits(itoa(t.Day())) + " " + MonthBN(t.Month()) + " " + Digits(itoa(t.Year()))
+	return Digits(strconv.Itoa(t.Day())) + " " + MonthBN(t.Month()) + " " + Digits(strconv.Itoa(t.Year()))
 }
 
 // DateEN formats t's calendar date as "15 August 2025".
 func DateEN(t time.Time) string {
 	return t.Format("2 January 2006")
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

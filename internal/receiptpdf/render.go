@@ -11,6 +11,7 @@ package receiptpdf
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -247,6 +248,7 @@ func (p *pen) wrap(text string, f style, width float64) []*shaped {
 		flush()
 	}
 	if f.fixed {
+		lines = slices.Clip(lines) // shared between goroutines: no appends in place
 		p.r.labels.putWrap(key, lines)
 	}
 	return lines

@@ -84,7 +84,8 @@ type shaper struct {
 	fs    *fontSet
 	hb    [numFonts]*harfbuzz.Font
 	buf   *harfbuzz.Buffer
-	class []fontID
+	class []uint8  // scratch: script class per rune
+	face  []fontID // scratch: chosen face per rune
 }
 
 func newShaper(fs *fontSet) *shaper {
@@ -95,13 +96,14 @@ func newShaper(fs *fontSet) *shaper {
 	return s
 }
 
+// Script classes for choosing a face.
 const (
-	scriptNeutral = iota
+	scriptNeutral uint8 = iota // spaces, punctuation: take the neighbours' face
 	scriptBengali
 	scriptLatin
 )
 
-func scriptOf(r rune) int {
+func scriptOf(r rune) uint8 {
 	switch {
 	case r >= 0x0980 && r <= 0x09FF, r == 0x0964, r == 0x0965: // Bengali block, dandas
 		return scriptBengali
@@ -127,55 +129,55 @@ func (s *shaper) shape(text string, bold bool) *shaped {
 		return out
 	}
 	if cap(s.class) < len(rs) {
-		s.class = make([]fontID, len(rs))
+		s.class = make([]uint8, len(rs))
+		s.face = make([]fontID, len(rs))
 	}
-	cls := s.class[:len(rs)]
-	var boldOff fontID
-	if bold {
-		boldOff = 1
-	}
-	// Resolve each rune's font: strong script, else the previous strong
-	// script, else the next one, else Latin; then fall back to whichever
-	// face actually has the glyph.
+	cls, face := s.class[:len(rs)], s.face[:len(rs)]
+	// A neutral character takes the script of the previous strong one, or
+	// failing that the next one, or Latin.
 	prev := scriptNeutral
 	for i, r := range rs {
-		sc := scriptOf(r)
-		if sc == scriptNeutral {
-			sc = prev
-		} else {
-			prev = sc
+		if c := scriptOf(r); c != scriptNeutral {
+			prev = c
 		}
-		cls[i] = fontID(sc)
+		cls[i] = prev
 	}
 	next := scriptLatin
 	for i := len(rs) - 1; i >= 0; i-- {
 		if cls[i] == scriptNeutral {
-			cls[i] = fontID(next)
+			cls[i] = next
 		} else if scriptOf(rs[i]) != scriptNeutral {
-			next = int(cls[i])
+			next = cls[i]
 		}
 	}
+	var weight fontID
+	if bold {
+		weight = 1
+	}
 	for i, r := range rs {
-		id := latinRegular + boldOff
+		id := latinRegular + weight
 		if cls[i] == scriptBengali {
-			id = bengaliRegular + boldOff
+			id = bengaliRegular + weight
 		}
+		// Fall back to the other script's face of the same weight when it
+		// has the glyph and the preferred one does not (৳ in Latin text).
 		if _, ok := s.fs.ot[id].NominalGlyph(r); !ok {
-			alt := id ^ 2 // same weight, other script
-			if _, ok := s.fs.ot[alt].NominalGlyph(r); ok {
-				id = alt
+			if alt := id ^ 2; alt < numFonts {
+				if _, ok := s.fs.ot[alt].NominalGlyph(r); ok {
+					id = alt
+				}
 			}
 		}
-		cls[i] = id
+		face[i] = id
 	}
 
 	var totalEm float64
 	for start := 0; start < len(rs); {
 		end := start + 1
-		for end < len(rs) && cls[end] == cls[start] {
+		for end < len(rs) && face[end] == face[start] {
 			end++
 		}
-		r := s.shapeRun(rs, start, end, cls[start])
+		r := s.shapeRun(rs, start, end, face[start])
 		totalEm += float64(r.adv) / float64(s.fs.sf[r.font].upem)
 		out.runs = append(out.runs, r)
 		start = end

@@ -1,8 +1,11 @@
 package integration
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func problemOf(t *testing.T, r resp, status int, field string) {
@@ -23,7 +26,7 @@ func problemOf(t *testing.T, r resp, status int, field string) {
 }
 
 func TestDonationBadInput(t *testing.T) {
-	post := func(body any, key string) resp {
+	post := func(t *testing.T, body any, key string) resp {
 		return do(t, "POST", "/api/v1/units/dmch/donations", body, map[string]string{"Idempotency-Key": key})
 	}
 	g := func(mut func(m map[string]any)) map[string]any { m := gift("500.00", "zakat"); mut(m); return m }
@@ -49,15 +52,28 @@ func TestDonationBadInput(t *testing.T) {
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			problemOf(t, post(c.body, "bad-"+string(rune('a'+i))), c.status, c.field)
+			problemOf(t, post(t, c.body, "bad-"+string(rune('a'+i))), c.status, c.field)
 		})
 	}
 	t.Run("missing idempotency key", func(t *testing.T) {
 		problemOf(t, do(t, "POST", "/api/v1/units/dmch/donations", gift("5.00", "zakat"), nil), 400, "Idempotency-Key")
 	})
 	t.Run("body too large", func(t *testing.T) {
+		// The server refuses on Content-Length; Expect: 100-continue lets the
+		// client read that answer instead of racing the connection close.
 		big := `{"amount":"` + strings.Repeat("9", 200<<10) + `"}`
-		problemOf(t, post(big, "big"), 413, "")
+		req, _ := http.NewRequest("POST", stack.APIURL()+"/api/v1/units/dmch/donations", strings.NewReader(big))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "big")
+		req.Header.Set("Expect", "100-continue")
+		c := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: 10 * time.Second}}
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		problemOf(t, resp{res.StatusCode, res.Header, b}, 413, "")
 	})
 	t.Run("unknown unit", func(t *testing.T) {
 		problemOf(t, do(t, "POST", "/api/v1/units/no-such-unit/donations", gift("50.00", "zakat"), map[string]string{"Idempotency-Key": "nu"}), 404, "")

@@ -41,7 +41,7 @@ type unitJSON struct {
 
 func TestCreateProvisionsAndRegisters(t *testing.T) {
 	s := operator(t)
-	const code = "uhc-create"
+	code := uniqueCode("uhc-create")
 	s.create(t, newUnit(code))
 	hu := s.waitReady(t, code)
 
@@ -161,7 +161,7 @@ func TestCreateProvisionsAndRegisters(t *testing.T) {
 func TestSpecChangeUpdatesTheAPI(t *testing.T) {
 	s := operator(t)
 	ctx := context.Background()
-	const code = "uhc-change"
+	code := uniqueCode("uhc-change")
 	s.create(t, newUnit(code))
 	hu := s.waitReady(t, code)
 	oldHash := hu.Status.RegisteredHash
@@ -196,7 +196,7 @@ func TestSpecChangeUpdatesTheAPI(t *testing.T) {
 func TestSigningKeyIsKeptAndNeverReplacedSilently(t *testing.T) {
 	s := operator(t)
 	ctx := context.Background()
-	const code = "uhc-key"
+	code := uniqueCode("uhc-key")
 	s.create(t, newUnit(code))
 	s.waitReady(t, code)
 	first := signingKey(t, s.k8s, code)
@@ -316,7 +316,7 @@ func TestAPIDownThenBack(t *testing.T) {
 		}
 	})
 
-	const code = "uhc-api-down"
+	code := uniqueCode("uhc-api-down")
 	s.create(t, newUnit(code))
 	hu := s.waitCondition(t, code, kalyanv1alpha1.ConditionRegistered, metav1.ConditionFalse, "APIUnavailable")
 	if !isTrue(hu, kalyanv1alpha1.ConditionProvisioned) {
@@ -351,7 +351,7 @@ func TestTokenIsReadOnEveryCall(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = os.WriteFile(s.tokenFile, good, 0o600) })
 
-	const code = "uhc-token"
+	code := uniqueCode("uhc-token")
 	s.create(t, newUnit(code))
 	s.waitCondition(t, code, kalyanv1alpha1.ConditionRegistered, metav1.ConditionFalse, "APIUnauthorized")
 
@@ -365,7 +365,7 @@ func TestTokenIsReadOnEveryCall(t *testing.T) {
 func TestBKashCredentialsFromSecret(t *testing.T) {
 	s := operator(t)
 	ctx := context.Background()
-	const code = "uhc-bkash"
+	code := uniqueCode("uhc-bkash")
 	hu := newUnit(code)
 	hu.Spec.BKashSecretRef = &kalyanv1alpha1.SecretReference{Namespace: "default", Name: "bkash-" + code}
 	s.create(t, hu)
@@ -390,7 +390,7 @@ func TestBKashCredentialsFromSecret(t *testing.T) {
 func TestNamespaceNotOursIsLeftAlone(t *testing.T) {
 	s := operator(t)
 	ctx := context.Background()
-	const code = "uhc-taken"
+	code := uniqueCode("uhc-taken")
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: kalyanv1alpha1.NamespaceName(code), Labels: map[string]string{"team": "someone-else"}}}
 	if err := s.k8s.Create(ctx, ns); err != nil {
 		t.Fatal(err)
@@ -407,7 +407,7 @@ func TestNamespaceNotOursIsLeftAlone(t *testing.T) {
 func TestDeleteArchivesAndKeepsDonations(t *testing.T) {
 	s := operator(t)
 	ctx := context.Background()
-	const code = "uhc-delete"
+	code := uniqueCode("uhc-delete")
 	s.create(t, newUnit(code))
 	s.waitReady(t, code)
 

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -200,6 +201,14 @@ func waitFor(tb testing.TB, what string, cond func() (bool, string)) {
 	}
 	tb.Fatalf("gave up waiting for %s; last state: %s", what, last)
 }
+
+// uniqueCode gives each test run its own unit (go test -count=N reuses one API server, and namespaces
+// never finish terminating in envtest).
+func uniqueCode(base string) string {
+	return fmt.Sprintf("%s-%d", base, unitSeq.Add(1))
+}
+
+var unitSeq atomic.Int64
 
 func newUnit(code string) *kalyanv1alpha1.HospitalUnit {
 	return &kalyanv1alpha1.HospitalUnit{
