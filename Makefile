@@ -6,7 +6,7 @@ PKGS := ./...
 # Fuzz time per target in `make fuzz` (CI keeps it short).
 FUZZTIME ?= 10s
 
-.PHONY: help run test test-short bench build lint fuzz docker clean
+.PHONY: help run test onboard generate test-short bench build lint fuzz docker clean
 
 help: ## Show this help
 	@awk 'BEGIN{FS=":.*##"} /^[a-zA-Z_-]+:.*##/ {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,13 +30,21 @@ test-short: ## Tests without the race detector
 	$(GO) test -count=1 $(PKGS)
 
 fuzz: ## Run every fuzz target for FUZZTIME each
-	@set -e; for pkg in $$($(GO) list ./...); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \
+	@set -e; for file in $$(git ls-files '*_test.go' | xargs grep -l '^func Fuzz'); do \
+	  pkg=./$$(dirname $$file); \
+	  for f in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$file); do \
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; done
 
 bench: ## Benchmarks (figures go to docs/benchmarks.md)
 	$(GO) test -run '^$$' -bench . -benchtime 5s -count 1 ./test/bench/
+	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" $(GO) test -run '^$$' -bench Onboard538 -benchtime 1x ./operator/internal/controller/
+
+generate: ## Regenerate CRDs, RBAC and deepcopy with controller-gen
+	hack/controller-gen.sh
+
+onboard: ## Apply all 538 HospitalUnits from config/units/units.csv to the current kube context
+	$(GO) run ./operator onboard --file config/units/units.csv --apply
 
 docker: ## Build the container image (needs a Docker engine)
 	docker build -t kalyan:dev .

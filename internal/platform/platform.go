@@ -89,10 +89,19 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 // Serve serves the API on ln until ctx ends, then drains in-flight requests.
 func (a *API) Serve(ctx context.Context, ln net.Listener) error {
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return a.App.Listener(ln) })
+	g.Go(func() error {
+		if err := a.App.Listener(ln); err != nil && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	})
 	g.Go(func() error {
 		<-ctx.Done()
-		return a.App.ShutdownWithTimeout(20 * time.Second)
+		err := a.App.ShutdownWithTimeout(20 * time.Second)
+		// A shutdown that lands before fasthttp has registered the listener
+		// is a no-op, so close the listener too: Listener then returns.
+		_ = ln.Close()
+		return err
 	})
 	return g.Wait()
 }
@@ -115,6 +124,9 @@ func NewWorker(c config.Config, store *mongostore.Store, log *slog.Logger) *Work
 func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 	brokers := w.cfg.Kafka.Brokers
 	if err := kafkabus.EnsureTopics(ctx, brokers, w.cfg.Kafka.Partitions, w.cfg.Kafka.ReplicationFactor, events.TopicDonations, events.TopicDeadLetter); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while starting
+		}
 		return err
 	}
 	pub := kafkabus.NewPublisher(brokers)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 
 	kalyanv1alpha1 "github.com/kalyan-platform/kalyan/operator/api/v1alpha1"
 	"github.com/kalyan-platform/kalyan/operator/internal/kube"
@@ -220,5 +222,31 @@ func TestServedCRD(t *testing.T) {
 		if !slices.Contains(columns, want) {
 			t.Errorf("printer columns %v lack %q", columns, want)
 		}
+	}
+}
+
+func TestSamplesAreValid(t *testing.T) {
+	needCluster(t)
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(root, "config", "samples", "kalyan_v1alpha1_hospitalunit.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, doc := range strings.Split(string(data), "\n---\n") {
+		var hu kalyanv1alpha1.HospitalUnit
+		if err := yaml.UnmarshalStrict([]byte(doc), &hu); err != nil || hu.Kind != "HospitalUnit" {
+			continue // the Secret
+		}
+		if err := k8s.Create(context.Background(), &hu, client.DryRunAll); err != nil {
+			t.Errorf("sample %s: %v", hu.Name, err)
+		}
+		n++
+	}
+	if n != 2 {
+		t.Fatalf("checked %d sample HospitalUnits, want 2", n)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
@@ -92,7 +93,7 @@ func (o *Options) setDefaults() {
 		o.RecheckInterval = time.Minute
 	}
 	if o.MaxConcurrentReconciles <= 0 {
-		o.MaxConcurrentReconciles = 8
+		o.MaxConcurrentReconciles = 32
 	}
 }
 
@@ -178,6 +179,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (res 
 		return r.finalize(ctx, req, &hu)
 	}
 	if err := r.ensureFinalizer(ctx, &hu); err != nil {
+		if apierrors.IsConflict(err) { // the cache was behind; the newer object comes as an event
+			return reconcile.Result{RequeueAfter: r.opts.BackoffBase}, nil
+		}
 		return reconcile.Result{}, err
 	}
 
@@ -186,7 +190,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (res 
 	var regRes reconcile.Result
 	if provErr == nil {
 		regRes = r.register(ctx, req, &hu, seed, st)
-	} else {
+	} else if meta.FindStatusCondition(st.status.Conditions, kalyanv1alpha1.ConditionRegistered) == nil {
+		// Keep an earlier Registered as it is: the API still knows the unit; Ready says what is wrong.
 		st.setCondition(kalyanv1alpha1.ConditionRegistered, false, "NotProvisioned", "waiting for the unit's namespace to be provisioned")
 	}
 	if err := st.write(ctx, r.client); err != nil {

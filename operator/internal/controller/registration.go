@@ -80,7 +80,8 @@ func (r *Reconciler) register(ctx context.Context, req reconcile.Request, hu *ka
 	}
 	st.setCondition(kalyanv1alpha1.ConditionRegistered, true, "Registered", msg)
 	if changed {
-		r.recorder.Eventf(hu, nil, corev1.EventTypeNormal, "Registered", "Register", "%s (generation %d)", msg, hu.Generation)
+		r.recorder.Eventf(hu, nil, corev1.EventTypeNormal, "Registered", "Register", "%s (generation %d, receipt signing key %s)",
+			msg, hu.Generation, st.status.SigningKeyFingerprint)
 	}
 	return reconcile.Result{RequeueAfter: r.opts.RegistrationRefresh}
 }

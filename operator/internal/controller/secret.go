@@ -39,13 +39,20 @@ func (r *Reconciler) ensureSigningKey(ctx context.Context, hu *kalyanv1alpha1.Ho
 	key := types.NamespacedName{Namespace: kalyanv1alpha1.NamespaceName(hu.Spec.Code), Name: SigningKeySecretName}
 	var s corev1.Secret
 	err := r.client.Get(ctx, key, &s)
-	if apierrors.IsNotFound(err) {
-		// Not in the cache: not created yet, not seen yet, or not labelled by us (e.g. restored by hand).
+	if apierrors.IsNotFound(err) && hu.Status.SigningKeyFingerprint != "" {
+		// Had a key: not in the cache means deleted, or restored by hand and not labelled yet.
 		err = r.apiReader.Get(ctx, key, &s)
 	}
 	switch {
 	case apierrors.IsNotFound(err):
-		return r.createSigningKey(ctx, hu, st, key)
+		seed, err := r.createSigningKey(ctx, hu, st, key)
+		if !apierrors.IsAlreadyExists(err) {
+			return seed, err
+		}
+		// Created since (by an earlier reconcile the cache has not caught up with, or by a person).
+		if err := r.apiReader.Get(ctx, key, &s); err != nil {
+			return nil, fmt.Errorf("get signing key secret: %w", err)
+		}
 	case err != nil:
 		return nil, fmt.Errorf("get signing key secret: %w", err)
 	}
@@ -93,13 +100,14 @@ func (r *Reconciler) createSigningKey(ctx context.Context, hu *kalyanv1alpha1.Ho
 		return nil, fmt.Errorf("signing key secret: %w", err)
 	}
 	if err := r.client.Create(ctx, s, client.FieldOwner(Name)); err != nil {
-		// AlreadyExists included: someone created it since our read; the next reconcile reads theirs.
 		return nil, fmt.Errorf("create signing key secret: %w", err)
 	}
 	fp := fingerprint(pub)
-	r.recorder.Eventf(hu, nil, corev1.EventTypeNormal, "SigningKeyGenerated", "Provision",
-		"generated receipt signing key %s in Secret %s/%s", fp, key.Namespace, key.Name)
 	if allowNew {
+		// The first key is announced with the registration event (one event per unit, not two: 538
+		// units onboard at once); a replacement deserves its own.
+		r.recorder.Eventf(hu, nil, corev1.EventTypeNormal, "SigningKeyGenerated", "Provision",
+			"generated a new receipt signing key %s in Secret %s/%s, replacing %s", fp, key.Namespace, key.Name, hu.Status.SigningKeyFingerprint)
 		patch := client.MergeFrom(hu.DeepCopy())
 		delete(hu.Annotations, AllowNewSigningKeyAnnotation)
 		if err := r.client.Patch(ctx, hu, patch); err != nil {

@@ -118,7 +118,7 @@ func runMain(m *testing.M) int {
 }
 
 // operatorWorkers is the operator's MaxConcurrentReconciles here (and in the benchmark).
-const operatorWorkers = 16
+const operatorWorkers = 64
 
 // operator returns the suite after making sure the operator runs.
 func operator(tb testing.TB) *suite {

@@ -33,6 +33,7 @@ type Flags struct {
 	PlatformNamespace       string
 	MaxConcurrentReconciles int
 	RegistrationRefresh     time.Duration
+	RecheckInterval         time.Duration
 	BackoffBase             time.Duration
 	BackoffMax              time.Duration
 	MetricsAddr             string
@@ -54,8 +55,9 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	fs.StringVar(&f.APITokenFile, "api-token-file", os.Getenv("KALYAN_API_TOKEN_FILE"), "file holding the platform-admin bearer token; re-read on every call so it can be rotated (env KALYAN_API_TOKEN_FILE)")
 	fs.DurationVar(&f.APITimeout, "api-timeout", 10*time.Second, "timeout of one call to the Kalyan API")
 	fs.StringVar(&f.PlatformNamespace, "platform-namespace", "kalyan-system", "namespace of the Kalyan api and workers; unit namespaces admit traffic only from it")
-	fs.IntVar(&f.MaxConcurrentReconciles, "max-concurrent-reconciles", 8, "HospitalUnits reconciled at once")
+	fs.IntVar(&f.MaxConcurrentReconciles, "max-concurrent-reconciles", 32, "HospitalUnits reconciled at once")
 	fs.DurationVar(&f.RegistrationRefresh, "registration-refresh", 10*time.Minute, "re-register an unchanged unit with the API this often")
+	fs.DurationVar(&f.RecheckInterval, "recheck-interval", time.Minute, "look again this often at a unit waiting on a person (missing bKash Secret, lost signing key, namespace conflict)")
 	fs.DurationVar(&f.BackoffBase, "api-backoff-base", time.Second, "first retry delay when the API fails (doubles per failure)")
 	fs.DurationVar(&f.BackoffMax, "api-backoff-max", 5*time.Minute, "longest retry delay when the API fails")
 	fs.StringVar(&f.MetricsAddr, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint (0 disables it)")
@@ -67,6 +69,11 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	fs.IntVar(&f.KubeBurst, "kube-api-burst", 0, "burst of the client-side rate limit")
 	fs.StringVar(&f.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.LogFormat, "log-format", "json", "json or text")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: kalyan-operator --api-url URL --api-token-file FILE [flags]\n"+
+			"       kalyan-operator onboard --file config/units/units.csv [--apply] (see onboard -h)\n\n")
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return Flags{}, err
 	}
@@ -128,6 +135,7 @@ func Run(ctx context.Context, args []string, stderr io.Writer) error {
 	r := controller.New(mgr, api, m, controller.Options{
 		PlatformNamespace:       f.PlatformNamespace,
 		RegistrationRefresh:     f.RegistrationRefresh,
+		RecheckInterval:         f.RecheckInterval,
 		BackoffBase:             f.BackoffBase,
 		BackoffMax:              f.BackoffMax,
 		MaxConcurrentReconciles: f.MaxConcurrentReconciles,

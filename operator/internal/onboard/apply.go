@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	kalyanv1alpha1 "github.com/kalyan-platform/kalyan/operator/api/v1alpha1"
+	"github.com/kalyan-platform/kalyan/operator/internal/controller"
 )
 
 // FieldManager owns the spec fields onboarding applies: edits by other managers to other fields (say,
@@ -49,7 +50,7 @@ func (u Unit) HospitalUnit() *kalyanv1alpha1.HospitalUnit {
 
 // Unstructured is u's manifest as an apply configuration holding only the fields onboarding sets, so
 // server-side apply claims nothing else (no empty policy or quota, no status, no creationTimestamp).
-func (u Unit) Unstructured() (*unstructured.Unstructured, error) {
+func (u Unit) Unstructured() *unstructured.Unstructured {
 	spec := map[string]any{
 		"code":     u.Code,
 		"names":    map[string]any{"en": u.NameEN, "bn": u.NameBN},
@@ -83,18 +84,17 @@ func (u Unit) Unstructured() (*unstructured.Unstructured, error) {
 	obj.SetAPIVersion(kalyanv1alpha1.GroupVersion.String())
 	obj.SetKind("HospitalUnit")
 	obj.SetName(u.Code)
-	return obj, nil
+	// The operator's archive finalizer, declared up front: the unit is protected from its first
+	// moment, and the operator need not write each of 538 new units twice to add it.
+	obj.SetFinalizers([]string{controller.Finalizer})
+	return obj
 }
 
 // WriteYAML writes the units' manifests as a multi-document YAML stream (for kubectl apply or review).
 func WriteYAML(w io.Writer, units []Unit) error {
 	var buf bytes.Buffer
 	for _, u := range units {
-		obj, err := u.Unstructured()
-		if err != nil {
-			return err
-		}
-		b, err := yaml.Marshal(obj.Object)
+		b, err := yaml.Marshal(u.Unstructured().Object)
 		if err != nil {
 			return fmt.Errorf("unit %s: encode: %w", u.Code, err)
 		}
@@ -115,9 +115,18 @@ type ApplyResult struct {
 // Apply server-side-applies every unit's HospitalUnit with up to concurrency requests in flight. It is
 // idempotent: a second run changes nothing. It goes on past failures and returns them all joined.
 func Apply(ctx context.Context, c client.Client, units []Unit, concurrency int) (ApplyResult, error) {
-	if concurrency < 1 {
-		concurrency = 1
+	// One metadata-only list tells created from updated from unchanged (by generation), instead of a
+	// GET per unit.
+	var existing metav1.PartialObjectMetadataList
+	existing.SetGroupVersionKind(kalyanv1alpha1.GroupVersion.WithKind("HospitalUnitList"))
+	if err := c.List(ctx, &existing); err != nil {
+		return ApplyResult{}, fmt.Errorf("list hospital units: %w", err)
 	}
+	generation := make(map[string]int64, len(existing.Items))
+	for _, m := range existing.Items {
+		generation[m.Name] = m.Generation
+	}
+
 	var (
 		created, updated, unchanged atomic.Int64
 		mu                          sync.Mutex
@@ -125,24 +134,26 @@ func Apply(ctx context.Context, c client.Client, units []Unit, concurrency int) 
 		wg                          sync.WaitGroup
 		next                        atomic.Int64
 	)
-	for range min(concurrency, len(units)) {
+	for range min(max(concurrency, 1), len(units)) {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(units) || ctx.Err() != nil {
 					return
 				}
-				outcome, err := applyOne(ctx, c, units[i])
+				u := units[i]
+				gen, err := applyOne(ctx, c, u)
 				if err != nil {
 					mu.Lock()
 					errs = append(errs, err)
 					mu.Unlock()
 					continue
 				}
-				switch outcome {
-				case outcomeCreated:
+				before, existed := generation[u.Code]
+				switch {
+				case !existed:
 					created.Add(1)
-				case outcomeUpdated:
+				case gen != before:
 					updated.Add(1)
 				default:
 					unchanged.Add(1)
@@ -158,35 +169,11 @@ func Apply(ctx context.Context, c client.Client, units []Unit, concurrency int) 
 	return res, errors.Join(errs...)
 }
 
-type outcome int
-
-const (
-	outcomeUnchanged outcome = iota
-	outcomeCreated
-	outcomeUpdated
-)
-
-func applyOne(ctx context.Context, c client.Client, u Unit) (outcome, error) {
-	obj, err := u.Unstructured()
-	if err != nil {
-		return 0, err
-	}
-	// Compare generations before and after: apply answers with the stored object either way.
-	var before metav1.PartialObjectMetadata
-	before.SetGroupVersionKind(kalyanv1alpha1.GroupVersion.WithKind("HospitalUnit"))
-	getErr := c.Get(ctx, client.ObjectKey{Name: u.Code}, &before)
-	if getErr != nil && client.IgnoreNotFound(getErr) != nil {
-		return 0, fmt.Errorf("unit %s (row %d): %w", u.Code, u.Row, getErr)
-	}
+// applyOne applies u's HospitalUnit and returns its generation after the apply.
+func applyOne(ctx context.Context, c client.Client, u Unit) (int64, error) {
+	obj := u.Unstructured()
 	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
 		return 0, fmt.Errorf("unit %s (row %d): apply: %w", u.Code, u.Row, err)
 	}
-	switch {
-	case getErr != nil:
-		return outcomeCreated, nil
-	case obj.GetGeneration() != before.GetGeneration():
-		return outcomeUpdated, nil
-	default:
-		return outcomeUnchanged, nil
-	}
+	return obj.GetGeneration(), nil
 }

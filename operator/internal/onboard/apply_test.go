@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -28,6 +29,10 @@ var (
 func TestMain(m *testing.M) { os.Exit(runMain(m)) }
 
 func runMain(m *testing.M) int {
+	flag.Parse()
+	if testenv.Fuzzing() {
+		return m.Run()
+	}
 	var err error
 	env, err = testenv.Start()
 	if errors.Is(err, testenv.ErrNoAssets) {

@@ -7,6 +7,7 @@ package testenv
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,6 +22,17 @@ var ErrNoAssets = errors.New("KUBEBUILDER_ASSETS is not set")
 
 // SkipReason tells a developer how to run the envtest-based tests.
 const SkipReason = "needs a real kube-apiserver: run KUBEBUILDER_ASSETS=$(hack/envtest-assets.sh) go test ./operator/..."
+
+// Fuzzing reports whether this test binary runs a fuzz target (as the coordinator or one of its
+// workers, each of which runs TestMain again): no API server is needed then. Call after flag.Parse.
+func Fuzzing() bool {
+	for _, name := range []string{"test.fuzz", "test.fuzzworker"} {
+		if f := flag.Lookup(name); f != nil && f.Value.String() != "" && f.Value.String() != "false" {
+			return true
+		}
+	}
+	return false
+}
 
 // Env is a running API server.
 type Env struct {
