@@ -61,14 +61,9 @@ func (s *Donations) Create(ctx context.Context, unitCode, idemKey string, req do
 	if err != nil {
 		return nil, false, err
 	}
-	if existing, err := s.Repo.Get(ctx, d.ID); err == nil {
-		if !existing.SameRequest(d) {
-			return nil, false, donations.ErrKeyReused
-		}
-		return existing, false, nil
-	} else if !errors.Is(err, donations.ErrNotFound) {
-		return nil, false, err
-	}
+	// No look-up before creating the payment: a first request (the common
+	// case) then costs one insert. A replay creates a second bKash payment
+	// that nobody executes and that expires, then finds the stored donation.
 	pay, err := s.Payments.Create(ctx, u, d.ID, d.Amount, s.CallbackURL(d.ID))
 	if err != nil {
 		return nil, false, fmt.Errorf("create payment: %w", err)
@@ -122,7 +117,7 @@ func (s *Donations) Callback(ctx context.Context, id, paymentID, status string) 
 	if d.Status.Final() {
 		return d, nil
 	}
-	u, err := s.Units.Store.Get(ctx, d.Unit)
+	u, err := s.Units.Get(ctx, d.Unit)
 	if err != nil {
 		return d, err
 	}

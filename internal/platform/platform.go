@@ -69,9 +69,15 @@ type API struct {
 func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, log *slog.Logger) *API {
 	m := metrics.New()
 	now := time.Now
-	unitSvc := &app.Units{Store: store.Units(), Now: now}
+	unitSvc := &app.Units{Store: store.Units(), Now: now, CacheTTL: 5 * time.Second}
 	merchant := bkash.Credentials{Username: c.BKash.Username, Password: c.BKash.Password, AppKey: c.BKash.AppKey, AppSecret: c.BKash.AppSecret}
-	gw := bkashgateway.New(bkash.Config{BaseURL: c.BKash.BaseURL, Timeout: c.BKash.Timeout, Logger: log},
+	// One keep-alive pool for all merchants: http.DefaultTransport keeps only
+	// two idle connections per host, so concurrent gifts would redial bKash.
+	bkashHTTP := &http.Client{Transport: &http.Transport{
+		Proxy: http.ProxyFromEnvironment, MaxIdleConns: 256, MaxIdleConnsPerHost: 128,
+		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true,
+	}}
+	gw := bkashgateway.New(bkash.Config{BaseURL: c.BKash.BaseURL, Timeout: c.BKash.Timeout, Logger: log, HTTPClient: bkashHTTP},
 		func(*units.Unit) bkash.Credentials { return merchant })
 	don := &app.Donations{
 		Units: unitSvc, Repo: store.Donations(), Receipts: store.Receipts(), Payments: gw,
