@@ -37,8 +37,14 @@ type View struct {
 }
 
 // EffectiveStatus reports receipted once a paid donation has its receipt.
+// Refunds override it: a gift refunded in full or in part says so.
 func (v View) EffectiveStatus() donations.Status {
-	if v.Receipt != nil {
+	switch r := v.Refunded(); {
+	case r > 0 && r == v.Amount:
+		return donations.Refunded
+	case r > 0:
+		return donations.PartiallyRefunded
+	case v.Receipt != nil:
 		return donations.Receipted
 	}
 	return v.Status

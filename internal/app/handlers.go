@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/kalyan-platform/kalyan/internal/contact"
 	"github.com/kalyan-platform/kalyan/internal/donations"
 	"github.com/kalyan-platform/kalyan/internal/events"
 	"github.com/kalyan-platform/kalyan/internal/ledger"
@@ -26,6 +28,17 @@ type LedgerCredits struct {
 
 // Handle implements the worker handler signature.
 func (h *LedgerCredits) Handle(ctx context.Context, e events.Envelope) error {
+	if e.Type == donations.EventRefunded {
+		p, err := donations.DecodeRefunded(e)
+		if err != nil {
+			return PoisonError{err}
+		}
+		tx := ledger.Refund(e.ID, e.Unit, p.Donation, string(p.Kind), p.Programme, string(p.Method), p.Amount, p.At)
+		if _, err := h.Ledger.Append(ctx, tx); err != nil {
+			return fmt.Errorf("reverse refund %s: %w", p.Refund, err)
+		}
+		return nil
+	}
 	if e.Type != events.DonationPaid {
 		return nil
 	}
@@ -40,11 +53,19 @@ func (h *LedgerCredits) Handle(ctx context.Context, e events.Envelope) error {
 	return nil
 }
 
-// ReceiptIssuer records the receipt of every paid gift.
+// ReceiptIssuer records the signed receipt of every paid gift.
 type ReceiptIssuer struct {
 	Receipts receipts.Repository
 	Units    UnitStore
 	Now      func() time.Time
+	// Donations supplies the donor's name, number and TIN (the event
+	// carries no personal data).
+	Donations donations.Repository
+	// Keys signs receipts with the unit's active key; nil issues unsigned
+	// receipts (only for tests of serial allocation).
+	Keys *UnitKeys
+	// DonorRef keys a mobile number for annual statements.
+	DonorRef func(mobile string) (string, error)
 }
 
 // Handle implements the worker handler signature.
@@ -56,16 +77,56 @@ func (h *ReceiptIssuer) Handle(ctx context.Context, e events.Envelope) error {
 	if err != nil {
 		return PoisonError{err}
 	}
+	if _, err := h.Receipts.Get(ctx, p.Donation); err == nil {
+		return nil // redelivered: the receipt exists and is never re-signed
+	} else if !errors.Is(err, receipts.ErrNotFound) {
+		return fmt.Errorf("receipt for %s: %w", p.Donation, err)
+	}
 	u, err := h.Units.Get(ctx, e.Unit)
 	if err != nil {
 		return fmt.Errorf("receipt for %s: %w", p.Donation, err)
 	}
 	r := receipts.Receipt{
 		ID: p.Donation, Unit: e.Unit, Amount: p.Amount, Kind: string(p.Kind), Programme: p.Programme,
-		Method: string(p.Method), TrxID: p.TrxID, PaidAt: p.PaidAt, IssuedAt: h.Now().UTC(),
+		Method: string(p.Method), TrxID: p.TrxID,
+		// Milliseconds: what the store keeps, so the record equals its signed content.
+		PaidAt: p.PaidAt.UTC().Truncate(time.Millisecond), IssuedAt: h.Now().UTC().Truncate(time.Millisecond),
 	}
-	if _, err := receipts.Issue(ctx, h.Receipts, r, u.SerialPrefix(), 1000); err != nil {
+	var finish func(*receipts.Receipt) error
+	if h.Keys != nil {
+		finish, err = h.signer(ctx, u.Names.BN, u.Names.EN, &r)
+		if err != nil {
+			return fmt.Errorf("receipt for %s: %w", p.Donation, err)
+		}
+	}
+	if _, err := receipts.IssueWith(ctx, h.Receipts, r, u.SerialPrefix(), 1000, finish); err != nil {
 		return fmt.Errorf("receipt for %s: %w", p.Donation, err)
 	}
 	return nil
+}
+
+// signer prepares everything signing needs (donor, key) once, so each
+// serial attempt only encodes and signs.
+func (h *ReceiptIssuer) signer(ctx context.Context, nameBN, nameEN string, r *receipts.Receipt) (func(*receipts.Receipt) error, error) {
+	d, err := h.Donations.Get(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	if r.DonorRef, err = h.DonorRef(d.Donor.Phone); err != nil {
+		return nil, err
+	}
+	key, err := h.Keys.Active(ctx, r.Unit)
+	if err != nil {
+		return nil, err
+	}
+	donor := receipts.Donor{Name: d.Donor.Name, Anonymous: d.Anonymous, MobileMasked: contact.MaskMobile(d.Donor.Phone), TIN: d.Donor.TIN}
+	names := receipts.UnitNames{BN: nameBN, EN: nameEN}
+	return func(r *receipts.Receipt) error {
+		b, err := receipts.ContentOf(r, names, donor).Canonical()
+		if err != nil {
+			return err
+		}
+		r.Content, r.Signature, r.KeyID = string(b), key.Sign(b), key.Fingerprint
+		return nil
+	}, nil
 }

@@ -38,6 +38,9 @@ type Payment struct {
 	Amount money.Amount
 	// Reason explains a failure in words a donor can read.
 	Reason string
+	// Authorised reports that the payer confirmed the payment at bKash
+	// (query's verificationStatus), so executing it will move the money.
+	Authorised bool
 }
 
 // Errors of the payment port.
@@ -54,4 +57,29 @@ type Payments interface {
 	// Execute asks the provider to move the money the payer authorised.
 	Execute(ctx context.Context, u *units.Unit, paymentID string) (Payment, error)
 	Query(ctx context.Context, u *units.Unit, paymentID string) (Payment, error)
+	// Refund returns amount of a completed payment to the payer.
+	Refund(ctx context.Context, u *units.Unit, r RefundRequest) (RefundResult, error)
+	// RefundStatus reports whether the refund with r's reference completed.
+	RefundStatus(ctx context.Context, u *units.Unit, r RefundRequest) (RefundResult, error)
+}
+
+// RefundRequest asks the provider to refund part or all of a payment.
+type RefundRequest struct {
+	PaymentID, TrxID string
+	Amount           money.Amount
+	// Ref identifies this refund at the provider (bKash "sku").
+	Ref    string
+	Reason string
+}
+
+// RefundResult is the provider's answer: Completed with its transaction
+// ID, or Refused with a reason (nothing moved).
+type RefundResult struct {
+	Completed   bool
+	RefundTrxID string
+	Refused     bool
+	Reason      string
+	// TotalRefunded is what the provider has refunded of the payment in all
+	// (RefundStatus only).
+	TotalRefunded money.Amount
 }

@@ -64,6 +64,7 @@ func outcome(p *bkash.Payment, paymentID string, err error) (app.Payment, error)
 		return out, err
 	}
 	out.TrxID, out.Amount = p.TrxID, p.Amount
+	out.Authorised = p.VerificationStatus == "Complete"
 	switch p.Status {
 	case bkash.StatusCompleted:
 		out.Status = app.PaymentCompleted
@@ -73,4 +74,35 @@ func outcome(p *bkash.Payment, paymentID string, err error) (app.Payment, error)
 		out.Status, out.Reason = app.PaymentFailed, "payment "+string(p.Status)
 	}
 	return out, nil
+}
+
+// Refund implements app.Payments.
+func (g *Gateway) Refund(ctx context.Context, u *units.Unit, r app.RefundRequest) (app.RefundResult, error) {
+	res, err := g.pool.Client(g.credentials(u)).Refund(ctx, bkash.RefundRequest{PaymentID: r.PaymentID, TrxID: r.TrxID, Amount: r.Amount, SKU: r.Ref, Reason: r.Reason})
+	var se *bkash.StatusError
+	switch {
+	case errors.Is(err, bkash.ErrNoAnswer):
+		return app.RefundResult{}, fmt.Errorf("%w: %w", app.ErrPaymentNoAnswer, err)
+	case errors.As(err, &se) && se.Category() != bkash.CategoryTransient && se.Category() != bkash.CategoryUnknown:
+		return app.RefundResult{Refused: true, Reason: se.Message}, nil
+	case err != nil:
+		return app.RefundResult{}, err
+	}
+	if res.Status != bkash.StatusCompleted {
+		return app.RefundResult{Refused: true, Reason: "refund " + string(res.Status)}, nil
+	}
+	return app.RefundResult{Completed: true, RefundTrxID: res.RefundTrxID}, nil
+}
+
+// RefundStatus implements app.Payments: it reports bKash's total refunded
+// and latest refund; the caller decides whether its pending refund is in it.
+func (g *Gateway) RefundStatus(ctx context.Context, u *units.Unit, r app.RefundRequest) (app.RefundResult, error) {
+	res, err := g.pool.Client(g.credentials(u)).RefundStatus(ctx, r.PaymentID, r.TrxID)
+	if errors.Is(err, bkash.ErrNoAnswer) {
+		return app.RefundResult{}, fmt.Errorf("%w: %w", app.ErrPaymentNoAnswer, err)
+	}
+	if err != nil {
+		return app.RefundResult{}, err
+	}
+	return app.RefundResult{Completed: res.Refunded > 0, RefundTrxID: res.RefundTrxID, TotalRefunded: res.Refunded}, nil
 }

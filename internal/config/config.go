@@ -35,6 +35,26 @@ type Config struct {
 	Auth    Auth    `yaml:"auth" envPrefix:"AUTH_"`
 
 	HTTP HTTP `yaml:"http" envPrefix:"HTTP_"`
+
+	// SealKey (standard base64 of 32 random bytes) encrypts the units'
+	// receipt signing keys at rest and keys donor references and statement
+	// links. The embedded default generates one in <DataDir>/seal.key.
+	SealKey  string   `yaml:"sealKey" env:"SEAL_KEY"`
+	Receipts Receipts `yaml:"receipts" envPrefix:"RECEIPTS_"`
+	Notify   Notify   `yaml:"notify" envPrefix:"NOTIFY_"`
+
+	Reconcile Reconcile `yaml:"reconcile" envPrefix:"RECONCILE_"`
+}
+
+// Reconcile settles payments whose donors closed the tab.
+type Reconcile struct {
+	// Interval between passes.
+	Interval time.Duration `yaml:"interval" env:"INTERVAL"`
+	// After is the age at which an initiated payment is queried at bKash.
+	After time.Duration `yaml:"after" env:"AFTER"`
+	// Expire is the age at which a payment bKash still calls initiated is
+	// given up as failed (bKash's paymentID lives 24 h).
+	Expire time.Duration `yaml:"expire" env:"EXPIRE"`
 }
 
 // MongoDB settings. An empty URI means "start the embedded FerretDB" in the
@@ -93,6 +113,8 @@ func Defaults() Config {
 		BKash:      BKash{Timeout: 30 * time.Second},
 		Auth:       Auth{Issuer: "kalyan", Audience: "kalyan-api"},
 		HTTP:       HTTP{BodyLimit: 64 << 10, ReadTimeout: 10 * time.Second, WriteTimeout: 35 * time.Second},
+		Receipts:   defaultReceipts(),
+		Reconcile:  Reconcile{Interval: time.Minute, After: 15 * time.Minute, Expire: 25 * time.Hour},
 	}
 }
 
@@ -168,6 +190,12 @@ func (c Config) Validate() error {
 	if c.HTTP.ReadTimeout <= 0 || c.HTTP.WriteTimeout <= 0 {
 		bad("KALYAN_HTTP_READ_TIMEOUT/WRITE_TIMEOUT", "must be positive durations like 10s")
 	}
+	if err := c.validateReceipts(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Reconcile.Interval <= 0 || c.Reconcile.After <= 0 || c.Reconcile.Expire < c.Reconcile.After {
+		bad("KALYAN_RECONCILE_INTERVAL/AFTER/EXPIRE", "must be positive durations with EXPIRE ≥ AFTER")
+	}
 	return errors.Join(errs...)
 }
 
@@ -180,6 +208,9 @@ func (c Config) ValidateExternal() error {
 	}
 	if len(c.Kafka.Brokers) == 0 {
 		errs = append(errs, errors.New("KALYAN_KAFKA_BROKERS: required (comma-separated host:port list)"))
+	}
+	if c.SealKey == "" {
+		errs = append(errs, errNoSealKey)
 	}
 	if c.BKash.BaseURL == "" || c.BKash.Username == "" || c.BKash.Password == "" || c.BKash.AppKey == "" || c.BKash.AppSecret == "" {
 		errs = append(errs, errors.New("KALYAN_BKASH_BASE_URL, _USERNAME, _PASSWORD, _APP_KEY and _APP_SECRET: all required"))

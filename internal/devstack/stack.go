@@ -82,6 +82,9 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 		return nil, errors.New("devstack: Dir is required")
 	}
 	c.DataDir = opts.Dir
+	if err := receiptDefaults(&c, opts.Dir); err != nil {
+		return nil, err
+	}
 	if c.Auth.JWKSURL == "" && (c.Auth.KeyFile == "" || opts.Config == nil) {
 		c.Auth.KeyFile = filepath.Join(opts.Dir, "auth", "signing-key.jwk")
 	}
@@ -173,7 +176,7 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 	s.signer = signer
 	s.API = platform.NewAPI(c, s.Store, verifier, log)
 	if !opts.NoSeed {
-		if err := Seed(ctx, s.API.Units); err != nil {
+		if err := errors.Join(Seed(ctx, s.API.Units), EnsureDemoKeys(ctx, s.API.Keys)); err != nil {
 			apiLn.Close()
 			workerLn.Close()
 			return s, err

@@ -43,6 +43,9 @@ const (
 	Failed    Status = "failed"
 	Cancelled Status = "cancelled"
 	Receipted Status = "receipted"
+	// Refunded and PartiallyRefunded are derived from a paid gift's refunds.
+	Refunded          Status = "refunded"
+	PartiallyRefunded Status = "partially_refunded"
 )
 
 // Final reports whether no further payment transition can happen.
@@ -84,6 +87,8 @@ type Donation struct {
 	Donor     Donor        `bson:"donor"`
 	Anonymous bool         `bson:"anonymous"`
 	Method    Method       `bson:"method"`
+	// CollectedBy is the staff member who took a cash gift.
+	CollectedBy string `bson:"collectedBy,omitempty"`
 
 	Status        Status `bson:"status"`
 	PaymentID     string `bson:"paymentID,omitempty"`
@@ -97,6 +102,9 @@ type Donation struct {
 	CreatedAt   time.Time `bson:"createdAt"`
 	UpdatedAt   time.Time `bson:"updatedAt"`
 	PaidAt      time.Time `bson:"paidAt,omitzero"`
+
+	// Refunds of this gift, in the order requested.
+	Refunds []Refund `bson:"refunds,omitempty"`
 
 	// Version increases by one with every stored change.
 	Version int `bson:"version"`
@@ -248,7 +256,7 @@ func DecodePaid(e events.Envelope) (PaidPayload, error) {
 	if e.Type != events.DonationPaid {
 		return p, fmt.Errorf("event %s is %s, not %s", e.ID, e.Type, events.DonationPaid)
 	}
-	if err := json.Unmarshal(e.Payload, &p); err != nil {
+	if err := jsonUnmarshal(e.Payload, &p); err != nil {
 		return p, fmt.Errorf("decode %s: %w", e.Type, err)
 	}
 	if p.Donation == "" || p.Amount <= 0 {
@@ -269,3 +277,5 @@ type Repository interface {
 	// next version. fn returning ErrNoChange stores nothing and is not an error.
 	Update(ctx context.Context, id string, fn func(*Donation) error) (*Donation, error)
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -38,20 +38,22 @@ type receiptRef struct {
 
 // donationJSON is the public view of a donation: no donor personal data.
 type donationJSON struct {
-	ID         string      `json:"id"`
-	Unit       string      `json:"unit"`
-	Status     string      `json:"status"`
-	Amount     string      `json:"amount"`
-	Currency   string      `json:"currency"`
-	Kind       string      `json:"kind"`
-	Programme  string      `json:"programme,omitempty"`
-	Anonymous  bool        `json:"anonymous"`
-	Method     string      `json:"method"`
-	PaymentURL string      `json:"paymentURL,omitempty"`
-	TrxID      string      `json:"trxID,omitempty"`
-	Receipt    *receiptRef `json:"receipt,omitempty"`
-	CreatedAt  time.Time   `json:"createdAt"`
-	PaidAt     *time.Time  `json:"paidAt,omitempty"`
+	ID         string       `json:"id"`
+	Unit       string       `json:"unit"`
+	Status     string       `json:"status"`
+	Amount     string       `json:"amount"`
+	Currency   string       `json:"currency"`
+	Kind       string       `json:"kind"`
+	Programme  string       `json:"programme,omitempty"`
+	Anonymous  bool         `json:"anonymous"`
+	Method     string       `json:"method"`
+	PaymentURL string       `json:"paymentURL,omitempty"`
+	TrxID      string       `json:"trxID,omitempty"`
+	Receipt    *receiptRef  `json:"receipt,omitempty"`
+	Refunded   string       `json:"refunded,omitempty"`
+	Refunds    []refundJSON `json:"refunds,omitempty"`
+	CreatedAt  time.Time    `json:"createdAt"`
+	PaidAt     *time.Time   `json:"paidAt,omitempty"`
 }
 
 func toDonationJSON(v app.View) donationJSON {
@@ -70,6 +72,12 @@ func toDonationJSON(v app.View) donationJSON {
 	}
 	if v.Receipt != nil {
 		out.Receipt = &receiptRef{ID: v.Receipt.ID, Serial: v.Receipt.Serial}
+	}
+	if len(d.Refunds) > 0 {
+		out.Refunded = d.Refunded().String()
+		for _, r := range d.Refunds {
+			out.Refunds = append(out.Refunds, toRefundJSON(r))
+		}
 	}
 	return out
 }

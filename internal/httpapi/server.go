@@ -19,13 +19,16 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/app"
 	"github.com/kalyan-platform/kalyan/internal/auth"
 	"github.com/kalyan-platform/kalyan/internal/metrics"
+	"github.com/kalyan-platform/kalyan/internal/receiptpdf"
 )
 
 // Deps are what the handlers use.
 type Deps struct {
-	Units     *app.Units
-	Donations *app.Donations
-	Verifier  interface {
+	Units        *app.Units
+	Donations    *app.Donations
+	Transparency *app.Transparency
+	Links        *app.Links
+	Verifier     interface {
 		Verify(raw string) (auth.Principal, error)
 	}
 	Metrics *metrics.Metrics
@@ -33,6 +36,15 @@ type Deps struct {
 	// Ready reports whether the dependencies (Mongo, Kafka) answer.
 	Ready     func(ctx context.Context) error
 	PublicURL string
+
+	// Receipts, Keys, Statements and PDF serve signed receipts, the units'
+	// public keys and annual statements (receipts.go); Citation is the
+	// configured tax-rebate text ("" = receiptpdf.DefaultCitation).
+	Receipts   *app.ReceiptService
+	Keys       *app.UnitKeys
+	Statements *app.Statements
+	PDF        *receiptpdf.Renderer
+	Citation   string
 
 	BodyLimit    int
 	ReadTimeout  time.Duration
@@ -87,11 +99,21 @@ func New(d Deps) *fiber.App {
 	v1.Post("/units/:code/donations", h.createDonation)
 	v1.Get("/donations/:id", h.getDonation)
 	v1.Get("/donations/:id/bkash-callback", h.bkashCallback)
+	v1.Post("/units/:code/cash-donations", h.createCashDonation)
+	v1.Post("/donations/:id/refunds", h.refundDonation)
+	v1.Get("/units/:code/ledger", h.unitLedger)
+	v1.Get("/ledger", h.nationalLedger)
+	v1.Post("/units/:code/links", h.createLink)
+	v1.Get("/units/:code/links", h.listLinks)
+	v1.Post("/links/:slug/disable", h.setLinkDisabled(true))
+	v1.Post("/links/:slug/enable", h.setLinkDisabled(false))
+	a.Get("/d/:slug/qr.:format<regex(png|svg)>", h.linkQR)
 
 	a.Get("/", h.home)
 	a.Get("/d/:code", h.donatePage)
 	a.Post("/d/:code", h.donateSubmit)
 	a.Get("/donations/:id", h.statusPage)
+	h.receiptRoutes(a, v1)
 
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return a

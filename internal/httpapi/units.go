@@ -101,11 +101,16 @@ func (h *handlers) putUnit(c *fiber.Ctx) error {
 	if b := body.BKash; b != nil && (b.Username == "" || b.Password == "" || b.AppKey == "" || b.AppSecret == "") {
 		v.Add("bkash", "needs username, password, appKey and appSecret")
 	}
+	seed, err := parseSigningKey(body.SigningKey)
+	v.AddErr("signingKey", err)
 	if err := v.Err(); err != nil {
 		return err
 	}
 	created, err := h.Units.Register(c.UserContext(), u)
 	if err != nil {
+		return err
+	}
+	if err := h.installKey(c, u, seed); err != nil {
 		return err
 	}
 	status := fiber.StatusOK

@@ -24,7 +24,8 @@ const (
 
 // Cause of a transaction.
 const (
-	CauseGift = "gift"
+	CauseGift   = "gift"
+	CauseRefund = "refund"
 )
 
 // ProgrammeFund names the fund of a disease programme.
@@ -102,6 +103,17 @@ func Gift(eventID, unit, donation, kind, programme, method string, amount money.
 	}
 }
 
+// Refund builds the transaction reversing (part of) a gift: the same fund
+// that was credited is debited, so a refund undoes exactly what the gift did.
+func Refund(eventID, unit, donation, kind, programme, method string, amount money.Amount, at time.Time) Transaction {
+	t := Gift(eventID, unit, donation, kind, programme, method, amount, at)
+	t.Cause = CauseRefund
+	for i := range t.Lines {
+		t.Lines[i].Debit, t.Lines[i].Credit = t.Lines[i].Credit, t.Lines[i].Debit
+	}
+	return t
+}
+
 // Balance of one account: credits minus debits for funds (what is available),
 // debits minus credits for clearing accounts (what arrived).
 type Balance struct {
@@ -124,4 +136,46 @@ type Repository interface {
 	// that reports applied=false.
 	Append(ctx context.Context, t Transaction) (applied bool, err error)
 	Balances(ctx context.Context, unit string) ([]Balance, error)
+}
+
+// FundFigures are a fund's public totals.
+type FundFigures struct {
+	Fund      string
+	Received  money.Amount
+	Allocated money.Amount
+	Disbursed money.Amount
+	Refunded  money.Amount
+	Gifts     int
+	Refunds   int
+}
+
+// Balance is what the fund still holds.
+func (f FundFigures) Balance() money.Amount { return f.Received - f.Refunded - f.Allocated }
+
+// Summarise folds transactions into per-unit, per-fund figures.
+func Summarise(into map[string]map[string]*FundFigures, t *Transaction) {
+	funds := into[t.Unit]
+	if funds == nil {
+		funds = map[string]*FundFigures{}
+		into[t.Unit] = funds
+	}
+	for _, l := range t.Lines {
+		if !IsFund(l.Account) {
+			continue
+		}
+		name := strings.TrimPrefix(strings.TrimPrefix(l.Account, "fund:programme:"), "fund:")
+		f := funds[name]
+		if f == nil {
+			f = &FundFigures{Fund: name}
+			funds[name] = f
+		}
+		switch t.Cause {
+		case CauseGift:
+			f.Received += l.Credit
+			f.Gifts++
+		case CauseRefund:
+			f.Refunded += l.Debit
+			f.Refunds++
+		}
+	}
 }

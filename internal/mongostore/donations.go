@@ -121,6 +121,7 @@ func (r *Donations) Update(ctx context.Context, id string, fn func(*donations.Do
 		d.Version++
 		err = r.insertVersion(ctx, d)
 		if err == nil {
+			r.supersede(ctx, versionID(id, d.Version-1))
 			return d, nil
 		}
 		if !mongo.IsDuplicateKeyError(err) {
@@ -204,4 +205,47 @@ func (r *Donations) Sweep(ctx context.Context) (int, error) {
 		}
 	}
 	return len(docs), nil
+}
+
+// supersede flags an older version so scans for "donations in state X"
+// skip it. It is a hint only: if the write is lost (FerretDB may drop it when
+// the relay updates the same document), a scan re-reads the donation and
+// finds its latest version anyway.
+func (r *Donations) supersede(ctx context.Context, docID string) {
+	_, _ = r.s.col(colDonations).UpdateOne(ctx, bson.D{{Key: "_id", Value: docID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "superseded", Value: true}}}})
+}
+
+// Initiated returns IDs of donations whose latest known version is
+// initiated and older than before (reconciliation candidates). Callers must
+// re-read each: the list may include donations that moved on since.
+func (r *Donations) Initiated(ctx context.Context, before time.Time, limit int) ([]string, error) {
+	return r.scanIDs(ctx, bson.D{{Key: "status", Value: "initiated"}, {Key: "superseded", Value: bson.D{{Key: "$ne", Value: true}}}, {Key: "createdAt", Value: bson.D{{Key: "$lt", Value: before}}}}, limit)
+}
+
+// WithPendingRefunds returns IDs of donations with a refund still awaiting
+// bKash's answer.
+func (r *Donations) WithPendingRefunds(ctx context.Context, limit int) ([]string, error) {
+	return r.scanIDs(ctx, bson.D{{Key: "refunds.status", Value: "requested"}, {Key: "superseded", Value: bson.D{{Key: "$ne", Value: true}}}}, limit)
+}
+
+func (r *Donations) scanIDs(ctx context.Context, filter bson.D, limit int) ([]string, error) {
+	cur, err := r.s.col(colDonations).Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "donation", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("scan donations: %w", err)
+	}
+	var docs []struct {
+		Donation string `bson:"donation"`
+	}
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("scan donations: %w", err)
+	}
+	seen := map[string]bool{}
+	ids := make([]string, 0, len(docs))
+	for _, d := range docs {
+		if !seen[d.Donation] {
+			seen[d.Donation] = true
+			ids = append(ids, d.Donation)
+		}
+	}
+	return ids, nil
 }

@@ -72,3 +72,26 @@ func (r *Ledger) Balances(ctx context.Context, unit string) ([]ledger.Balance, e
 	}
 	return out, nil
 }
+
+// Summary folds the ledger (of one unit, or all when unit is "") into
+// public per-fund figures.
+func (r *Ledger) Summary(ctx context.Context, unit string) (map[string]map[string]*ledger.FundFigures, error) {
+	filter := bson.D{}
+	if unit != "" {
+		filter = bson.D{{Key: "unit", Value: unit}}
+	}
+	cur, err := r.s.col(colLedger).Find(ctx, filter)
+	if err != nil {
+		return nil, fmt.Errorf("read ledger: %w", err)
+	}
+	defer cur.Close(ctx)
+	out := map[string]map[string]*ledger.FundFigures{}
+	for cur.Next(ctx) {
+		var t ledger.Transaction
+		if err := cur.Decode(&t); err != nil {
+			return nil, fmt.Errorf("decode ledger entry: %w", err)
+		}
+		ledger.Summarise(out, &t)
+	}
+	return out, cur.Err()
+}

@@ -58,18 +58,9 @@ func ready(store *mongostore.Store, brokers []string) func(ctx context.Context) 
 	}
 }
 
-// API is the kalyan-api process.
-type API struct {
-	App       *fiber.App
-	Donations *app.Donations
-	Units     *app.Units
-}
-
-// NewAPI wires the HTTP API.
-func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, log *slog.Logger) *API {
-	m := metrics.New()
-	now := time.Now
-	unitSvc := &app.Units{Store: store.Units(), Now: now, CacheTTL: 5 * time.Second}
+// gateway builds the bKash payments adapter. Units use the platform's
+// merchant until per-unit credentials are stored.
+func gateway(c config.Config, log *slog.Logger) *bkashgateway.Gateway {
 	merchant := bkash.Credentials{Username: c.BKash.Username, Password: c.BKash.Password, AppKey: c.BKash.AppKey, AppSecret: c.BKash.AppSecret}
 	// One keep-alive pool for all merchants: http.DefaultTransport keeps only
 	// two idle connections per host, so concurrent gifts would redial bKash.
@@ -77,19 +68,40 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		Proxy: http.ProxyFromEnvironment, MaxIdleConns: 256, MaxIdleConnsPerHost: 128,
 		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true,
 	}}
-	gw := bkashgateway.New(bkash.Config{BaseURL: c.BKash.BaseURL, Timeout: c.BKash.Timeout, Logger: log, HTTPClient: bkashHTTP},
+	return bkashgateway.New(bkash.Config{BaseURL: c.BKash.BaseURL, Timeout: c.BKash.Timeout, Logger: log, HTTPClient: bkashHTTP},
 		func(*units.Unit) bkash.Credentials { return merchant })
+}
+
+// API is the kalyan-api process.
+type API struct {
+	App       *fiber.App
+	Donations *app.Donations
+	Units     *app.Units
+	// Keys manages the units' receipt signing keys.
+	Keys *app.UnitKeys
+}
+
+// NewAPI wires the HTTP API.
+func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, log *slog.Logger) *API {
+	m := metrics.New()
+	now := time.Now
+	unitSvc := &app.Units{Store: store.Units(), Now: now, CacheTTL: 5 * time.Second}
+	gw := gateway(c, log)
 	don := &app.Donations{
 		Units: unitSvc, Repo: store.Donations(), Receipts: store.Receipts(), Payments: gw,
 		PublicURL: strings.TrimRight(c.PublicURL, "/"), Now: now, Log: log,
 		Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
 	}
+	rp, statements, pdf := apiReceiptDeps(c, store, log)
 	fa := httpapi.New(httpapi.Deps{
+		Receipts: rp.receipts, Keys: rp.keys, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation,
 		Units: unitSvc, Donations: don, Verifier: verifier, Metrics: m, Log: log,
-		Ready: ready(store, c.Kafka.Brokers), PublicURL: strings.TrimRight(c.PublicURL, "/"),
+		Transparency: &app.Transparency{Ledger: store.Ledger(), Units: unitSvc, TTL: 2 * time.Second, Now: now},
+		Links:        &app.Links{Store: store.Links(), Units: unitSvc, Now: now},
+		Ready:        ready(store, c.Kafka.Brokers), PublicURL: strings.TrimRight(c.PublicURL, "/"),
 		BodyLimit: c.HTTP.BodyLimit, ReadTimeout: c.HTTP.ReadTimeout, WriteTimeout: c.HTTP.WriteTimeout,
 	})
-	return &API{App: fa, Donations: don, Units: unitSvc}
+	return &API{App: fa, Donations: don, Units: unitSvc, Keys: rp.keys}
 }
 
 // Serve serves the API on ln until ctx ends, then drains in-flight requests.
@@ -160,7 +172,7 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	ledgerH := &app.LedgerCredits{Ledger: w.store.Ledger()}
-	receiptH := &app.ReceiptIssuer{Receipts: w.store.Receipts(), Units: w.store.Units(), Now: time.Now}
+	receiptH, notifyH := w.receiptHandlers()
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /livez", func(rw http.ResponseWriter, _ *http.Request) { _, _ = rw.Write([]byte("ok")) })
@@ -178,10 +190,23 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 
+	reconciler := &app.Donations{
+		Units: &app.Units{Store: w.store.Units(), Now: time.Now, CacheTTL: 5 * time.Second},
+		Repo:  w.store.Donations(), Receipts: w.store.Receipts(), Payments: gateway(w.cfg, w.log),
+		Now: time.Now, Log: w.log,
+		Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
+	}
+	rc := w.cfg.Reconcile
+
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return relay.Run(ctx) })
+	g.Go(func() error {
+		return reconciler.RunReconciler(ctx, w.store.Donations(), rc.Interval, rc.After, rc.Expire)
+	})
 	g.Go(func() error { return consumer("kalyan-ledger", ledgerH.Handle).Run(ctx) })
 	g.Go(func() error { return consumer("kalyan-receipts", receiptH.Handle).Run(ctx) })
+	// Its own group: a slow SMS gateway delays notifications, never receipts.
+	g.Go(func() error { return consumer("kalyan-notify", notifyH.Handle).Run(ctx) })
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return err

@@ -48,6 +48,16 @@ type Receipt struct {
 	TrxID      string       `bson:"trxID,omitempty"`
 	PaidAt     time.Time    `bson:"paidAt"`
 	IssuedAt   time.Time    `bson:"issuedAt"`
+
+	// Content is the canonical content the unit signed (see Content),
+	// Signature its Ed25519 signature and KeyID the signing key's
+	// fingerprint. They are written by the same insert as the serial.
+	Content   string `bson:"content,omitempty"`
+	Signature []byte `bson:"sig,omitempty"`
+	KeyID     string `bson:"keyID,omitempty"`
+	// DonorRef is the keyed reference of the donor's mobile number, for
+	// annual statements (never the number itself).
+	DonorRef string `bson:"donorRef,omitempty"`
 }
 
 // Errors of the receipt store.
@@ -75,6 +85,13 @@ type Repository interface {
 // serial is ever skipped: a number is only used by a successful insert of
 // last+1.
 func Issue(ctx context.Context, repo Repository, r Receipt, prefix string, maxAttempts int) (*Receipt, error) {
+	return IssueWith(ctx, repo, r, prefix, maxAttempts, nil)
+}
+
+// IssueWith is Issue with a finish step run on every attempt once the
+// serial is chosen and before the insert: signing, so the signature covers
+// the serial and is stored by the one insert that claims it.
+func IssueWith(ctx context.Context, repo Repository, r Receipt, prefix string, maxAttempts int, finish func(*Receipt) error) (*Receipt, error) {
 	if existing, err := repo.Get(ctx, r.ID); err == nil {
 		return existing, nil
 	} else if !errors.Is(err, ErrNotFound) {
@@ -88,6 +105,11 @@ func Issue(ctx context.Context, repo Repository, r Receipt, prefix string, maxAt
 		}
 		r.Seq = last + 1
 		r.Serial = Serial(prefix, r.FiscalYear, r.Seq)
+		if finish != nil {
+			if err := finish(&r); err != nil {
+				return nil, err
+			}
+		}
 		err = repo.Insert(ctx, &r)
 		switch {
 		case err == nil:

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kalyan-platform/kalyan/internal/config"
 	"github.com/kalyan-platform/kalyan/internal/devstack"
 )
 
@@ -27,7 +28,11 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	ctx := context.Background()
-	stack, err = devstack.Start(ctx, devstack.Options{Dir: dir})
+	cfg := config.Defaults()
+	cfg.HTTPAddr, cfg.WorkerAddr = "127.0.0.1:0", "127.0.0.1:0"
+	// Reconcile fast so tests can watch a closed tab get settled.
+	cfg.Reconcile = config.Reconcile{Interval: 200 * time.Millisecond, After: 2 * time.Second, Expire: time.Hour}
+	stack, err = devstack.Start(ctx, devstack.Options{Dir: dir, Config: &cfg})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start stack:", err)
 		os.Exit(1)

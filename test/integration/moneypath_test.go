@@ -36,9 +36,15 @@ func fundBalance(t *testing.T, unit, account string) money.Amount {
 // sandbox page, the callback executing server-side, the relay, the ledger
 // credit and the receipt.
 func TestZakatGiftPaidAndReceipted(t *testing.T) {
-	before := fundBalance(t, "uhc-debidwar", ledger.FundZakat)
+	// A unit of its own, so the first receipt's serial is known.
+	reg := map[string]any{"names": map[string]any{"en": "Barura Upazila Health Complex", "bn": "বরুড়া উপজেলা স্বাস্থ্য কমপ্লেক্স"},
+		"level": "upazila", "division": "Chattagram", "district": "Cumilla", "upazila": "Barura"}
+	if r := do(t, "PUT", "/api/v1/admin/units/uhc-barura", reg, token(t, "platform_admin", "")); r.status != 201 {
+		t.Fatalf("register: %d %s", r.status, r.body)
+	}
+	before := fundBalance(t, "uhc-barura", ledger.FundZakat)
 	key := map[string]string{"Idempotency-Key": "zakat-1"}
-	r := do(t, "POST", "/api/v1/units/uhc-debidwar/donations", gift("500.00", "zakat"), key)
+	r := do(t, "POST", "/api/v1/units/uhc-barura/donations", gift("500.00", "zakat"), key)
 	if r.status != 201 {
 		t.Fatalf("create: %d %s", r.status, r.body)
 	}
@@ -49,11 +55,11 @@ func TestZakatGiftPaidAndReceipted(t *testing.T) {
 	}
 
 	// Replays: same key and body → same donation; same key, other body → 422.
-	again := do(t, "POST", "/api/v1/units/uhc-debidwar/donations", gift("500.00", "zakat"), key)
+	again := do(t, "POST", "/api/v1/units/uhc-barura/donations", gift("500.00", "zakat"), key)
 	if again.status != 200 || again.json(t)["id"] != id {
 		t.Fatalf("replay: %d %s", again.status, again.body)
 	}
-	other := do(t, "POST", "/api/v1/units/uhc-debidwar/donations", gift("700.00", "zakat"), key)
+	other := do(t, "POST", "/api/v1/units/uhc-barura/donations", gift("700.00", "zakat"), key)
 	if other.status != 422 || !strings.Contains(string(other.body), "Idempotency-Key") {
 		t.Fatalf("reused key: %d %s", other.status, other.body)
 	}
@@ -94,7 +100,7 @@ func TestZakatGiftPaidAndReceipted(t *testing.T) {
 		return got["status"] == "receipted"
 	})
 	serial := got["receipt"].(map[string]any)["serial"].(string)
-	if !regexp.MustCompile(`^UHC-DEBIDWAR/\d{4}-\d{2}/000001$`).MatchString(serial) {
+	if !regexp.MustCompile(`^UHC-BARURA/\d{4}-\d{2}/000001$`).MatchString(serial) {
 		t.Fatalf("serial %q", serial)
 	}
 	if got["trxID"] == "" || got["amount"] != "500.00" {
@@ -103,7 +109,7 @@ func TestZakatGiftPaidAndReceipted(t *testing.T) {
 	if strings.Contains(fmt.Sprint(got), "01712345678") || strings.Contains(fmt.Sprint(got), "Rahima") {
 		t.Fatal("public donation view leaks donor data")
 	}
-	eventually(t, "ledger credit", func() bool { return fundBalance(t, "uhc-debidwar", ledger.FundZakat)-before == money.Taka(500) })
+	eventually(t, "ledger credit", func() bool { return fundBalance(t, "uhc-barura", ledger.FundZakat)-before == money.Taka(500) })
 
 	// The donor-facing status page shows the receipt number.
 	page2 := do(t, "GET", "/donations/"+id, nil, map[string]string{"Accept": "text/html"})

@@ -1,0 +1,219 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"time"
+
+	"github.com/kalyan-platform/kalyan/internal/donations"
+	"github.com/kalyan-platform/kalyan/internal/money"
+)
+
+// ErrRefundInProgress is returned while another refund of the same gift
+// awaits bKash's answer.
+var ErrRefundInProgress = errors.New("another refund of this gift is still in progress")
+
+// RefundID derives a refund's ID from the caller's Idempotency-Key.
+func RefundID(idempotencyKey string) string {
+	sum := sha256.Sum256([]byte(idempotencyKey))
+	return "rf_" + hex.EncodeToString(sum[:10])
+}
+
+// Refund returns amount of a paid gift to the donor. The refund is first
+// recorded as requested on the donation (a version insert, so concurrent
+// refunds cannot together exceed the gift), then bKash is asked; its answer
+// completes or releases it. With no answer it stays requested and the
+// reconciler asks bKash again.
+func (s *Donations) Refund(ctx context.Context, id, key string, amount money.Amount, reason, by string) (*donations.Donation, *donations.Refund, error) {
+	rid := RefundID(key)
+	now := s.Now()
+	d, err := s.Repo.Update(ctx, id, func(d *donations.Donation) error {
+		if r, ok := d.FindRefund(rid); ok {
+			if r.Amount != amount {
+				return donations.ErrKeyReused
+			}
+			return donations.ErrNoChange
+		}
+		for _, r := range d.Refunds {
+			if r.Status == donations.RefundRequested {
+				return ErrRefundInProgress
+			}
+		}
+		return d.RequestRefund(rid, amount, reason, by, now)
+	})
+	if err != nil {
+		return d, nil, err
+	}
+	r, _ := d.FindRefund(rid)
+	if r.Status != donations.RefundRequested {
+		return d, r, nil
+	}
+	return s.settleRefund(ctx, d, rid, false)
+}
+
+// settleRefund asks the provider (or, for cash, completes at once) and
+// records the outcome. query=true asks for status instead of refunding.
+func (s *Donations) settleRefund(ctx context.Context, d *donations.Donation, rid string, query bool) (*donations.Donation, *donations.Refund, error) {
+	r, _ := d.FindRefund(rid)
+	var res RefundResult
+	if d.Method == donations.Cash {
+		res = RefundResult{Completed: true, RefundTrxID: "CASH-" + rid}
+	} else {
+		u, err := s.Units.Get(ctx, d.Unit)
+		if err != nil {
+			return d, r, err
+		}
+		req := RefundRequest{PaymentID: d.PaymentID, TrxID: d.TrxID, Amount: r.Amount, Ref: rid, Reason: r.Reason}
+		if query {
+			res, err = s.Payments.RefundStatus(ctx, u, req)
+			// Ours is in bKash's total only if the total reached what we
+			// completed before plus this one.
+			if err == nil {
+				res.Completed = res.TotalRefunded >= d.Refunded()+r.Amount
+			}
+		} else {
+			res, err = s.Payments.Refund(ctx, u, req)
+		}
+		if err != nil {
+			s.Log.WarnContext(ctx, "refund not settled; reconciliation will ask again", "donation", d.ID, "refund", rid, "err", err)
+			return d, r, nil
+		}
+	}
+	now := s.Now()
+	var fn func(*donations.Donation) error
+	switch {
+	case res.Completed:
+		fn = func(x *donations.Donation) error { return x.CompleteRefund(rid, res.RefundTrxID, now) }
+	case res.Refused:
+		fn = func(x *donations.Donation) error { return x.FailRefund(rid, res.Reason, now) }
+	default:
+		return d, r, nil
+	}
+	out, err := s.Repo.Update(ctx, d.ID, fn)
+	if err != nil {
+		return d, r, err
+	}
+	r, _ = out.FindRefund(rid)
+	return out, r, nil
+}
+
+// CreateCash records a gift handed over at the unit's counter: paid at once,
+// so it follows the same ledger and receipt path as a bKash gift.
+func (s *Donations) CreateCash(ctx context.Context, unitCode, key, collector string, req donations.Request) (*donations.Donation, bool, error) {
+	u, err := s.Units.Servable(ctx, unitCode)
+	if err != nil {
+		return nil, false, err
+	}
+	now := s.Now()
+	d, err := donations.New(u, donations.IDFor(u.Code, "cash\x00"+key), donations.Cash, req, now)
+	if err != nil {
+		return nil, false, err
+	}
+	d.CollectedBy = collector
+	if err := d.MarkPaid("CASH-"+d.ID[len("don_"):len("don_")+10], now); err != nil {
+		return nil, false, err
+	}
+	stored, created, err := s.Repo.Create(ctx, d)
+	if err != nil {
+		return nil, false, err
+	}
+	if !created && !stored.SameRequest(d) {
+		return nil, false, donations.ErrKeyReused
+	}
+	if created {
+		s.observe(stored)
+	}
+	return stored, created, nil
+}
+
+// Reconcile settles what donors and bKash left hanging: payments still
+// initiated after olderThan are queried (and failed as expired after
+// expireAfter), and refunds without an answer are asked about again.
+func (s *Donations) Reconcile(ctx context.Context, stale StaleFinder, olderThan, expireAfter time.Duration) (settled int, err error) {
+	now := s.Now()
+	ids, err := stale.Initiated(ctx, now.Add(-olderThan), 500)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		d, err := s.Repo.Get(ctx, id)
+		if err != nil {
+			return settled, err
+		}
+		if d.Status != donations.Initiated || d.PaymentID == "" {
+			continue
+		}
+		u, err := s.Units.Get(ctx, d.Unit)
+		if err != nil {
+			return settled, err
+		}
+		pay, err := s.Payments.Query(ctx, u, d.PaymentID)
+		if err == nil && pay.Status == PaymentPending && pay.Authorised {
+			// The donor confirmed at bKash but closed the tab before the
+			// callback: execute now, as the callback would have.
+			pay, err = s.Payments.Execute(ctx, u, d.PaymentID)
+			if errors.Is(err, ErrPaymentNoAnswer) {
+				pay, err = s.Payments.Query(ctx, u, d.PaymentID)
+			}
+		}
+		if err != nil {
+			s.Log.WarnContext(ctx, "reconcile query failed", "donation", id, "err", err)
+			continue
+		}
+		if pay.Status == PaymentPending && now.Sub(d.CreatedAt) > expireAfter {
+			pay.Status, pay.Reason = PaymentFailed, "payment expired unpaid"
+		}
+		out, err := s.settle(ctx, u, d, pay)
+		if err != nil {
+			s.Log.WarnContext(ctx, "reconcile settle failed", "donation", id, "err", err)
+			continue
+		}
+		if out.Status != donations.Initiated {
+			settled++
+		}
+	}
+	rids, err := stale.WithPendingRefunds(ctx, 500)
+	if err != nil {
+		return settled, err
+	}
+	for _, id := range rids {
+		d, err := s.Repo.Get(ctx, id)
+		if err != nil {
+			return settled, err
+		}
+		for _, r := range d.Refunds {
+			if r.Status == donations.RefundRequested && now.Sub(r.RequestedAt) > 30*time.Second {
+				if _, _, err := s.settleRefund(ctx, d, r.ID, true); err != nil {
+					s.Log.WarnContext(ctx, "reconcile refund failed", "donation", id, "err", err)
+				}
+			}
+		}
+	}
+	return settled, nil
+}
+
+// StaleFinder lists reconciliation candidates.
+type StaleFinder interface {
+	Initiated(ctx context.Context, before time.Time, limit int) ([]string, error)
+	WithPendingRefunds(ctx context.Context, limit int) ([]string, error)
+}
+
+// RunReconciler reconciles every interval until ctx ends.
+func (s *Donations) RunReconciler(ctx context.Context, stale StaleFinder, interval, olderThan, expireAfter time.Duration) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := s.Reconcile(ctx, stale, olderThan, expireAfter); err != nil && ctx.Err() == nil {
+			s.Log.WarnContext(ctx, "reconciliation pass failed", "err", err)
+		} else if n > 0 {
+			s.Log.InfoContext(ctx, "reconciliation settled payments", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}

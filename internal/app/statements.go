@@ -1,0 +1,215 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kalyan-platform/kalyan/internal/contact"
+	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/notify"
+	"github.com/kalyan-platform/kalyan/internal/receipts"
+	"github.com/kalyan-platform/kalyan/internal/signing"
+	"github.com/kalyan-platform/kalyan/internal/validation"
+)
+
+// DonorReceipts finds a donor's receipts of a fiscal year across units.
+type DonorReceipts interface {
+	ByDonor(ctx context.Context, donorRef, fy string) ([]receipts.Receipt, error)
+}
+
+// RateLimiter allows at most limit events per key and window.
+type RateLimiter interface {
+	Allow(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, error)
+}
+
+// ErrRateLimited means too many statement requests for one number.
+var ErrRateLimited = errors.New("too many requests for this number")
+
+// Statements produces annual donor statements: one document per donor
+// (mobile number) per fiscal year, across all units. Donors get a signed,
+// expiring link by SMS, so nobody can read another person's statement by
+// knowing their number; staff produce one at the counter.
+type Statements struct {
+	Receipts DonorReceipts
+	Verifier *ReceiptService
+	Sealer   *signing.Sealer
+	SMS      notify.Notifier
+	Limiter  RateLimiter
+	// PublicURL is where the link points (<PublicURL>/s/<token>).
+	PublicURL string
+	Now       func() time.Time
+	Log       *slog.Logger
+	// LinkTTL is how long a link works; PerHour caps requests per number.
+	LinkTTL time.Duration
+	PerHour int
+	// Cancelled reports receipts cancelled by a refund (issue #3): they are
+	// listed but not totalled. Nil until refunds exist.
+	Cancelled func(ctx context.Context, r *receipts.Receipt) (bool, error)
+}
+
+// Statement is a donor's year.
+type Statement struct {
+	DonorName    string // "" if every gift was anonymous
+	MobileMasked string
+	TIN          string
+	FiscalYear   string
+	GeneratedAt  time.Time
+	Rows         []StatementRow
+}
+
+// StatementRow is one verified receipt on a statement.
+type StatementRow struct {
+	IssuedAt         time.Time
+	Serial           string
+	UnitBN, UnitEN   string
+	Kind, Programme  string
+	Amount           money.Amount
+	Cancelled        bool
+	ReceiptID, KeyID string
+}
+
+var fyRE = regexp.MustCompile(`^(\d{4})-(\d{2})$`)
+
+// ValidFiscalYear reports whether fy looks like "2025-26".
+func ValidFiscalYear(fy string) bool {
+	m := fyRE.FindStringSubmatch(fy)
+	if m == nil {
+		return false
+	}
+	start, _ := strconv.Atoi(m[1])
+	end, _ := strconv.Atoi(m[2])
+	return start >= 2000 && (start+1)%100 == end
+}
+
+func (s *Statements) input(phone, fy string) (string, error) {
+	var v validation.Errors
+	mobile, err := contact.NormalizeMobile(phone)
+	v.AddErr("phone", err)
+	if !ValidFiscalYear(fy) {
+		v.Add("fiscalYear", "must be a July–June fiscal year like 2025-26")
+	}
+	return mobile, v.Err()
+}
+
+// Request sends a statement link to phone if it has gifts in fy. It says
+// nothing about whether it had any, so the API cannot be used to learn who
+// gave; only the number's owner receives the link.
+func (s *Statements) Request(ctx context.Context, phone, fy string) error {
+	mobile, err := s.input(phone, fy)
+	if err != nil {
+		return err
+	}
+	ref, err := s.Sealer.DonorRef(mobile)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	ok, err := s.Limiter.Allow(ctx, "statement/"+ref, s.PerHour, time.Hour, now)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrRateLimited
+	}
+	rs, err := s.Receipts.ByDonor(ctx, ref, fy)
+	if err != nil || len(rs) == 0 {
+		return err
+	}
+	token, err := s.Sealer.Link(now.Add(s.LinkTTL), ref, fy)
+	if err != nil {
+		return err
+	}
+	link := s.PublicURL + "/s/" + token
+	until := now.Add(s.LinkTTL).In(receipts.Dhaka())
+	m := notify.Message{
+		Ref: "statement/" + ref + "/" + fy + "/" + strconv.FormatInt(now.Unix(), 10), Kind: "statement-link", To: mobile,
+		Text: fmt.Sprintf("কল্যাণ: %s অর্থবছরের আপনার দানের বার্ষিক বিবরণী: %s (%s পর্যন্ত খোলা যাবে)", fy, link, until.Format("02-01-2006")),
+	}
+	// A short bounded retry: the donor is waiting and can ask again.
+	if err := notify.Retry(ctx, s.SMS, m, 3, 200*time.Millisecond, time.Second); err != nil {
+		s.Log.WarnContext(ctx, "statement link not sent", "fy", fy, "err", err)
+	}
+	return nil
+}
+
+// FromLink builds the statement a link token names.
+func (s *Statements) FromLink(ctx context.Context, token string) (*Statement, error) {
+	parts, err := s.Sealer.OpenLink(token, 2, s.Now())
+	if err != nil {
+		return nil, err
+	}
+	return s.build(ctx, parts[0], parts[1])
+}
+
+// ForMobile builds the statement of a number, for staff at the counter.
+func (s *Statements) ForMobile(ctx context.Context, phone, fy string) (*Statement, error) {
+	mobile, err := s.input(phone, fy)
+	if err != nil {
+		return nil, err
+	}
+	ref, err := s.Sealer.DonorRef(mobile)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.build(ctx, ref, fy)
+	if err != nil {
+		return nil, err
+	}
+	st.MobileMasked = contact.MaskMobile(mobile)
+	return st, nil
+}
+
+// build lists the donor's receipts whose signatures verify; a receipt that
+// fails verification is left out (and logged), never printed as genuine.
+func (s *Statements) build(ctx context.Context, ref, fy string) (*Statement, error) {
+	rs, err := s.Receipts.ByDonor(ctx, ref, fy)
+	if err != nil {
+		return nil, err
+	}
+	st := &Statement{FiscalYear: fy, GeneratedAt: s.Now().UTC()}
+	var latest, latestName, latestTIN time.Time
+	for i := range rs {
+		r := &rs[i]
+		v, err := s.Verifier.Verify(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		if !v.Valid {
+			s.Log.WarnContext(ctx, "receipt left off statement: fails verification", "receipt", r.ID, "reason", v.Reason)
+			continue
+		}
+		c := v.Content
+		row := StatementRow{IssuedAt: r.IssuedAt, Serial: r.Serial, UnitBN: c.UnitNameBN, UnitEN: c.UnitNameEN,
+			Kind: r.Kind, Programme: r.Programme, Amount: r.Amount, ReceiptID: r.ID, KeyID: r.KeyID}
+		if s.Cancelled != nil {
+			if row.Cancelled, err = s.Cancelled(ctx, r); err != nil {
+				return nil, err
+			}
+		}
+		st.Rows = append(st.Rows, row)
+		// The most recent details describe the donor best.
+		if r.IssuedAt.After(latest) {
+			latest, st.MobileMasked = r.IssuedAt, c.Mobile
+		}
+		if !c.Anonymous() && r.IssuedAt.After(latestName) {
+			latestName, st.DonorName = r.IssuedAt, c.Donor
+		}
+		if c.TIN != "" && r.IssuedAt.After(latestTIN) {
+			latestTIN, st.TIN = r.IssuedAt, c.TIN
+		}
+	}
+	slices.SortFunc(st.Rows, func(a, b StatementRow) int {
+		if c := a.IssuedAt.Compare(b.IssuedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Serial, b.Serial)
+	})
+	return st, nil
+}

@@ -1,0 +1,224 @@
+package httpapi
+
+import (
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/kalyan-platform/kalyan/internal/app"
+	"github.com/kalyan-platform/kalyan/internal/auth"
+	"github.com/kalyan-platform/kalyan/internal/donations"
+	"github.com/kalyan-platform/kalyan/internal/ledger"
+	"github.com/kalyan-platform/kalyan/internal/money"
+)
+
+// staffOf returns the caller if they are staff of unit (or a platform
+// admin) with one of roles; otherwise a 401/404. Another unit's resources
+// answer 404, so staff cannot even learn they exist.
+func (h *handlers) staffOf(c *fiber.Ctx, unit string, roles ...auth.Role) (auth.Principal, error) {
+	p, err := h.principal(c)
+	if err != nil {
+		return p, err
+	}
+	if !p.CanActOn(unit) {
+		return p, problem(fiber.StatusNotFound, "not-found", "Not found", "")
+	}
+	if p.Role == auth.PlatformAdmin {
+		return p, nil
+	}
+	for _, r := range roles {
+		if p.Role == r {
+			return p, nil
+		}
+	}
+	return p, problem(fiber.StatusForbidden, "forbidden", "Not allowed", "Your role may not do this.")
+}
+
+func idempotencyKey(c *fiber.Ctx) (string, error) {
+	key := c.Get("Idempotency-Key")
+	if !validKey(key) {
+		return "", fieldProblem(fiber.StatusBadRequest, "Idempotency-Key", "header is required: 1-255 printable ASCII characters, e.g. a UUID")
+	}
+	return key, nil
+}
+
+// createCashDonation records a gift taken in cash at the unit's counter.
+func (h *handlers) createCashDonation(c *fiber.Ctx) error {
+	code := c.Params("code")
+	p, err := h.staffOf(c, code, auth.SocialWorker, auth.Committee, auth.UnitAdmin)
+	if err != nil {
+		return err
+	}
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	var body donationRequest
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	d, created, err := h.Donations.CreateCash(c.UserContext(), code, key, p.Subject, body.domain())
+	if err != nil {
+		return err
+	}
+	status := fiber.StatusCreated
+	if !created {
+		status = fiber.StatusOK
+		c.Set("Idempotent-Replayed", "true")
+	}
+	c.Location("/api/v1/donations/" + d.ID)
+	return c.Status(status).JSON(toDonationJSON(app.View{Donation: d}))
+}
+
+type refundRequest struct {
+	Amount string `json:"amount"`
+	Reason string `json:"reason"`
+}
+
+type refundJSON struct {
+	ID          string     `json:"id"`
+	Amount      string     `json:"amount"`
+	Status      string     `json:"status"`
+	Reason      string     `json:"reason"`
+	RefundTrxID string     `json:"refundTrxID,omitempty"`
+	Failure     string     `json:"failure,omitempty"`
+	RequestedAt time.Time  `json:"requestedAt"`
+	CompletedAt *time.Time `json:"completedAt,omitempty"`
+}
+
+func toRefundJSON(r donations.Refund) refundJSON {
+	out := refundJSON{ID: r.ID, Amount: r.Amount.String(), Status: r.Status, Reason: r.Reason, RefundTrxID: r.RefundTrxID, Failure: r.Failure, RequestedAt: r.RequestedAt}
+	if !r.CompletedAt.IsZero() {
+		t := r.CompletedAt
+		out.CompletedAt = &t
+	}
+	return out
+}
+
+// refundDonation refunds all or part of a paid gift (unit admins).
+func (h *handlers) refundDonation(c *fiber.Ctx) error {
+	v, err := h.Donations.Get(c.UserContext(), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	p, err := h.staffOf(c, v.Unit, auth.UnitAdmin)
+	if err != nil {
+		return err
+	}
+	key, err := idempotencyKey(c)
+	if err != nil {
+		return err
+	}
+	var body refundRequest
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	amount, err := money.Parse(body.Amount)
+	if err == nil && amount == 0 {
+		err = money.ErrNegative
+	}
+	if err != nil {
+		return fieldProblem(fiber.StatusUnprocessableEntity, "amount", err.Error())
+	}
+	if len(body.Reason) == 0 || len(body.Reason) > 255 {
+		return fieldProblem(fiber.StatusUnprocessableEntity, "reason", "is required (at most 255 characters)")
+	}
+	d, r, err := h.Donations.Refund(c.UserContext(), v.ID, key, amount, body.Reason, p.Subject)
+	switch {
+	case errors.Is(err, donations.ErrRefundTooLarge):
+		return fieldProblem(fiber.StatusUnprocessableEntity, "amount", err.Error())
+	case errors.Is(err, donations.ErrNotRefundable):
+		return problem(fiber.StatusConflict, "not-refundable", "This gift cannot be refunded", "Only a paid gift can be refunded.")
+	case errors.Is(err, app.ErrRefundInProgress):
+		return problem(fiber.StatusConflict, "refund-in-progress", "A refund is in progress", err.Error())
+	case err != nil:
+		return err
+	}
+	status := fiber.StatusCreated
+	if r.Status == donations.RefundRequested {
+		status = fiber.StatusAccepted
+	}
+	vv, err := h.Donations.Get(c.UserContext(), d.ID)
+	if err != nil {
+		return err
+	}
+	return c.Status(status).JSON(fiber.Map{"refund": toRefundJSON(*r), "donation": toDonationJSON(vv)})
+}
+
+type fundJSON struct {
+	Fund      string `json:"fund"`
+	Received  string `json:"received"`
+	Allocated string `json:"allocated"`
+	Disbursed string `json:"disbursed"`
+	Refunded  string `json:"refunded"`
+	Balance   string `json:"balance"`
+	Gifts     int    `json:"gifts"`
+	Refunds   int    `json:"refunds"`
+}
+
+func toFundJSON(f ledger.FundFigures) fundJSON {
+	return fundJSON{Fund: f.Fund, Received: f.Received.String(), Allocated: f.Allocated.String(), Disbursed: f.Disbursed.String(),
+		Refunded: f.Refunded.String(), Balance: f.Balance().String(), Gifts: f.Gifts, Refunds: f.Refunds}
+}
+
+// unitLedger is the public per-fund view of one unit. No personal data.
+func (h *handlers) unitLedger(c *fiber.Ctx) error {
+	u, err := h.Units.Servable(c.UserContext(), c.Params("code"))
+	if err != nil {
+		return err
+	}
+	funds, err := h.Transparency.UnitFunds(c.UserContext(), u)
+	if err != nil {
+		return err
+	}
+	var total ledger.FundFigures
+	out := make([]fundJSON, len(funds))
+	for i, f := range funds {
+		out[i] = toFundJSON(f)
+		total.Received += f.Received
+		total.Allocated += f.Allocated
+		total.Disbursed += f.Disbursed
+		total.Refunded += f.Refunded
+		total.Gifts += f.Gifts
+		total.Refunds += f.Refunds
+	}
+	total.Fund = "total"
+	return c.JSON(fiber.Map{"unit": u.Code, "status": u.Status, "currency": "BDT", "funds": out, "total": toFundJSON(total)})
+}
+
+// nationalLedger is the national view: totals and per-unit rows, paged.
+func (h *handlers) nationalLedger(c *fiber.Ctx) error {
+	page, perr := strconv.Atoi(c.Query("page", "1"))
+	size, serr := strconv.Atoi(c.Query("pageSize", "50"))
+	if perr != nil || page < 1 {
+		return fieldProblem(fiber.StatusBadRequest, "page", "must be a positive integer")
+	}
+	if serr != nil || size < 1 || size > 200 {
+		return fieldProblem(fiber.StatusBadRequest, "pageSize", "must be between 1 and 200")
+	}
+	rows, nat, err := h.Transparency.National(c.UserContext())
+	if err != nil {
+		return err
+	}
+	nat.Fund = "total"
+	type rowJSON struct {
+		Unit  string   `json:"unit"`
+		Name  string   `json:"name"`
+		Funds fundJSON `json:"totals"`
+	}
+	from, to := (page-1)*size, page*size
+	if from > len(rows) {
+		from = len(rows)
+	}
+	if to > len(rows) {
+		to = len(rows)
+	}
+	out := make([]rowJSON, 0, to-from)
+	for _, r := range rows[from:to] {
+		r.Totals.Fund = "total"
+		out = append(out, rowJSON{Unit: r.Unit.Code, Name: r.Unit.Names.EN, Funds: toFundJSON(r.Totals)})
+	}
+	return c.JSON(fiber.Map{"currency": "BDT", "total": toFundJSON(nat), "units": out, "page": page, "pageSize": size, "unitCount": len(rows)})
+}

@@ -1,0 +1,93 @@
+package mongostore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/kalyan-platform/kalyan/internal/receipts"
+)
+
+// Collections of notification bookkeeping and rate limits.
+const (
+	colNotifications = "notifications"
+	colRateLimits    = "rate_limits"
+)
+
+// ByDonor returns a donor's receipts of one fiscal year across all units.
+// It is a filtered scan (FerretDB on SQLite cannot index the field), run
+// only for annual statements, which are rare and rate-limited.
+func (r *Receipts) ByDonor(ctx context.Context, donorRef, fy string) ([]receipts.Receipt, error) {
+	cur, err := r.s.col(colReceipts).Find(ctx, bson.D{{Key: "donorRef", Value: donorRef}, {Key: "fy", Value: fy}})
+	if err != nil {
+		return nil, fmt.Errorf("find donor receipts: %w", err)
+	}
+	var docs []receiptDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("find donor receipts: %w", err)
+	}
+	out := make([]receipts.Receipt, len(docs))
+	for i, d := range docs {
+		d.Receipt.ID = d.Donation
+		out[i] = d.Receipt
+	}
+	return out, nil
+}
+
+// Notifications records which notifications were handled, keyed by their
+// reference, so a redelivered event does not text the donor twice.
+type Notifications struct{ s *Store }
+
+// Notifications returns the notification log.
+func (s *Store) Notifications() *Notifications { return &Notifications{s: s} }
+
+type notificationDoc struct {
+	Ref    string    `bson:"_id"`
+	Status string    `bson:"status"`
+	At     time.Time `bson:"at"`
+}
+
+// Done reports whether ref was recorded.
+func (n *Notifications) Done(ctx context.Context, ref string) (bool, error) {
+	var doc notificationDoc
+	return findByID(ctx, n.s.col(colNotifications), ref, &doc)
+}
+
+// Record notes that ref was handled with status ("sent", "failed"); the
+// first record wins.
+func (n *Notifications) Record(ctx context.Context, ref, status string, at time.Time) error {
+	_, err := n.s.col(colNotifications).InsertOne(ctx, notificationDoc{Ref: ref, Status: status, At: at})
+	if err != nil && !mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("record notification: %w", err)
+	}
+	return nil
+}
+
+// RateLimits counts events per key and fixed time window with unique
+// inserts ("<key>/<window>/<n>" for n = 1..limit): no read-modify-write,
+// so concurrent requests cannot both take the last slot.
+type RateLimits struct{ s *Store }
+
+// RateLimits returns the rate limiter.
+func (s *Store) RateLimits() *RateLimits { return &RateLimits{s: s} }
+
+// Allow takes one of limit slots for key in the window containing now.
+func (l *RateLimits) Allow(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, error) {
+	w := now.UTC().Truncate(window)
+	for n := 1; n <= limit; n++ {
+		_, err := l.s.col(colRateLimits).InsertOne(ctx, bson.D{
+			{Key: "_id", Value: fmt.Sprintf("%s/%d/%d", key, w.Unix(), n)},
+			{Key: "expireAt", Value: w.Add(window)},
+		})
+		if err == nil {
+			return true, nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return false, fmt.Errorf("rate limit: %w", err)
+		}
+	}
+	return false, nil
+}

@@ -1,0 +1,98 @@
+package platform
+
+import (
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kalyan-platform/kalyan/internal/app"
+	"github.com/kalyan-platform/kalyan/internal/config"
+	"github.com/kalyan-platform/kalyan/internal/mongostore"
+	"github.com/kalyan-platform/kalyan/internal/notify"
+	"github.com/kalyan-platform/kalyan/internal/receiptpdf"
+	"github.com/kalyan-platform/kalyan/internal/signing"
+)
+
+// sealer builds the seal-key holder. Config validation has checked the
+// key's form; a missing key (the production check requires one) gives a
+// sealer that refuses to work, so receipts wait rather than go unsigned.
+func sealer(c config.Config, log *slog.Logger) *signing.Sealer {
+	var key []byte
+	if c.SealKey != "" {
+		k, err := signing.ParseSealKey(c.SealKey)
+		if err != nil {
+			log.Error("KALYAN_SEAL_KEY unusable; receipts cannot be signed", "err", err)
+		}
+		key = k
+	}
+	s, err := signing.NewSealer(key)
+	if err != nil {
+		log.Error("KALYAN_SEAL_KEY unusable; receipts cannot be signed", "err", err)
+		s, _ = signing.NewSealer(nil)
+	}
+	return s
+}
+
+// receiptParts are the receipt services both processes share.
+type receiptParts struct {
+	sealer   *signing.Sealer
+	keys     *app.UnitKeys
+	receipts *app.ReceiptService
+}
+
+func newReceiptParts(c config.Config, store *mongostore.Store, log *slog.Logger) receiptParts {
+	s := sealer(c, log)
+	keys := &app.UnitKeys{Store: store.UnitKeys(), Sealer: s, Now: time.Now}
+	return receiptParts{sealer: s, keys: keys,
+		receipts: &app.ReceiptService{Repo: store.Receipts(), Keys: keys, PublicURL: strings.TrimRight(c.PublicURL, "/")}}
+}
+
+// notifiers routes each channel to its configured adapter, or to the
+// notification file when none is configured (the embedded default).
+func notifiers(c config.Config) notify.Router {
+	path := c.Notify.File
+	if path == "" {
+		path = filepath.Join(c.DataDir, "notifications.log")
+	}
+	fileSMS, fileEmail := notify.NewFile(path, time.Now)
+	r := notify.Router{SMS: fileSMS, Email: fileEmail}
+	if s := c.Notify.SMS; s.URL != "" {
+		r.SMS = &notify.HTTPSMS{URL: s.URL, Token: s.Token, Sender: s.Sender}
+	}
+	if e := c.Notify.Email; e.SMTPAddr != "" {
+		r.Email = &notify.SMTP{Addr: e.SMTPAddr, From: e.From, Username: e.Username, Password: e.Password}
+	}
+	return r
+}
+
+// apiReceiptDeps fills the receipt part of the HTTP dependencies.
+func apiReceiptDeps(c config.Config, store *mongostore.Store, log *slog.Logger) (receiptParts, *app.Statements, *receiptpdf.Renderer) {
+	rp := newReceiptParts(c, store, log)
+	st := &app.Statements{
+		Receipts: store.Receipts(), Verifier: rp.receipts, Sealer: rp.sealer, SMS: notifiers(c).SMS,
+		Limiter: store.RateLimits(), PublicURL: strings.TrimRight(c.PublicURL, "/"), Now: time.Now, Log: log,
+		LinkTTL: c.Receipts.StatementLinkTTL, PerHour: c.Receipts.StatementsPerHour,
+	}
+	pdf, err := receiptpdf.NewRenderer()
+	if err != nil {
+		// The fonts are compiled in: failing to parse them is a broken build.
+		panic(fmt.Sprintf("receipt renderer: %v", err))
+	}
+	return rp, st, pdf
+}
+
+// receiptHandlers builds the receipt issuer and the donor notifier.
+func (w *Worker) receiptHandlers() (*app.ReceiptIssuer, *app.ReceiptNotifier) {
+	rp := newReceiptParts(w.cfg, w.store, w.log)
+	issuer := &app.ReceiptIssuer{
+		Receipts: w.store.Receipts(), Units: w.store.Units(), Now: time.Now,
+		Donations: w.store.Donations(), Keys: rp.keys, DonorRef: rp.sealer.DonorRef,
+	}
+	notifier := &app.ReceiptNotifier{
+		Receipts: w.store.Receipts(), Donations: w.store.Donations(), Notify: notifiers(w.cfg), Sent: w.store.Notifications(),
+		PublicURL: strings.TrimRight(w.cfg.PublicURL, "/"), Now: time.Now, Log: w.log,
+	}
+	return issuer, notifier
+}

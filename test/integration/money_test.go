@@ -1,0 +1,191 @@
+package integration
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kalyan-platform/kalyan/internal/ledger"
+	"github.com/kalyan-platform/kalyan/internal/money"
+)
+
+// payGift creates a bKash gift at unit and pays it through the sandbox page
+// and the callback, returning the donation ID once it is receipted.
+func payGift(t *testing.T, unit, amount, kind, programme, key string) string {
+	t.Helper()
+	g := gift(amount, kind)
+	if programme != "" {
+		g["programme"] = programme
+	}
+	r := do(t, "POST", "/api/v1/units/"+unit+"/donations", g, map[string]string{"Idempotency-Key": key})
+	if r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	d := r.json(t)
+	id := d["id"].(string)
+	page := form(t, d["paymentURL"].(string), url.Values{"action": {"pay"}})
+	do(t, "GET", page.header.Get("Location"), nil, nil)
+	eventually(t, "receipt of "+id, func() bool {
+		return do(t, "GET", "/api/v1/donations/"+id, nil, nil).json(t)["status"] == "receipted"
+	})
+	return id
+}
+
+func fund(t *testing.T, unit, name string) map[string]any {
+	t.Helper()
+	r := do(t, "GET", "/api/v1/units/"+unit+"/ledger", nil, nil)
+	if r.status != 200 {
+		t.Fatalf("ledger: %d %s", r.status, r.body)
+	}
+	for _, f := range r.json(t)["funds"].([]any) {
+		if m := f.(map[string]any); m["fund"] == name {
+			return m
+		}
+	}
+	t.Fatalf("no fund %s in %s", name, r.body)
+	return nil
+}
+
+func amountOf(t *testing.T, v any) money.Amount {
+	t.Helper()
+	a, err := money.Parse(v.(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestCashGiftAtTheCounter(t *testing.T) {
+	body := gift("1000.00", "sadaqah")
+	body["programme"] = "burn"
+	key := map[string]string{"Idempotency-Key": "cash-1"}
+	// Only staff of the unit may record cash.
+	problemOf(t, do(t, "POST", "/api/v1/units/dh-cumilla/cash-donations", body, key), 401, "")
+	other := token(t, "social_worker", "dmch")
+	other["Idempotency-Key"] = "cash-1"
+	problemOf(t, do(t, "POST", "/api/v1/units/dh-cumilla/cash-donations", body, other), 404, "")
+
+	before := amountOf(t, fund(t, "dh-cumilla", "burn")["received"])
+	hdr := token(t, "social_worker", "dh-cumilla")
+	hdr["Idempotency-Key"] = "cash-1"
+	r := do(t, "POST", "/api/v1/units/dh-cumilla/cash-donations", body, hdr)
+	if r.status != 201 {
+		t.Fatalf("cash: %d %s", r.status, r.body)
+	}
+	d := r.json(t)
+	if d["method"] != "cash" || d["status"] != "paid" {
+		t.Fatalf("cash gift %v", d)
+	}
+	if again := do(t, "POST", "/api/v1/units/dh-cumilla/cash-donations", body, hdr); again.status != 200 || again.json(t)["id"] != d["id"] {
+		t.Fatalf("replay: %d %s", again.status, again.body)
+	}
+	id := d["id"].(string)
+	eventually(t, "cash receipt", func() bool {
+		return do(t, "GET", "/api/v1/donations/"+id, nil, nil).json(t)["status"] == "receipted"
+	})
+	eventually(t, "cash in the burn fund", func() bool {
+		return amountOf(t, fund(t, "dh-cumilla", "burn")["received"])-before == money.Taka(1000)
+	})
+}
+
+func TestPartialRefundReversesTheCredit(t *testing.T) {
+	id := payGift(t, "dmch", "800.00", "zakat", "cancer", "refund-gift")
+	// Zakat designated to a programme stays in the zakat fund.
+	eventually(t, "zakat credited", func() bool { return amountOf(t, fund(t, "dmch", "zakat")["received"]) >= money.Taka(800) })
+	before := fund(t, "dmch", "zakat")
+
+	admin := token(t, "unit_admin", "dmch")
+	req := func(amount, key string, hdr map[string]string) resp {
+		h := map[string]string{"Idempotency-Key": key}
+		for k, v := range hdr {
+			h[k] = v
+		}
+		return do(t, "POST", "/api/v1/donations/"+id+"/refunds", map[string]any{"amount": amount, "reason": "donor asked"}, h)
+	}
+	problemOf(t, req("400.00", "r1", token(t, "social_worker", "dmch")), 403, "")
+	problemOf(t, req("400.00", "r1", token(t, "unit_admin", "dh-cumilla")), 404, "")
+	problemOf(t, req("800.01", "r0", admin), 422, "amount")
+
+	r := req("400.00", "r1", admin)
+	if r.status != 201 {
+		t.Fatalf("refund: %d %s", r.status, r.body)
+	}
+	got := r.json(t)
+	if got["refund"].(map[string]any)["status"] != "completed" || got["donation"].(map[string]any)["status"] != "partially_refunded" {
+		t.Fatalf("refund answer %s", r.body)
+	}
+	if again := req("400.00", "r1", admin); again.status != 201 || again.json(t)["refund"].(map[string]any)["id"] != got["refund"].(map[string]any)["id"] {
+		t.Fatalf("replayed refund: %d %s", again.status, again.body)
+	}
+	// Racing refunds of the remaining 400: together they may not exceed it.
+	var wg sync.WaitGroup
+	results := make([]int, 4)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = req("300.00", fmt.Sprintf("race-%d", i), admin).status
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, s := range results {
+		if s == 201 {
+			ok++
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("racing refunds: statuses %v, want exactly one 201", results)
+	}
+	d := do(t, "GET", "/api/v1/donations/"+id, nil, nil).json(t)
+	if d["refunded"] != "700.00" {
+		t.Fatalf("refunded %v", d["refunded"])
+	}
+	eventually(t, "ledger reversal", func() bool {
+		f := fund(t, "dmch", "zakat")
+		return amountOf(t, f["refunded"])-amountOf(t, before["refunded"]) == money.Taka(700) &&
+			amountOf(t, before["balance"])-amountOf(t, f["balance"]) == money.Taka(700)
+	})
+	// The sandbox agrees on what the merchant refunded.
+	bal, err := stack.Store.Ledger().Balances(t.Context(), "dmch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bal {
+		if b.Account == ledger.ClearingBKash && b.Net() < 0 {
+			t.Fatalf("bKash clearing negative: %s", b.Net())
+		}
+	}
+	nat := do(t, "GET", "/api/v1/ledger?pageSize=2", nil, nil)
+	if nat.status != 200 || !strings.Contains(string(nat.body), `"unitCount"`) || len(nat.json(t)["units"].([]any)) != 2 {
+		t.Fatalf("national ledger: %d %s", nat.status, nat.body)
+	}
+	if strings.Contains(string(nat.body), "01712345678") {
+		t.Fatal("national ledger leaks donor data")
+	}
+}
+
+// TestClosedTabIsReconciled: one payer confirms at bKash but closes the tab
+// before the callback; another cancels and never comes back. The reconciler
+// queries bKash: it executes the confirmed payment (which then gets its
+// receipt) and finalises the cancelled one.
+func TestClosedTabIsReconciled(t *testing.T) {
+	start := func(key string) (string, string) {
+		r := do(t, "POST", "/api/v1/units/uhc-debidwar/donations", gift("120.00", "general"), map[string]string{"Idempotency-Key": key})
+		d := r.json(t)
+		return d["id"].(string), d["paymentURL"].(string)
+	}
+	paidID, paidURL := start("closed-tab-paid")
+	cancelID, cancelURL := start("closed-tab-cancel")
+	// The browser is redirected to the callback, but never follows it.
+	form(t, paidURL, url.Values{"action": {"pay"}})
+	form(t, cancelURL, url.Values{"action": {"cancel"}})
+	eventually(t, "reconciler executes the confirmed payment", func() bool {
+		return do(t, "GET", "/api/v1/donations/"+paidID, nil, nil).json(t)["status"] == "receipted"
+	})
+	eventually(t, "reconciler finalises the cancelled payment", func() bool {
+		return do(t, "GET", "/api/v1/donations/"+cancelID, nil, nil).json(t)["status"] == "cancelled"
+	})
+}
