@@ -24,7 +24,7 @@ lint: ## gofmt and go vet
 	$(GO) vet $(PKGS)
 
 test: lint ## Unit and integration tests (embedded FerretDB, kfake, bKash sandbox, real kube-apiserver), with -race
-	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" $(GO) test -race -count=1 -timeout 30m $(PKGS)
+	HELM="$$(hack/helm.sh)" KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" $(GO) test -race -count=1 -timeout 30m $(PKGS)
 
 test-short: ## Tests without the race detector
 	$(GO) test -count=1 $(PKGS)

@@ -1,5 +1,6 @@
-// Command kalyan-worker runs the outbox relay and the Kafka consumers that
-// credit the ledger and issue receipts.
+// Command kalyan-worker runs the outbox relay, the payment reconciler and the
+// Kafka consumers that credit the ledger and issue receipts.
+// `kalyan-worker verify` checks the money invariants of the whole store.
 package main
 
 import (
@@ -16,6 +17,17 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "verify" {
+		ok, err := verifyStore(os.Args[2:])
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "kalyan-worker verify:", err)
+			os.Exit(2)
+		}
+		if !ok {
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "kalyan-worker:", err)
 		os.Exit(1)

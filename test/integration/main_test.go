@@ -18,6 +18,8 @@ import (
 
 	"github.com/kalyan-platform/kalyan/internal/config"
 	"github.com/kalyan-platform/kalyan/internal/devstack"
+	"github.com/kalyan-platform/kalyan/internal/money"
+	moneyverify "github.com/kalyan-platform/kalyan/internal/verify"
 )
 
 var stack *devstack.Stack
@@ -38,6 +40,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	if code == 0 && !testing.Short() {
+		code = verifyMoney(ctx)
+	}
 	if err := stack.Close(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "close stack:", err)
 	}
@@ -128,4 +133,35 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// verifyMoney runs the money invariants over everything the tests did, once
+// the pipeline is quiet: the whole suite doubles as a ledger audit.
+func verifyMoney(ctx context.Context) int {
+	settle := func(context.Context) (money.Amount, money.Amount, error) {
+		s := stack.Sandbox.Settlement(stack.Config.BKash.Username)
+		return s.CompletedTotal, s.RefundedTotal, nil
+	}
+	var rep *moneyverify.Report
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var err error
+		if rep, err = moneyverify.Run(ctx, stack.Store.Database(), settle); err != nil {
+			fmt.Fprintln(os.Stderr, "verify:", err)
+			return 1
+		}
+		if rep.OK() || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond) // events may still be in flight
+	}
+	for _, v := range rep.Violations {
+		fmt.Fprintln(os.Stderr, "VIOLATION:", v)
+	}
+	fmt.Printf("verify: %d donations (%d paid), %d receipts, %d ledger transactions, %d violations\n",
+		rep.Donations, rep.Paid, rep.Receipts, rep.Transactions, len(rep.Violations))
+	if !rep.OK() {
+		return 1
+	}
+	return 0
 }

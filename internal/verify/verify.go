@@ -1,0 +1,240 @@
+// Package verify checks the money invariants over the whole store and
+// reports every violation: it is what proves, after tests, chaos runs or an
+// incident, that no taka was lost, doubled or misdirected.
+package verify
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/kalyan-platform/kalyan/internal/donations"
+	"github.com/kalyan-platform/kalyan/internal/ledger"
+	"github.com/kalyan-platform/kalyan/internal/money"
+)
+
+// Report is the outcome of a check.
+type Report struct {
+	Violations []string
+	// Figures summarise what was checked.
+	Donations, Paid, Receipts, Transactions int
+}
+
+// OK reports whether nothing was violated.
+func (r *Report) OK() bool { return len(r.Violations) == 0 }
+
+func (r *Report) bad(format string, args ...any) {
+	r.Violations = append(r.Violations, fmt.Sprintf(format, args...))
+}
+
+// Settlement returns what the payment provider says the platform's merchant
+// received and refunded (nil skips that check). Every unit uses the
+// platform merchant until per-unit credentials are stored, so the check
+// compares the sum over units; run it when no payment is in flight.
+type Settlement func(ctx context.Context) (completed, refunded money.Amount, err error)
+
+type versionDoc struct {
+	donations.Donation `bson:",inline"`
+}
+
+type receiptDoc struct {
+	Key      string       `bson:"_id"`
+	Donation string       `bson:"donation"`
+	Unit     string       `bson:"unit"`
+	FY       string       `bson:"fy"`
+	Seq      int64        `bson:"seq"`
+	Serial   string       `bson:"serial"`
+	Amount   money.Amount `bson:"amount"`
+}
+
+// Run checks db.
+func Run(ctx context.Context, db *mongo.Database, settle Settlement) (*Report, error) {
+	r := &Report{}
+	// Latest version of every donation.
+	latest := map[string]*donations.Donation{}
+	if err := each(ctx, db.Collection("donation_versions"), func(raw bson.Raw) error {
+		var v versionDoc
+		if err := bson.Unmarshal(raw, &v); err != nil {
+			return err
+		}
+		if cur, ok := latest[v.ID]; !ok || v.Version > cur.Version {
+			d := v.Donation
+			latest[v.ID] = &d
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	r.Donations = len(latest)
+
+	// Receipts: one per paid gift, gapless serials per unit and fiscal year.
+	byDonation := map[string][]receiptDoc{}
+	serials := map[string][]int64{}
+	if err := each(ctx, db.Collection("receipts"), func(raw bson.Raw) error {
+		var rc receiptDoc
+		if err := bson.Unmarshal(raw, &rc); err != nil {
+			return err
+		}
+		r.Receipts++
+		byDonation[rc.Donation] = append(byDonation[rc.Donation], rc)
+		serials[rc.Unit+" "+rc.FY] = append(serials[rc.Unit+" "+rc.FY], rc.Seq)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	for key, seqs := range serials {
+		sort.Slice(seqs, func(i, j int) bool { return seqs[i] < seqs[j] })
+		for i, s := range seqs {
+			if s != int64(i+1) {
+				r.bad("receipt serials of %s: expected %d, found %d (gap or duplicate)", key, i+1, s)
+				break
+			}
+		}
+	}
+	for id, d := range latest {
+		paid := d.Status == donations.Paid
+		if paid {
+			r.Paid++
+		}
+		rcs := byDonation[id]
+		switch {
+		case paid && len(rcs) == 0:
+			r.bad("donation %s is paid but has no receipt", id)
+		case len(rcs) > 1:
+			r.bad("donation %s has %d receipts", id, len(rcs))
+		case !paid && len(rcs) > 0:
+			r.bad("donation %s is %s but has receipt %s", id, d.Status, rcs[0].Serial)
+		case len(rcs) == 1 && rcs[0].Amount != d.Amount:
+			r.bad("receipt %s says %s, donation %s is %s", rcs[0].Serial, rcs[0].Amount, id, d.Amount)
+		}
+		if d.Refunded() > d.Amount {
+			r.bad("donation %s refunded %s of %s", id, d.Refunded(), d.Amount)
+		}
+	}
+	for id := range byDonation {
+		if latest[id] == nil {
+			r.bad("receipt for unknown donation %s", id)
+		}
+	}
+
+	// Ledger: balanced transactions, no negative fund, credits match gifts.
+	type unitTotals struct {
+		dr, cr            money.Amount
+		funds             map[string]money.Amount
+		giftIn, refundOut money.Amount
+		bkashIn, bkashOut money.Amount
+		creditedDonations map[string]money.Amount
+		reversedDonations map[string]money.Amount
+	}
+	units := map[string]*unitTotals{}
+	if err := each(ctx, db.Collection("ledger"), func(raw bson.Raw) error {
+		var t ledger.Transaction
+		if err := bson.Unmarshal(raw, &t); err != nil {
+			return err
+		}
+		r.Transactions++
+		if err := t.Validate(); err != nil {
+			r.bad("ledger transaction %s: %v", t.ID, err)
+		}
+		u := units[t.Unit]
+		if u == nil {
+			u = &unitTotals{funds: map[string]money.Amount{}, creditedDonations: map[string]money.Amount{}, reversedDonations: map[string]money.Amount{}}
+			units[t.Unit] = u
+		}
+		for _, l := range t.Lines {
+			u.dr += l.Debit
+			u.cr += l.Credit
+			if ledger.IsFund(l.Account) {
+				u.funds[l.Account] += l.Credit - l.Debit
+			}
+			if l.Account == ledger.ClearingBKash {
+				u.bkashIn += l.Debit
+				u.bkashOut += l.Credit
+			}
+		}
+		switch t.Cause {
+		case ledger.CauseGift:
+			for _, l := range t.Lines {
+				u.creditedDonations[t.Donation] += l.Credit
+			}
+		case ledger.CauseRefund:
+			for _, l := range t.Lines {
+				u.reversedDonations[t.Donation] += l.Debit
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(units))
+	for n := range units {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		u := units[name]
+		if u.dr != u.cr {
+			r.bad("unit %s: debits %s ≠ credits %s", name, u.dr, u.cr)
+		}
+		for acc, bal := range u.funds {
+			if bal < 0 {
+				r.bad("unit %s: fund %s is negative (%s)", name, strings.TrimPrefix(acc, "fund:"), bal)
+			}
+		}
+		for id, amt := range u.creditedDonations {
+			d := latest[id]
+			if d == nil {
+				r.bad("unit %s: ledger credits unknown donation %s", name, id)
+				continue
+			}
+			if d.Status != donations.Paid || amt != d.Amount || d.Unit != name {
+				r.bad("unit %s: ledger credits %s for donation %s (%s, %s at %s)", name, amt, id, d.Status, d.Amount, d.Unit)
+			}
+			if rev := u.reversedDonations[id]; rev != d.Refunded() {
+				r.bad("unit %s: ledger reverses %s of donation %s, refunds completed %s", name, rev, id, d.Refunded())
+			}
+		}
+	}
+	if settle != nil {
+		completed, refunded, err := settle(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("bKash settlement: %w", err)
+		}
+		var in, out money.Amount
+		for _, u := range units {
+			in, out = in+u.bkashIn, out+u.bkashOut
+		}
+		if completed != in || refunded != out {
+			r.bad("bKash settled %s paid / %s refunded, the ledger has %s / %s", completed, refunded, in, out)
+		}
+	}
+	for id, d := range latest {
+		if d.Status == donations.Paid && units[d.Unit] != nil {
+			if _, ok := units[d.Unit].creditedDonations[id]; !ok {
+				r.bad("donation %s is paid but not credited in the ledger", id)
+			}
+		} else if d.Status == donations.Paid {
+			r.bad("donation %s is paid but its unit %s has no ledger", id, d.Unit)
+		}
+	}
+	sort.Strings(r.Violations)
+	return r, nil
+}
+
+func each(ctx context.Context, c *mongo.Collection, fn func(bson.Raw) error) error {
+	cur, err := c.Find(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("read %s: %w", c.Name(), err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		if err := fn(cur.Current); err != nil {
+			return fmt.Errorf("read %s: %w", c.Name(), err)
+		}
+	}
+	return cur.Err()
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kalyan-platform/kalyan/internal/config"
+	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/mongostore"
+	"github.com/kalyan-platform/kalyan/internal/verify"
+)
+
+// verifyStore prints every violation of the money invariants and reports
+// whether there were none.
+func verifyStore(args []string) (bool, error) {
+	cfg, err := config.Load()
+	if err != nil {
+		return false, err
+	}
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	uri := fs.String("mongodb-uri", cfg.MongoDB.URI, "MongoDB URI (default KALYAN_MONGODB_URI)")
+	sandbox := fs.String("sandbox-url", "", "bKash sandbox base URL: also compare the ledger with its settlement")
+	merchant := fs.String("merchant", cfg.BKash.Username, "merchant username at the sandbox")
+	if err := fs.Parse(args); err != nil {
+		return false, err
+	}
+	if *uri == "" {
+		return false, fmt.Errorf("set KALYAN_MONGODB_URI or --mongodb-uri")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	store, err := mongostore.Connect(ctx, *uri, cfg.MongoDB.Database)
+	if err != nil {
+		return false, err
+	}
+	defer store.Close(context.Background())
+	var settle verify.Settlement
+	if *sandbox != "" {
+		settle = SandboxSettlement(strings.TrimRight(*sandbox, "/"), *merchant)
+	}
+	rep, err := verify.Run(ctx, store.Database(), settle)
+	if err != nil {
+		return false, err
+	}
+	for _, v := range rep.Violations {
+		fmt.Println("VIOLATION:", v)
+	}
+	fmt.Printf("checked %d donations (%d paid), %d receipts, %d ledger transactions: %d violations\n",
+		rep.Donations, rep.Paid, rep.Receipts, rep.Transactions, len(rep.Violations))
+	return rep.OK(), nil
+}
+
+// SandboxSettlement reads the bKash sandbox's settlement report.
+func SandboxSettlement(base, merchant string) verify.Settlement {
+	return func(ctx context.Context) (money.Amount, money.Amount, error) {
+		req, err := http.NewRequestWithContext(ctx, "GET", base+"/sandbox/merchants/"+url.PathEscape(merchant)+"/settlement", nil)
+		if err != nil {
+			return 0, 0, err
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, 0, err
+		}
+		defer res.Body.Close()
+		if res.StatusCode != 200 {
+			return 0, 0, fmt.Errorf("sandbox settlement: HTTP %d", res.StatusCode)
+		}
+		var s struct {
+			CompletedTotal money.Amount `json:"completedTotal"`
+			RefundedTotal  money.Amount `json:"refundedTotal"`
+		}
+		if err := json.NewDecoder(res.Body).Decode(&s); err != nil {
+			return 0, 0, fmt.Errorf("sandbox settlement: %w", err)
+		}
+		return s.CompletedTotal, s.RefundedTotal, nil
+	}
+}
