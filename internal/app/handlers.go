@@ -34,7 +34,7 @@ func (h *LedgerCredits) Handle(ctx context.Context, e events.Envelope) error {
 			return PoisonError{err}
 		}
 		tx := ledger.Refund(e.ID, e.Unit, p.Donation, string(p.Kind), p.Programme, string(p.Method), p.Amount, p.At)
-		if _, err := h.Ledger.Append(ctx, tx); err != nil {
+		if _, err := h.Ledger.Append(ctx, e.Unit, ledger.Fixed(tx)); err != nil {
 			return fmt.Errorf("reverse refund %s: %w", p.Refund, err)
 		}
 		return nil
@@ -47,7 +47,7 @@ func (h *LedgerCredits) Handle(ctx context.Context, e events.Envelope) error {
 		return PoisonError{err}
 	}
 	tx := ledger.Gift(e.ID, e.Unit, p.Donation, string(p.Kind), p.Programme, string(p.Method), p.Amount, p.PaidAt)
-	if _, err := h.Ledger.Append(ctx, tx); err != nil {
+	if _, err := h.Ledger.Append(ctx, e.Unit, ledger.Fixed(tx)); err != nil {
 		return fmt.Errorf("credit gift %s: %w", p.Donation, err)
 	}
 	return nil

@@ -56,14 +56,39 @@ type Line struct {
 }
 
 // Transaction is one balanced movement. Its ID is the ID of the event that
-// caused it, so the same event can never move money twice.
+// caused it (stored as the unique "source"), so the same event can never
+// move money twice. Seq is its place in the unit's ledger sequence and
+// Balances every account's balance (credits − debits) after it.
 type Transaction struct {
-	ID       string    `bson:"_id"`
-	Unit     string    `bson:"unit"`
-	Cause    string    `bson:"cause"`
-	Donation string    `bson:"donation,omitempty"`
-	Lines    []Line    `bson:"lines"`
-	At       time.Time `bson:"at"`
+	ID       string                  `bson:"source"`
+	Unit     string                  `bson:"unit"`
+	Seq      int64                   `bson:"seq"`
+	Cause    string                  `bson:"cause"`
+	Donation string                  `bson:"donation,omitempty"`
+	Request  string                  `bson:"request,omitempty"`
+	Lines    []Line                  `bson:"lines"`
+	At       time.Time               `bson:"at"`
+	Balances map[string]money.Amount `bson:"balances"`
+}
+
+// ErrInsufficient is returned when a movement would take a fund below zero.
+var ErrInsufficient = errors.New("insufficient funds")
+
+// Apply checks t against the balances before it and fills in the balances
+// after it. No fund may go below zero.
+func (t *Transaction) Apply(before map[string]money.Amount) error {
+	after := make(map[string]money.Amount, len(before)+len(t.Lines))
+	for k, v := range before {
+		after[k] = v
+	}
+	for _, l := range t.Lines {
+		after[l.Account] += l.Credit - l.Debit
+		if IsFund(l.Account) && after[l.Account] < 0 {
+			return fmt.Errorf("%w in %s", ErrInsufficient, l.Account)
+		}
+	}
+	t.Balances = after
+	return nil
 }
 
 // ErrUnbalanced is returned for transactions whose debits and credits differ.
@@ -132,10 +157,18 @@ func (b Balance) Net() money.Amount {
 
 // Repository is the append-only book.
 type Repository interface {
-	// Append stores t; appending a transaction whose ID exists is a no-op
-	// that reports applied=false.
-	Append(ctx context.Context, t Transaction) (applied bool, err error)
+	// Append stores the transaction build returns for the unit's current
+	// balances as the unit's next entry. build may be called again if
+	// another writer appended first; returning an error stops. A
+	// transaction whose ID was already appended is a no-op (applied=false).
+	Append(ctx context.Context, unit string, build func(balances map[string]money.Amount) (Transaction, error)) (applied bool, err error)
 	Balances(ctx context.Context, unit string) ([]Balance, error)
+}
+
+// Fixed returns a build function for a transaction that does not depend on
+// balances (gifts, refunds).
+func Fixed(t Transaction) func(map[string]money.Amount) (Transaction, error) {
+	return func(map[string]money.Amount) (Transaction, error) { return t, nil }
 }
 
 // FundFigures are a fund's public totals.

@@ -2,75 +2,178 @@ package mongostore
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kalyan-platform/kalyan/internal/ledger"
+	"github.com/kalyan-platform/kalyan/internal/money"
 )
 
-// Ledger is the append-only book. A transaction's _id is its source event's
-// ID, so appending the same event twice cannot move money twice.
-type Ledger struct{ s *Store }
+// Ledger is the append-only book, one sequence per unit: entry n of unit u
+// has _id "u/n" and a unique "source" (the causing event's ID). Appending is
+// one insert that claims the next number and the source at once: a writer
+// that lost the race re-reads the balances and re-decides (so no fund goes
+// negative, whatever the number of workers), and a replayed event collides on
+// its source. Each entry carries every account's balance after it, so the
+// current balances are one exact lookup of the last entry, found by galloping
+// over _id like receipt serials.
+type Ledger struct {
+	s *Store
+
+	mu   sync.Mutex
+	hint map[string]int64
+}
 
 // Ledger returns the ledger repository.
-func (s *Store) Ledger() *Ledger { return &Ledger{s: s} }
+func (s *Store) Ledger() *Ledger { return &Ledger{s: s, hint: map[string]int64{}} }
+
+type ledgerDoc struct {
+	Key                string `bson:"_id"`
+	ledger.Transaction `bson:",inline"`
+}
+
+func ledgerKey(unit string, seq int64) string { return fmt.Sprintf("%s/%010d", unit, seq) }
+
+func (r *Ledger) entry(ctx context.Context, unit string, seq int64) (*ledger.Transaction, error) {
+	var d ledgerDoc
+	found, err := findByID(ctx, r.s.col(colLedger), ledgerKey(unit, seq), &d)
+	if err != nil || !found {
+		return nil, err
+	}
+	return &d.Transaction, nil
+}
+
+// last returns the unit's last entry (nil if none).
+func (r *Ledger) last(ctx context.Context, unit string) (*ledger.Transaction, error) {
+	r.mu.Lock()
+	lo := r.hint[unit]
+	r.mu.Unlock()
+	var loTx *ledger.Transaction
+	if lo > 0 {
+		t, err := r.entry(ctx, unit, lo)
+		if err != nil {
+			return nil, err
+		}
+		if t == nil {
+			lo = 0
+		}
+		loTx = t
+	}
+	step := int64(1)
+	hi := lo + step
+	for {
+		t, err := r.entry(ctx, unit, hi)
+		if err != nil {
+			return nil, err
+		}
+		if t == nil {
+			break
+		}
+		lo, loTx, step = hi, t, step*2
+		hi = lo + step
+	}
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		t, err := r.entry(ctx, unit, mid)
+		if err != nil {
+			return nil, err
+		}
+		if t != nil {
+			lo, loTx = mid, t
+		} else {
+			hi = mid
+		}
+	}
+	r.mu.Lock()
+	if lo > r.hint[unit] {
+		r.hint[unit] = lo
+	}
+	r.mu.Unlock()
+	return loTx, nil
+}
 
 // Append implements ledger.Repository.
-func (r *Ledger) Append(ctx context.Context, t ledger.Transaction) (bool, error) {
-	if err := t.Validate(); err != nil {
-		return false, fmt.Errorf("append %s: %w", t.ID, err)
-	}
-	_, err := r.s.col(colLedger).InsertOne(ctx, t)
-	if mongo.IsDuplicateKeyError(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("append %s: %w", t.ID, err)
-	}
-	return true, nil
-}
-
-// Get returns the transaction with id (found=false if none).
-func (r *Ledger) Get(ctx context.Context, id string) (*ledger.Transaction, bool, error) {
-	var t ledger.Transaction
-	found, err := findByID(ctx, r.s.col(colLedger), id, &t)
-	if err != nil || !found {
-		return nil, found, err
-	}
-	return &t, true, nil
-}
-
-// Balances implements ledger.Repository by summing the unit's lines.
-func (r *Ledger) Balances(ctx context.Context, unit string) ([]ledger.Balance, error) {
-	cur, err := r.s.col(colLedger).Find(ctx, bson.D{{Key: "unit", Value: unit}})
-	if err != nil {
-		return nil, fmt.Errorf("read ledger of %s: %w", unit, err)
-	}
-	defer cur.Close(ctx)
-	idx := map[string]int{}
-	var out []ledger.Balance
-	for cur.Next(ctx) {
-		var t ledger.Transaction
-		if err := cur.Decode(&t); err != nil {
-			return nil, fmt.Errorf("decode ledger entry: %w", err)
+func (r *Ledger) Append(ctx context.Context, unit string, build func(map[string]money.Amount) (ledger.Transaction, error)) (bool, error) {
+	for attempt := 0; attempt < 1000; attempt++ {
+		prev, err := r.last(ctx, unit)
+		if err != nil {
+			return false, err
 		}
-		for _, l := range t.Lines {
-			i, ok := idx[l.Account]
-			if !ok {
-				i = len(out)
-				idx[l.Account] = i
-				out = append(out, ledger.Balance{Account: l.Account})
+		before, seq := map[string]money.Amount{}, int64(1)
+		if prev != nil {
+			before, seq = prev.Balances, prev.Seq+1
+		}
+		t, err := build(before)
+		if err != nil {
+			return false, err
+		}
+		t.Unit, t.Seq = unit, seq
+		if err := t.Validate(); err != nil {
+			return false, fmt.Errorf("append %s: %w", t.ID, err)
+		}
+		if err := t.Apply(before); err != nil {
+			return false, err
+		}
+		key := ledgerKey(unit, seq)
+		_, err = r.s.col(colLedger).InsertOne(ctx, ledgerDoc{Key: key, Transaction: t})
+		if err == nil {
+			r.mu.Lock()
+			if seq > r.hint[unit] {
+				r.hint[unit] = seq
 			}
-			out[i].Debits += l.Debit
-			out[i].Credits += l.Credit
+			r.mu.Unlock()
+			return true, nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return false, fmt.Errorf("append %s: %w", t.ID, err)
+		}
+		holder, ferr := r.entry(ctx, unit, seq)
+		if ferr != nil {
+			return false, ferr
+		}
+		if holder == nil || holder.ID == t.ID {
+			// The number is free (or ours), so the source collided: this
+			// event was applied before.
+			return false, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return false, err
 		}
 	}
-	if err := cur.Err(); err != nil {
-		return nil, fmt.Errorf("read ledger of %s: %w", unit, err)
+	return false, errors.New("ledger append: too much contention")
+}
+
+// Balances implements ledger.Repository from the last entry's snapshot.
+func (r *Ledger) Balances(ctx context.Context, unit string) ([]ledger.Balance, error) {
+	t, err := r.last(ctx, unit)
+	if err != nil || t == nil {
+		return nil, err
+	}
+	out := make([]ledger.Balance, 0, len(t.Balances))
+	for acc, bal := range t.Balances {
+		b := ledger.Balance{Account: acc}
+		if bal >= 0 {
+			b.Credits = bal
+		} else {
+			b.Debits = -bal
+		}
+		out = append(out, b)
 	}
 	return out, nil
+}
+
+// FundBalances returns the unit's current balance per account.
+func (r *Ledger) FundBalances(ctx context.Context, unit string) (map[string]money.Amount, error) {
+	t, err := r.last(ctx, unit)
+	if err != nil || t == nil {
+		return map[string]money.Amount{}, err
+	}
+	return t.Balances, nil
 }
 
 // Summary folds the ledger (of one unit, or all when unit is "") into
@@ -80,7 +183,7 @@ func (r *Ledger) Summary(ctx context.Context, unit string) (map[string]map[strin
 	if unit != "" {
 		filter = bson.D{{Key: "unit", Value: unit}}
 	}
-	cur, err := r.s.col(colLedger).Find(ctx, filter)
+	cur, err := r.s.col(colLedger).Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "balances", Value: 0}}))
 	if err != nil {
 		return nil, fmt.Errorf("read ledger: %w", err)
 	}

@@ -55,6 +55,13 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create receipt index: %w", err)
 	}
+	_, err = s.db.Collection(colLedger).Indexes().CreateOne(ctx, mongo.IndexModel{
+		Keys:    bson.D{{Key: "source", Value: 1}},
+		Options: options.Index().SetUnique(true).SetName("source_unique"),
+	})
+	if err != nil {
+		return fmt.Errorf("create ledger index: %w", err)
+	}
 	return nil
 }
 

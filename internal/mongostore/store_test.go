@@ -2,6 +2,7 @@ package mongostore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -115,7 +116,7 @@ func TestConcurrentLedgerCreditAppliesOnce(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			tx := ledger.Gift("don_dup/paid", "dup", "don_dup", "zakat", "", "bkash", money.Taka(500), time.Now())
-			ok, err := store.Ledger().Append(ctx, tx)
+			ok, err := store.Ledger().Append(ctx, "dup", ledger.Fixed(tx))
 			if err != nil {
 				t.Error(err)
 			}
@@ -177,5 +178,48 @@ func TestConcurrentMarkPaidEmitsOneEvent(t *testing.T) {
 	got, _ := repo.Get(ctx, "don_conc")
 	if got.Status != donations.Paid || len(got.Outbox) != 1 {
 		t.Fatalf("got %s with %d events", got.Status, len(got.Outbox))
+	}
+}
+
+// TestConcurrentDebitsNeverOverdraw: 20 workers (each its own repository,
+// like separate replicas) race to move 10 each out of a fund holding 100.
+func TestConcurrentDebitsNeverOverdraw(t *testing.T) {
+	ctx := context.Background()
+	gift := ledger.Gift("don_pool/paid", "pool", "don_pool", "general", "", "bkash", money.Taka(100), time.Now())
+	if ok, err := store.Ledger().Append(ctx, "pool", ledger.Fixed(gift)); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	applied, refused := 0, 0
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tx := ledger.Transaction{ID: fmt.Sprintf("alloc-%d", i), Cause: "allocation", At: time.Now(), Lines: []ledger.Line{
+				{Account: ledger.FundGeneral, Debit: money.Taka(10)}, {Account: "request:r" + fmt.Sprint(i), Credit: money.Taka(10)}}}
+			ok, err := store.Ledger().Append(ctx, "pool", ledger.Fixed(tx))
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case errors.Is(err, ledger.ErrInsufficient):
+				refused++
+			case err != nil:
+				t.Error(err)
+			case ok:
+				applied++
+			}
+		}()
+	}
+	wg.Wait()
+	if applied != 10 || refused != 10 {
+		t.Fatalf("applied %d, refused %d; want 10 and 10", applied, refused)
+	}
+	bal, err := store.Ledger().FundBalances(ctx, "pool")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bal[ledger.FundGeneral] != 0 {
+		t.Fatalf("general fund %s, want 0.00", bal[ledger.FundGeneral])
 	}
 }

@@ -131,12 +131,14 @@ func Run(ctx context.Context, db *mongo.Database, settle Settlement) (*Report, e
 		reversedDonations map[string]money.Amount
 	}
 	units := map[string]*unitTotals{}
+	seqs := map[string][]int64{}
 	if err := each(ctx, db.Collection("ledger"), func(raw bson.Raw) error {
 		var t ledger.Transaction
 		if err := bson.Unmarshal(raw, &t); err != nil {
 			return err
 		}
 		r.Transactions++
+		seqs[t.Unit] = append(seqs[t.Unit], t.Seq)
 		if err := t.Validate(); err != nil {
 			r.bad("ledger transaction %s: %v", t.ID, err)
 		}
@@ -169,6 +171,15 @@ func Run(ctx context.Context, db *mongo.Database, settle Settlement) (*Report, e
 		return nil
 	}); err != nil {
 		return nil, err
+	}
+	for unit, ss := range seqs {
+		sort.Slice(ss, func(i, j int) bool { return ss[i] < ss[j] })
+		for i, s := range ss {
+			if s != int64(i+1) {
+				r.bad("ledger sequence of %s: expected %d, found %d", unit, i+1, s)
+				break
+			}
+		}
 	}
 	names := make([]string, 0, len(units))
 	for n := range units {
