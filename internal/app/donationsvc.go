@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/donations"
+	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/receipts"
 	"github.com/kalyan-platform/kalyan/internal/units"
 )
@@ -26,6 +27,8 @@ type Donations struct {
 	PublicURL string
 	Now       func() time.Time
 	Log       *slog.Logger
+	// FundBalances reads a unit's current fund balances (refund checks).
+	FundBalances func(ctx context.Context, unit string) (map[string]money.Amount, error)
 	// Observe is told of every status a donation reaches (metrics).
 	Observe func(kind donations.Kind, status donations.Status)
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -35,7 +34,7 @@ func (h *LedgerCredits) Handle(ctx context.Context, e events.Envelope) error {
 		}
 		tx := ledger.Refund(e.ID, e.Unit, p.Donation, string(p.Kind), p.Programme, string(p.Method), p.Amount, p.At)
 		if _, err := h.Ledger.Append(ctx, e.Unit, ledger.Fixed(tx)); err != nil {
-			return fmt.Errorf("reverse refund %s: %w", p.Refund, err)
+			return refundReversalRefused(fmt.Errorf("reverse refund %s: %w", p.Refund, err))
 		}
 		return nil
 	}
@@ -77,11 +76,6 @@ func (h *ReceiptIssuer) Handle(ctx context.Context, e events.Envelope) error {
 	if err != nil {
 		return PoisonError{err}
 	}
-	if _, err := h.Receipts.Get(ctx, p.Donation); err == nil {
-		return nil // redelivered: the receipt exists and is never re-signed
-	} else if !errors.Is(err, receipts.ErrNotFound) {
-		return fmt.Errorf("receipt for %s: %w", p.Donation, err)
-	}
 	u, err := h.Units.Get(ctx, e.Unit)
 	if err != nil {
 		return fmt.Errorf("receipt for %s: %w", p.Donation, err)
@@ -99,6 +93,7 @@ func (h *ReceiptIssuer) Handle(ctx context.Context, e events.Envelope) error {
 			return fmt.Errorf("receipt for %s: %w", p.Donation, err)
 		}
 	}
+	// A redelivered event finds the receipt and returns it: never re-signed.
 	if _, err := receipts.IssueWith(ctx, h.Receipts, r, u.SerialPrefix(), 1000, finish); err != nil {
 		return fmt.Errorf("receipt for %s: %w", p.Donation, err)
 	}

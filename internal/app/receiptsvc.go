@@ -218,8 +218,10 @@ func (s *ReceiptService) Verify(ctx context.Context, r *receipts.Receipt) (recei
 	return receipts.Verify(r, pub), nil
 }
 
-// Refunds (issue #3) will cancel a receipt with a cancellation note: a new
-// document with its own serial, signed like a receipt (receipts.Content with
-// Doc = receipts.DocCancellation and the original serial), rendered with
-// receiptpdf.Receipt.Cancellation set. The original receipt is never
-// altered; Statements.Cancelled lists it without counting it.
+// Refunds (issue #3) cancel a receipt with a cancellation note, never by
+// altering it: a new document with its own serial, signed by the same key
+// scheme (receipts.Content with Doc = receipts.DocCancellation under a new
+// content version that also carries the original serial and the refunded
+// amount), rendered with receiptpdf.Receipt.Cancellation set. Statements
+// list a cancelled receipt without totalling it once Statements.Cancelled
+// is wired to the refund records.

@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/donations"
+	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
 )
 
@@ -29,6 +31,21 @@ func RefundID(idempotencyKey string) string {
 func (s *Donations) Refund(ctx context.Context, id, key string, amount money.Amount, reason, by string) (*donations.Donation, *donations.Refund, error) {
 	rid := RefundID(key)
 	now := s.Now()
+	if s.FundBalances != nil {
+		// Money already allocated to patients cannot go back to the donor.
+		// (Checked again by the ledger, which refuses to overdraw.)
+		d, err := s.Repo.Get(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		bal, err := s.FundBalances(ctx, d.Unit)
+		if err != nil {
+			return nil, nil, err
+		}
+		if fund := ledger.FundForGift(string(d.Kind), d.Programme); bal[fund] < amount {
+			return d, nil, fmt.Errorf("%w: the %s fund holds %s; the rest is allocated to patients", donations.ErrRefundTooLarge, fund, bal[fund])
+		}
+	}
 	d, err := s.Repo.Update(ctx, id, func(d *donations.Donation) error {
 		if r, ok := d.FindRefund(rid); ok {
 			if r.Amount != amount {

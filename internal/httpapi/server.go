@@ -28,6 +28,7 @@ type Deps struct {
 	Donations    *app.Donations
 	Transparency *app.Transparency
 	Links        *app.Links
+	Aid          *app.Aid
 	Verifier     interface {
 		Verify(raw string) (auth.Principal, error)
 	}
@@ -103,6 +104,14 @@ func New(d Deps) *fiber.App {
 	v1.Post("/donations/:id/refunds", h.refundDonation)
 	v1.Get("/units/:code/ledger", h.unitLedger)
 	v1.Get("/ledger", h.nationalLedger)
+	v1.Post("/units/:code/aid-requests", h.fileAid)
+	v1.Get("/units/:code/aid-requests", h.listAid)
+	v1.Get("/aid-requests/:id", h.getAid)
+	v1.Get("/aid-requests/:id/history", h.aidHistory)
+	v1.Post("/aid-requests/:id/assess", h.assessAid)
+	v1.Post("/aid-requests/:id/approve", h.approveAid)
+	v1.Post("/aid-requests/:id/reject", h.rejectAid)
+	v1.Post("/aid-requests/:id/disburse", h.disburseAid)
 	v1.Post("/units/:code/links", h.createLink)
 	v1.Get("/units/:code/links", h.listLinks)
 	v1.Post("/links/:slug/disable", h.setLinkDisabled(true))

@@ -74,9 +74,11 @@ func Chain(h Handler, mws ...Middleware) Handler {
 // handler, committing offsets only after the handler succeeded (or the
 // message was dead-lettered).
 type Consumer struct {
-	Brokers    []string
-	Group      string
-	Topic      string
+	Brokers []string
+	Group   string
+	Topic   string
+	// Topics, when set, replaces Topic: one group reading several topics.
+	Topics     []string
 	Handler    Handler
 	DeadLetter *Publisher
 	Log        *slog.Logger
@@ -91,10 +93,15 @@ type Consumer struct {
 // Run consumes until ctx ends, then commits what was processed and leaves
 // the group.
 func (c *Consumer) Run(ctx context.Context) error {
+	topic := c.Topic
+	if len(c.Topics) > 0 {
+		topic = ""
+	}
 	r := kafka.NewReader(kafka.ReaderConfig{
 		Brokers:        c.Brokers,
 		GroupID:        c.Group,
-		Topic:          c.Topic,
+		Topic:          topic,
+		GroupTopics:    c.Topics,
 		MinBytes:       1,
 		MaxBytes:       10 << 20,
 		MaxWait:        250 * time.Millisecond,

@@ -12,7 +12,7 @@ import (
 // Outbox is what the relay reads and acknowledges.
 type Outbox interface {
 	PendingEvents(ctx context.Context, limit int) ([]mongostore.Pending, error)
-	MarkPublished(ctx context.Context, docIDs []string) error
+	MarkPublished(ctx context.Context, published []mongostore.Pending) error
 	Sweep(ctx context.Context) (int, error)
 }
 
@@ -64,20 +64,30 @@ func (r *Relay) once(ctx context.Context) (int, error) {
 	if err != nil || len(pending) == 0 {
 		return 0, err
 	}
-	var envs []events.Envelope
-	ids := make([]string, len(pending))
-	for i, p := range pending {
-		envs = append(envs, p.Events...)
-		ids[i] = p.DocID
+	byTopic := map[string][]events.Envelope{}
+	var topics []string
+	n := 0
+	for _, p := range pending {
+		t := p.Topic
+		if t == "" {
+			t = r.Topic
+		}
+		if byTopic[t] == nil {
+			topics = append(topics, t)
+		}
+		byTopic[t] = append(byTopic[t], p.Events...)
+		n += len(p.Events)
 	}
-	if err := r.Publisher.Publish(ctx, r.Topic, envs...); err != nil {
-		return 0, err
+	for _, t := range topics {
+		if err := r.Publisher.Publish(ctx, t, byTopic[t]...); err != nil {
+			return 0, err
+		}
 	}
-	if err := r.Outbox.MarkPublished(ctx, ids); err != nil {
+	if err := r.Outbox.MarkPublished(ctx, pending); err != nil {
 		return 0, err
 	}
 	if r.Published != nil {
-		r.Published(len(envs))
+		r.Published(n)
 	}
-	return len(envs), nil
+	return n, nil
 }

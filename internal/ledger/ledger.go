@@ -24,9 +24,19 @@ const (
 
 // Cause of a transaction.
 const (
-	CauseGift   = "gift"
-	CauseRefund = "refund"
+	CauseGift         = "gift"
+	CauseRefund       = "refund"
+	CauseAllocation   = "allocation"
+	CauseDisbursement = "disbursement"
 )
+
+// DisbursedPrefix names where aid leaves the samiti's books, given to the
+// patient: "disbursed:<fund account>", so what each fund paid stays visible.
+const DisbursedPrefix = "disbursed:"
+
+// RequestAccount holds money allocated to one aid request until it is
+// disbursed or returned.
+func RequestAccount(id string) string { return "request:" + id }
 
 // ProgrammeFund names the fund of a disease programme.
 func ProgrammeFund(programme string) string { return "fund:programme:" + programme }
@@ -193,6 +203,16 @@ func Summarise(into map[string]map[string]*FundFigures, t *Transaction) {
 		into[t.Unit] = funds
 	}
 	for _, l := range t.Lines {
+		if strings.HasPrefix(l.Account, DisbursedPrefix) {
+			name := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(l.Account, DisbursedPrefix), "fund:programme:"), "fund:")
+			f := funds[name]
+			if f == nil {
+				f = &FundFigures{Fund: name}
+				funds[name] = f
+			}
+			f.Disbursed += l.Credit
+			continue
+		}
 		if !IsFund(l.Account) {
 			continue
 		}
@@ -209,6 +229,11 @@ func Summarise(into map[string]map[string]*FundFigures, t *Transaction) {
 		case CauseRefund:
 			f.Refunded += l.Debit
 			f.Refunds++
+		case CauseAllocation:
+			f.Allocated += l.Debit
+		case CauseDisbursement:
+			// Unspent allocation coming back.
+			f.Allocated -= l.Credit
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/kalyan-platform/kalyan/internal/aid"
 	"github.com/kalyan-platform/kalyan/internal/donations"
 	"github.com/kalyan-platform/kalyan/internal/events"
 )
@@ -42,6 +43,10 @@ type outboxMarker struct {
 	ID   string    `bson:"_id"`
 	Unit string    `bson:"unit"`
 	At   time.Time `bson:"at"`
+	// Col is the collection of the version (donations when empty).
+	Col string `bson:"col,omitempty"`
+	// Topic the events go to (donations when empty).
+	Topic string `bson:"topic,omitempty"`
 }
 
 func versionID(id string, v int) string { return id + "#" + strconv.Itoa(v) }
@@ -62,7 +67,7 @@ func (r *Donations) Create(ctx context.Context, d *donations.Donation) (*donatio
 
 func (r *Donations) insertVersion(ctx context.Context, d *donations.Donation) error {
 	doc := donationVersion{DocID: versionID(d.ID, d.Version), Donation: *d, Published: len(d.Outbox) == 0}
-	if _, err := r.s.col(colDonations).InsertOne(ctx, doc); err != nil {
+	if err := insertOne(ctx, r.s.col(colDonations), doc); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
 			return err
 		}
@@ -77,9 +82,13 @@ func (r *Donations) insertVersion(ctx context.Context, d *donations.Donation) er
 }
 
 func (r *Donations) mark(ctx context.Context, docID, unit string) error {
-	_, err := r.s.col(colOutbox).InsertOne(ctx, outboxMarker{ID: docID, Unit: unit, At: time.Now().UTC()})
+	return mark(ctx, r.s, outboxMarker{ID: docID, Unit: unit, At: time.Now().UTC()})
+}
+
+func mark(ctx context.Context, s *Store, m outboxMarker) error {
+	err := insertOne(ctx, s.col(colOutbox), m)
 	if err != nil && !mongo.IsDuplicateKeyError(err) {
-		return fmt.Errorf("mark outbox %s: %w", docID, err)
+		return fmt.Errorf("mark outbox %s: %w", m.ID, err)
 	}
 	return nil
 }
@@ -135,6 +144,8 @@ func (r *Donations) Update(ctx context.Context, id string, fn func(*donations.Do
 // Pending is a version with unpublished events.
 type Pending struct {
 	DocID  string
+	Col    string
+	Topic  string
 	Unit   string
 	Events []events.Envelope
 }
@@ -151,8 +162,14 @@ func (r *Donations) PendingEvents(ctx context.Context, limit int) ([]Pending, er
 	}
 	out := make([]Pending, 0, len(marks))
 	for _, m := range marks {
-		var doc donationVersion
-		found, err := findByID(ctx, r.s.col(colDonations), m.ID, &doc)
+		if m.Col == "" {
+			m.Col = colDonations
+		}
+		var doc struct {
+			Outbox    []events.Envelope `bson:"outbox"`
+			Published bool              `bson:"published"`
+		}
+		found, err := findByID(ctx, r.s.col(m.Col), m.ID, &doc)
 		if err != nil {
 			return nil, err
 		}
@@ -163,19 +180,26 @@ func (r *Donations) PendingEvents(ctx context.Context, limit int) ([]Pending, er
 			}
 			continue
 		}
-		out = append(out, Pending{DocID: m.ID, Unit: m.Unit, Events: doc.Outbox})
+		out = append(out, Pending{DocID: m.ID, Col: m.Col, Topic: m.Topic, Unit: m.Unit, Events: doc.Outbox})
 	}
 	return out, nil
 }
 
 // MarkPublished records that the versions' events reached Kafka. Losing this
 // write only means publishing again; consumers dedupe by event ID.
-func (r *Donations) MarkPublished(ctx context.Context, docIDs []string) error {
-	if len(docIDs) == 0 {
+func (r *Donations) MarkPublished(ctx context.Context, published []Pending) error {
+	if len(published) == 0 {
 		return nil
 	}
-	for _, id := range docIDs {
-		if _, err := r.s.col(colDonations).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "published", Value: true}}}}); err != nil {
+	docIDs := make([]string, len(published))
+	for i, p := range published {
+		docIDs[i] = p.DocID
+		col := p.Col
+		if col == "" {
+			col = colDonations
+		}
+		id := p.DocID
+		if _, err := r.s.col(col).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "published", Value: true}}}}); err != nil {
 			return fmt.Errorf("mark published %s: %w", id, err)
 		}
 	}
@@ -188,23 +212,31 @@ func (r *Donations) MarkPublished(ctx context.Context, docIDs []string) error {
 // Sweep re-marks unpublished versions whose marker was never written (a
 // crash between the two inserts). It scans the whole log, so it runs rarely.
 func (r *Donations) Sweep(ctx context.Context) (int, error) {
-	cur, err := r.s.col(colDonations).Find(ctx, bson.D{{Key: "published", Value: false}}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "unit", Value: 1}}))
-	if err != nil {
-		return 0, fmt.Errorf("sweep outbox: %w", err)
-	}
-	var docs []struct {
-		ID   string `bson:"_id"`
-		Unit string `bson:"unit"`
-	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return 0, fmt.Errorf("sweep outbox: %w", err)
-	}
-	for _, d := range docs {
-		if err := r.mark(ctx, d.ID, d.Unit); err != nil {
-			return 0, err
+	n := 0
+	for _, src := range []struct{ col, topic string }{{colDonations, ""}, {colAid, aid.TopicAid}} {
+		cur, err := r.s.col(src.col).Find(ctx, bson.D{{Key: "published", Value: false}}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "unit", Value: 1}}))
+		if err != nil {
+			return n, fmt.Errorf("sweep outbox: %w", err)
 		}
+		var docs []struct {
+			ID   string `bson:"_id"`
+			Unit string `bson:"unit"`
+		}
+		if err := cur.All(ctx, &docs); err != nil {
+			return n, fmt.Errorf("sweep outbox: %w", err)
+		}
+		for _, d := range docs {
+			m := outboxMarker{ID: d.ID, Unit: d.Unit, At: time.Now().UTC()}
+			if src.col != colDonations {
+				m.Col, m.Topic = src.col, src.topic
+			}
+			if err := mark(ctx, r.s, m); err != nil {
+				return n, err
+			}
+		}
+		n += len(docs)
 	}
-	return len(docs), nil
+	return n, nil
 }
 
 // supersede flags an older version so scans for "donations in state X"

@@ -120,7 +120,7 @@ func (r *Ledger) Append(ctx context.Context, unit string, build func(map[string]
 			return false, err
 		}
 		key := ledgerKey(unit, seq)
-		_, err = r.s.col(colLedger).InsertOne(ctx, ledgerDoc{Key: key, Transaction: t})
+		err = insertOne(ctx, r.s.col(colLedger), ledgerDoc{Key: key, Transaction: t})
 		if err == nil {
 			r.mu.Lock()
 			if seq > r.hint[unit] {
@@ -197,4 +197,13 @@ func (r *Ledger) Summary(ctx context.Context, unit string) (map[string]map[strin
 		ledger.Summarise(out, &t)
 	}
 	return out, cur.Err()
+}
+
+// BySource finds the entry caused by source (a scan: crash recovery only).
+func (r *Ledger) BySource(ctx context.Context, unit, source string) (*ledger.Transaction, error) {
+	var d ledgerDoc
+	if err := r.s.col(colLedger).FindOne(ctx, bson.D{{Key: "unit", Value: unit}, {Key: "source", Value: source}}).Decode(&d); err != nil {
+		return nil, fmt.Errorf("ledger entry %s: %w", source, err)
+	}
+	return &d.Transaction, nil
 }

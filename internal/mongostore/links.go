@@ -20,7 +20,7 @@ func (s *Store) Links() *Links { return &Links{s: s} }
 
 // Create stores l or returns links.ErrTaken.
 func (r *Links) Create(ctx context.Context, l *links.Link) error {
-	_, err := r.s.col("links").InsertOne(ctx, l)
+	err := insertOne(ctx, r.s.col("links"), l)
 	if mongo.IsDuplicateKeyError(err) {
 		return links.ErrTaken
 	}

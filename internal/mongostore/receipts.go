@@ -125,7 +125,7 @@ func (r *Receipts) LastSeq(ctx context.Context, unit, fy string) (int64, error) 
 // Insert implements receipts.Repository.
 func (r *Receipts) Insert(ctx context.Context, rc *receipts.Receipt) error {
 	key := receiptKey(rc.Unit, rc.FiscalYear, rc.Seq)
-	_, err := r.s.col(colReceipts).InsertOne(ctx, receiptDoc{Key: key, Donation: rc.ID, Receipt: *rc})
+	err := insertOne(ctx, r.s.col(colReceipts), receiptDoc{Key: key, Donation: rc.ID, Receipt: *rc})
 	if err == nil {
 		return r.index(ctx, rc.ID, key)
 	}
@@ -152,7 +152,7 @@ func (r *Receipts) Insert(ctx context.Context, rc *receipts.Receipt) error {
 }
 
 func (r *Receipts) index(ctx context.Context, donation, key string) error {
-	_, err := r.s.col(colReceiptIndex).InsertOne(ctx, receiptIndex{Donation: donation, Key: key})
+	err := insertOne(ctx, r.s.col(colReceiptIndex), receiptIndex{Donation: donation, Key: key})
 	if err != nil && !mongo.IsDuplicateKeyError(err) {
 		return fmt.Errorf("index receipt of %s: %w", donation, err)
 	}

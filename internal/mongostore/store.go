@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -78,7 +79,9 @@ func (s *Store) col(name string) *mongo.Collection { return s.db.Collection(name
 
 // findByID decodes the document with _id id into out; found=false if none.
 func findByID(ctx context.Context, c *mongo.Collection, id string, out any) (bool, error) {
-	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(out)
+	_, err := retry(ctx, func() (struct{}, error) {
+		return struct{}{}, c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(out)
+	})
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return false, nil
 	}
@@ -86,4 +89,34 @@ func findByID(ctx context.Context, c *mongo.Collection, id string, out any) (boo
 		return false, fmt.Errorf("find %s/%s: %w", c.Name(), id, err)
 	}
 	return true, nil
+}
+
+// transient reports errors worth one more try: the embedded FerretDB's SQLite
+// driver delivers a cancelled operation's interrupt to whichever statement
+// runs next on that pooled connection, failing an unrelated request
+// ("interrupted (9)"), and a dropped connection fails an operation that never
+// started. Retrying is safe for our writes: each is an insert guarded by a
+// unique key, so a retry after an earlier success reports a duplicate.
+func transient(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "interrupted (9)") || mongo.IsNetworkError(err))
+}
+
+// retry runs op up to ten times (about a second) while it fails
+// transiently.
+func retry[T any](ctx context.Context, op func() (T, error)) (T, error) {
+	var out T
+	var err error
+	for attempt := 0; attempt < 10; attempt++ {
+		if out, err = op(); !transient(err) || ctx.Err() != nil {
+			return out, err
+		}
+		time.Sleep(min(time.Duration(5<<attempt)*time.Millisecond, 150*time.Millisecond))
+	}
+	return out, err
+}
+
+// insertOne inserts doc, retrying transient failures.
+func insertOne(ctx context.Context, c *mongo.Collection, doc any) error {
+	_, err := retry(ctx, func() (*mongo.InsertOneResult, error) { return c.InsertOne(ctx, doc) })
+	return err
 }

@@ -47,7 +47,7 @@ type activeKeyDoc struct {
 // AddKey stores k unless a key with its fingerprint exists for the unit
 // (then it keeps the stored one).
 func (r *UnitKeys) AddKey(ctx context.Context, k *signing.UnitKey) error {
-	_, err := r.s.col(colUnitKeys).InsertOne(ctx, unitKeyDoc{ID: k.Ref(), UnitKey: *k})
+	err := insertOne(ctx, r.s.col(colUnitKeys), unitKeyDoc{ID: k.Ref(), UnitKey: *k})
 	if err != nil && !mongo.IsDuplicateKeyError(err) {
 		return fmt.Errorf("store key %s: %w", k.Ref(), err)
 	}

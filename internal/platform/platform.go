@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/kalyan-platform/kalyan/internal/aid"
 	"github.com/kalyan-platform/kalyan/internal/app"
 	"github.com/kalyan-platform/kalyan/internal/auth"
 	"github.com/kalyan-platform/kalyan/internal/bkash"
@@ -88,7 +89,7 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 	unitSvc := &app.Units{Store: store.Units(), Now: now, CacheTTL: 5 * time.Second}
 	gw := gateway(c, log)
 	don := &app.Donations{
-		Units: unitSvc, Repo: store.Donations(), Receipts: store.Receipts(), Payments: gw,
+		Units: unitSvc, Repo: store.Donations(), Receipts: store.Receipts(), Payments: gw, FundBalances: store.Ledger().FundBalances,
 		PublicURL: strings.TrimRight(c.PublicURL, "/"), Now: now, Log: log,
 		Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
 	}
@@ -98,6 +99,7 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		Units: unitSvc, Donations: don, Verifier: verifier, Metrics: m, Log: log,
 		Transparency: &app.Transparency{Ledger: store.Ledger(), Units: unitSvc, TTL: 2 * time.Second, Now: now},
 		Links:        &app.Links{Store: store.Links(), Units: unitSvc, Now: now},
+		Aid:          &app.Aid{Store: store.AidRequests(), Units: unitSvc, Ledger: store.Ledger(), Now: now, Log: log},
 		Ready:        ready(store, c.Kafka.Brokers), PublicURL: strings.TrimRight(c.PublicURL, "/"),
 		BodyLimit: c.HTTP.BodyLimit, ReadTimeout: c.HTTP.ReadTimeout, WriteTimeout: c.HTTP.WriteTimeout,
 	})
@@ -141,7 +143,7 @@ func NewWorker(c config.Config, store *mongostore.Store, log *slog.Logger) *Work
 // until ctx ends.
 func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 	brokers := w.cfg.Kafka.Brokers
-	if err := kafkabus.EnsureTopics(ctx, brokers, w.cfg.Kafka.Partitions, w.cfg.Kafka.ReplicationFactor, events.TopicDonations, events.TopicDeadLetter); err != nil {
+	if err := kafkabus.EnsureTopics(ctx, brokers, w.cfg.Kafka.Partitions, w.cfg.Kafka.ReplicationFactor, events.TopicDonations, aid.TopicAid, events.TopicDeadLetter); err != nil {
 		if ctx.Err() != nil {
 			return nil // stopped while starting
 		}
@@ -203,6 +205,10 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 	g.Go(func() error {
 		return reconciler.RunReconciler(ctx, w.store.Donations(), rc.Interval, rc.After, rc.Expire)
 	})
+	aidSvc := &app.Aid{Store: w.store.AidRequests(), Units: reconciler.Units, Ledger: w.store.Ledger(), Now: time.Now, Log: w.log}
+	allocation := consumer("kalyan-allocation", (&app.AllocationWorker{Aid: aidSvc, Credits: ledgerH}).Handle)
+	allocation.Topics = []string{events.TopicDonations, aid.TopicAid}
+	g.Go(func() error { return allocation.Run(ctx) })
 	g.Go(func() error { return consumer("kalyan-ledger", ledgerH.Handle).Run(ctx) })
 	g.Go(func() error { return consumer("kalyan-receipts", receiptH.Handle).Run(ctx) })
 	// Its own group: a slow SMS gateway delays notifications, never receipts.

@@ -52,11 +52,7 @@ func newReceiptParts(c config.Config, store *mongostore.Store, log *slog.Logger)
 // notifiers routes each channel to its configured adapter, or to the
 // notification file when none is configured (the embedded default).
 func notifiers(c config.Config) notify.Router {
-	path := c.Notify.File
-	if path == "" {
-		path = filepath.Join(c.DataDir, "notifications.log")
-	}
-	fileSMS, fileEmail := notify.NewFile(path, time.Now)
+	fileSMS, fileEmail := notify.NewFile(notifyFile(c), time.Now)
 	r := notify.Router{SMS: fileSMS, Email: fileEmail}
 	if s := c.Notify.SMS; s.URL != "" {
 		r.SMS = &notify.HTTPSMS{URL: s.URL, Token: s.Token, Sender: s.Sender}
@@ -65,6 +61,13 @@ func notifiers(c config.Config) notify.Router {
 		r.Email = &notify.SMTP{Addr: e.SMTPAddr, From: e.From, Username: e.Username, Password: e.Password}
 	}
 	return r
+}
+
+func notifyFile(c config.Config) string {
+	if c.Notify.File != "" {
+		return c.Notify.File
+	}
+	return filepath.Join(c.DataDir, "notifications.log")
 }
 
 // apiReceiptDeps fills the receipt part of the HTTP dependencies.
@@ -89,6 +92,9 @@ func (w *Worker) receiptHandlers() (*app.ReceiptIssuer, *app.ReceiptNotifier) {
 	issuer := &app.ReceiptIssuer{
 		Receipts: w.store.Receipts(), Units: w.store.Units(), Now: time.Now,
 		Donations: w.store.Donations(), Keys: rp.keys, DonorRef: rp.sealer.DonorRef,
+	}
+	if w.cfg.Notify.SMS.URL == "" {
+		w.log.Warn("no SMS gateway configured (KALYAN_NOTIFY_SMS_URL): donor notifications go to the notification file", "file", notifyFile(w.cfg))
 	}
 	notifier := &app.ReceiptNotifier{
 		Receipts: w.store.Receipts(), Donations: w.store.Donations(), Notify: notifiers(w.cfg), Sent: w.store.Notifications(),

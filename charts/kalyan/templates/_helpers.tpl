@@ -6,13 +6,13 @@
 {{/* Prefix of every object name: the release name, or release-chart when they differ. */}}
 {{- define "kalyan.fullname" -}}
 {{- if .Values.fullnameOverride -}}
-{{- .Values.fullnameOverride | trunc 50 | trimSuffix "-" -}}
+{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" -}}
 {{- else -}}
 {{- $name := default .Chart.Name .Values.nameOverride -}}
 {{- if contains $name .Release.Name -}}
-{{- .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name $name | trunc 50 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 40 | trimSuffix "-" -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -78,7 +78,12 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{- define "kalyan.createCredentialsSecret" -}}
-{{- if or (not .Values.mongodb.existingSecret) (not .Values.bkash.existingSecret) -}}true{{- end -}}
+{{- $v := .Values -}}
+{{- if or (not $v.mongodb.existingSecret) (not $v.bkash.existingSecret) (not $v.sealKey.existingSecret)
+      (and $v.notify.sms.url (not $v.notify.sms.existingSecret))
+      (and $v.notify.email.smtpAddr (not $v.notify.email.existingSecret)) -}}
+true
+{{- end -}}
 {{- end -}}
 
 {{- define "kalyan.operatorTokenSecret" -}}
@@ -119,6 +124,29 @@ from the ConfigMap). The listen addresses are set explicitly: the binaries defau
       name: {{ include "kalyan.credentialsSecret" $ }}
       key: {{ printf "bkash-%s" ($field | kebabcase) }}
       {{- end }}
+{{- end }}
+- name: KALYAN_SEAL_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ default (include "kalyan.credentialsSecret" .) .Values.sealKey.existingSecret }}
+      key: {{ ternary .Values.sealKey.existingSecretKey "seal-key" (ne .Values.sealKey.existingSecret "") }}
+{{- with .Values.notify.sms }}
+{{- if .url }}
+- name: KALYAN_NOTIFY_SMS_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ default (include "kalyan.credentialsSecret" $) .existingSecret }}
+      key: {{ ternary .existingSecretKey "notify-sms-token" (ne .existingSecret "") }}
+{{- end }}
+{{- end }}
+{{- with .Values.notify.email }}
+{{- if .smtpAddr }}
+- name: KALYAN_NOTIFY_EMAIL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ default (include "kalyan.credentialsSecret" $) .existingSecret }}
+      key: {{ ternary .existingSecretKey "notify-email-password" (ne .existingSecret "") }}
+{{- end }}
 {{- end }}
 {{- if and (not .Values.auth.jwksURL) .Values.auth.signingKey.existingSecret }}
 - name: KALYAN_AUTH_KEY_FILE

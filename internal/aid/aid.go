@@ -1,0 +1,251 @@
+// Package aid holds a patient aid request: filed by a hospital social
+// worker with a social case study, assessed, approved (by a committee member
+// above the unit's threshold, never the same person who filed or assessed
+// it), allocated from the unit's funds and disbursed. Every change is a new
+// version carrying who, when and what, so the versions are the audit trail.
+package aid
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kalyan-platform/kalyan/internal/contact"
+	"github.com/kalyan-platform/kalyan/internal/events"
+	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/validation"
+)
+
+// Status of a request.
+type Status string
+
+// Statuses, in order of a request's life.
+const (
+	Submitted          Status = "submitted"
+	Assessed           Status = "assessed"
+	Approved           Status = "approved"
+	Rejected           Status = "rejected"
+	PartiallyAllocated Status = "partially_allocated"
+	Allocated          Status = "allocated"
+	Waitlisted         Status = "waitlisted"
+	Disbursed          Status = "disbursed"
+)
+
+// Diagnosis categories. The first six are the Department's financial
+// assistance programme diseases.
+var Diagnoses = []string{"general", "cancer", "kidney", "liver-cirrhosis", "stroke-paralysis", "congenital-heart", "thalassaemia", "burn", "other"}
+
+// GrantDiseases may ask for the one-time Tk 50,000 grant.
+var GrantDiseases = []string{"cancer", "kidney", "liver-cirrhosis", "stroke-paralysis", "congenital-heart", "thalassaemia"}
+
+// GrantAmount is the financial assistance programme's one-time grant.
+const GrantAmount = money.Amount(50_000 * 100)
+
+// ItemCategories of what a patient may need.
+var ItemCategories = []string{"medicine", "tests", "blood", "devices", "surgery", "diet", "clothing", "transport", "burial", "other"}
+
+// Urgencies, most urgent first (the waitlist order).
+var Urgencies = []string{"critical", "high", "normal", "low"}
+
+// Errors of transitions.
+var (
+	ErrNotFound       = errors.New("aid request not found")
+	ErrState          = errors.New("the request is not in a state that allows this")
+	ErrSameAsMaker    = errors.New("the person who filed or assessed a request cannot approve it")
+	ErrNeedsCommittee = errors.New("above the unit's threshold only a committee member can approve")
+	ErrNoChange       = errors.New("no change")
+)
+
+// Patient is who the aid is for. Personal data: masked in lists, logs, events.
+type Patient struct {
+	Name        string `bson:"name" json:"name"`
+	Age         int    `bson:"age" json:"age"`
+	Sex         string `bson:"sex" json:"sex"`
+	Guardian    string `bson:"guardian" json:"guardian"`
+	Mobile      string `bson:"mobile" json:"mobile"`
+	NID         string `bson:"nid,omitempty" json:"nid,omitempty"`
+	District    string `bson:"district" json:"district"`
+	Upazila     string `bson:"upazila,omitempty" json:"upazila,omitempty"`
+	HospitalReg string `bson:"hospitalReg" json:"hospitalReg"`
+	Ward        string `bson:"ward,omitempty" json:"ward,omitempty"`
+	Bed         string `bson:"bed,omitempty" json:"bed,omitempty"`
+}
+
+// Identified reports whether the patient is identified by NID or birth
+// registration number (zakat may only reach an identified patient).
+func (p Patient) Identified() bool { return p.NID != "" }
+
+// Item is one thing requested, with the assessed amount.
+type Item struct {
+	Category    string       `bson:"category" json:"category"`
+	Description string       `bson:"description" json:"description"`
+	Estimated   money.Amount `bson:"estimated" json:"estimated"`
+	Approved    money.Amount `bson:"approved" json:"approved"`
+	Disbursed   money.Amount `bson:"disbursed" json:"disbursed"`
+}
+
+// CaseStudy is the social worker's social case study.
+type CaseStudy struct {
+	HouseholdSize    int          `bson:"householdSize" json:"householdSize"`
+	MonthlyIncome    money.Amount `bson:"monthlyIncome" json:"monthlyIncome"`
+	Occupation       string       `bson:"occupation" json:"occupation"`
+	Assets           string       `bson:"assets" json:"assets"`
+	Narrative        string       `bson:"narrative" json:"narrative"`
+	DocumentsChecked []string     `bson:"documentsChecked" json:"documentsChecked"`
+}
+
+// Change is the audit record of one version: who did what, when.
+type Change struct {
+	Action string    `bson:"action" json:"action"`
+	By     string    `bson:"by" json:"by"`
+	Role   string    `bson:"role" json:"role"`
+	At     time.Time `bson:"at" json:"at"`
+	Note   string    `bson:"note,omitempty" json:"note,omitempty"`
+}
+
+// Allocation is money moved from a fund to this request.
+type Allocation struct {
+	Fund   string       `bson:"fund" json:"fund"`
+	Amount money.Amount `bson:"amount" json:"amount"`
+	Tx     string       `bson:"tx" json:"tx"`
+}
+
+// Request is a patient aid request.
+type Request struct {
+	ID             string       `bson:"request"`
+	Unit           string       `bson:"unit"`
+	Patient        Patient      `bson:"patient"`
+	Diagnosis      string       `bson:"diagnosis"`
+	Items          []Item       `bson:"items"`
+	Urgency        string       `bson:"urgency"`
+	CaseStudy      CaseStudy    `bson:"caseStudy"`
+	GrantRequested bool         `bson:"grantRequested"`
+	Status         Status       `bson:"status"`
+	FiledBy        string       `bson:"filedBy"`
+	AssessedBy     string       `bson:"assessedBy,omitempty"`
+	ApprovedBy     string       `bson:"approvedBy,omitempty"`
+	ZakatEligible  bool         `bson:"zakatEligible"`
+	RejectReason   string       `bson:"rejectReason,omitempty"`
+	Allocations    []Allocation `bson:"allocations,omitempty"`
+	CreatedAt      time.Time    `bson:"createdAt"`
+	UpdatedAt      time.Time    `bson:"updatedAt"`
+
+	Version int               `bson:"version"`
+	Change  Change            `bson:"change"`
+	Outbox  []events.Envelope `bson:"outbox"`
+}
+
+// ApprovedTotal is the sum of assessed item amounts.
+func (r *Request) ApprovedTotal() money.Amount {
+	var s money.Amount
+	for _, it := range r.Items {
+		s += it.Approved
+	}
+	return s
+}
+
+// AllocatedTotal is what funds have covered so far.
+func (r *Request) AllocatedTotal() money.Amount {
+	var s money.Amount
+	for _, a := range r.Allocations {
+		s += a.Amount
+	}
+	return s
+}
+
+// Outstanding is what still waits for funds.
+func (r *Request) Outstanding() money.Amount { return r.ApprovedTotal() - r.AllocatedTotal() }
+
+// Validate checks a new request.
+func (r *Request) Validate() error {
+	var v validation.Errors
+	p := &r.Patient
+	p.Name = strings.TrimSpace(p.Name)
+	if p.Name == "" || len(p.Name) > 200 {
+		v.Add("patient.name", "is required (at most 200 characters)")
+	}
+	if p.Age < 0 || p.Age > 130 {
+		v.Add("patient.age", "must be between 0 and 130")
+	}
+	if !slices.Contains([]string{"female", "male", "other"}, p.Sex) {
+		v.Add("patient.sex", "must be female, male or other")
+	}
+	if strings.TrimSpace(p.Guardian) == "" {
+		v.Add("patient.guardian", "is required")
+	}
+	var err error
+	if p.Mobile, err = contact.NormalizeMobile(p.Mobile); err != nil {
+		v.AddErr("patient.mobile", err)
+	}
+	if p.NID != "" {
+		if p.NID, err = NormalizeNID(p.NID); err != nil {
+			v.AddErr("patient.nid", err)
+		}
+	}
+	if strings.TrimSpace(p.District) == "" {
+		v.Add("patient.district", "is required")
+	}
+	if strings.TrimSpace(p.HospitalReg) == "" {
+		v.Add("patient.hospitalReg", "is required")
+	}
+	if !slices.Contains(Diagnoses, r.Diagnosis) {
+		v.Add("diagnosis", "must be one of "+strings.Join(Diagnoses, ", "))
+	}
+	if !slices.Contains(Urgencies, r.Urgency) {
+		v.Add("urgency", "must be one of "+strings.Join(Urgencies, ", "))
+	}
+	if len(r.Items) == 0 || len(r.Items) > 30 {
+		v.Add("items", "list 1 to 30 items")
+	}
+	for i, it := range r.Items {
+		f := fmt.Sprintf("items[%d]", i)
+		if !slices.Contains(ItemCategories, it.Category) {
+			v.Add(f+".category", "must be one of "+strings.Join(ItemCategories, ", "))
+		}
+		if it.Estimated <= 0 || it.Estimated > money.Taka(10_00_000) {
+			v.Add(f+".estimated", "must be between 0.01 and 1000000.00")
+		}
+	}
+	if r.GrantRequested && !slices.Contains(GrantDiseases, r.Diagnosis) {
+		v.Add("grantRequested", "the one-time grant is only for "+strings.Join(GrantDiseases, ", "))
+	}
+	if r.GrantRequested && r.Patient.NID == "" {
+		v.Add("patient.nid", "is required for the one-time grant")
+	}
+	cs := r.CaseStudy
+	if cs.HouseholdSize < 1 || cs.HouseholdSize > 50 {
+		v.Add("caseStudy.householdSize", "must be between 1 and 50")
+	}
+	if cs.MonthlyIncome < 0 {
+		v.Add("caseStudy.monthlyIncome", "must not be negative")
+	}
+	if strings.TrimSpace(cs.Narrative) == "" {
+		v.Add("caseStudy.narrative", "is required")
+	}
+	return v.Err()
+}
+
+// NormalizeNID accepts a 10/13/17-digit NID or a 17-digit birth
+// registration number.
+func NormalizeNID(s string) (string, error) {
+	s = strings.ReplaceAll(strings.TrimSpace(s), " ", "")
+	if n := len(s); n != 10 && n != 13 && n != 17 {
+		return "", errors.New("must be a 10, 13 or 17 digit NID or birth registration number")
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return "", errors.New("must contain digits only")
+		}
+	}
+	return s, nil
+}
+
+// MaskNID keeps the last three digits.
+func MaskNID(s string) string {
+	if len(s) <= 3 {
+		return s
+	}
+	return strings.Repeat("*", len(s)-3) + s[len(s)-3:]
+}

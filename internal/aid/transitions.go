@@ -1,0 +1,230 @@
+package aid
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/kalyan-platform/kalyan/internal/events"
+	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/validation"
+)
+
+// Event types of aid requests.
+const (
+	EventApproved  = "aid.approved"
+	EventDisbursed = "aid.disbursed"
+	TopicAid       = "kalyan.aid.v1"
+)
+
+// Actor is who makes a change.
+type Actor struct{ Sub, Role string }
+
+func (r *Request) record(a Actor, action, note string, at time.Time) {
+	r.Change = Change{Action: action, By: a.Sub, Role: a.Role, At: at.UTC(), Note: note}
+	r.UpdatedAt = at.UTC()
+}
+
+// File starts a request.
+func (r *Request) File(a Actor, at time.Time) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	for i := range r.Items {
+		r.Items[i].Approved, r.Items[i].Disbursed = 0, 0
+	}
+	r.Status, r.FiledBy, r.CreatedAt, r.Version = Submitted, a.Sub, at.UTC(), 1
+	r.record(a, "filed", "", at)
+	return nil
+}
+
+// Assess records the approved amount per item and the zakat eligibility.
+func (r *Request) Assess(a Actor, approved []money.Amount, zakatEligible bool, note string, at time.Time) error {
+	if r.Status != Submitted && r.Status != Assessed {
+		return ErrState
+	}
+	var v validation.Errors
+	if len(approved) != len(r.Items) {
+		v.Add("approved", fmt.Sprintf("give one amount per requested item (%d)", len(r.Items)))
+	}
+	for i, amt := range approved {
+		if i < len(r.Items) && (amt < 0 || amt > r.Items[i].Estimated) {
+			v.Add(fmt.Sprintf("approved[%d]", i), "must be between 0 and the item's estimate "+r.Items[i].Estimated.String())
+		}
+	}
+	if zakatEligible && !r.Patient.Identified() {
+		v.Add("zakatEligible", "zakat may only reach a patient identified by NID or birth registration")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	var total money.Amount
+	for i, amt := range approved {
+		r.Items[i].Approved = amt
+		total += amt
+	}
+	if total == 0 {
+		return validation.Errors{{Field: "approved", Message: "approve something, or reject the request"}}
+	}
+	r.ZakatEligible, r.AssessedBy, r.Status = zakatEligible, a.Sub, Assessed
+	r.record(a, "assessed", note, at)
+	return nil
+}
+
+// ApprovedPayload is the body of aid.approved (no personal data).
+type ApprovedPayload struct {
+	Request string       `json:"request"`
+	Amount  money.Amount `json:"amount"`
+}
+
+// Approve approves an assessed request. Up to threshold the social worker
+// may approve; above it only a committee member who neither filed nor
+// assessed it (maker-checker).
+func (r *Request) Approve(a Actor, threshold money.Amount, note string, at time.Time) error {
+	if r.Status != Assessed {
+		return ErrState
+	}
+	if r.ApprovedTotal() > threshold {
+		if a.Role != "committee" && a.Role != "platform_admin" {
+			return ErrNeedsCommittee
+		}
+		if a.Sub == r.FiledBy || a.Sub == r.AssessedBy {
+			return ErrSameAsMaker
+		}
+	}
+	r.Status, r.ApprovedBy = Approved, a.Sub
+	r.record(a, "approved", note, at)
+	ev, err := events.New(r.ID+"/approved", EventApproved, r.Unit, at, ApprovedPayload{Request: r.ID, Amount: r.ApprovedTotal()})
+	if err != nil {
+		return err
+	}
+	r.Outbox = append(r.Outbox, ev)
+	return nil
+}
+
+// Reject closes a request that will not be helped; a reason is required.
+func (r *Request) Reject(a Actor, reason string, at time.Time) error {
+	if r.Status != Submitted && r.Status != Assessed {
+		return ErrState
+	}
+	if len(reason) < 3 || len(reason) > 1000 {
+		return validation.Errors{{Field: "reason", Message: "is required (3-1000 characters)"}}
+	}
+	r.Status, r.RejectReason = Rejected, reason
+	r.record(a, "rejected", reason, at)
+	return nil
+}
+
+// AwaitingFunds reports whether allocation still has work to do.
+func (r *Request) AwaitingFunds() bool {
+	return slices.Contains([]Status{Approved, Waitlisted, PartiallyAllocated}, r.Status) && r.Outstanding() > 0
+}
+
+// AllocationSource is the ledger source of the request's next allocation.
+func (r *Request) AllocationSource() string {
+	return fmt.Sprintf("aid/%s/alloc/%d", r.ID, len(r.Allocations)+1)
+}
+
+// ApplyAllocation records what the ledger moved to the request (possibly
+// nothing: then the request waits on the waitlist).
+func (r *Request) ApplyAllocation(tx string, moved []Allocation, at time.Time) error {
+	if !r.AwaitingFunds() {
+		return ErrNoChange
+	}
+	for _, m := range moved {
+		if m.Amount > 0 {
+			m.Tx = tx
+			r.Allocations = append(r.Allocations, m)
+		}
+	}
+	switch {
+	case r.Outstanding() == 0:
+		r.Status = Allocated
+	case r.AllocatedTotal() > 0:
+		r.Status = PartiallyAllocated
+	default:
+		if r.Status == Waitlisted {
+			return ErrNoChange
+		}
+		r.Status = Waitlisted
+	}
+	r.record(Actor{Sub: "allocation-worker", Role: "system"}, "allocation", "", at)
+	return nil
+}
+
+// Disbursement of one item.
+type Disbursement struct {
+	Item      int          `json:"item"`
+	Amount    money.Amount `json:"amount"`
+	Method    string       `json:"method"` // in_kind, cash, bkash
+	Reference string       `json:"reference"`
+}
+
+// DisbursedPayload is the body of aid.disbursed: what was given and what
+// goes back to which fund.
+type DisbursedPayload struct {
+	Request   string       `json:"request"`
+	Allocated money.Amount `json:"allocated"`
+	Disbursed money.Amount `json:"disbursed"`
+	// Spent and Returns split the allocation per fund.
+	Spent   []Allocation `json:"spent"`
+	Returns []Allocation `json:"returns"`
+}
+
+// Disburse records what was actually given per item; the unspent part of
+// the allocation returns to the funds it came from (last taken, first back:
+// general before zakat before the programme).
+func (r *Request) Disburse(a Actor, ds []Disbursement, at time.Time) error {
+	if r.Status != Allocated && r.Status != PartiallyAllocated {
+		return ErrState
+	}
+	var v validation.Errors
+	var total money.Amount
+	for i, d := range ds {
+		f := fmt.Sprintf("items[%d]", i)
+		if d.Item < 0 || d.Item >= len(r.Items) {
+			v.Add(f+".item", "no such item")
+			continue
+		}
+		if !slices.Contains([]string{"in_kind", "cash", "bkash"}, d.Method) {
+			v.Add(f+".method", "must be in_kind, cash or bkash")
+		}
+		if d.Method != "cash" && d.Reference == "" {
+			v.Add(f+".reference", "is required (store issue number, bKash transaction ID)")
+		}
+		if d.Amount < 0 || d.Amount > r.Items[d.Item].Approved {
+			v.Add(f+".amount", "must be between 0 and the item's approved amount")
+		}
+		total += d.Amount
+	}
+	if total > r.AllocatedTotal() {
+		v.Add("items", "more than was allocated ("+r.AllocatedTotal().String()+")")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	for _, d := range ds {
+		r.Items[d.Item].Disbursed += d.Amount
+	}
+	unspent := r.AllocatedTotal() - total
+	var returns, spent []Allocation
+	for i := len(r.Allocations) - 1; i >= 0; i-- {
+		a := r.Allocations[i]
+		back := min(unspent, a.Amount)
+		if back > 0 {
+			returns = append(returns, Allocation{Fund: a.Fund, Amount: back})
+			unspent -= back
+		}
+		if a.Amount-back > 0 {
+			spent = append(spent, Allocation{Fund: a.Fund, Amount: a.Amount - back})
+		}
+	}
+	r.Status = Disbursed
+	r.record(a, "disbursed", "", at)
+	ev, err := events.New(r.ID+"/disbursed", EventDisbursed, r.Unit, at, DisbursedPayload{Request: r.ID, Allocated: r.AllocatedTotal(), Disbursed: total, Spent: spent, Returns: returns})
+	if err != nil {
+		return err
+	}
+	r.Outbox = append(r.Outbox, ev)
+	return nil
+}

@@ -1,0 +1,269 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/kalyan-platform/kalyan/internal/aid"
+	"github.com/kalyan-platform/kalyan/internal/ledger"
+	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/mongostore"
+	"github.com/kalyan-platform/kalyan/internal/units"
+)
+
+// AidStore is the aid request port.
+type AidStore interface {
+	Create(ctx context.Context, q *aid.Request) error
+	Get(ctx context.Context, id string) (*aid.Request, error)
+	History(ctx context.Context, id string) ([]aid.Request, error)
+	Update(ctx context.Context, id string, fn func(*aid.Request) error) (*aid.Request, error)
+	List(ctx context.Context, f mongostore.AidFilter) ([]aid.Request, error)
+	ClaimGrant(ctx context.Context, nid, unit, request string, at time.Time) (string, time.Time, bool, error)
+}
+
+// ErrGrantTaken is returned when a patient already had the one-time grant.
+type ErrGrantTaken struct {
+	Unit string
+	At   time.Time
+}
+
+func (e ErrGrantTaken) Error() string {
+	return fmt.Sprintf("this patient already received the one-time grant at unit %s on %s", e.Unit, e.At.Format("2006-01-02"))
+}
+
+// Aid runs the aid request use cases.
+type Aid struct {
+	Store  AidStore
+	Units  *Units
+	Ledger ledger.Repository
+	Now    func() time.Time
+	Log    *slog.Logger
+}
+
+// File records a new request filed by a social worker. When the one-time
+// programme grant is asked for, the patient's NID is claimed first: a second
+// application anywhere is refused with the first one's unit and date.
+func (s *Aid) File(ctx context.Context, a aid.Actor, unitCode string, q *aid.Request) ([]aid.Request, error) {
+	u, err := s.Units.Servable(ctx, unitCode)
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, 10)
+	_, _ = rand.Read(b)
+	q.ID, q.Unit = "aid_"+hex.EncodeToString(b), u.Code
+	if err := q.File(a, s.Now()); err != nil {
+		return nil, err
+	}
+	if q.GrantRequested {
+		first, at, ok, err := s.Store.ClaimGrant(ctx, q.Patient.NID, u.Code, q.ID, s.Now())
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, ErrGrantTaken{Unit: first, At: at}
+		}
+		q.Items = append(q.Items, aid.Item{Category: "other", Description: "Financial assistance programme grant", Estimated: aid.GrantAmount})
+	}
+	if err := s.Store.Create(ctx, q); err != nil {
+		return nil, err
+	}
+	return s.duplicates(ctx, q)
+}
+
+// duplicates flags (never blocks) other requests in any unit for the same
+// NID or mobile in the last 90 days.
+func (s *Aid) duplicates(ctx context.Context, q *aid.Request) ([]aid.Request, error) {
+	var out []aid.Request
+	seen := map[string]bool{q.ID: true}
+	for _, key := range []string{q.Patient.NID, q.Patient.Mobile} {
+		if key == "" {
+			continue
+		}
+		found, err := s.Store.List(ctx, mongostore.AidFilter{Patient: key, Since: s.Now().AddDate(0, 0, -90)})
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range found {
+			if !seen[f.ID] {
+				seen[f.ID] = true
+				out = append(out, f)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Assess records the social worker's assessment.
+func (s *Aid) Assess(ctx context.Context, a aid.Actor, id string, approved []money.Amount, zakatEligible bool, note string) (*aid.Request, error) {
+	return s.Store.Update(ctx, id, func(q *aid.Request) error { return q.Assess(a, approved, zakatEligible, note, s.Now()) })
+}
+
+// Approve approves under the unit's threshold policy.
+func (s *Aid) Approve(ctx context.Context, a aid.Actor, id, note string) (*aid.Request, error) {
+	q, err := s.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.Units.Get(ctx, q.Unit)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.Update(ctx, id, func(q *aid.Request) error { return q.Approve(a, u.Policy.ApprovalThreshold, note, s.Now()) })
+}
+
+// Reject rejects with a reason.
+func (s *Aid) Reject(ctx context.Context, a aid.Actor, id, reason string) (*aid.Request, error) {
+	return s.Store.Update(ctx, id, func(q *aid.Request) error { return q.Reject(a, reason, s.Now()) })
+}
+
+// Disburse records what was given.
+func (s *Aid) Disburse(ctx context.Context, a aid.Actor, id string, ds []aid.Disbursement) (*aid.Request, error) {
+	return s.Store.Update(ctx, id, func(q *aid.Request) error { return q.Disburse(a, ds, s.Now()) })
+}
+
+// plan decides how much each fund gives, in the unit's policy order: the
+// programme fund matching the diagnosis, zakat only for an identified
+// patient assessed eligible, then general.
+func plan(u *units.Unit, q *aid.Request, bal map[string]money.Amount) []aid.Allocation {
+	need := q.Outstanding()
+	var out []aid.Allocation
+	for _, src := range u.Policy.AllocationOrder {
+		var fund string
+		switch src {
+		case "programme":
+			if !u.HasProgramme(q.Diagnosis) {
+				continue
+			}
+			fund = ledger.ProgrammeFund(q.Diagnosis)
+		case "zakat":
+			if !q.ZakatEligible || !q.Patient.Identified() {
+				continue
+			}
+			fund = ledger.FundZakat
+		case "general":
+			fund = ledger.FundGeneral
+		default:
+			continue
+		}
+		take := min(need, max(bal[fund], 0))
+		if take > 0 {
+			out = append(out, aid.Allocation{Fund: fund, Amount: take})
+			need -= take
+		}
+		if need == 0 {
+			break
+		}
+	}
+	return out
+}
+
+// Allocate moves what the funds can give to one request. The ledger append
+// is the money movement (it re-plans against fresh balances if another
+// writer got there first, so no fund goes negative); the request then
+// records it. If we crashed in between, the next attempt finds the ledger
+// entry by its deterministic source and records that instead.
+func (s *Aid) Allocate(ctx context.Context, id string) (*aid.Request, error) {
+	q, err := s.Store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !q.AwaitingFunds() {
+		return q, nil
+	}
+	u, err := s.Units.Get(ctx, q.Unit)
+	if err != nil {
+		return nil, err
+	}
+	source := q.AllocationSource()
+	var moved []aid.Allocation
+	applied, err := s.Ledger.Append(ctx, q.Unit, func(bal map[string]money.Amount) (ledger.Transaction, error) {
+		moved = plan(u, q, bal)
+		var total money.Amount
+		t := ledger.Transaction{ID: source, Cause: ledger.CauseAllocation, Request: q.ID, At: s.Now().UTC()}
+		for _, m := range moved {
+			t.Lines = append(t.Lines, ledger.Line{Account: m.Fund, Debit: m.Amount})
+			total += m.Amount
+		}
+		if total == 0 {
+			return t, errNothingToMove
+		}
+		t.Lines = append(t.Lines, ledger.Line{Account: ledger.RequestAccount(q.ID), Credit: total})
+		return t, nil
+	})
+	switch {
+	case errors.Is(err, errNothingToMove):
+		moved, err = nil, nil
+	case err != nil:
+		return q, err
+	case !applied:
+		// Applied before a crash: read what it moved.
+		if moved, err = s.movedBy(ctx, q.Unit, source); err != nil {
+			return q, err
+		}
+	}
+	return s.Store.Update(ctx, id, func(x *aid.Request) error {
+		if x.AllocationSource() != source {
+			return aid.ErrNoChange // someone recorded it already
+		}
+		return x.ApplyAllocation(source, moved, s.Now())
+	})
+}
+
+var errNothingToMove = errors.New("nothing to move")
+
+// SourceReader finds a ledger entry by its source (crash recovery only).
+type SourceReader interface {
+	BySource(ctx context.Context, unit, source string) (*ledger.Transaction, error)
+}
+
+func (s *Aid) movedBy(ctx context.Context, unit, source string) ([]aid.Allocation, error) {
+	sr, ok := s.Ledger.(SourceReader)
+	if !ok {
+		return nil, fmt.Errorf("ledger cannot look up %s", source)
+	}
+	t, err := sr.BySource(ctx, unit, source)
+	if err != nil {
+		return nil, err
+	}
+	var out []aid.Allocation
+	for _, l := range t.Lines {
+		if ledger.IsFund(l.Account) && l.Debit > 0 {
+			out = append(out, aid.Allocation{Fund: l.Account, Amount: l.Debit})
+		}
+	}
+	return out, nil
+}
+
+// DrainWaitlist allocates to a unit's waiting requests, most urgent first,
+// then oldest, until the funds run dry.
+func (s *Aid) DrainWaitlist(ctx context.Context, unit string) (int, error) {
+	waiting, err := s.Store.List(ctx, mongostore.AidFilter{Unit: unit, Awaiting: true})
+	if err != nil {
+		return 0, err
+	}
+	sort.SliceStable(waiting, func(i, j int) bool {
+		ui, uj := slices.Index(aid.Urgencies, waiting[i].Urgency), slices.Index(aid.Urgencies, waiting[j].Urgency)
+		if ui != uj {
+			return ui < uj
+		}
+		return waiting[i].CreatedAt.Before(waiting[j].CreatedAt)
+	})
+	n := 0
+	for _, w := range waiting {
+		q, err := s.Allocate(ctx, w.ID)
+		if err != nil {
+			return n, err
+		}
+		if q.AllocatedTotal() > w.AllocatedTotal() {
+			n++
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,306 @@
+package httpapi
+
+import (
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/kalyan-platform/kalyan/internal/aid"
+	"github.com/kalyan-platform/kalyan/internal/app"
+	"github.com/kalyan-platform/kalyan/internal/auth"
+	"github.com/kalyan-platform/kalyan/internal/contact"
+	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/mongostore"
+	"github.com/kalyan-platform/kalyan/internal/validation"
+)
+
+var staffRoles = []auth.Role{auth.SocialWorker, auth.Committee, auth.UnitAdmin}
+
+type aidItemJSON struct {
+	Category    string `json:"category"`
+	Description string `json:"description"`
+	Estimated   string `json:"estimated"`
+	Approved    string `json:"approved,omitempty"`
+	Disbursed   string `json:"disbursed,omitempty"`
+}
+
+type aidFileRequest struct {
+	Patient   aid.Patient   `json:"patient"`
+	Diagnosis string        `json:"diagnosis"`
+	Items     []aidItemJSON `json:"items"`
+	Urgency   string        `json:"urgency"`
+	CaseStudy struct {
+		HouseholdSize    int      `json:"householdSize"`
+		MonthlyIncome    string   `json:"monthlyIncome"`
+		Occupation       string   `json:"occupation"`
+		Assets           string   `json:"assets"`
+		Narrative        string   `json:"narrative"`
+		DocumentsChecked []string `json:"documentsChecked"`
+	} `json:"caseStudy"`
+	GrantRequested bool `json:"grantRequested"`
+}
+
+type aidJSON struct {
+	ID             string              `json:"id"`
+	Unit           string              `json:"unit"`
+	Status         string              `json:"status"`
+	Patient        aid.Patient         `json:"patient"`
+	Diagnosis      string              `json:"diagnosis"`
+	Urgency        string              `json:"urgency"`
+	Items          []aidItemJSON       `json:"items"`
+	CaseStudy      any                 `json:"caseStudy,omitempty"`
+	GrantRequested bool                `json:"grantRequested"`
+	ZakatEligible  bool                `json:"zakatEligible"`
+	Requested      string              `json:"requested"`
+	Approved       string              `json:"approved"`
+	Allocated      string              `json:"allocated"`
+	Allocations    []map[string]string `json:"allocations,omitempty"`
+	FiledBy        string              `json:"filedBy"`
+	AssessedBy     string              `json:"assessedBy,omitempty"`
+	ApprovedBy     string              `json:"approvedBy,omitempty"`
+	RejectReason   string              `json:"rejectReason,omitempty"`
+	CreatedAt      time.Time           `json:"createdAt"`
+	UpdatedAt      time.Time           `json:"updatedAt"`
+}
+
+// toAidJSON renders a request; masked hides the patient's mobile and NID
+// (lists, other units' duplicate flags).
+func toAidJSON(q *aid.Request, masked bool) aidJSON {
+	out := aidJSON{ID: q.ID, Unit: q.Unit, Status: string(q.Status), Patient: q.Patient, Diagnosis: q.Diagnosis, Urgency: q.Urgency,
+		GrantRequested: q.GrantRequested, ZakatEligible: q.ZakatEligible, Approved: q.ApprovedTotal().String(), Allocated: q.AllocatedTotal().String(),
+		FiledBy: q.FiledBy, AssessedBy: q.AssessedBy, ApprovedBy: q.ApprovedBy, RejectReason: q.RejectReason, CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt}
+	var req money.Amount
+	for _, it := range q.Items {
+		req += it.Estimated
+		j := aidItemJSON{Category: it.Category, Description: it.Description, Estimated: it.Estimated.String()}
+		if it.Approved > 0 {
+			j.Approved = it.Approved.String()
+		}
+		if it.Disbursed > 0 {
+			j.Disbursed = it.Disbursed.String()
+		}
+		out.Items = append(out.Items, j)
+	}
+	out.Requested = req.String()
+	for _, a := range q.Allocations {
+		out.Allocations = append(out.Allocations, map[string]string{"fund": a.Fund, "amount": a.Amount.String()})
+	}
+	if masked {
+		out.Patient.Mobile = contact.MaskMobile(q.Patient.Mobile)
+		out.Patient.NID = aid.MaskNID(q.Patient.NID)
+	} else {
+		cs := q.CaseStudy
+		out.CaseStudy = map[string]any{"householdSize": cs.HouseholdSize, "monthlyIncome": cs.MonthlyIncome.String(), "occupation": cs.Occupation,
+			"assets": cs.Assets, "narrative": cs.Narrative, "documentsChecked": cs.DocumentsChecked}
+	}
+	return out
+}
+
+func actor(p auth.Principal) aid.Actor { return aid.Actor{Sub: p.Subject, Role: string(p.Role)} }
+
+func (h *handlers) fileAid(c *fiber.Ctx) error {
+	code := c.Params("code")
+	p, err := h.staffOf(c, code, auth.SocialWorker, auth.UnitAdmin)
+	if err != nil {
+		return err
+	}
+	var body aidFileRequest
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	q := &aid.Request{Patient: body.Patient, Diagnosis: body.Diagnosis, Urgency: body.Urgency, GrantRequested: body.GrantRequested}
+	var v validation.Errors
+	for i, it := range body.Items {
+		amt, err := money.Parse(it.Estimated)
+		if err != nil {
+			v.AddErr("items["+strconv.Itoa(i)+"].estimated", err)
+		}
+		q.Items = append(q.Items, aid.Item{Category: it.Category, Description: it.Description, Estimated: amt})
+	}
+	cs := body.CaseStudy
+	q.CaseStudy = aid.CaseStudy{HouseholdSize: cs.HouseholdSize, Occupation: cs.Occupation, Assets: cs.Assets, Narrative: cs.Narrative, DocumentsChecked: cs.DocumentsChecked}
+	if cs.MonthlyIncome != "" {
+		if q.CaseStudy.MonthlyIncome, err = money.Parse(cs.MonthlyIncome); err != nil {
+			v.AddErr("caseStudy.monthlyIncome", err)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	dups, err := h.Aid.File(c.UserContext(), actor(p), code, q)
+	var taken app.ErrGrantTaken
+	if errors.As(err, &taken) {
+		return problem(fiber.StatusConflict, "grant-already-given", "The one-time grant was already given to this patient", taken.Error())
+	}
+	if err != nil {
+		return err
+	}
+	flags := make([]fiber.Map, 0, len(dups))
+	for _, d := range dups {
+		// Other units' requests: where and when only, no case details.
+		flags = append(flags, fiber.Map{"id": d.ID, "unit": d.Unit, "status": d.Status, "createdAt": d.CreatedAt, "approved": d.ApprovedTotal().String()})
+	}
+	c.Location("/api/v1/aid-requests/" + q.ID)
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": q.ID, "status": q.Status, "duplicates": flags})
+}
+
+// aidOf loads a request and checks the caller may act on its unit; other
+// units' requests answer 404.
+func (h *handlers) aidOf(c *fiber.Ctx, roles ...auth.Role) (*aid.Request, auth.Principal, error) {
+	p, err := h.principal(c)
+	if err != nil {
+		return nil, p, err
+	}
+	q, err := h.Aid.Store.Get(c.UserContext(), c.Params("id"))
+	if errors.Is(err, aid.ErrNotFound) {
+		return nil, p, problem(fiber.StatusNotFound, "aid-request-not-found", "No such aid request", "")
+	}
+	if err != nil {
+		return nil, p, err
+	}
+	if _, err := h.staffOf(c, q.Unit, roles...); err != nil {
+		return nil, p, err
+	}
+	return q, p, nil
+}
+
+func (h *handlers) getAid(c *fiber.Ctx) error {
+	q, _, err := h.aidOf(c, staffRoles...)
+	if err != nil {
+		return err
+	}
+	return c.JSON(toAidJSON(q, false))
+}
+
+func (h *handlers) aidHistory(c *fiber.Ctx) error {
+	q, _, err := h.aidOf(c, staffRoles...)
+	if err != nil {
+		return err
+	}
+	hist, err := h.Aid.Store.History(c.UserContext(), q.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]fiber.Map, len(hist))
+	for i, v := range hist {
+		out[i] = fiber.Map{"version": v.Version, "action": v.Change.Action, "by": v.Change.By, "role": v.Change.Role, "at": v.Change.At,
+			"note": v.Change.Note, "status": v.Status}
+	}
+	return c.JSON(fiber.Map{"id": q.ID, "history": out})
+}
+
+func (h *handlers) listAid(c *fiber.Ctx) error {
+	code := c.Params("code")
+	if _, err := h.staffOf(c, code, staffRoles...); err != nil {
+		return err
+	}
+	limit, lerr := strconv.Atoi(c.Query("limit", "50"))
+	offset, oerr := strconv.Atoi(c.Query("offset", "0"))
+	if lerr != nil || limit < 1 || limit > 200 {
+		return fieldProblem(fiber.StatusBadRequest, "limit", "must be between 1 and 200")
+	}
+	if oerr != nil || offset < 0 {
+		return fieldProblem(fiber.StatusBadRequest, "offset", "must be 0 or more")
+	}
+	qs, err := h.Aid.Store.List(c.UserContext(), mongostore.AidFilter{Unit: code, Status: c.Query("status"), Limit: limit, Offset: offset})
+	if err != nil {
+		return err
+	}
+	out := make([]aidJSON, len(qs))
+	for i := range qs {
+		out[i] = toAidJSON(&qs[i], true)
+	}
+	return c.JSON(fiber.Map{"requests": out, "limit": limit, "offset": offset})
+}
+
+func (h *handlers) aidTransition(c *fiber.Ctx, fn func(q *aid.Request, a aid.Actor) (*aid.Request, error), roles ...auth.Role) error {
+	q, p, err := h.aidOf(c, roles...)
+	if err != nil {
+		return err
+	}
+	out, err := fn(q, actor(p))
+	switch {
+	case errors.Is(err, aid.ErrState):
+		return problem(fiber.StatusConflict, "invalid-state", "Not possible in this state", "The request is "+string(q.Status)+".")
+	case errors.Is(err, aid.ErrSameAsMaker), errors.Is(err, aid.ErrNeedsCommittee):
+		return problem(fiber.StatusForbidden, "maker-checker", "Needs another approver", err.Error())
+	case err != nil:
+		return err
+	}
+	return c.JSON(toAidJSON(out, false))
+}
+
+func (h *handlers) assessAid(c *fiber.Ctx) error {
+	var body struct {
+		Approved      []string `json:"approved"`
+		ZakatEligible bool     `json:"zakatEligible"`
+		Note          string   `json:"note"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	amounts := make([]money.Amount, len(body.Approved))
+	for i, s := range body.Approved {
+		a, err := money.Parse(s)
+		if err != nil {
+			return fieldProblem(fiber.StatusUnprocessableEntity, "approved["+strconv.Itoa(i)+"]", err.Error())
+		}
+		amounts[i] = a
+	}
+	return h.aidTransition(c, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
+		return h.Aid.Assess(c.UserContext(), a, q.ID, amounts, body.ZakatEligible, body.Note)
+	}, auth.SocialWorker, auth.UnitAdmin)
+}
+
+func (h *handlers) approveAid(c *fiber.Ctx) error {
+	var body struct {
+		Note string `json:"note"`
+	}
+	if len(c.Body()) > 0 {
+		if err := decodeJSON(c, &body); err != nil {
+			return err
+		}
+	}
+	return h.aidTransition(c, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
+		return h.Aid.Approve(c.UserContext(), a, q.ID, body.Note)
+	}, auth.SocialWorker, auth.Committee)
+}
+
+func (h *handlers) rejectAid(c *fiber.Ctx) error {
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	return h.aidTransition(c, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
+		return h.Aid.Reject(c.UserContext(), a, q.ID, body.Reason)
+	}, auth.SocialWorker, auth.Committee)
+}
+
+func (h *handlers) disburseAid(c *fiber.Ctx) error {
+	var body struct {
+		Items []struct {
+			Item      int    `json:"item"`
+			Amount    string `json:"amount"`
+			Method    string `json:"method"`
+			Reference string `json:"reference"`
+		} `json:"items"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	ds := make([]aid.Disbursement, len(body.Items))
+	for i, it := range body.Items {
+		a, err := money.Parse(it.Amount)
+		if err != nil {
+			return fieldProblem(fiber.StatusUnprocessableEntity, "items["+strconv.Itoa(i)+"].amount", err.Error())
+		}
+		ds[i] = aid.Disbursement{Item: it.Item, Amount: a, Method: it.Method, Reference: it.Reference}
+	}
+	return h.aidTransition(c, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
+		return h.Aid.Disburse(c.UserContext(), a, q.ID, ds)
+	}, auth.SocialWorker, auth.UnitAdmin)
+}

@@ -1,0 +1,203 @@
+package mongostore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/kalyan-platform/kalyan/internal/aid"
+)
+
+const colAid = "aid_versions"
+
+// AidRequests stores aid requests as version chains, like donations: each
+// change is an insert of "<id>#<n>" carrying its audit record and events,
+// so concurrent approvals cannot both take effect and the chain is the
+// request's history.
+type AidRequests struct{ s *Store }
+
+// AidRequests returns the aid request repository.
+func (s *Store) AidRequests() *AidRequests { return &AidRequests{s: s} }
+
+type aidVersion struct {
+	DocID       string `bson:"_id"`
+	aid.Request `bson:",inline"`
+	Published   bool `bson:"published"`
+	Superseded  bool `bson:"superseded,omitempty"`
+}
+
+func aidVersionID(id string, v int) string { return id + "#" + strconv.Itoa(v) }
+
+func (r *AidRequests) insert(ctx context.Context, q *aid.Request) error {
+	doc := aidVersion{DocID: aidVersionID(q.ID, q.Version), Request: *q, Published: len(q.Outbox) == 0}
+	if err := insertOne(ctx, r.s.col(colAid), doc); err != nil {
+		if mongo.IsDuplicateKeyError(err) {
+			return err
+		}
+		return fmt.Errorf("store aid request %s v%d: %w", q.ID, q.Version, err)
+	}
+	if len(q.Outbox) > 0 {
+		return mark(ctx, r.s, outboxMarker{ID: doc.DocID, Unit: q.Unit, At: time.Now().UTC(), Col: colAid, Topic: aid.TopicAid})
+	}
+	return nil
+}
+
+// Create stores a new request (version 1).
+func (r *AidRequests) Create(ctx context.Context, q *aid.Request) error {
+	q.Version = 1
+	return r.insert(ctx, q)
+}
+
+// Get returns the latest version.
+func (r *AidRequests) Get(ctx context.Context, id string) (*aid.Request, error) {
+	hist, err := r.History(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &hist[len(hist)-1], nil
+}
+
+// History returns every version, oldest first: the audit trail.
+func (r *AidRequests) History(ctx context.Context, id string) ([]aid.Request, error) {
+	var out []aid.Request
+	for v := 1; ; v++ {
+		var doc aidVersion
+		found, err := findByID(ctx, r.s.col(colAid), aidVersionID(id, v), &doc)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
+			break
+		}
+		out = append(out, doc.Request)
+	}
+	if len(out) == 0 {
+		return nil, aid.ErrNotFound
+	}
+	return out, nil
+}
+
+// Update applies fn to the latest version and stores the next one;
+// aid.ErrNoChange from fn stores nothing.
+func (r *AidRequests) Update(ctx context.Context, id string, fn func(*aid.Request) error) (*aid.Request, error) {
+	for attempt := 0; attempt < 20; attempt++ {
+		q, err := r.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		q.Outbox = nil
+		if err := fn(q); err != nil {
+			if errors.Is(err, aid.ErrNoChange) {
+				return q, nil
+			}
+			return q, err
+		}
+		q.Version++
+		err = r.insert(ctx, q)
+		if err == nil {
+			_, _ = r.s.col(colAid).UpdateOne(ctx, bson.D{{Key: "_id", Value: aidVersionID(id, q.Version-1)}}, bson.D{{Key: "$set", Value: bson.D{{Key: "superseded", Value: true}}}})
+			return q, nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return nil, err
+		}
+	}
+	return nil, fmt.Errorf("update aid request %s: too much contention", id)
+}
+
+// Filter selects requests in a listing.
+type AidFilter struct {
+	Unit     string
+	Status   string
+	Limit    int
+	Offset   int
+	Patient  string // NID or mobile: duplicate-benefit look-ups across units
+	Since    time.Time
+	Awaiting bool // approved/waitlisted/partially allocated with something outstanding
+}
+
+// List returns the latest versions matching f (scan: fine for a unit's
+// working set; indexes on unit/status serve real MongoDB).
+func (r *AidRequests) List(ctx context.Context, f AidFilter) ([]aid.Request, error) {
+	filter := bson.D{{Key: "superseded", Value: bson.D{{Key: "$ne", Value: true}}}}
+	if f.Unit != "" {
+		filter = append(filter, bson.E{Key: "unit", Value: f.Unit})
+	}
+	if f.Status != "" {
+		filter = append(filter, bson.E{Key: "status", Value: f.Status})
+	}
+	if f.Awaiting {
+		filter = append(filter, bson.E{Key: "status", Value: bson.D{{Key: "$in", Value: []string{string(aid.Approved), string(aid.Waitlisted), string(aid.PartiallyAllocated)}}}})
+	}
+	if f.Patient != "" {
+		filter = append(filter, bson.E{Key: "$or", Value: bson.A{bson.D{{Key: "patient.nid", Value: f.Patient}}, bson.D{{Key: "patient.mobile", Value: f.Patient}}}})
+	}
+	if !f.Since.IsZero() {
+		filter = append(filter, bson.E{Key: "createdAt", Value: bson.D{{Key: "$gte", Value: f.Since}}})
+	}
+	cur, err := r.s.col(colAid).Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "createdAt", Value: -1}}))
+	if err != nil {
+		return nil, fmt.Errorf("list aid requests: %w", err)
+	}
+	var docs []aidVersion
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("list aid requests: %w", err)
+	}
+	// A lost "superseded" flag can leave an old version in the scan: keep
+	// the highest version per request.
+	best := map[string]int{}
+	var out []aid.Request
+	for _, d := range docs {
+		if i, ok := best[d.ID]; ok {
+			if d.Version > out[i].Version {
+				out[i] = d.Request
+			}
+			continue
+		}
+		best[d.ID] = len(out)
+		out = append(out, d.Request)
+	}
+	if f.Offset > 0 {
+		if f.Offset >= len(out) {
+			return nil, nil
+		}
+		out = out[f.Offset:]
+	}
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, nil
+}
+
+// ClaimGrant records the one-time programme grant for a patient (by NID):
+// an insert, so two units cannot both grant it. It returns the first claim
+// when the patient already had it.
+func (r *AidRequests) ClaimGrant(ctx context.Context, nid, unit, request string, at time.Time) (firstUnit string, firstAt time.Time, ok bool, err error) {
+	type grant struct {
+		NID     string    `bson:"_id"`
+		Unit    string    `bson:"unit"`
+		Request string    `bson:"request"`
+		At      time.Time `bson:"at"`
+	}
+	err = insertOne(ctx, r.s.col("pfa_grants"), grant{NID: nid, Unit: unit, Request: request, At: at.UTC()})
+	if err == nil {
+		return unit, at, true, nil
+	}
+	if !mongo.IsDuplicateKeyError(err) {
+		return "", time.Time{}, false, fmt.Errorf("claim grant: %w", err)
+	}
+	var g grant
+	if _, err := findByID(ctx, r.s.col("pfa_grants"), nid, &g); err != nil {
+		return "", time.Time{}, false, err
+	}
+	if g.Request == request {
+		return g.Unit, g.At, true, nil
+	}
+	return g.Unit, g.At, false, nil
+}

@@ -1,0 +1,292 @@
+package isolation
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// Units A and B of the demo seed. Every cross-tenant call is made with a
+// token of unit A against a record of unit B.
+const (
+	unitA = "dmch"
+	unitB = "dh-cumilla"
+	// scratch is registered and archived by the platform admin's own calls.
+	scratch = "iso-scratch"
+)
+
+var unitRoles = []string{"social_worker", "committee", "unit_admin"}
+
+// entry is one route of the matrix. A route is either public (and says
+// why), or a staff route with a request on a unit's records.
+type entry struct {
+	public string
+	// req builds the call on the records of fx (unit B's for the
+	// cross-tenant check, unit A's or the scratch unit's for the control).
+	req func(fx *unitFx) request
+	// role is the role the control call uses: one allowed to do this at its
+	// own unit ("platform_admin" for admin routes, which use the scratch unit).
+	role string
+	// admin marks routes for platform admins only (unit staff get 403).
+	admin bool
+	// national says why a staff route is deliberately not scoped to the
+	// caller's unit; its cross-tenant call must then succeed and show
+	// personal data only masked.
+	national string
+}
+
+func public(why string) entry { return entry{public: why} }
+
+func jsonKey(key string) map[string]string { return map[string]string{"Idempotency-Key": key} }
+
+// matrix lists every route the API registers, keyed "METHOD /path" as
+// Fiber registered it. A route missing here fails TestEveryRouteIsInTheMatrix:
+// a new staff route cannot ship without its isolation check.
+var matrix = map[string]entry{
+	"GET /livez":   public("liveness probe"),
+	"GET /readyz":  public("readiness probe"),
+	"GET /metrics": public("Prometheus metrics: route templates and counts, no records"),
+
+	"GET /":              public("home page"),
+	"GET /d/:slug":       public("donor's gift form (a unit or a campaign link)"),
+	"POST /d/:slug":      public("donor's gift form submission"),
+	"GET /zakat":         public("zakat calculator page"),
+	"GET /donations/:id": public("donor's status page: no personal data"),
+	"GET /d/:slug/qr.:format<regex(png|svg)>":  public("printable QR code of a public link"),
+	"GET /api/v1/units/:code":                  public("unit's public profile"),
+	"POST /api/v1/units/:code/donations":       public("donors give without an account"),
+	"GET /api/v1/donations/:id":                public("public donation status: no personal data"),
+	"GET /api/v1/donations/:id/bkash-callback": public("bKash's redirect; never trusted, always executed server-side"),
+	"GET /api/v1/units/:code/ledger":           public("transparency: per-fund totals"),
+	"GET /api/v1/ledger":                       public("transparency: national totals"),
+	"GET /api/v1/units/:code/keys":             public("receipt verification keys are public by design"),
+	"GET /api/v1/receipts/:id.pdf":             public("receipt PDF: the unguessable receipt ID is the capability"),
+	"GET /api/v1/receipts/:id/verify":          public("receipt verification"),
+	"GET /api/v1/receipts/:id":                 public("receipt verification (personal data masked)"),
+	"POST /api/v1/statements":                  public("donor asks for a statement: the link goes to the number's SMS"),
+	"GET /r/:id":                               public("receipt verification page (QR code target)"),
+	"GET /s/:token":                            public("statement link from the SMS (signed, expiring token)"),
+
+	"PUT /api/v1/admin/units/:code": {admin: true, role: "platform_admin", req: func(fx *unitFx) request {
+		return request{method: "PUT", path: "/api/v1/admin/units/" + fx.code, body: map[string]any{
+			"names": map[string]any{"en": "Hijacked Hospital", "bn": "দখল হাসপাতাল"}, "level": "district",
+			"division": "Dhaka", "district": "Dhaka"}}
+	}},
+	"DELETE /api/v1/admin/units/:code": {admin: true, role: "platform_admin", req: func(fx *unitFx) request {
+		return request{method: "DELETE", path: "/api/v1/admin/units/" + fx.code}
+	}},
+	"POST /api/v1/units/:code/cash-donations": {role: "social_worker", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/api/v1/units/" + fx.code + "/cash-donations", hdr: jsonKey("iso-cross-cash"),
+			body: giftBody("55.00", "Mallory", "01555000111")}
+	}},
+	"POST /api/v1/donations/:id/refunds": {role: "unit_admin", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/api/v1/donations/" + fx.donation + "/refunds", hdr: jsonKey("iso-cross-refund"),
+			body: map[string]any{"amount": "1.00", "reason": "isolation check"}}
+	}},
+	"POST /api/v1/units/:code/links": {role: "unit_admin", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/api/v1/units/" + fx.code + "/links", body: map[string]any{
+			"slug": "iso-cross-" + fx.code, "title": map[string]any{"en": "Cross", "bn": "ক্রস"}, "kind": "general"}}
+	}},
+	"GET /api/v1/units/:code/links": {role: "social_worker", req: func(fx *unitFx) request {
+		return request{method: "GET", path: "/api/v1/units/" + fx.code + "/links"}
+	}},
+	"POST /api/v1/links/:slug/disable": {role: "unit_admin", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/api/v1/links/" + fx.link + "/disable"}
+	}},
+	"POST /api/v1/links/:slug/enable": {role: "unit_admin", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/api/v1/links/" + fx.link + "/enable"}
+	}},
+	"POST /api/v1/staff/statements": {role: "social_worker", national: "a donor's annual tax statement covers every unit " +
+		"they gave to, and any unit's counter may print it (test/integration/receipts_test.go relies on this)", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/api/v1/staff/statements", body: map[string]any{"phone": fx.donorPhone, "fiscalYear": fx.fiscalYear}}
+	}},
+	"POST /api/v1/units/:code/aid-requests": {role: "social_worker", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/api/v1/units/" + fx.code + "/aid-requests", body: aidBody("Mallory Patient", "01555000222")}
+	}},
+	"GET /api/v1/units/:code/aid-requests": {role: "committee", req: func(fx *unitFx) request {
+		return request{method: "GET", path: "/api/v1/units/" + fx.code + "/aid-requests"}
+	}},
+	"GET /api/v1/aid-requests/:id": {role: "committee", req: func(fx *unitFx) request {
+		return request{method: "GET", path: "/api/v1/aid-requests/" + fx.aid}
+	}},
+	"GET /api/v1/aid-requests/:id/history": {role: "committee", req: func(fx *unitFx) request {
+		return request{method: "GET", path: "/api/v1/aid-requests/" + fx.aid + "/history"}
+	}},
+	"POST /api/v1/aid-requests/:id/assess": {role: "unit_admin", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/api/v1/aid-requests/" + fx.aid + "/assess",
+			body: map[string]any{"approved": []string{"100.00"}, "zakatEligible": false, "note": "isolation check"}}
+	}},
+	"POST /api/v1/aid-requests/:id/approve": {role: "committee", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/api/v1/aid-requests/" + fx.aid + "/approve", body: map[string]any{"note": "isolation check"}}
+	}},
+	"POST /api/v1/aid-requests/:id/reject": {role: "committee", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/api/v1/aid-requests/" + fx.aid + "/reject", body: map[string]any{"reason": "isolation check"}}
+	}},
+	"POST /api/v1/aid-requests/:id/disburse": {role: "social_worker", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/api/v1/aid-requests/" + fx.aid + "/disburse",
+			body: map[string]any{"items": []map[string]any{{"item": 0, "amount": "1.00", "method": "cash", "reference": "iso-1"}}}}
+	}},
+}
+
+// routes returns the registered routes as matrix keys (HEAD, which Fiber
+// adds to every GET, is checked as its GET).
+func routes() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range stack.API.App.GetRoutes(true) {
+		m := r.Method
+		if m == "HEAD" {
+			m = "GET"
+		}
+		k := m + " " + r.Path
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestEveryRouteIsInTheMatrix(t *testing.T) {
+	registered := map[string]bool{}
+	for _, k := range routes() {
+		registered[k] = true
+		if _, ok := matrix[k]; !ok {
+			t.Errorf("route %q has no entry in the isolation matrix (test/isolation/matrix_test.go): "+
+				"add it as public(\"why\") or as a staff entry with a request on a unit's records", k)
+		}
+	}
+	for k, e := range matrix {
+		if !registered[k] && e.public == "" {
+			t.Errorf("matrix entry %q: no such route is registered (renamed?)", k)
+		}
+	}
+}
+
+// TestPublicRoutesNeedNoToken: a route called public must not ask for a
+// token (else it is a staff route and belongs in the matrix as one).
+func TestPublicRoutesNeedNoToken(t *testing.T) {
+	for _, k := range routes() {
+		e, ok := matrix[k]
+		if !ok || e.public == "" {
+			continue
+		}
+		method, path, _ := strings.Cut(k, " ")
+		path = strings.NewReplacer(":code", unitA, ":slug", unitA, ":id", "no-such-id", ":token", "no-such-token",
+			".:format<regex(png|svg)>", ".png").Replace(path)
+		r := call(t, request{method: method, path: path, body: map[string]any{}}, "")
+		if r.status == 401 || r.status == 403 {
+			t.Errorf("%s is listed as public (%s) but answered %d without a token", k, e.public, r.status)
+		}
+	}
+}
+
+// TestCrossTenantMatrix calls every staff route with tokens of unit A's
+// staff on unit B's records: each must answer 404 or 403 with nothing of
+// B's in the body, and B's records must be unchanged afterwards. The same
+// call on A's own records (the control) must get past authorisation, so a
+// 404 here proves isolation rather than a broken path.
+func TestCrossTenantMatrix(t *testing.T) {
+	fx := setupFixturesOnce(t)
+	for _, k := range staffKeys() {
+		e := matrix[k]
+		t.Run(k, func(t *testing.T) {
+			req := e.req(fx.b)
+			for _, role := range unitRoles {
+				r := call(t, req, bearer(t, role, unitA))
+				if e.national != "" {
+					nationalByDesign(t, k, e, r, fx.b)
+					continue
+				}
+				want := []int{403, 404}
+				if e.admin {
+					want = []int{403}
+				}
+				p := problemBody(t, r, want...)
+				noForeignData(t, k+" as "+role+" of "+unitA, p, fx.b)
+			}
+			// Control: the unit's own staff (or the platform admin on the
+			// scratch unit) get past authorisation on their own records.
+			own, as := fx.a, bearer(t, e.role, unitA)
+			if e.admin {
+				own, as = fx.freshScratch(t), bearer(t, "platform_admin", "")
+			}
+			r := call(t, e.req(own), as)
+			if r.status == 401 || r.status == 404 || (r.status == 403 && bytes.Contains(r.body, []byte("/forbidden"))) {
+				t.Errorf("control call %s %s as its own %s: %d %.300s (the matrix entry does not reach the handler)",
+					e.req(own).method, e.req(own).path, e.role, r.status, r.body)
+			}
+		})
+	}
+	fx.b.unchanged(t)
+}
+
+func staffKeys() []string {
+	var out []string
+	for k, e := range matrix {
+		if e.public == "" {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// noForeignData fails if a problem document answered to unit A's staff
+// names anything of unit B's.
+func noForeignData(t *testing.T, what string, p map[string]any, b *unitFx) {
+	t.Helper()
+	s := strings.ToLower(mustJSON(t, p))
+	for _, m := range b.markers() {
+		if strings.Contains(s, strings.ToLower(m)) {
+			t.Errorf("%s: the answer names %q of unit %s: %s", what, m, b.code, s)
+		}
+	}
+}
+
+// nationalByDesign checks a route that serves every unit's records by
+// design: it answers, and the donor's mobile number shows only masked.
+func nationalByDesign(t *testing.T, k string, e entry, r resp, b *unitFx) {
+	t.Helper()
+	if r.status == 403 {
+		problemBody(t, r, 403) // a role that may not use it at all
+		return
+	}
+	if r.status != 200 {
+		t.Fatalf("%s (national: %s): %d %.300s", k, e.national, r.status, r.body)
+	}
+	text := string(r.body)
+	if strings.HasPrefix(text, "%PDF-") {
+		text = pdfText(t, r.body)
+	}
+	for _, m := range []string{b.donorPhone, strings.TrimPrefix(b.donorPhone, "0"), b.patientPhone} {
+		if strings.Contains(text, m) {
+			t.Errorf("%s shows the full mobile number %s to another unit's staff", k, m)
+		}
+	}
+}
+
+// pdfText extracts a PDF's text with pdftotext (Debian: poppler-utils).
+func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		t.Fatal("pdftotext is needed to read PDFs (Debian: poppler-utils)")
+	}
+	f, err := os.CreateTemp(t.TempDir(), "doc-*.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(pdf); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	out, err := exec.CommandContext(t.Context(), "pdftotext", "-enc", "UTF-8", f.Name(), "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(out)
+}
