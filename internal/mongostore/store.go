@@ -79,6 +79,9 @@ func (s *Store) col(name string) *mongo.Collection { return s.db.Collection(name
 
 // findByID decodes the document with _id id into out; found=false if none.
 func findByID(ctx context.Context, c *mongo.Collection, id string, out any) (bool, error) {
+	// Point reads are short; letting them finish keeps a cancelled caller
+	// from interrupting the embedded FerretDB's shared SQLite connections.
+	ctx = context.WithoutCancel(ctx)
 	_, err := retry(ctx, func() (struct{}, error) {
 		return struct{}{}, c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(out)
 	})
@@ -115,8 +118,12 @@ func retry[T any](ctx context.Context, op func() (T, error)) (T, error) {
 	return out, err
 }
 
-// insertOne inserts doc, retrying transient failures.
+// insertOne inserts doc, retrying transient failures. A caller giving up
+// does not abort an insert already sent (the client's 30 s timeout still
+// bounds it): half-done writes are what we avoid, and cancelling a running
+// statement in the embedded FerretDB interrupts unrelated ones.
 func insertOne(ctx context.Context, c *mongo.Collection, doc any) error {
+	ctx = context.WithoutCancel(ctx)
 	_, err := retry(ctx, func() (*mongo.InsertOneResult, error) { return c.InsertOne(ctx, doc) })
 	return err
 }
