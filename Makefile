@@ -24,10 +24,11 @@ lint: ## gofmt and go vet
 	$(GO) vet $(PKGS)
 
 test: lint ## Unit and integration tests (embedded FerretDB, kfake, bKash sandbox, real kube-apiserver), with -race
-	HELM="$$(hack/helm.sh)" KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" $(GO) test -race -count=1 -timeout 30m $(PKGS)
+	AXE_JS="$$(hack/axe.sh)" HELM="$$(hack/helm.sh)" KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" \
+	  $(GO) test -race -count=1 -timeout 30m $(PKGS)
 
 test-short: ## Tests without the race detector
-	$(GO) test -count=1 $(PKGS)
+	AXE_JS="$$(hack/axe.sh)" HELM="$$(hack/helm.sh)" KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" $(GO) test -count=1 $(PKGS)
 
 fuzz: ## Run every fuzz target for FUZZTIME each
 	@set -e; for file in $$(git ls-files '*_test.go' | xargs grep -l '^func Fuzz'); do \

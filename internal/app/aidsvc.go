@@ -24,6 +24,7 @@ type AidStore interface {
 	Get(ctx context.Context, id string) (*aid.Request, error)
 	History(ctx context.Context, id string) ([]aid.Request, error)
 	Update(ctx context.Context, id string, fn func(*aid.Request) error) (*aid.Request, error)
+	UpdateFrom(ctx context.Context, id string, from *aid.Request, fn func(*aid.Request) error) (*aid.Request, error)
 	List(ctx context.Context, f mongostore.AidFilter) ([]aid.Request, error)
 	ClaimGrant(ctx context.Context, nid, unit, request string, at time.Time) (string, time.Time, bool, error)
 }
@@ -208,7 +209,7 @@ func (s *Aid) Allocate(ctx context.Context, id string) (*aid.Request, error) {
 			return q, err
 		}
 	}
-	return s.Store.Update(ctx, id, func(x *aid.Request) error {
+	return s.Store.UpdateFrom(ctx, id, q, func(x *aid.Request) error {
 		if x.AllocationSource() != source {
 			return aid.ErrNoChange // someone recorded it already
 		}

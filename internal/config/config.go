@@ -44,6 +44,9 @@ type Config struct {
 	Notify   Notify   `yaml:"notify" envPrefix:"NOTIFY_"`
 
 	Reconcile Reconcile `yaml:"reconcile" envPrefix:"RECONCILE_"`
+
+	// Zakat are the zakat calculator's defaults (zakat.go).
+	Zakat Zakat `yaml:"zakat" envPrefix:"ZAKAT_"`
 }
 
 // Reconcile settles payments whose donors closed the tab.
@@ -115,6 +118,7 @@ func Defaults() Config {
 		HTTP:       HTTP{BodyLimit: 64 << 10, ReadTimeout: 10 * time.Second, WriteTimeout: 35 * time.Second},
 		Receipts:   defaultReceipts(),
 		Reconcile:  Reconcile{Interval: time.Minute, After: 15 * time.Minute, Expire: 25 * time.Hour},
+		Zakat:      defaultZakat(),
 	}
 }
 
@@ -191,6 +195,9 @@ func (c Config) Validate() error {
 		bad("KALYAN_HTTP_READ_TIMEOUT/WRITE_TIMEOUT", "must be positive durations like 10s")
 	}
 	if err := c.validateReceipts(); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := c.ZakatSettings(); err != nil {
 		errs = append(errs, err)
 	}
 	if c.Reconcile.Interval <= 0 || c.Reconcile.After <= 0 || c.Reconcile.Expire < c.Reconcile.After {

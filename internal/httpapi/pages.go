@@ -2,78 +2,170 @@ package httpapi
 
 import (
 	"crypto/rand"
+	"embed"
 	"encoding/hex"
-	"errors"
+	"fmt"
 	"html/template"
+	"net/url"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
-	"github.com/kalyan-platform/kalyan/internal/donations"
-	"github.com/kalyan-platform/kalyan/internal/units"
-	"github.com/kalyan-platform/kalyan/internal/validation"
+	"github.com/kalyan-platform/kalyan/internal/i18n"
 )
 
 // The donor pages are plain server-rendered HTML that works without
-// JavaScript on a cheap phone: one small inline stylesheet, no web fonts.
-var pages = template.Must(template.New("").Parse(`
-{{define "head"}}<!doctype html><html lang="bn"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-{{if .Refresh}}<meta http-equiv="refresh" content="3">{{end}}<title>{{.Title}} · কল্যাণ Kalyan</title>
-<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:0 auto;padding:1rem;line-height:1.5;color:#111}
-label{display:block;margin-top:.8rem;font-weight:600}input,select{font-size:1rem;padding:.5rem;width:100%;box-sizing:border-box;border:1px solid #555;border-radius:4px}
-input[type=checkbox],input[type=radio]{width:auto}button{margin-top:1rem;font-size:1.1rem;padding:.7rem 1.2rem;background:#b3005e;color:#fff;border:0;border-radius:4px}
-.err{color:#a00000}.muted{color:#444}fieldset{border:1px solid #888;margin-top:.8rem}a{color:#0645ad}</style></head><body><main>{{end}}
-{{define "foot"}}</main></body></html>{{end}}
+// JavaScript on a cheap phone on 2G/3G: one small stylesheet inlined in
+// every page (no extra request), no web fonts (the phone's Bengali font),
+// no images. Bengali is the default language; ?lang=en switches and a
+// cookie remembers the choice.
+//
+//go:embed web/*.html web/style.css
+var webFS embed.FS
 
-{{define "home"}}{{template "head" .}}<h1>কল্যাণ · Kalyan</h1><p>রোগীকল্যাণ সমিতিতে যাকাত ও দান · Zakat and donations to patient welfare societies</p>
-<ul>{{range .Units}}<li><a href="/d/{{.Code}}">{{.Names.BN}}</a> <span class="muted">({{.Names.EN}})</span></li>{{end}}</ul>{{template "foot"}}{{end}}
+// pageSet holds one template per page, each the shared layout plus the
+// page's "content". Built once at start-up and read-only afterwards.
+type pageSet map[string]*template.Template
 
-{{define "donate"}}{{template "head" .}}<h1>{{.Unit.Names.BN}}</h1><p class="muted">{{.Unit.Names.EN}} · রোগীকল্যাণ সমিতি</p>
-{{if .Errors}}<div class="err" role="alert"><p>অনুগ্রহ করে ঠিক করুন · Please correct:</p><ul>{{range .Errors}}<li>{{.Field}}: {{.Message}}</li>{{end}}</ul></div>{{end}}
-<form method="post" action="/d/{{.Unit.Code}}"><input type="hidden" name="key" value="{{.Key}}">
-<label for="amount">পরিমাণ (টাকা) · Amount (BDT)</label><input id="amount" name="amount" inputmode="decimal" required value="{{.Form.amount}}">
-<fieldset><legend>দানের ধরন · Kind of gift</legend>
-<label><input type="radio" name="kind" value="zakat" {{if eq .Form.kind "zakat"}}checked{{end}}> যাকাত · Zakat</label>
-<label><input type="radio" name="kind" value="sadaqah" {{if eq .Form.kind "sadaqah"}}checked{{end}}> সদকা · Sadaqah</label>
-<label><input type="radio" name="kind" value="general" {{if eq .Form.kind "general"}}checked{{end}}> সাধারণ দান · General</label></fieldset>
-{{if .Unit.Policy.Programmes}}<label for="programme">কর্মসূচি (ঐচ্ছিক) · Programme (optional)</label><select id="programme" name="programme"><option value="">—</option>{{range .Unit.Policy.Programmes}}<option value="{{.}}" {{if eq $.Form.programme .}}selected{{end}}>{{.}}</option>{{end}}</select>{{end}}
-<label for="name">নাম · Name</label><input id="name" name="name" autocomplete="name" value="{{.Form.name}}">
-<label><input type="checkbox" name="anonymous" value="1" {{if .Form.anonymous}}checked{{end}}> বেনামে দিন · Give anonymously</label>
-<label for="phone">মোবাইল নম্বর · Mobile number</label><input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="tel" required placeholder="01XXXXXXXXX" value="{{.Form.phone}}">
-<label for="email">ইমেইল (ঐচ্ছিক) · E-mail (optional)</label><input id="email" name="email" type="email" autocomplete="email" value="{{.Form.email}}">
-<label for="tin">ই-টিআইএন (ঐচ্ছিক, কর রেয়াতের জন্য) · e-TIN (optional, for tax rebate)</label><input id="tin" name="tin" inputmode="numeric" value="{{.Form.tin}}">
-<button type="submit">বিকাশে দিন · Pay with bKash</button></form>{{template "foot"}}{{end}}
+var pageTemplates = mustParsePages()
 
-{{define "status"}}{{template "head" .}}<h1>দান · Donation</h1>
-<p>পরিমাণ · Amount: <strong>৳ {{.D.Amount}}</strong> ({{.D.Kind}})</p>
-<p role="status">অবস্থা · Status: <strong>{{.Status}}</strong></p>
-{{if .Receipt}}<p>রসিদ নম্বর · Receipt number: <strong>{{.Receipt.Serial}}</strong></p>{{else if .Refresh}}<p class="muted">এই পাতাটি নিজে থেকে হালনাগাদ হবে · This page updates itself.</p>{{end}}
-{{if eq .Status "initiated"}}<p><a href="{{.D.PaymentURL}}">বিকাশে পরিশোধ করুন · Pay with bKash</a></p>{{end}}{{template "foot"}}{{end}}
-
-{{define "error"}}{{template "head" .}}<h1>{{.P.Title}}</h1><p>{{.P.Detail}}</p><p><a href="/">কল্যাণ · Kalyan</a></p>{{template "foot"}}{{end}}
-`))
-
-func render(c *fiber.Ctx, status int, name string, data fiber.Map) error {
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	c.Status(status)
-	return pages.ExecuteTemplate(c.Response().BodyWriter(), name, data)
-}
-
-func renderError(c *fiber.Ctx, p Problem) error {
-	return render(c, p.Status, "error", fiber.Map{"Title": p.Title, "P": p})
-}
-
-func (h *handlers) home(c *fiber.Ctx) error {
-	us, err := h.Units.Store.List(c.UserContext())
+func mustParsePages() pageSet {
+	css, err := webFS.ReadFile("web/style.css")
 	if err != nil {
-		return err
+		panic(fmt.Sprintf("donor pages: %v", err))
 	}
-	active := us[:0]
-	for _, u := range us {
-		if u.Status == units.Active {
-			active = append(active, u)
+	funcs := template.FuncMap{
+		// The stylesheet is our own file, so it is safe to inline as CSS.
+		"css": func() template.CSS { return template.CSS(minifyCSS(string(css))) },
+	}
+	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(webFS, "web/layout.html"))
+	set := pageSet{}
+	for _, name := range []string{"home", "donate", "status", "zakat", "error"} {
+		t := template.Must(base.Clone())
+		set[name] = template.Must(t.ParseFS(webFS, "web/"+name+".html"))
+	}
+	return set
+}
+
+// minifyCSS drops comments, line breaks and indentation so the inlined
+// sheet costs fewer bytes; the file stays readable.
+func minifyCSS(s string) string {
+	var b strings.Builder
+	for {
+		start := strings.Index(s, "/*")
+		if start < 0 {
+			break
 		}
+		end := strings.Index(s[start:], "*/")
+		if end < 0 {
+			break
+		}
+		b.WriteString(s[:start])
+		s = s[start+end+2:]
 	}
-	return render(c, fiber.StatusOK, "home", fiber.Map{"Title": "Kalyan", "Units": active})
+	b.WriteString(s)
+	var out strings.Builder
+	for _, line := range strings.Split(b.String(), "\n") {
+		out.WriteString(strings.TrimSpace(line))
+	}
+	return out.String()
+}
+
+// page is what every template gets; P is the page's own data.
+type page struct {
+	L     i18n.Lang
+	Title string
+	// Switch is this page's address in the other language.
+	Switch string
+	// Refresh is a meta refresh ("3;url=…"); empty for none.
+	Refresh string
+	// Errors are the form's field errors, for the summary at the top.
+	Errors []fieldError
+	P      any
+}
+
+// fieldError links an error summary entry to its field.
+type fieldError struct{ ID, Msg string }
+
+const langCookie = "lang"
+
+// pageLang is the language of this request: ?lang= (remembered in a
+// cookie), then the cookie, then Bengali.
+func pageLang(c *fiber.Ctx) i18n.Lang {
+	if l, ok := i18n.Parse(c.Query("lang")); ok {
+		c.Cookie(&fiber.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
+		return l
+	}
+	if l, ok := i18n.Parse(c.Cookies(langCookie)); ok {
+		return l
+	}
+	return i18n.BN
+}
+
+// switchURL is the current page's GET address with lang set to the other
+// language (other query parameters kept, so a calculator result survives).
+func switchURL(c *fiber.Ctx, l i18n.Lang) string {
+	q := url.Values{}
+	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { q.Add(string(k), string(v)) })
+	q.Set("lang", string(l.Other()))
+	return c.Path() + "?" + q.Encode()
+}
+
+func newPage(c *fiber.Ctx, l i18n.Lang, title string, p any) *page {
+	return &page{L: l, Title: title, Switch: switchURL(c, l), P: p}
+}
+
+func render(c *fiber.Ctx, status int, name string, data *page) error {
+	t, ok := pageTemplates[name]
+	if !ok {
+		return fmt.Errorf("no page template %q", name)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	// Pages carry a fresh form key or a live status and differ by the
+	// language cookie: never reuse one from a cache.
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set("Content-Language", data.L.Code())
+	c.Status(status)
+	return t.ExecuteTemplate(c.Response().BodyWriter(), "layout.html", data)
+}
+
+// problemText is a problem's title and detail for a page in language l.
+func problemText(l i18n.Lang, p Problem) (title, detail string) {
+	slug := strings.TrimPrefix(p.Type, problemBase)
+	if k := "problem." + slug; i18n.Has(k + ".title") {
+		return l.T(k + ".title"), l.T(k + ".detail")
+	}
+	if k := fmt.Sprintf("problem.http-%d", p.Status); i18n.Has(k + ".title") {
+		return l.T(k + ".title"), l.T(k + ".detail")
+	}
+	if p.Status >= 500 {
+		return l.T("problem.internal.title"), l.T("problem.internal.detail")
+	}
+	return p.Title, p.Detail
+}
+
+// errorPage is the data of the friendly error page.
+type errorPage struct {
+	Status        int
+	Heading, Text string
+	// Raw is true when Heading/Text are the problem's own English words
+	// (no translation exists), so the page marks them lang="en".
+	Raw bool
+	// Next are suggested links (label, href).
+	Next []link
+}
+
+type link struct{ Label, Href string }
+
+// renderError renders a problem as a page for browsers; API clients get
+// problem+json from the error handler instead.
+func renderError(c *fiber.Ctx, p Problem) error {
+	l := pageLang(c)
+	title, detail := problemText(l, p)
+	ep := &errorPage{Status: p.Status, Heading: title, Text: detail, Raw: title == p.Title && l != i18n.EN}
+	ep.Next = append(ep.Next, link{l.T("error.home"), "/"})
+	return render(c, p.Status, "error", newPage(c, l, title, ep))
 }
 
 func newKey() string {
@@ -82,55 +174,31 @@ func newKey() string {
 	return hex.EncodeToString(b)
 }
 
-func (h *handlers) donatePage(c *fiber.Ctx) error {
-	u, err := h.Units.Servable(c.UserContext(), c.Params("code"))
-	if err != nil {
-		return err
+// compressPages compresses responses with brotli or gzip, as the client
+// accepts (fasthttp's handler, as Fiber's compress middleware uses). Unlike
+// that middleware it also compresses error pages: an error is rendered here
+// by the app's error handler, then compressed.
+func compressPages() fiber.Handler {
+	compress := fasthttp.CompressHandlerBrotliLevel(func(*fasthttp.RequestCtx) {},
+		fasthttp.CompressBrotliDefaultCompression, fasthttp.CompressDefaultCompression)
+	return func(c *fiber.Ctx) error {
+		if skipCompress(c) {
+			return c.Next()
+		}
+		if err := c.Next(); err != nil {
+			if herr := c.App().Config().ErrorHandler(c, err); herr != nil {
+				return herr
+			}
+		}
+		compress(c.Context())
+		return nil
 	}
-	return render(c, fiber.StatusOK, "donate", fiber.Map{"Title": u.Names.BN, "Unit": u, "Key": newKey(), "Form": map[string]string{"kind": "zakat"}})
 }
 
-// donateSubmit creates the donation from the form and sends the donor to
-// bKash. The form's hidden key makes a double-tap create one donation.
-func (h *handlers) donateSubmit(c *fiber.Ctx) error {
-	u, err := h.Units.Servable(c.UserContext(), c.Params("code"))
-	if err != nil {
-		return err
-	}
-	form := map[string]string{}
-	for _, f := range []string{"key", "amount", "kind", "programme", "name", "anonymous", "phone", "email", "tin"} {
-		form[f] = c.FormValue(f)
-	}
-	var req donations.Request
-	req.Amount, req.Kind, req.Programme, req.Anonymous = form["amount"], form["kind"], form["programme"], form["anonymous"] != ""
-	req.Donor.Name, req.Donor.Phone, req.Donor.Email, req.Donor.TIN = form["name"], form["phone"], form["email"], form["tin"]
-	key := form["key"]
-	if !validKey(key) {
-		key = newKey()
-	}
-	d, _, err := h.Donations.Create(c.UserContext(), u.Code, key, req)
-	var v validation.Errors
-	switch {
-	case errors.As(err, &v):
-		return render(c, fiber.StatusUnprocessableEntity, "donate", fiber.Map{"Title": u.Names.BN, "Unit": u, "Key": newKey(), "Form": form, "Errors": v})
-	case errors.Is(err, donations.ErrKeyReused):
-		return render(c, fiber.StatusUnprocessableEntity, "donate", fiber.Map{"Title": u.Names.BN, "Unit": u, "Key": newKey(), "Form": form,
-			"Errors": validation.Errors{{Field: "form", Message: "ফর্মটি আবার পাঠান · Please submit the form again"}}})
-	case err != nil:
-		return err
-	}
-	if d.Status != donations.Initiated {
-		return c.Redirect("/donations/"+d.ID, fiber.StatusSeeOther)
-	}
-	return c.Redirect(d.PaymentURL, fiber.StatusSeeOther)
-}
-
-func (h *handlers) statusPage(c *fiber.Ctx) error {
-	v, err := h.Donations.Get(c.UserContext(), c.Params("id"))
-	if err != nil {
-		return err
-	}
-	st := v.EffectiveStatus()
-	refresh := st == donations.Initiated || st == donations.Paid
-	return render(c, fiber.StatusOK, "status", fiber.Map{"Title": "Donation", "D": v.Donation, "Status": string(st), "Receipt": v.Receipt, "Refresh": refresh})
+// skipCompress leaves the JSON API, the operational endpoints and already
+// compressed media (PDF, PNG) uncompressed; pages and SVG are compressed.
+func skipCompress(c *fiber.Ctx) bool {
+	p := c.Path()
+	return strings.HasPrefix(p, "/api/") || p == "/metrics" || p == "/livez" || p == "/readyz" ||
+		strings.HasSuffix(p, ".pdf") || strings.HasSuffix(p, ".png")
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/auth"
 	"github.com/kalyan-platform/kalyan/internal/metrics"
 	"github.com/kalyan-platform/kalyan/internal/receiptpdf"
+	"github.com/kalyan-platform/kalyan/internal/zakat"
 )
 
 // Deps are what the handlers use.
@@ -46,6 +47,10 @@ type Deps struct {
 	Statements *app.Statements
 	PDF        *receiptpdf.Renderer
 	Citation   string
+
+	// Zakat are the calculator's default metal prices and nisab weights
+	// (zero value = zakat.DefaultSettings).
+	Zakat zakat.Settings
 
 	BodyLimit    int
 	ReadTimeout  time.Duration
@@ -78,6 +83,9 @@ func New(d Deps) *fiber.App {
 	})
 	a.Use(recover.New())
 	a.Use(observe(d.Metrics))
+	// Donor pages travel compressed (brotli or gzip) to phones on 2G/3G;
+	// the JSON API and operational endpoints are left as they are.
+	a.Use(compressPages())
 
 	a.Get("/livez", func(c *fiber.Ctx) error { return c.SendString("ok") })
 	a.Get("/readyz", func(c *fiber.Ctx) error {
@@ -119,9 +127,10 @@ func New(d Deps) *fiber.App {
 	a.Get("/d/:slug/qr.:format<regex(png|svg)>", h.linkQR)
 
 	a.Get("/", h.home)
-	a.Get("/d/:code", h.donatePage)
-	a.Post("/d/:code", h.donateSubmit)
+	a.Get("/d/:slug", h.donatePage)
+	a.Post("/d/:slug", h.donateSubmit)
 	a.Get("/donations/:id", h.statusPage)
+	a.Get("/zakat", h.zakatPage)
 	h.receiptRoutes(a, v1)
 
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })

@@ -86,10 +86,25 @@ func (r *AidRequests) History(ctx context.Context, id string) ([]aid.Request, er
 // Update applies fn to the latest version and stores the next one;
 // aid.ErrNoChange from fn stores nothing.
 func (r *AidRequests) Update(ctx context.Context, id string, fn func(*aid.Request) error) (*aid.Request, error) {
+	return r.UpdateFrom(ctx, id, nil, fn)
+}
+
+// UpdateFrom is Update starting from a version the caller just read (saves
+// the re-read when nobody wrote in between; a conflict re-reads as usual).
+func (r *AidRequests) UpdateFrom(ctx context.Context, id string, from *aid.Request, fn func(*aid.Request) error) (*aid.Request, error) {
 	for attempt := 0; attempt < 20; attempt++ {
-		q, err := r.Get(ctx, id)
-		if err != nil {
-			return nil, err
+		q := from
+		from = nil
+		if q == nil {
+			var err error
+			if q, err = r.Get(ctx, id); err != nil {
+				return nil, err
+			}
+		} else {
+			cp := *q
+			cp.Items = append([]aid.Item(nil), q.Items...)
+			cp.Allocations = append([]aid.Allocation(nil), q.Allocations...)
+			q = &cp
 		}
 		q.Outbox = nil
 		if err := fn(q); err != nil {
@@ -99,7 +114,7 @@ func (r *AidRequests) Update(ctx context.Context, id string, fn func(*aid.Reques
 			return q, err
 		}
 		q.Version++
-		err = r.insert(ctx, q)
+		err := r.insert(ctx, q)
 		if err == nil {
 			_, _ = r.s.col(colAid).UpdateOne(ctx, bson.D{{Key: "_id", Value: aidVersionID(id, q.Version-1)}}, bson.D{{Key: "$set", Value: bson.D{{Key: "superseded", Value: true}}}})
 			return q, nil

@@ -26,11 +26,11 @@ type Ledger struct {
 	s *Store
 
 	mu   sync.Mutex
-	hint map[string]int64
+	hint map[string]*ledger.Transaction // last entry seen per unit
 }
 
 // Ledger returns the ledger repository.
-func (s *Store) Ledger() *Ledger { return &Ledger{s: s, hint: map[string]int64{}} }
+func (s *Store) Ledger() *Ledger { return &Ledger{s: s, hint: map[string]*ledger.Transaction{}} }
 
 type ledgerDoc struct {
 	Key                string `bson:"_id"`
@@ -50,19 +50,15 @@ func (r *Ledger) entry(ctx context.Context, unit string, seq int64) (*ledger.Tra
 
 // last returns the unit's last entry (nil if none).
 func (r *Ledger) last(ctx context.Context, unit string) (*ledger.Transaction, error) {
+	// Entries are immutable, so a cached entry is still right; only newer
+	// ones may exist. (A store reset would leave it stale; the first insert
+	// then collides and the next read starts over.)
 	r.mu.Lock()
-	lo := r.hint[unit]
+	loTx := r.hint[unit]
 	r.mu.Unlock()
-	var loTx *ledger.Transaction
-	if lo > 0 {
-		t, err := r.entry(ctx, unit, lo)
-		if err != nil {
-			return nil, err
-		}
-		if t == nil {
-			lo = 0
-		}
-		loTx = t
+	var lo int64
+	if loTx != nil {
+		lo = loTx.Seq
 	}
 	step := int64(1)
 	hi := lo + step
@@ -89,12 +85,26 @@ func (r *Ledger) last(ctx context.Context, unit string) (*ledger.Transaction, er
 			hi = mid
 		}
 	}
-	r.mu.Lock()
-	if lo > r.hint[unit] {
-		r.hint[unit] = lo
-	}
-	r.mu.Unlock()
+	r.remember(unit, loTx)
 	return loTx, nil
+}
+
+func (r *Ledger) remember(unit string, t *ledger.Transaction) {
+	if t == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if cur := r.hint[unit]; cur == nil || t.Seq > cur.Seq {
+		r.hint[unit] = t
+	}
+}
+
+// forget drops the cached entry of unit (after an unexpected collision).
+func (r *Ledger) forget(unit string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.hint, unit)
 }
 
 // Append implements ledger.Repository.
@@ -122,11 +132,7 @@ func (r *Ledger) Append(ctx context.Context, unit string, build func(map[string]
 		key := ledgerKey(unit, seq)
 		err = insertOne(ctx, r.s.col(colLedger), ledgerDoc{Key: key, Transaction: t})
 		if err == nil {
-			r.mu.Lock()
-			if seq > r.hint[unit] {
-				r.hint[unit] = seq
-			}
-			r.mu.Unlock()
+			r.remember(unit, &t)
 			return true, nil
 		}
 		if !mongo.IsDuplicateKeyError(err) {
@@ -135,6 +141,13 @@ func (r *Ledger) Append(ctx context.Context, unit string, build func(map[string]
 		holder, ferr := r.entry(ctx, unit, seq)
 		if ferr != nil {
 			return false, ferr
+		}
+		if holder != nil {
+			r.remember(unit, holder)
+		}
+		if holder == nil && prev != nil {
+			// Could also be a cached entry from a reset store: re-read.
+			r.forget(unit)
 		}
 		if holder == nil || holder.ID == t.ID {
 			// The number is free (or ours), so the source collided: this

@@ -31,6 +31,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/metrics"
 	"github.com/kalyan-platform/kalyan/internal/mongostore"
 	"github.com/kalyan-platform/kalyan/internal/units"
+	"github.com/kalyan-platform/kalyan/internal/zakat"
 )
 
 // Logger returns the JSON logger all processes use.
@@ -99,8 +100,10 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		Units: unitSvc, Donations: don, Verifier: verifier, Metrics: m, Log: log,
 		Transparency: &app.Transparency{Ledger: store.Ledger(), Units: unitSvc, TTL: 2 * time.Second, Now: now},
 		Links:        &app.Links{Store: store.Links(), Units: unitSvc, Now: now},
-		Aid:          &app.Aid{Store: store.AidRequests(), Units: unitSvc, Ledger: store.Ledger(), Now: now, Log: log},
-		Ready:        ready(store, c.Kafka.Brokers), PublicURL: strings.TrimRight(c.PublicURL, "/"),
+		// Validate has checked the zakat settings; a zero value means defaults.
+		Zakat: zakatSettings(c),
+		Aid:   &app.Aid{Store: store.AidRequests(), Units: unitSvc, Ledger: store.Ledger(), Now: now, Log: log},
+		Ready: ready(store, c.Kafka.Brokers), PublicURL: strings.TrimRight(c.PublicURL, "/"),
 		BodyLimit: c.HTTP.BodyLimit, ReadTimeout: c.HTTP.ReadTimeout, WriteTimeout: c.HTTP.WriteTimeout,
 	})
 	return &API{App: fa, Donations: don, Units: unitSvc, Keys: rp.keys}
@@ -226,4 +229,14 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 		return srv.Shutdown(sctx)
 	})
 	return g.Wait()
+}
+
+// zakatSettings are the calculator defaults; config.Validate rejects bad
+// ones at start-up, so an error here only means "use the built-in defaults".
+func zakatSettings(c config.Config) zakat.Settings {
+	s, err := c.ZakatSettings()
+	if err != nil {
+		return zakat.DefaultSettings()
+	}
+	return s
 }

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# A private PostgreSQL cluster (Debian's `postgresql`) in a directory of its own, on a port of its
+# own, for FerretDB in the end-to-end suite. It never touches the system's clusters.
+#
+#   hack/postgres.sh [install]          make sure the server is installed; prints its bin directory
+#   hack/postgres.sh init <dir>         initdb into <dir>/data (idempotent)
+#   hack/postgres.sh run <dir> <port>   init if needed, then exec the server in the foreground
+#   hack/postgres.sh start <dir> <port> same in the background (pg_ctl); prints the FerretDB URL
+#   hack/postgres.sh createdb <port> [name]  create database <name> (default ferretdb) if missing; prints its URL
+#   hack/postgres.sh stop <dir>
+#
+# PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user (created by
+# the Debian package): <dir> is handed to it, and every directory above <dir> must be searchable
+# by it. Authentication is `trust` and the server listens on 127.0.0.1 only: a throw-away test
+# cluster. fsync is off (nothing here outlives the machine).
+set -euo pipefail
+
+die() { echo "postgres.sh: $*" >&2; exit 1; }
+
+bindir() {
+	local d
+	d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1 || true)"
+	if [ -n "$d" ] && [ -x "$d/postgres" ]; then
+		echo "$d"
+	fi
+}
+
+install() {
+	if [ -n "$(bindir)" ] && command -v psql >/dev/null 2>&1; then
+		return
+	fi
+	[ "$(id -u)" = 0 ] || die "PostgreSQL is not installed: run 'apt-get install postgresql' as root"
+	echo "postgres.sh: installing Debian's postgresql" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >&2
+	apt-get install -y -qq postgresql >&2
+	[ -n "$(bindir)" ] || die "postgresql installed but no server binary found under /usr/lib/postgresql"
+}
+
+# as runs a command as the cluster's owner: ourselves, or `postgres` when we are root.
+# setpriv execs in place (no extra process) and keeps a parent-death signal across the switch.
+as() {
+	if [ "$(id -u)" = 0 ]; then
+		exec_prefix=(setpriv --reuid=postgres --regid=postgres --init-groups --pdeathsig keep --)
+		"${exec_prefix[@]}" "$@"
+	else
+		"$@"
+	fi
+}
+
+init() {
+	[ $# -ge 1 ] || die "usage: postgres.sh init <dir>"
+	install
+	mkdir -p "$1"
+	DIR="$(cd "$1" && pwd)"
+	if [ "$(id -u)" = 0 ]; then
+		chown postgres:postgres "$DIR"
+	fi
+	if [ -f "$DIR/data/PG_VERSION" ]; then
+		return
+	fi
+	as "$(bindir)/initdb" -D "$DIR/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >"$DIR/initdb.log" 2>&1 ||
+		{ cat "$DIR/initdb.log" >&2; die "initdb failed"; }
+}
+
+server_opts() {
+	OPTS=(-p "$1" -k "$DIR" -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off
+		-c max_connections=200 -c log_min_messages=warning)
+}
+
+cmd="${1:-install}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+install)
+	install
+	bindir
+	;;
+init)
+	init "$@"
+	;;
+run)
+	[ $# -ge 2 ] || die "usage: postgres.sh run <dir> <port>"
+	init "$1"
+	server_opts "$2"
+	if [ "$(id -u)" = 0 ]; then
+		exec setpriv --reuid=postgres --regid=postgres --init-groups --pdeathsig keep -- \
+			"$(bindir)/postgres" -D "$DIR/data" "${OPTS[@]}"
+	fi
+	exec "$(bindir)/postgres" -D "$DIR/data" "${OPTS[@]}"
+	;;
+start)
+	[ $# -ge 2 ] || die "usage: postgres.sh start <dir> <port>"
+	init "$1"
+	server_opts "$2"
+	as "$(bindir)/pg_ctl" -D "$DIR/data" -l "$DIR/postgres.log" -w -t 120 -o "${OPTS[*]}" start >&2
+	"$0" createdb "$2" ferretdb
+	;;
+createdb)
+	[ $# -ge 1 ] || die "usage: postgres.sh createdb <port> [name]"
+	name="${2:-ferretdb}"
+	q=(psql -X -q -h 127.0.0.1 -p "$1" -U postgres -d postgres -v ON_ERROR_STOP=1 -tA)
+	if [ "$("${q[@]}" -c "SELECT 1 FROM pg_database WHERE datname = '$name'")" != 1 ]; then
+		"${q[@]}" -c "CREATE DATABASE \"$name\"" >&2
+	fi
+	echo "postgres://postgres@127.0.0.1:$1/$name"
+	;;
+stop)
+	[ $# -ge 1 ] || die "usage: postgres.sh stop <dir>"
+	DIR="$(cd "$1" && pwd)"
+	[ -f "$DIR/data/postmaster.pid" ] || exit 0
+	as "$(bindir)/pg_ctl" -D "$DIR/data" -m fast -w stop >&2 || true
+	;;
+*)
+	die "unknown command $cmd (install, init, run, start, createdb, stop)"
+	;;
+esac

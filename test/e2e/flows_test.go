@@ -1,0 +1,382 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kalyan-platform/kalyan/internal/money"
+)
+
+// TestRealParts drives the system the way donors, bKash and staff do, one
+// flow after another, and ends with `kalyan-worker verify`.
+func TestRealParts(t *testing.T) {
+	const unit = "rmch"
+	steps := []struct {
+		name string
+		run  func(t *testing.T)
+	}{
+		{"register unit", func(t *testing.T) { registerUnit(t, unit) }},
+		{"link, pay at bKash, receipt", func(t *testing.T) { linkPayReceipt(t, unit) }},
+		{"cash gift at the counter", func(t *testing.T) { cashGift(t, unit) }},
+		{"refund half a gift", func(t *testing.T) { refundHalf(t, unit) }},
+		{"closed tab settled by the reconciler", func(t *testing.T) { closedTab(t, unit) }},
+		{"worker SIGKILLed mid-flow and restarted", func(t *testing.T) { killWorkerMidFlow(t, unit) }},
+	}
+	for _, s := range steps {
+		if !t.Run(s.name, s.run) {
+			break
+		}
+	}
+	// Runs even after a failed flow: its violations say what went wrong.
+	t.Run("kalyan-worker verify", verifyMoney)
+}
+
+func registerUnit(t *testing.T, code string) {
+	reg := map[string]any{"names": map[string]any{"en": "Rajshahi Medical College Hospital", "bn": "রাজশাহী মেডিকেল কলেজ হাসপাতাল"},
+		"level": "medical-college", "division": "Rajshahi", "district": "Rajshahi"}
+	r := do(t, "PUT", "/api/v1/admin/units/"+code, reg, staff(t, "platform_admin", ""))
+	if r.status != 201 {
+		t.Fatalf("register: %d %s", r.status, r.body)
+	}
+	if r := do(t, "PUT", "/api/v1/admin/units/"+code, reg, staff(t, "unit_admin", code)); r.status != 403 {
+		t.Fatalf("unit admin registering units: %d %s", r.status, r.body)
+	}
+	got := do(t, "GET", "/api/v1/units/"+code, nil, nil)
+	if got.status != 200 || got.json(t)["code"] != code {
+		t.Fatalf("public profile: %d %s", got.status, got.body)
+	}
+	keys := do(t, "GET", "/api/v1/units/"+code+"/keys", nil, nil)
+	if keys.status != 200 || !strings.Contains(string(keys.body), `"Ed25519"`) {
+		t.Fatalf("unit keys: %d %s", keys.status, keys.body)
+	}
+}
+
+// linkPayReceipt: a unit admin makes a campaign link; a donor opens it,
+// submits the form, pays on bKash's page and comes back; the workers
+// (through real Kafka) credit the ledger and issue a signed receipt.
+func linkPayReceipt(t *testing.T, unit string) {
+	slug := unit + "-ramadan-zakat"
+	body := map[string]any{"slug": slug, "title": map[string]any{"en": "Ramadan zakat drive", "bn": "রমজান যাকাত অভিযান"},
+		"kind": "zakat", "amounts": []string{"500", "1000"}, "endsAt": time.Now().Add(48 * time.Hour)}
+	r := do(t, "POST", "/api/v1/units/"+unit+"/links", body, staff(t, "unit_admin", unit))
+	if r.status != 201 {
+		t.Fatalf("create link: %d %s", r.status, r.body)
+	}
+	link := r.json(t)
+	linkURL, _ := link["url"].(string)
+	if !strings.HasPrefix(linkURL, sys.apiURL()+"/d/") {
+		t.Fatalf("link url %q", linkURL)
+	}
+	zakatBefore := amountOf(t, fund(t, unit, "zakat")["received"])
+
+	page := do(t, "GET", linkURL, nil, map[string]string{"Accept": "text/html"})
+	if page.status != 200 || !strings.Contains(string(page.body), "রমজান যাকাত অভিযান") {
+		t.Fatalf("link page: %d %.300s", page.status, page.body)
+	}
+	action, vals := donorForm(t, page.body)
+	if vals.Get("key") == "" {
+		t.Fatalf("the form carries no idempotency key: %v", vals)
+	}
+	if vals.Get("amount") == "" {
+		vals.Set("amount", "500")
+	}
+	if vals.Get("kind") == "" {
+		vals.Set("kind", "zakat")
+	}
+	vals.Set("name", "Abdul Karim")
+	vals.Set("phone", "01812345678")
+	target, err := url.Parse(linkURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if action != "" {
+		if target, err = target.Parse(action); err != nil {
+			t.Fatal(err)
+		}
+	}
+	submit := form(t, target.String(), vals)
+	payURL := submit.header.Get("Location")
+	if submit.status != 303 || !strings.HasPrefix(payURL, sys.sandboxURL()+"/pay/") {
+		t.Fatalf("submit: %d %v %.300s", submit.status, submit.header, submit.body)
+	}
+	// A double tap on the button gives the same payment.
+	if again := form(t, target.String(), vals); again.header.Get("Location") != payURL {
+		t.Fatalf("double submit: %d %v", again.status, again.header)
+	}
+	cb := payAtSandbox(t, payURL, "pay")
+	m := regexp.MustCompile(`/api/v1/donations/([^/?]+)/bkash-callback`).FindStringSubmatch(cb)
+	if m == nil || !strings.Contains(cb, "status=success") {
+		t.Fatalf("callback location %q", cb)
+	}
+	id := m[1]
+	back := do(t, "GET", cb, nil, nil)
+	if back.status != 303 || back.header.Get("Location") != "/donations/"+id {
+		t.Fatalf("callback: %d %v", back.status, back.header)
+	}
+
+	d := waitReceipted(t, id)
+	if d["kind"] != "zakat" || d["amount"] != "500.00" || d["trxID"] == "" {
+		t.Fatalf("donation %v", d)
+	}
+	rc, _ := d["receipt"].(map[string]any)
+	serial, _ := rc["serial"].(string)
+	rid, _ := rc["id"].(string)
+	if !regexp.MustCompile(`^RMCH/\d{4}-\d{2}/000001$`).MatchString(serial) {
+		t.Fatalf("first serial of the unit: %q", serial)
+	}
+	receipt := do(t, "GET", "/api/v1/receipts/"+rid, nil, nil)
+	if receipt.status != 200 || receipt.json(t)["valid"] != true || receipt.json(t)["serial"] != serial {
+		t.Fatalf("receipt: %d %s", receipt.status, receipt.body)
+	}
+	pdf := do(t, "GET", "/api/v1/receipts/"+rid+".pdf", nil, nil)
+	if pdf.status != 200 || !strings.HasPrefix(string(pdf.body), "%PDF-") {
+		t.Fatalf("receipt pdf: %d %.100s", pdf.status, pdf.body)
+	}
+	eventually(t, "zakat credited", func() bool {
+		return amountOf(t, fund(t, unit, "zakat")["received"])-zakatBefore == money.Taka(500)
+	})
+	status := do(t, "GET", "/donations/"+id, nil, map[string]string{"Accept": "text/html"})
+	if status.status != 200 || !strings.Contains(string(status.body), serial) {
+		t.Fatalf("status page: %d", status.status)
+	}
+}
+
+func cashGift(t *testing.T, unit string) {
+	body := gift("1000.00", "sadaqah")
+	body["programme"] = "burn"
+	hdr := staff(t, "social_worker", unit, "Idempotency-Key", "e2e-cash-1")
+	before := amountOf(t, fund(t, unit, "burn")["received"])
+	r := do(t, "POST", "/api/v1/units/"+unit+"/cash-donations", body, hdr)
+	if r.status != 201 {
+		t.Fatalf("cash: %d %s", r.status, r.body)
+	}
+	d := r.json(t)
+	if d["method"] != "cash" || d["status"] != "paid" {
+		t.Fatalf("cash gift %v", d)
+	}
+	if again := do(t, "POST", "/api/v1/units/"+unit+"/cash-donations", body, hdr); again.status != 200 || again.json(t)["id"] != d["id"] {
+		t.Fatalf("replay: %d %s", again.status, again.body)
+	}
+	waitReceipted(t, d["id"].(string))
+	eventually(t, "cash in the burn fund", func() bool {
+		return amountOf(t, fund(t, unit, "burn")["received"])-before == money.Taka(1000)
+	})
+}
+
+func refundHalf(t *testing.T, unit string) {
+	id := payGift(t, unit, "800.00", "general", "e2e-refund-gift")
+	waitReceipted(t, id)
+	var before map[string]any
+	eventually(t, "gift credited", func() bool {
+		before = fund(t, unit, "general")
+		return amountOf(t, before["received"]) >= money.Taka(800)
+	})
+	admin := staff(t, "unit_admin", unit, "Idempotency-Key", "e2e-refund-1")
+	r := do(t, "POST", "/api/v1/donations/"+id+"/refunds", map[string]any{"amount": "400.00", "reason": "donor asked"}, admin)
+	if r.status != 201 {
+		t.Fatalf("refund: %d %s", r.status, r.body)
+	}
+	got := r.json(t)
+	ref, _ := got["refund"].(map[string]any)
+	don, _ := got["donation"].(map[string]any)
+	if ref["status"] != "completed" || don["status"] != "partially_refunded" || don["refunded"] != "400.00" {
+		t.Fatalf("refund answer %s", r.body)
+	}
+	// A retry of the same request is the same refund, not a second one.
+	if again := do(t, "POST", "/api/v1/donations/"+id+"/refunds", map[string]any{"amount": "400.00", "reason": "donor asked"}, admin); again.status != 201 ||
+		again.json(t)["refund"].(map[string]any)["id"] != ref["id"] {
+		t.Fatalf("replayed refund: %d %s", again.status, again.body)
+	}
+	eventually(t, "ledger reversal", func() bool {
+		f := fund(t, unit, "general")
+		return amountOf(t, f["refunded"])-amountOf(t, before["refunded"]) == money.Taka(400) &&
+			amountOf(t, before["balance"])-amountOf(t, f["balance"]) == money.Taka(400)
+	})
+}
+
+// closedTab: one payer confirms at bKash but never comes back; another
+// cancels and never comes back. The workers' reconciler settles both.
+func closedTab(t *testing.T, unit string) {
+	start := func(key string) (string, string) {
+		r := do(t, "POST", "/api/v1/units/"+unit+"/donations", gift("120.00", "general"), map[string]string{"Idempotency-Key": key})
+		if r.status != 201 {
+			t.Fatalf("create: %d %s", r.status, r.body)
+		}
+		d := r.json(t)
+		return d["id"].(string), d["paymentURL"].(string)
+	}
+	paidID, paidURL := start("e2e-closed-tab-paid")
+	cancelID, cancelURL := start("e2e-closed-tab-cancel")
+	payAtSandbox(t, paidURL, "pay")
+	payAtSandbox(t, cancelURL, "cancel")
+	waitReceipted(t, paidID)
+	eventually(t, "reconciler finalises the cancelled payment", func() bool {
+		return donation(t, cancelID)["status"] == "cancelled"
+	})
+}
+
+// killWorkerMidFlow pays gifts while worker 1 is SIGKILLed; worker 2 takes
+// over its partitions and its reconciler duties, worker 1 comes back, and
+// every gift ends with exactly one receipt (verify checks the "exactly").
+func killWorkerMidFlow(t *testing.T, unit string) {
+	const n = 24
+	var mu sync.Mutex
+	ids := make([]string, n)
+	ctx := t.Context()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	sem := make(chan struct{}, 4)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if err := giveDuringChaos(ctx, unit, i, func(id string) { mu.Lock(); ids[i] = id; mu.Unlock() }); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	// Kill once the first gifts are in the pipeline.
+	eventually(t, "first gifts paid", func() bool {
+		mu.Lock()
+		known := append([]string(nil), ids...)
+		mu.Unlock()
+		paid := 0
+		for _, id := range known {
+			if id == "" {
+				continue
+			}
+			if s := donation(t, id)["status"]; s == "paid" || s == "receipted" {
+				paid++
+			}
+		}
+		return paid >= 3
+	})
+	// The victim is the worker issuing this unit's receipts (all its events
+	// share one partition, so one worker owns them in each group).
+	victim := 0
+	if receiptsHandled(t, 1) > receiptsHandled(t, 0) {
+		victim = 1
+	}
+	sys.workers[victim].kill()
+	t.Logf("SIGKILLed %s, which had issued %d receipts", sys.workers[victim].name, receiptsHandled(t, victim))
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	// Worker 2 alone carries on (after Kafka's session timeout hands it the
+	// dead member's partitions); then worker 1 returns.
+	waitReceipted(t, ids[0])
+	if err := sys.restartWorker(ctx, victim); err != nil {
+		t.Fatal(err)
+	}
+	serials := map[string]string{}
+	for _, id := range ids {
+		d := waitReceipted(t, id)
+		s, _ := d["receipt"].(map[string]any)["serial"].(string)
+		if other, dup := serials[s]; dup {
+			t.Fatalf("serial %s given to %s and %s", s, other, id)
+		}
+		serials[s] = id
+	}
+	for i, w := range sys.workers {
+		if err := w.exited(); err != nil {
+			t.Fatalf("worker %d: %v", i+1, err)
+		}
+	}
+}
+
+// receiptsHandled reads how many events worker i's receipts consumer has
+// handled from its /metrics (0 once it is dead: the last figure is kept).
+func receiptsHandled(t *testing.T, i int) int {
+	t.Helper()
+	w := sys.workers[i]
+	if !w.running() {
+		return w.lastReceipts
+	}
+	r, err := send(t.Context(), "GET", sys.workerURL(i)+"/metrics", nil, nil)
+	if err != nil || r.status != 200 {
+		t.Fatalf("metrics of %s: %v %d", w.name, err, r.status)
+	}
+	n := 0
+	for _, line := range strings.Split(string(r.body), "\n") {
+		if !strings.HasPrefix(line, "kalyan_events_handled_total{") || !strings.Contains(line, `group="kalyan-receipts"`) {
+			continue
+		}
+		var v float64
+		if _, err := fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v); err == nil {
+			n += int(v)
+		}
+	}
+	w.lastReceipts = n
+	return n
+}
+
+// giveDuringChaos creates gift i and pays it at bKash; every sixth payer
+// closes the tab instead of coming back (the reconciler settles those).
+func giveDuringChaos(ctx context.Context, unit string, i int, created func(id string)) error {
+	r, err := send(ctx, "POST", "/api/v1/units/"+unit+"/donations", gift(fmt.Sprintf("%d.00", 100+i), "general"),
+		map[string]string{"Idempotency-Key": fmt.Sprintf("e2e-chaos-%d", i)})
+	if err != nil {
+		return err
+	}
+	var d struct {
+		ID         string `json:"id"`
+		PaymentURL string `json:"paymentURL"`
+	}
+	if r.status != 201 || json.Unmarshal(r.body, &d) != nil || d.ID == "" {
+		return fmt.Errorf("create %d: %d %s", i, r.status, r.body)
+	}
+	created(d.ID)
+	page, err := send(ctx, "POST", d.PaymentURL, url.Values{"action": {"pay"}}, nil)
+	if err != nil {
+		return err
+	}
+	if page.status != 303 {
+		return fmt.Errorf("pay %d: %d %s", i, page.status, page.body)
+	}
+	if i%6 == 5 {
+		return nil
+	}
+	back, err := send(ctx, "GET", page.header.Get("Location"), nil, nil)
+	if err != nil {
+		return err
+	}
+	if back.status != 303 {
+		return fmt.Errorf("callback %d: %d %s", i, back.status, back.body)
+	}
+	return nil
+}
+
+// verifyMoney runs `kalyan-worker verify` once the pipeline has settled:
+// every ledger credit and receipt may lag the last response by a moment.
+func verifyMoney(t *testing.T) {
+	var out string
+	var code int
+	eventually(t, "kalyan-worker verify to pass", func() bool {
+		var err error
+		out, code, err = sys.verify(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return code == 0
+	})
+	t.Logf("kalyan-worker verify: %s", strings.TrimSpace(out))
+	if !strings.Contains(out, "0 violations") {
+		t.Fatalf("verify exited 0 but printed: %s", out)
+	}
+}

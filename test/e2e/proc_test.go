@@ -1,0 +1,271 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// proc is one service running as its own OS process in its own process
+// group, with stdout and stderr appended to a log file.
+type proc struct {
+	name string
+	args []string
+	env  []string
+	log  string
+	// stopSignal asks for a graceful stop (SIGTERM unless set; PostgreSQL
+	// wants SIGINT, its "fast" shutdown).
+	stopSignal syscall.Signal
+
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error
+
+	// lastReceipts is the worker's last receipts-consumer figure read from
+	// its /metrics (tests only).
+	lastReceipts int
+}
+
+// start launches the process. The parent-death signal kills it should the
+// test binary itself die (a timeout panic), so nothing outlives the suite.
+func (p *proc) start() error {
+	f, err := os.OpenFile(p.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("%s log: %w", p.name, err)
+	}
+	fmt.Fprintf(f, "=== %s start: %s\n", time.Now().Format(time.RFC3339Nano), strings.Join(p.args, " "))
+	cmd := exec.Command(p.args[0], p.args[1:]...)
+	cmd.Env = append(baseEnv(), p.env...)
+	cmd.Stdout, cmd.Stderr = f, f
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		f.Close()
+		return fmt.Errorf("start %s: %w", p.name, err)
+	}
+	p.cmd, p.done, p.err = cmd, make(chan struct{}), nil
+	go func() {
+		p.err = cmd.Wait()
+		f.Close()
+		close(p.done)
+	}()
+	return nil
+}
+
+// baseEnv is the test's environment without KALYAN_* settings, so a
+// developer's own configuration cannot leak into the processes.
+func baseEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "KALYAN_") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func (p *proc) running() bool {
+	if p.cmd == nil {
+		return false
+	}
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// exited describes how a process that should be running ended.
+func (p *proc) exited() error {
+	if p.running() {
+		return nil
+	}
+	return fmt.Errorf("%s exited: %v (log %s)", p.name, p.err, p.log)
+}
+
+// kill SIGKILLs the whole process group and waits for the leader.
+func (p *proc) kill() {
+	if !p.running() {
+		return
+	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	<-p.done
+}
+
+// stop asks the group to stop, SIGKILLs it after grace, and reports any
+// member still alive afterwards (an orphan).
+func (p *proc) stop(grace time.Duration) error {
+	if p.cmd == nil {
+		return nil
+	}
+	pgid := p.cmd.Process.Pid
+	if p.running() {
+		sig := p.stopSignal
+		if sig == 0 {
+			sig = syscall.SIGTERM
+		}
+		_ = syscall.Kill(-pgid, sig)
+		select {
+		case <-p.done:
+		case <-time.After(grace):
+			_ = syscall.Kill(-pgid, syscall.SIGKILL)
+			<-p.done
+		}
+	}
+	// Children of the leader (PostgreSQL's backends) may linger briefly
+	// after it is gone; give them a moment, then make sure.
+	for range 50 {
+		if len(groupMembers(pgid)) == 0 {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	left := groupMembers(pgid)
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	return fmt.Errorf("%s: processes %v of group %d were still alive after stop", p.name, left, pgid)
+}
+
+// groupMembers lists the live (non-zombie) processes of group pgid.
+func groupMembers(pgid int) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid pgrp …; comm may contain spaces and parentheses.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 3 || f[0] == "Z" || f[0] == "X" {
+			continue
+		}
+		if g, _ := strconv.Atoi(f[2]); g == pgid {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// tail returns the last n lines of the process's log.
+func (p *proc) tail(n int) string {
+	return tailFile(p.log, n)
+}
+
+func tailFile(path string, n int) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return err.Error()
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if len(lines) > n {
+			lines = lines[1:]
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// freePort asks the kernel for an unused loopback port.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitFor polls ok until it holds, the process dies or ctx ends (a
+// deadline that only bounds a hang).
+func waitFor(ctx context.Context, p *proc, what string, ok func() bool) error {
+	for !ok() {
+		if err := p.exited(); err != nil {
+			return fmt.Errorf("waiting for %s: %w", what, err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+func portOpen(port int) func() bool {
+	return func() bool {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), time.Second)
+		if err != nil {
+			return false
+		}
+		c.Close()
+		return true
+	}
+}
+
+func httpOK(url string) func() bool {
+	c := &http.Client{Timeout: 3 * time.Second}
+	return func() bool {
+		res, err := c.Get(url)
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	}
+}
+
+// script runs one of the hack/ scripts to completion and returns the last
+// line it printed (the scripts print a path or an address there).
+func script(ctx context.Context, root, logPath string, args ...string) (string, error) {
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	var out bytes.Buffer
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Dir = root
+	cmd.Env = baseEnv()
+	cmd.Stdout, cmd.Stderr = &out, f
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	err = cmd.Run()
+	f.Write(out.Bytes())
+	if err != nil {
+		return "", fmt.Errorf("%s: %w (log %s)", strings.Join(args, " "), err, logPath)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	last := strings.TrimSpace(lines[len(lines)-1])
+	if last == "" {
+		return "", errors.New(strings.Join(args, " ") + ": printed nothing")
+	}
+	return last, nil
+}
