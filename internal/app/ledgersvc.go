@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/ledger"
+	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/units"
 )
 
 // LedgerSummaries is the ledger read port.
 type LedgerSummaries interface {
-	Summary(ctx context.Context, unit string) (map[string]map[string]*ledger.FundFigures, error)
+	Summary(ctx context.Context, unit string) (*ledger.Summary, error)
 }
 
 // Transparency serves the public ledger figures. They are derived by
@@ -26,10 +27,10 @@ type Transparency struct {
 
 	mu     sync.Mutex
 	at     time.Time
-	cached map[string]map[string]*ledger.FundFigures
+	cached *ledger.Summary
 }
 
-func (t *Transparency) all(ctx context.Context) (map[string]map[string]*ledger.FundFigures, error) {
+func (t *Transparency) summary(ctx context.Context) (*ledger.Summary, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.cached != nil && t.Now().Sub(t.at) < t.TTL {
@@ -41,6 +42,31 @@ func (t *Transparency) all(ctx context.Context) (map[string]map[string]*ledger.F
 	}
 	t.cached, t.at = s, t.Now()
 	return s, nil
+}
+
+func (t *Transparency) all(ctx context.Context) (map[string]map[string]*ledger.FundFigures, error) {
+	s, err := t.summary(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.Funds, nil
+}
+
+// Monthly returns a unit's gifts received in each of the last n months
+// (oldest first, months as "2006-01").
+func (t *Transparency) Monthly(ctx context.Context, unit string, n int) ([]string, []money.Amount, error) {
+	s, err := t.summary(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := t.Now().In(time.FixedZone("Asia/Dhaka", 6*60*60))
+	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, now.Location()).AddDate(0, -(n - 1), 0)
+	months, amounts := make([]string, n), make([]money.Amount, n)
+	for i := 0; i < n; i++ {
+		months[i] = first.AddDate(0, i, 0).Format("2006-01")
+		amounts[i] = s.Monthly[unit][months[i]]
+	}
+	return months, amounts, nil
 }
 
 // UnitFunds returns a unit's funds (every fund of its policy, even empty).

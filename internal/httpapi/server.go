@@ -131,6 +131,7 @@ func New(d Deps) *fiber.App {
 	a.Post("/d/:slug", h.donateSubmit)
 	a.Get("/donations/:id", h.statusPage)
 	a.Get("/zakat", h.zakatPage)
+	a.Get("/u/:code", h.unitPage)
 	h.receiptRoutes(a, v1)
 
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })

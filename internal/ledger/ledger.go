@@ -195,6 +195,39 @@ type FundFigures struct {
 // Balance is what the fund still holds.
 func (f FundFigures) Balance() money.Amount { return f.Received - f.Refunded - f.Allocated }
 
+// Summary is the public fold of the ledger.
+type Summary struct {
+	// Funds holds per unit, per fund figures.
+	Funds map[string]map[string]*FundFigures
+	// Monthly holds per unit the gifts received per month ("2026-03",
+	// Asia/Dhaka), for the public unit page's chart.
+	Monthly map[string]map[string]money.Amount
+}
+
+// NewSummary returns an empty summary.
+func NewSummary() *Summary {
+	return &Summary{Funds: map[string]map[string]*FundFigures{}, Monthly: map[string]map[string]money.Amount{}}
+}
+
+var dhaka = time.FixedZone("Asia/Dhaka", 6*60*60)
+
+// Add folds one transaction in.
+func (s *Summary) Add(t *Transaction) {
+	if t.Cause == CauseGift {
+		m := s.Monthly[t.Unit]
+		if m == nil {
+			m = map[string]money.Amount{}
+			s.Monthly[t.Unit] = m
+		}
+		for _, l := range t.Lines {
+			if IsFund(l.Account) {
+				m[t.At.In(dhaka).Format("2006-01")] += l.Credit
+			}
+		}
+	}
+	Summarise(s.Funds, t)
+}
+
 // Summarise folds transactions into per-unit, per-fund figures.
 func Summarise(into map[string]map[string]*FundFigures, t *Transaction) {
 	funds := into[t.Unit]

@@ -191,7 +191,7 @@ func (r *Ledger) FundBalances(ctx context.Context, unit string) (map[string]mone
 
 // Summary folds the ledger (of one unit, or all when unit is "") into
 // public per-fund figures.
-func (r *Ledger) Summary(ctx context.Context, unit string) (map[string]map[string]*ledger.FundFigures, error) {
+func (r *Ledger) Summary(ctx context.Context, unit string) (*ledger.Summary, error) {
 	filter := bson.D{}
 	if unit != "" {
 		filter = bson.D{{Key: "unit", Value: unit}}
@@ -201,13 +201,13 @@ func (r *Ledger) Summary(ctx context.Context, unit string) (map[string]map[strin
 		return nil, fmt.Errorf("read ledger: %w", err)
 	}
 	defer cur.Close(ctx)
-	out := map[string]map[string]*ledger.FundFigures{}
+	out := ledger.NewSummary()
 	for cur.Next(ctx) {
 		var t ledger.Transaction
 		if err := cur.Decode(&t); err != nil {
 			return nil, fmt.Errorf("decode ledger entry: %w", err)
 		}
-		ledger.Summarise(out, &t)
+		out.Add(&t)
 	}
 	return out, cur.Err()
 }

@@ -193,3 +193,22 @@ func TestCampaignLink(t *testing.T) {
 		t.Fatalf("switched-off link: %d, want 410", res.StatusCode)
 	}
 }
+
+// TestUnitTransparencyPage: the public page of a unit shows its funds and a
+// 12-month chart, in both languages, accessibly and with no personal data.
+func TestUnitTransparencyPage(t *testing.T) {
+	b := newBrowser(t)
+	b.open("/u/dmch")
+	if h1 := eval[string](b, `document.querySelector("h1").textContent`); !strings.Contains(h1, "ঢাকা মেডিকেল কলেজ হাসপাতাল") {
+		t.Fatalf("heading %q", h1)
+	}
+	if n := eval[float64](b, `document.querySelectorAll("svg rect").length`); n != 12 {
+		t.Fatalf("%v bars, want 12", n)
+	}
+	b.checkA11y("unit page")
+	b.open("/u/dmch?lang=en")
+	if body := eval[string](b, `document.body.textContent`); !strings.Contains(body, "Zakat") || !strings.Contains(body, "Balance") {
+		t.Fatalf("english page lacks fund table")
+	}
+	b.checkA11y("unit page en")
+}

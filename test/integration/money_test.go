@@ -189,3 +189,14 @@ func TestClosedTabIsReconciled(t *testing.T) {
 		return do(t, "GET", "/api/v1/donations/"+cancelID, nil, nil).json(t)["status"] == "cancelled"
 	})
 }
+
+func TestUnitTransparencyPage(t *testing.T) {
+	r := do(t, "GET", "/u/dmch?lang=en", nil, map[string]string{"Accept": "text/html"})
+	if r.status != 200 || !strings.Contains(string(r.body), "<svg") || !strings.Contains(string(r.body), "Zakat") {
+		t.Fatalf("unit page: %d", r.status)
+	}
+	if strings.Contains(string(r.body), "01712345678") || strings.Contains(string(r.body), "Rahima") {
+		t.Fatal("unit page leaks donor data")
+	}
+	problemOf(t, do(t, "GET", "/u/no-such-unit", nil, nil), 404, "")
+}

@@ -54,6 +54,7 @@ var matrix = map[string]entry{
 	"GET /d/:slug":       public("donor's gift form (a unit or a campaign link)"),
 	"POST /d/:slug":      public("donor's gift form submission"),
 	"GET /zakat":         public("zakat calculator page"),
+	"GET /u/:code":       public("unit's public transparency page: fund totals only"),
 	"GET /donations/:id": public("donor's status page: no personal data"),
 	"GET /d/:slug/qr.:format<regex(png|svg)>":  public("printable QR code of a public link"),
 	"GET /api/v1/units/:code":                  public("unit's public profile"),
