@@ -37,16 +37,15 @@ install() {
 	[ -n "$(bindir)" ] || die "postgresql installed but no server binary found under /usr/lib/postgresql"
 }
 
-# as runs a command as the cluster's owner: ourselves, or `postgres` when we are root.
-# setpriv execs in place (no extra process) and keeps a parent-death signal across the switch.
-as() {
-	if [ "$(id -u)" = 0 ]; then
-		exec_prefix=(setpriv --reuid=postgres --regid=postgres --init-groups --pdeathsig keep --)
-		"${exec_prefix[@]}" "$@"
-	else
-		"$@"
-	fi
-}
+# OWNER prefixes a command so it runs as the cluster's owner: ourselves, or `postgres` when we
+# are root. setpriv execs in place (no extra process) and keeps a parent-death signal across
+# the user switch, so a server started by a test dies with it.
+OWNER=()
+if [ "$(id -u)" = 0 ]; then
+	OWNER=(setpriv --reuid=postgres --regid=postgres --init-groups --pdeathsig keep --)
+fi
+
+as() { "${OWNER[@]}" "$@"; }
 
 init() {
 	[ $# -ge 1 ] || die "usage: postgres.sh init <dir>"
@@ -82,11 +81,7 @@ run)
 	[ $# -ge 2 ] || die "usage: postgres.sh run <dir> <port>"
 	init "$1"
 	server_opts "$2"
-	if [ "$(id -u)" = 0 ]; then
-		exec setpriv --reuid=postgres --regid=postgres --init-groups --pdeathsig keep -- \
-			"$(bindir)/postgres" -D "$DIR/data" "${OPTS[@]}"
-	fi
-	exec "$(bindir)/postgres" -D "$DIR/data" "${OPTS[@]}"
+	exec "${OWNER[@]}" "$(bindir)/postgres" -D "$DIR/data" "${OPTS[@]}"
 	;;
 start)
 	[ $# -ge 2 ] || die "usage: postgres.sh start <dir> <port>"

@@ -99,9 +99,15 @@ type Auth struct {
 
 // HTTP server limits.
 type HTTP struct {
-	BodyLimit    int           `yaml:"bodyLimit" env:"BODY_LIMIT"`
-	ReadTimeout  time.Duration `yaml:"readTimeout" env:"READ_TIMEOUT"`
-	WriteTimeout time.Duration `yaml:"writeTimeout" env:"WRITE_TIMEOUT"`
+	// RateLimit is how many public writes (gifts, forms) one client IP may
+	// make per minute; 0 disables.
+	RateLimit int `yaml:"rateLimit" env:"RATE_LIMIT"`
+	// TrustedProxies are the load balancers whose X-Forwarded-For names the
+	// client (empty: the TCP peer is the client).
+	TrustedProxies []string      `yaml:"trustedProxies" env:"TRUSTED_PROXIES" envSeparator:","`
+	BodyLimit      int           `yaml:"bodyLimit" env:"BODY_LIMIT"`
+	ReadTimeout    time.Duration `yaml:"readTimeout" env:"READ_TIMEOUT"`
+	WriteTimeout   time.Duration `yaml:"writeTimeout" env:"WRITE_TIMEOUT"`
 }
 
 // Defaults returns the settings used where nothing else is given.
@@ -115,7 +121,7 @@ func Defaults() Config {
 		Kafka:      Kafka{Partitions: 12, ReplicationFactor: 1},
 		BKash:      BKash{Timeout: 30 * time.Second},
 		Auth:       Auth{Issuer: "kalyan", Audience: "kalyan-api"},
-		HTTP:       HTTP{BodyLimit: 64 << 10, ReadTimeout: 10 * time.Second, WriteTimeout: 35 * time.Second},
+		HTTP:       HTTP{RateLimit: 60, BodyLimit: 64 << 10, ReadTimeout: 10 * time.Second, WriteTimeout: 35 * time.Second},
 		Receipts:   defaultReceipts(),
 		Reconcile:  Reconcile{Interval: time.Minute, After: 15 * time.Minute, Expire: 25 * time.Hour},
 		Zakat:      defaultZakat(),
@@ -187,6 +193,9 @@ func (c Config) Validate() error {
 	}
 	if c.Auth.JWKSURL == "" && c.Auth.KeyFile == "" {
 		bad("KALYAN_AUTH_JWKS_URL", "or KALYAN_AUTH_KEY_FILE must be set")
+	}
+	if c.HTTP.RateLimit < 0 {
+		bad("KALYAN_HTTP_RATE_LIMIT", "must be 0 (off) or a number of requests per minute")
 	}
 	if c.HTTP.BodyLimit < 1024 || c.HTTP.BodyLimit > 10<<20 {
 		bad("KALYAN_HTTP_BODY_LIMIT", "must be between 1024 and 10485760 bytes")

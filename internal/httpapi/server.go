@@ -52,6 +52,11 @@ type Deps struct {
 	// (zero value = zakat.DefaultSettings).
 	Zakat zakat.Settings
 
+	// RateLimit is public writes per client IP per minute (0: off);
+	// TrustedProxies may set the client IP with X-Forwarded-For.
+	RateLimit      int
+	TrustedProxies []string
+
 	BodyLimit    int
 	ReadTimeout  time.Duration
 	WriteTimeout time.Duration
@@ -62,12 +67,16 @@ func New(d Deps) *fiber.App {
 	a := fiber.New(fiber.Config{
 		// Fiber reuses request buffers after a handler returns; Immutable
 		// copies c.Params/Body/Query values so nothing we keep is overwritten.
-		Immutable:             true,
-		BodyLimit:             d.BodyLimit,
-		ReadTimeout:           d.ReadTimeout,
-		WriteTimeout:          d.WriteTimeout,
-		IdleTimeout:           60 * time.Second,
-		DisableStartupMessage: true,
+		Immutable: true,
+		BodyLimit: d.BodyLimit,
+		// Only a trusted load balancer may say who the client is.
+		ProxyHeader:             fiber.HeaderXForwardedFor,
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          d.TrustedProxies,
+		ReadTimeout:             d.ReadTimeout,
+		WriteTimeout:            d.WriteTimeout,
+		IdleTimeout:             60 * time.Second,
+		DisableStartupMessage:   true,
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
 			p := toProblem(err, d.Log, c)
 			p.Instance = c.Path()
@@ -105,7 +114,7 @@ func New(d Deps) *fiber.App {
 	admin.Delete("/units/:code", h.archiveUnit)
 
 	v1.Get("/units/:code", h.getUnit)
-	v1.Post("/units/:code/donations", h.createDonation)
+	v1.Post("/units/:code/donations", rateLimit(d.RateLimit), h.createDonation)
 	v1.Get("/donations/:id", h.getDonation)
 	v1.Get("/donations/:id/bkash-callback", h.bkashCallback)
 	v1.Post("/units/:code/cash-donations", h.createCashDonation)
@@ -128,7 +137,7 @@ func New(d Deps) *fiber.App {
 
 	a.Get("/", h.home)
 	a.Get("/d/:slug", h.donatePage)
-	a.Post("/d/:slug", h.donateSubmit)
+	a.Post("/d/:slug", rateLimit(d.RateLimit), h.donateSubmit)
 	a.Get("/donations/:id", h.statusPage)
 	a.Get("/zakat", h.zakatPage)
 	a.Get("/u/:code", h.unitPage)

@@ -105,6 +105,7 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		Aid:   &app.Aid{Store: store.AidRequests(), Units: unitSvc, Ledger: store.Ledger(), Now: now, Log: log},
 		Ready: ready(store, c.Kafka.Brokers), PublicURL: strings.TrimRight(c.PublicURL, "/"),
 		BodyLimit: c.HTTP.BodyLimit, ReadTimeout: c.HTTP.ReadTimeout, WriteTimeout: c.HTTP.WriteTimeout,
+		RateLimit: c.HTTP.RateLimit, TrustedProxies: c.HTTP.TrustedProxies,
 	})
 	return &API{App: fa, Donations: don, Units: unitSvc, Keys: rp.keys}
 }

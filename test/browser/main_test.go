@@ -51,6 +51,7 @@ func run(m *testing.M) int {
 	ctx := context.Background()
 	cfg := config.Defaults()
 	cfg.HTTPAddr, cfg.WorkerAddr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.HTTP.RateLimit = 1_000_000 // one client address sends everything here
 	stack, err = devstack.Start(ctx, devstack.Options{Dir: dir, Config: &cfg, SandboxInMemory: true})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start stack:", err)

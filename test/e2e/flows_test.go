@@ -30,6 +30,7 @@ func TestRealParts(t *testing.T) {
 		{"refund half a gift", func(t *testing.T) { refundHalf(t, unit) }},
 		{"closed tab settled by the reconciler", func(t *testing.T) { closedTab(t, unit) }},
 		{"worker SIGKILLed mid-flow and restarted", func(t *testing.T) { killWorkerMidFlow(t, unit) }},
+		{"aid request assessed, approved, allocated, disbursed", func(t *testing.T) { aidRequest(t, unit) }},
 	}
 	for _, s := range steps {
 		if !t.Run(s.name, s.run) {
@@ -224,9 +225,10 @@ func closedTab(t *testing.T, unit string) {
 	})
 }
 
-// killWorkerMidFlow pays gifts while worker 1 is SIGKILLed; worker 2 takes
-// over its partitions and its reconciler duties, worker 1 comes back, and
-// every gift ends with exactly one receipt (verify checks the "exactly").
+// killWorkerMidFlow pays gifts while the worker issuing their receipts is
+// SIGKILLed; the other takes over its partitions and settles everything,
+// the victim comes back and rejoins, and every gift ends with exactly one
+// receipt and a unique serial (verify checks the rest).
 func killWorkerMidFlow(t *testing.T, unit string) {
 	const n = 24
 	var mu sync.Mutex
@@ -278,14 +280,11 @@ func killWorkerMidFlow(t *testing.T, unit string) {
 	if t.Failed() {
 		t.FailNow()
 	}
-	// Worker 2 alone carries on (after Kafka's session timeout hands it the
-	// dead member's partitions); then worker 1 returns.
-	waitReceipted(t, ids[0])
-	if err := sys.restartWorker(ctx, victim); err != nil {
-		t.Fatal(err)
-	}
+	// The survivor alone settles every gift: it takes over the dead member's
+	// partitions once Kafka's session timeout expires, and its reconciler
+	// executes the closed tabs.
 	serials := map[string]string{}
-	for _, id := range ids {
+	receipted := func(id string) {
 		d := waitReceipted(t, id)
 		s, _ := d["receipt"].(map[string]any)["serial"].(string)
 		if other, dup := serials[s]; dup {
@@ -293,11 +292,65 @@ func killWorkerMidFlow(t *testing.T, unit string) {
 		}
 		serials[s] = id
 	}
+	for _, id := range ids {
+		receipted(id)
+	}
+	// The victim comes back, rejoins the groups, and the pipeline goes on.
+	if err := sys.restartWorker(ctx, victim); err != nil {
+		t.Fatal(err)
+	}
+	for i := n; i < n+4; i++ {
+		var id string
+		if err := giveDuringChaos(ctx, unit, i, func(got string) { id = got }); err != nil {
+			t.Fatal(err)
+		}
+		receipted(id)
+	}
 	for i, w := range sys.workers {
 		if err := w.exited(); err != nil {
 			t.Fatalf("worker %d: %v", i+1, err)
 		}
 	}
+}
+
+// aidRequest: a social worker files and assesses a patient's request, the
+// committee approves it (another person: maker-checker), the workers
+// allocate it from the unit's funds, and the social worker records what was
+// given.
+func aidRequest(t *testing.T, unit string) {
+	body := map[string]any{
+		"patient": map[string]any{"name": "Jahanara Begum", "age": 52, "sex": "female", "guardian": "Abdul Kader",
+			"mobile": "01911223355", "district": "Rajshahi", "hospitalReg": "RMCH-2026-4711", "ward": "7"},
+		"diagnosis": "kidney", "urgency": "high",
+		"items": []map[string]any{{"category": "medicine", "description": "dialysis kits", "estimated": "1500.00"}},
+		"caseStudy": map[string]any{"householdSize": 5, "monthlyIncome": "6000.00", "occupation": "day labourer",
+			"assets": "none", "narrative": "cannot afford dialysis", "documentsChecked": []string{"hospital-card"}},
+	}
+	sw, committee := staff(t, "social_worker", unit), staff(t, "committee", unit)
+	r := do(t, "POST", "/api/v1/units/"+unit+"/aid-requests", body, sw)
+	if r.status != 201 {
+		t.Fatalf("file: %d %s", r.status, r.body)
+	}
+	id, _ := r.json(t)["id"].(string)
+	if r := do(t, "POST", "/api/v1/aid-requests/"+id+"/assess", map[string]any{"approved": []string{"1500.00"}, "zakatEligible": false,
+		"note": "home visit done"}, sw); r.status != 200 {
+		t.Fatalf("assess: %d %s", r.status, r.body)
+	}
+	if r := do(t, "POST", "/api/v1/aid-requests/"+id+"/approve", map[string]any{"note": "approved"}, committee); r.status != 200 {
+		t.Fatalf("approve: %d %s", r.status, r.body)
+	}
+	eventually(t, "allocation from the unit's funds", func() bool {
+		q := do(t, "GET", "/api/v1/aid-requests/"+id, nil, committee).json(t)
+		return q["allocated"] == "1500.00"
+	})
+	r = do(t, "POST", "/api/v1/aid-requests/"+id+"/disburse", map[string]any{"items": []map[string]any{
+		{"item": 0, "amount": "1500.00", "method": "in_kind", "reference": "STORE-ISSUE-88"}}}, sw)
+	if r.status != 200 {
+		t.Fatalf("disburse: %d %s", r.status, r.body)
+	}
+	eventually(t, "disbursement in the ledger", func() bool {
+		return amountOf(t, fund(t, unit, "general")["disbursed"]) >= money.Taka(1500)
+	})
 }
 
 // receiptsHandled reads how many events worker i's receipts consumer has
