@@ -215,9 +215,15 @@ func (h *handlers) listAid(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"requests": out, "limit": limit, "offset": offset})
 }
 
-func (h *handlers) aidTransition(c *fiber.Ctx, fn func(q *aid.Request, a aid.Actor) (*aid.Request, error), roles ...auth.Role) error {
+// aidTransition authorises the caller on the request's unit first, then
+// decodes the body (so a stranger learns nothing, not even a field error),
+// then applies fn.
+func (h *handlers) aidTransition(c *fiber.Ctx, decode func() error, fn func(q *aid.Request, a aid.Actor) (*aid.Request, error), roles ...auth.Role) error {
 	q, p, err := h.aidOf(c, roles...)
 	if err != nil {
+		return err
+	}
+	if err := decode(); err != nil {
 		return err
 	}
 	out, err := fn(q, actor(p))
@@ -238,18 +244,22 @@ func (h *handlers) assessAid(c *fiber.Ctx) error {
 		ZakatEligible bool     `json:"zakatEligible"`
 		Note          string   `json:"note"`
 	}
-	if err := decodeJSON(c, &body); err != nil {
-		return err
-	}
-	amounts := make([]money.Amount, len(body.Approved))
-	for i, s := range body.Approved {
-		a, err := money.Parse(s)
-		if err != nil {
-			return fieldProblem(fiber.StatusUnprocessableEntity, "approved["+strconv.Itoa(i)+"]", err.Error())
+	var amounts []money.Amount
+	decode := func() error {
+		if err := decodeJSON(c, &body); err != nil {
+			return err
 		}
-		amounts[i] = a
+		amounts = make([]money.Amount, len(body.Approved))
+		for i, s := range body.Approved {
+			a, err := money.Parse(s)
+			if err != nil {
+				return fieldProblem(fiber.StatusUnprocessableEntity, "approved["+strconv.Itoa(i)+"]", err.Error())
+			}
+			amounts[i] = a
+		}
+		return nil
 	}
-	return h.aidTransition(c, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
+	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
 		return h.Aid.Assess(c.UserContext(), a, q.ID, amounts, body.ZakatEligible, body.Note)
 	}, auth.SocialWorker, auth.UnitAdmin)
 }
@@ -258,12 +268,13 @@ func (h *handlers) approveAid(c *fiber.Ctx) error {
 	var body struct {
 		Note string `json:"note"`
 	}
-	if len(c.Body()) > 0 {
-		if err := decodeJSON(c, &body); err != nil {
-			return err
+	decode := func() error {
+		if len(c.Body()) > 0 {
+			return decodeJSON(c, &body)
 		}
+		return nil
 	}
-	return h.aidTransition(c, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
+	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
 		return h.Aid.Approve(c.UserContext(), a, q.ID, body.Note)
 	}, auth.SocialWorker, auth.Committee)
 }
@@ -272,10 +283,8 @@ func (h *handlers) rejectAid(c *fiber.Ctx) error {
 	var body struct {
 		Reason string `json:"reason"`
 	}
-	if err := decodeJSON(c, &body); err != nil {
-		return err
-	}
-	return h.aidTransition(c, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
+	decode := func() error { return decodeJSON(c, &body) }
+	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
 		return h.Aid.Reject(c.UserContext(), a, q.ID, body.Reason)
 	}, auth.SocialWorker, auth.Committee)
 }
@@ -289,18 +298,22 @@ func (h *handlers) disburseAid(c *fiber.Ctx) error {
 			Reference string `json:"reference"`
 		} `json:"items"`
 	}
-	if err := decodeJSON(c, &body); err != nil {
-		return err
-	}
-	ds := make([]aid.Disbursement, len(body.Items))
-	for i, it := range body.Items {
-		a, err := money.Parse(it.Amount)
-		if err != nil {
-			return fieldProblem(fiber.StatusUnprocessableEntity, "items["+strconv.Itoa(i)+"].amount", err.Error())
+	var ds []aid.Disbursement
+	decode := func() error {
+		if err := decodeJSON(c, &body); err != nil {
+			return err
 		}
-		ds[i] = aid.Disbursement{Item: it.Item, Amount: a, Method: it.Method, Reference: it.Reference}
+		ds = make([]aid.Disbursement, len(body.Items))
+		for i, it := range body.Items {
+			a, err := money.Parse(it.Amount)
+			if err != nil {
+				return fieldProblem(fiber.StatusUnprocessableEntity, "items["+strconv.Itoa(i)+"].amount", err.Error())
+			}
+			ds[i] = aid.Disbursement{Item: it.Item, Amount: a, Method: it.Method, Reference: it.Reference}
+		}
+		return nil
 	}
-	return h.aidTransition(c, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
+	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
 		return h.Aid.Disburse(c.UserContext(), a, q.ID, ds)
 	}, auth.SocialWorker, auth.UnitAdmin)
 }
