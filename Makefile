@@ -6,7 +6,7 @@ PKGS := ./...
 # Fuzz time per target in `make fuzz` (CI keeps it short).
 FUZZTIME ?= 10s
 
-.PHONY: help run test e2e onboard generate test-short bench build lint fuzz docker clean
+.PHONY: help run test e2e schemathesis onboard generate test-short bench build lint fuzz docker clean
 
 help: ## Show this help
 	@awk 'BEGIN{FS=":.*##"} /^[a-zA-Z_-]+:.*##/ {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,6 +29,9 @@ test: lint ## Unit and integration tests (embedded FerretDB, kfake, bKash sandbo
 
 e2e: ## End-to-end suite: real Kafka, FerretDB on PostgreSQL, bKash sandbox, kalyan-api, two kalyan-workers, verify
 	$(GO) test -tags e2e -count=1 -timeout 40m ./test/e2e/
+
+schemathesis: ## Fuzz every documented API route (public and staff) against the embedded stack
+	hack/schemathesis.sh 25
 
 test-short: ## Tests without the race detector
 	AXE_JS="$$(hack/axe.sh)" HELM="$$(hack/helm.sh)" KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" $(GO) test -count=1 $(PKGS)

@@ -113,6 +113,7 @@ func New(d Deps) *fiber.App {
 	admin.Put("/units/:code", h.putUnit)
 	admin.Delete("/units/:code", h.archiveUnit)
 
+	v1.Get("/openapi.json", serveOpenAPI)
 	v1.Get("/units/:code", h.getUnit)
 	v1.Post("/units/:code/donations", rateLimit(d.RateLimit), h.createDonation)
 	v1.Get("/donations/:id", h.getDonation)

@@ -57,6 +57,7 @@ var matrix = map[string]entry{
 	"GET /u/:code":       public("unit's public transparency page: fund totals only"),
 	"GET /donations/:id": public("donor's status page: no personal data"),
 	"GET /d/:slug/qr.:format<regex(png|svg)>":  public("printable QR code of a public link"),
+	"GET /api/v1/openapi.json":                 public("the API's OpenAPI description"),
 	"GET /api/v1/units/:code":                  public("unit's public profile"),
 	"POST /api/v1/units/:code/donations":       public("donors give without an account"),
 	"GET /api/v1/donations/:id":                public("public donation status: no personal data"),
