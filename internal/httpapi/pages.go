@@ -45,6 +45,11 @@ func mustParsePages() pageSet {
 		t := template.Must(base.Clone())
 		set[name] = template.Must(t.ParseFS(webFS, "web/"+name+".html"))
 	}
+	// The staff console's pages share their form parts.
+	for _, name := range []string{"console_login", "console_queue", "console_new", "console_request"} {
+		t := template.Must(base.Clone())
+		set[name] = template.Must(t.ParseFS(webFS, "web/"+name+".html", "web/console_parts.html"))
+	}
 	return set
 }
 

@@ -143,6 +143,7 @@ func New(d Deps) *fiber.App {
 	a.Get("/zakat", h.zakatPage)
 	a.Get("/u/:code", h.unitPage)
 	h.receiptRoutes(a, v1)
+	h.consoleRoutes(a)
 
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return a

@@ -71,6 +71,9 @@ var matrix = map[string]entry{
 	"POST /api/v1/statements":                  public("donor asks for a statement: the link goes to the number's SMS"),
 	"GET /r/:id":                               public("receipt verification page (QR code target)"),
 	"GET /s/:token":                            public("statement link from the SMS (signed, expiring token)"),
+	"GET /console/login":                       public("staff console sign-in page: a form, no records"),
+	"POST /console/login":                      public("staff console sign-in: checks the pasted token, sets the session cookie"),
+	"POST /console/logout":                     public("staff console sign-out: clears the session cookie"),
 
 	"PUT /api/v1/admin/units/:code": {admin: true, role: "platform_admin", req: func(fx *unitFx) request {
 		return request{method: "PUT", path: "/api/v1/admin/units/" + fx.code, body: map[string]any{
@@ -131,6 +134,34 @@ var matrix = map[string]entry{
 		return request{method: "POST", path: "/api/v1/aid-requests/" + fx.aid + "/disburse",
 			body: map[string]any{"items": []map[string]any{{"item": 0, "amount": "1.00", "method": "cash", "reference": "iso-1"}}}}
 	}},
+	"GET /console":              {role: "social_worker", req: consoleUnitQ("/console")},
+	"GET /console/waitlist":     {role: "committee", req: consoleUnitQ("/console/waitlist")},
+	"GET /console/committee":    {role: "committee", req: consoleUnitQ("/console/committee")},
+	"GET /console/requests/new": {role: "social_worker", req: consoleUnitQ("/console/requests/new")},
+	"POST /console/requests/new": {role: "social_worker", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/console/requests/new?unit=" + fx.code, body: map[string]any{"name": "Mallory Patient"}}
+	}},
+	"GET /console/requests/:id": {role: "committee", req: func(fx *unitFx) request {
+		return request{method: "GET", path: "/console/requests/" + fx.aid}
+	}},
+	"POST /console/requests/:id/assess":   {role: "unit_admin", req: consoleForm("assess", map[string]any{"approved1": "100"})},
+	"POST /console/requests/:id/approve":  {role: "committee", req: consoleForm("approve", map[string]any{"note": "isolation check"})},
+	"POST /console/requests/:id/reject":   {role: "committee", req: consoleForm("reject", map[string]any{"reason": "isolation check"})},
+	"POST /console/requests/:id/disburse": {role: "social_worker", req: consoleForm("disburse", map[string]any{"amount1": "1"})},
+}
+
+// consoleUnitQ is a console list page of fx's unit: lists take ?unit= (a
+// platform admin's choice; other units' staff get 404).
+func consoleUnitQ(path string) func(fx *unitFx) request {
+	return func(fx *unitFx) request { return request{method: "GET", path: path + "?unit=" + fx.code} }
+}
+
+// consoleForm posts a console form on fx's aid request (with the bearer
+// header, so no CSRF token is needed: only the cookie session needs one).
+func consoleForm(action string, body map[string]any) func(fx *unitFx) request {
+	return func(fx *unitFx) request {
+		return request{method: "POST", path: "/console/requests/" + fx.aid + "/" + action, body: body}
+	}
 }
 
 // routes returns the registered routes as matrix keys (HEAD, which Fiber

@@ -1,0 +1,209 @@
+package browser
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/kalyan-platform/kalyan/internal/units"
+)
+
+const consoleUnit = "uhc-console-test"
+
+// signIn opens the console without a session, lands on the sign-in page and
+// signs in with a staff token.
+func (b *browser) signIn(tok, name string) {
+	b.t.Helper()
+	b.open("/console")
+	if !strings.Contains(b.location(), "/console/login") {
+		b.t.Fatalf("console without a session went to %s, want the sign-in page", b.location())
+	}
+	b.checkA11y(name + ": sign-in page")
+	b.do("paste token", chromedp.SendKeys(chromedp.CSS(`#token`), tok))
+	b.submit(`main form button`)
+	if loc := b.location(); !strings.HasSuffix(loc, "/console") {
+		b.t.Fatalf("after sign-in at %s, want /console", loc)
+	}
+}
+
+// waitFor reloads the current page until the JavaScript predicate holds
+// (allocation runs in the background worker).
+func (b *browser) waitFor(what, path, expr string) {
+	b.t.Helper()
+	deadline := time.Now().Add(hang)
+	for {
+		b.open(path)
+		if eval[bool](b, expr) {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("timed out waiting for %s (at %s)", what, b.location())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// apiJSON sends a JSON request with a staff token and decodes the answer.
+func apiJSON(t testing.TB, method, path, body, tok string, hdr map[string]string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, stack.APIURL()+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	var out map[string]any
+	_ = json.Unmarshal(b, &out)
+	return res.StatusCode, out
+}
+
+// TestConsole: a social worker signs in, files a small request in Bengali,
+// assesses and approves it and sees it allocated from the kidney programme
+// fund; a large one needs a committee member, who approves it from the
+// committee queue. Every page passes axe-core.
+func TestConsole(t *testing.T) {
+	ctx := t.Context()
+	u := units.Unit{Code: consoleUnit, Names: units.Names{EN: "Console Test Upazila Health Complex", BN: "কনসোল পরীক্ষা উপজেলা স্বাস্থ্য কমপ্লেক্স"},
+		Level: units.Level("upazila"), Division: "Chattagram", District: "Cumilla", Upazila: "Chandina", Policy: units.DefaultPolicy()}
+	u.Policy.Programmes = []string{"kidney"}
+	if _, err := stack.API.Units.Register(ctx, &u); err != nil {
+		t.Fatal(err)
+	}
+	sw, err := stack.Token("social_worker", consoleUnit, "sw-console-rahima")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm, _ := stack.Token("committee", consoleUnit, "cm-console-hasan")
+	// The unit needs money: Tk 3,000 for the kidney programme, taken in cash.
+	gift := `{"amount":"3000.00","kind":"sadaqah","programme":"kidney","donor":{"name":"Console Donor","phone":"01712345678"}}`
+	if st, _ := apiJSON(t, "POST", "/api/v1/units/"+consoleUnit+"/cash-donations", gift, sw, map[string]string{"Idempotency-Key": "console-gift-1"}); st != 201 {
+		t.Fatalf("cash gift: %d", st)
+	}
+
+	b := newBrowser(t)
+	b.signIn(sw, "social worker")
+	if got := eval[string](b, `document.documentElement.lang`); got != "bn" {
+		t.Fatalf("console lang=%q, want bn by default", got)
+	}
+	b.checkA11y("my queue (empty)")
+
+	// The form refuses an empty request, in Bengali, next to the fields.
+	b.submit(`a[href="/console/requests/new"]`)
+	b.checkA11y("new request form")
+	b.submit(`form[action^="/console/requests/new"] button`)
+	if !eval[bool](b, `!!document.querySelector("#name-err") && document.querySelector("#name").getAttribute("aria-invalid") === "true"`) {
+		t.Fatalf("empty request: no error next to the patient's name (at %s): %.3000s", b.location(), eval[string](b, `document.querySelector("main").innerHTML`))
+	}
+	if msg := eval[string](b, `document.querySelector("#name-err").textContent`); !strings.Contains(msg, "রোগীর নাম") {
+		t.Fatalf("name error %q is not in Bengali", msg)
+	}
+	b.checkA11y("new request form with errors")
+
+	b.do("fill in the request",
+		chromedp.SendKeys(chromedp.CSS(`#name`), "আমেনা খাতুন"),
+		chromedp.SendKeys(chromedp.CSS(`#age`), "৩৪"),
+		chromedp.SetValue(chromedp.CSS(`#sex`), "female"),
+		chromedp.SendKeys(chromedp.CSS(`#guardian`), "আব্দুল করিম"),
+		chromedp.SendKeys(chromedp.CSS(`#mobile`), "01711111111"),
+		chromedp.SendKeys(chromedp.CSS(`#nid`), "1234567890"),
+		chromedp.SendKeys(chromedp.CSS(`#district`), "কুমিল্লা"),
+		chromedp.SendKeys(chromedp.CSS(`#hospitalReg`), "REG-1"),
+		chromedp.SetValue(chromedp.CSS(`#diagnosis`), "kidney"),
+		chromedp.SetValue(chromedp.CSS(`#urgency`), "high"),
+		chromedp.SetValue(chromedp.CSS(`#item1-cat`), "medicine"),
+		chromedp.SendKeys(chromedp.CSS(`#item1-desc`), "ডায়ালাইসিস কিট"),
+		chromedp.SendKeys(chromedp.CSS(`#item1-est`), "১,৫০০"),
+		chromedp.SetValue(chromedp.CSS(`#item2-cat`), "tests"),
+		chromedp.SendKeys(chromedp.CSS(`#item2-est`), "800"),
+		chromedp.SendKeys(chromedp.CSS(`#household`), "5"),
+		chromedp.SendKeys(chromedp.CSS(`#income`), "6000"),
+		chromedp.SendKeys(chromedp.CSS(`#narrative`), "স্বামী দিনমজুর; কোনো সঞ্চয় নেই।"),
+	)
+	b.submit(`form[action^="/console/requests/new"] button`)
+	if loc := b.location(); !strings.Contains(loc, "/console/requests/aid_") || !strings.Contains(loc, "done=filed") {
+		t.Fatalf("after filing at %s, want the request's page", loc)
+	}
+	detail := strings.SplitN(strings.TrimPrefix(b.location(), stack.APIURL()), "?", 2)[0]
+	b.checkA11y("request page (submitted)")
+
+	// Assess: approve 1,500 and 500 of the 800 for tests, zakat-eligible.
+	b.do("assess",
+		chromedp.SetValue(chromedp.CSS(`#approved2`), "500"),
+		chromedp.Click(chromedp.CSS(`#zakat`)),
+	)
+	b.submit(`#assess-btn`)
+	if !eval[bool](b, `document.querySelector("#status").textContent.includes("মূল্যায়িত")`) {
+		t.Fatalf("after assessing: status %q", eval[string](b, `document.querySelector("#status").textContent`))
+	}
+	b.checkA11y("request page (assessed)")
+	b.submit(`#approve-btn`)
+	b.waitFor("the small request allocated", detail, `document.querySelector("#status").textContent.includes("বরাদ্দ হয়েছে")`)
+	if got := eval[string](b, `document.querySelector("#allocations").textContent`); !strings.Contains(got, "কিডনি") || !strings.Contains(got, "৳২,০০০") {
+		t.Fatalf("allocations %q, want ৳২,০০০ from the kidney programme", got)
+	}
+	b.checkA11y("request page (allocated, disburse form)")
+
+	// Lists show masked contact data.
+	b.open("/console")
+	if html := eval[string](b, `document.body.innerHTML`); strings.Contains(html, "01711111111") || strings.Contains(html, "1234567890") {
+		t.Fatal("my queue shows the full mobile or NID")
+	}
+	b.checkA11y("my queue")
+	b.open("/console?lang=en")
+	if got := eval[string](b, `document.documentElement.lang`); got != "en" {
+		t.Fatalf("lang switch: %q", got)
+	}
+	b.checkA11y("my queue (English)")
+	b.open("/console?lang=bn")
+
+	// A large request: filed and assessed by the social worker (through the
+	// API), who may not approve it.
+	large := `{"patient":{"name":"Rahim Uddin","age":50,"sex":"male","guardian":"Karim Uddin","mobile":"01722222222","district":"Cumilla","hospitalReg":"REG-2"},` +
+		`"diagnosis":"kidney","urgency":"critical","items":[{"category":"surgery","description":"transplant","estimated":"12000.00"}],` +
+		`"caseStudy":{"householdSize":4,"monthlyIncome":"5000","narrative":"no income"}}`
+	st, filed := apiJSON(t, "POST", "/api/v1/units/"+consoleUnit+"/aid-requests", large, sw, nil)
+	if st != 201 {
+		t.Fatalf("file large: %d %v", st, filed)
+	}
+	largeID, _ := filed["id"].(string)
+	if st, body := apiJSON(t, "POST", "/api/v1/aid-requests/"+largeID+"/assess", `{"approved":["12000.00"]}`, sw, nil); st != 200 {
+		t.Fatalf("assess large: %d %v", st, body)
+	}
+	b.open("/console/requests/" + largeID)
+	b.submit(`#approve-btn`)
+	if got := eval[string](b, `(document.querySelector("[role=alert]") || {}).textContent || ""`); !strings.Contains(got, "কমিটি") {
+		t.Fatalf("social worker approving above the threshold: alert %q", got)
+	}
+	b.checkA11y("request page (maker-checker refusal)")
+
+	// The committee member approves it from the committee queue.
+	c := newBrowser(t)
+	c.signIn(cm, "committee")
+	c.checkA11y("committee: my queue")
+	c.open("/console/committee")
+	c.checkA11y("committee queue")
+	c.submit(`a[href="/console/requests/` + largeID + `"]`)
+	c.submit(`#approve-btn`)
+	if got := eval[string](c, `(document.querySelector("[role=status]") || {}).textContent || ""`); !strings.Contains(got, "অনুমোদিত") {
+		t.Fatalf("committee approval: %q (at %s)", got, c.location())
+	}
+	// Tk 1,000 of the kidney fund is left: the rest waits.
+	c.waitFor("the large request on the waitlist", "/console/waitlist", `!!document.querySelector('a[href="/console/requests/`+largeID+`"]')`)
+	c.checkA11y("waitlist")
+	c.open("/console/requests/" + largeID)
+	c.checkA11y("committee: request page (partially allocated)")
+}
