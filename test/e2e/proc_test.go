@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -195,13 +196,30 @@ func tailFile(path string, n int) string {
 
 // freePort asks the kernel for an unused loopback port.
 func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+	// The kernel may offer a port it just offered before (the probe is
+	// closed at once), so remember what was handed out and ask again.
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	for attempt := 0; attempt < 50; attempt++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		if !handedOut.ports[port] {
+			handedOut.ports[port] = true
+			return port, nil
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	return 0, fmt.Errorf("no unused free port after 50 tries")
 }
+
+// handedOut is the set of ports freePort gave out in this test process.
+var handedOut = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
 
 // waitFor polls ok until it holds, the process dies or ctx ends (a
 // deadline that only bounds a hang).
