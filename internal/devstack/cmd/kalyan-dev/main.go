@@ -56,7 +56,10 @@ Kalyan is running on embedded defaults (data in %s).
 
   Donate (browser):      %s/d/dmch
   All demo units:        %s/
-  Public unit profile:   %s/api/v1/units/dmch
+  Unit's public ledger:  %s/u/dmch
+  Zakat calculator:      %s/zakat
+  Staff console:         %s/console/login  (paste the social-worker token below)
+  API description:       %s/api/v1/openapi.json
   API health/metrics:    %s/readyz  %s/metrics
   Worker health/metrics: %s/readyz  %s/metrics
   bKash sandbox:         %s
@@ -66,7 +69,7 @@ Kalyan is running on embedded defaults (data in %s).
   More tokens:           go run ./api token --role unit_admin --unit dmch
 
 Press Ctrl-C to stop.
-`, cfg.DataDir, api, api, api, api, api, st.WorkerURL(), st.WorkerURL(), st.Config.BKash.BaseURL, admin, sw)
+`, cfg.DataDir, api, api, api, api, api, api, api, api, st.WorkerURL(), st.WorkerURL(), st.Config.BKash.BaseURL, admin, sw)
 	err = st.Wait(ctx)
 	fmt.Println("\nshutting down…")
 	cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
