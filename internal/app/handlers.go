@@ -65,10 +65,15 @@ type ReceiptIssuer struct {
 	Keys *UnitKeys
 	// DonorRef keys a mobile number for annual statements.
 	DonorRef func(mobile string) (string, error)
+	// Notes records refunds' cancellation notes; nil ignores refunds.
+	Notes receipts.NoteRepository
 }
 
 // Handle implements the worker handler signature.
 func (h *ReceiptIssuer) Handle(ctx context.Context, e events.Envelope) error {
+	if e.Type == donations.EventRefunded {
+		return h.cancel(ctx, e)
+	}
 	if e.Type != events.DonationPaid {
 		return nil
 	}

@@ -174,7 +174,9 @@ func (k *UnitKeys) List(ctx context.Context, unit string) ([]KeyInfo, error) {
 
 // ReceiptService reads and verifies receipts.
 type ReceiptService struct {
-	Repo      receipts.Repository
+	Repo receipts.Repository
+	// NoteRepo holds refunds' cancellation notes (nil: none are listed).
+	NoteRepo  receipts.NoteRepository
 	Keys      *UnitKeys
 	PublicURL string
 }

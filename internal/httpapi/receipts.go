@@ -26,6 +26,8 @@ func (h *handlers) receiptRoutes(a *fiber.App, v1 fiber.Router) {
 	v1.Get("/units/:code/keys", h.unitKeys)
 	// The .pdf route must come first: "/receipts/:id" would match "x.pdf" too.
 	v1.Get("/receipts/:id.pdf", h.receiptPDF)
+	v1.Get("/receipts/:id/notes/:refund.pdf", h.notePDF)
+	v1.Get("/receipts/:id/notes/:refund", h.getNote)
 	v1.Get("/receipts/:id/verify", h.verifyReceipt)
 	v1.Get("/receipts/:id", h.getReceipt)
 	v1.Post("/statements", h.requestStatement)
@@ -75,6 +77,8 @@ type receiptJSON struct {
 	Reason         string           `json:"reason,omitempty"`
 	VerifyURL      string           `json:"verifyURL"`
 	PDFURL         string           `json:"pdfURL"`
+	// Cancellations are the refunds' cancellation notes (getReceipt only).
+	Cancellations []noteSummaryJSON `json:"cancellations"`
 }
 
 func (h *handlers) receiptJSON(v *app.ReceiptView) receiptJSON {
@@ -119,8 +123,12 @@ func (h *handlers) getReceipt(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	out := h.receiptJSON(v)
+	if out.Cancellations, err = h.noteSummaries(c, v.ID); err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderCacheControl, "private, no-cache")
-	return c.JSON(h.receiptJSON(v))
+	return c.JSON(out)
 }
 
 type verifyJSON struct {

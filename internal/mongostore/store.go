@@ -63,7 +63,7 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create ledger index: %w", err)
 	}
-	return nil
+	return s.ensureNoteIndexes(ctx)
 }
 
 // Ping checks the server answers (for readiness).

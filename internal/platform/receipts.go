@@ -46,7 +46,7 @@ func newReceiptParts(c config.Config, store *mongostore.Store, log *slog.Logger)
 	s := sealer(c, log)
 	keys := &app.UnitKeys{Store: store.UnitKeys(), Sealer: s, Now: time.Now}
 	return receiptParts{sealer: s, keys: keys,
-		receipts: &app.ReceiptService{Repo: store.Receipts(), Keys: keys, PublicURL: strings.TrimRight(c.PublicURL, "/")}}
+		receipts: &app.ReceiptService{Repo: store.Receipts(), NoteRepo: store.ReceiptNotes(), Keys: keys, PublicURL: strings.TrimRight(c.PublicURL, "/")}}
 }
 
 // notifiers routes each channel to its configured adapter, or to the
@@ -91,7 +91,7 @@ func (w *Worker) receiptHandlers() (*app.ReceiptIssuer, *app.ReceiptNotifier) {
 	rp := newReceiptParts(w.cfg, w.store, w.log)
 	issuer := &app.ReceiptIssuer{
 		Receipts: w.store.Receipts(), Units: w.store.Units(), Now: time.Now,
-		Donations: w.store.Donations(), Keys: rp.keys, DonorRef: rp.sealer.DonorRef,
+		Donations: w.store.Donations(), Keys: rp.keys, DonorRef: rp.sealer.DonorRef, Notes: w.store.ReceiptNotes(),
 	}
 	if w.cfg.Notify.SMS.URL == "" {
 		w.log.Warn("no SMS gateway configured (KALYAN_NOTIFY_SMS_URL): donor notifications go to the notification file", "file", notifyFile(w.cfg))

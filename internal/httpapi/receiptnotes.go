@@ -1,0 +1,160 @@
+package httpapi
+
+import (
+	"bytes"
+	"errors"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/kalyan-platform/kalyan/internal/app"
+	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/receiptpdf"
+	"github.com/kalyan-platform/kalyan/internal/receipts"
+)
+
+// noteSummaryJSON lists one cancellation note on its receipt.
+type noteSummaryJSON struct {
+	Refund     string `json:"refund"`
+	Serial     string `json:"serial"`
+	Amount     string `json:"amount"`
+	RefundedAt string `json:"refundedAt"`
+	IssuedAt   string `json:"issuedAt"`
+	URL        string `json:"url"`
+	PDFURL     string `json:"pdfURL"`
+}
+
+func (h *handlers) noteURL(id, refund string) string {
+	return h.PublicURL + "/api/v1/receipts/" + url.PathEscape(id) + "/notes/" + url.PathEscape(refund)
+}
+
+func (h *handlers) noteSummaries(c *fiber.Ctx, id string) ([]noteSummaryJSON, error) {
+	ns, err := h.Receipts.Notes(c.UserContext(), id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]noteSummaryJSON, len(ns))
+	for i, n := range ns {
+		u := h.noteURL(id, n.Refund)
+		out[i] = noteSummaryJSON{Refund: n.Refund, Serial: n.Serial, Amount: n.Amount.String(),
+			RefundedAt: receipts.FormatTime(n.RefundedAt), IssuedAt: receipts.FormatTime(n.IssuedAt), URL: u, PDFURL: u + ".pdf"}
+	}
+	return out, nil
+}
+
+var errNoNote = problem(fiber.StatusNotFound, "cancellation-note-not-found", "No such cancellation note",
+	"This receipt has no cancellation note for that refund.")
+
+func (h *handlers) note(c *fiber.Ctx) (*app.NoteView, error) {
+	v, err := h.Receipts.Note(c.UserContext(), c.Params("id"), c.Params("refund"))
+	if errors.Is(err, receipts.ErrNotFound) {
+		return nil, errNoNote
+	}
+	return v, err
+}
+
+// noteJSON is the public view of a cancellation note: its signed content
+// with personal data masked, and whether it verifies.
+type noteJSON struct {
+	ID               string           `json:"id"`
+	Refund           string           `json:"refund"`
+	Serial           string           `json:"serial"`
+	OriginalSerial   string           `json:"originalSerial"`
+	OriginalIssuedAt string           `json:"originalIssuedAt,omitempty"`
+	OriginalAmount   string           `json:"originalAmount,omitempty"`
+	Unit             string           `json:"unit"`
+	UnitNames        unitNames        `json:"unitNames"`
+	Amount           string           `json:"amount"`
+	Currency         string           `json:"currency"`
+	Kind             string           `json:"kind,omitempty"`
+	Programme        string           `json:"programme,omitempty"`
+	Donor            receiptDonorJSON `json:"donor"`
+	RefundedAt       string           `json:"refundedAt"`
+	IssuedAt         string           `json:"issuedAt"`
+	KeyFingerprint   string           `json:"keyFingerprint,omitempty"`
+	Valid            bool             `json:"valid"`
+	Reason           string           `json:"reason,omitempty"`
+	ReceiptURL       string           `json:"receiptURL"`
+	PDFURL           string           `json:"pdfURL"`
+	KeysURL          string           `json:"keysURL"`
+}
+
+func (h *handlers) getNote(c *fiber.Ctx) error {
+	v, err := h.note(c)
+	if err != nil {
+		return err
+	}
+	s := v.Signed
+	out := noteJSON{
+		ID: v.Donation, Refund: v.Refund, Serial: v.Serial, OriginalSerial: v.OriginalSerial,
+		OriginalIssuedAt: s.OriginalIssuedAt, OriginalAmount: s.OriginalAmount, Unit: v.Unit,
+		UnitNames: unitNames{EN: s.UnitNameEN, BN: s.UnitNameBN}, Amount: v.Amount.String(), Currency: "BDT",
+		Kind: s.Kind, Programme: s.Programme, Donor: receiptDonorJSON{Anonymous: s.Version == "" || s.Anonymous(), Mobile: s.Mobile, TIN: maskTail(s.TIN, 3)},
+		RefundedAt: receipts.FormatTime(v.RefundedAt), IssuedAt: receipts.FormatTime(v.IssuedAt), KeyFingerprint: v.KeyID,
+		Valid: v.Valid, Reason: v.Reason, ReceiptURL: h.PublicURL + "/api/v1/receipts/" + url.PathEscape(v.Donation),
+		PDFURL: h.noteURL(v.Donation, v.Refund) + ".pdf", KeysURL: h.PublicURL + "/api/v1/units/" + v.Unit + "/keys",
+	}
+	if !out.Donor.Anonymous {
+		out.Donor.Name = maskName(s.Donor)
+	}
+	c.Set(fiber.HeaderCacheControl, "private, no-cache")
+	return c.JSON(out)
+}
+
+func (h *handlers) notePDF(c *fiber.Ctx) error {
+	v, err := h.note(c)
+	if err != nil {
+		return err
+	}
+	if !v.Valid {
+		return problem(fiber.StatusConflict, "note-not-verifiable", "This cancellation note fails verification",
+			"The stored note does not match its signature ("+v.Reason+"), so no document is issued for it.")
+	}
+	rc, err := h.pdfNote(v)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := h.PDF.Render(&buf, rc); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="cancellation-`+strings.ReplaceAll(v.Serial, "/", "-")+`.pdf"`)
+	c.Set(fiber.HeaderCacheControl, "private, no-cache")
+	return c.Send(buf.Bytes())
+}
+
+// pdfNote prints exactly the note's signed content.
+func (h *handlers) pdfNote(v *app.NoteView) (receiptpdf.Receipt, error) {
+	s := v.Signed
+	refunded, err := money.Parse(s.Refunded)
+	if err != nil {
+		return receiptpdf.Receipt{}, err
+	}
+	original, err := money.Parse(s.OriginalAmount)
+	if err != nil {
+		return receiptpdf.Receipt{}, err
+	}
+	issued, err := time.Parse(receipts.TimeFormat, s.IssuedAt)
+	if err != nil {
+		return receiptpdf.Receipt{}, err
+	}
+	origIssued, err := time.Parse(receipts.TimeFormat, s.OriginalIssuedAt)
+	if err != nil {
+		return receiptpdf.Receipt{}, err
+	}
+	rc := receiptpdf.Receipt{
+		SamitiNameBN: s.UnitNameBN + " রোগীকল্যাণ সমিতি", SamitiNameEN: s.UnitNameEN + " Rogi Kalyan Samiti",
+		HospitalNameBN: s.UnitNameBN, HospitalNameEN: s.UnitNameEN,
+		Serial: s.Serial, IssuedAt: issued, Anonymous: s.Anonymous(), MobileMasked: s.Mobile, TIN: s.TIN,
+		Amount: original, Kind: s.Kind, Programme: s.Programme, PaymentMethod: s.Method,
+		VerifyURL: h.noteURL(v.Donation, v.Refund), KeyFingerprint: v.KeyID,
+		Cancellation: &receiptpdf.Cancellation{OriginalSerial: s.OriginalSerial, OriginalIssuedAt: origIssued, Refunded: refunded},
+	}
+	if !rc.Anonymous {
+		rc.DonorName = s.Donor
+	}
+	return rc, nil
+}
