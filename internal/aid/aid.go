@@ -46,6 +46,10 @@ const GrantAmount = money.Amount(50_000 * 100)
 // ItemCategories of what a patient may need.
 var ItemCategories = []string{"medicine", "tests", "blood", "devices", "surgery", "diet", "clothing", "transport", "burial", "other"}
 
+// Documents are the papers a social worker usually sees before filing
+// (the console offers them as checkboxes; the API also takes others).
+var Documents = []string{"nid", "birth-registration", "prescription", "admission-slip", "test-reports", "income-certificate", "photo"}
+
 // Urgencies, most urgent first (the waitlist order).
 var Urgencies = []string{"critical", "high", "normal", "low"}
 
@@ -223,6 +227,14 @@ func (r *Request) Validate() error {
 	}
 	if strings.TrimSpace(cs.Narrative) == "" {
 		v.Add("caseStudy.narrative", "is required")
+	}
+	if len(cs.DocumentsChecked) > 20 {
+		v.Add("caseStudy.documentsChecked", "list at most 20 documents")
+	}
+	for i, d := range cs.DocumentsChecked {
+		if d = strings.TrimSpace(d); d == "" || len(d) > 64 {
+			v.Add(fmt.Sprintf("caseStudy.documentsChecked[%d]", i), "must be 1 to 64 characters")
+		}
 	}
 	return v.Err()
 }

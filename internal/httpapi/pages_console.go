@@ -346,6 +346,9 @@ type newView struct {
 	ItemsErr                                  string
 	Household, Income, Occupation, Assets     field
 	Narrative                                 field
+	Documents                                 []choice
+	Grant                                     bool
+	GrantErr                                  string
 }
 
 func (cs *console) newPage(c *fiber.Ctx) error {
@@ -403,6 +406,10 @@ func (cs *console) newForm(c *fiber.Ctx, l i18n.Lang, unit string, val func(stri
 	v.Occupation = txt("occupation", "console.f.occupation", false)
 	v.Assets = txt("assets", "console.f.assets", false)
 	v.Narrative = txt("narrative", "console.f.narrative", true)
+	for _, d := range aid.Documents {
+		v.Documents = append(v.Documents, choice{Value: d, Label: label(l, "console.doc.", d), Checked: val("doc-"+d) != ""})
+	}
+	v.Grant, v.GrantErr = val("grant") != "", fe.get("grant")
 	return v
 }
 
@@ -450,6 +457,8 @@ func fieldID(f string, rows []int) (id, key string) {
 		return "income", "console.err.income"
 	case "caseStudy.narrative":
 		return "narrative", "console.err.narrative"
+	case "grantRequested":
+		return "grant", "console.err.grant"
 	}
 	return "name", "console.err.other"
 }
@@ -466,6 +475,12 @@ func (cs *console) file(c *fiber.Ctx) error {
 		Guardian: val("guardian"), Mobile: i18n.ASCIIDigits(val("mobile")), NID: i18n.ASCIIDigits(val("nid")), District: val("district"),
 		Upazila: val("upazila"), HospitalReg: val("hospitalReg"), Ward: val("ward"), Bed: val("bed")}}
 	q.CaseStudy = aid.CaseStudy{Occupation: val("occupation"), Assets: val("assets"), Narrative: val("narrative")}
+	for _, d := range aid.Documents {
+		if val("doc-"+d) != "" {
+			q.CaseStudy.DocumentsChecked = append(q.CaseStudy.DocumentsChecked, d)
+		}
+	}
+	q.GrantRequested = val("grant") != ""
 	var fe formErrors
 	var err2 error
 	if q.Patient.Age, err2 = strconv.Atoi(num("age")); err2 != nil {
@@ -542,6 +557,8 @@ type detailView struct {
 	ID, Status, Patient, Age, Sex, Guardian, Mobile, NID, District, Hospital string
 	Diagnosis, Urgency, Requested, Approved, Allocated, Threshold            string
 	Household, Income, Occupation, Assets, Narrative, Zakat, RejectReason    string
+	Documents                                                                []string
+	Grant                                                                    string
 	Items                                                                    []detailItem
 	Allocations                                                              []link
 	History                                                                  []historyRow
@@ -606,6 +623,12 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 		Income: l.Money(q.CaseStudy.MonthlyIncome), Occupation: q.CaseStudy.Occupation, Assets: q.CaseStudy.Assets,
 		Narrative: q.CaseStudy.Narrative, RejectReason: q.RejectReason, Done: done, Failure: failure,
 		Base: "/console/requests/" + url.PathEscape(q.ID)}
+	for _, d := range q.CaseStudy.DocumentsChecked {
+		v.Documents = append(v.Documents, label(l, "console.doc.", d))
+	}
+	if q.GrantRequested {
+		v.Grant = l.T("console.yes")
+	}
 	v.Zakat = l.T("console.no")
 	if q.ZakatEligible {
 		v.Zakat = l.T("console.yes")

@@ -104,7 +104,11 @@ func TestConsole(t *testing.T) {
 	// The form refuses an empty request, in Bengali, next to the fields.
 	b.submit(`a[href="/console/requests/new"]`)
 	b.checkA11y("new request form")
+	b.do("tick the one-time grant", chromedp.Click(chromedp.CSS(`#grant`)))
 	b.submit(`form[action^="/console/requests/new"] button`)
+	if !eval[bool](b, `!!document.querySelector("#grant-err") && document.querySelector("#grant").checked && document.querySelector("#grant").getAttribute("aria-invalid") === "true"`) {
+		t.Fatalf("a grant without one of the six diseases: no error next to the grant box: %.3000s", eval[string](b, `document.querySelector("main").innerHTML`))
+	}
 	if !eval[bool](b, `!!document.querySelector("#name-err") && document.querySelector("#name").getAttribute("aria-invalid") === "true"`) {
 		t.Fatalf("empty request: no error next to the patient's name (at %s): %.3000s", b.location(), eval[string](b, `document.querySelector("main").innerHTML`))
 	}
@@ -132,10 +136,16 @@ func TestConsole(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#household`), "5"),
 		chromedp.SendKeys(chromedp.CSS(`#income`), "6000"),
 		chromedp.SendKeys(chromedp.CSS(`#narrative`), "স্বামী দিনমজুর; কোনো সঞ্চয় নেই।"),
+		chromedp.Click(chromedp.CSS(`#doc-nid`)),
+		chromedp.Click(chromedp.CSS(`#doc-prescription`)),
+		chromedp.Click(chromedp.CSS(`#grant`)), // unticks it: a kidney grant would change the amounts below
 	)
 	b.submit(`form[action^="/console/requests/new"] button`)
 	if loc := b.location(); !strings.Contains(loc, "/console/requests/aid_") || !strings.Contains(loc, "done=filed") {
 		t.Fatalf("after filing at %s, want the request's page", loc)
+	}
+	if got := eval[string](b, `document.querySelector("main").textContent`); !strings.Contains(got, "জাতীয় পরিচয়পত্র, ব্যবস্থাপত্র") || strings.Contains(got, "এককালীন ৫০,০০০ টাকার অনুদানের জন্য আবেদন") {
+		t.Fatalf("request page does not show the documents checked (or shows a grant application): %.2000s", got)
 	}
 	detail := strings.SplitN(strings.TrimPrefix(b.location(), stack.APIURL()), "?", 2)[0]
 	b.checkA11y("request page (submitted)")
