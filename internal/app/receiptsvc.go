@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/receipts"
 	"github.com/kalyan-platform/kalyan/internal/signing"
 )
@@ -225,5 +226,17 @@ func (s *ReceiptService) Verify(ctx context.Context, r *receipts.Receipt) (recei
 // scheme (receipts.Content with Doc = receipts.DocCancellation under a new
 // content version that also carries the original serial and the refunded
 // amount), rendered with receiptpdf.Receipt.Cancellation set. Statements
-// list a cancelled receipt without totalling it once Statements.Cancelled
-// is wired to the refund records.
+// total what the notes leave (Statements.Refunded).
+
+// Refunded sums the cancellation notes issued against r.
+func (s *ReceiptService) Refunded(ctx context.Context, r *receipts.Receipt) (money.Amount, error) {
+	notes, err := s.NoteRepo.ListNotes(ctx, r.ID) // a receipt's ID is its donation's
+	if err != nil {
+		return 0, err
+	}
+	var sum money.Amount
+	for _, n := range notes {
+		sum += n.Amount
+	}
+	return sum, nil
+}

@@ -49,9 +49,9 @@ type Statements struct {
 	// LinkTTL is how long a link works; PerHour caps requests per number.
 	LinkTTL time.Duration
 	PerHour int
-	// Cancelled reports receipts cancelled by a refund (issue #3): they are
-	// listed but not totalled. Nil until refunds exist.
-	Cancelled func(ctx context.Context, r *receipts.Receipt) (bool, error)
+	// Refunded reports how much of a receipt refunds have taken back (the sum
+	// of its cancellation notes): statements total only what remains.
+	Refunded func(ctx context.Context, r *receipts.Receipt) (money.Amount, error)
 }
 
 // Statement is a donor's year.
@@ -71,7 +71,7 @@ type StatementRow struct {
 	UnitBN, UnitEN   string
 	Kind, Programme  string
 	Amount           money.Amount
-	Cancelled        bool
+	Refunded         money.Amount
 	ReceiptID, KeyID string
 }
 
@@ -188,8 +188,8 @@ func (s *Statements) build(ctx context.Context, ref, fy string) (*Statement, err
 		c := v.Content
 		row := StatementRow{IssuedAt: r.IssuedAt, Serial: r.Serial, UnitBN: c.UnitNameBN, UnitEN: c.UnitNameEN,
 			Kind: r.Kind, Programme: r.Programme, Amount: r.Amount, ReceiptID: r.ID, KeyID: r.KeyID}
-		if s.Cancelled != nil {
-			if row.Cancelled, err = s.Cancelled(ctx, r); err != nil {
+		if s.Refunded != nil {
+			if row.Refunded, err = s.Refunded(ctx, r); err != nil {
 				return nil, err
 			}
 		}

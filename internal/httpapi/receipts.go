@@ -366,7 +366,7 @@ func (h *handlers) sendStatement(c *fiber.Ctx, st *app.Statement) error {
 		GeneratedAt: st.GeneratedAt, Citation: h.Citation}
 	for _, r := range st.Rows {
 		ps.Rows = append(ps.Rows, receiptpdf.StatementRow{IssuedAt: r.IssuedAt, Serial: r.Serial, Unit: r.UnitBN + " রোগীকল্যাণ সমিতি",
-			Kind: r.Kind, Programme: r.Programme, Amount: r.Amount, Cancelled: r.Cancelled})
+			Kind: r.Kind, Programme: r.Programme, Amount: r.Amount, Refunded: r.Refunded})
 	}
 	var buf bytes.Buffer
 	if err := h.PDF.RenderStatement(&buf, ps); err != nil {

@@ -32,9 +32,16 @@ type StatementRow struct {
 	Kind      string
 	Programme string
 	Amount    money.Amount
-	// Cancelled receipts (refunded) are listed but left out of the totals.
-	Cancelled bool
+	// Refunded is what cancellation notes have taken back: the totals count
+	// Amount-Refunded, and a fully refunded receipt is listed struck through.
+	Refunded money.Amount
 }
+
+// Cancelled reports whether refunds took back the whole gift.
+func (r StatementRow) Cancelled() bool { return r.Refunded >= r.Amount }
+
+// Net is what the receipt still stands for.
+func (r StatementRow) Net() money.Amount { return max(r.Amount-r.Refunded, 0) }
 
 // A4 portrait layout, points.
 const (
@@ -74,21 +81,21 @@ func (r *Renderer) RenderStatement(w io.Writer, st Statement) error {
 	var totals []kindTotal
 	var grand money.Amount
 	for _, row := range st.Rows {
-		if row.Cancelled {
+		if row.Cancelled() {
 			continue
 		}
-		grand += row.Amount
+		grand += row.Net()
 		k := strings.ToLower(row.Kind)
 		found := false
 		for i := range totals {
 			if totals[i].kind == k {
-				totals[i].sum += row.Amount
+				totals[i].sum += row.Net()
 				totals[i].n++
 				found = true
 			}
 		}
 		if !found {
-			totals = append(totals, kindTotal{kind: k, sum: row.Amount, n: 1})
+			totals = append(totals, kindTotal{kind: k, sum: row.Net(), n: 1})
 		}
 	}
 
@@ -217,12 +224,16 @@ func (p *pen) statementTable(rows []StatementRow, first int) float64 {
 			kind.en += " (" + programmeLabel(row.Programme).en + ")"
 		}
 		kindText := kind.String()
-		if row.Cancelled {
+		switch {
+		case row.Cancelled():
 			kindText = "বাতিল / Cancelled: " + kind.en
+		case row.Refunded > 0:
+			kindText = kind.en + "; refunded Tk " + bnfmt.Taka(row.Refunded, "en")[len("Tk "):]
 		}
 		p.left(colKind, top, kindText, style{size: 8.5, fixed: true, maxW: colAmtR - 70 - colKind, minSize: 5})
-		amt := bnfmt.Taka(row.Amount, "en")[len("Tk "):]
-		if row.Cancelled {
+		amt := bnfmt.Taka(row.Net(), "en")[len("Tk "):]
+		if row.Cancelled() {
+			amt = bnfmt.Taka(row.Amount, "en")[len("Tk "):]
 			// Struck through and grey: listed for completeness, not counted.
 			d.fillGray(gray)
 			s := p.get(amt, cell)

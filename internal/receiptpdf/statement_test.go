@@ -57,7 +57,8 @@ func pageCount(t *testing.T, pdf []byte) int {
 func TestStatementMultiPage(t *testing.T) {
 	r := newRenderer(t)
 	st := sampleStatement(80)
-	st.Rows[5].Cancelled = true // 600 taka general donation, refunded
+	st.Rows[5].Refunded = st.Rows[5].Amount // 600 taka general donation, refunded
+	st.Rows[6].Refunded = money.Taka(200)   // 700 taka gift, 200 refunded
 	pdf := renderStatement(t, r, st)
 	pages := pageCount(t, pdf)
 	if pages < 3 {
@@ -72,10 +73,10 @@ func TestStatementMultiPage(t *testing.T) {
 	byKind, count := map[string]money.Amount{}, map[string]int{}
 	var grand money.Amount
 	for _, row := range st.Rows {
-		if !row.Cancelled {
-			byKind[row.Kind] += row.Amount
+		if !row.Cancelled() {
+			byKind[row.Kind] += row.Net()
 			count[row.Kind]++
-			grand += row.Amount
+			grand += row.Net()
 		}
 	}
 	total := func(kind, label string) string {
@@ -84,13 +85,13 @@ func TestStatementMultiPage(t *testing.T) {
 	}
 	wantText(t, text,
 		"বার্ষিক দান বিবরণী", "Annual Donation Statement", "অর্থবছর ২০২৫-২৬", "1 July 2025 – 30 June 2026",
-		"ফাতেমা খাতুন", "বাতিল / Cancelled: General donation",
+		"ফাতেমা খাতুন", "বাতিল / Cancelled: General donation", "refunded Tk 200.00",
 		fmt.Sprintf("Page %d of %d", pages, pages), fmt.Sprintf("পৃষ্ঠা %s/%s", bnfmt.Digits(fmt.Sprint(pages)), bnfmt.Digits(fmt.Sprint(pages))),
 		total("zakat", "যাকাত / Zakat"), total("sadaqah", "সদকা / Sadaqah"), total("general", "সাধারণ দান / General donation"),
 		bnfmt.Taka(grand, "bn"), bnfmt.Taka(grand, "en"),
 		"কথায়: "+bnfmt.WordsBN(grand), "In words: "+bnfmt.WordsEN(grand),
 	)
-	if grand != money.Taka(100*80*81/2-600) {
+	if grand != money.Taka(100*80*81/2-600-200) {
 		t.Fatalf("test arithmetic: grand %v", grand)
 	}
 	for _, para := range strings.Split(DefaultCitation, "\n") {

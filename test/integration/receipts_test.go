@@ -518,6 +518,16 @@ func TestAnnualStatement(t *testing.T) {
 	waitReceipted(t, a)
 	waitReceipted(t, b)
 	serials := []string{do(t, "GET", "/api/v1/receipts/"+a, nil, nil).json(t)["serial"].(string), do(t, "GET", "/api/v1/receipts/"+b, nil, nil).json(t)["serial"].(string)}
+	// Half of the dmch gift is refunded: the statement counts only what stays.
+	refund := do(t, "POST", "/api/v1/donations/"+b+"/refunds", map[string]any{"amount": "100.50", "reason": "gave twice"},
+		map[string]string{"Idempotency-Key": "stmt-r1", "Authorization": token(t, "unit_admin", "dmch")["Authorization"]})
+	if refund.status != 201 {
+		t.Fatalf("refund: %d %s", refund.status, refund.body)
+	}
+	eventually(t, "cancellation note issued", func() bool {
+		ns, _ := do(t, "GET", "/api/v1/receipts/"+b, nil, nil).json(t)["cancellations"].([]any)
+		return len(ns) == 1
+	})
 
 	problemOf(t, do(t, "POST", "/api/v1/statements", map[string]any{"phone": "123", "fiscalYear": fy}, nil), 422, "phone")
 	problemOf(t, do(t, "POST", "/api/v1/statements", map[string]any{"phone": phone, "fiscalYear": "2025-27"}, nil), 422, "fiscalYear")
@@ -547,7 +557,8 @@ func TestAnnualStatement(t *testing.T) {
 		t.Fatalf("statement: %d %s", pdf.status, pdf.body)
 	}
 	text := pdfText(t, pdf.body)
-	for _, want := range append(serials, "Salma Khatun", "কুমিল্লা জেনারেল হাসপাতাল রোগীকল্যাণ সমিতি") {
+	// 1,200.00 zakat + (300.50 - 100.50) general.
+	for _, want := range append(serials, "Salma Khatun", "কুমিল্লা জেনারেল হাসপাতাল রোগীকল্যাণ সমিতি", "refunded Tk 100.50", "Tk 1,400.00") {
 		if !strings.Contains(text, want) {
 			t.Errorf("statement lacks %q:\n%s", want, text)
 		}
