@@ -3,6 +3,7 @@ package mongostore
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -90,4 +91,33 @@ func (l *RateLimits) Allow(ctx context.Context, key string, limit int, window ti
 		}
 	}
 	return false, nil
+}
+
+// Sweep deletes the slots of windows that ended before now. FerretDB has
+// no TTL indexes, so the worker calls it periodically; deleting whole
+// expired windows never races with Allow, which only writes current ones.
+func (l *RateLimits) Sweep(ctx context.Context, now time.Time) (int64, error) {
+	res, err := l.s.col(colRateLimits).DeleteMany(ctx, bson.D{{Key: "expireAt", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}})
+	if err != nil {
+		return 0, fmt.Errorf("sweep rate limits: %w", err)
+	}
+	return res.DeletedCount, nil
+}
+
+// RunSweeper sweeps expired rate-limit windows every interval until ctx ends.
+func (l *RateLimits) RunSweeper(ctx context.Context, interval time.Duration, now func() time.Time, log *slog.Logger) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if n, err := l.Sweep(ctx, now()); err != nil {
+				log.WarnContext(ctx, "rate-limit sweep failed; next tick retries", "err", err)
+			} else if n > 0 {
+				log.DebugContext(ctx, "rate-limit windows swept", "deleted", n)
+			}
+		}
+	}
 }

@@ -84,4 +84,18 @@ func TestRateLimitHoldsUnderConcurrency(t *testing.T) {
 	if ok, _ := store.RateLimits().Allow(ctx, "statement/x", 3, time.Hour, now.Add(time.Hour)); !ok {
 		t.Fatal("next window refused")
 	}
+
+	// Sweeping after the first window ends removes its three slots only.
+	n, err := store.RateLimits().Sweep(ctx, now.Truncate(time.Hour).Add(time.Hour))
+	if err != nil || n != 3 {
+		t.Fatalf("swept %d (%v), want the first window's 3 slots", n, err)
+	}
+	for i := 0; i < 2; i++ {
+		if ok, _ := store.RateLimits().Allow(ctx, "statement/x", 3, time.Hour, now.Add(time.Hour)); !ok {
+			t.Fatalf("second window: slot %d refused after the sweep", i+2)
+		}
+	}
+	if ok, _ := store.RateLimits().Allow(ctx, "statement/x", 3, time.Hour, now.Add(time.Hour)); ok {
+		t.Fatal("the sweep freed slots of the current window")
+	}
 }

@@ -209,6 +209,7 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 	g.Go(func() error {
 		return reconciler.RunReconciler(ctx, w.store.Donations(), rc.Interval, rc.After, rc.Expire)
 	})
+	g.Go(func() error { return w.store.RateLimits().RunSweeper(ctx, 10*time.Minute, time.Now, w.log) })
 	aidSvc := &app.Aid{Store: w.store.AidRequests(), Units: reconciler.Units, Ledger: w.store.Ledger(), Now: time.Now, Log: w.log}
 	allocation := consumer("kalyan-allocation", (&app.AllocationWorker{Aid: aidSvc, Credits: ledgerH}).Handle)
 	allocation.Topics = []string{events.TopicDonations, aid.TopicAid}
