@@ -1,10 +1,14 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
+	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/kalyan-platform/kalyan/internal/app"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/units"
 	"github.com/kalyan-platform/kalyan/internal/validation"
@@ -33,14 +37,14 @@ type merchantJSON struct {
 // unitRegistration is the admin PUT body. bkash and signingKey are
 // write-only secrets synchronised by the operator from Kubernetes Secrets.
 type unitRegistration struct {
-	Names      unitNames      `json:"names"`
-	Level      string         `json:"level"`
-	Division   string         `json:"division"`
-	District   string         `json:"district"`
-	Upazila    string         `json:"upazila"`
-	Policy     unitPolicyJSON `json:"policy"`
-	BKash      *merchantJSON  `json:"bkash,omitempty"`
-	SigningKey string         `json:"signingKey,omitempty"`
+	Names      unitNames       `json:"names"`
+	Level      string          `json:"level"`
+	Division   string          `json:"division"`
+	District   string          `json:"district"`
+	Upazila    string          `json:"upazila"`
+	Policy     unitPolicyJSON  `json:"policy"`
+	BKash      json.RawMessage `json:"bkash,omitempty"`
+	SigningKey string          `json:"signingKey,omitempty"`
 }
 
 type unitJSON struct {
@@ -98,15 +102,13 @@ func (h *handlers) putUnit(c *fiber.Ctx) error {
 	if body.Policy.AllocationOrder != nil {
 		u.Policy.AllocationOrder = body.Policy.AllocationOrder
 	}
-	if b := body.BKash; b != nil && (b.Username == "" || b.Password == "" || b.AppKey == "" || b.AppSecret == "") {
-		v.Add("bkash", "needs username, password, appKey and appSecret")
-	}
+	mc := merchantChange(body.BKash, &v)
 	seed, err := parseSigningKey(body.SigningKey)
 	v.AddErr("signingKey", err)
 	if err := v.Err(); err != nil {
 		return err
 	}
-	created, err := h.Units.Register(c.UserContext(), u)
+	created, err := h.Units.RegisterWith(c.UserContext(), u, mc)
 	if err != nil {
 		return err
 	}
@@ -118,6 +120,34 @@ func (h *handlers) putUnit(c *fiber.Ctx) error {
 		status = fiber.StatusCreated
 	}
 	return c.Status(status).JSON(h.unitJSON(u))
+}
+
+// merchantChange reads the write-only bkash member: absent keeps the unit's
+// merchant, null removes it (back to the platform's), an object sets it.
+func merchantChange(raw json.RawMessage, v *validation.Errors) app.MerchantChange {
+	if raw == nil {
+		return app.MerchantChange{}
+	}
+	if string(raw) == "null" {
+		return app.MerchantChange{Remove: true}
+	}
+	var b merchantJSON
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil {
+		// Say what is wrong without echoing any of the secret values.
+		v.Add("bkash", "must be null or an object with string members username, password, appKey and appSecret")
+		return app.MerchantChange{}
+	}
+	if b.Username == "" || b.Password == "" || b.AppKey == "" || b.AppSecret == "" {
+		v.Add("bkash", "needs username, password, appKey and appSecret")
+	}
+	for _, f := range [...]struct{ name, val string }{{"username", b.Username}, {"password", b.Password}, {"appKey", b.AppKey}, {"appSecret", b.AppSecret}} {
+		if len(f.val) > 256 || strings.ContainsFunc(f.val, unicode.IsControl) {
+			v.Add("bkash."+f.name, "must be at most 256 characters without control characters")
+		}
+	}
+	return app.MerchantChange{Set: &app.MerchantCredentials{Username: b.Username, Password: b.Password, AppKey: b.AppKey, AppSecret: b.AppSecret}}
 }
 
 func (h *handlers) archiveUnit(c *fiber.Ctx) error {
