@@ -102,7 +102,10 @@ func (h *handlers) putUnit(c *fiber.Ctx) error {
 	if body.Policy.AllocationOrder != nil {
 		u.Policy.AllocationOrder = body.Policy.AllocationOrder
 	}
-	mc := merchantChange(body.BKash, &v)
+	mc, err := merchantChange(body.BKash, &v)
+	if err != nil {
+		return err
+	}
 	seed, err := parseSigningKey(body.SigningKey)
 	v.AddErr("signingKey", err)
 	if err := v.Err(); err != nil {
@@ -124,20 +127,19 @@ func (h *handlers) putUnit(c *fiber.Ctx) error {
 
 // merchantChange reads the write-only bkash member: absent keeps the unit's
 // merchant, null removes it (back to the platform's), an object sets it.
-func merchantChange(raw json.RawMessage, v *validation.Errors) app.MerchantChange {
+func merchantChange(raw json.RawMessage, v *validation.Errors) (app.MerchantChange, error) {
 	if raw == nil {
-		return app.MerchantChange{}
+		return app.MerchantChange{}, nil
 	}
 	if string(raw) == "null" {
-		return app.MerchantChange{Remove: true}
+		return app.MerchantChange{Remove: true}, nil
 	}
 	var b merchantJSON
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&b); err != nil {
 		// Say what is wrong without echoing any of the secret values.
-		v.Add("bkash", "must be null or an object with string members username, password, appKey and appSecret")
-		return app.MerchantChange{}
+		return app.MerchantChange{}, fieldProblem(fiber.StatusBadRequest, "bkash", "must be null or an object with string members username, password, appKey and appSecret")
 	}
 	if b.Username == "" || b.Password == "" || b.AppKey == "" || b.AppSecret == "" {
 		v.Add("bkash", "needs username, password, appKey and appSecret")
@@ -147,7 +149,7 @@ func merchantChange(raw json.RawMessage, v *validation.Errors) app.MerchantChang
 			v.Add("bkash."+f.name, "must be at most 256 characters without control characters")
 		}
 	}
-	return app.MerchantChange{Set: &app.MerchantCredentials{Username: b.Username, Password: b.Password, AppKey: b.AppKey, AppSecret: b.AppSecret}}
+	return app.MerchantChange{Set: &app.MerchantCredentials{Username: b.Username, Password: b.Password, AppKey: b.AppKey, AppSecret: b.AppSecret}}, nil
 }
 
 func (h *handlers) archiveUnit(c *fiber.Ctx) error {
