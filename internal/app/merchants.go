@@ -12,6 +12,9 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/units"
 )
 
+// ErrMerchantRefused means bKash refused a merchant's credentials.
+var ErrMerchantRefused = errors.New("bkash refused the merchant credentials")
+
 // MerchantCredentials are one bKash merchant wallet's API credentials. They
 // never appear in logs or answers: String, GoString and LogValue redact them.
 type MerchantCredentials struct {
@@ -46,9 +49,13 @@ type Merchants struct {
 	Store  MerchantStore
 	Sealer *signing.Sealer
 	Now    func() time.Time
+	// Check, if set, asks bKash whether it accepts new credentials before
+	// they are stored (ErrMerchantRefused if not), and makes this process
+	// drop the token it holds for the merchant's old ones.
+	Check func(ctx context.Context, id string, cred MerchantCredentials) error
 	// Changed, if set, is told of a merchant whose stored credentials just
-	// changed, so this process drops the token it holds for them at once
-	// (other processes notice by revision or on their periodic re-check).
+	// changed, so this process reloads them (other processes notice by the
+	// unit's revision or on their periodic re-check).
 	Changed func(id string)
 }
 
@@ -70,6 +77,11 @@ func (m *Merchants) Put(ctx context.Context, cred MerchantCredentials) (units.Me
 		rev = max(rev, old.Rev+1)
 	case !errors.Is(err, signing.ErrMerchantNotFound):
 		return units.MerchantRef{}, fmt.Errorf("store merchant %s: %w", id, err)
+	}
+	if m.Check != nil {
+		if err := m.Check(ctx, id, cred); err != nil {
+			return units.MerchantRef{}, err
+		}
 	}
 	plain, err := json.Marshal(cred)
 	if err != nil {

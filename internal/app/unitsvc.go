@@ -130,6 +130,11 @@ func (s *Units) RegisterWith(ctx context.Context, u *units.Unit, mc MerchantChan
 			return false, fmt.Errorf("register %s: no merchant credential store configured", u.Code)
 		}
 		ref, err := s.Merchants.Put(ctx, *mc.Set)
+		if errors.Is(err, ErrMerchantRefused) {
+			var v validation.Errors
+			v.Add("bkash", err.Error())
+			return false, v.Err()
+		}
 		if err != nil {
 			return false, err
 		}

@@ -2,6 +2,8 @@ package bkash
 
 import (
 	"container/list"
+	"context"
+	"fmt"
 	"sync"
 )
 
@@ -54,13 +56,35 @@ func (m *Merchants) Client(id string, cred Credentials) *Client {
 		delete(m.byID, id)
 	}
 	c := New(m.cfg, cred)
+	m.installLocked(id, c)
+	return c
+}
+
+// Try grants a token with cred and, if bKash accepts them, makes that
+// client merchant id's, replacing the one (and the token) held for its
+// old credentials. A refusal or no answer leaves the cache as it was.
+func (m *Merchants) Try(ctx context.Context, id string, cred Credentials) error {
+	c := New(m.cfg, cred)
+	if err := c.Authenticate(ctx); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e, ok := m.byID[id]; ok {
+		m.order.Remove(e)
+		delete(m.byID, id)
+	}
+	m.installLocked(id, c)
+	return nil
+}
+
+func (m *Merchants) installLocked(id string, c *Client) {
 	m.byID[id] = m.order.PushFront(&merchantClient{id: id, client: c})
 	for m.order.Len() > m.max {
 		last := m.order.Back()
 		m.order.Remove(last)
 		delete(m.byID, last.Value.(*merchantClient).id)
 	}
-	return c
 }
 
 // Drop forgets merchant id's Client and token (after its credentials were
@@ -83,3 +107,12 @@ func (m *Merchants) Len() int {
 
 // Max is the cache's bound.
 func (m *Merchants) Max() int { return m.max }
+
+// Authenticate makes sure c holds a token, granting one if needed: it tells
+// whether bKash accepts c's credentials (IsAuth when it refuses them).
+func (c *Client) Authenticate(ctx context.Context) error {
+	if _, err := c.idToken(ctx); err != nil {
+		return fmt.Errorf("bkash authenticate: %w", err)
+	}
+	return nil
+}

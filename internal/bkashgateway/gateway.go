@@ -87,13 +87,38 @@ func New(cfg bkash.Config, o Options) *Gateway {
 	}
 }
 
-// Forget drops what this process holds for merchant id (credentials and
-// token): its credentials were just rotated.
+// Forget makes this process load merchant id's credentials from the store
+// again: they were just stored anew. A client holding a token for other
+// credentials of id is replaced at its next use (or already was, by Check).
 func (g *Gateway) Forget(id string) {
 	g.mu.Lock()
 	delete(g.known, id)
 	g.mu.Unlock()
-	g.clients.Drop(id)
+}
+
+// checkTimeout bounds how long a registration waits for bKash to accept new
+// credentials; without an answer they are stored unchecked.
+const checkTimeout = 10 * time.Second
+
+// Check asks bKash to grant a token for credentials about to be stored for
+// merchant id; if it does, that client replaces the one (and drops the
+// token) held for the old credentials. It returns app.ErrMerchantRefused when bKash refuses
+// them; when bKash gives no answer it logs and returns nil, so a slow bKash
+// does not block registrations.
+func (g *Gateway) Check(ctx context.Context, id string, cred app.MerchantCredentials) error {
+	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	err := g.clients.Try(ctx, id, bkash.Credentials(cred))
+	var se *bkash.StatusError
+	switch {
+	case err == nil:
+		return nil
+	case bkash.IsAuth(err) && errors.As(err, &se):
+		return fmt.Errorf("%w: %s", app.ErrMerchantRefused, se.Message)
+	default:
+		g.log.WarnContext(ctx, "bkash merchant credentials stored unchecked", "merchant", id, "err", err)
+		return nil
+	}
 }
 
 // errNoCredentials marks a merchant whose credentials cannot be had: none

@@ -97,7 +97,7 @@ func TestGatewayMerchantsAndRotation(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	api := w.gateway(nil)
-	w.merchants.Changed = api.Forget
+	w.merchants.Check, w.merchants.Changed = api.Check, api.Forget
 	grants := func() int { return w.sandbox.Stats().Grants }
 
 	ref, err := w.merchants.Put(ctx, creds("rks-1", "p1"))
@@ -157,13 +157,25 @@ func TestGatewayMerchantsAndRotation(t *testing.T) {
 	if g := grants(); g != 4 {
 		t.Fatalf("%d grants after rotation, want 4", g)
 	}
+	// Credentials bKash refuses (one grant request) are not stored, and cost
+	// the cached client nothing.
+	if _, err := w.merchants.Put(ctx, creds("rks-1", "typo")); !errors.Is(err, app.ErrMerchantRefused) {
+		t.Fatalf("refused credentials: %v", err)
+	}
+	if c, _, err := w.merchants.Open(ctx, "rks-1"); err != nil || c.Password != "p1-new" {
+		t.Fatalf("stored after a refusal: %v %v", c, err)
+	}
+	create(&units.Unit{Code: "u1", Merchant: &rotated}, "INV-4")
+	if g := grants(); g != 5 {
+		t.Fatalf("%d grant requests after a refused rotation, want 5", g)
+	}
 	// The worker keeps its (still valid) token until its re-check is due,
 	// then loads the new credentials: its next grant uses the new password.
-	if _, err := worker.Query(ctx, "rks-1", p1.ID); err != nil || grants() != 4 {
+	if _, err := worker.Query(ctx, "rks-1", p1.ID); err != nil || grants() != 5 {
 		t.Fatalf("worker before re-check: %v, %d grants", err, grants())
 	}
 	wclock.Advance(2 * time.Minute)
-	if _, err := worker.Query(ctx, "rks-1", p1.ID); err != nil || grants() != 5 {
+	if _, err := worker.Query(ctx, "rks-1", p1.ID); err != nil || grants() != 6 {
 		t.Fatalf("worker after re-check: %v, %d grants", err, grants())
 	}
 

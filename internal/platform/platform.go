@@ -74,7 +74,7 @@ func gateway(c config.Config, store *mongostore.Store, log *slog.Logger) (*bkash
 	merchants := &app.Merchants{Store: store.Merchants(), Sealer: sealer(c, log), Now: time.Now}
 	gw := bkashgateway.New(bkash.Config{BaseURL: c.BKash.BaseURL, Timeout: c.BKash.Timeout, Logger: log, HTTPClient: bkashHTTP},
 		bkashgateway.Options{Platform: merchant, Stored: merchants, Log: log})
-	merchants.Changed = gw.Forget
+	merchants.Check, merchants.Changed = gw.Check, gw.Forget
 	return gw, merchants
 }
 

@@ -305,6 +305,12 @@ func TestMerchantRegistrationBadInput(t *testing.T) {
 	problemOf(t, put(map[string]any{"username": "u", "password": "p", "appKey": "k", "appSecret": "s", "pin": "1"}), 400, "bkash")
 	problemOf(t, put(map[string]any{"username": strings.Repeat("u", 257), "password": "p", "appKey": "k", "appSecret": "s"}), 422, "bkash.username")
 	problemOf(t, put(merchantCreds(stack.Config.BKash.Username, "x")), 422, "bkash.username")
+	// bKash must accept the credentials before they are stored.
+	onboardMerchant(t, "rks-magura", "right-pw")
+	problemOf(t, put(merchantCreds("rks-magura", "wrong-pw")), 422, "bkash")
+	if r := put(merchantCreds("rks-magura", "right-pw")); r.status != 201 {
+		t.Fatalf("accepted credentials: %d %s", r.status, r.body)
+	}
 	// An answer about bad credentials never echoes them.
 	if r := put(map[string]any{"username": "u", "password": "hunter2-secret", "appKey": "k"}); bytes.Contains(r.body, []byte("hunter2")) {
 		t.Fatalf("problem echoes the password: %s", r.body)
