@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,23 +21,6 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/signing"
 	"github.com/kalyan-platform/kalyan/internal/units"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // world is the real parts a gateway works with: FerretDB holding sealed
 // credentials, the bKash sandbox knowing the merchants.
@@ -135,8 +118,9 @@ func TestGatewayMerchantsAndRotation(t *testing.T) {
 	}
 
 	// Another process (the worker) opens the credentials by merchant ID.
-	var wclock = &clock{t: time.Now()}
-	worker := w.gateway(wclock.Now)
+	// The worker's clock, moved forward to reach its re-check.
+	var ahead atomic.Int64
+	worker := w.gateway(func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) })
 	if p, err := worker.Query(ctx, "rks-1", p1.ID); err != nil || p.Status != app.PaymentPending {
 		t.Fatalf("worker query: %+v %v", p, err)
 	}
@@ -174,7 +158,7 @@ func TestGatewayMerchantsAndRotation(t *testing.T) {
 	if _, err := worker.Query(ctx, "rks-1", p1.ID); err != nil || grants() != 5 {
 		t.Fatalf("worker before re-check: %v, %d grants", err, grants())
 	}
-	wclock.Advance(2 * time.Minute)
+	ahead.Store(int64(2 * time.Minute))
 	if _, err := worker.Query(ctx, "rks-1", p1.ID); err != nil || grants() != 6 {
 		t.Fatalf("worker after re-check: %v, %d grants", err, grants())
 	}

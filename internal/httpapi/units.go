@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
-	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -145,8 +144,10 @@ func merchantChange(raw json.RawMessage, v *validation.Errors) (app.MerchantChan
 		v.Add("bkash", "needs username, password, appKey and appSecret")
 	}
 	for _, f := range [...]struct{ name, val string }{{"username", b.Username}, {"password", b.Password}, {"appKey", b.AppKey}, {"appSecret", b.AppSecret}} {
-		if len(f.val) > 256 || strings.ContainsFunc(f.val, unicode.IsControl) {
-			v.Add("bkash."+f.name, "must be at most 256 characters without control characters")
+		// They travel in HTTP headers and bodies to bKash, which issues them
+		// as plain ASCII.
+		if len(f.val) > 256 || strings.ContainsFunc(f.val, func(r rune) bool { return r <= ' ' || r > '~' }) {
+			v.Add("bkash."+f.name, "must be at most 256 printable ASCII characters without spaces")
 		}
 	}
 	return app.MerchantChange{Set: &app.MerchantCredentials{Username: b.Username, Password: b.Password, AppKey: b.AppKey, AppSecret: b.AppSecret}}, nil

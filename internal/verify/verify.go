@@ -6,6 +6,8 @@ package verify
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -253,12 +255,7 @@ func Run(ctx context.Context, db *mongo.Database, settle *Settlement) (*Report, 
 				merchant(merchantOf(d.ID)).units[d.Unit] = true
 			}
 		}
-		ids := make([]string, 0, len(merchants))
-		for id := range merchants {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		for _, id := range ids {
+		for _, id := range slices.Sorted(maps.Keys(merchants)) {
 			m := merchants[id]
 			if id == "" {
 				if m.in != 0 || m.out != 0 {
@@ -271,13 +268,8 @@ func Run(ctx context.Context, db *mongo.Database, settle *Settlement) (*Report, 
 				return nil, fmt.Errorf("bKash settlement of merchant %s: %w", id, err)
 			}
 			if completed != m.in || refunded != m.out {
-				unitList := make([]string, 0, len(m.units))
-				for u := range m.units {
-					unitList = append(unitList, u)
-				}
-				sort.Strings(unitList)
 				r.bad("bKash merchant %s (units %s) settled %s paid / %s refunded, the ledger has %s / %s",
-					id, strings.Join(unitList, ", "), completed, refunded, m.in, m.out)
+					id, strings.Join(slices.Sorted(maps.Keys(m.units)), ", "), completed, refunded, m.in, m.out)
 			}
 		}
 	}

@@ -305,6 +305,8 @@ func TestMerchantRegistrationBadInput(t *testing.T) {
 	problemOf(t, put(map[string]any{"username": "u", "password": "p", "appKey": "k", "appSecret": "s", "pin": "1"}), 400, "bkash")
 	problemOf(t, put(map[string]any{"username": strings.Repeat("u", 257), "password": "p", "appKey": "k", "appSecret": "s"}), 422, "bkash.username")
 	problemOf(t, put(merchantCreds(stack.Config.BKash.Username, "x")), 422, "bkash.username")
+	problemOf(t, put(merchantCreds("rks-magura", "pass word")), 422, "bkash.password")
+	problemOf(t, put(merchantCreds("rks-মাগুরা", "p")), 422, "bkash.username")
 	// bKash must accept the credentials before they are stored.
 	onboardMerchant(t, "rks-magura", "right-pw")
 	problemOf(t, put(merchantCreds("rks-magura", "wrong-pw")), 422, "bkash")
