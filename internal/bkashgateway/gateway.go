@@ -96,6 +96,9 @@ func (g *Gateway) Forget(id string) {
 	g.mu.Unlock()
 }
 
+// loadTimeout bounds a store read of a merchant's credentials.
+const loadTimeout = 10 * time.Second
+
 // checkTimeout bounds how long a registration waits for bKash to accept new
 // credentials; without an answer they are stored unchecked.
 const checkTimeout = 10 * time.Second
@@ -159,6 +162,9 @@ func (g *Gateway) load(ctx context.Context, id string) (knownMerchant, error) {
 		return knownMerchant{}, fmt.Errorf("merchant %s: %w (no credential store)", id, errNoCredentials)
 	}
 	v, err, _ := g.loads.Do(id, func() (any, error) {
+		// Shared by concurrent callers: it must not die with the first one.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
+		defer cancel()
 		c, rev, err := g.stored.Open(ctx, id)
 		if errors.Is(err, signing.ErrMerchantNotFound) || errors.Is(err, signing.ErrSealed) || errors.Is(err, signing.ErrNoSealKey) {
 			return nil, fmt.Errorf("merchant %s: %w: %w", id, errNoCredentials, err)
