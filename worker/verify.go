@@ -26,7 +26,7 @@ func verifyStore(args []string) (bool, error) {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	uri := fs.String("mongodb-uri", cfg.MongoDB.URI, "MongoDB URI (default KALYAN_MONGODB_URI)")
 	sandbox := fs.String("sandbox-url", "", "bKash sandbox base URL: also compare the ledger with its settlement")
-	merchant := fs.String("merchant", cfg.BKash.Username, "merchant username at the sandbox")
+	merchant := fs.String("merchant", cfg.BKash.Username, "the platform's merchant username at the sandbox (default KALYAN_BKASH_USERNAME); units' own merchants are read from the donations")
 	if err := fs.Parse(args); err != nil {
 		return false, err
 	}
@@ -40,7 +40,7 @@ func verifyStore(args []string) (bool, error) {
 		return false, err
 	}
 	defer store.Close(context.Background())
-	var settle verify.Settlement
+	var settle *verify.Settlement
 	if *sandbox != "" {
 		settle = SandboxSettlement(strings.TrimRight(*sandbox, "/"), *merchant)
 	}
@@ -56,9 +56,10 @@ func verifyStore(args []string) (bool, error) {
 	return rep.OK(), nil
 }
 
-// SandboxSettlement reads the bKash sandbox's settlement report.
-func SandboxSettlement(base, merchant string) verify.Settlement {
-	return func(ctx context.Context) (money.Amount, money.Amount, error) {
+// SandboxSettlement reads the bKash sandbox's settlement report of each
+// merchant; platform names the platform's merchant.
+func SandboxSettlement(base, platform string) *verify.Settlement {
+	return &verify.Settlement{Platform: platform, Totals: func(ctx context.Context, merchant string) (money.Amount, money.Amount, error) {
 		req, err := http.NewRequestWithContext(ctx, "GET", base+"/sandbox/merchants/"+url.PathEscape(merchant)+"/settlement", nil)
 		if err != nil {
 			return 0, 0, err
@@ -69,15 +70,15 @@ func SandboxSettlement(base, merchant string) verify.Settlement {
 		}
 		defer res.Body.Close()
 		if res.StatusCode != 200 {
-			return 0, 0, fmt.Errorf("sandbox settlement: HTTP %d", res.StatusCode)
+			return 0, 0, fmt.Errorf("sandbox settlement of %s: HTTP %d", merchant, res.StatusCode)
 		}
 		var s struct {
 			CompletedTotal money.Amount `json:"completedTotal"`
 			RefundedTotal  money.Amount `json:"refundedTotal"`
 		}
 		if err := json.NewDecoder(res.Body).Decode(&s); err != nil {
-			return 0, 0, fmt.Errorf("sandbox settlement: %w", err)
+			return 0, 0, fmt.Errorf("sandbox settlement of %s: %w", merchant, err)
 		}
 		return s.CompletedTotal, s.RefundedTotal, nil
-	}
+	}}
 }

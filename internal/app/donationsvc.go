@@ -78,6 +78,7 @@ func (s *Donations) Create(ctx context.Context, unitCode, idemKey string, req do
 		return nil, false, fmt.Errorf("create payment: %w", err)
 	}
 	d.PaymentID, d.PaymentURL = pay.ID, pay.URL
+	d.Merchant = pay.Merchant
 	stored, created, err := s.Repo.Create(ctx, d)
 	if err != nil {
 		return nil, false, err
@@ -132,13 +133,13 @@ func (s *Donations) Callback(ctx context.Context, id, paymentID, status string) 
 	}
 	var pay Payment
 	if status == "success" {
-		pay, err = s.Payments.Execute(ctx, u, paymentID)
+		pay, err = s.Payments.Execute(ctx, d.Merchant, paymentID)
 		if errors.Is(err, ErrPaymentNoAnswer) {
 			// bKash may have moved the money; only query can tell.
-			pay, err = s.Payments.Query(ctx, u, paymentID)
+			pay, err = s.Payments.Query(ctx, d.Merchant, paymentID)
 		}
 	} else {
-		pay, err = s.Payments.Query(ctx, u, paymentID)
+		pay, err = s.Payments.Query(ctx, d.Merchant, paymentID)
 	}
 	if err != nil {
 		// Leave the donation initiated: reconciliation queries it later.

@@ -41,6 +41,9 @@ type Payment struct {
 	// Authorised reports that the payer confirmed the payment at bKash
 	// (query's verificationStatus), so executing it will move the money.
 	Authorised bool
+	// Merchant is the merchant wallet (its non-secret ID) Create made the
+	// payment with; every later call about it names the same merchant.
+	Merchant string
 }
 
 // Errors of the payment port.
@@ -51,16 +54,20 @@ var (
 	ErrPaymentUnavailable = errors.New("payment provider unavailable")
 )
 
-// Payments is the payment provider port (bKash tokenized checkout).
+// Payments is the payment provider port (bKash tokenized checkout). Create
+// uses the unit's merchant wallet (the platform's if it has none) and says
+// which in Payment.Merchant; the other calls name that merchant (a
+// donation's Merchant, "" for the platform's), because a payment belongs to
+// the merchant that created it, whatever the unit uses today.
 type Payments interface {
 	Create(ctx context.Context, u *units.Unit, invoice string, amount money.Amount, callbackURL string) (Payment, error)
 	// Execute asks the provider to move the money the payer authorised.
-	Execute(ctx context.Context, u *units.Unit, paymentID string) (Payment, error)
-	Query(ctx context.Context, u *units.Unit, paymentID string) (Payment, error)
+	Execute(ctx context.Context, merchant, paymentID string) (Payment, error)
+	Query(ctx context.Context, merchant, paymentID string) (Payment, error)
 	// Refund returns amount of a completed payment to the payer.
-	Refund(ctx context.Context, u *units.Unit, r RefundRequest) (RefundResult, error)
+	Refund(ctx context.Context, merchant string, r RefundRequest) (RefundResult, error)
 	// RefundStatus reports whether the refund with r's reference completed.
-	RefundStatus(ctx context.Context, u *units.Unit, r RefundRequest) (RefundResult, error)
+	RefundStatus(ctx context.Context, merchant string, r RefundRequest) (RefundResult, error)
 }
 
 // RefundRequest asks the provider to refund part or all of a payment.

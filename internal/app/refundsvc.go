@@ -78,20 +78,17 @@ func (s *Donations) settleRefund(ctx context.Context, d *donations.Donation, rid
 	if d.Method == donations.Cash {
 		res = RefundResult{Completed: true, RefundTrxID: "CASH-" + rid}
 	} else {
-		u, err := s.Units.Get(ctx, d.Unit)
-		if err != nil {
-			return d, r, err
-		}
+		var err error
 		req := RefundRequest{PaymentID: d.PaymentID, TrxID: d.TrxID, Amount: r.Amount, Ref: rid, Reason: r.Reason}
 		if query {
-			res, err = s.Payments.RefundStatus(ctx, u, req)
+			res, err = s.Payments.RefundStatus(ctx, d.Merchant, req)
 			// Ours is in bKash's total only if the total reached what we
 			// completed before plus this one.
 			if err == nil {
 				res.Completed = res.TotalRefunded >= d.Refunded()+r.Amount
 			}
 		} else {
-			res, err = s.Payments.Refund(ctx, u, req)
+			res, err = s.Payments.Refund(ctx, d.Merchant, req)
 		}
 		if err != nil {
 			s.Log.WarnContext(ctx, "refund not settled; reconciliation will ask again", "donation", d.ID, "refund", rid, "err", err)
@@ -166,13 +163,13 @@ func (s *Donations) Reconcile(ctx context.Context, stale StaleFinder, olderThan,
 		if err != nil {
 			return settled, err
 		}
-		pay, err := s.Payments.Query(ctx, u, d.PaymentID)
+		pay, err := s.Payments.Query(ctx, d.Merchant, d.PaymentID)
 		if err == nil && pay.Status == PaymentPending && pay.Authorised {
 			// The donor confirmed at bKash but closed the tab before the
 			// callback: execute now, as the callback would have.
-			pay, err = s.Payments.Execute(ctx, u, d.PaymentID)
+			pay, err = s.Payments.Execute(ctx, d.Merchant, d.PaymentID)
 			if errors.Is(err, ErrPaymentNoAnswer) {
-				pay, err = s.Payments.Query(ctx, u, d.PaymentID)
+				pay, err = s.Payments.Query(ctx, d.Merchant, d.PaymentID)
 			}
 		}
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/units"
+	"github.com/kalyan-platform/kalyan/internal/validation"
 )
 
 // Units manages the registry.
@@ -19,6 +20,12 @@ type Units struct {
 	// API replica sees a registration or an archive within this time; this
 	// replica at once.
 	CacheTTL time.Duration
+	// Merchants stores units' own bKash merchant credentials (needed only
+	// to register a unit with credentials).
+	Merchants *Merchants
+	// PlatformMerchant is the platform's merchant username: a unit cannot
+	// register it as its own (omit the credentials to use it).
+	PlatformMerchant string
 
 	mu    sync.Mutex
 	cache map[string]cachedUnit
@@ -78,9 +85,26 @@ func (s *Units) Servable(ctx context.Context, code string) (*units.Unit, error) 
 	return u, nil
 }
 
-// Register creates or updates a unit. Re-registering an archived unit
-// reactivates it: the operator's declaration is the desired state.
+// MerchantChange is what a registration does to the unit's own bKash
+// merchant. The zero value keeps whatever the unit has.
+type MerchantChange struct {
+	// Set gives the unit these credentials (new, or a rotation).
+	Set *MerchantCredentials
+	// Remove puts the unit back on the platform's merchant. The stored
+	// credentials stay, for the gifts already made through them.
+	Remove bool
+}
+
+// Register creates or updates a unit, keeping its merchant. Re-registering
+// an archived unit reactivates it: the operator's declaration is the
+// desired state.
 func (s *Units) Register(ctx context.Context, u *units.Unit) (created bool, err error) {
+	return s.RegisterWith(ctx, u, MerchantChange{})
+}
+
+// RegisterWith is Register that also sets, keeps or removes the unit's own
+// bKash merchant.
+func (s *Units) RegisterWith(ctx context.Context, u *units.Unit, mc MerchantChange) (created bool, err error) {
 	if err := u.Validate(); err != nil {
 		return false, err
 	}
@@ -94,6 +118,29 @@ func (s *Units) Register(ctx context.Context, u *units.Unit) (created bool, err 
 		return false, err
 	default:
 		u.CreatedAt = existing.CreatedAt
+		u.Merchant = existing.Merchant
+	}
+	switch {
+	case mc.Set != nil && mc.Set.Username == s.PlatformMerchant:
+		var v validation.Errors
+		v.Add("bkash.username", "is the platform's merchant: send \"bkash\": null to use it")
+		return false, v.Err()
+	case mc.Set != nil:
+		if s.Merchants == nil {
+			return false, fmt.Errorf("register %s: no merchant credential store configured", u.Code)
+		}
+		ref, err := s.Merchants.Put(ctx, *mc.Set)
+		if errors.Is(err, ErrMerchantRefused) {
+			var v validation.Errors
+			v.Add("bkash", err.Error())
+			return false, v.Err()
+		}
+		if err != nil {
+			return false, err
+		}
+		u.Merchant = &ref
+	case mc.Remove:
+		u.Merchant = nil
 	}
 	u.Status = units.Active
 	u.UpdatedAt = now

@@ -1,7 +1,9 @@
 // Package bkash is the client for bKash's Tokenized Checkout API (mode 0011,
 // intent "sale"): grant/refresh token, create, execute, query payment, refund
-// and refund status. One Client serves one merchant's credentials; Pool keeps
-// one Client per credentials because every hospital unit has its own wallet.
+// and refund status. One Client serves one merchant's credentials; Merchants
+// keeps one Client (and token) per merchant ID, bounded, because every
+// hospital unit may have its own wallet and a payment can only be handled with
+// a token of the merchant that created it.
 //
 // What follows was checked against bKash's developer documentation and
 // integrators' notes taken against the live sandbox (sources below):

@@ -1,50 +1,231 @@
 // Package bkashgateway adapts the bKash client to the app's Payments port:
-// it picks the unit's merchant credentials and reduces bKash's answers and
-// error codes to the few outcomes a donation cares about.
+// it picks the merchant (a unit's own, sealed in the store, or the
+// platform's), keeps one client and token per merchant, and reduces bKash's
+// answers and error codes to the few outcomes a donation cares about.
 package bkashgateway
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/kalyan-platform/kalyan/internal/app"
 	"github.com/kalyan-platform/kalyan/internal/bkash"
 	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/signing"
 	"github.com/kalyan-platform/kalyan/internal/units"
 )
 
 // Gateway implements app.Payments.
 type Gateway struct {
-	pool *bkash.Pool
-	// credentials returns the merchant wallet a unit's gifts go to.
-	credentials func(u *units.Unit) bkash.Credentials
+	clients *bkash.Merchants
+	// platform is the default merchant, from configuration; its ID is its
+	// username.
+	platform bkash.Credentials
+	stored   Credentials
+	recheck  time.Duration
+	now      func() time.Time
+	log      *slog.Logger
+
+	loads singleflight.Group
+	mu    sync.Mutex
+	known map[string]knownMerchant
 }
 
-// New returns a gateway using credentials(u) for each unit.
-func New(cfg bkash.Config, credentials func(u *units.Unit) bkash.Credentials) *Gateway {
-	return &Gateway{pool: bkash.NewPool(cfg), credentials: credentials}
+// knownMerchant is a unit merchant's opened credentials as last loaded.
+type knownMerchant struct {
+	cred     bkash.Credentials
+	rev      int64
+	loadedAt time.Time
 }
 
-// Create implements app.Payments.
+// Credentials opens units' own merchant credentials by merchant ID
+// (app.Merchants).
+type Credentials interface {
+	Open(ctx context.Context, id string) (app.MerchantCredentials, int64, error)
+}
+
+// Options configure a Gateway.
+type Options struct {
+	// Platform is the platform's default merchant.
+	Platform bkash.Credentials
+	// Stored opens units' own merchants; nil means every unit uses Platform.
+	Stored Credentials
+	// Recheck is how long credentials loaded for a merchant ID are used
+	// before the store is asked whether they were rotated (default 1 min).
+	// Donation create never waits for it: the unit record carries the
+	// revision of its merchant's credentials.
+	Recheck time.Duration
+	// MaxMerchants bounds the cached merchants (default bkash.DefaultMaxMerchants).
+	MaxMerchants int
+	Now          func() time.Time
+	Log          *slog.Logger
+}
+
+// New returns a gateway.
+func New(cfg bkash.Config, o Options) *Gateway {
+	if o.Recheck <= 0 {
+		o.Recheck = time.Minute
+	}
+	if o.MaxMerchants <= 0 {
+		o.MaxMerchants = bkash.DefaultMaxMerchants
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Gateway{
+		clients: bkash.NewMerchants(cfg, o.MaxMerchants), platform: o.Platform, stored: o.Stored,
+		recheck: o.Recheck, now: o.Now, log: o.Log, known: make(map[string]knownMerchant),
+	}
+}
+
+// Forget makes this process load merchant id's credentials from the store
+// again: they were just stored anew. A client holding a token for other
+// credentials of id is replaced at its next use (or already was, by Check).
+func (g *Gateway) Forget(id string) {
+	g.mu.Lock()
+	delete(g.known, id)
+	g.mu.Unlock()
+}
+
+// loadTimeout bounds a store read of a merchant's credentials.
+const loadTimeout = 10 * time.Second
+
+// checkTimeout bounds how long a registration waits for bKash to accept new
+// credentials; without an answer they are stored unchecked.
+const checkTimeout = 10 * time.Second
+
+// Check asks bKash to grant a token for credentials about to be stored for
+// merchant id; if it does, that client replaces the one (and drops the
+// token) held for the old credentials. It returns app.ErrMerchantRefused when bKash refuses
+// them; when bKash gives no answer it logs and returns nil, so a slow bKash
+// does not block registrations.
+func (g *Gateway) Check(ctx context.Context, id string, cred app.MerchantCredentials) error {
+	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	err := g.clients.Try(ctx, id, bkash.Credentials(cred))
+	var se *bkash.StatusError
+	switch {
+	case err == nil:
+		return nil
+	case bkash.IsAuth(err) && errors.As(err, &se):
+		return fmt.Errorf("%w: %s", app.ErrMerchantRefused, se.Message)
+	default:
+		g.log.WarnContext(ctx, "bkash merchant credentials stored unchecked", "merchant", id, "err", err)
+		return nil
+	}
+}
+
+// errNoCredentials marks a merchant whose credentials cannot be had: none
+// stored for its ID, or sealed under another seal key.
+var errNoCredentials = errors.New("bkash merchant credentials unavailable")
+
+// client returns the client of merchant id ("" is the platform's). minRev
+// > 0 (donation create, from the unit record) accepts loaded credentials of
+// at least that revision without asking the store; otherwise loaded
+// credentials are re-checked after g.recheck.
+func (g *Gateway) client(ctx context.Context, id string, minRev int64) (*bkash.Client, error) {
+	if id == "" || id == g.platform.Username {
+		return g.clients.Client(g.platform.Username, g.platform), nil
+	}
+	g.mu.Lock()
+	k, ok := g.known[id]
+	g.mu.Unlock()
+	fresh := ok && (minRev > 0 && k.rev >= minRev || minRev == 0 && g.now().Sub(k.loadedAt) < g.recheck)
+	if !fresh {
+		nk, err := g.load(ctx, id)
+		switch {
+		case err == nil:
+			k = nk
+		case ok && !errors.Is(err, errNoCredentials):
+			// The store is unreachable: keep using what we have.
+			g.log.WarnContext(ctx, "bkash merchant credentials not re-checked", "merchant", id, "err", err)
+		default:
+			return nil, err
+		}
+	}
+	// A rotated credential replaces the merchant's client and its token.
+	return g.clients.Client(id, k.cred), nil
+}
+
+// load opens merchant id's stored credentials, once for concurrent callers.
+func (g *Gateway) load(ctx context.Context, id string) (knownMerchant, error) {
+	if g.stored == nil {
+		return knownMerchant{}, fmt.Errorf("merchant %s: %w (no credential store)", id, errNoCredentials)
+	}
+	v, err, _ := g.loads.Do(id, func() (any, error) {
+		// Shared by concurrent callers: it must not die with the first one.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
+		defer cancel()
+		c, rev, err := g.stored.Open(ctx, id)
+		if errors.Is(err, signing.ErrMerchantNotFound) || errors.Is(err, signing.ErrSealed) || errors.Is(err, signing.ErrNoSealKey) {
+			return nil, fmt.Errorf("merchant %s: %w: %w", id, errNoCredentials, err)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("merchant %s: %w", id, err)
+		}
+		k := knownMerchant{cred: bkash.Credentials(c), rev: rev, loadedAt: g.now()}
+		g.mu.Lock()
+		if len(g.known) >= g.clients.Max() {
+			for other := range g.known { // bounded like the clients: drop any one
+				delete(g.known, other)
+				break
+			}
+		}
+		g.known[id] = k
+		g.mu.Unlock()
+		return k, nil
+	})
+	if err != nil {
+		return knownMerchant{}, err
+	}
+	return v.(knownMerchant), nil
+}
+
+// Create implements app.Payments: the unit's own merchant, or the
+// platform's when it has none.
 func (g *Gateway) Create(ctx context.Context, u *units.Unit, invoice string, amount money.Amount, callbackURL string) (app.Payment, error) {
-	p, err := g.pool.Client(g.credentials(u)).Create(ctx, bkash.CreateRequest{Amount: amount, Invoice: invoice, CallbackURL: callbackURL})
+	id, rev := g.platform.Username, int64(0)
+	if u.Merchant != nil {
+		id, rev = u.Merchant.ID, max(u.Merchant.Rev, 1)
+	}
+	c, err := g.client(ctx, id, rev)
+	if err != nil {
+		return app.Payment{}, fmt.Errorf("%w: %w", app.ErrPaymentUnavailable, err)
+	}
+	p, err := c.Create(ctx, bkash.CreateRequest{Amount: amount, Invoice: invoice, CallbackURL: callbackURL})
 	if err != nil {
 		// Nothing was executed, so whatever happened the donor can retry.
 		return app.Payment{}, fmt.Errorf("%w: %w", app.ErrPaymentUnavailable, err)
 	}
-	return app.Payment{ID: p.PaymentID, URL: p.BkashURL, Status: app.PaymentPending, Amount: p.Amount}, nil
+	return app.Payment{ID: p.PaymentID, URL: p.BkashURL, Status: app.PaymentPending, Amount: p.Amount, Merchant: id}, nil
 }
 
 // Execute implements app.Payments.
-func (g *Gateway) Execute(ctx context.Context, u *units.Unit, paymentID string) (app.Payment, error) {
-	p, err := g.pool.Client(g.credentials(u)).Execute(ctx, paymentID)
+func (g *Gateway) Execute(ctx context.Context, merchant, paymentID string) (app.Payment, error) {
+	c, err := g.client(ctx, merchant, 0)
+	if err != nil {
+		return app.Payment{ID: paymentID, Status: app.PaymentPending}, err
+	}
+	p, err := c.Execute(ctx, paymentID)
 	return outcome(p, paymentID, err)
 }
 
 // Query implements app.Payments.
-func (g *Gateway) Query(ctx context.Context, u *units.Unit, paymentID string) (app.Payment, error) {
-	p, err := g.pool.Client(g.credentials(u)).Query(ctx, paymentID)
+func (g *Gateway) Query(ctx context.Context, merchant, paymentID string) (app.Payment, error) {
+	c, err := g.client(ctx, merchant, 0)
+	if err != nil {
+		return app.Payment{ID: paymentID, Status: app.PaymentPending}, err
+	}
+	p, err := c.Query(ctx, paymentID)
 	return outcome(p, paymentID, err)
 }
 
@@ -77,8 +258,16 @@ func outcome(p *bkash.Payment, paymentID string, err error) (app.Payment, error)
 }
 
 // Refund implements app.Payments.
-func (g *Gateway) Refund(ctx context.Context, u *units.Unit, r app.RefundRequest) (app.RefundResult, error) {
-	res, err := g.pool.Client(g.credentials(u)).Refund(ctx, bkash.RefundRequest{PaymentID: r.PaymentID, TrxID: r.TrxID, Amount: r.Amount, SKU: r.Ref, Reason: r.Reason})
+func (g *Gateway) Refund(ctx context.Context, merchant string, r app.RefundRequest) (app.RefundResult, error) {
+	c, err := g.client(ctx, merchant, 0)
+	if errors.Is(err, errNoCredentials) {
+		// Nothing was sent: refuse clearly rather than leave it pending.
+		return app.RefundResult{Refused: true, Reason: err.Error()}, nil
+	}
+	if err != nil {
+		return app.RefundResult{}, err
+	}
+	res, err := c.Refund(ctx, bkash.RefundRequest{PaymentID: r.PaymentID, TrxID: r.TrxID, Amount: r.Amount, SKU: r.Ref, Reason: r.Reason})
 	var se *bkash.StatusError
 	switch {
 	case errors.Is(err, bkash.ErrNoAnswer):
@@ -96,8 +285,12 @@ func (g *Gateway) Refund(ctx context.Context, u *units.Unit, r app.RefundRequest
 
 // RefundStatus implements app.Payments: it reports bKash's total refunded
 // and latest refund; the caller decides whether its pending refund is in it.
-func (g *Gateway) RefundStatus(ctx context.Context, u *units.Unit, r app.RefundRequest) (app.RefundResult, error) {
-	res, err := g.pool.Client(g.credentials(u)).RefundStatus(ctx, r.PaymentID, r.TrxID)
+func (g *Gateway) RefundStatus(ctx context.Context, merchant string, r app.RefundRequest) (app.RefundResult, error) {
+	c, err := g.client(ctx, merchant, 0)
+	if err != nil {
+		return app.RefundResult{}, err
+	}
+	res, err := c.RefundStatus(ctx, r.PaymentID, r.TrxID)
 	if errors.Is(err, bkash.ErrNoAnswer) {
 		return app.RefundResult{}, fmt.Errorf("%w: %w", app.ErrPaymentNoAnswer, err)
 	}

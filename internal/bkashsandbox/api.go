@@ -55,8 +55,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, op operation) {
 		writeStatus(w, "2065")
 		return
 	}
-	if len(s.merchants) > 0 {
-		m, ok := s.merchants[user]
+	if m, ok := s.merchant(user); ok || !s.open {
 		switch {
 		case !ok:
 			writeStatus(w, "9999")

@@ -50,7 +50,16 @@
 //	GET/PUT /sandbox/payments/{id}/faults    per-payment switches, override the global ones
 //	GET     /sandbox/payments/{id}           full state of a payment (JSON)
 //	GET     /sandbox/merchants/{username}/settlement  completed/refunded totals (Settlement)
+//	GET     /sandbox/settlements                      the same for every merchant (Settlements)
+//	PUT     /sandbox/merchants/{username}             add a merchant or change its credentials
+//	                                                  {password, appKey, appSecret, name}
 //	GET     /sandbox/stats                   request counters (Stats)
+//
+// Merchants: each merchant has its own credentials, tokens and payments. A
+// token works only for its merchant's payments: execute, query or refund of
+// another merchant's payment answers 2002 "Invalid Payment ID" (HTTP 200
+// {statusCode, statusMessage}; on the v2 refund API HTTP 400 with
+// externalCode 2002), as bKash answers a paymentID the merchant does not own.
 //
 // Sources for the bKash behaviour are listed in the bkash package's
 // documentation; in short: developer.bka.sh (token management, create/execute

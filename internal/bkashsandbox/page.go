@@ -83,7 +83,8 @@ type pageData struct {
 	ReturnURL string
 }
 
-func (s *Server) merchantName(username string) string {
+// merchantNameLocked is the name payers see; s.mu must be held.
+func (s *Server) merchantNameLocked(username string) string {
 	if m, ok := s.merchants[username]; ok && m.Name != "" {
 		return m.Name
 	}
@@ -95,7 +96,7 @@ func (s *Server) pageDataLocked(p *payment) pageData {
 	d := pageData{
 		Found:    true,
 		ID:       p.ID,
-		Merchant: s.merchantName(p.Merchant),
+		Merchant: s.merchantNameLocked(p.Merchant),
 		Amount:   p.Amount.String(),
 		Invoice:  p.Invoice,
 	}

@@ -1,6 +1,7 @@
 package bkashsandbox
 
 import (
+	"encoding/json"
 	"net/http"
 	"sort"
 	"time"
@@ -43,15 +44,59 @@ func (s *Server) Settlement(merchant string) Settlement {
 	return out
 }
 
+// Settlements reports every merchant the sandbox knows or took payments
+// for, by username.
+func (s *Server) Settlements() []Settlement {
+	s.mu.Lock()
+	names := make(map[string]bool, len(s.merchants))
+	for m := range s.merchants {
+		names[m] = true
+	}
+	for _, p := range s.payments {
+		names[p.Merchant] = true
+	}
+	s.mu.Unlock()
+	out := make([]Settlement, 0, len(names))
+	for m := range names {
+		out = append(out, s.Settlement(m))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Merchant < out[j].Merchant })
+	return out
+}
+
 func (s *Server) handleSettlement(w http.ResponseWriter, r *http.Request) {
 	m := r.PathValue("username")
-	if len(s.merchants) > 0 {
-		if _, ok := s.merchants[m]; !ok {
-			writeJSON(w, http.StatusNotFound, map[string]string{"error": "unknown merchant"})
-			return
-		}
+	if _, ok := s.merchant(m); !ok && !s.open {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "unknown merchant"})
+		return
 	}
 	writeJSON(w, http.StatusOK, s.Settlement(m))
+}
+
+func (s *Server) handleSettlements(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.Settlements())
+}
+
+// handlePutMerchant adds a merchant or changes its credentials, as bKash
+// does when it onboards a wallet or reissues its secrets.
+func (s *Server) handlePutMerchant(w http.ResponseWriter, r *http.Request) {
+	var m Credentials
+	var in struct {
+		Password  string `json:"password"`
+		AppKey    string `json:"appKey"`
+		AppSecret string `json:"appSecret"`
+		Name      string `json:"name"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&in); err != nil {
+		writeInvalidBody(w)
+		return
+	}
+	m = Credentials{Username: r.PathValue("username"), Password: in.Password, AppKey: in.AppKey, AppSecret: in.AppSecret, Name: in.Name}
+	if err := s.SetMerchant(m); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": err.Error()})
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // PaymentInfo is the sandbox's full view of a payment (GET /sandbox/payments/{id}).

@@ -27,8 +27,10 @@ type Config struct {
 	// http://127.0.0.1:8090; bkashURL is PublicURL + "/pay/" + paymentID.
 	// Empty means: derived from each create request's Host.
 	PublicURL string
-	// Merchants lists the accepted credentials. Empty is open mode: any
-	// non-empty credentials are accepted and the username names the merchant.
+	// Merchants lists the merchants the sandbox knows, each with its own
+	// credentials, tokens, payments and settlement. Empty is open mode: any
+	// non-empty credentials are accepted and the username names the merchant
+	// (merchants added later with SetMerchant are still checked).
 	Merchants []Credentials
 	Logger    *slog.Logger
 
@@ -53,14 +55,15 @@ type Config struct {
 
 // Server is the sandbox. It is safe for concurrent use.
 type Server struct {
-	cfg       Config
-	log       *slog.Logger
-	merchants map[string]Credentials // by username; empty in open mode
+	cfg  Config
+	log  *slog.Logger
+	open bool // no merchants configured: unknown usernames are accepted
 
 	done      chan struct{}
 	closeOnce sync.Once
 
 	mu            sync.Mutex
+	merchants     map[string]Credentials // by username
 	closed        bool
 	store         *store
 	payments      map[string]*payment
@@ -106,6 +109,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:           cfg,
 		log:           cfg.Logger,
+		open:          len(cfg.Merchants) == 0,
 		merchants:     make(map[string]Credentials, len(cfg.Merchants)),
 		done:          make(chan struct{}),
 		payments:      make(map[string]*payment),
@@ -116,10 +120,9 @@ func New(cfg Config) (*Server, error) {
 		paymentFaults: make(map[string]Faults),
 	}
 	for _, m := range cfg.Merchants {
-		if m.Username == "" || m.Password == "" || m.AppKey == "" || m.AppSecret == "" {
-			return nil, errors.New("bkash sandbox: merchant credentials must all be non-empty")
+		if err := s.SetMerchant(m); err != nil {
+			return nil, err
 		}
-		s.merchants[m.Username] = m
 	}
 	if cfg.DataDir != "" {
 		st, loaded, err := openStore(cfg.DataDir)
@@ -132,6 +135,27 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 	return s, nil
+}
+
+// SetMerchant adds a merchant or changes its credentials (bKash reissuing
+// a password or app secret). Tokens already granted stay valid until they
+// expire, as at bKash; new grants need the new credentials.
+func (s *Server) SetMerchant(m Credentials) error {
+	if m.Username == "" || m.Password == "" || m.AppKey == "" || m.AppSecret == "" {
+		return errors.New("bkash sandbox: merchant credentials must all be non-empty")
+	}
+	s.mu.Lock()
+	s.merchants[m.Username] = m
+	s.mu.Unlock()
+	return nil
+}
+
+// merchant returns the known merchant with username.
+func (s *Server) merchant(username string) (Credentials, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.merchants[username]
+	return m, ok
 }
 
 func (s *Server) index(p *payment) {
@@ -187,6 +211,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("PUT /sandbox/payments/{id}/faults", s.handlePutPaymentFaults)
 	mux.HandleFunc("GET /sandbox/payments/{id}", s.handleGetPayment)
 	mux.HandleFunc("GET /sandbox/merchants/{username}/settlement", s.handleSettlement)
+	mux.HandleFunc("PUT /sandbox/merchants/{username}", s.handlePutMerchant)
+	mux.HandleFunc("GET /sandbox/settlements", s.handleSettlements)
 	mux.HandleFunc("GET /sandbox/stats", s.handleStats)
 	mux.HandleFunc("GET /{$}", s.handleIndex)
 	return mux
@@ -203,7 +229,9 @@ func (s *Server) handleIndex(w http.ResponseWriter, _ *http.Request) {
 Client base URL: <this server>/v1.2.0-beta
 Payer page:      GET/POST /pay/{paymentID}
 Faults:          GET/PUT /sandbox/faults, GET/PUT /sandbox/payments/{id}/faults
-State:           GET /sandbox/payments/{id}, GET /sandbox/merchants/{username}/settlement, GET /sandbox/stats
+State:           GET /sandbox/payments/{id}, GET /sandbox/merchants/{username}/settlement,
+                 GET /sandbox/settlements, GET /sandbox/stats
+Merchants:       PUT /sandbox/merchants/{username} {"password","appKey","appSecret","name"}
 `)
 }
 

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kalyan-platform/kalyan/internal/app"
 	"github.com/kalyan-platform/kalyan/internal/auth"
 	"github.com/kalyan-platform/kalyan/internal/bkashsandbox"
 	"github.com/kalyan-platform/kalyan/internal/config"
@@ -112,6 +113,9 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 		c.Kafka.Brokers = s.kafka.Brokers()
 		c.Kafka.Partitions = 4
 	}
+	// Demo units get their own merchants only from the embedded sandbox,
+	// which knows them; a real bKash would not.
+	var ownMerchants map[string]app.MerchantCredentials
 	if c.BKash.BaseURL == "" {
 		addr := opts.SandboxAddr
 		if addr == "" {
@@ -126,15 +130,25 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 		if opts.SandboxInMemory {
 			sbDir = ""
 		}
+		// Open mode, so a unit registered with any credentials can take
+		// gifts in development; the merchants it knows are checked.
 		s.Sandbox, err = bkashsandbox.New(bkashsandbox.Config{DataDir: sbDir, PublicURL: pub, Logger: log})
 		if err != nil {
 			ln.Close()
 			return s, err
 		}
+		for _, m := range SandboxMerchants() {
+			if err := s.Sandbox.SetMerchant(m); err != nil {
+				ln.Close()
+				return s, err
+			}
+		}
 		s.sandboxSrv = &http.Server{Handler: s.Sandbox.Handler(), ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = s.sandboxSrv.Serve(ln) }()
 		c.BKash.BaseURL = pub + "/v1.2.0-beta"
-		c.BKash.Username, c.BKash.Password, c.BKash.AppKey, c.BKash.AppSecret = "kalyan-dev", "sandbox-password", "sandbox-app-key", "sandbox-app-secret"
+		p := PlatformMerchant()
+		c.BKash.Username, c.BKash.Password, c.BKash.AppKey, c.BKash.AppSecret = p.Username, p.Password, p.AppKey, p.AppSecret
+		ownMerchants = DemoMerchants()
 	}
 
 	apiLn, err := net.Listen("tcp", c.HTTPAddr)
@@ -179,7 +193,7 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 	s.signer = signer
 	s.API = platform.NewAPI(c, s.Store, verifier, log)
 	if !opts.NoSeed {
-		if err := errors.Join(Seed(ctx, s.API.Units), EnsureDemoKeys(ctx, s.API.Keys)); err != nil {
+		if err := errors.Join(Seed(ctx, s.API.Units, ownMerchants), EnsureDemoKeys(ctx, s.API.Keys)); err != nil {
 			apiLn.Close()
 			workerLn.Close()
 			return s, err
@@ -287,8 +301,33 @@ func (s *Stack) Close(ctx context.Context) error {
 
 // Registrar is the part of app.Units that seeding needs.
 type Registrar interface {
-	Register(ctx context.Context, u *units.Unit) (bool, error)
+	RegisterWith(ctx context.Context, u *units.Unit, mc app.MerchantChange) (bool, error)
 	Servable(ctx context.Context, code string) (*units.Unit, error)
+}
+
+// PlatformMerchant is the platform's default merchant at the embedded
+// sandbox.
+func PlatformMerchant() bkashsandbox.Credentials {
+	return bkashsandbox.Credentials{Username: "kalyan-dev", Password: "sandbox-password", AppKey: "sandbox-app-key", AppSecret: "sandbox-app-secret", Name: "Kalyan"}
+}
+
+// DemoMerchants are the demo units' own merchants at the embedded sandbox:
+// dmch has its own wallet; the others use the platform's.
+func DemoMerchants() map[string]app.MerchantCredentials {
+	return map[string]app.MerchantCredentials{
+		"dmch": {Username: "rks-dmch", Password: "sandbox-dmch-password", AppKey: "sandbox-dmch-app-key", AppSecret: "sandbox-dmch-app-secret"},
+	}
+}
+
+// SandboxMerchants are the merchants the embedded sandbox knows: the
+// platform's and the demo units' own.
+func SandboxMerchants() []bkashsandbox.Credentials {
+	out := []bkashsandbox.Credentials{PlatformMerchant()}
+	for code, m := range DemoMerchants() {
+		out = append(out, bkashsandbox.Credentials{Username: m.Username, Password: m.Password, AppKey: m.AppKey, AppSecret: m.AppSecret,
+			Name: strings.ToUpper(code) + " Rogi Kalyan Samiti"})
+	}
+	return out
 }
 
 // DemoUnits are registered by the embedded default: a medical college
@@ -304,8 +343,9 @@ func DemoUnits() []units.Unit {
 	}
 }
 
-// Seed registers the demo units that are not registered yet.
-func Seed(ctx context.Context, r Registrar) error {
+// Seed registers the demo units that are not registered yet, with their
+// own merchants from own (by unit code; the rest use the platform's).
+func Seed(ctx context.Context, r Registrar, own map[string]app.MerchantCredentials) error {
 	for _, u := range DemoUnits() {
 		_, err := r.Servable(ctx, u.Code)
 		if err == nil || errors.Is(err, units.ErrArchived) {
@@ -314,7 +354,11 @@ func Seed(ctx context.Context, r Registrar) error {
 		if !errors.Is(err, units.ErrNotFound) {
 			return err
 		}
-		if _, err := r.Register(ctx, &u); err != nil {
+		var mc app.MerchantChange
+		if m, ok := own[u.Code]; ok {
+			mc.Set = &m
+		}
+		if _, err := r.RegisterWith(ctx, &u, mc); err != nil {
 			return fmt.Errorf("seed %s: %w", u.Code, err)
 		}
 	}

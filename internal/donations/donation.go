@@ -103,6 +103,11 @@ type Donation struct {
 	UpdatedAt   time.Time `bson:"updatedAt"`
 	PaidAt      time.Time `bson:"paidAt,omitzero"`
 
+	// Merchant is the bKash merchant (its non-secret ID) the payment was
+	// created with; execute, query and refunds go to the same merchant.
+	// Empty (gifts from before per-unit merchants) means the platform's.
+	Merchant string `bson:"merchant,omitempty"`
+
 	// Refunds of this gift, in the order requested.
 	Refunds []Refund `bson:"refunds,omitempty"`
 

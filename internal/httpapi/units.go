@@ -1,10 +1,13 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/kalyan-platform/kalyan/internal/app"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/units"
 	"github.com/kalyan-platform/kalyan/internal/validation"
@@ -33,14 +36,14 @@ type merchantJSON struct {
 // unitRegistration is the admin PUT body. bkash and signingKey are
 // write-only secrets synchronised by the operator from Kubernetes Secrets.
 type unitRegistration struct {
-	Names      unitNames      `json:"names"`
-	Level      string         `json:"level"`
-	Division   string         `json:"division"`
-	District   string         `json:"district"`
-	Upazila    string         `json:"upazila"`
-	Policy     unitPolicyJSON `json:"policy"`
-	BKash      *merchantJSON  `json:"bkash,omitempty"`
-	SigningKey string         `json:"signingKey,omitempty"`
+	Names      unitNames       `json:"names"`
+	Level      string          `json:"level"`
+	Division   string          `json:"division"`
+	District   string          `json:"district"`
+	Upazila    string          `json:"upazila"`
+	Policy     unitPolicyJSON  `json:"policy"`
+	BKash      json.RawMessage `json:"bkash,omitempty"`
+	SigningKey string          `json:"signingKey,omitempty"`
 }
 
 type unitJSON struct {
@@ -98,15 +101,16 @@ func (h *handlers) putUnit(c *fiber.Ctx) error {
 	if body.Policy.AllocationOrder != nil {
 		u.Policy.AllocationOrder = body.Policy.AllocationOrder
 	}
-	if b := body.BKash; b != nil && (b.Username == "" || b.Password == "" || b.AppKey == "" || b.AppSecret == "") {
-		v.Add("bkash", "needs username, password, appKey and appSecret")
+	mc, err := merchantChange(body.BKash, &v)
+	if err != nil {
+		return err
 	}
 	seed, err := parseSigningKey(body.SigningKey)
 	v.AddErr("signingKey", err)
 	if err := v.Err(); err != nil {
 		return err
 	}
-	created, err := h.Units.Register(c.UserContext(), u)
+	created, err := h.Units.RegisterWith(c.UserContext(), u, mc)
 	if err != nil {
 		return err
 	}
@@ -118,6 +122,35 @@ func (h *handlers) putUnit(c *fiber.Ctx) error {
 		status = fiber.StatusCreated
 	}
 	return c.Status(status).JSON(h.unitJSON(u))
+}
+
+// merchantChange reads the write-only bkash member: absent keeps the unit's
+// merchant, null removes it (back to the platform's), an object sets it.
+func merchantChange(raw json.RawMessage, v *validation.Errors) (app.MerchantChange, error) {
+	if raw == nil {
+		return app.MerchantChange{}, nil
+	}
+	if string(raw) == "null" {
+		return app.MerchantChange{Remove: true}, nil
+	}
+	var b merchantJSON
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil {
+		// Say what is wrong without echoing any of the secret values.
+		return app.MerchantChange{}, fieldProblem(fiber.StatusBadRequest, "bkash", "must be null or an object with string members username, password, appKey and appSecret")
+	}
+	if b.Username == "" || b.Password == "" || b.AppKey == "" || b.AppSecret == "" {
+		v.Add("bkash", "needs username, password, appKey and appSecret")
+	}
+	for _, f := range [...]struct{ name, val string }{{"username", b.Username}, {"password", b.Password}, {"appKey", b.AppKey}, {"appSecret", b.AppSecret}} {
+		// They travel in HTTP headers and bodies to bKash, which issues them
+		// as plain ASCII.
+		if len(f.val) > 256 || strings.ContainsFunc(f.val, func(r rune) bool { return r <= ' ' || r > '~' }) {
+			v.Add("bkash."+f.name, "must be at most 256 printable ASCII characters without spaces")
+		}
+	}
+	return app.MerchantChange{Set: &app.MerchantCredentials{Username: b.Username, Password: b.Password, AppKey: b.AppKey, AppSecret: b.AppSecret}}, nil
 }
 
 func (h *handlers) archiveUnit(c *fiber.Ctx) error {

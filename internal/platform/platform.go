@@ -30,7 +30,6 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/kafkabus"
 	"github.com/kalyan-platform/kalyan/internal/metrics"
 	"github.com/kalyan-platform/kalyan/internal/mongostore"
-	"github.com/kalyan-platform/kalyan/internal/units"
 	"github.com/kalyan-platform/kalyan/internal/zakat"
 )
 
@@ -60,9 +59,11 @@ func ready(store *mongostore.Store, brokers []string) func(ctx context.Context) 
 	}
 }
 
-// gateway builds the bKash payments adapter. Units use the platform's
-// merchant until per-unit credentials are stored.
-func gateway(c config.Config, log *slog.Logger) *bkashgateway.Gateway {
+// gateway builds the bKash payments adapter and the store of units' own
+// merchant credentials it opens (sealed with the seal key). Storing new
+// credentials through the returned Merchants drops this process's token for
+// them at once.
+func gateway(c config.Config, store *mongostore.Store, log *slog.Logger) (*bkashgateway.Gateway, *app.Merchants) {
 	merchant := bkash.Credentials{Username: c.BKash.Username, Password: c.BKash.Password, AppKey: c.BKash.AppKey, AppSecret: c.BKash.AppSecret}
 	// One keep-alive pool for all merchants: http.DefaultTransport keeps only
 	// two idle connections per host, so concurrent gifts would redial bKash.
@@ -70,8 +71,11 @@ func gateway(c config.Config, log *slog.Logger) *bkashgateway.Gateway {
 		Proxy: http.ProxyFromEnvironment, MaxIdleConns: 256, MaxIdleConnsPerHost: 128,
 		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true,
 	}}
-	return bkashgateway.New(bkash.Config{BaseURL: c.BKash.BaseURL, Timeout: c.BKash.Timeout, Logger: log, HTTPClient: bkashHTTP},
-		func(*units.Unit) bkash.Credentials { return merchant })
+	merchants := &app.Merchants{Store: store.Merchants(), Sealer: sealer(c, log), Now: time.Now}
+	gw := bkashgateway.New(bkash.Config{BaseURL: c.BKash.BaseURL, Timeout: c.BKash.Timeout, Logger: log, HTTPClient: bkashHTTP},
+		bkashgateway.Options{Platform: merchant, Stored: merchants, Log: log})
+	merchants.Check, merchants.Changed = gw.Check, gw.Forget
+	return gw, merchants
 }
 
 // API is the kalyan-api process.
@@ -87,8 +91,8 @@ type API struct {
 func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, log *slog.Logger) *API {
 	m := metrics.New()
 	now := time.Now
-	unitSvc := &app.Units{Store: store.Units(), Now: now, CacheTTL: 5 * time.Second}
-	gw := gateway(c, log)
+	gw, merchants := gateway(c, store, log)
+	unitSvc := &app.Units{Store: store.Units(), Now: now, CacheTTL: 5 * time.Second, Merchants: merchants, PlatformMerchant: c.BKash.Username}
 	don := &app.Donations{
 		Units: unitSvc, Repo: store.Donations(), Receipts: store.Receipts(), Payments: gw, FundBalances: store.Ledger().FundBalances,
 		PublicURL: strings.TrimRight(c.PublicURL, "/"), Now: now, Log: log,
@@ -196,9 +200,10 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 
+	gw, _ := gateway(w.cfg, w.store, w.log)
 	reconciler := &app.Donations{
 		Units: &app.Units{Store: w.store.Units(), Now: time.Now, CacheTTL: 5 * time.Second},
-		Repo:  w.store.Donations(), Receipts: w.store.Receipts(), Payments: gateway(w.cfg, w.log),
+		Repo:  w.store.Donations(), Receipts: w.store.Receipts(), Payments: gw,
 		Now: time.Now, Log: w.log,
 		Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
 	}

@@ -222,3 +222,16 @@ func KeyRef(unit, fingerprint string) string { return unit + "/" + fingerprint }
 
 // ErrKeyNotFound means the unit has no such key (or no active key).
 var ErrKeyNotFound = errors.New("signing key not found")
+
+// SealedMerchant is a bKash merchant's API credentials at rest: sealed under
+// the platform seal key and bound to the merchant ID (its bKash username).
+type SealedMerchant struct {
+	ID        string    `bson:"_id"`
+	Sealed    []byte    `bson:"sealed"`
+	SealKeyID string    `bson:"sealKeyID"`
+	Rev       int64     `bson:"rev"` // increases whenever the credentials change (Unix nanoseconds)
+	UpdatedAt time.Time `bson:"updatedAt"`
+}
+
+// ErrMerchantNotFound means no credentials are stored for a merchant ID.
+var ErrMerchantNotFound = errors.New("bkash merchant credentials not found")

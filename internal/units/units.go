@@ -86,6 +86,21 @@ type Unit struct {
 	Status    Status    `bson:"status"`
 	CreatedAt time.Time `bson:"createdAt"`
 	UpdatedAt time.Time `bson:"updatedAt"`
+
+	// Merchant is the unit's own bKash merchant wallet; nil means its gifts
+	// go to the platform's default merchant.
+	Merchant *MerchantRef `bson:"merchant,omitempty"`
+}
+
+// MerchantRef names a unit's own bKash merchant without its secrets, which
+// are stored sealed apart from the registry (see app.Merchants).
+type MerchantRef struct {
+	// ID is the merchant's bKash username: not secret, it names the wallet
+	// on donations, in logs and in settlement checks.
+	ID string `bson:"id"`
+	// Rev is when these credentials were stored (Unix nanoseconds): a
+	// process holding an older revision of the merchant reloads it.
+	Rev int64 `bson:"rev"`
 }
 
 var codeRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$`)

@@ -6,6 +6,8 @@ package verify
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -31,11 +33,18 @@ func (r *Report) bad(format string, args ...any) {
 	r.Violations = append(r.Violations, fmt.Sprintf(format, args...))
 }
 
-// Settlement returns what the payment provider says the platform's merchant
-// received and refunded (nil skips that check). Every unit uses the
-// platform merchant until per-unit credentials are stored, so the check
-// compares the sum over units; run it when no payment is in flight.
-type Settlement func(ctx context.Context) (completed, refunded money.Amount, err error)
+// Settlement is what the payment provider says each merchant received and
+// refunded. Units may have merchants of their own, and a donation records
+// the merchant its payment was made with, so the ledger's bKash movements
+// are summed per donation merchant and compared with that merchant's
+// settlement. Run it when no payment is in flight.
+type Settlement struct {
+	// Platform is the platform's merchant (its bKash username): donations
+	// that record no merchant (made before per-unit merchants) went to it.
+	Platform string
+	// Totals returns what merchant received and refunded.
+	Totals func(ctx context.Context, merchant string) (completed, refunded money.Amount, err error)
+}
 
 type versionDoc struct {
 	donations.Donation `bson:",inline"`
@@ -52,7 +61,7 @@ type receiptDoc struct {
 }
 
 // Run checks db.
-func Run(ctx context.Context, db *mongo.Database, settle Settlement) (*Report, error) {
+func Run(ctx context.Context, db *mongo.Database, settle *Settlement) (*Report, error) {
 	r := &Report{}
 	// Latest version of every donation.
 	latest := map[string]*donations.Donation{}
@@ -132,6 +141,29 @@ func Run(ctx context.Context, db *mongo.Database, settle Settlement) (*Report, e
 	}
 	units := map[string]*unitTotals{}
 	seqs := map[string][]int64{}
+	// bKash movements by the merchant of the donation they belong to.
+	type merchantTotals struct {
+		in, out money.Amount
+		units   map[string]bool
+	}
+	merchants := map[string]*merchantTotals{}
+	merchantOf := func(donation string) string {
+		if d := latest[donation]; d != nil && d.Merchant != "" {
+			return d.Merchant
+		}
+		if settle != nil {
+			return settle.Platform
+		}
+		return ""
+	}
+	merchant := func(name string) *merchantTotals {
+		m := merchants[name]
+		if m == nil {
+			m = &merchantTotals{units: map[string]bool{}}
+			merchants[name] = m
+		}
+		return m
+	}
 	if err := each(ctx, db.Collection("ledger"), func(raw bson.Raw) error {
 		var t ledger.Transaction
 		if err := bson.Unmarshal(raw, &t); err != nil {
@@ -156,6 +188,9 @@ func Run(ctx context.Context, db *mongo.Database, settle Settlement) (*Report, e
 			if l.Account == ledger.ClearingBKash {
 				u.bkashIn += l.Debit
 				u.bkashOut += l.Credit
+				m := merchant(merchantOf(t.Donation))
+				m.in, m.out = m.in+l.Debit, m.out+l.Credit
+				m.units[t.Unit] = true
 			}
 		}
 		switch t.Cause {
@@ -211,16 +246,31 @@ func Run(ctx context.Context, db *mongo.Database, settle Settlement) (*Report, e
 		}
 	}
 	if settle != nil {
-		completed, refunded, err := settle(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("bKash settlement: %w", err)
+		// Every merchant a bKash gift was made with, and the platform's,
+		// even without ledger movements: money bKash holds that the ledger
+		// never saw is a violation too.
+		merchant(settle.Platform)
+		for _, d := range latest {
+			if d.Method == donations.BKash {
+				merchant(merchantOf(d.ID)).units[d.Unit] = true
+			}
 		}
-		var in, out money.Amount
-		for _, u := range units {
-			in, out = in+u.bkashIn, out+u.bkashOut
-		}
-		if completed != in || refunded != out {
-			r.bad("bKash settled %s paid / %s refunded, the ledger has %s / %s", completed, refunded, in, out)
+		for _, id := range slices.Sorted(maps.Keys(merchants)) {
+			m := merchants[id]
+			if id == "" {
+				if m.in != 0 || m.out != 0 {
+					r.bad("the ledger has %s / %s of bKash gifts that record no merchant, and no platform merchant was named", m.in, m.out)
+				}
+				continue
+			}
+			completed, refunded, err := settle.Totals(ctx, id)
+			if err != nil {
+				return nil, fmt.Errorf("bKash settlement of merchant %s: %w", id, err)
+			}
+			if completed != m.in || refunded != m.out {
+				r.bad("bKash merchant %s (units %s) settled %s paid / %s refunded, the ledger has %s / %s",
+					id, strings.Join(slices.Sorted(maps.Keys(m.units)), ", "), completed, refunded, m.in, m.out)
+			}
 		}
 	}
 	for id, d := range latest {

@@ -139,10 +139,10 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // verifyMoney runs the money invariants over everything the tests did, once
 // the pipeline is quiet: the whole suite doubles as a ledger audit.
 func verifyMoney(ctx context.Context) int {
-	settle := func(context.Context) (money.Amount, money.Amount, error) {
-		s := stack.Sandbox.Settlement(stack.Config.BKash.Username)
+	settle := &moneyverify.Settlement{Platform: stack.Config.BKash.Username, Totals: func(_ context.Context, merchant string) (money.Amount, money.Amount, error) {
+		s := stack.Sandbox.Settlement(merchant)
 		return s.CompletedTotal, s.RefundedTotal, nil
-	}
+	}}
 	var rep *moneyverify.Report
 	deadline := time.Now().Add(60 * time.Second)
 	for {

@@ -46,7 +46,10 @@ type Registration struct {
 	District string `json:"district"`
 	Upazila  string `json:"upazila,omitempty"`
 	Policy   Policy `json:"policy"`
-	BKash    *BKash `json:"bkash,omitempty"`
+	// BKash is the unit's own merchant. nil is sent as null, which puts the
+	// unit on the platform's merchant: the HospitalUnit is the desired state
+	// (an absent member would keep whatever the API has).
+	BKash *BKash `json:"bkash"`
 	// SigningKey is the base64 (standard encoding) 32-byte Ed25519 seed receipts are signed with.
 	SigningKey string `json:"signingKey,omitempty"`
 }

@@ -1,7 +1,7 @@
 // Command bkash-sandbox runs Kalyan's bKash Tokenized Checkout sandbox on
 // its own. Point the bkash client's BaseURL at <public-url>/v1.2.0-beta.
 //
-//	bkash-sandbox --addr 127.0.0.1:8090 --data-dir .kalyan/bkash-sandbox
+//	bkash-sandbox --addr 127.0.0.1:8090 --data-dir .kalyan/bkash-sandbox [--merchants-file merchants.json]
 //
 // Every flag can also be set through the environment variable named in its
 // help text; flags win.
@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -64,6 +65,8 @@ func run(args []string) error {
 	publicURL := fs.String("public-url", env("BKASH_SANDBOX_PUBLIC_URL", ""), "base URL payers' browsers use; empty: the host each create request was sent to (BKASH_SANDBOX_PUBLIC_URL)")
 	fs.DurationVar(&paymentTTL, "payment-ttl", paymentTTL, "how long an unexecuted payment stays open (BKASH_SANDBOX_PAYMENT_TTL)")
 	fs.DurationVar(&faultHold, "fault-hold", faultHold, "how long a timeout fault holds a request (BKASH_SANDBOX_FAULT_HOLD)")
+	merchantsFile := fs.String("merchants-file", env("BKASH_SANDBOX_MERCHANTS_FILE", ""),
+		`JSON list of merchants [{"username","password","appKey","appSecret","name"}]; empty: open mode, any credentials accepted (BKASH_SANDBOX_MERCHANTS_FILE)`)
 	debug := fs.Bool("debug", env("BKASH_SANDBOX_DEBUG", "") != "", "log every request (BKASH_SANDBOX_DEBUG)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -75,6 +78,10 @@ func run(args []string) error {
 	}
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
+	merchants, err := readMerchants(*merchantsFile)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -85,6 +92,7 @@ func run(args []string) error {
 		Logger:     logger,
 		PaymentTTL: paymentTTL,
 		FaultHold:  faultHold,
+		Merchants:  merchants,
 	})
 	if err != nil {
 		ln.Close()
@@ -117,4 +125,30 @@ func run(args []string) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return closeErr
+}
+
+// readMerchants reads the --merchants-file list ("" = none: open mode).
+func readMerchants(path string) ([]bkashsandbox.Credentials, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("merchants file: %w", err)
+	}
+	var list []struct {
+		Username  string `json:"username"`
+		Password  string `json:"password"`
+		AppKey    string `json:"appKey"`
+		AppSecret string `json:"appSecret"`
+		Name      string `json:"name"`
+	}
+	if err := json.Unmarshal(b, &list); err != nil {
+		return nil, fmt.Errorf("merchants file %s: %w", path, err)
+	}
+	out := make([]bkashsandbox.Credentials, len(list))
+	for i, m := range list {
+		out[i] = bkashsandbox.Credentials{Username: m.Username, Password: m.Password, AppKey: m.AppKey, AppSecret: m.AppSecret, Name: m.Name}
+	}
+	return out, nil
 }
