@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/kalyan-platform/kalyan/internal/aid"
 )
@@ -215,4 +216,70 @@ func (r *AidRequests) ClaimGrant(ctx context.Context, nid, unit, request string,
 		return g.Unit, g.At, true, nil
 	}
 	return g.Unit, g.At, false, nil
+}
+
+// VersionRef names one version of a request.
+type VersionRef struct {
+	ID      string
+	Version int
+}
+
+// Versions reads the given versions by exact _id, concurrently (missing
+// ones are nil). A caller that then writes version+1 learns from the
+// unique _id whether the one it read was still the latest.
+func (r *AidRequests) Versions(ctx context.Context, refs []VersionRef) ([]*aid.Request, error) {
+	out := make([]*aid.Request, len(refs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(readers)
+	for i, ref := range refs {
+		g.Go(func() error {
+			var doc aidVersion
+			found, err := findByID(gctx, r.s.col(colAid), aidVersionID(ref.ID, ref.Version), &doc)
+			if err == nil && found {
+				out[i] = &doc.Request
+			}
+			return err
+		})
+	}
+	return out, g.Wait()
+}
+
+// InsertNext stores each of qs as its request's next version (q.Version is
+// the new number) in one unordered insert and returns which were refused
+// because that version exists (someone else changed the request first: the
+// caller re-reads those). Versions with events get their outbox markers;
+// the versions they supersede are flagged (a hint, as in UpdateFrom).
+func (r *AidRequests) InsertNext(ctx context.Context, qs []*aid.Request) (map[int]bool, error) {
+	refused := map[int]bool{}
+	for lo := 0; lo < len(qs); lo += MaxInsertBatch {
+		part := qs[lo:min(lo+MaxInsertBatch, len(qs))]
+		docs := make([]any, len(part))
+		for i, q := range part {
+			docs[i] = aidVersion{DocID: aidVersionID(q.ID, q.Version), Request: *q, Published: len(q.Outbox) == 0}
+		}
+		dups, err := insertUnordered(ctx, r.s.col(colAid), docs)
+		if err != nil {
+			return nil, fmt.Errorf("store aid request versions: %w", err)
+		}
+		for i := range dups {
+			refused[lo+i] = true
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(readers)
+	for i, q := range qs {
+		if refused[i] {
+			continue
+		}
+		g.Go(func() error {
+			if len(q.Outbox) > 0 {
+				if err := mark(gctx, r.s, outboxMarker{ID: aidVersionID(q.ID, q.Version), Unit: q.Unit, At: time.Now().UTC(), Col: colAid, Topic: aid.TopicAid}); err != nil {
+					return err
+				}
+			}
+			_, _ = r.s.col(colAid).UpdateOne(gctx, bson.D{{Key: "_id", Value: aidVersionID(q.ID, q.Version-1)}}, bson.D{{Key: "$set", Value: bson.D{{Key: "superseded", Value: true}}}})
+			return nil
+		})
+	}
+	return refused, g.Wait()
 }

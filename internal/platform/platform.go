@@ -161,7 +161,7 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 		Interval: 50 * time.Millisecond, SweepEvery: 10 * time.Minute, Log: w.log,
 		Published: func(n int) { m.RelayPublished.Add(float64(n)) },
 	}
-	consumer := func(group string, h kafkabus.Handler) *kafkabus.Consumer {
+	consumer := func(group string, h kafkabus.Handler, batch kafkabus.BatchHandler) *kafkabus.Consumer {
 		// Create the series up front so dashboards and alerts see zeros, not gaps.
 		m.ConsumerLag.WithLabelValues(group).Set(0)
 		m.EventDuration.WithLabelValues(group)
@@ -175,6 +175,19 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 					m.EventDuration.WithLabelValues(group).Observe(d.Seconds())
 				}),
 				kafkabus.Retry(w.log, 100*time.Millisecond, 10*time.Second)),
+			// Batches of what is already fetched, written with a few
+			// multi-document inserts (docs/benchmarks.md, issues #4, #5, #7).
+			Batch: batch, BatchSize: mongostore.MaxInsertBatch, BatchWait: 5 * time.Millisecond,
+			BatchObserve: func(n int, err error, d time.Duration) {
+				result := "ok"
+				if err != nil {
+					result = "error" // the events are then handled (and counted) one by one
+				}
+				m.EventsHandled.WithLabelValues(group, result).Add(float64(n))
+				for range n {
+					m.EventDuration.WithLabelValues(group).Observe(d.Seconds() / float64(n))
+				}
+			},
 		}
 	}
 	ledgerH := &app.LedgerCredits{Ledger: w.store.Ledger()}
@@ -210,13 +223,14 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 		return reconciler.RunReconciler(ctx, w.store.Donations(), rc.Interval, rc.After, rc.Expire)
 	})
 	aidSvc := &app.Aid{Store: w.store.AidRequests(), Units: reconciler.Units, Ledger: w.store.Ledger(), Now: time.Now, Log: w.log}
-	allocation := consumer("kalyan-allocation", (&app.AllocationWorker{Aid: aidSvc, Credits: ledgerH}).Handle)
+	allocator := &app.AllocationWorker{Aid: aidSvc, Credits: ledgerH}
+	allocation := consumer("kalyan-allocation", allocator.Handle, allocator.HandleBatch)
 	allocation.Topics = []string{events.TopicDonations, aid.TopicAid}
 	g.Go(func() error { return allocation.Run(ctx) })
-	g.Go(func() error { return consumer("kalyan-ledger", ledgerH.Handle).Run(ctx) })
-	g.Go(func() error { return consumer("kalyan-receipts", receiptH.Handle).Run(ctx) })
+	g.Go(func() error { return consumer("kalyan-ledger", ledgerH.Handle, ledgerH.HandleBatch).Run(ctx) })
+	g.Go(func() error { return consumer("kalyan-receipts", receiptH.Handle, receiptH.HandleBatch).Run(ctx) })
 	// Its own group: a slow SMS gateway delays notifications, never receipts.
-	g.Go(func() error { return consumer("kalyan-notify", notifyH.Handle).Run(ctx) })
+	g.Go(func() error { return consumer("kalyan-notify", notifyH.Handle, nil).Run(ctx) })
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return err
