@@ -125,7 +125,9 @@ func (h *ReceiptIssuer) signer(ctx context.Context, nameBN, nameEN string, r *re
 		return nil, err
 	}
 	donor := receipts.Donor{Name: d.Donor.Name, Anonymous: d.Anonymous, MobileMasked: contact.MaskMobile(d.Donor.Phone), TIN: d.Donor.TIN}
-	return func(r *receipts.Receipt) error { return sign(r, key, receipts.UnitNames{BN: nameBN, EN: nameEN}, donor) }, nil
+	return func(r *receipts.Receipt) error {
+		return sign(r, key, receipts.UnitNames{BN: nameBN, EN: nameEN}, donor)
+	}, nil
 }
 
 // sign stores r's canonical content with the key's signature over it.
