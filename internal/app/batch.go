@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/kalyan-platform/kalyan/internal/aid"
 	"github.com/kalyan-platform/kalyan/internal/contact"
 	"github.com/kalyan-platform/kalyan/internal/donations"
@@ -44,6 +46,18 @@ func byUnit(envs []events.Envelope) ([]string, map[string][]events.Envelope) {
 	return order, per
 }
 
+// eachUnit runs fn for every unit of a batch concurrently: units are
+// independent (each has its own ledger sequence and serials), so their round
+// trips overlap, while each unit's events stay in order within fn.
+func eachUnit(ctx context.Context, order []string, fn func(ctx context.Context, unit string) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for _, unit := range order {
+		g.Go(func() error { return fn(gctx, unit) })
+	}
+	return g.Wait()
+}
+
 // ledgerTx is the ledger transaction an event causes (nil if none).
 func ledgerTx(e events.Envelope) (*ledger.Transaction, error) {
 	switch e.Type {
@@ -73,7 +87,7 @@ func (h *LedgerCredits) HandleBatch(ctx context.Context, envs []events.Envelope)
 		return errors.New("ledger cannot append in blocks")
 	}
 	order, per := byUnit(envs)
-	for _, unit := range order {
+	return eachUnit(ctx, order, func(ctx context.Context, unit string) error {
 		var txs []ledger.Transaction
 		for _, e := range per[unit] {
 			t, err := ledgerTx(e)
@@ -84,11 +98,8 @@ func (h *LedgerCredits) HandleBatch(ctx context.Context, envs []events.Envelope)
 				txs = append(txs, *t)
 			}
 		}
-		if err := appendFixed(ctx, ma, unit, txs); err != nil {
-			return err
-		}
-	}
-	return nil
+		return appendFixed(ctx, ma, unit, txs)
+	})
 }
 
 // appendFixed appends transactions that do not depend on balances. A
@@ -258,7 +269,7 @@ func (w *AllocationWorker) HandleBatch(ctx context.Context, envs []events.Envelo
 		return errors.New("ledger cannot append in blocks")
 	}
 	order, per := byUnit(envs)
-	for _, unit := range order {
+	return eachUnit(ctx, order, func(ctx context.Context, unit string) error {
 		var approved []mongostore.VersionRef
 		var gifts []ledger.Transaction
 		flush := func() error {
@@ -312,11 +323,8 @@ func (w *AllocationWorker) HandleBatch(ctx context.Context, envs []events.Envelo
 				}
 			}
 		}
-		if err := flush(); err != nil {
-			return err
-		}
-	}
-	return nil
+		return flush()
+	})
 }
 
 // ReceiptBatchStore is what issuing receipts in blocks needs of the store.
@@ -336,7 +344,7 @@ func (h *ReceiptIssuer) HandleBatch(ctx context.Context, envs []events.Envelope)
 		return errors.New("receipt store cannot issue in blocks")
 	}
 	order, per := byUnit(envs)
-	for _, unit := range order {
+	return eachUnit(ctx, order, func(ctx context.Context, unit string) error {
 		var paid []donations.PaidPayload
 		var refunds []events.Envelope
 		for _, e := range per[unit] {
@@ -359,8 +367,8 @@ func (h *ReceiptIssuer) HandleBatch(ctx context.Context, envs []events.Envelope)
 				return err
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func (h *ReceiptIssuer) issueMany(ctx context.Context, rb ReceiptBatchStore, unit string, paid []donations.PaidPayload) error {

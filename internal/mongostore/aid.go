@@ -139,17 +139,14 @@ type AidFilter struct {
 }
 
 // List returns the latest versions matching f (scan: fine for a unit's
-// working set; indexes on unit/status serve real MongoDB).
+// working set; indexes on unit serve real MongoDB). The status is matched
+// after picking each request's latest version: an older version still in
+// that status (its "superseded" hint unwritten, as block allocation leaves
+// it) must not make the request look like it still is.
 func (r *AidRequests) List(ctx context.Context, f AidFilter) ([]aid.Request, error) {
 	filter := bson.D{{Key: "superseded", Value: bson.D{{Key: "$ne", Value: true}}}}
 	if f.Unit != "" {
 		filter = append(filter, bson.E{Key: "unit", Value: f.Unit})
-	}
-	if f.Status != "" {
-		filter = append(filter, bson.E{Key: "status", Value: f.Status})
-	}
-	if f.Awaiting {
-		filter = append(filter, bson.E{Key: "status", Value: bson.D{{Key: "$in", Value: []string{string(aid.Approved), string(aid.Waitlisted), string(aid.PartiallyAllocated)}}}})
 	}
 	if f.Patient != "" {
 		filter = append(filter, bson.E{Key: "$or", Value: bson.A{bson.D{{Key: "patient.nid", Value: f.Patient}}, bson.D{{Key: "patient.mobile", Value: f.Patient}}}})
@@ -178,6 +175,16 @@ func (r *AidRequests) List(ctx context.Context, f AidFilter) ([]aid.Request, err
 		}
 		best[d.ID] = len(out)
 		out = append(out, d.Request)
+	}
+	if f.Status != "" || f.Awaiting {
+		kept := out[:0]
+		for _, q := range out {
+			if (f.Status == "" || string(q.Status) == f.Status) &&
+				(!f.Awaiting || q.Status == aid.Approved || q.Status == aid.Waitlisted || q.Status == aid.PartiallyAllocated) {
+				kept = append(kept, q)
+			}
+		}
+		out = kept
 	}
 	if f.Offset > 0 {
 		if f.Offset >= len(out) {
@@ -247,8 +254,10 @@ func (r *AidRequests) Versions(ctx context.Context, refs []VersionRef) ([]*aid.R
 // InsertNext stores each of qs as its request's next version (q.Version is
 // the new number) in one unordered insert and returns which were refused
 // because that version exists (someone else changed the request first: the
-// caller re-reads those). Versions with events get their outbox markers;
-// the versions they supersede are flagged (a hint, as in UpdateFrom).
+// caller re-reads those). Versions with events get their outbox markers.
+// The versions they supersede are not flagged: on FerretDB each flag is an
+// update (a read and a write, more than the rest of an allocation), and
+// List does not depend on the hint.
 func (r *AidRequests) InsertNext(ctx context.Context, qs []*aid.Request) (map[int]bool, error) {
 	refused := map[int]bool{}
 	for lo := 0; lo < len(qs); lo += MaxInsertBatch {
@@ -271,14 +280,11 @@ func (r *AidRequests) InsertNext(ctx context.Context, qs []*aid.Request) (map[in
 		if refused[i] {
 			continue
 		}
+		if len(q.Outbox) == 0 {
+			continue
+		}
 		g.Go(func() error {
-			if len(q.Outbox) > 0 {
-				if err := mark(gctx, r.s, outboxMarker{ID: aidVersionID(q.ID, q.Version), Unit: q.Unit, At: time.Now().UTC(), Col: colAid, Topic: aid.TopicAid}); err != nil {
-					return err
-				}
-			}
-			_, _ = r.s.col(colAid).UpdateOne(gctx, bson.D{{Key: "_id", Value: aidVersionID(q.ID, q.Version-1)}}, bson.D{{Key: "$set", Value: bson.D{{Key: "superseded", Value: true}}}})
-			return nil
+			return mark(gctx, r.s, outboxMarker{ID: aidVersionID(q.ID, q.Version), Unit: q.Unit, At: time.Now().UTC(), Col: colAid, Topic: aid.TopicAid})
 		})
 	}
 	return refused, g.Wait()
