@@ -337,9 +337,17 @@ func (r *Ledger) AppendMany(ctx context.Context, unit string, n int, build func(
 		next := idx[k:]
 		switch {
 		case holder == nil:
-			// The number is free, so the source collided. (A cached entry
-			// from a reset store looks the same: read afresh next time.)
-			r.forget(unit)
+			// The number is free, so the source collided: applied before.
+			// (Unless the entry we built on is gone, a cache from a reset
+			// store: then read afresh.)
+			if k == 0 && prev != nil {
+				if t, err := r.entry(ctx, unit, prev.Seq); err != nil {
+					return out, err
+				} else if t == nil {
+					r.forget(unit)
+					continue
+				}
+			}
 			out[idx[k]] = Outcome{}
 			next = idx[k+1:]
 		case holder.ID == txs[k].ID:
