@@ -33,11 +33,18 @@ type ManyAppender interface {
 }
 
 // byUnit splits envelopes per unit, keeping each unit's order, units in
-// order of first appearance.
+// order of first appearance. An event repeated within the batch (a producer
+// retry, a relay that published twice) is kept once: its effect is
+// idempotent anyway, but inside one block it would cost a conflict round.
 func byUnit(envs []events.Envelope) ([]string, map[string][]events.Envelope) {
 	var order []string
 	per := map[string][]events.Envelope{}
+	seen := make(map[string]bool, len(envs))
 	for _, e := range envs {
+		if seen[e.ID] {
+			continue
+		}
+		seen[e.ID] = true
 		if _, ok := per[e.Unit]; !ok {
 			order = append(order, e.Unit)
 		}
