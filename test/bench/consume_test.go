@@ -222,6 +222,22 @@ func paidGifts(b *testing.B, unitCodes []string, n int, run string) []events.Env
 	return envs
 }
 
+// measure runs the groups over the stream (streamSize events each) and
+// returns the rates from the first batch on; the benchmark's timer runs
+// only meanwhile.
+func (bw *benchWorker) measure(b *testing.B, profile string, groups ...string) (wall, cpu float64) {
+	b.Helper()
+	b.StartTimer()
+	endProfile := profileTimed(b, profile)
+	stop := bw.start(groups...)
+	bw.waitHandled(b, streamSize, groups...)
+	wall, cpu = bw.started.Load().rates(streamSize)
+	endProfile()
+	b.StopTimer()
+	stop()
+	return wall, cpu
+}
+
 // waitHandled waits until each group has handled n events.
 func (bw *benchWorker) waitHandled(b *testing.B, n int64, groups ...string) {
 	b.Helper()
@@ -405,6 +421,18 @@ func baselines(b *testing.B, unit string, wall, cpu float64, brokers []string, t
 	b.ReportMetric(100*cpu/rawCPU, "%-of-raw-insert-cpu")
 }
 
+// paidStream sets up (untimed) a worker, 4 fresh units and 4,000 of their
+// donation.paid events waiting in its donations topic.
+func paidStream(b *testing.B, prefix string) (*benchWorker, []string, string) {
+	b.Helper()
+	b.StopTimer()
+	run := fmt.Sprint(time.Now().UnixNano())
+	bw := newBenchWorker(b, run)
+	codes := benchUnits(b, prefix+run[len(run)-6:], streamUnits)
+	bw.publish(b, bw.topics.Donations, paidGifts(b, codes, streamSize, run))
+	return bw, codes, receipts.FiscalYear(time.Now())
+}
+
 // BenchmarkReceiptWorker: 4,000 donation.paid events of 4 units wait in
 // Kafka; the kalyan-receipts group (signed receipts, gapless serials) works
 // them off. Clock: from the first batch (the group has joined) to the last
@@ -413,21 +441,8 @@ func BenchmarkReceiptWorker(b *testing.B) {
 	brokers, kind := benchKafka()
 	b.Logf("kafka: %s %v", kind, brokers)
 	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		run := fmt.Sprint(time.Now().UnixNano())
-		bw := newBenchWorker(b, run)
-		codes := benchUnits(b, "bench-rcpt-"+run[len(run)-6:], streamUnits)
-		envs := paidGifts(b, codes, streamSize, run)
-		bw.publish(b, bw.topics.Donations, envs)
-		fy := receipts.FiscalYear(time.Now())
-		b.StartTimer()
-		endProfile := profileTimed(b, "receipts")
-		stop := bw.start("kalyan-receipts")
-		bw.waitHandled(b, streamSize, "kalyan-receipts")
-		wall, cpu := bw.started.Load().rates(streamSize)
-		endProfile()
-		b.StopTimer()
-		stop()
+		bw, codes, fy := paidStream(b, "bench-rcpt-")
+		wall, cpu := bw.measure(b, "receipts", "kalyan-receipts")
 		waitFor(b, "receipts", receiptsDone(codes, streamSize, fy))
 		baselines(b, "receipts", wall, cpu, brokers, bw.topics.Donations, streamSize)
 	}
@@ -440,22 +455,9 @@ func BenchmarkPipeline(b *testing.B) {
 	brokers, kind := benchKafka()
 	b.Logf("kafka: %s %v", kind, brokers)
 	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		run := fmt.Sprint(time.Now().UnixNano())
-		bw := newBenchWorker(b, run)
-		codes := benchUnits(b, "bench-pipe-"+run[len(run)-6:], streamUnits)
-		envs := paidGifts(b, codes, streamSize, run)
-		bw.publish(b, bw.topics.Donations, envs)
-		fy := receipts.FiscalYear(time.Now())
+		bw, codes, fy := paidStream(b, "bench-pipe-")
 		perUnit := money.Taka(500) * money.Amount(streamSize/streamUnits)
-		b.StartTimer()
-		endProfile := profileTimed(b, "pipeline")
-		stop := bw.start("kalyan-ledger", "kalyan-receipts")
-		bw.waitHandled(b, streamSize, "kalyan-ledger", "kalyan-receipts")
-		wall, cpu := bw.started.Load().rates(streamSize)
-		endProfile()
-		b.StopTimer()
-		stop()
+		wall, cpu := bw.measure(b, "pipeline", "kalyan-ledger", "kalyan-receipts")
 		waitFor(b, "receipts", receiptsDone(codes, streamSize, fy))
 		waitFor(b, "ledger", fundsAt(codes, func(string) money.Amount { return perUnit }))
 		baselines(b, "gifts", wall, cpu, brokers, bw.topics.Donations, streamSize)
@@ -492,14 +494,7 @@ func BenchmarkAllocationStream(b *testing.B) {
 		}
 		bw.publish(b, bw.topics.Aid, envs)
 		left := funds - money.Taka(amount)*money.Amount(perUnit)
-		b.StartTimer()
-		endProfile := profileTimed(b, "allocation")
-		stop := bw.start("kalyan-allocation")
-		bw.waitHandled(b, streamSize, "kalyan-allocation")
-		wall, cpu := bw.started.Load().rates(streamSize)
-		endProfile()
-		b.StopTimer()
-		stop()
+		wall, cpu := bw.measure(b, "allocation", "kalyan-allocation")
 		waitFor(b, "allocations", fundsAt(codes, func(string) money.Amount { return left }))
 		baselines(b, "allocations", wall, cpu, brokers, bw.topics.Aid, streamSize)
 	}
