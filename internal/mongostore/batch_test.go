@@ -40,7 +40,7 @@ func fixedBuild(txs []ledger.Transaction) func(int, map[string]money.Amount) (le
 // no fund was ever negative.
 func checkLedger(t *testing.T, unit string, wantSources int) map[string]money.Amount {
 	t.Helper()
-	cur, err := store.Database().Collection("ledger").Find(context.Background(), bson.D{{Key: "unit", Value: unit}})
+	cur, err := blocks.Database().Collection("ledger").Find(context.Background(), bson.D{{Key: "unit", Value: unit}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestAppendManyRacingReplicasApplyEachOnce(t *testing.T) {
 	const unit, n, replicas = "blk-race", 90, 3
 	txs := gifts(unit, n)
 	opening := ledger.Gift("opening", unit, "opening", "general", "", "cash", money.Taka(150), time.Now())
-	if ok, err := store.Ledger().Append(ctx, unit, ledger.Fixed(opening)); err != nil || !ok {
+	if ok, err := blocks.Ledger().Append(ctx, unit, ledger.Fixed(opening)); err != nil || !ok {
 		t.Fatal(ok, err)
 	}
 	// Debits race with the credits: each takes 15 from the general fund
@@ -117,7 +117,7 @@ func TestAppendManyRacingReplicasApplyEachOnce(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			// The same partition delivered to every replica, in batches.
-			repo := store.Ledger()
+			repo := blocks.Ledger()
 			for lo := 0; lo < n; lo += 30 {
 				part := txs[lo : lo+30]
 				record(repo.AppendMany(ctx, unit, len(part), fixedBuild(part)))
@@ -125,7 +125,7 @@ func TestAppendManyRacingReplicasApplyEachOnce(t *testing.T) {
 		}()
 		go func() {
 			defer wg.Done()
-			repo := store.Ledger()
+			repo := blocks.Ledger()
 			record(repo.AppendMany(ctx, unit, len(debits), fixedBuild(debits)))
 		}()
 	}
@@ -154,11 +154,11 @@ func TestAppendManyRedeliveredBatchSkipsWhatWasWritten(t *testing.T) {
 	txs := gifts(unit, 60)
 	// A first delivery wrote entries for 0..24 and 30..34, then died.
 	first := append(append([]ledger.Transaction(nil), txs[:25]...), txs[30:35]...)
-	if _, err := store.Ledger().AppendMany(ctx, unit, len(first), fixedBuild(first)); err != nil {
+	if _, err := blocks.Ledger().AppendMany(ctx, unit, len(first), fixedBuild(first)); err != nil {
 		t.Fatal(err)
 	}
 	// Another replica (no cached entry) gets the whole batch again.
-	outs, err := store.Ledger().AppendMany(ctx, unit, len(txs), fixedBuild(txs))
+	outs, err := blocks.Ledger().AppendMany(ctx, unit, len(txs), fixedBuild(txs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func checkReceipts(t *testing.T, unit string, n int) {
 		Seq      int64  `bson:"seq"`
 		Serial   string `bson:"serial"`
 	}
-	cur, err := store.Database().Collection("receipts").Find(ctx, bson.D{{Key: "unit", Value: unit}})
+	cur, err := blocks.Database().Collection("receipts").Find(ctx, bson.D{{Key: "unit", Value: unit}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func checkReceipts(t *testing.T, unit string, n int) {
 		}
 	}
 	for d := range dons {
-		r, err := store.Receipts().Get(ctx, d)
+		r, err := blocks.Receipts().Get(ctx, d)
 		if err != nil || r.ID != d {
 			t.Fatalf("receipt of %s: %+v %v", d, r, err)
 		}
@@ -238,7 +238,7 @@ func TestIssueManyRacingReplicasGaplessAndOnce(t *testing.T) {
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			repo := store.Receipts()
+			repo := blocks.Receipts()
 			for lo := 0; lo < len(rs); lo += 30 {
 				out, err := repo.IssueMany(ctx, rs[lo:lo+30], "BLK", func(rc *receipts.Receipt) error {
 					rc.Content = "signed:" + rc.Serial // what signing covers: the serial chosen
@@ -261,7 +261,7 @@ func TestIssueManyRacingReplicasGaplessAndOnce(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 5; i++ {
 				rc := receiptBatch(unit, 200+10*r+i, 201+10*r+i)[0]
-				if _, err := receipts.Issue(ctx, store.Receipts(), rc, "BLK", 1000); err != nil {
+				if _, err := receipts.Issue(ctx, blocks.Receipts(), rc, "BLK", 1000); err != nil {
 					t.Error(err)
 				}
 			}
@@ -282,7 +282,7 @@ func TestIssueManyRacingReplicasGaplessAndOnce(t *testing.T) {
 		Serial  string `bson:"serial"`
 		Content string `bson:"content"`
 	}
-	if err := store.Database().Collection("receipts").FindOne(ctx, bson.D{{Key: "donation", Value: rs[57].ID}}).Decode(&doc); err != nil || doc.Content != "signed:"+doc.Serial {
+	if err := blocks.Database().Collection("receipts").FindOne(ctx, bson.D{{Key: "donation", Value: rs[57].ID}}).Decode(&doc); err != nil || doc.Content != "signed:"+doc.Serial {
 		t.Fatalf("content %q for serial %q: %v", doc.Content, doc.Serial, err)
 	}
 }
@@ -292,15 +292,15 @@ func TestIssueManyRedeliveredBatch(t *testing.T) {
 	const unit = "blk-rcpt-redeliver"
 	rs := receiptBatch(unit, 0, 60)
 	// A first delivery issued 0..19, then died before indexing 5 of them.
-	if _, err := store.Receipts().IssueMany(ctx, rs[:20], "BLK", nil); err != nil {
+	if _, err := blocks.Receipts().IssueMany(ctx, rs[:20], "BLK", nil); err != nil {
 		t.Fatal(err)
 	}
 	for i := 10; i < 15; i++ {
-		if _, err := store.Database().Collection("receipt_index").DeleteOne(ctx, bson.D{{Key: "_id", Value: rs[i].ID}}); err != nil {
+		if _, err := blocks.Database().Collection("receipt_index").DeleteOne(ctx, bson.D{{Key: "_id", Value: rs[i].ID}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	out, err := store.Receipts().IssueMany(ctx, rs, "BLK", nil)
+	out, err := blocks.Receipts().IssueMany(ctx, rs, "BLK", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
