@@ -43,8 +43,8 @@ fuzz: ## Run every fuzz target for FUZZTIME each
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; done
 
-bench: ## Benchmarks (figures go to docs/benchmarks.md)
-	$(GO) test -run '^$$' -bench . -benchtime 5s -count 1 ./test/bench/
+bench: ## Benchmarks, consumers fed from real Apache Kafka (hack/bench.sh); figures go to docs/benchmarks.md
+	GO=$(GO) hack/bench.sh
 	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" $(GO) test -run '^$$' -bench Onboard538 -benchtime 1x ./operator/internal/controller/
 
 generate: ## Regenerate CRDs, RBAC and deepcopy with controller-gen

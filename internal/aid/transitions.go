@@ -75,6 +75,10 @@ func (r *Request) Assess(a Actor, approved []money.Amount, zakatEligible bool, n
 type ApprovedPayload struct {
 	Request string       `json:"request"`
 	Amount  money.Amount `json:"amount"`
+	// Version is the approved version's number, so the allocation worker
+	// reads exactly that version instead of walking the chain (0 in events
+	// written before it was added).
+	Version int `json:"version,omitempty"`
 }
 
 // Approve approves an assessed request. Up to threshold the social worker
@@ -94,7 +98,8 @@ func (r *Request) Approve(a Actor, threshold money.Amount, note string, at time.
 	}
 	r.Status, r.ApprovedBy = Approved, a.Sub
 	r.record(a, "approved", note, at)
-	ev, err := events.New(r.ID+"/approved", EventApproved, r.Unit, at, ApprovedPayload{Request: r.ID, Amount: r.ApprovedTotal()})
+	ev, err := events.New(r.ID+"/approved", EventApproved, r.Unit, at, ApprovedPayload{Request: r.ID, Amount: r.ApprovedTotal(),
+		Version: r.Version + 1}) // the store saves this change as the next version
 	if err != nil {
 		return err
 	}

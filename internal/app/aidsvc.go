@@ -185,18 +185,7 @@ func (s *Aid) Allocate(ctx context.Context, id string) (*aid.Request, error) {
 	source := q.AllocationSource()
 	var moved []aid.Allocation
 	applied, err := s.Ledger.Append(ctx, q.Unit, func(bal map[string]money.Amount) (ledger.Transaction, error) {
-		moved = plan(u, q, bal)
-		var total money.Amount
-		t := ledger.Transaction{ID: source, Cause: ledger.CauseAllocation, Request: q.ID, At: s.Now().UTC()}
-		for _, m := range moved {
-			t.Lines = append(t.Lines, ledger.Line{Account: m.Fund, Debit: m.Amount})
-			total += m.Amount
-		}
-		if total == 0 {
-			return t, errNothingToMove
-		}
-		t.Lines = append(t.Lines, ledger.Line{Account: ledger.RequestAccount(q.ID), Credit: total})
-		return t, nil
+		return allocationTx(u, q, source, bal, s.Now(), &moved)
 	})
 	switch {
 	case errors.Is(err, errNothingToMove):
@@ -218,6 +207,23 @@ func (s *Aid) Allocate(ctx context.Context, id string) (*aid.Request, error) {
 }
 
 var errNothingToMove = errors.New("nothing to move")
+
+// allocationTx is the ledger transaction moving to q what the funds can
+// give (*moved is set to the plan); errNothingToMove if they give nothing.
+func allocationTx(u *units.Unit, q *aid.Request, source string, bal map[string]money.Amount, now time.Time, moved *[]aid.Allocation) (ledger.Transaction, error) {
+	*moved = plan(u, q, bal)
+	var total money.Amount
+	t := ledger.Transaction{ID: source, Cause: ledger.CauseAllocation, Request: q.ID, At: now.UTC()}
+	for _, m := range *moved {
+		t.Lines = append(t.Lines, ledger.Line{Account: m.Fund, Debit: m.Amount})
+		total += m.Amount
+	}
+	if total == 0 {
+		return t, errNothingToMove
+	}
+	t.Lines = append(t.Lines, ledger.Line{Account: ledger.RequestAccount(q.ID), Credit: total})
+	return t, nil
+}
 
 // SourceReader finds a ledger entry by its source (crash recovery only).
 type SourceReader interface {
@@ -256,11 +262,33 @@ func (s *Aid) DrainWaitlist(ctx context.Context, unit string) (int, error) {
 		}
 		return waiting[i].CreatedAt.Before(waiting[j].CreatedAt)
 	})
+	got := make([]*aid.Request, len(waiting))
+	if _, ok := s.Store.(AidBatchStore); ok {
+		// In blocks, from the versions just listed; what a block cannot
+		// settle (a listed version that is no longer the latest) re-reads.
+		for lo := 0; lo < len(waiting); lo += mongostore.MaxInsertBatch {
+			hi := min(lo+mongostore.MaxInsertBatch, len(waiting))
+			qs, pos := make([]*aid.Request, 0, hi-lo), make([]int, 0, hi-lo)
+			for i := lo; i < hi; i++ {
+				qs, pos = append(qs, &waiting[i]), append(pos, i)
+			}
+			again, err := s.allocateRead(ctx, unit, qs, got, pos)
+			if err != nil {
+				return 0, err
+			}
+			for _, i := range again {
+				got[i] = nil
+			}
+		}
+	}
 	n := 0
-	for _, w := range waiting {
-		q, err := s.Allocate(ctx, w.ID)
-		if err != nil {
-			return n, err
+	for i, w := range waiting {
+		q := got[i]
+		if q == nil {
+			var err error
+			if q, err = s.Allocate(ctx, w.ID); err != nil {
+				return n, err
+			}
 		}
 		if q.AllocatedTotal() > w.AllocatedTotal() {
 			n++

@@ -85,12 +85,7 @@ func (h *ReceiptIssuer) Handle(ctx context.Context, e events.Envelope) error {
 	if err != nil {
 		return fmt.Errorf("receipt for %s: %w", p.Donation, err)
 	}
-	r := receipts.Receipt{
-		ID: p.Donation, Unit: e.Unit, Amount: p.Amount, Kind: string(p.Kind), Programme: p.Programme,
-		Method: string(p.Method), TrxID: p.TrxID,
-		// Milliseconds: what the store keeps, so the record equals its signed content.
-		PaidAt: p.PaidAt.UTC().Truncate(time.Millisecond), IssuedAt: h.Now().UTC().Truncate(time.Millisecond),
-	}
+	r := receiptOf(e.Unit, p, h.Now())
 	var finish func(*receipts.Receipt) error
 	if h.Keys != nil {
 		finish, err = h.signer(ctx, u.Names.BN, u.Names.EN, &r)
@@ -103,6 +98,16 @@ func (h *ReceiptIssuer) Handle(ctx context.Context, e events.Envelope) error {
 		return fmt.Errorf("receipt for %s: %w", p.Donation, err)
 	}
 	return nil
+}
+
+// receiptOf is the receipt of a paid gift, before its serial and signature.
+func receiptOf(unit string, p donations.PaidPayload, now time.Time) receipts.Receipt {
+	return receipts.Receipt{
+		ID: p.Donation, Unit: unit, Amount: p.Amount, Kind: string(p.Kind), Programme: p.Programme,
+		Method: string(p.Method), TrxID: p.TrxID,
+		// Milliseconds: what the store keeps, so the record equals its signed content.
+		PaidAt: p.PaidAt.UTC().Truncate(time.Millisecond), IssuedAt: now.UTC().Truncate(time.Millisecond),
+	}
 }
 
 // signer prepares everything signing needs (donor, key) once, so each
@@ -120,13 +125,17 @@ func (h *ReceiptIssuer) signer(ctx context.Context, nameBN, nameEN string, r *re
 		return nil, err
 	}
 	donor := receipts.Donor{Name: d.Donor.Name, Anonymous: d.Anonymous, MobileMasked: contact.MaskMobile(d.Donor.Phone), TIN: d.Donor.TIN}
-	names := receipts.UnitNames{BN: nameBN, EN: nameEN}
 	return func(r *receipts.Receipt) error {
-		b, err := receipts.ContentOf(r, names, donor).Canonical()
-		if err != nil {
-			return err
-		}
-		r.Content, r.Signature, r.KeyID = string(b), key.Sign(b), key.Fingerprint
-		return nil
+		return sign(r, key, receipts.UnitNames{BN: nameBN, EN: nameEN}, donor)
 	}, nil
+}
+
+// sign stores r's canonical content with the key's signature over it.
+func sign(r *receipts.Receipt, key SigningKey, names receipts.UnitNames, donor receipts.Donor) error {
+	b, err := receipts.ContentOf(r, names, donor).Canonical()
+	if err != nil {
+		return err
+	}
+	r.Content, r.Signature, r.KeyID = string(b), key.Sign(b), key.Fingerprint
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/kalyan-platform/kalyan/internal/aid"
 )
@@ -138,17 +139,14 @@ type AidFilter struct {
 }
 
 // List returns the latest versions matching f (scan: fine for a unit's
-// working set; indexes on unit/status serve real MongoDB).
+// working set; indexes on unit serve real MongoDB). The status is matched
+// after picking each request's latest version: an older version still in
+// that status (its "superseded" hint unwritten, as block allocation leaves
+// it) must not make the request look like it still is.
 func (r *AidRequests) List(ctx context.Context, f AidFilter) ([]aid.Request, error) {
 	filter := bson.D{{Key: "superseded", Value: bson.D{{Key: "$ne", Value: true}}}}
 	if f.Unit != "" {
 		filter = append(filter, bson.E{Key: "unit", Value: f.Unit})
-	}
-	if f.Status != "" {
-		filter = append(filter, bson.E{Key: "status", Value: f.Status})
-	}
-	if f.Awaiting {
-		filter = append(filter, bson.E{Key: "status", Value: bson.D{{Key: "$in", Value: []string{string(aid.Approved), string(aid.Waitlisted), string(aid.PartiallyAllocated)}}}})
 	}
 	if f.Patient != "" {
 		filter = append(filter, bson.E{Key: "$or", Value: bson.A{bson.D{{Key: "patient.nid", Value: f.Patient}}, bson.D{{Key: "patient.mobile", Value: f.Patient}}}})
@@ -177,6 +175,16 @@ func (r *AidRequests) List(ctx context.Context, f AidFilter) ([]aid.Request, err
 		}
 		best[d.ID] = len(out)
 		out = append(out, d.Request)
+	}
+	if f.Status != "" || f.Awaiting {
+		kept := out[:0]
+		for _, q := range out {
+			if (f.Status == "" || string(q.Status) == f.Status) &&
+				(!f.Awaiting || q.Status == aid.Approved || q.Status == aid.Waitlisted || q.Status == aid.PartiallyAllocated) {
+				kept = append(kept, q)
+			}
+		}
+		out = kept
 	}
 	if f.Offset > 0 {
 		if f.Offset >= len(out) {
@@ -215,4 +223,69 @@ func (r *AidRequests) ClaimGrant(ctx context.Context, nid, unit, request string,
 		return g.Unit, g.At, true, nil
 	}
 	return g.Unit, g.At, false, nil
+}
+
+// VersionRef names one version of a request.
+type VersionRef struct {
+	ID      string
+	Version int
+}
+
+// Versions reads the given versions by exact _id, concurrently (missing
+// ones are nil). A caller that then writes version+1 learns from the
+// unique _id whether the one it read was still the latest.
+func (r *AidRequests) Versions(ctx context.Context, refs []VersionRef) ([]*aid.Request, error) {
+	out := make([]*aid.Request, len(refs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(readers)
+	for i, ref := range refs {
+		g.Go(func() error {
+			var doc aidVersion
+			found, err := findByID(gctx, r.s.col(colAid), aidVersionID(ref.ID, ref.Version), &doc)
+			if err == nil && found {
+				out[i] = &doc.Request
+			}
+			return err
+		})
+	}
+	return out, g.Wait()
+}
+
+// InsertNext stores each of qs as its request's next version (q.Version is
+// the new number) in one unordered insert and returns which were refused
+// because that version exists (someone else changed the request first: the
+// caller re-reads those). Versions with events get their outbox markers.
+// The versions they supersede are not flagged: on FerretDB each flag is an
+// update (a read and a write, more than the rest of an allocation), and
+// List does not depend on the hint.
+func (r *AidRequests) InsertNext(ctx context.Context, qs []*aid.Request) (map[int]bool, error) {
+	refused := map[int]bool{}
+	for lo := 0; lo < len(qs); lo += MaxInsertBatch {
+		part := qs[lo:min(lo+MaxInsertBatch, len(qs))]
+		docs := make([]any, len(part))
+		for i, q := range part {
+			docs[i] = aidVersion{DocID: aidVersionID(q.ID, q.Version), Request: *q, Published: len(q.Outbox) == 0}
+		}
+		dups, err := insertUnordered(ctx, r.s.col(colAid), docs)
+		if err != nil {
+			return nil, fmt.Errorf("store aid request versions: %w", err)
+		}
+		for i := range dups {
+			refused[lo+i] = true
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(readers)
+	for i, q := range qs {
+		if refused[i] {
+			continue
+		}
+		if len(q.Outbox) == 0 {
+			continue
+		}
+		g.Go(func() error {
+			return mark(gctx, r.s, outboxMarker{ID: aidVersionID(q.ID, q.Version), Unit: q.Unit, At: time.Now().UTC(), Col: colAid, Topic: aid.TopicAid})
+		})
+	}
+	return refused, g.Wait()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -129,6 +130,7 @@ func (r *Ledger) Append(ctx context.Context, unit string, build func(map[string]
 		if err := t.Apply(before); err != nil {
 			return false, err
 		}
+		pruneSnapshot(t.Balances)
 		key := ledgerKey(unit, seq)
 		err = insertOne(ctx, r.s.col(colLedger), ledgerDoc{Key: key, Transaction: t})
 		if err == nil {
@@ -219,4 +221,144 @@ func (r *Ledger) BySource(ctx context.Context, unit, source string) (*ledger.Tra
 		return nil, fmt.Errorf("ledger entry %s: %w", source, err)
 	}
 	return &d.Transaction, nil
+}
+
+// pruneSnapshot drops per-request accounts from a balance snapshot. There is
+// one per aid request ever allocated, so carrying them would grow every
+// entry with the unit's history (the 5,000th allocation wrote 5,000
+// balances); nothing reads them from the snapshot (the overdraw check is on
+// funds; per-request figures come from the request's own versions and the
+// ledger lines), and verify folds the lines.
+func pruneSnapshot(bal map[string]money.Amount) {
+	for acc := range bal {
+		if strings.HasPrefix(acc, requestPrefix) {
+			delete(bal, acc)
+		}
+	}
+}
+
+var requestPrefix = ledger.RequestAccount("")
+
+// Outcome is what became of one transaction of AppendMany.
+type Outcome struct {
+	// Applied: this call appended it. False with a nil Err: its source was
+	// appended before (a redelivery, or a racing replica).
+	Applied bool
+	// Tx is the appended transaction (when Applied).
+	Tx *ledger.Transaction
+	// Err is the build or validation error that kept it out (e.g.
+	// ledger.ErrInsufficient); the others went ahead without it.
+	Err error
+}
+
+// AppendMany appends n transactions to the unit's sequence in order, as
+// consecutive entries written by ordered inserts of up to MaxInsertBatch:
+// build(i, balances) makes transaction i against the balances after the ones
+// before it. A duplicate key at entry k (FerretDB reports the index; every
+// entry before it is stored, none after it) is resolved by reading entry k:
+// another writer's transaction means the number was taken, so the rest is
+// re-built against the new balances; no entry there means k's source was
+// applied before, so k is skipped. build may thus be called several times
+// for the same i; the last call's result is what was appended. The error is
+// for failures other than duplicates: some transactions may be stored
+// then, and repeating the call is safe.
+func (r *Ledger) AppendMany(ctx context.Context, unit string, n int, build func(i int, balances map[string]money.Amount) (ledger.Transaction, error)) ([]Outcome, error) {
+	out := make([]Outcome, n)
+	pending := make([]int, n)
+	for i := range pending {
+		pending[i] = i
+	}
+	for attempt := 0; len(pending) > 0; attempt++ {
+		if attempt >= 1000 {
+			return out, errors.New("ledger append: too much contention")
+		}
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		prev, err := r.last(ctx, unit)
+		if err != nil {
+			return out, err
+		}
+		bal, seq := map[string]money.Amount{}, int64(1)
+		if prev != nil {
+			bal, seq = prev.Balances, prev.Seq+1
+		}
+		first := seq
+		var docs []any
+		var txs []*ledger.Transaction
+		var idx []int
+		rest := pending[:0:0]
+		for j, i := range pending {
+			if len(docs) == MaxInsertBatch {
+				rest = append(rest, pending[j:]...)
+				break
+			}
+			t, err := build(i, bal)
+			if err == nil {
+				t.Unit, t.Seq = unit, seq
+				if err = t.Validate(); err != nil {
+					err = fmt.Errorf("append %s: %w", t.ID, err)
+				} else {
+					err = t.Apply(bal)
+				}
+			}
+			if err != nil {
+				out[i] = Outcome{Err: err}
+				continue
+			}
+			pruneSnapshot(t.Balances)
+			docs = append(docs, ledgerDoc{Key: ledgerKey(unit, seq), Transaction: t})
+			txs, idx = append(txs, &t), append(idx, i)
+			bal, seq = t.Balances, seq+1
+		}
+		if len(docs) == 0 {
+			pending = rest
+			continue
+		}
+		k, err := insertOrdered(ctx, r.s.col(colLedger), docs)
+		if k < 0 {
+			return out, fmt.Errorf("append to %s: %w", unit, err)
+		}
+		for j := 0; j < k; j++ {
+			out[idx[j]] = Outcome{Applied: true, Tx: txs[j]}
+		}
+		if k > 0 {
+			r.remember(unit, txs[k-1])
+		}
+		if err == nil {
+			pending = rest
+			continue
+		}
+		// Entry first+k is taken or k's source was applied before.
+		holder, err := r.entry(ctx, unit, first+int64(k))
+		if err != nil {
+			return out, err
+		}
+		next := idx[k:]
+		switch {
+		case holder == nil:
+			// The number is free, so the source collided: applied before.
+			// (Unless the entry we built on is gone, a cache from a reset
+			// store: then read afresh.)
+			if k == 0 && prev != nil {
+				if t, err := r.entry(ctx, unit, prev.Seq); err != nil {
+					return out, err
+				} else if t == nil {
+					r.forget(unit)
+					continue
+				}
+			}
+			out[idx[k]] = Outcome{}
+			next = idx[k+1:]
+		case holder.ID == txs[k].ID:
+			// A racing replica appended the same transaction.
+			r.remember(unit, holder)
+			out[idx[k]] = Outcome{}
+			next = idx[k+1:]
+		default:
+			r.remember(unit, holder)
+		}
+		pending = append(append([]int(nil), next...), rest...)
+	}
+	return out, nil
 }

@@ -166,3 +166,132 @@ func (r *Receipts) repairIndex(ctx context.Context, donation string) error {
 	}
 	return r.index(ctx, donation, doc.Key)
 }
+
+// IssueMany issues receipts for rs, which share a unit and fiscal year, in
+// order, with consecutive serials written by ordered inserts of up to
+// MaxInsertBatch: the batch form of receipts.IssueWith. finish runs on each
+// receipt once its serial is chosen (signing) and again if the serial has to
+// change. A duplicate key at receipt k (every receipt before it is stored,
+// none after it) is resolved by reading serial k: held by k's donation means
+// a racing replica issued it; held by another donation means the serial was
+// taken, so the rest is re-numbered from the new last serial; free means the
+// unique donation index refused it, so k's donation was receipted before.
+// Serials stay gapless because only last+1.. are ever written, in order.
+// The result holds, per receipt, the stored receipt when this call issued
+// it, or nil when its donation already had one.
+func (r *Receipts) IssueMany(ctx context.Context, rs []receipts.Receipt, prefix string, finish func(*receipts.Receipt) error) ([]*receipts.Receipt, error) {
+	out := make([]*receipts.Receipt, len(rs))
+	if len(rs) == 0 {
+		return out, nil
+	}
+	unit, fy := rs[0].Unit, rs[0].FiscalYear
+	for _, rc := range rs {
+		if rc.Unit != unit || rc.FiscalYear != fy {
+			return out, fmt.Errorf("issue receipts: %s/%s and %s/%s in one batch", unit, fy, rc.Unit, rc.FiscalYear)
+		}
+	}
+	pending := make([]int, len(rs))
+	for i := range pending {
+		pending[i] = i
+	}
+	var issued []receiptIndex
+	for attempt := 0; len(pending) > 0; attempt++ {
+		if attempt >= 1000 {
+			return out, fmt.Errorf("issue receipts of %s/%s: serial contention after %d attempts", unit, fy, attempt)
+		}
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		last, err := r.LastSeq(ctx, unit, fy)
+		if err != nil {
+			return out, err
+		}
+		chunk, rest := pending, []int(nil)
+		if len(chunk) > MaxInsertBatch {
+			chunk, rest = pending[:MaxInsertBatch], pending[MaxInsertBatch:]
+		}
+		docs := make([]any, len(chunk))
+		recs := make([]receipts.Receipt, len(chunk))
+		for j, i := range chunk {
+			rc := rs[i]
+			rc.Seq = last + 1 + int64(j)
+			rc.Serial = receipts.Serial(prefix, fy, rc.Seq)
+			if finish != nil {
+				if err := finish(&rc); err != nil {
+					return out, err
+				}
+			}
+			recs[j] = rc
+			docs[j] = receiptDoc{Key: receiptKey(unit, fy, rc.Seq), Donation: rc.ID, Receipt: rc}
+		}
+		k, err := insertOrdered(ctx, r.s.col(colReceipts), docs)
+		if k < 0 {
+			return out, fmt.Errorf("issue receipts of %s/%s: %w", unit, fy, err)
+		}
+		for j := 0; j < k; j++ {
+			out[chunk[j]] = &recs[j]
+			issued = append(issued, receiptIndex{Donation: recs[j].ID, Key: docs[j].(receiptDoc).Key})
+		}
+		if k > 0 {
+			r.noteLast(unit, fy, recs[k-1].Seq)
+		}
+		if err == nil {
+			pending = rest
+			continue
+		}
+		key := docs[k].(receiptDoc).Key
+		var holder receiptDoc
+		found, err := findByID(ctx, r.s.col(colReceipts), key, &holder)
+		if err != nil {
+			return out, err
+		}
+		next := chunk[k:]
+		switch {
+		case found && holder.Donation == recs[k].ID:
+			// A racing replica issued this very receipt: keep its index.
+			r.noteLast(unit, fy, recs[k].Seq)
+			issued = append(issued, receiptIndex{Donation: holder.Donation, Key: key})
+			next = chunk[k+1:]
+		case found:
+			r.noteLast(unit, fy, recs[k].Seq) // taken: re-number from there
+		default:
+			// Receipted before (perhaps by a writer that died before its
+			// index entry): make sure the index points at it.
+			if err := r.ensureIndex(ctx, recs[k].ID); err != nil {
+				return out, err
+			}
+			next = chunk[k+1:]
+		}
+		pending = append(append([]int(nil), next...), rest...)
+	}
+	docs := make([]any, len(issued))
+	for i, ix := range issued {
+		docs[i] = ix
+	}
+	// Index entries are keyed by donation: a repeat (racer, redelivery)
+	// collides harmlessly.
+	if _, err := insertUnordered(ctx, r.s.col(colReceiptIndex), docs); err != nil {
+		return out, fmt.Errorf("index receipts of %s/%s: %w", unit, fy, err)
+	}
+	return out, nil
+}
+
+func (r *Receipts) noteLast(unit, fy string, seq int64) {
+	hk := unit + "/" + fy
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if seq > r.hint[hk] {
+		r.hint[hk] = seq
+	}
+}
+
+// ensureIndex makes sure donation's receipt is indexed (a look-up first: the
+// repair scans the receipts).
+func (r *Receipts) ensureIndex(ctx context.Context, donation string) error {
+	var ix receiptIndex
+	found, err := findByID(ctx, r.s.col(colReceiptIndex), donation, &ix)
+	if err != nil || found {
+		return err
+	}
+	return r.repairIndex(ctx, donation)
+}

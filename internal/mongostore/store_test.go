@@ -25,7 +25,7 @@ import (
 // These tests run against FerretDB, which loses concurrent read-modify-write
 // updates: they prove the unique-insert scheme holds anyway.
 
-var store *mongostore.Store
+var store, blocks *mongostore.Store
 
 func TestMain(m *testing.M) {
 	dir, _ := os.MkdirTemp("", "kalyan-store-")
@@ -37,8 +37,15 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
+	// The block tests write hundreds of documents: in a database of their
+	// own, so the other tests' look-ups (scans here) stay small.
+	blocks, err = mongostore.Connect(context.Background(), f.URI(), "blocks")
+	if err != nil {
+		panic(err)
+	}
 	code := m.Run()
 	_ = store.Close(context.Background())
+	_ = blocks.Close(context.Background())
 	f.Close()
 	os.RemoveAll(dir)
 	os.Exit(code)

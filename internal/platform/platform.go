@@ -165,25 +165,6 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 		Interval: 50 * time.Millisecond, SweepEvery: 10 * time.Minute, Log: w.log,
 		Published: func(n int) { m.RelayPublished.Add(float64(n)) },
 	}
-	consumer := func(group string, h kafkabus.Handler) *kafkabus.Consumer {
-		// Create the series up front so dashboards and alerts see zeros, not gaps.
-		m.ConsumerLag.WithLabelValues(group).Set(0)
-		m.EventDuration.WithLabelValues(group)
-		return &kafkabus.Consumer{
-			Brokers: brokers, Group: group, Topic: events.TopicDonations, DeadLetter: pub, Log: w.log,
-			CommitEvery: 200, CommitInterval: 200 * time.Millisecond,
-			Lag: func(g string, lag int64) { m.ConsumerLag.WithLabelValues(g).Set(float64(lag)) },
-			Handler: kafkabus.Chain(h,
-				kafkabus.Observe(func(result string, d time.Duration) {
-					m.EventsHandled.WithLabelValues(group, result).Inc()
-					m.EventDuration.WithLabelValues(group).Observe(d.Seconds())
-				}),
-				kafkabus.Retry(w.log, 100*time.Millisecond, 10*time.Second)),
-		}
-	}
-	ledgerH := &app.LedgerCredits{Ledger: w.store.Ledger()}
-	receiptH, notifyH := w.receiptHandlers()
-
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /livez", func(rw http.ResponseWriter, _ *http.Request) { _, _ = rw.Write([]byte("ok")) })
 	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, r *http.Request) {
@@ -215,14 +196,9 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 		return reconciler.RunReconciler(ctx, w.store.Donations(), rc.Interval, rc.After, rc.Expire)
 	})
 	g.Go(func() error { return w.store.RateLimits().RunSweeper(ctx, 10*time.Minute, time.Now, w.log) })
-	aidSvc := &app.Aid{Store: w.store.AidRequests(), Units: reconciler.Units, Ledger: w.store.Ledger(), Now: time.Now, Log: w.log}
-	allocation := consumer("kalyan-allocation", (&app.AllocationWorker{Aid: aidSvc, Credits: ledgerH}).Handle)
-	allocation.Topics = []string{events.TopicDonations, aid.TopicAid}
-	g.Go(func() error { return allocation.Run(ctx) })
-	g.Go(func() error { return consumer("kalyan-ledger", ledgerH.Handle).Run(ctx) })
-	g.Go(func() error { return consumer("kalyan-receipts", receiptH.Handle).Run(ctx) })
-	// Its own group: a slow SMS gateway delays notifications, never receipts.
-	g.Go(func() error { return consumer("kalyan-notify", notifyH.Handle).Run(ctx) })
+	for _, c := range w.Consumers(pub, Topics{Donations: events.TopicDonations, Aid: aid.TopicAid}) {
+		g.Go(func() error { return c.Run(ctx) })
+	}
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return err
@@ -236,6 +212,62 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 		return srv.Shutdown(sctx)
 	})
 	return g.Wait()
+}
+
+// Topics are the topics the worker's consumers read.
+type Topics struct{ Donations, Aid string }
+
+// Consumers builds the worker's consumer groups as Run runs them (kalyan-
+// allocation, kalyan-ledger, kalyan-receipts, kalyan-notify), reading topics
+// t; benchmarks run them on topics of their own.
+func (w *Worker) Consumers(pub *kafkabus.Publisher, t Topics) []*kafkabus.Consumer {
+	m := w.metrics
+	consumer := func(group string, h kafkabus.Handler, batch kafkabus.BatchHandler) *kafkabus.Consumer {
+		// Create the series up front so dashboards and alerts see zeros, not gaps.
+		m.ConsumerLag.WithLabelValues(group).Set(0)
+		m.EventDuration.WithLabelValues(group)
+		return &kafkabus.Consumer{
+			Brokers: w.cfg.Kafka.Brokers, Group: group, Topic: t.Donations, DeadLetter: pub, Log: w.log,
+			CommitEvery: 200, CommitInterval: 200 * time.Millisecond,
+			Lag: func(g string, lag int64) { m.ConsumerLag.WithLabelValues(g).Set(float64(lag)) },
+			Handler: kafkabus.Chain(h,
+				kafkabus.Observe(func(result string, d time.Duration) {
+					m.EventsHandled.WithLabelValues(group, result).Inc()
+					m.EventDuration.WithLabelValues(group).Observe(d.Seconds())
+				}),
+				kafkabus.Retry(w.log, 100*time.Millisecond, 10*time.Second)),
+			// Batches of what is already fetched, written with a few
+			// multi-document inserts (docs/benchmarks.md, issues #4, #5, #7).
+			Batch: batch, BatchSize: 4 * mongostore.MaxInsertBatch, BatchWait: 5 * time.Millisecond,
+			BatchObserve: func(n int, err error, d time.Duration) {
+				result := "ok"
+				if err != nil {
+					result = "error" // the events are then handled (and counted) one by one
+				}
+				m.EventsHandled.WithLabelValues(group, result).Add(float64(n))
+				for range n {
+					m.EventDuration.WithLabelValues(group).Observe(d.Seconds() / float64(n))
+				}
+			},
+		}
+	}
+	// One ledger repository: its cache of each unit's last entry serves
+	// every group of this process.
+	book := w.store.Ledger()
+	ledgerH := &app.LedgerCredits{Ledger: book}
+	receiptH, notifyH := w.receiptHandlers()
+	aidSvc := &app.Aid{Store: w.store.AidRequests(), Units: &app.Units{Store: w.store.Units(), Now: time.Now, CacheTTL: 5 * time.Second},
+		Ledger: book, Now: time.Now, Log: w.log}
+	allocator := &app.AllocationWorker{Aid: aidSvc, Credits: ledgerH}
+	allocation := consumer("kalyan-allocation", allocator.Handle, allocator.HandleBatch)
+	allocation.Topics = []string{t.Donations, t.Aid}
+	return []*kafkabus.Consumer{
+		allocation,
+		consumer("kalyan-ledger", ledgerH.Handle, ledgerH.HandleBatch),
+		consumer("kalyan-receipts", receiptH.Handle, receiptH.HandleBatch),
+		// Its own group: a slow SMS gateway delays notifications, never receipts.
+		consumer("kalyan-notify", notifyH.Handle, nil),
+	}
 }
 
 // zakatSettings are the calculator defaults; config.Validate rejects bad
