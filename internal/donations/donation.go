@@ -101,7 +101,7 @@ type Donation struct {
 	RequestHash string    `bson:"requestHash"`
 	CreatedAt   time.Time `bson:"createdAt"`
 	UpdatedAt   time.Time `bson:"updatedAt"`
-	PaidAt      time.Time `bson:"paidAt,omitzero"`
+	PaidAt      time.Time `bson:"paidAt,omitempty"`
 
 	// Refunds of this gift, in the order requested.
 	Refunds []Refund `bson:"refunds,omitempty"`
@@ -109,7 +109,7 @@ type Donation struct {
 	// Version increases by one with every stored change.
 	Version int `bson:"version"`
 	// Outbox holds the events caused by the change that produced this version.
-	Outbox []events.Envelope `bson:"outbox"`
+	Outbox []events.Envelope `bson:"outbox,omitempty"`
 }
 
 // Request is what a donor (or a cashier) asks for.
