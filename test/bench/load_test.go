@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -71,6 +72,10 @@ func BenchmarkIntakeLoad(b *testing.B) {
 	closedLoop := vegeta.Rate{Freq: 0}
 
 	attack("warm-up", closedLoop, time.Second)
+	// Other work on the machine moves every figure: say how busy it was.
+	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+		b.Logf("load average before: %s", strings.TrimSpace(string(la)))
+	}
 	b.ResetTimer()
 	rawCPU := processCPU()
 	raw1, rawN1 := rawInserts(b, phase)
