@@ -70,10 +70,27 @@ func (g *groupInsert) insert(ctx context.Context, doc any) error {
 	return (<-me.done).err
 }
 
-// write stores batch, tells each member its outcome, then hands what queued
-// meanwhile to the next writer (or marks the group idle).
+// write stores batch, hands what queued meanwhile to the next writer (or
+// marks the group idle), then tells each member its outcome.
 func (g *groupInsert) write(ctx context.Context, batch []*queuedInsert) {
-	errs := g.insertMany(ctx, batch)
+	var errs []error
+	// Should the write panic, the hand-off still happens: the members hear
+	// that nothing is known of their documents and the group moves on.
+	defer func() {
+		if errs == nil {
+			errs = make([]error, len(batch))
+			for i := range errs {
+				errs[i] = errBatchAborted
+			}
+		}
+		g.finish(batch, errs)
+	}()
+	errs = g.insertMany(ctx, batch)
+}
+
+var errBatchAborted = errors.New("insert batch aborted")
+
+func (g *groupInsert) finish(batch []*queuedInsert, errs []error) {
 	g.mu.Lock()
 	next := g.queue
 	if len(next) > g.maxBatch {

@@ -3,6 +3,7 @@ package mongostore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -213,5 +214,43 @@ func TestConcurrentCreatesInOneBatch(t *testing.T) {
 	n, err := store.Database().Collection("donation_versions").CountDocuments(ctx, bson.D{{Key: "unit", Value: "batch"}})
 	if err != nil || n != 6 {
 		t.Fatalf("%d versions stored (%v), want 6", n, err)
+	}
+}
+
+type panicky struct{}
+
+func (panicky) MarshalBSON() ([]byte, error) { panic("marshal failed") }
+
+// TestGroupInsertSurvivesAPanickingWrite: when writing a batch panics, no
+// member is told its document is stored, and the group still takes inserts.
+func TestGroupInsertSurvivesAPanickingWrite(t *testing.T) {
+	ctx := context.Background()
+	col := store.Database().Collection("group_panic")
+	g := mongostore.NewGroupInsert(col)
+	docs := []any{bson.D{{Key: "_id", Value: "p1"}}, panicky{}, bson.D{{Key: "_id", Value: "p2"}}}
+	errs := make([]error, len(docs))
+	g.Hold()
+	var wg sync.WaitGroup
+	for i, doc := range docs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					errs[i] = fmt.Errorf("panicked: %v", r)
+				}
+			}()
+			errs[i] = g.Insert(ctx, doc)
+		}()
+	}
+	g.ReleaseWhenQueued(len(docs))
+	wg.Wait()
+	for i, err := range errs {
+		if err == nil {
+			t.Fatalf("caller %d told its document is stored", i)
+		}
+	}
+	if err := g.Insert(ctx, bson.D{{Key: "_id", Value: "after"}}); err != nil {
+		t.Fatal(err)
 	}
 }
