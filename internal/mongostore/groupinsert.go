@@ -18,8 +18,8 @@ import (
 //
 // There is no timer and no background goroutine. The first caller to find
 // no batch in flight writes at once (alone, at low load); callers arriving
-// meanwhile queue up, and when a batch finishes its writer hands the whole
-// queue to the first of them, which writes it as the next batch. Every
+// meanwhile queue up, and when a batch finishes its writer hands the queue
+// (up to maxBatch) to the first of them, which writes it as the next batch. Every
 // caller returns only once its own document's fate is known.
 type groupInsert struct {
 	col      *mongo.Collection
@@ -32,8 +32,8 @@ type groupInsert struct {
 
 type queuedInsert struct {
 	doc any
-	// done receives exactly once: the insert's outcome, or (lead != nil) the
-	// batch this caller must write, itself included.
+	// done receives the insert's outcome; a queued caller may first receive
+	// (lead != nil) the batch it must write, itself included.
 	done chan groupOutcome
 }
 
