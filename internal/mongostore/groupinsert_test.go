@@ -65,24 +65,16 @@ func TestGroupInsertMapsErrorsToCallers(t *testing.T) {
 	if _, err := col.InsertOne(ctx, bson.D{{Key: "_id", Value: "old"}}); err != nil {
 		t.Fatal(err)
 	}
-	g := mongostore.NewGroupInsert(col)
 	ids := []string{"n1", "old", "n2", "twin", "twin", "bad", "n3", "old"}
-	errs := make([]error, len(ids))
-	g.Hold()
-	var wg sync.WaitGroup
+	docs := make([]any, len(ids))
 	for i, id := range ids {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			doc := bson.D{{Key: "_id", Value: id}, {Key: "caller", Value: i}}
-			if id == "bad" {
-				doc = append(doc, bson.E{Key: "$key", Value: 1})
-			}
-			errs[i] = g.Insert(ctx, doc)
-		}()
+		doc := bson.D{{Key: "_id", Value: id}, {Key: "caller", Value: i}}
+		if id == "bad" {
+			doc = append(doc, bson.E{Key: "$key", Value: 1})
+		}
+		docs[i] = doc
 	}
-	g.ReleaseWhenQueued(len(ids))
-	wg.Wait()
+	errs := insertAsOneBatch(ctx, mongostore.NewGroupInsert(col), docs)
 
 	twins := 0
 	for i, id := range ids {
@@ -228,6 +220,21 @@ func TestGroupInsertSurvivesAPanickingWrite(t *testing.T) {
 	col := store.Database().Collection("group_panic")
 	g := mongostore.NewGroupInsert(col)
 	docs := []any{bson.D{{Key: "_id", Value: "p1"}}, panicky{}, bson.D{{Key: "_id", Value: "p2"}}}
+	errs := insertAsOneBatch(ctx, g, docs)
+	for i, err := range errs {
+		if err == nil {
+			t.Fatalf("caller %d told its document is stored", i)
+		}
+	}
+	if err := g.Insert(ctx, bson.D{{Key: "_id", Value: "after"}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// insertAsOneBatch inserts docs from concurrent callers that all queue before
+// any is written, so they go to the store as one batch; a caller that panics
+// (the batch's writer) reports the panic as its error.
+func insertAsOneBatch(ctx context.Context, g mongostore.GroupInsert, docs []any) []error {
 	errs := make([]error, len(docs))
 	g.Hold()
 	var wg sync.WaitGroup
@@ -245,12 +252,5 @@ func TestGroupInsertSurvivesAPanickingWrite(t *testing.T) {
 	}
 	g.ReleaseWhenQueued(len(docs))
 	wg.Wait()
-	for i, err := range errs {
-		if err == nil {
-			t.Fatalf("caller %d told its document is stored", i)
-		}
-	}
-	if err := g.Insert(ctx, bson.D{{Key: "_id", Value: "after"}}); err != nil {
-		t.Fatal(err)
-	}
+	return errs
 }
