@@ -43,7 +43,7 @@ fuzz: ## Run every fuzz target for FUZZTIME each
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; done
 
-bench: ## Benchmarks, consumers fed from real Apache Kafka (hack/bench.sh); figures go to docs/benchmarks.md
+bench: ## Benchmarks (consumers fed from real Apache Kafka, intake under vegeta); figures go to docs/benchmarks.md
 	GO=$(GO) hack/bench.sh
 	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" $(GO) test -run '^$$' -bench Onboard538 -benchtime 1x ./operator/internal/controller/
 

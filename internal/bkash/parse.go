@@ -52,6 +52,9 @@ func scalar(v json.RawMessage) string {
 	}
 	switch v[0] {
 	case '"':
+		if s, ok := plainString(v); ok {
+			return strings.TrimSpace(s)
+		}
 		var s string
 		if json.Unmarshal(v, &s) != nil {
 			return ""
@@ -62,6 +65,21 @@ func scalar(v json.RawMessage) string {
 	default:
 		return string(v)
 	}
+}
+
+// plainString reads a JSON string of printable ASCII without escapes (what
+// bKash sends) without a decoder; ok is false for anything else.
+func plainString(v json.RawMessage) (string, bool) {
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return "", false
+	}
+	in := v[1 : len(v)-1]
+	for _, c := range in {
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	return string(in), true
 }
 
 func (f fields) str(keys ...string) string {

@@ -101,7 +101,7 @@ type Donation struct {
 	RequestHash string    `bson:"requestHash"`
 	CreatedAt   time.Time `bson:"createdAt"`
 	UpdatedAt   time.Time `bson:"updatedAt"`
-	PaidAt      time.Time `bson:"paidAt,omitzero"`
+	PaidAt      time.Time `bson:"paidAt,omitempty"`
 
 	// Merchant is the bKash merchant (its non-secret ID) the payment was
 	// created with; execute, query and refunds go to the same merchant.
@@ -114,7 +114,7 @@ type Donation struct {
 	// Version increases by one with every stored change.
 	Version int `bson:"version"`
 	// Outbox holds the events caused by the change that produced this version.
-	Outbox []events.Envelope `bson:"outbox"`
+	Outbox []events.Envelope `bson:"outbox,omitempty"`
 }
 
 // Request is what a donor (or a cashier) asks for.

@@ -25,10 +25,15 @@ import (
 type Donations struct {
 	s          *Store
 	maxRetries int
+	// creates batches concurrent first-version inserts (group commit).
+	creates *groupInsert
 }
 
-// Donations returns the donation repository.
-func (s *Store) Donations() *Donations { return &Donations{s: s, maxRetries: 20} }
+// Donations returns the donation repository. Creates through one repository
+// share batches, so a process should use one for its intake.
+func (s *Store) Donations() *Donations {
+	return &Donations{s: s, maxRetries: 20, creates: newGroupInsert(s.col(colDonations))}
+}
 
 type donationVersion struct {
 	DocID              string `bson:"_id"`
@@ -51,34 +56,51 @@ type outboxMarker struct {
 
 func versionID(id string, v int) string { return id + "#" + strconv.Itoa(v) }
 
-// Create implements donations.Repository.
+// Create implements donations.Repository. Concurrent creates are written
+// together (see groupInsert); each returns once its own version is stored.
 func (r *Donations) Create(ctx context.Context, d *donations.Donation) (*donations.Donation, bool, error) {
 	d.Version = 1
-	err := r.insertVersion(ctx, d)
+	doc := r.versionDoc(d)
+	err := r.creates.insert(ctx, &doc)
 	if mongo.IsDuplicateKeyError(err) {
 		existing, gerr := r.Get(ctx, d.ID)
-		return existing, false, gerr
+		if gerr != nil {
+			return nil, false, gerr
+		}
+		// A retried write that had gone through reports a duplicate of
+		// itself: the bKash payment, new for every attempt, tells them apart.
+		ours := d.PaymentID != "" && existing.PaymentID == d.PaymentID
+		return existing, ours, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, false, fmt.Errorf("store donation %s v1: %w", d.ID, err)
 	}
-	return d, true, nil
+	return d, true, r.markIfEvents(ctx, d, doc.DocID)
+}
+
+func (r *Donations) versionDoc(d *donations.Donation) donationVersion {
+	return donationVersion{DocID: versionID(d.ID, d.Version), Donation: *d, Published: len(d.Outbox) == 0}
 }
 
 func (r *Donations) insertVersion(ctx context.Context, d *donations.Donation) error {
-	doc := donationVersion{DocID: versionID(d.ID, d.Version), Donation: *d, Published: len(d.Outbox) == 0}
+	doc := r.versionDoc(d)
 	if err := insertOne(ctx, r.s.col(colDonations), doc); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
 			return err
 		}
 		return fmt.Errorf("store donation %s v%d: %w", d.ID, d.Version, err)
 	}
-	if len(d.Outbox) > 0 {
-		// If we crash before this insert, the relay's sweep finds the
-		// unpublished version and writes the marker itself.
-		return r.mark(ctx, doc.DocID, d.Unit)
+	return r.markIfEvents(ctx, d, doc.DocID)
+}
+
+// markIfEvents points the relay at a stored version with events. If we crash
+// before this insert, the relay's sweep finds the unpublished version and
+// writes the marker itself.
+func (r *Donations) markIfEvents(ctx context.Context, d *donations.Donation, docID string) error {
+	if len(d.Outbox) == 0 {
+		return nil
 	}
-	return nil
+	return r.mark(ctx, docID, d.Unit)
 }
 
 func (r *Donations) mark(ctx context.Context, docID, unit string) error {
