@@ -66,32 +66,73 @@ func (s *Donations) Create(ctx context.Context, unitCode, idemKey string, req do
 	if err != nil {
 		return nil, false, err
 	}
-	d, err := donations.New(u, donations.IDFor(u.Code, idemKey), donations.BKash, req, s.Now())
-	if err != nil {
-		return nil, false, err
+	build := func(id string) (*donations.Donation, error) {
+		return donations.New(u, id, donations.BKash, req, s.Now())
 	}
 	// No look-up before creating the payment: a first request (the common
 	// case) then costs one insert. A replay creates a second bKash payment
 	// that nobody executes and that expires, then finds the stored donation.
-	pay, err := s.Payments.Create(ctx, u, d.ID, d.Amount, s.CallbackURL(d.ID))
-	if err != nil {
-		return nil, false, fmt.Errorf("create payment: %w", err)
+	pay := func(d *donations.Donation) error {
+		p, err := s.Payments.Create(ctx, u, d.ID, d.Amount, s.CallbackURL(d.ID))
+		if err != nil {
+			return fmt.Errorf("create payment: %w", err)
+		}
+		d.PaymentID, d.PaymentURL, d.Merchant = p.ID, p.URL, p.Merchant
+		return nil
 	}
-	d.PaymentID, d.PaymentURL = pay.ID, pay.URL
-	d.Merchant = pay.Merchant
-	stored, created, err := s.Repo.Create(ctx, d)
-	if err != nil {
-		return nil, false, err
+	return s.createOnce(ctx, u.Code, idemKey, build, pay)
+}
+
+// createOnce stores the gift an Idempotency-Key names: build makes it with
+// the key's n-th ID, finish readies it to store (creates the payment, or marks
+// a cash gift paid). Within donations.KeyWindow of the stored gift's creation
+// the same request gets that gift and another request ErrKeyReused; later, the
+// key names a new gift with its next ID. A concurrent request with the same
+// key but another body may win the insert; our bKash payment then expires.
+func (s *Donations) createOnce(ctx context.Context, unit, key string, build func(id string) (*donations.Donation, error),
+	finish func(*donations.Donation) error) (*donations.Donation, bool, error) {
+	for n := 1; n <= donations.MaxKeyUses; n++ {
+		d, err := build(donations.IDForUse(unit, key, n))
+		if err != nil {
+			return nil, false, err
+		}
+		if n > 1 {
+			// The key named a gift over a day ago: look before paying for
+			// another bKash payment at each of its older uses.
+			prev, err := s.Repo.Get(ctx, d.ID)
+			switch {
+			case err == nil:
+				if s.Now().Sub(prev.CreatedAt) >= donations.KeyWindow {
+					continue
+				}
+				if !prev.SameRequest(d) {
+					return nil, false, donations.ErrKeyReused
+				}
+				return prev, false, nil
+			case !errors.Is(err, donations.ErrNotFound):
+				return nil, false, err
+			}
+		}
+		if err := finish(d); err != nil {
+			return nil, false, err
+		}
+		stored, created, err := s.Repo.Create(ctx, d)
+		if err != nil {
+			return nil, false, err
+		}
+		if created {
+			s.observe(stored)
+			return stored, true, nil
+		}
+		if s.Now().Sub(stored.CreatedAt) >= donations.KeyWindow {
+			continue
+		}
+		if !stored.SameRequest(d) {
+			return nil, false, donations.ErrKeyReused
+		}
+		return stored, false, nil
 	}
-	if !created && !stored.SameRequest(d) {
-		// A concurrent request with the same key but another body won; the
-		// payment we created is never executed and expires at bKash.
-		return nil, false, donations.ErrKeyReused
-	}
-	if created {
-		s.observe(stored)
-	}
-	return stored, created, nil
+	return nil, false, donations.ErrKeyReused
 }
 
 // Get returns a donation and its receipt.

@@ -120,26 +120,18 @@ func (s *Donations) CreateCash(ctx context.Context, unitCode, key, collector str
 	if err != nil {
 		return nil, false, err
 	}
-	now := s.Now()
-	d, err := donations.New(u, donations.IDFor(u.Code, "cash\x00"+key), donations.Cash, req, now)
-	if err != nil {
-		return nil, false, err
+	build := func(id string) (*donations.Donation, error) {
+		d, err := donations.New(u, id, donations.Cash, req, s.Now())
+		if err != nil {
+			return nil, err
+		}
+		d.CollectedBy = collector
+		return d, nil
 	}
-	d.CollectedBy = collector
-	if err := d.MarkPaid("CASH-"+d.ID[len("don_"):len("don_")+10], now); err != nil {
-		return nil, false, err
+	paid := func(d *donations.Donation) error {
+		return d.MarkPaid("CASH-"+d.ID[len("don_"):len("don_")+10], s.Now())
 	}
-	stored, created, err := s.Repo.Create(ctx, d)
-	if err != nil {
-		return nil, false, err
-	}
-	if !created && !stored.SameRequest(d) {
-		return nil, false, donations.ErrKeyReused
-	}
-	if created {
-		s.observe(stored)
-	}
-	return stored, created, nil
+	return s.createOnce(ctx, u.Code, "cash\x00"+key, build, paid)
 }
 
 // Reconcile settles what donors and bKash left hanging: payments still

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -135,11 +136,26 @@ func (d *Donation) hashRequest() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// IDFor derives a donation's ID from the unit and the client's Idempotency-Key,
-// so creating a donation is a single insert that the store's unique key makes
+// KeyWindow is how long an Idempotency-Key stands for one gift: a retry
+// within it finds that gift; the same key used later starts a new one.
+const KeyWindow = 24 * time.Hour
+
+// MaxKeyUses bounds how many gifts one key may start, a day or more apart.
+const MaxKeyUses = 1000
+
+// IDFor derives the ID of the first gift made with an Idempotency-Key, so
+// creating a donation is a single insert that the store's unique key makes
 // idempotent.
-func IDFor(unit, idempotencyKey string) string {
-	sum := sha256.Sum256([]byte(unit + "\x00" + idempotencyKey))
+func IDFor(unit, idempotencyKey string) string { return IDForUse(unit, idempotencyKey, 1) }
+
+// IDForUse derives the ID of the n-th gift (1-based) made with a key: a key
+// reused after KeyWindow names a new gift with the next ID.
+func IDForUse(unit, idempotencyKey string, n int) string {
+	s := unit + "\x00" + idempotencyKey
+	if n > 1 {
+		s += "\x00" + strconv.Itoa(n)
+	}
+	sum := sha256.Sum256([]byte(s))
 	return "don_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
 }
 
