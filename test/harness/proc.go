@@ -1,6 +1,4 @@
-//go:build e2e
-
-package e2e
+package harness
 
 import (
 	"bufio"
@@ -20,13 +18,14 @@ import (
 	"time"
 )
 
-// proc is one service running as its own OS process in its own process
+// Proc is one service running as its own OS process in its own process
 // group, with stdout and stderr appended to a log file.
-type proc struct {
-	name string
+type Proc struct {
+	Name string
+	// Log is the file stdout and stderr are appended to.
+	Log  string
 	args []string
 	env  []string
-	log  string
 	// stopSignal asks for a graceful stop (SIGTERM unless set; PostgreSQL
 	// wants SIGINT, its "fast" shutdown).
 	stopSignal syscall.Signal
@@ -34,18 +33,14 @@ type proc struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 	err  error
-
-	// lastReceipts is the worker's last receipts-consumer figure read from
-	// its /metrics (tests only).
-	lastReceipts int
 }
 
-// start launches the process. The parent-death signal kills it should the
+// Start launches the process. The parent-death signal kills it should the
 // test binary itself die (a timeout panic), so nothing outlives the suite.
-func (p *proc) start() error {
-	f, err := os.OpenFile(p.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+func (p *Proc) Start() error {
+	f, err := os.OpenFile(p.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return fmt.Errorf("%s log: %w", p.name, err)
+		return fmt.Errorf("%s log: %w", p.Name, err)
 	}
 	fmt.Fprintf(f, "=== %s start: %s\n", time.Now().Format(time.RFC3339Nano), strings.Join(p.args, " "))
 	cmd := exec.Command(p.args[0], p.args[1:]...)
@@ -54,7 +49,7 @@ func (p *proc) start() error {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		f.Close()
-		return fmt.Errorf("start %s: %w", p.name, err)
+		return fmt.Errorf("start %s: %w", p.Name, err)
 	}
 	p.cmd, p.done, p.err = cmd, make(chan struct{}), nil
 	go func() {
@@ -77,7 +72,7 @@ func baseEnv() []string {
 	return out
 }
 
-func (p *proc) running() bool {
+func (p *Proc) Running() bool {
 	if p.cmd == nil {
 		return false
 	}
@@ -89,31 +84,31 @@ func (p *proc) running() bool {
 	}
 }
 
-// exited describes how a process that should be running ended.
-func (p *proc) exited() error {
-	if p.running() {
+// Exited describes how a process that should be running ended.
+func (p *Proc) Exited() error {
+	if p.Running() {
 		return nil
 	}
-	return fmt.Errorf("%s exited: %v (log %s)", p.name, p.err, p.log)
+	return fmt.Errorf("%s exited: %v (log %s)", p.Name, p.err, p.Log)
 }
 
-// kill SIGKILLs the whole process group and waits for the leader.
-func (p *proc) kill() {
-	if !p.running() {
+// Kill SIGKILLs the whole process group and waits for the leader.
+func (p *Proc) Kill() {
+	if !p.Running() {
 		return
 	}
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	<-p.done
 }
 
-// stop asks the group to stop, SIGKILLs it after grace, and reports any
+// Stop asks the group to stop, SIGKILLs it after grace, and reports any
 // member still alive afterwards (an orphan).
-func (p *proc) stop(grace time.Duration) error {
+func (p *Proc) Stop(grace time.Duration) error {
 	if p.cmd == nil {
 		return nil
 	}
 	pgid := p.cmd.Process.Pid
-	if p.running() {
+	if p.Running() {
 		sig := p.stopSignal
 		if sig == 0 {
 			sig = syscall.SIGTERM
@@ -136,7 +131,7 @@ func (p *proc) stop(grace time.Duration) error {
 	}
 	left := groupMembers(pgid)
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
-	return fmt.Errorf("%s: processes %v of group %d were still alive after stop", p.name, left, pgid)
+	return fmt.Errorf("%s: processes %v of group %d were still alive after stop", p.Name, left, pgid)
 }
 
 // groupMembers lists the live (non-zombie) processes of group pgid.
@@ -171,9 +166,9 @@ func groupMembers(pgid int) []int {
 	return out
 }
 
-// tail returns the last n lines of the process's log.
-func (p *proc) tail(n int) string {
-	return tailFile(p.log, n)
+// Tail returns the last n lines of the process's log.
+func (p *Proc) Tail(n int) string {
+	return tailFile(p.Log, n)
 }
 
 func tailFile(path string, n int) string {
@@ -223,9 +218,9 @@ var handedOut = struct {
 
 // waitFor polls ok until it holds, the process dies or ctx ends (a
 // deadline that only bounds a hang).
-func waitFor(ctx context.Context, p *proc, what string, ok func() bool) error {
+func waitFor(ctx context.Context, p *Proc, what string, ok func() bool) error {
 	for !ok() {
-		if err := p.exited(); err != nil {
+		if err := p.Exited(); err != nil {
 			return fmt.Errorf("waiting for %s: %w", what, err)
 		}
 		select {
