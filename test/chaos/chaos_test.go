@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 			"KALYAN_BKASH_TIMEOUT=4s",
 			// Short ages so the reconciler settles closed tabs and expires
 			// abandoned payments within the run.
-			"KALYAN_RECONCILE_INTERVAL=1s",
+			"KALYAN_RECONCILE_INTERVAL=5s",
 			"KALYAN_RECONCILE_AFTER=5s",
 			"KALYAN_RECONCILE_EXPIRE=30s",
 		},
@@ -347,7 +347,8 @@ func settle(t *testing.T, cfg settings, units []string) *harness.Census {
 		if time.Now().After(deadline) {
 			t.Fatalf("not settled after %s: %s", cfg.settle, c)
 		}
-		time.Sleep(5 * time.Second)
+		t.Logf("chaos: settling: %s", c)
+		time.Sleep(20 * time.Second) // a census reads every gift: look less often
 	}
 }
 

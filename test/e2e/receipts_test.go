@@ -87,7 +87,7 @@ func TestReceiptsUnderWorkerKills(t *testing.T) {
 		if c.Receipts >= total && c.Settled() {
 			return true
 		}
-		time.Sleep(2 * time.Second) // a census reads every gift: look less often
+		time.Sleep(10 * time.Second) // a census reads every gift: look less often
 		return false
 	})
 	t.Logf("census after %s: %s", time.Since(start).Round(time.Second), c)

@@ -49,9 +49,14 @@ func (s *System) Census(ctx context.Context, units []string) (*Census, error) {
 	}
 	defer cl.Disconnect(context.WithoutCancel(ctx))
 	db := cl.Database(Database)
-	filter := bson.D{}
+	// One query per unit: FerretDB hands an equality on a string to
+	// PostgreSQL, an $in it filters itself after reading every document.
+	filters := []bson.D{{}}
 	if len(units) > 0 {
-		filter = bson.D{{Key: "unit", Value: bson.D{{Key: "$in", Value: units}}}}
+		filters = filters[:0]
+		for _, u := range units {
+			filters = append(filters, bson.D{{Key: "unit", Value: u}})
+		}
 	}
 	c := &Census{Donations: map[string]int{}, ReceiptsByUnit: map[string]int{}, Aid: map[string]int{}}
 
@@ -62,7 +67,7 @@ func (s *System) Census(ctx context.Context, units []string) (*Census, error) {
 		Reason  string `bson:"failureReason"`
 	}
 	latest := map[string]donation{}
-	err = scan(ctx, db.Collection("donation_versions"), filter,
+	err = scan(ctx, db.Collection("donation_versions"), filters,
 		bson.D{{Key: "donation", Value: 1}, {Key: "version", Value: 1}, {Key: "status", Value: 1}, {Key: "failureReason", Value: 1}},
 		func(d donation) {
 			if cur, ok := latest[d.ID]; !ok || d.Version > cur.Version {
@@ -81,7 +86,7 @@ func (s *System) Census(ctx context.Context, units []string) (*Census, error) {
 	}
 	perDonation := map[string]int{}
 	seqs := map[string][]int64{}
-	err = scan(ctx, db.Collection("receipts"), filter,
+	err = scan(ctx, db.Collection("receipts"), filters,
 		bson.D{{Key: "donation", Value: 1}, {Key: "unit", Value: 1}, {Key: "fy", Value: 1}, {Key: "seq", Value: 1}},
 		func(r receipt) {
 			c.Receipts++
@@ -136,7 +141,7 @@ func (s *System) Census(ctx context.Context, units []string) (*Census, error) {
 		Allocations []bson.Raw `bson:"allocations"`
 	}
 	aidLatest := map[string]request{}
-	err = scan(ctx, db.Collection("aid_versions"), filter,
+	err = scan(ctx, db.Collection("aid_versions"), filters,
 		bson.D{{Key: "request", Value: 1}, {Key: "version", Value: 1}, {Key: "status", Value: 1}, {Key: "allocations", Value: 1}},
 		func(q request) {
 			if cur, ok := aidLatest[q.ID]; !ok || q.Version > cur.Version {
@@ -178,21 +183,25 @@ func (c *Census) String() string {
 	return b.String()
 }
 
-func scan[T any](ctx context.Context, col *mongo.Collection, filter, projection bson.D, fn func(T)) error {
-	cur, err := col.Find(ctx, filter, options.Find().SetProjection(projection).SetBatchSize(5000))
-	if err != nil {
-		return fmt.Errorf("census %s: %w", col.Name(), err)
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var v T
-		if err := cur.Decode(&v); err != nil {
+func scan[T any](ctx context.Context, col *mongo.Collection, filters []bson.D, projection bson.D, fn func(T)) error {
+	for _, filter := range filters {
+		cur, err := col.Find(ctx, filter, options.Find().SetProjection(projection).SetBatchSize(5000))
+		if err != nil {
 			return fmt.Errorf("census %s: %w", col.Name(), err)
 		}
-		fn(v)
-	}
-	if err := cur.Err(); err != nil {
-		return fmt.Errorf("census %s: %w", col.Name(), err)
+		for cur.Next(ctx) {
+			var v T
+			if err := cur.Decode(&v); err != nil {
+				cur.Close(ctx)
+				return fmt.Errorf("census %s: %w", col.Name(), err)
+			}
+			fn(v)
+		}
+		err = cur.Err()
+		cur.Close(ctx)
+		if err != nil {
+			return fmt.Errorf("census %s: %w", col.Name(), err)
+		}
 	}
 	return nil
 }
