@@ -50,6 +50,9 @@ func TestMain(m *testing.M) {
 // settings of one run, from CHAOS_* variables.
 type settings struct {
 	donations, aid, units, concurrency, aidConcurrency int
+	// rate paces the gifts (per second; 0: as fast as the clients go), so
+	// the chaos meets a steady flow rather than a burst.
+	rate float64
 	killEvery, faultEvery, faultWindow, settle         time.Duration
 	report                                             string
 }
@@ -59,6 +62,7 @@ func load(t *testing.T) settings {
 		donations: envInt(t, "CHAOS_DONATIONS", 100_000), aid: envInt(t, "CHAOS_AID", 1_000),
 		units: envInt(t, "CHAOS_UNITS", 8), concurrency: envInt(t, "CHAOS_CONCURRENCY", 32),
 		aidConcurrency: envInt(t, "CHAOS_AID_CONCURRENCY", 4),
+		rate:           float64(envInt(t, "CHAOS_RATE", 50)),
 		killEvery:      envDur(t, "CHAOS_KILL_EVERY", 5*time.Second),
 		faultEvery:     envDur(t, "CHAOS_FAULT_EVERY", 20*time.Second),
 		faultWindow:    envDur(t, "CHAOS_FAULT_WINDOW", 2*time.Second),
@@ -100,8 +104,8 @@ func TestChaos(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Logf("chaos: %d gifts and %d aid requests over %d units, %d+%d clients, a worker killed every %s",
-		cfg.donations, cfg.aid, cfg.units, cfg.concurrency, cfg.aidConcurrency, cfg.killEvery)
+	t.Logf("chaos: %d gifts (%g/s) and %d aid requests over %d units, %d+%d clients, a worker killed every %s",
+		cfg.donations, cfg.rate, cfg.aid, cfg.units, cfg.concurrency, cfg.aidConcurrency, cfg.killEvery)
 
 	start := time.Now()
 	chaosCtx, stopChaos := context.WithCancel(ctx)
@@ -135,9 +139,16 @@ func TestChaos(t *testing.T) {
 	aidDone := make(chan struct{})
 	go func() {
 		defer close(aidDone)
-		aidIDs, aidErr = fileAid(ctx, cfg, units)
+		aidIDs, aidErr = fileAid(ctx, cfg, units, start)
 	}()
 	giftErr := harness.Drive(ctx, cfg.donations, cfg.concurrency, &given, func(ctx context.Context, i int) error {
+		if cfg.rate > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Until(start.Add(time.Duration(float64(i) / cfg.rate * float64(time.Second))))):
+			}
+		}
 		g := harness.Gift{Unit: units[i%len(units)], Key: fmt.Sprintf("chaos-%d", i),
 			Amount: fmt.Sprintf("%d.00", 100+(i*37)%4900), Kind: kinds[i%len(kinds)], Outcome: outcomeOf(i)}
 		_, err := sys.Give(ctx, g)
@@ -317,10 +328,19 @@ func (l *infraLog) run(ctx context.Context, t *testing.T, given *atomic.Int64, t
 }
 
 // fileAid files, assesses and approves cfg.aid requests (every tenth above
-// the approval threshold, so a committee member approves it).
-func fileAid(ctx context.Context, cfg settings, units []string) ([]string, error) {
+// the approval threshold, so a committee member approves it), spread over
+// the time the gifts take when they are paced.
+func fileAid(ctx context.Context, cfg settings, units []string, start time.Time) ([]string, error) {
 	ids := make([]string, cfg.aid)
 	err := harness.Drive(ctx, cfg.aid, cfg.aidConcurrency, nil, func(ctx context.Context, i int) error {
+		if cfg.rate > 0 {
+			span := float64(cfg.donations) / cfg.rate * float64(time.Second)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Until(start.Add(time.Duration(float64(i) / float64(cfg.aid) * span)))):
+			}
+		}
 		p := harness.AidPlan{Unit: units[i%len(units)], Key: fmt.Sprintf("chaos-aid-%d", i),
 			Amount: fmt.Sprintf("%d.00", 1000+(i*53)%8000), Mobile: fmt.Sprintf("019%08d", i)}
 		if i%10 == 0 {

@@ -34,8 +34,8 @@ func (r report) String() string {
 	}
 	fmt.Fprintf(&b, "Chaos run %s, %s: %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"), host, result)
 	fmt.Fprintf(&b, "- machine: %d CPUs (%s/%s, %s)\n", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
-	fmt.Fprintf(&b, "- load: %d gifts over %d units from %d concurrent clients; %d aid requests from %d\n",
-		r.cfg.donations, r.cfg.units, r.cfg.concurrency, r.cfg.aid, r.cfg.aidConcurrency)
+	fmt.Fprintf(&b, "- load: %d gifts over %d units from %d concurrent clients, paced at %g/s (0: unpaced); %d aid requests from %d\n",
+		r.cfg.donations, r.cfg.units, r.cfg.concurrency, r.cfg.rate, r.cfg.aid, r.cfg.aidConcurrency)
 	fmt.Fprintf(&b, "- chaos: %d worker SIGKILLs (one every %s, each restarted), %d execute fault windows of %s (timeout/cancel alternating, every %s)\n",
 		r.kills, r.cfg.killEvery, r.windows, r.cfg.faultWindow, r.cfg.faultEvery)
 	for _, l := range r.infra.lines {
