@@ -16,18 +16,20 @@ import (
 	"github.com/kalyan-platform/kalyan/test/harness"
 )
 
-// TestReceiptsUnderWorkerKills is issue #5's "done means": 10,000 gifts
-// flow to three units (cash at the counter, one in twenty paid through
-// bKash's page) while a driver SIGKILLs a random worker every few seconds
-// and starts it again. It ends with exactly 10,000 receipts, serials 1..n
-// per unit and fiscal year with no gap or repeat, every gift receipted, and
-// verify clean.
+// TestReceiptsUnderWorkerKills is issue #5's "done means": gifts flow to
+// three units (cash at the counter, one in twenty paid through bKash's page)
+// while a driver SIGKILLs a random worker every few seconds and starts it
+// again. It ends with exactly one receipt per gift, serials 1..n per unit
+// and fiscal year with no gap or repeat, every gift receipted, and verify
+// clean. E2E_KILL_GIFTS sets the number of gifts: the issue's 10,000 take
+// about 40 minutes on a 2-core machine today (docs/chaos.md), so CI runs
+// 1,000.
 func TestReceiptsUnderWorkerKills(t *testing.T) {
 	const (
 		bkashEvery  = 20
 		concurrency = 16
 	)
-	total := 10_000
+	total := 1_000
 	if v := os.Getenv("E2E_KILL_GIFTS"); v != "" {
 		var err error
 		if total, err = strconv.Atoi(v); err != nil || total < len(harness.Units("kill", 3)) {
