@@ -52,9 +52,9 @@ type settings struct {
 	donations, aid, units, concurrency, aidConcurrency int
 	// rate paces the gifts (per second; 0: as fast as the clients go), so
 	// the chaos meets a steady flow rather than a burst.
-	rate float64
-	killEvery, faultEvery, faultWindow, settle         time.Duration
-	report                                             string
+	rate                                       float64
+	killEvery, faultEvery, faultWindow, settle time.Duration
+	report                                     string
 }
 
 func load(t *testing.T) settings {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -189,25 +190,49 @@ func tailFile(path string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// freePort asks the kernel for an unused loopback port.
+// freePort finds an unused loopback port below the kernel's ephemeral range.
+// A port the kernel hands out for ":0" is in that range, where every
+// outgoing connection on the machine also takes its local port: between
+// the probe and the service's own bind, one of them may take it ("address
+// already in use"). Below the range only another listener can.
 func freePort() (int, error) {
-	// The kernel may offer a port it just offered before (the probe is
-	// closed at once), so remember what was handed out and ask again.
 	handedOut.Lock()
 	defer handedOut.Unlock()
-	for attempt := 0; attempt < 50; attempt++ {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, err
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		if !handedOut.ports[port] {
-			handedOut.ports[port] = true
-			return port, nil
-		}
+	lo, hi := 20000, ephemeralLow()
+	if hi-lo < 1000 {
+		lo = 1024
 	}
-	return 0, fmt.Errorf("no unused free port after 50 tries")
+	for attempt := 0; attempt < 200; attempt++ {
+		port := lo + rand.IntN(hi-lo)
+		if handedOut.ports[port] {
+			continue
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		handedOut.ports[port] = true
+		return port, nil
+	}
+	return 0, fmt.Errorf("no unused port in [%d, %d) after 200 tries", lo, hi)
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range.
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 32768
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil || n <= 1024 {
+		return 32768
+	}
+	return n
 }
 
 // handedOut is the set of ports freePort gave out in this test process.
