@@ -142,12 +142,8 @@ func TestChaos(t *testing.T) {
 		aidIDs, aidErr = fileAid(ctx, cfg, units, start)
 	}()
 	giftErr := harness.Drive(ctx, cfg.donations, cfg.concurrency, &given, func(ctx context.Context, i int) error {
-		if cfg.rate > 0 {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(time.Until(start.Add(time.Duration(float64(i) / cfg.rate * float64(time.Second))))):
-			}
+		if err := harness.Pace(ctx, start, i, cfg.rate); err != nil {
+			return err
 		}
 		g := harness.Gift{Unit: units[i%len(units)], Key: fmt.Sprintf("chaos-%d", i),
 			Amount: fmt.Sprintf("%d.00", 100+(i*37)%4900), Kind: kinds[i%len(kinds)], Outcome: outcomeOf(i)}
@@ -333,13 +329,9 @@ func (l *infraLog) run(ctx context.Context, t *testing.T, given *atomic.Int64, t
 func fileAid(ctx context.Context, cfg settings, units []string, start time.Time) ([]string, error) {
 	ids := make([]string, cfg.aid)
 	err := harness.Drive(ctx, cfg.aid, cfg.aidConcurrency, nil, func(ctx context.Context, i int) error {
-		if cfg.rate > 0 {
-			span := float64(cfg.donations) / cfg.rate * float64(time.Second)
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(time.Until(start.Add(time.Duration(float64(i) / float64(cfg.aid) * span)))):
-			}
+		// As many per second as spreads them over the gifts' time.
+		if err := harness.Pace(ctx, start, i, cfg.rate*float64(cfg.aid)/float64(cfg.donations)); err != nil {
+			return err
 		}
 		p := harness.AidPlan{Unit: units[i%len(units)], Key: fmt.Sprintf("chaos-aid-%d", i),
 			Amount: fmt.Sprintf("%d.00", 1000+(i*53)%8000), Mobile: fmt.Sprintf("019%08d", i)}

@@ -28,6 +28,7 @@ func TestReceiptsUnderWorkerKills(t *testing.T) {
 	const (
 		bkashEvery  = 20
 		concurrency = 16
+		rate        = 25 // gifts per second
 	)
 	total := 1_000
 	if v := os.Getenv("E2E_KILL_GIFTS"); v != "" {
@@ -59,6 +60,11 @@ func TestReceiptsUnderWorkerKills(t *testing.T) {
 	var done atomic.Int64
 	start := time.Now()
 	err := harness.Drive(ctx, total, concurrency, &done, func(ctx context.Context, i int) error {
+		// A steady flow, as donors give, rather than one burst: the kills
+		// then land on a pipeline at work throughout.
+		if err := harness.Pace(ctx, start, i, rate); err != nil {
+			return err
+		}
 		g := harness.Gift{Unit: units[i%len(units)], Key: fmt.Sprintf("e2e-kill-%d", i),
 			Amount: fmt.Sprintf("%d.00", 100+i%900), Kind: "general", Outcome: harness.Cash}
 		if i%bkashEvery == 0 {

@@ -334,3 +334,17 @@ func Units(prefix string, n int) []string {
 	}
 	return out
 }
+
+// Pace waits until call i of a flow paced at rate calls per second from
+// start is due (at once when rate ≤ 0), or ctx ends.
+func Pace(ctx context.Context, start time.Time, i int, rate float64) error {
+	if rate <= 0 {
+		return ctx.Err()
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(time.Until(start.Add(time.Duration(float64(i) / rate * float64(time.Second))))):
+		return nil
+	}
+}

@@ -307,16 +307,28 @@ func (s *System) build(ctx context.Context) error {
 }
 
 // RestartWorker starts worker i again after a kill and waits until it is
-// ready.
+// ready. A worker that exits while starting (it cannot reach Kafka while
+// the broker restarts) is started again a second later, as a supervisor
+// (kubelet, systemd) would.
 func (s *System) RestartWorker(ctx context.Context, i int) error {
 	w := s.Workers[i]
 	if w.Running() {
 		return fmt.Errorf("%s is still running", w.Name)
 	}
-	if err := w.Start(); err != nil {
-		return err
+	for {
+		if err := w.Start(); err != nil {
+			return err
+		}
+		err := waitFor(ctx, w, w.Name+" /readyz", httpOK(s.WorkerURL(i)+"/readyz"))
+		if err == nil || w.Running() {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Second):
+		}
 	}
-	return waitFor(ctx, w, w.Name+" /readyz", httpOK(s.WorkerURL(i)+"/readyz"))
 }
 
 // RestartKafka SIGKILLs the broker and starts it again on the same log
