@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -87,10 +88,33 @@ func Main(m *testing.M, opts Options, set func(*System)) int {
 			watchdog := time.AfterFunc(d-30*time.Second, func() {
 				fmt.Fprintln(os.Stderr, "harness: about to time out; logs of every process follow")
 				s.PrintTails(os.Stderr)
+				// envtest's etcd and kube-apiserver would outlive the panic.
+				if s.Kube != nil {
+					_ = s.Kube.stop()
+				}
 			})
 			defer watchdog.Stop()
 		}
 	}
+	// Interrupted (^C, a CI runner's SIGTERM): stop everything first.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		var sig os.Signal
+		select {
+		case <-done:
+			return
+		case sig = <-sigs:
+		}
+		fmt.Fprintf(os.Stderr, "harness: %s: stopping every process (state and logs kept in %s)\n", sig, root)
+		if err := s.stopAll(); err != nil {
+			fmt.Fprintln(os.Stderr, "harness: stop:", err)
+		}
+		os.Exit(1)
+	}()
 	// Bounds a hang while installing and starting; the first run on a fresh
 	// machine builds FerretDB and fetches Kafka.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
