@@ -421,10 +421,14 @@ func giveDuringChaos(ctx context.Context, unit string, i int, created func(id st
 
 // verifyMoney runs `kalyan-worker verify` once the pipeline has settled:
 // every ledger credit and receipt may lag the last response by a moment.
-func verifyMoney(t *testing.T) {
+func verifyMoney(t *testing.T) { verifyMoneyWithin(t, 3*time.Minute) }
+
+// verifyMoneyWithin is verifyMoney with a deadline of its own, for a test
+// whose ledger credits may trail its receipts by minutes.
+func verifyMoneyWithin(t *testing.T, d time.Duration) {
 	var out string
 	var code int
-	eventually(t, "kalyan-worker verify to pass", func() bool {
+	eventuallyWithin(t, d, "kalyan-worker verify to pass", func() bool {
 		var err error
 		out, code, err = sys.Verify(t.Context())
 		if err != nil {

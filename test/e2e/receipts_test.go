@@ -143,5 +143,7 @@ func TestReceiptsUnderWorkerKills(t *testing.T) {
 	if err := sys.Alive(); err != nil {
 		t.Fatal(err)
 	}
-	verifyMoney(t)
+	// Ledger credits are another consumer group's work and may trail the
+	// receipts.
+	verifyMoneyWithin(t, max(3*time.Minute, time.Duration(total)*200*time.Millisecond))
 }
