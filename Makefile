@@ -5,11 +5,13 @@ BIN := bin
 PKGS := ./...
 # Fuzz time per target in `make fuzz` (CI keeps it short).
 FUZZTIME ?= 10s
+# Bound of one `make chaos` run (sizes: CHAOS_DONATIONS, CHAOS_AID, … in docs/chaos.md).
+CHAOS_TIMEOUT ?= 4h
 
-.PHONY: help run test e2e schemathesis onboard generate test-short bench build lint fuzz docker clean
+.PHONY: help run test e2e chaos schemathesis onboard generate test-short bench build lint fuzz docker clean
 
 help: ## Show this help
-	@awk 'BEGIN{FS=":.*##"} /^[a-zA-Z_-]+:.*##/ {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN{FS=":.*##"} /^[a-zA-Z0-9_-]+:.*##/ {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: ## Run everything on embedded defaults (FerretDB, Kafka, bKash sandbox, API :8080, workers)
 	$(GO) run ./internal/devstack/cmd/kalyan-dev
@@ -27,8 +29,11 @@ test: lint ## Unit and integration tests (embedded FerretDB, kfake, bKash sandbo
 	AXE_JS="$$(hack/axe.sh)" HELM="$$(hack/helm.sh)" KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" \
 	  $(GO) test -race -count=1 -timeout 30m $(PKGS)
 
-e2e: ## End-to-end suite: real Kafka, FerretDB on PostgreSQL, bKash sandbox, kalyan-api, two kalyan-workers, verify
+e2e: ## End-to-end suite: real Kafka, FerretDB on PostgreSQL, bKash sandbox, kalyan-api, two kalyan-workers, operator on kube-apiserver, verify
 	$(GO) test -tags e2e -count=1 -timeout 40m ./test/e2e/
+
+chaos: ## Chaos run (not in CI): 100k gifts, 1k aid requests, workers SIGKILLed, Kafka+FerretDB restarted, bKash faults (docs/chaos.md)
+	$(GO) test -tags chaos -count=1 -timeout $(CHAOS_TIMEOUT) -v -run TestChaos ./test/chaos/
 
 schemathesis: ## Fuzz every documented API route (public and staff) against the embedded stack
 	hack/schemathesis.sh 25

@@ -6,7 +6,8 @@
 #   hack/postgres.sh init <dir>         initdb into <dir>/data (idempotent)
 #   hack/postgres.sh run <dir> <port>   init if needed, then exec the server in the foreground
 #   hack/postgres.sh start <dir> <port> same in the background (pg_ctl); prints the FerretDB URL
-#   hack/postgres.sh createdb <port> [name]  create database <name> (default ferretdb) if missing; prints its URL
+#   hack/postgres.sh createdb <port> [name]  create database <name> (default ferretdb) if missing, with an index
+#                                       on _id for every FerretDB table (see below); prints its URL
 #   hack/postgres.sh stop <dir>
 #
 # PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user (created by
@@ -97,6 +98,29 @@ createdb)
 	if [ "$("${q[@]}" -c "SELECT 1 FROM pg_database WHERE datname = '$name'")" != 1 ]; then
 		"${q[@]}" -c "CREATE DATABASE \"$name\"" >&2
 	fi
+	# FerretDB 1.x finds a document by _id with `_jsonb->'_id' @> $1`, which its own btree index on
+	# (_jsonb->'_id') cannot serve: every point read scans the whole table, so each gets slower as
+	# the data grows (49 ms per read at 10,000 donation versions). A GIN index on the same
+	# expression serves @> (0.02 ms); the event trigger gives every table FerretDB creates one.
+	psql -X -q -h 127.0.0.1 -p "$1" -U postgres -d "$name" -v ON_ERROR_STOP=1 >&2 <<'SQL'
+CREATE OR REPLACE FUNCTION kalyan_id_gin() RETURNS event_trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+	r record;
+BEGIN
+	FOR r IN SELECT c.oid, c.relname, n.nspname FROM pg_event_trigger_ddl_commands() d
+		JOIN pg_class c ON c.oid = d.objid JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE d.command_tag = 'CREATE TABLE' AND c.relkind = 'r'
+	LOOP
+		IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = r.oid AND attname = '_jsonb' AND NOT attisdropped) THEN
+			EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %I.%I USING gin ((_jsonb -> ''_id'') jsonb_path_ops)',
+				r.relname || '_id_gin', r.nspname, r.relname);
+		END IF;
+	END LOOP;
+END
+$fn$;
+DROP EVENT TRIGGER IF EXISTS kalyan_id_gin;
+CREATE EVENT TRIGGER kalyan_id_gin ON ddl_command_end WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION kalyan_id_gin();
+SQL
 	echo "postgres://postgres@127.0.0.1:$1/$name"
 	;;
 stop)

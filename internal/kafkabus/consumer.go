@@ -123,6 +123,14 @@ func (c *Consumer) Run(ctx context.Context) error {
 		StartOffset:    kafka.FirstOffset,
 		CommitInterval: 0, // we commit explicitly
 		QueueCapacity:  1000,
+		// A member that dies without leaving (SIGKILL, OOM) holds up every
+		// rebalance until its session expires: with kafka-go's 30 s default a
+		// replica crash-looping every few seconds stopped the whole group,
+		// the healthy replicas included. 6 s is the broker's minimum.
+		SessionTimeout:    6 * time.Second,
+		HeartbeatInterval: time.Second,
+		RebalanceTimeout:  10 * time.Second,
+		JoinGroupBackoff:  time.Second,
 	})
 	defer r.Close()
 	var pending []kafka.Message

@@ -233,7 +233,25 @@ func (r *Donations) MarkPublished(ctx context.Context, published []Pending) erro
 
 // Sweep re-marks unpublished versions whose marker was never written (a
 // crash between the two inserts). It scans the whole log, so it runs rarely.
+// Versions that still have their marker are skipped: under a backlog nearly
+// every unpublished version has one, and re-inserting each (one refused
+// insert per version) kept a freshly started relay from relaying for
+// minutes, for ever when workers restart more often than that.
 func (r *Donations) Sweep(ctx context.Context) (int, error) {
+	marked := map[string]bool{}
+	cur, err := r.s.col(colOutbox).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return 0, fmt.Errorf("sweep outbox: %w", err)
+	}
+	var marks []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &marks); err != nil {
+		return 0, fmt.Errorf("sweep outbox: %w", err)
+	}
+	for _, m := range marks {
+		marked[m.ID] = true
+	}
 	n := 0
 	for _, src := range []struct{ col, topic string }{{colDonations, ""}, {colAid, aid.TopicAid}} {
 		cur, err := r.s.col(src.col).Find(ctx, bson.D{{Key: "published", Value: false}}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "unit", Value: 1}}))
@@ -248,6 +266,9 @@ func (r *Donations) Sweep(ctx context.Context) (int, error) {
 			return n, fmt.Errorf("sweep outbox: %w", err)
 		}
 		for _, d := range docs {
+			if marked[d.ID] {
+				continue
+			}
 			m := outboxMarker{ID: d.ID, Unit: d.Unit, At: time.Now().UTC()}
 			if src.col != colDonations {
 				m.Col, m.Topic = src.col, src.topic
@@ -255,8 +276,8 @@ func (r *Donations) Sweep(ctx context.Context) (int, error) {
 			if err := mark(ctx, r.s, m); err != nil {
 				return n, err
 			}
+			n++
 		}
-		n += len(docs)
 	}
 	return n, nil
 }

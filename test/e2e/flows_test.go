@@ -74,7 +74,7 @@ func linkPayReceipt(t *testing.T, unit string) {
 	}
 	link := r.json(t)
 	linkURL, _ := link["url"].(string)
-	if !strings.HasPrefix(linkURL, sys.apiURL()+"/d/") {
+	if !strings.HasPrefix(linkURL, sys.APIURL()+"/d/") {
 		t.Fatalf("link url %q", linkURL)
 	}
 	zakatBefore := amountOf(t, fund(t, unit, "zakat")["received"])
@@ -106,7 +106,7 @@ func linkPayReceipt(t *testing.T, unit string) {
 	}
 	submit := form(t, target.String(), vals)
 	payURL := submit.header.Get("Location")
-	if submit.status != 303 || !strings.HasPrefix(payURL, sys.sandboxURL()+"/pay/") {
+	if submit.status != 303 || !strings.HasPrefix(payURL, sys.SandboxURL()+"/pay/") {
 		t.Fatalf("submit: %d %v %.300s", submit.status, submit.header, submit.body)
 	}
 	// A double tap on the button gives the same payment.
@@ -270,8 +270,8 @@ func killWorkerMidFlow(t *testing.T, unit string) {
 	if receiptsHandled(t, 1) > receiptsHandled(t, 0) {
 		victim = 1
 	}
-	sys.workers[victim].kill()
-	t.Logf("SIGKILLed %s, which had issued %d receipts", sys.workers[victim].name, receiptsHandled(t, victim))
+	sys.Workers[victim].Kill()
+	t.Logf("SIGKILLed %s, which had issued %d receipts", sys.Workers[victim].Name, receiptsHandled(t, victim))
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -296,7 +296,7 @@ func killWorkerMidFlow(t *testing.T, unit string) {
 		receipted(id)
 	}
 	// The victim comes back, rejoins the groups, and the pipeline goes on.
-	if err := sys.restartWorker(ctx, victim); err != nil {
+	if err := sys.RestartWorker(ctx, victim); err != nil {
 		t.Fatal(err)
 	}
 	for i := n; i < n+4; i++ {
@@ -306,8 +306,8 @@ func killWorkerMidFlow(t *testing.T, unit string) {
 		}
 		receipted(id)
 	}
-	for i, w := range sys.workers {
-		if err := w.exited(); err != nil {
+	for i, w := range sys.Workers {
+		if err := w.Exited(); err != nil {
 			t.Fatalf("worker %d: %v", i+1, err)
 		}
 	}
@@ -357,13 +357,13 @@ func aidRequest(t *testing.T, unit string) {
 // handled from its /metrics (0 once it is dead: the last figure is kept).
 func receiptsHandled(t *testing.T, i int) int {
 	t.Helper()
-	w := sys.workers[i]
-	if !w.running() {
-		return w.lastReceipts
+	w := sys.Workers[i]
+	if !w.Running() {
+		return lastReceipts[i]
 	}
-	r, err := send(t.Context(), "GET", sys.workerURL(i)+"/metrics", nil, nil)
+	r, err := send(t.Context(), "GET", sys.WorkerURL(i)+"/metrics", nil, nil)
 	if err != nil || r.status != 200 {
-		t.Fatalf("metrics of %s: %v %d", w.name, err, r.status)
+		t.Fatalf("metrics of %s: %v %d", w.Name, err, r.status)
 	}
 	n := 0
 	for _, line := range strings.Split(string(r.body), "\n") {
@@ -375,9 +375,13 @@ func receiptsHandled(t *testing.T, i int) int {
 			n += int(v)
 		}
 	}
-	w.lastReceipts = n
+	lastReceipts[i] = n
 	return n
 }
+
+// lastReceipts is each worker's last receipts-consumer figure read from its
+// /metrics.
+var lastReceipts = map[int]int{}
 
 // giveDuringChaos creates gift i and pays it at bKash; every sixth payer
 // closes the tab instead of coming back (the reconciler settles those).
@@ -417,12 +421,16 @@ func giveDuringChaos(ctx context.Context, unit string, i int, created func(id st
 
 // verifyMoney runs `kalyan-worker verify` once the pipeline has settled:
 // every ledger credit and receipt may lag the last response by a moment.
-func verifyMoney(t *testing.T) {
+func verifyMoney(t *testing.T) { verifyMoneyWithin(t, 3*time.Minute) }
+
+// verifyMoneyWithin is verifyMoney with a deadline of its own, for a test
+// whose ledger credits may trail its receipts by minutes.
+func verifyMoneyWithin(t *testing.T, d time.Duration) {
 	var out string
 	var code int
-	eventually(t, "kalyan-worker verify to pass", func() bool {
+	eventuallyWithin(t, d, "kalyan-worker verify to pass", func() bool {
 		var err error
-		out, code, err = sys.verify(t.Context())
+		out, code, err = sys.Verify(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,12 +3,9 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"html"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -18,10 +15,6 @@ import (
 
 	"github.com/kalyan-platform/kalyan/internal/money"
 )
-
-// client does not follow redirects, so tests see each 303 the way a
-// browser would receive it.
-var client = &http.Client{Timeout: 60 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 type resp struct {
 	status int
@@ -50,45 +43,8 @@ func do(t *testing.T, method, path string, body any, hdr map[string]string) resp
 
 // send is do without a *testing.T, for goroutines (which may not FailNow).
 func send(ctx context.Context, method, path string, body any, hdr map[string]string) (resp, error) {
-	var rd io.Reader
-	ct := "application/json"
-	switch b := body.(type) {
-	case nil:
-	case url.Values:
-		rd, ct = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			return resp{}, err
-		}
-		rd = bytes.NewReader(j)
-	}
-	u := path
-	if !strings.HasPrefix(path, "http") {
-		u = sys.apiURL() + path
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return resp{}, err
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", ct)
-	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	res, err := client.Do(req)
-	if err != nil {
-		return resp{}, fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		return resp{}, fmt.Errorf("%s %s: read body: %w", method, path, err)
-	}
-	return resp{res.StatusCode, res.Header, b}, nil
+	r, err := sys.Send(ctx, method, path, body, hdr)
+	return resp{r.Status, r.Header, r.Body}, err
 }
 
 func form(t *testing.T, u string, vals url.Values) resp {
@@ -99,7 +55,7 @@ func form(t *testing.T, u string, vals url.Values) resp {
 // staff returns headers carrying a token from `kalyan-api token`.
 func staff(t *testing.T, role, unit string, extra ...string) map[string]string {
 	t.Helper()
-	tok, err := sys.token(t.Context(), role, unit)
+	tok, err := sys.Token(t.Context(), role, unit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +71,14 @@ func staff(t *testing.T, role, unit string, extra ...string) map[string]string {
 // SIGKILL); it asserts nothing about speed.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
+	eventuallyWithin(t, 3*time.Minute, what, cond)
+}
+
+// eventuallyWithin is eventually with a deadline of its own, for work that
+// scales with a test's size.
+func eventuallyWithin(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -123,6 +86,8 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+func jsonInto(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 func gift(amount, kind string) map[string]any {
 	return map[string]any{"amount": amount, "currency": "BDT", "kind": kind,

@@ -1,6 +1,4 @@
-//go:build e2e
-
-package e2e
+package harness
 
 import (
 	"bufio"
@@ -8,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -20,13 +19,14 @@ import (
 	"time"
 )
 
-// proc is one service running as its own OS process in its own process
+// Proc is one service running as its own OS process in its own process
 // group, with stdout and stderr appended to a log file.
-type proc struct {
-	name string
+type Proc struct {
+	Name string
+	// Log is the file stdout and stderr are appended to.
+	Log  string
 	args []string
 	env  []string
-	log  string
 	// stopSignal asks for a graceful stop (SIGTERM unless set; PostgreSQL
 	// wants SIGINT, its "fast" shutdown).
 	stopSignal syscall.Signal
@@ -34,18 +34,14 @@ type proc struct {
 	cmd  *exec.Cmd
 	done chan struct{}
 	err  error
-
-	// lastReceipts is the worker's last receipts-consumer figure read from
-	// its /metrics (tests only).
-	lastReceipts int
 }
 
-// start launches the process. The parent-death signal kills it should the
+// Start launches the process. The parent-death signal kills it should the
 // test binary itself die (a timeout panic), so nothing outlives the suite.
-func (p *proc) start() error {
-	f, err := os.OpenFile(p.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+func (p *Proc) Start() error {
+	f, err := os.OpenFile(p.Log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return fmt.Errorf("%s log: %w", p.name, err)
+		return fmt.Errorf("%s log: %w", p.Name, err)
 	}
 	fmt.Fprintf(f, "=== %s start: %s\n", time.Now().Format(time.RFC3339Nano), strings.Join(p.args, " "))
 	cmd := exec.Command(p.args[0], p.args[1:]...)
@@ -54,7 +50,7 @@ func (p *proc) start() error {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		f.Close()
-		return fmt.Errorf("start %s: %w", p.name, err)
+		return fmt.Errorf("start %s: %w", p.Name, err)
 	}
 	p.cmd, p.done, p.err = cmd, make(chan struct{}), nil
 	go func() {
@@ -77,7 +73,7 @@ func baseEnv() []string {
 	return out
 }
 
-func (p *proc) running() bool {
+func (p *Proc) Running() bool {
 	if p.cmd == nil {
 		return false
 	}
@@ -89,31 +85,31 @@ func (p *proc) running() bool {
 	}
 }
 
-// exited describes how a process that should be running ended.
-func (p *proc) exited() error {
-	if p.running() {
+// Exited describes how a process that should be running ended.
+func (p *Proc) Exited() error {
+	if p.Running() {
 		return nil
 	}
-	return fmt.Errorf("%s exited: %v (log %s)", p.name, p.err, p.log)
+	return fmt.Errorf("%s exited: %v (log %s)", p.Name, p.err, p.Log)
 }
 
-// kill SIGKILLs the whole process group and waits for the leader.
-func (p *proc) kill() {
-	if !p.running() {
+// Kill SIGKILLs the whole process group and waits for the leader.
+func (p *Proc) Kill() {
+	if !p.Running() {
 		return
 	}
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	<-p.done
 }
 
-// stop asks the group to stop, SIGKILLs it after grace, and reports any
+// Stop asks the group to stop, SIGKILLs it after grace, and reports any
 // member still alive afterwards (an orphan).
-func (p *proc) stop(grace time.Duration) error {
+func (p *Proc) Stop(grace time.Duration) error {
 	if p.cmd == nil {
 		return nil
 	}
 	pgid := p.cmd.Process.Pid
-	if p.running() {
+	if p.Running() {
 		sig := p.stopSignal
 		if sig == 0 {
 			sig = syscall.SIGTERM
@@ -136,7 +132,7 @@ func (p *proc) stop(grace time.Duration) error {
 	}
 	left := groupMembers(pgid)
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
-	return fmt.Errorf("%s: processes %v of group %d were still alive after stop", p.name, left, pgid)
+	return fmt.Errorf("%s: processes %v of group %d were still alive after stop", p.Name, left, pgid)
 }
 
 // groupMembers lists the live (non-zombie) processes of group pgid.
@@ -171,9 +167,9 @@ func groupMembers(pgid int) []int {
 	return out
 }
 
-// tail returns the last n lines of the process's log.
-func (p *proc) tail(n int) string {
-	return tailFile(p.log, n)
+// Tail returns the last n lines of the process's log.
+func (p *Proc) Tail(n int) string {
+	return tailFile(p.Log, n)
 }
 
 func tailFile(path string, n int) string {
@@ -194,25 +190,49 @@ func tailFile(path string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// freePort asks the kernel for an unused loopback port.
+// freePort finds an unused loopback port below the kernel's ephemeral range.
+// A port the kernel hands out for ":0" is in that range, where every
+// outgoing connection on the machine also takes its local port: between
+// the probe and the service's own bind, one of them may take it ("address
+// already in use"). Below the range only another listener can.
 func freePort() (int, error) {
-	// The kernel may offer a port it just offered before (the probe is
-	// closed at once), so remember what was handed out and ask again.
 	handedOut.Lock()
 	defer handedOut.Unlock()
-	for attempt := 0; attempt < 50; attempt++ {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return 0, err
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		if !handedOut.ports[port] {
-			handedOut.ports[port] = true
-			return port, nil
-		}
+	lo, hi := 20000, ephemeralLow()
+	if hi-lo < 1000 {
+		lo = 1024
 	}
-	return 0, fmt.Errorf("no unused free port after 50 tries")
+	for attempt := 0; attempt < 200; attempt++ {
+		port := lo + rand.IntN(hi-lo)
+		if handedOut.ports[port] {
+			continue
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		handedOut.ports[port] = true
+		return port, nil
+	}
+	return 0, fmt.Errorf("no unused port in [%d, %d) after 200 tries", lo, hi)
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range.
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 32768
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil || n <= 1024 {
+		return 32768
+	}
+	return n
 }
 
 // handedOut is the set of ports freePort gave out in this test process.
@@ -223,9 +243,9 @@ var handedOut = struct {
 
 // waitFor polls ok until it holds, the process dies or ctx ends (a
 // deadline that only bounds a hang).
-func waitFor(ctx context.Context, p *proc, what string, ok func() bool) error {
+func waitFor(ctx context.Context, p *Proc, what string, ok func() bool) error {
 	for !ok() {
-		if err := p.exited(); err != nil {
+		if err := p.Exited(); err != nil {
 			return fmt.Errorf("waiting for %s: %w", what, err)
 		}
 		select {
