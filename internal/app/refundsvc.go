@@ -126,7 +126,7 @@ func (s *Donations) CreateCash(ctx context.Context, unitCode, key, collector str
 		return nil, false, err
 	}
 	d.CollectedBy = collector
-	if err := d.MarkPaid("CASH-"+d.ID[len("don_"):len("don_")+10], now); err != nil {
+	if err := markPaid(s.Seal, d, "CASH-"+d.ID[len("don_"):len("don_")+10], now); err != nil {
 		return nil, false, err
 	}
 	stored, created, err := s.Repo.Create(ctx, d)
