@@ -68,16 +68,31 @@ func markPaid(seal Sealer, d *donations.Donation, trxID string, now time.Time) e
 	if seal == nil {
 		return nil
 	}
-	plain, err := json.Marshal(donorOf(d))
-	if err != nil {
-		return err
-	}
 	return rewritePayload(d.Outbox, donations.PaidEventID(d.ID), func(p *donations.PaidPayload) bool {
 		// Without a usable seal key the event goes without: receipts read.
-		b, err := seal.Seal(plain, donorAD(d.ID))
+		b, err := SealDonor(seal, d)
 		p.DonorSealed = b
 		return err == nil
 	})
+}
+
+// SealDonor seals the donor snapshot of d that donation.paid carries.
+func SealDonor(seal Sealer, d *donations.Donation) ([]byte, error) {
+	plain, err := json.Marshal(donorOf(d))
+	if err != nil {
+		return nil, err
+	}
+	return seal.Seal(plain, donorAD(d.ID))
+}
+
+// SealApproved seals q (as stored at q.Version, without its outbox) as
+// aid.approved carries it.
+func SealApproved(seal Sealer, q *aid.Request) ([]byte, error) {
+	plain, err := json.Marshal(cloneRequest(q))
+	if err != nil {
+		return nil, err
+	}
+	return seal.Seal(plain, approvedAD(q.ID, q.Version))
 }
 
 // approve approves q and seals the approved version (the next one) into
@@ -89,17 +104,13 @@ func approve(seal Sealer, q *aid.Request, approveFn func(*aid.Request) error) er
 	if seal == nil {
 		return nil
 	}
-	snap := cloneRequest(q)
+	snap := *q
 	snap.Version = q.Version + 1 // what the store saves this change as
-	plain, err := json.Marshal(snap)
-	if err != nil {
-		return err
-	}
 	return rewritePayload(q.Outbox, q.ID+"/approved", func(p *aid.ApprovedPayload) bool {
 		if p.Version != snap.Version {
 			return false
 		}
-		b, err := seal.Seal(plain, approvedAD(q.ID, p.Version))
+		b, err := SealApproved(seal, &snap)
 		p.Sealed = b
 		return err == nil
 	})
