@@ -68,6 +68,13 @@ func quietPaidGift(t *testing.T, unit, key, name, phone, tin string, anonymous b
 	return d, ev
 }
 
+// testIssuer is a receipt issuer as the worker builds it, opening snapshots
+// with sealed (nil: reading every donor) and reading from repo.
+func testIssuer(sealer *signing.Sealer, sealed app.Opener, repo donations.Repository) *app.ReceiptIssuer {
+	return &app.ReceiptIssuer{Receipts: stack.Store.Receipts(), Units: stack.Store.Units(), Now: time.Now,
+		Donations: repo, Keys: &app.UnitKeys{Store: stack.Store.UnitKeys(), Sealer: sealer, Now: time.Now}, DonorRef: sealer.DonorRef, Sealed: sealed}
+}
+
 // withPayload returns e with its payload re-encoded after set changed it.
 func withPayload[P any](t *testing.T, e events.Envelope, set func(*P)) events.Envelope {
 	t.Helper()
@@ -124,10 +131,8 @@ func TestReceiptsFromSealedDonorSnapshots(t *testing.T) {
 	}
 	ctx := context.Background()
 	sealer := stackSealer(t)
-	keys := &app.UnitKeys{Store: stack.Store.UnitKeys(), Sealer: sealer, Now: time.Now}
 	issuer := func(sealed app.Opener, repo donations.Repository) *app.ReceiptIssuer {
-		return &app.ReceiptIssuer{Receipts: stack.Store.Receipts(), Units: stack.Store.Units(), Now: time.Now,
-			Donations: repo, Keys: keys, DonorRef: sealer.DonorRef, Sealed: sealed}
+		return testIssuer(sealer, sealed, repo)
 	}
 	const name, phone, tin = "Sealed Donor", "01711000123", "123456789012"
 
@@ -278,7 +283,10 @@ func TestAllocationFromSealedApprovedSnapshots(t *testing.T) {
 	}
 	ctx := context.Background()
 	sealer := stackSealer(t)
-	quietPaidGift(t, unit, "funds", "Fund Donor", "01711000321", "", false) // 250 taka in the general fund
+	_, funds := quietPaidGift(t, unit, "funds", "Fund Donor", "01711000321", "", false) // 250 taka in the general fund
+	if err := testIssuer(sealer, sealer, stack.Store.Donations()).Handle(ctx, funds); err != nil {
+		t.Fatal(err)
+	}
 	units := &app.Units{Store: stack.Store.Units(), Now: time.Now}
 	worker := &app.AllocationWorker{
 		Aid:     &app.Aid{Store: stack.Store.AidRequests(), Units: units, Ledger: stack.Store.Ledger(), Now: time.Now, Snapshots: sealer},
