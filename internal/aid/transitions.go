@@ -79,6 +79,10 @@ type ApprovedPayload struct {
 	// reads exactly that version instead of walking the chain (0 in events
 	// written before it was added).
 	Version int `json:"version,omitempty"`
+	// Sealed is an opaque snapshot of that version, sealed by the
+	// application before the change is stored (ADR 0005), so allocating
+	// needs no read of it; absent in older events.
+	Sealed []byte `json:"sealed,omitempty"`
 }
 
 // Approve approves an assessed request. Up to threshold the social worker

@@ -46,6 +46,9 @@ type Aid struct {
 	Ledger ledger.Repository
 	Now    func() time.Time
 	Log    *slog.Logger
+	// Snapshots seals the approved version into aid.approved and opens it
+	// when allocating (nil: allocation reads the version).
+	Snapshots SealOpener
 }
 
 // File records a new request filed by a social worker. When the one-time
@@ -116,7 +119,9 @@ func (s *Aid) Approve(ctx context.Context, a aid.Actor, id, note string) (*aid.R
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.Update(ctx, id, func(q *aid.Request) error { return q.Approve(a, u.Policy.ApprovalThreshold, note, s.Now()) })
+	return s.Store.Update(ctx, id, func(q *aid.Request) error {
+		return approve(s.Snapshots, q, func(q *aid.Request) error { return q.Approve(a, u.Policy.ApprovalThreshold, note, s.Now()) })
+	})
 }
 
 // Reject rejects with a reason.

@@ -10,7 +10,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/kalyan-platform/kalyan/internal/aid"
-	"github.com/kalyan-platform/kalyan/internal/contact"
 	"github.com/kalyan-platform/kalyan/internal/donations"
 	"github.com/kalyan-platform/kalyan/internal/events"
 	"github.com/kalyan-platform/kalyan/internal/ledger"
@@ -134,39 +133,55 @@ type AidBatchStore interface {
 	InsertNext(ctx context.Context, qs []*aid.Request) (map[int]bool, error)
 }
 
-// AllocateMany allocates to the unit's requests in refs, in order: one read
-// of each request's named version, one block of ledger entries, one insert
-// of the new versions. Whatever the block cannot settle (a version that is no
-// longer the latest, an allocation applied before) goes through Allocate,
-// which re-reads. It returns the requests as last known (nil: not read).
-func (s *Aid) AllocateMany(ctx context.Context, unit string, refs []mongostore.VersionRef) ([]*aid.Request, error) {
+// ApprovedRef names an approved version to allocate to, with the snapshot
+// of it its event carried (nil: none that opened; the version is read).
+type ApprovedRef struct {
+	mongostore.VersionRef
+	Snapshot *aid.Request
+}
+
+// AllocateMany allocates to the unit's requests in refs, in order: each
+// request's named version (from the event's snapshot, else one read), one
+// block of ledger entries, one insert of the new versions. Whatever the
+// block cannot settle (a version that is no longer the latest, an
+// allocation applied before) goes through Allocate, which re-reads. It
+// returns the requests as last known (nil: not read).
+func (s *Aid) AllocateMany(ctx context.Context, unit string, refs []ApprovedRef) ([]*aid.Request, error) {
 	out := make([]*aid.Request, len(refs))
 	bs, ok := s.Store.(AidBatchStore)
 	if !ok {
 		return s.allocateEach(ctx, refs, out)
 	}
+	named := make([]*aid.Request, len(refs))
 	var exact []mongostore.VersionRef
 	var at []int
-	var slow []int
 	for i, r := range refs {
-		if r.Version > 0 {
-			exact, at = append(exact, r), append(at, i)
-		} else {
-			slow = append(slow, i)
+		switch {
+		case r.Version <= 0:
+		case r.Snapshot != nil && r.Snapshot.ID == r.ID && r.Snapshot.Version == r.Version:
+			named[i] = r.Snapshot
+		default:
+			exact, at = append(exact, r.VersionRef), append(at, i)
 		}
 	}
-	qs, err := bs.Versions(ctx, exact)
-	if err != nil {
-		return nil, err
+	if len(exact) > 0 {
+		qs, err := bs.Versions(ctx, exact)
+		if err != nil {
+			return nil, err
+		}
+		for j, q := range qs {
+			named[at[j]] = q
+		}
 	}
 	var todo []*aid.Request
 	var todoAt []int
-	for j, q := range qs {
+	var slow []int
+	for i, q := range named {
 		if q == nil || q.Unit != unit || !q.AwaitingFunds() {
-			slow = append(slow, at[j])
+			slow = append(slow, i)
 			continue
 		}
-		todo, todoAt = append(todo, q), append(todoAt, at[j])
+		todo, todoAt = append(todo, q), append(todoAt, i)
 	}
 	again, err := s.allocateRead(ctx, unit, todo, out, todoAt)
 	if err != nil {
@@ -182,7 +197,7 @@ func (s *Aid) AllocateMany(ctx context.Context, unit string, refs []mongostore.V
 	return out, nil
 }
 
-func (s *Aid) allocateEach(ctx context.Context, refs []mongostore.VersionRef, out []*aid.Request) ([]*aid.Request, error) {
+func (s *Aid) allocateEach(ctx context.Context, refs []ApprovedRef, out []*aid.Request) ([]*aid.Request, error) {
 	for i, r := range refs {
 		q, err := s.Allocate(ctx, r.ID)
 		if err != nil {
@@ -277,7 +292,7 @@ func (w *AllocationWorker) HandleBatch(ctx context.Context, envs []events.Envelo
 	}
 	order, per := byUnit(envs)
 	return eachUnit(ctx, order, func(ctx context.Context, unit string) error {
-		var approved []mongostore.VersionRef
+		var approved []ApprovedRef
 		var gifts []ledger.Transaction
 		flush := func() error {
 			if len(approved) > 0 {
@@ -309,7 +324,8 @@ func (w *AllocationWorker) HandleBatch(ctx context.Context, envs []events.Envelo
 						return err
 					}
 				}
-				approved = append(approved, mongostore.VersionRef{ID: p.Request, Version: p.Version})
+				approved = append(approved, ApprovedRef{VersionRef: mongostore.VersionRef{ID: p.Request, Version: p.Version},
+					Snapshot: openApproved(w.Aid.Snapshots, unit, p)})
 			case events.DonationPaid:
 				t, err := ledgerTx(e)
 				if err != nil {
@@ -386,15 +402,27 @@ func (h *ReceiptIssuer) issueMany(ctx context.Context, rb ReceiptBatchStore, uni
 	if err != nil {
 		return fmt.Errorf("receipts of %s: %w", unit, err)
 	}
-	var originals map[string]*donations.Donation
+	snaps := map[string]donorSnapshot{}
 	var key SigningKey
 	if h.Keys != nil {
-		ids := make([]string, len(paid))
-		for i, p := range paid {
-			ids[i] = p.Donation
+		// Donors come from the events' sealed snapshots; only gifts without
+		// one that opens are read (version 1 of the donation).
+		var ids []string
+		for _, p := range paid {
+			if s, ok := openDonor(h.Sealed, p); ok {
+				snaps[p.Donation] = s
+			} else {
+				ids = append(ids, p.Donation)
+			}
 		}
-		if originals, err = rb.Originals(ctx, ids); err != nil {
-			return fmt.Errorf("receipts of %s: %w", unit, err)
+		if len(ids) > 0 {
+			originals, err := rb.Originals(ctx, ids)
+			if err != nil {
+				return fmt.Errorf("receipts of %s: %w", unit, err)
+			}
+			for id, d := range originals {
+				snaps[id] = donorOf(d)
+			}
 		}
 		if key, err = h.Keys.Active(ctx, unit); err != nil {
 			return fmt.Errorf("receipts of %s: %w", unit, err)
@@ -408,14 +436,14 @@ func (h *ReceiptIssuer) issueMany(ctx context.Context, rb ReceiptBatchStore, uni
 	for _, p := range paid {
 		r := receiptOf(unit, p, now)
 		if h.Keys != nil {
-			d := originals[p.Donation]
-			if d == nil {
+			s, ok := snaps[p.Donation]
+			if !ok {
 				return fmt.Errorf("receipt for %s: %w", p.Donation, donations.ErrNotFound)
 			}
-			if r.DonorRef, err = h.DonorRef(d.Donor.Phone); err != nil {
+			if r.DonorRef, err = h.DonorRef(s.Phone); err != nil {
 				return fmt.Errorf("receipt for %s: %w", p.Donation, err)
 			}
-			donors[p.Donation] = receipts.Donor{Name: d.Donor.Name, Anonymous: d.Anonymous, MobileMasked: contact.MaskMobile(d.Donor.Phone), TIN: d.Donor.TIN}
+			donors[p.Donation] = s.receiptDonor()
 		}
 		r.FiscalYear = receipts.FiscalYear(r.PaidAt)
 		if _, ok := perFY[r.FiscalYear]; !ok {

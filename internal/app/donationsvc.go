@@ -31,6 +31,8 @@ type Donations struct {
 	FundBalances func(ctx context.Context, unit string) (map[string]money.Amount, error)
 	// Observe is told of every status a donation reaches (metrics).
 	Observe func(kind donations.Kind, status donations.Status)
+	// Seal seals the donor snapshot into donation.paid (nil: none).
+	Seal Sealer
 }
 
 // View is a donation with its receipt, if any.
@@ -199,7 +201,7 @@ func (s *Donations) settle(ctx context.Context, u *units.Unit, d *donations.Dona
 		if pay.Amount != d.Amount {
 			return d, fmt.Errorf("payment %s amount %s differs from donation's %s", pay.ID, pay.Amount, d.Amount)
 		}
-		fn = func(x *donations.Donation) error { return x.MarkPaid(pay.TrxID, now) }
+		fn = func(x *donations.Donation) error { return markPaid(s.Seal, x, pay.TrxID, now) }
 	case PaymentCancelled:
 		fn = func(x *donations.Donation) error { return x.MarkUnpaid(donations.Cancelled, pay.Reason, now) }
 	case PaymentFailed:

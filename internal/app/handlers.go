@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/kalyan-platform/kalyan/internal/contact"
 	"github.com/kalyan-platform/kalyan/internal/donations"
 	"github.com/kalyan-platform/kalyan/internal/events"
 	"github.com/kalyan-platform/kalyan/internal/ledger"
@@ -57,9 +56,11 @@ type ReceiptIssuer struct {
 	Receipts receipts.Repository
 	Units    UnitStore
 	Now      func() time.Time
-	// Donations supplies the donor's name, number and TIN (the event
-	// carries no personal data).
+	// Donations supplies the donor's name, number and TIN when the event
+	// carries no sealed snapshot of them that Sealed opens.
 	Donations donations.Repository
+	// Sealed opens paid events' donor snapshots (nil: always read).
+	Sealed Opener
 	// Keys signs receipts with the unit's active key; nil issues unsigned
 	// receipts (only for tests of serial allocation).
 	Keys *UnitKeys
@@ -88,7 +89,7 @@ func (h *ReceiptIssuer) Handle(ctx context.Context, e events.Envelope) error {
 	r := receiptOf(e.Unit, p, h.Now())
 	var finish func(*receipts.Receipt) error
 	if h.Keys != nil {
-		finish, err = h.signer(ctx, u.Names.BN, u.Names.EN, &r)
+		finish, err = h.signer(ctx, u.Names.BN, u.Names.EN, &r, p)
 		if err != nil {
 			return fmt.Errorf("receipt for %s: %w", p.Donation, err)
 		}
@@ -112,19 +113,24 @@ func receiptOf(unit string, p donations.PaidPayload, now time.Time) receipts.Rec
 
 // signer prepares everything signing needs (donor, key) once, so each
 // serial attempt only encodes and signs.
-func (h *ReceiptIssuer) signer(ctx context.Context, nameBN, nameEN string, r *receipts.Receipt) (func(*receipts.Receipt) error, error) {
-	d, err := h.Donations.Get(ctx, r.ID)
-	if err != nil {
-		return nil, err
+func (h *ReceiptIssuer) signer(ctx context.Context, nameBN, nameEN string, r *receipts.Receipt, p donations.PaidPayload) (func(*receipts.Receipt) error, error) {
+	snap, ok := openDonor(h.Sealed, p)
+	if !ok {
+		d, err := h.Donations.Get(ctx, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		snap = donorOf(d)
 	}
-	if r.DonorRef, err = h.DonorRef(d.Donor.Phone); err != nil {
+	var err error
+	if r.DonorRef, err = h.DonorRef(snap.Phone); err != nil {
 		return nil, err
 	}
 	key, err := h.Keys.Active(ctx, r.Unit)
 	if err != nil {
 		return nil, err
 	}
-	donor := receipts.Donor{Name: d.Donor.Name, Anonymous: d.Anonymous, MobileMasked: contact.MaskMobile(d.Donor.Phone), TIN: d.Donor.TIN}
+	donor := snap.receiptDonor()
 	return func(r *receipts.Receipt) error {
 		return sign(r, key, receipts.UnitNames{BN: nameBN, EN: nameEN}, donor)
 	}, nil

@@ -129,7 +129,7 @@ func (s *Donations) CreateCash(ctx context.Context, unitCode, key, collector str
 		return d, nil
 	}
 	paid := func(d *donations.Donation) error {
-		return d.MarkPaid("CASH-"+d.ID[len("don_"):len("don_")+10], s.Now())
+		return markPaid(s.Seal, d, "CASH-"+d.ID[len("don_"):len("don_")+10], s.Now())
 	}
 	return s.createOnce(ctx, u.Code, "cash\x00"+key, build, paid)
 }

@@ -220,7 +220,8 @@ func New(u *units.Unit, id string, method Method, r Request, now time.Time) (*Do
 // SameRequest reports whether other asks for the same gift as d.
 func (d *Donation) SameRequest(other *Donation) bool { return d.RequestHash == other.RequestHash }
 
-// PaidPayload is the body of a donation.paid event. It carries no personal data.
+// PaidPayload is the body of a donation.paid event. It carries no personal
+// data in the clear.
 type PaidPayload struct {
 	Donation  string       `json:"donation"`
 	Amount    money.Amount `json:"amount"`
@@ -229,6 +230,10 @@ type PaidPayload struct {
 	Method    Method       `json:"method"`
 	TrxID     string       `json:"trxID,omitempty"`
 	PaidAt    time.Time    `json:"paidAt"`
+	// DonorSealed is an opaque snapshot of the donor fields a receipt needs,
+	// sealed by the application before the change is stored (ADR 0005);
+	// absent in events written before it existed.
+	DonorSealed []byte `json:"donorSealed,omitempty"`
 }
 
 // PaidEventID is the ID of the event marking d paid; it is the idempotency

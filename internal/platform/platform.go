@@ -93,12 +93,13 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 	now := time.Now
 	gw, merchants := gateway(c, store, log)
 	unitSvc := &app.Units{Store: store.Units(), Now: now, CacheTTL: 5 * time.Second, Merchants: merchants, PlatformMerchant: c.BKash.Username}
+	rp, statements, pdf := apiReceiptDeps(c, store, log)
 	don := &app.Donations{
 		Units: unitSvc, Repo: store.Donations(), Receipts: store.Receipts(), Payments: gw, FundBalances: store.Ledger().FundBalances,
 		PublicURL: strings.TrimRight(c.PublicURL, "/"), Now: now, Log: log,
 		Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
+		Seal:    rp.sealer,
 	}
-	rp, statements, pdf := apiReceiptDeps(c, store, log)
 	fa := httpapi.New(httpapi.Deps{
 		Receipts: rp.receipts, Keys: rp.keys, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation,
 		Units: unitSvc, Donations: don, Verifier: verifier, Metrics: m, Log: log,
@@ -106,7 +107,7 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		Links:        &app.Links{Store: store.Links(), Units: unitSvc, Now: now},
 		// Validate has checked the zakat settings; a zero value means defaults.
 		Zakat: zakatSettings(c),
-		Aid:   &app.Aid{Store: store.AidRequests(), Units: unitSvc, Ledger: store.Ledger(), Now: now, Log: log},
+		Aid:   &app.Aid{Store: store.AidRequests(), Units: unitSvc, Ledger: store.Ledger(), Now: now, Log: log, Snapshots: rp.sealer},
 		Ready: ready(store, c.Kafka.Brokers), PublicURL: strings.TrimRight(c.PublicURL, "/"),
 		BodyLimit: c.HTTP.BodyLimit, ReadTimeout: c.HTTP.ReadTimeout, WriteTimeout: c.HTTP.WriteTimeout,
 		RateLimit: c.HTTP.RateLimit, TrustedProxies: c.HTTP.TrustedProxies,
@@ -187,6 +188,7 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 		Repo:  w.store.Donations(), Receipts: w.store.Receipts(), Payments: gw,
 		Now: time.Now, Log: w.log,
 		Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
+		Seal:    sealer(w.cfg, w.log),
 	}
 	rc := w.cfg.Reconcile
 
@@ -257,7 +259,7 @@ func (w *Worker) Consumers(pub *kafkabus.Publisher, t Topics) []*kafkabus.Consum
 	ledgerH := &app.LedgerCredits{Ledger: book}
 	receiptH, notifyH := w.receiptHandlers()
 	aidSvc := &app.Aid{Store: w.store.AidRequests(), Units: &app.Units{Store: w.store.Units(), Now: time.Now, CacheTTL: 5 * time.Second},
-		Ledger: book, Now: time.Now, Log: w.log}
+		Ledger: book, Now: time.Now, Log: w.log, Snapshots: sealer(w.cfg, w.log)}
 	allocator := &app.AllocationWorker{Aid: aidSvc, Credits: ledgerH}
 	allocation := consumer("kalyan-allocation", allocator.Handle, allocator.HandleBatch)
 	allocation.Topics = []string{t.Donations, t.Aid}

@@ -92,6 +92,7 @@ func (w *Worker) receiptHandlers() (*app.ReceiptIssuer, *app.ReceiptNotifier) {
 	issuer := &app.ReceiptIssuer{
 		Receipts: w.store.Receipts(), Units: w.store.Units(), Now: time.Now,
 		Donations: w.store.Donations(), Keys: rp.keys, DonorRef: rp.sealer.DonorRef, Notes: w.store.ReceiptNotes(),
+		Sealed: rp.sealer,
 	}
 	if w.cfg.Notify.SMS.URL == "" {
 		w.log.Warn("no SMS gateway configured (KALYAN_NOTIFY_SMS_URL): donor notifications go to the notification file", "file", notifyFile(w.cfg))

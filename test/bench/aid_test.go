@@ -20,20 +20,20 @@ func aidService() *app.Aid {
 }
 
 // approvedRequests stores n approved requests of amount each at unit.
-func approvedRequests(b *testing.B, unit string, n int, amount money.Amount, run string) []string {
+func approvedRequests(b *testing.B, unit string, n int, amount money.Amount, run string) []*aid.Request {
 	b.Helper()
 	ctx := context.Background()
-	ids := make([]string, n)
-	for i := range ids {
+	qs := make([]*aid.Request, n)
+	for i := range qs {
 		q := &aid.Request{ID: fmt.Sprintf("aid_bench_%s_%d", run, i), Unit: unit, Diagnosis: "general", Urgency: aid.Urgencies[i%4],
 			Status: aid.Approved, Items: []aid.Item{{Category: "medicine", Estimated: amount, Approved: amount}},
 			Patient: aid.Patient{Name: "Bench", Mobile: "01712345678"}, CreatedAt: time.Now(), FiledBy: "bench"}
 		if err := stack.Store.AidRequests().Create(ctx, q); err != nil {
 			b.Fatal(err)
 		}
-		ids[i] = q.ID
+		qs[i] = q
 	}
-	return ids
+	return qs
 }
 
 func credit(b *testing.B, unit string, amount money.Amount, id string) {
@@ -60,14 +60,14 @@ func BenchmarkAllocation(b *testing.B) {
 	unit := "bench-alloc-" + run[len(run)-6:]
 	benchUnit(b, unit)
 	credit(b, unit, money.Taka(1_00_00_000), "bench-gift-"+run)
-	ids := approvedRequests(b, unit, b.N, money.Taka(100), run)
+	qs := approvedRequests(b, unit, b.N, money.Taka(100), run)
 	svc := aidService()
 	var next atomic.Int64
 	b.SetParallelism(workers)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			id := ids[next.Add(1)-1]
+			id := qs[next.Add(1)-1].ID
 			q, err := svc.Allocate(context.Background(), id)
 			if err != nil {
 				b.Fatal(err)
@@ -88,7 +88,7 @@ func BenchmarkWaitlistDrain(b *testing.B) {
 		run := fmt.Sprint(time.Now().UnixNano())
 		unit := "bench-drain-" + run[len(run)-6:]
 		benchUnit(b, unit)
-		ids := approvedRequests(b, unit, 1000, money.Taka(500), run)
+		qs := approvedRequests(b, unit, 1000, money.Taka(500), run)
 		svc := aidService()
 		credit(b, unit, money.Taka(5_00_000), "bench-big-gift-"+run)
 		b.StartTimer()
@@ -98,8 +98,8 @@ func BenchmarkWaitlistDrain(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(time.Since(start).Seconds(), "drain-s")
-		if n != len(ids) {
-			b.Fatalf("allocated %d of %d", n, len(ids))
+		if n != len(qs) {
+			b.Fatalf("allocated %d of %d", n, len(qs))
 		}
 	}
 }

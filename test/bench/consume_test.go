@@ -17,12 +17,14 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/kalyan-platform/kalyan/internal/aid"
+	"github.com/kalyan-platform/kalyan/internal/app"
 	"github.com/kalyan-platform/kalyan/internal/donations"
 	"github.com/kalyan-platform/kalyan/internal/events"
 	"github.com/kalyan-platform/kalyan/internal/kafkabus"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/platform"
 	"github.com/kalyan-platform/kalyan/internal/receipts"
+	"github.com/kalyan-platform/kalyan/internal/signing"
 	"github.com/kalyan-platform/kalyan/internal/units"
 )
 
@@ -182,10 +184,32 @@ func stackUnit(b *testing.B, code string) *units.Unit {
 	return u
 }
 
+// snapshotModes are the two ways a consumer learns what it needs beyond the
+// event's plain fields: "read" (events without sealed snapshots, as before
+// ADR 0005: one point read per event) and "sealed" (the snapshot in the
+// event, opened with the seal key).
+var snapshotModes = []string{"read", "sealed"}
+
+// benchSealer is the stack's seal key holder (the worker's is built from
+// the same configuration).
+func benchSealer(b *testing.B) *signing.Sealer {
+	b.Helper()
+	k, err := signing.ParseSealKey(stack.Config.SealKey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := signing.NewSealer(k)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
 // paidGifts stores n initiated donations spread over units (what the
-// receipt worker reads the donor from) and returns their donation.paid
-// events, as the relay publishes them.
-func paidGifts(b *testing.B, unitCodes []string, n int, run string) []events.Envelope {
+// receipt worker reads the donor from without a snapshot) and returns their
+// donation.paid events, as the relay publishes them; sealed, they carry the
+// donor snapshot.
+func paidGifts(b *testing.B, unitCodes []string, n int, run string, sealed bool) []events.Envelope {
 	b.Helper()
 	type version struct {
 		DocID               string `bson:"_id"`
@@ -195,6 +219,7 @@ func paidGifts(b *testing.B, unitCodes []string, n int, run string) []events.Env
 	now := time.Now()
 	docs := make([]any, 0, n)
 	envs := make([]events.Envelope, 0, n)
+	sealer := benchSealer(b)
 	var req donations.Request
 	req.Amount, req.Currency, req.Kind = "500.00", "BDT", "general"
 	req.Donor.Name, req.Donor.Phone = "Bench Donor", "01712345678"
@@ -206,8 +231,13 @@ func paidGifts(b *testing.B, unitCodes []string, n int, run string) []events.Env
 		}
 		d.Version = 1
 		docs = append(docs, version{DocID: d.ID + "#1", Donation: d, Published: true})
-		e, err := events.New(donations.PaidEventID(d.ID), events.DonationPaid, d.Unit, now, donations.PaidPayload{
-			Donation: d.ID, Amount: d.Amount, Kind: d.Kind, Method: d.Method, TrxID: fmt.Sprintf("TRX%s%d", run, i), PaidAt: now})
+		p := donations.PaidPayload{Donation: d.ID, Amount: d.Amount, Kind: d.Kind, Method: d.Method, TrxID: fmt.Sprintf("TRX%s%d", run, i), PaidAt: now}
+		if sealed {
+			if p.DonorSealed, err = app.SealDonor(sealer, d); err != nil {
+				b.Fatal(err)
+			}
+		}
+		e, err := events.New(donations.PaidEventID(d.ID), events.DonationPaid, d.Unit, now, p)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -423,13 +453,13 @@ func baselines(b *testing.B, unit string, wall, cpu float64, brokers []string, t
 
 // paidStream sets up (untimed) a worker, 4 fresh units and 4,000 of their
 // donation.paid events waiting in its donations topic.
-func paidStream(b *testing.B, prefix string) (*benchWorker, []string, string) {
+func paidStream(b *testing.B, prefix, mode string) (*benchWorker, []string, string) {
 	b.Helper()
 	b.StopTimer()
 	run := fmt.Sprint(time.Now().UnixNano())
 	bw := newBenchWorker(b, run)
 	codes := benchUnits(b, prefix+run[len(run)-6:], streamUnits)
-	bw.publish(b, bw.topics.Donations, paidGifts(b, codes, streamSize, run))
+	bw.publish(b, bw.topics.Donations, paidGifts(b, codes, streamSize, run, mode == "sealed"))
 	return bw, codes, receipts.FiscalYear(time.Now())
 }
 
@@ -440,11 +470,15 @@ func paidStream(b *testing.B, prefix string) (*benchWorker, []string, string) {
 func BenchmarkReceiptWorker(b *testing.B) {
 	brokers, kind := benchKafka()
 	b.Logf("kafka: %s %v", kind, brokers)
-	for i := 0; i < b.N; i++ {
-		bw, codes, fy := paidStream(b, "bench-rcpt-")
-		wall, cpu := bw.measure(b, "receipts", "kalyan-receipts")
-		waitFor(b, "receipts", receiptsDone(codes, streamSize, fy))
-		baselines(b, "receipts", wall, cpu, brokers, bw.topics.Donations, streamSize)
+	for _, mode := range snapshotModes {
+		b.Run(mode, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				bw, codes, fy := paidStream(b, "bench-rcpt-", mode)
+				wall, cpu := bw.measure(b, "receipts-"+mode, "kalyan-receipts")
+				waitFor(b, "receipts", receiptsDone(codes, streamSize, fy))
+				baselines(b, "receipts", wall, cpu, brokers, bw.topics.Donations, streamSize)
+			}
+		})
 	}
 }
 
@@ -454,13 +488,17 @@ func BenchmarkReceiptWorker(b *testing.B) {
 func BenchmarkPipeline(b *testing.B) {
 	brokers, kind := benchKafka()
 	b.Logf("kafka: %s %v", kind, brokers)
-	for i := 0; i < b.N; i++ {
-		bw, codes, fy := paidStream(b, "bench-pipe-")
-		perUnit := money.Taka(500) * money.Amount(streamSize/streamUnits)
-		wall, cpu := bw.measure(b, "pipeline", "kalyan-ledger", "kalyan-receipts")
-		waitFor(b, "receipts", receiptsDone(codes, streamSize, fy))
-		waitFor(b, "ledger", fundsAt(codes, func(string) money.Amount { return perUnit }))
-		baselines(b, "gifts", wall, cpu, brokers, bw.topics.Donations, streamSize)
+	for _, mode := range snapshotModes {
+		b.Run(mode, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				bw, codes, fy := paidStream(b, "bench-pipe-", mode)
+				perUnit := money.Taka(500) * money.Amount(streamSize/streamUnits)
+				wall, cpu := bw.measure(b, "pipeline-"+mode, "kalyan-ledger", "kalyan-receipts")
+				waitFor(b, "receipts", receiptsDone(codes, streamSize, fy))
+				waitFor(b, "ledger", fundsAt(codes, func(string) money.Amount { return perUnit }))
+				baselines(b, "gifts", wall, cpu, brokers, bw.topics.Donations, streamSize)
+			}
+		})
 	}
 }
 
@@ -472,6 +510,13 @@ func BenchmarkAllocationStream(b *testing.B) {
 	brokers, kind := benchKafka()
 	b.Logf("kafka: %s %v", kind, brokers)
 	const amount = 100
+	for _, mode := range snapshotModes {
+		b.Run(mode, func(b *testing.B) { allocationStream(b, brokers, amount, mode == "sealed") })
+	}
+}
+
+func allocationStream(b *testing.B, brokers []string, amount int64, sealed bool) {
+	sealer := benchSealer(b)
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		run := fmt.Sprint(time.Now().UnixNano())
@@ -484,8 +529,15 @@ func BenchmarkAllocationStream(b *testing.B) {
 		envs := make([]events.Envelope, 0, streamSize)
 		perUnit := streamSize / streamUnits
 		for k, u := range codes {
-			for _, id := range approvedRequests(b, u, perUnit, money.Taka(amount), fmt.Sprintf("%s_%d", run, k)) {
-				e, err := events.New(id+"/approved", aid.EventApproved, u, time.Now(), aid.ApprovedPayload{Request: id, Amount: money.Taka(amount), Version: 1})
+			for _, q := range approvedRequests(b, u, perUnit, money.Taka(amount), fmt.Sprintf("%s_%d", run, k)) {
+				p := aid.ApprovedPayload{Request: q.ID, Amount: money.Taka(amount), Version: q.Version}
+				if sealed {
+					var err error
+					if p.Sealed, err = app.SealApproved(sealer, q); err != nil {
+						b.Fatal(err)
+					}
+				}
+				e, err := events.New(q.ID+"/approved", aid.EventApproved, u, time.Now(), p)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -494,7 +546,7 @@ func BenchmarkAllocationStream(b *testing.B) {
 		}
 		bw.publish(b, bw.topics.Aid, envs)
 		left := funds - money.Taka(amount)*money.Amount(perUnit)
-		wall, cpu := bw.measure(b, "allocation", "kalyan-allocation")
+		wall, cpu := bw.measure(b, "allocation-"+map[bool]string{false: "read", true: "sealed"}[sealed], "kalyan-allocation")
 		waitFor(b, "allocations", fundsAt(codes, func(string) money.Amount { return left }))
 		baselines(b, "allocations", wall, cpu, brokers, bw.topics.Aid, streamSize)
 	}
