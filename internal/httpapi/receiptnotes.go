@@ -1,10 +1,8 @@
 package httpapi
 
 import (
-	"bytes"
 	"errors"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -116,14 +114,7 @@ func (h *handlers) notePDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := h.PDF.Render(&buf, rc); err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, `inline; filename="cancellation-`+strings.ReplaceAll(v.Serial, "/", "-")+`.pdf"`)
-	c.Set(fiber.HeaderCacheControl, "private, no-cache")
-	return c.Send(buf.Bytes())
+	return h.sendReceiptPDF(c, rc, "cancellation-"+v.Serial)
 }
 
 // pdfNote prints exactly the note's signed content.

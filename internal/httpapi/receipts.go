@@ -167,12 +167,18 @@ func (h *handlers) receiptPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return h.sendReceiptPDF(c, rc, "receipt-"+v.Serial)
+}
+
+// sendReceiptPDF renders a receipt or cancellation note inline as name.pdf
+// (slashes of the serial become dashes).
+func (h *handlers) sendReceiptPDF(c *fiber.Ctx, rc receiptpdf.Receipt, name string) error {
 	var buf bytes.Buffer
 	if err := h.PDF.Render(&buf, rc); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, `inline; filename="receipt-`+strings.ReplaceAll(v.Serial, "/", "-")+`.pdf"`)
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+strings.ReplaceAll(name, "/", "-")+`.pdf"`)
 	c.Set(fiber.HeaderCacheControl, "private, no-cache")
 	return c.Send(buf.Bytes())
 }
