@@ -92,24 +92,7 @@ func ContentOf(r *Receipt, names UnitNames, d Donor) Content {
 func (c Content) Anonymous() bool { return c.Donor == AnonymousDonor }
 
 // Canonical encodes c in its canonical form.
-func (c Content) Canonical() ([]byte, error) {
-	// A map makes encoding/json sort the keys, whatever the field order.
-	flat, err := json.Marshal(c)
-	if err != nil {
-		return nil, fmt.Errorf("encode receipt content: %w", err)
-	}
-	var m map[string]string
-	if err := json.Unmarshal(flat, &m); err != nil {
-		return nil, fmt.Errorf("encode receipt content: %w", err)
-	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(m); err != nil {
-		return nil, fmt.Errorf("encode receipt content: %w", err)
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
+func (c Content) Canonical() ([]byte, error) { return canonical(c) }
 
 // ErrNotCanonical means stored content is not in canonical form, so it
 // cannot be what was signed.
@@ -117,16 +100,27 @@ var ErrNotCanonical = errors.New("receipt content is not canonical")
 
 // ParseContent decodes canonical content, refusing any other form.
 func ParseContent(b []byte) (Content, error) {
-	var c Content
+	return parseCanonical(b, func(c *Content) error {
+		if c.Version != ContentVersion {
+			return fmt.Errorf("%w: version %q", ErrNotCanonical, c.Version)
+		}
+		return nil
+	})
+}
+
+// parseCanonical decodes b strictly into a T that valid accepts and whose
+// canonical form is exactly b: anything else cannot be what was signed.
+func parseCanonical[T any](b []byte, valid func(*T) error) (T, error) {
+	var c T
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
 		return c, fmt.Errorf("%w: %v", ErrNotCanonical, err)
 	}
-	if c.Version != ContentVersion {
-		return c, fmt.Errorf("%w: version %q", ErrNotCanonical, c.Version)
+	if err := valid(&c); err != nil {
+		return c, err
 	}
-	again, err := c.Canonical()
+	again, err := canonical(c)
 	if err != nil {
 		return c, err
 	}

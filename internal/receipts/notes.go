@@ -72,23 +72,12 @@ func canonical(v any) ([]byte, error) {
 
 // ParseNoteContent decodes canonical note content, refusing any other form.
 func ParseNoteContent(b []byte) (NoteContent, error) {
-	var c NoteContent
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return c, fmt.Errorf("%w: %v", ErrNotCanonical, err)
-	}
-	if c.Version != NoteVersion || c.Doc != DocCancellation {
-		return c, fmt.Errorf("%w: version %q doc %q", ErrNotCanonical, c.Version, c.Doc)
-	}
-	again, err := c.Canonical()
-	if err != nil {
-		return c, err
-	}
-	if !bytes.Equal(again, b) {
-		return c, ErrNotCanonical
-	}
-	return c, nil
+	return parseCanonical(b, func(c *NoteContent) error {
+		if c.Version != NoteVersion || c.Doc != DocCancellation {
+			return fmt.Errorf("%w: version %q doc %q", ErrNotCanonical, c.Version, c.Doc)
+		}
+		return nil
+	})
 }
 
 // Note is a signed cancellation note: the record that a refund cancelled
