@@ -95,6 +95,9 @@ configure() {
 		echo "transaction.state.log.replication.factor=1"
 		echo "transaction.state.log.min.isr=1"
 		echo "group.initial.rebalance.delay.ms=0"
+		# Lets KALYAN_KAFKA_SESSION_TIMEOUT go below the 6 s default minimum
+		# (faster failover when a worker is killed; docs/chaos.md).
+		echo "group.min.session.timeout.ms=1000"
 		echo "auto.create.topics.enable=false"
 	} >"$dir/server.properties"
 	cat >"$dir/log4j2.properties" <<'EOF'

@@ -33,6 +33,8 @@ type Donations struct {
 	Observe func(kind donations.Kind, status donations.Status)
 	// Seal seals the donor snapshot into donation.paid (nil: none).
 	Seal Sealer
+	// ReconcileLease, when set, lets one replica at a time reconcile.
+	ReconcileLease Lease
 }
 
 // View is a donation with its receipt, if any.

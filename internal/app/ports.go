@@ -90,3 +90,9 @@ type RefundResult struct {
 	// (RefundStatus only).
 	TotalRefunded money.Amount
 }
+
+// Lease elects one of the replicas running the same loop (a lease held in
+// the store; see mongostore.Lease).
+type Lease interface {
+	Held(ctx context.Context) (bool, error)
+}

@@ -73,6 +73,11 @@ type Kafka struct {
 	Partitions int      `yaml:"partitions" env:"PARTITIONS"`
 	// ReplicationFactor for topics the platform creates.
 	ReplicationFactor int `yaml:"replicationFactor" env:"REPLICATION_FACTOR"`
+	// SessionTimeout is how long a consumer that died without leaving (a
+	// SIGKILL, an OOM kill) holds up its groups' rebalance. kafka-go has only
+	// eager rebalancing, so every group stops for it. It must lie within
+	// the brokers' group.min/max.session.timeout.ms (6s..30m by default).
+	SessionTimeout time.Duration `yaml:"sessionTimeout" env:"SESSION_TIMEOUT"`
 }
 
 // BKash holds the platform's default merchant (used by units registered
@@ -118,7 +123,7 @@ func Defaults() Config {
 		DataDir:    ".kalyan",
 		LogLevel:   "info",
 		MongoDB:    MongoDB{Database: "kalyan"},
-		Kafka:      Kafka{Partitions: 12, ReplicationFactor: 1},
+		Kafka:      Kafka{Partitions: 12, ReplicationFactor: 1, SessionTimeout: 6 * time.Second},
 		BKash:      BKash{Timeout: 30 * time.Second},
 		Auth:       Auth{Issuer: "kalyan", Audience: "kalyan-api"},
 		HTTP:       HTTP{RateLimit: 60, BodyLimit: 64 << 10, ReadTimeout: 10 * time.Second, WriteTimeout: 35 * time.Second},
@@ -182,6 +187,9 @@ func (c Config) Validate() error {
 	}
 	if c.Kafka.ReplicationFactor < 1 {
 		bad("KALYAN_KAFKA_REPLICATION_FACTOR", "must be at least 1")
+	}
+	if c.Kafka.SessionTimeout < time.Second || c.Kafka.SessionTimeout > 5*time.Minute {
+		bad("KALYAN_KAFKA_SESSION_TIMEOUT", "must be between 1s and 5m (and within the brokers' group.min/max.session.timeout.ms)")
 	}
 	if c.BKash.Timeout <= 0 || c.BKash.Timeout > time.Minute {
 		bad("KALYAN_BKASH_TIMEOUT", "must be between 0 and 1m (bKash recommends 30s)")

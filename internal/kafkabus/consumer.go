@@ -88,6 +88,8 @@ type Consumer struct {
 	Handler    Handler
 	DeadLetter *Publisher
 	Log        *slog.Logger
+	// SessionTimeout of the group membership (6 s when zero).
+	SessionTimeout time.Duration
 	// Lag reports the reader's lag after each fetch (metrics hook).
 	Lag func(group string, lag int64)
 	// CommitEvery bounds how many processed messages wait for one commit.
@@ -112,6 +114,10 @@ func (c *Consumer) Run(ctx context.Context) error {
 	if len(c.Topics) > 0 {
 		topic = ""
 	}
+	session := c.SessionTimeout
+	if session <= 0 {
+		session = 6 * time.Second // the brokers' default minimum
+	}
 	r := kafka.NewReader(kafka.ReaderConfig{
 		Brokers:        c.Brokers,
 		GroupID:        c.Group,
@@ -126,9 +132,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 		// A member that dies without leaving (SIGKILL, OOM) holds up every
 		// rebalance until its session expires: with kafka-go's 30 s default a
 		// replica crash-looping every few seconds stopped the whole group,
-		// the healthy replicas included. 6 s is the broker's minimum.
-		SessionTimeout:    6 * time.Second,
-		HeartbeatInterval: time.Second,
+		// the healthy replicas included.
+		SessionTimeout:    session,
+		HeartbeatInterval: max(100*time.Millisecond, session/6),
 		RebalanceTimeout:  10 * time.Second,
 		JoinGroupBackoff:  time.Second,
 	})

@@ -29,12 +29,27 @@ type Relay struct {
 	Log        *slog.Logger
 	// Published counts events relayed (metrics hook).
 	Published func(n int)
+	// Lease, when set, lets only its holder relay: replicas that all relayed
+	// published every event once per replica, doubling every consumer's
+	// work. Without a holder for a moment (it died) events wait, they are
+	// not lost.
+	Lease interface {
+		Held(ctx context.Context) (bool, error)
+	}
 }
 
 // Run relays until ctx ends.
 func (r *Relay) Run(ctx context.Context) error {
 	lastSweep := time.Time{}
 	for {
+		if !r.holds(ctx) {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(r.Interval):
+			}
+			continue
+		}
 		if time.Since(lastSweep) > r.SweepEvery {
 			if n, err := r.Outbox.Sweep(ctx); err != nil {
 				r.Log.WarnContext(ctx, "outbox sweep failed", "err", err)
@@ -57,6 +72,22 @@ func (r *Relay) Run(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// holds reports whether this replica should relay now. A lease that cannot
+// be read counts as held: relaying twice is safe, not relaying is not.
+func (r *Relay) holds(ctx context.Context) bool {
+	if r.Lease == nil {
+		return true
+	}
+	held, err := r.Lease.Held(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.Log.WarnContext(ctx, "relay lease unreadable; relaying anyway", "err", err)
+		}
+		return true
+	}
+	return held
 }
 
 func (r *Relay) once(ctx context.Context) (int, error) {

@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/kalyan-platform/kalyan/internal/aid"
 	"github.com/kalyan-platform/kalyan/internal/donations"
@@ -39,6 +40,13 @@ type donationVersion struct {
 	DocID              string `bson:"_id"`
 	donations.Donation `bson:",inline"`
 	Published          bool `bson:"published"`
+	// Superseded is written false and set once a newer version exists, and
+	// RefundOpen marks a version with a refund awaiting bKash: the
+	// reconciler's scans filter on them with equalities on top-level
+	// scalars, the only filters FerretDB hands to PostgreSQL. Anything else
+	// ("$ne", a path into an array) reads and decodes every version.
+	Superseded bool `bson:"superseded"`
+	RefundOpen bool `bson:"refundOpen,omitempty"`
 }
 
 // outboxMarker points the relay at a version with unpublished events. The
@@ -79,7 +87,11 @@ func (r *Donations) Create(ctx context.Context, d *donations.Donation) (*donatio
 }
 
 func (r *Donations) versionDoc(d *donations.Donation) donationVersion {
-	return donationVersion{DocID: versionID(d.ID, d.Version), Donation: *d, Published: len(d.Outbox) == 0}
+	v := donationVersion{DocID: versionID(d.ID, d.Version), Donation: *d, Published: len(d.Outbox) == 0}
+	for _, f := range d.Refunds {
+		v.RefundOpen = v.RefundOpen || f.Status == donations.RefundRequested
+	}
+	return v
 }
 
 func (r *Donations) insertVersion(ctx context.Context, d *donations.Donation) error {
@@ -182,53 +194,72 @@ func (r *Donations) PendingEvents(ctx context.Context, limit int) ([]Pending, er
 	if err := cur.All(ctx, &marks); err != nil {
 		return nil, fmt.Errorf("list outbox: %w", err)
 	}
-	out := make([]Pending, 0, len(marks))
-	for _, m := range marks {
-		if m.Col == "" {
-			m.Col = colDonations
-		}
-		var doc struct {
-			Outbox    []events.Envelope `bson:"outbox"`
-			Published bool              `bson:"published"`
-		}
-		found, err := findByID(ctx, r.s.col(m.Col), m.ID, &doc)
-		if err != nil {
-			return nil, err
-		}
-		if !found || doc.Published {
-			// Stale marker (already published by another relay).
-			if _, err := r.s.col(colOutbox).DeleteOne(ctx, bson.D{{Key: "_id", Value: m.ID}}); err != nil {
-				return nil, fmt.Errorf("drop stale outbox marker: %w", err)
+	// Point reads, several at a time: one after another they bounded the
+	// relay at a few hundred versions a second on FerretDB over PostgreSQL.
+	found := make([]*Pending, len(marks))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(relayParallel)
+	for i, m := range marks {
+		g.Go(func() error {
+			if m.Col == "" {
+				m.Col = colDonations
 			}
-			continue
+			var doc struct {
+				Outbox    []events.Envelope `bson:"outbox"`
+				Published bool              `bson:"published"`
+			}
+			ok, err := findByID(gctx, r.s.col(m.Col), m.ID, &doc)
+			if err != nil {
+				return err
+			}
+			if !ok || doc.Published {
+				// Stale marker (already published by another relay).
+				if _, err := r.s.col(colOutbox).DeleteOne(gctx, bson.D{{Key: "_id", Value: m.ID}}); err != nil {
+					return fmt.Errorf("drop stale outbox marker: %w", err)
+				}
+				return nil
+			}
+			found[i] = &Pending{DocID: m.ID, Col: m.Col, Topic: m.Topic, Unit: m.Unit, Events: doc.Outbox}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := make([]Pending, 0, len(marks))
+	for _, p := range found {
+		if p != nil {
+			out = append(out, *p)
 		}
-		out = append(out, Pending{DocID: m.ID, Col: m.Col, Topic: m.Topic, Unit: m.Unit, Events: doc.Outbox})
 	}
 	return out, nil
 }
 
+// relayParallel bounds the relay's concurrent point reads and writes.
+const relayParallel = 16
+
 // MarkPublished records that the versions' events reached Kafka. Losing this
-// write only means publishing again; consumers dedupe by event ID.
+// write only means publishing again; consumers dedupe by event ID. Each
+// write is by _id, several at a time: an "$in" would read the whole outbox.
 func (r *Donations) MarkPublished(ctx context.Context, published []Pending) error {
-	if len(published) == 0 {
-		return nil
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(relayParallel)
+	for _, p := range published {
+		g.Go(func() error {
+			col := p.Col
+			if col == "" {
+				col = colDonations
+			}
+			if _, err := r.s.col(col).UpdateOne(gctx, bson.D{{Key: "_id", Value: p.DocID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "published", Value: true}}}}); err != nil {
+				return fmt.Errorf("mark published %s: %w", p.DocID, err)
+			}
+			if _, err := r.s.col(colOutbox).DeleteOne(gctx, bson.D{{Key: "_id", Value: p.DocID}}); err != nil {
+				return fmt.Errorf("clear outbox %s: %w", p.DocID, err)
+			}
+			return nil
+		})
 	}
-	docIDs := make([]string, len(published))
-	for i, p := range published {
-		docIDs[i] = p.DocID
-		col := p.Col
-		if col == "" {
-			col = colDonations
-		}
-		id := p.DocID
-		if _, err := r.s.col(col).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "published", Value: true}}}}); err != nil {
-			return fmt.Errorf("mark published %s: %w", id, err)
-		}
-	}
-	if _, err := r.s.col(colOutbox).DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: docIDs}}}}); err != nil {
-		return fmt.Errorf("clear outbox: %w", err)
-	}
-	return nil
+	return g.Wait()
 }
 
 // Sweep re-marks unpublished versions whose marker was never written (a
@@ -294,22 +325,23 @@ func (r *Donations) supersede(ctx context.Context, docID string) {
 // initiated and older than before (reconciliation candidates). Callers must
 // re-read each: the list may include donations that moved on since.
 func (r *Donations) Initiated(ctx context.Context, before time.Time, limit int) ([]string, error) {
-	return r.scanIDs(ctx, bson.D{{Key: "status", Value: "initiated"}, {Key: "superseded", Value: bson.D{{Key: "$ne", Value: true}}}, {Key: "createdAt", Value: bson.D{{Key: "$lt", Value: before}}}}, limit)
+	return r.scanIDs(ctx, bson.D{{Key: "status", Value: "initiated"}, {Key: "superseded", Value: false}, {Key: "createdAt", Value: bson.D{{Key: "$lt", Value: before}}}}, limit)
 }
 
 // WithPendingRefunds returns IDs of donations with a refund still awaiting
 // bKash's answer.
 func (r *Donations) WithPendingRefunds(ctx context.Context, limit int) ([]string, error) {
-	return r.scanIDs(ctx, bson.D{{Key: "refunds.status", Value: "requested"}, {Key: "superseded", Value: bson.D{{Key: "$ne", Value: true}}}}, limit)
+	return r.scanIDs(ctx, bson.D{{Key: "refundOpen", Value: true}, {Key: "superseded", Value: false}}, limit)
 }
 
 func (r *Donations) scanIDs(ctx context.Context, filter bson.D, limit int) ([]string, error) {
-	cur, err := r.s.col(colDonations).Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "donation", Value: 1}}).SetLimit(int64(limit)))
+	cur, err := r.s.col(colDonations).Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "donation", Value: 1}, {Key: "version", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, fmt.Errorf("scan donations: %w", err)
 	}
 	var docs []struct {
 		Donation string `bson:"donation"`
+		Version  int    `bson:"version"`
 	}
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, fmt.Errorf("scan donations: %w", err)
@@ -317,10 +349,25 @@ func (r *Donations) scanIDs(ctx context.Context, filter bson.D, limit int) ([]st
 	seen := map[string]bool{}
 	ids := make([]string, 0, len(docs))
 	for _, d := range docs {
-		if !seen[d.Donation] {
-			seen[d.Donation] = true
-			ids = append(ids, d.Donation)
+		if seen[d.Donation] {
+			continue
 		}
+		seen[d.Donation] = true
+		// A version whose "superseded" write was lost would come back on
+		// every pass (and fill the limit): one look for its successor
+		// finds it out and writes the flag again.
+		var next struct {
+			ID string `bson:"_id"`
+		}
+		found, err := findByID(ctx, r.s.col(colDonations), versionID(d.Donation, d.Version+1), &next)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			r.supersede(ctx, versionID(d.Donation, d.Version))
+			continue
+		}
+		ids = append(ids, d.Donation)
 	}
 	return ids, nil
 }

@@ -5,6 +5,7 @@ package platform
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -161,10 +162,12 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 	pub := kafkabus.NewPublisher(brokers)
 	defer pub.Close()
 	m := w.metrics
+	replica := replicaName()
 	relay := &kafkabus.Relay{
 		Outbox: w.store.Donations(), Publisher: pub, Topic: events.TopicDonations,
 		Interval: 50 * time.Millisecond, SweepEvery: 10 * time.Minute, Log: w.log,
 		Published: func(n int) { m.RelayPublished.Add(float64(n)) },
+		Lease:     w.store.Lease("outbox-relay", replica, 5*time.Second, time.Now),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /livez", func(rw http.ResponseWriter, _ *http.Request) { _, _ = rw.Write([]byte("ok")) })
@@ -191,6 +194,8 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 		Seal:    sealer(w.cfg, w.log),
 	}
 	rc := w.cfg.Reconcile
+	// Windows of a few passes: a replica that dies hands over within two.
+	reconciler.ReconcileLease = w.store.Lease("reconciler", replica, max(5*time.Second, 3*rc.Interval), time.Now)
 
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return relay.Run(ctx) })
@@ -230,7 +235,8 @@ func (w *Worker) Consumers(pub *kafkabus.Publisher, t Topics) []*kafkabus.Consum
 		m.EventDuration.WithLabelValues(group)
 		return &kafkabus.Consumer{
 			Brokers: w.cfg.Kafka.Brokers, Group: group, Topic: t.Donations, DeadLetter: pub, Log: w.log,
-			CommitEvery: 200, CommitInterval: 200 * time.Millisecond,
+			SessionTimeout: w.cfg.Kafka.SessionTimeout,
+			CommitEvery:    200, CommitInterval: 200 * time.Millisecond,
 			Lag: func(g string, lag int64) { m.ConsumerLag.WithLabelValues(g).Set(float64(lag)) },
 			Handler: kafkabus.Chain(h,
 				kafkabus.Observe(func(result string, d time.Duration) {
@@ -280,4 +286,14 @@ func zakatSettings(c config.Config) zakat.Settings {
 		return zakat.DefaultSettings()
 	}
 	return s
+}
+
+// replicaName names this process among the worker replicas (leases): the
+// pod's hostname plus a random suffix, so a restarted pod is a new holder
+// and does not inherit a lease it cannot know it held.
+func replicaName() string {
+	host, _ := os.Hostname()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s-%x", host, b)
 }

@@ -39,6 +39,10 @@ type Census struct {
 	Aid         map[string]int
 	AidTotal    int
 	Allocations int
+
+	// Outbox is the relay's backlog: stored versions whose events have not
+	// reached Kafka yet.
+	Outbox int64
 }
 
 // Census reads the store for units (every unit when empty).
@@ -156,6 +160,9 @@ func (s *System) Census(ctx context.Context, units []string) (*Census, error) {
 		c.Aid[q.Status]++
 		c.Allocations += len(q.Allocations)
 	}
+	if c.Outbox, err = db.Collection("outbox").CountDocuments(ctx, bson.D{}); err != nil {
+		return nil, fmt.Errorf("census outbox: %w", err)
+	}
 	return c, nil
 }
 
@@ -178,8 +185,8 @@ func (c *Census) String() string {
 		}
 		fmt.Fprintf(&b, "%s %d", k, c.Donations[k])
 	}
-	fmt.Fprintf(&b, "), %d receipts, %d paid without receipt, %d duplicate receipts, %d serial problems; %d aid requests %v, %d allocations",
-		c.Receipts, c.PaidWithoutReceipt, c.DuplicateReceipts, len(c.SerialProblems), c.AidTotal, c.Aid, c.Allocations)
+	fmt.Fprintf(&b, "), %d receipts, %d paid without receipt, %d duplicate receipts, %d serial problems; %d aid requests %v, %d allocations; outbox backlog %d",
+		c.Receipts, c.PaidWithoutReceipt, c.DuplicateReceipts, len(c.SerialProblems), c.AidTotal, c.Aid, c.Allocations, c.Outbox)
 	return b.String()
 }
 
@@ -204,4 +211,40 @@ func scan[T any](ctx context.Context, col *mongo.Collection, filters []bson.D, p
 		}
 	}
 	return nil
+}
+
+// Progress is a cheap look at the pipeline: three counts, each a filter
+// FerretDB hands to PostgreSQL, where a Census reads every gift.
+type Progress struct {
+	Receipts int64
+	// Outbox is the relay's backlog.
+	Outbox int64
+	// Open counts gifts whose latest version is initiated (from the
+	// versions' "superseded" flags, which can be lost: a hint only).
+	Open int64
+}
+
+// Progress counts receipts, the relay's outbox backlog and open gifts.
+func (s *System) Progress(ctx context.Context) (Progress, error) {
+	var p Progress
+	cl, err := mongo.Connect(options.Client().ApplyURI(s.MongoURI()))
+	if err != nil {
+		return p, fmt.Errorf("progress: %w", err)
+	}
+	defer cl.Disconnect(context.WithoutCancel(ctx))
+	db := cl.Database(Database)
+	for _, c := range []struct {
+		col    string
+		filter bson.D
+		n      *int64
+	}{
+		{"receipts", bson.D{}, &p.Receipts},
+		{"outbox", bson.D{}, &p.Outbox},
+		{"donation_versions", bson.D{{Key: "status", Value: "initiated"}, {Key: "superseded", Value: false}}, &p.Open},
+	} {
+		if *c.n, err = db.Collection(c.col).CountDocuments(ctx, c.filter); err != nil {
+			return p, fmt.Errorf("progress %s: %w", c.col, err)
+		}
+	}
+	return p, nil
 }
