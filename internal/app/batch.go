@@ -28,7 +28,7 @@ import (
 // ManyAppender appends a block of transactions to a unit's ledger sequence
 // (mongostore.Ledger.AppendMany).
 type ManyAppender interface {
-	AppendMany(ctx context.Context, unit string, n int, build func(i int, balances map[string]money.Amount) (ledger.Transaction, error)) ([]mongostore.Outcome, error)
+	AppendMany(ctx context.Context, unit string, sources []string, build func(i int, balances map[string]money.Amount) (ledger.Transaction, error)) ([]mongostore.Outcome, error)
 }
 
 // byUnit splits envelopes per unit, keeping each unit's order, units in
@@ -115,7 +115,11 @@ func appendFixed(ctx context.Context, ma ManyAppender, unit string, txs []ledger
 	if len(txs) == 0 {
 		return nil
 	}
-	outs, err := ma.AppendMany(ctx, unit, len(txs), func(i int, _ map[string]money.Amount) (ledger.Transaction, error) { return txs[i], nil })
+	sources := make([]string, len(txs))
+	for i, t := range txs {
+		sources[i] = t.ID
+	}
+	outs, err := ma.AppendMany(ctx, unit, sources, func(i int, _ map[string]money.Amount) (ledger.Transaction, error) { return txs[i], nil })
 	if err != nil {
 		return fmt.Errorf("append %d ledger entries to %s: %w", len(txs), unit, err)
 	}
@@ -230,7 +234,7 @@ func (s *Aid) allocateRead(ctx context.Context, unit string, qs []*aid.Request, 
 	for i, q := range qs {
 		sources[i] = q.AllocationSource()
 	}
-	outs, err := ma.AppendMany(ctx, unit, len(qs), func(i int, bal map[string]money.Amount) (ledger.Transaction, error) {
+	outs, err := ma.AppendMany(ctx, unit, sources, func(i int, bal map[string]money.Amount) (ledger.Transaction, error) {
 		return allocationTx(u, qs[i], sources[i], bal, now, &moved[i])
 	})
 	if err != nil {

@@ -118,14 +118,15 @@ func (c *Client) Create(ctx context.Context, r CreateRequest) (*Payment, error) 
 	if payer == "" {
 		payer = r.Invoice
 	}
-	body := map[string]string{
-		"mode":                  "0011",
-		"payerReference":        payer,
-		"callbackURL":           r.CallbackURL,
-		"amount":                r.Amount.String(),
-		"currency":              money.Currency,
-		"intent":                "sale",
-		"merchantInvoiceNumber": r.Invoice,
+	// A struct: a map is encoded with sorted keys, on every donation's path.
+	body := createRequest{
+		Mode:                  "0011",
+		PayerReference:        payer,
+		CallbackURL:           r.CallbackURL,
+		Amount:                r.Amount.String(),
+		Currency:              money.Currency,
+		Intent:                "sale",
+		MerchantInvoiceNumber: r.Invoice,
 	}
 	var p *Payment
 	err := c.call(ctx, op, c.cfg.BaseURL+"/tokenized/checkout/create", body, func(st int, b []byte) (err error) {
@@ -414,4 +415,15 @@ func (p *Pool) Client(cred Credentials) *Client {
 	c := New(p.cfg, cred)
 	p.clients[cred] = c
 	return c
+}
+
+// createRequest is the create-payment request body.
+type createRequest struct {
+	Mode                  string `json:"mode"`
+	PayerReference        string `json:"payerReference"`
+	CallbackURL           string `json:"callbackURL"`
+	Amount                string `json:"amount"`
+	Currency              string `json:"currency"`
+	Intent                string `json:"intent"`
+	MerchantInvoiceNumber string `json:"merchantInvoiceNumber"`
 }

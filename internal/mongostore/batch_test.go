@@ -31,6 +31,14 @@ func gifts(unit string, n int) []ledger.Transaction {
 	return txs
 }
 
+func sourcesOf(txs []ledger.Transaction) []string {
+	out := make([]string, len(txs))
+	for i, t := range txs {
+		out[i] = t.ID
+	}
+	return out
+}
+
 func fixedBuild(txs []ledger.Transaction) func(int, map[string]money.Amount) (ledger.Transaction, error) {
 	return func(i int, _ map[string]money.Amount) (ledger.Transaction, error) { return txs[i], nil }
 }
@@ -120,13 +128,13 @@ func TestAppendManyRacingReplicasApplyEachOnce(t *testing.T) {
 			repo := blocks.Ledger()
 			for lo := 0; lo < n; lo += 30 {
 				part := txs[lo : lo+30]
-				record(repo.AppendMany(ctx, unit, len(part), fixedBuild(part)))
+				record(repo.AppendMany(ctx, unit, sourcesOf(part), fixedBuild(part)))
 			}
 		}()
 		go func() {
 			defer wg.Done()
 			repo := blocks.Ledger()
-			record(repo.AppendMany(ctx, unit, len(debits), fixedBuild(debits)))
+			record(repo.AppendMany(ctx, unit, sourcesOf(debits), fixedBuild(debits)))
 		}()
 	}
 	wg.Wait()
@@ -154,11 +162,11 @@ func TestAppendManyRedeliveredBatchSkipsWhatWasWritten(t *testing.T) {
 	txs := gifts(unit, 60)
 	// A first delivery wrote entries for 0..24 and 30..34, then died.
 	first := append(append([]ledger.Transaction(nil), txs[:25]...), txs[30:35]...)
-	if _, err := blocks.Ledger().AppendMany(ctx, unit, len(first), fixedBuild(first)); err != nil {
+	if _, err := blocks.Ledger().AppendMany(ctx, unit, sourcesOf(first), fixedBuild(first)); err != nil {
 		t.Fatal(err)
 	}
 	// Another replica (no cached entry) gets the whole batch again.
-	outs, err := blocks.Ledger().AppendMany(ctx, unit, len(txs), fixedBuild(txs))
+	outs, err := blocks.Ledger().AppendMany(ctx, unit, sourcesOf(txs), fixedBuild(txs))
 	if err != nil {
 		t.Fatal(err)
 	}

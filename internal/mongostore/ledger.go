@@ -10,6 +10,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
@@ -214,6 +215,42 @@ func (r *Ledger) Summary(ctx context.Context, unit string) (*ledger.Summary, err
 	return out, cur.Err()
 }
 
+// recentSources returns the sources of the unit's last n entries (at most
+// 2,000), read by _id several at a time.
+func (r *Ledger) recentSources(ctx context.Context, unit string, n int) (map[string]bool, error) {
+	head, err := r.last(ctx, unit)
+	if err != nil || head == nil {
+		return map[string]bool{}, err
+	}
+	n = min(n, 2000)
+	lo := max(1, head.Seq-int64(n)+1)
+	ids := make([]string, head.Seq-lo+1)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(relayParallel)
+	for seq := lo; seq <= head.Seq; seq++ {
+		g.Go(func() error {
+			var d struct {
+				Source string `bson:"source"`
+			}
+			found, err := findByID(gctx, r.s.col(colLedger), ledgerKey(unit, seq), &d)
+			if found {
+				ids[seq-lo] = d.Source
+			}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if id != "" {
+			out[id] = true
+		}
+	}
+	return out, nil
+}
+
 // BySource finds the entry caused by source (a scan: crash recovery only).
 func (r *Ledger) BySource(ctx context.Context, unit, source string) (*ledger.Transaction, error) {
 	var d ledgerDoc
@@ -251,10 +288,10 @@ type Outcome struct {
 	Err error
 }
 
-// AppendMany appends n transactions to the unit's sequence in order, as
-// consecutive entries written by ordered inserts of up to MaxInsertBatch:
-// build(i, balances) makes transaction i against the balances after the ones
-// before it. A duplicate key at entry k (FerretDB reports the index; every
+// AppendMany appends the transactions with IDs sources to the unit's
+// sequence in order, as consecutive entries written by ordered inserts of up
+// to MaxInsertBatch: build(i, balances) makes transaction i (whose ID must be
+// sources[i]) against the balances after the ones before it. A duplicate key at entry k (FerretDB reports the index; every
 // entry before it is stored, none after it) is resolved by reading entry k:
 // another writer's transaction means the number was taken, so the rest is
 // re-built against the new balances; no entry there means k's source was
@@ -262,12 +299,14 @@ type Outcome struct {
 // for the same i; the last call's result is what was appended. The error is
 // for failures other than duplicates: some transactions may be stored
 // then, and repeating the call is safe.
-func (r *Ledger) AppendMany(ctx context.Context, unit string, n int, build func(i int, balances map[string]money.Amount) (ledger.Transaction, error)) ([]Outcome, error) {
+func (r *Ledger) AppendMany(ctx context.Context, unit string, sources []string, build func(i int, balances map[string]money.Amount) (ledger.Transaction, error)) ([]Outcome, error) {
+	n := len(sources)
 	out := make([]Outcome, n)
 	pending := make([]int, n)
 	for i := range pending {
 		pending[i] = i
 	}
+	sifted := false
 	for attempt := 0; len(pending) > 0; attempt++ {
 		if attempt >= 1000 {
 			return out, errors.New("ledger append: too much contention")
@@ -294,6 +333,9 @@ func (r *Ledger) AppendMany(ctx context.Context, unit string, n int, build func(
 				break
 			}
 			t, err := build(i, bal)
+			if err == nil && t.ID != sources[i] {
+				err = fmt.Errorf("append: built %s for source %s", t.ID, sources[i])
+			}
 			if err == nil {
 				t.Unit, t.Seq = unit, seq
 				if err = t.Validate(); err != nil {
@@ -350,6 +392,27 @@ func (r *Ledger) AppendMany(ctx context.Context, unit string, n int, build func(
 			}
 			out[idx[k]] = Outcome{}
 			next = idx[k+1:]
+			if !sifted {
+				// A redelivered batch (or the other group appending the
+				// same gifts first): most of the rest is likely applied
+				// too, and found one refused block insert at a time a
+				// batch took longer than a worker lived under chaos. Their
+				// entries are recent: read the unit's last ones side by side.
+				sifted = true
+				left := append(append([]int(nil), next...), rest...)
+				applied, err := r.recentSources(ctx, unit, 2*len(left)+16)
+				if err != nil {
+					return out, err
+				}
+				next, rest = nil, left[:0]
+				for _, i := range left {
+					if applied[sources[i]] {
+						out[i] = Outcome{}
+						continue
+					}
+					rest = append(rest, i)
+				}
+			}
 		case holder.ID == txs[k].ID:
 			// A racing replica appended the same transaction.
 			r.remember(unit, holder)

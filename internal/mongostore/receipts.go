@@ -8,6 +8,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/kalyan-platform/kalyan/internal/receipts"
 )
@@ -195,6 +196,7 @@ func (r *Receipts) IssueMany(ctx context.Context, rs []receipts.Receipt, prefix 
 		pending[i] = i
 	}
 	var issued []receiptIndex
+	sifted := false
 	for attempt := 0; len(pending) > 0; attempt++ {
 		if attempt >= 1000 {
 			return out, fmt.Errorf("issue receipts of %s/%s: serial contention after %d attempts", unit, fy, attempt)
@@ -261,6 +263,24 @@ func (r *Receipts) IssueMany(ctx context.Context, rs []receipts.Receipt, prefix 
 				return out, err
 			}
 			next = chunk[k+1:]
+			if !sifted {
+				// A redelivered batch: most of the rest is likely receipted
+				// too. Found one refused insert at a time, a batch of 400
+				// took longer than a worker lived under chaos, so it was
+				// redelivered for ever; one look-up each, side by side.
+				sifted = true
+				left := append(append([]int(nil), next...), rest...)
+				done, err := r.receipted(ctx, rs, left)
+				if err != nil {
+					return out, err
+				}
+				next, rest = nil, left[:0]
+				for _, i := range left {
+					if !done[rs[i].ID] {
+						rest = append(rest, i)
+					}
+				}
+			}
 		}
 		pending = append(append([]int(nil), next...), rest...)
 	}
@@ -274,6 +294,32 @@ func (r *Receipts) IssueMany(ctx context.Context, rs []receipts.Receipt, prefix 
 		return out, fmt.Errorf("index receipts of %s/%s: %w", unit, fy, err)
 	}
 	return out, nil
+}
+
+// receipted reports which of rs[idx]'s donations already have an index
+// entry (and so a receipt), reading the entries several at a time.
+func (r *Receipts) receipted(ctx context.Context, rs []receipts.Receipt, idx []int) (map[string]bool, error) {
+	found := make([]bool, len(idx))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(relayParallel)
+	for j, i := range idx {
+		g.Go(func() error {
+			var ix receiptIndex
+			ok, err := findByID(gctx, r.s.col(colReceiptIndex), rs[i].ID, &ix)
+			found[j] = ok
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	done := map[string]bool{}
+	for j, i := range idx {
+		if found[j] {
+			done[rs[i].ID] = true
+		}
+	}
+	return done, nil
 }
 
 func (r *Receipts) noteLast(unit, fy string, seq int64) {

@@ -139,7 +139,7 @@ func TestChaos(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		watchProgress(chaosCtx, t, &given, start)
+		watchProgress(chaosCtx, t, units, &given, start)
 	}()
 	stop := sync.OnceFunc(func() { stopChaos(); wg.Wait() })
 	defer stop()
@@ -359,14 +359,14 @@ func fileAid(ctx context.Context, cfg settings, units []string, start time.Time)
 // watchProgress logs, every minute of the load, how many gifts went in,
 // how many receipts came out and the relay's backlog: where a pipeline that
 // falls behind is losing time.
-func watchProgress(ctx context.Context, t *testing.T, given *atomic.Int64, start time.Time) {
+func watchProgress(ctx context.Context, t *testing.T, units []string, given *atomic.Int64, start time.Time) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(time.Minute):
 		}
-		p, err := sys.Progress(ctx)
+		p, err := sys.Progress(ctx, units)
 		if err != nil {
 			if ctx.Err() == nil {
 				t.Logf("chaos: progress: %v", err)
@@ -381,20 +381,20 @@ func watchProgress(ctx context.Context, t *testing.T, given *atomic.Int64, start
 // settle waits until every gift is final and every paid gift receipted. A
 // census reads every gift, which at 100,000 gifts costs the store more than
 // the pipeline it watches: between censuses it looks at cheap counts, and
-// takes a census when they say the pipeline went quiet (or every 5 minutes,
+// takes a census when they say the pipeline went quiet (or every 10 minutes,
 // as those counts rest on hints).
 func settle(t *testing.T, cfg settings, units []string) *harness.Census {
 	deadline := time.Now().Add(cfg.settle)
 	lastCensus := time.Time{}
 	var last harness.Progress
 	for {
-		p, err := sys.Progress(t.Context())
+		p, err := sys.Progress(t.Context(), units)
 		if err != nil {
 			t.Fatal(err)
 		}
 		quiet := p.Outbox == 0 && p.Open == 0 && p.Receipts == last.Receipts
 		last = p
-		if quiet || time.Since(lastCensus) > 5*time.Minute {
+		if quiet || time.Since(lastCensus) > 10*time.Minute {
 			lastCensus = time.Now()
 			c, err := sys.Census(t.Context(), units)
 			if err != nil {

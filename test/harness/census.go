@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/kalyan-platform/kalyan/internal/mongostore"
+	"github.com/kalyan-platform/kalyan/internal/receipts"
 )
 
 // Census is what the store holds for a set of units, read directly from
@@ -213,9 +217,12 @@ func scan[T any](ctx context.Context, col *mongo.Collection, filters []bson.D, p
 	return nil
 }
 
-// Progress is a cheap look at the pipeline: three counts, each a filter
-// FerretDB hands to PostgreSQL, where a Census reads every gift.
+// Progress is a cheap look at the pipeline, where a Census reads every
+// gift (and FerretDB counts documents by reading them all: 9 s for 43,000
+// receipts under load).
 type Progress struct {
+	// Receipts is the sum of the units' last serials this fiscal year,
+	// found by point reads (serials are gapless, which the census checks).
 	Receipts int64
 	// Outbox is the relay's backlog.
 	Outbox int64
@@ -224,27 +231,30 @@ type Progress struct {
 	Open int64
 }
 
-// Progress counts receipts, the relay's outbox backlog and open gifts.
-func (s *System) Progress(ctx context.Context) (Progress, error) {
+// Progress looks at units' receipts, the relay's outbox backlog and open
+// gifts.
+func (s *System) Progress(ctx context.Context, units []string) (Progress, error) {
 	var p Progress
-	cl, err := mongo.Connect(options.Client().ApplyURI(s.MongoURI()))
+	st, err := mongostore.Connect(ctx, s.MongoURI(), Database)
 	if err != nil {
 		return p, fmt.Errorf("progress: %w", err)
 	}
-	defer cl.Disconnect(context.WithoutCancel(ctx))
-	db := cl.Database(Database)
-	for _, c := range []struct {
-		col    string
-		filter bson.D
-		n      *int64
-	}{
-		{"receipts", bson.D{}, &p.Receipts},
-		{"outbox", bson.D{}, &p.Outbox},
-		{"donation_versions", bson.D{{Key: "status", Value: "initiated"}, {Key: "superseded", Value: false}}, &p.Open},
-	} {
-		if *c.n, err = db.Collection(c.col).CountDocuments(ctx, c.filter); err != nil {
-			return p, fmt.Errorf("progress %s: %w", c.col, err)
+	defer st.Close(context.WithoutCancel(ctx))
+	fy := receipts.FiscalYear(time.Now())
+	for _, u := range units {
+		n, err := st.Receipts().LastSeq(ctx, u, fy)
+		if err != nil {
+			return p, fmt.Errorf("progress: %w", err)
 		}
+		p.Receipts += n
+	}
+	db := st.Database()
+	if p.Outbox, err = db.Collection("outbox").CountDocuments(ctx, bson.D{}); err != nil {
+		return p, fmt.Errorf("progress outbox: %w", err)
+	}
+	open := bson.D{{Key: "status", Value: "initiated"}, {Key: "superseded", Value: false}}
+	if p.Open, err = db.Collection("donation_versions").CountDocuments(ctx, open); err != nil {
+		return p, fmt.Errorf("progress open gifts: %w", err)
 	}
 	return p, nil
 }
