@@ -40,12 +40,11 @@ type donationVersion struct {
 	DocID              string `bson:"_id"`
 	donations.Donation `bson:",inline"`
 	Published          bool `bson:"published"`
-	// Superseded is written false and set once a newer version exists, and
-	// RefundOpen marks a version with a refund awaiting bKash: the
-	// reconciler's scans filter on them with equalities on top-level
-	// scalars, the only filters FerretDB hands to PostgreSQL. Anything else
-	// ("$ne", a path into an array) reads and decodes every version.
-	Superseded bool `bson:"superseded"`
+	// Superseded is set once a newer version exists, and RefundOpen marks a
+	// version with a refund awaiting bKash: the reconciler's scans filter on
+	// top-level scalars, which FerretDB hands to PostgreSQL. A path into an
+	// array ("refunds.status") it cannot: that read and decoded every version.
+	Superseded bool `bson:"superseded,omitempty"`
 	RefundOpen bool `bson:"refundOpen,omitempty"`
 }
 
@@ -325,13 +324,13 @@ func (r *Donations) supersede(ctx context.Context, docID string) {
 // initiated and older than before (reconciliation candidates). Callers must
 // re-read each: the list may include donations that moved on since.
 func (r *Donations) Initiated(ctx context.Context, before time.Time, limit int) ([]string, error) {
-	return r.scanIDs(ctx, bson.D{{Key: "status", Value: "initiated"}, {Key: "superseded", Value: false}, {Key: "createdAt", Value: bson.D{{Key: "$lt", Value: before}}}}, limit)
+	return r.scanIDs(ctx, bson.D{{Key: "status", Value: "initiated"}, {Key: "superseded", Value: bson.D{{Key: "$ne", Value: true}}}, {Key: "createdAt", Value: bson.D{{Key: "$lt", Value: before}}}}, limit)
 }
 
 // WithPendingRefunds returns IDs of donations with a refund still awaiting
 // bKash's answer.
 func (r *Donations) WithPendingRefunds(ctx context.Context, limit int) ([]string, error) {
-	return r.scanIDs(ctx, bson.D{{Key: "refundOpen", Value: true}, {Key: "superseded", Value: false}}, limit)
+	return r.scanIDs(ctx, bson.D{{Key: "refundOpen", Value: true}, {Key: "superseded", Value: bson.D{{Key: "$ne", Value: true}}}}, limit)
 }
 
 func (r *Donations) scanIDs(ctx context.Context, filter bson.D, limit int) ([]string, error) {

@@ -49,7 +49,7 @@ func TestReconcileScans(t *testing.T) {
 	pay("scan-refund")
 	// Lose scan-lost's hint, as FerretDB may.
 	col := store.Database().Collection("donation_versions")
-	if _, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: "scan-lost#1"}}, bson.D{{Key: "$set", Value: bson.D{{Key: "superseded", Value: false}}}}); err != nil {
+	if _, err := col.UpdateOne(ctx, bson.D{{Key: "_id", Value: "scan-lost#1"}}, bson.D{{Key: "$unset", Value: bson.D{{Key: "superseded", Value: ""}}}}); err != nil {
 		t.Fatal(err)
 	}
 	amt, _ := money.Parse("100")

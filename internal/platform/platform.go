@@ -194,8 +194,10 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 		Seal:    sealer(w.cfg, w.log),
 	}
 	rc := w.cfg.Reconcile
-	// Windows of a few passes: a replica that dies hands over within two.
-	reconciler.ReconcileLease = w.store.Lease("reconciler", replica, max(5*time.Second, 3*rc.Interval), time.Now)
+	// A window per pass: when the holder dies, another replica reconciles
+	// from the next window on (a longer window left the reconciler idle
+	// most of the time in the chaos run, with a worker killed every 5 s).
+	reconciler.ReconcileLease = w.store.Lease("reconciler", replica, max(5*time.Second, rc.Interval), time.Now)
 
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return relay.Run(ctx) })

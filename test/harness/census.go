@@ -252,7 +252,7 @@ func (s *System) Progress(ctx context.Context, units []string) (Progress, error)
 	if p.Outbox, err = db.Collection("outbox").CountDocuments(ctx, bson.D{}); err != nil {
 		return p, fmt.Errorf("progress outbox: %w", err)
 	}
-	open := bson.D{{Key: "status", Value: "initiated"}, {Key: "superseded", Value: false}}
+	open := bson.D{{Key: "status", Value: "initiated"}, {Key: "superseded", Value: bson.D{{Key: "$ne", Value: true}}}}
 	if p.Open, err = db.Collection("donation_versions").CountDocuments(ctx, open); err != nil {
 		return p, fmt.Errorf("progress open gifts: %w", err)
 	}
