@@ -41,12 +41,8 @@ schemathesis: ## Fuzz every documented API route (public and staff) against the 
 test-short: ## Tests without the race detector
 	AXE_JS="$$(hack/axe.sh)" HELM="$$(hack/helm.sh)" KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" $(GO) test -count=1 $(PKGS)
 
-fuzz: ## Run every fuzz target for FUZZTIME each
-	@set -e; for file in $$(git ls-files '*_test.go' | xargs grep -l '^func Fuzz'); do \
-	  pkg=./$$(dirname $$file); \
-	  for f in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$file); do \
-	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
-	  done; done
+fuzz: ## Run every fuzz target for FUZZTIME each (hack/fuzz.sh)
+	GO=$(GO) FUZZTIME=$(FUZZTIME) hack/fuzz.sh
 
 bench: ## Benchmarks (consumers fed from real Apache Kafka, intake under vegeta); figures go to docs/benchmarks.md
 	GO=$(GO) hack/bench.sh
