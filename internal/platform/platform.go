@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
@@ -153,12 +154,6 @@ func NewWorker(c config.Config, store *mongostore.Store, log *slog.Logger) *Work
 // until ctx ends.
 func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 	brokers := w.cfg.Kafka.Brokers
-	if err := kafkabus.EnsureTopics(ctx, brokers, w.cfg.Kafka.Partitions, w.cfg.Kafka.ReplicationFactor, events.TopicDonations, aid.TopicAid, events.TopicDeadLetter); err != nil {
-		if ctx.Err() != nil {
-			return nil // stopped while starting
-		}
-		return err
-	}
 	pub := kafkabus.NewPublisher(brokers)
 	defer pub.Close()
 	m := w.metrics
@@ -200,14 +195,10 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 	reconciler.ReconcileLease = w.store.Lease("reconciler", replica, max(5*time.Second, rc.Interval), time.Now)
 
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return relay.Run(ctx) })
-	g.Go(func() error {
-		return reconciler.RunReconciler(ctx, w.store.Donations(), rc.Interval, rc.After, rc.Expire)
-	})
-	g.Go(func() error { return w.store.RateLimits().RunSweeper(ctx, 10*time.Minute, time.Now, w.log) })
-	for _, c := range w.Consumers(pub, Topics{Donations: events.TopicDonations, Aid: aid.TopicAid}) {
-		g.Go(func() error { return c.Run(ctx) })
-	}
+	// The operational endpoints first: while Kafka is unreachable at start
+	// the worker waits for it, alive (/livez) and saying why it is not
+	// ready (/readyz), rather than exiting into a crash-loop back-off that
+	// outlasts the outage.
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return err
@@ -220,7 +211,40 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 		defer cancel()
 		return srv.Shutdown(sctx)
 	})
+	if err := w.ensureTopics(ctx); err != nil {
+		return errors.Join(err, g.Wait())
+	}
+	if ctx.Err() != nil {
+		return g.Wait() // stopped while starting
+	}
+	g.Go(func() error { return relay.Run(ctx) })
+	g.Go(func() error {
+		return reconciler.RunReconciler(ctx, w.store.Donations(), rc.Interval, rc.After, rc.Expire)
+	})
+	g.Go(func() error { return w.store.RateLimits().RunSweeper(ctx, 10*time.Minute, time.Now, w.log) })
+	for _, c := range w.Consumers(pub, Topics{Donations: events.TopicDonations, Aid: aid.TopicAid}) {
+		g.Go(func() error { return c.Run(ctx) })
+	}
 	return g.Wait()
+}
+
+// ensureTopics creates the worker's topics, retrying with backoff while
+// Kafka is unreachable, until ctx ends (then it returns nil: stopped).
+func (w *Worker) ensureTopics(ctx context.Context) error {
+	k := w.cfg.Kafka
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval, b.MaxInterval = 500*time.Millisecond, 15*time.Second
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
+		err := kafkabus.EnsureTopics(ctx, k.Brokers, k.Partitions, k.ReplicationFactor, events.TopicDonations, aid.TopicAid, events.TopicDeadLetter)
+		if err != nil && ctx.Err() == nil {
+			w.log.WarnContext(ctx, "kafka unreachable at start; waiting for it", "err", err)
+		}
+		return struct{}{}, err
+	}, backoff.WithBackOff(b), backoff.WithMaxElapsedTime(0), backoff.WithMaxTries(0))
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
 }
 
 // Topics are the topics the worker's consumers read.
