@@ -6,6 +6,8 @@
 package aid
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -60,6 +62,10 @@ var (
 	ErrSameAsMaker    = errors.New("the person who filed or assessed a request cannot approve it")
 	ErrNeedsCommittee = errors.New("above the unit's threshold only a committee member can approve")
 	ErrNoChange       = errors.New("no change")
+	// ErrExists: a request with this ID is stored already.
+	ErrExists = errors.New("aid request already exists")
+	// ErrKeyReused: an Idempotency-Key named an earlier filing with another body.
+	ErrKeyReused = errors.New("idempotency key was already used with a different request")
 )
 
 // Patient is who the aid is for. Personal data: masked in lists, logs, events.
@@ -135,10 +141,21 @@ type Request struct {
 	Allocations    []Allocation `bson:"allocations,omitempty"`
 	CreatedAt      time.Time    `bson:"createdAt"`
 	UpdatedAt      time.Time    `bson:"updatedAt"`
+	// RequestHash identifies the filing request (its body), so a retry with
+	// the same Idempotency-Key can be told from a reuse of the key.
+	RequestHash string `bson:"requestHash,omitempty"`
 
 	Version int               `bson:"version"`
 	Change  Change            `bson:"change"`
 	Outbox  []events.Envelope `bson:"outbox"`
+}
+
+// IDForKey is the ID of the request a unit's client files with an
+// Idempotency-Key: the same key names the same request, so a retry after a
+// lost answer cannot file the patient twice.
+func IDForKey(unit, key string) string {
+	sum := sha256.Sum256([]byte(unit + "\x00" + key))
+	return "aid_" + hex.EncodeToString(sum[:10])
 }
 
 // ApprovedTotal is the sum of assessed item amounts.

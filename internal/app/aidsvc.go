@@ -54,30 +54,65 @@ type Aid struct {
 // File records a new request filed by a social worker. When the one-time
 // programme grant is asked for, the patient's NID is claimed first: a second
 // application anywhere is refused with the first one's unit and date.
-func (s *Aid) File(ctx context.Context, a aid.Actor, unitCode string, q *aid.Request) ([]aid.Request, error) {
+//
+// With an Idempotency-Key (key != "") the request's ID comes from the key: a
+// retry with the same body (q.RequestHash) gets the stored request back
+// (created false), another body aid.ErrKeyReused.
+func (s *Aid) File(ctx context.Context, a aid.Actor, unitCode, key string, q *aid.Request) ([]aid.Request, bool, error) {
 	u, err := s.Units.Servable(ctx, unitCode)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	b := make([]byte, 10)
-	_, _ = rand.Read(b)
-	q.ID, q.Unit = "aid_"+hex.EncodeToString(b), u.Code
+	if key != "" {
+		q.ID = aid.IDForKey(u.Code, key)
+		// Look before claiming a grant: a reused key must not claim the
+		// grant of another patient for the stored request.
+		if prev, err := s.replay(ctx, q); !errors.Is(err, aid.ErrNotFound) {
+			return prev, false, err
+		}
+	} else {
+		b := make([]byte, 10)
+		_, _ = rand.Read(b)
+		q.ID = "aid_" + hex.EncodeToString(b)
+	}
+	q.Unit = u.Code
 	if err := q.File(a, s.Now()); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if q.GrantRequested {
 		first, at, ok, err := s.Store.ClaimGrant(ctx, q.Patient.NID, u.Code, q.ID, s.Now())
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if !ok {
-			return nil, ErrGrantTaken{Unit: first, At: at}
+			return nil, false, ErrGrantTaken{Unit: first, At: at}
 		}
 		q.Items = append(q.Items, aid.Item{Category: "other", Description: "Financial assistance programme grant", Estimated: aid.GrantAmount})
 	}
 	if err := s.Store.Create(ctx, q); err != nil {
+		if key != "" && errors.Is(err, aid.ErrExists) {
+			// A concurrent retry stored it first.
+			prev, err := s.replay(ctx, q)
+			return prev, false, err
+		}
+		return nil, false, err
+	}
+	dups, err := s.duplicates(ctx, q)
+	return dups, true, err
+}
+
+// replay answers a filing whose key names a stored request: that request
+// (into q) and its duplicate flags, aid.ErrKeyReused for another body, or
+// aid.ErrNotFound when nothing is stored under the key yet.
+func (s *Aid) replay(ctx context.Context, q *aid.Request) ([]aid.Request, error) {
+	prev, err := s.Store.Get(ctx, q.ID)
+	if err != nil {
 		return nil, err
 	}
+	if prev.RequestHash != q.RequestHash {
+		return nil, aid.ErrKeyReused
+	}
+	*q = *prev
 	return s.duplicates(ctx, q)
 }
 

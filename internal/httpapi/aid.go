@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strconv"
 	"time"
@@ -106,11 +108,19 @@ func (h *handlers) fileAid(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Optional for filing (older clients send none), but a retry after a
+	// lost answer files the patient twice without it.
+	key := c.Get("Idempotency-Key")
+	if key != "" && !validKey(key) {
+		return fieldProblem(fiber.StatusBadRequest, "Idempotency-Key", "1-255 printable ASCII characters, e.g. a UUID")
+	}
 	var body aidFileRequest
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	q := &aid.Request{Patient: body.Patient, Diagnosis: body.Diagnosis, Urgency: body.Urgency, GrantRequested: body.GrantRequested}
+	sum := sha256.Sum256(c.Body())
+	q := &aid.Request{Patient: body.Patient, Diagnosis: body.Diagnosis, Urgency: body.Urgency, GrantRequested: body.GrantRequested,
+		RequestHash: hex.EncodeToString(sum[:])}
 	var v validation.Errors
 	for i, it := range body.Items {
 		amt, err := money.Parse(it.Estimated)
@@ -129,7 +139,7 @@ func (h *handlers) fileAid(c *fiber.Ctx) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	dups, err := h.Aid.File(c.UserContext(), actor(p), code, q)
+	dups, created, err := h.Aid.File(c.UserContext(), actor(p), code, key, q)
 	var taken app.ErrGrantTaken
 	if errors.As(err, &taken) {
 		return problem(fiber.StatusConflict, "grant-already-given", "The one-time grant was already given to this patient", taken.Error())
@@ -142,8 +152,13 @@ func (h *handlers) fileAid(c *fiber.Ctx) error {
 		// Other units' requests: where and when only, no case details.
 		flags = append(flags, fiber.Map{"id": d.ID, "unit": d.Unit, "status": d.Status, "createdAt": d.CreatedAt, "approved": d.ApprovedTotal().String()})
 	}
+	status := fiber.StatusCreated
+	if !created {
+		status = fiber.StatusOK
+		c.Set("Idempotent-Replayed", "true")
+	}
 	c.Location("/api/v1/aid-requests/" + q.ID)
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": q.ID, "status": q.Status, "duplicates": flags})
+	return c.Status(status).JSON(fiber.Map{"id": q.ID, "status": q.Status, "duplicates": flags})
 }
 
 // aidOf loads a request and checks the caller may act on its unit; other

@@ -513,7 +513,7 @@ func (cs *console) file(c *fiber.Ctx) error {
 		err = q.Validate()
 	} else {
 		// Duplicate flags are shown on the request's page, looked up afresh.
-		_, err = cs.h.Aid.File(c.UserContext(), actor(principalOf(c)), unit, q)
+		_, _, err = cs.h.Aid.File(c.UserContext(), actor(principalOf(c)), unit, "", q)
 	}
 	if err != nil || len(fe.list) > 0 {
 		var ve validation.Errors

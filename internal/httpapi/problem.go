@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/kalyan-platform/kalyan/internal/aid"
 	"github.com/kalyan-platform/kalyan/internal/app"
 	"github.com/kalyan-platform/kalyan/internal/auth"
 	"github.com/kalyan-platform/kalyan/internal/donations"
@@ -61,6 +62,10 @@ func toProblem(err error, log *slog.Logger, c *fiber.Ctx) Problem {
 	case errors.Is(err, donations.ErrKeyReused):
 		return Problem{Type: problemBase + "idempotency-key-reused", Title: "Idempotency-Key already used", Status: fiber.StatusUnprocessableEntity,
 			Detail: "This Idempotency-Key was used with a different request body; use a new key for a new donation.",
+			Errors: []validation.FieldError{{Field: "Idempotency-Key", Message: "already used with a different request"}}}
+	case errors.Is(err, aid.ErrKeyReused):
+		return Problem{Type: problemBase + "idempotency-key-reused", Title: "Idempotency-Key already used", Status: fiber.StatusUnprocessableEntity,
+			Detail: "This Idempotency-Key was used with a different request body; use a new key for a new aid request.",
 			Errors: []validation.FieldError{{Field: "Idempotency-Key", Message: "already used with a different request"}}}
 	case errors.Is(err, app.ErrBadCallback):
 		return Problem{Type: problemBase + "bad-callback", Title: "Callback does not match this donation", Status: fiber.StatusBadRequest}

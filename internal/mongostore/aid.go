@@ -49,10 +49,14 @@ func (r *AidRequests) insert(ctx context.Context, q *aid.Request) error {
 	return nil
 }
 
-// Create stores a new request (version 1).
+// Create stores a new request (version 1); aid.ErrExists if its ID is taken.
 func (r *AidRequests) Create(ctx context.Context, q *aid.Request) error {
 	q.Version = 1
-	return r.insert(ctx, q)
+	err := r.insert(ctx, q)
+	if mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("store aid request %s: %w", q.ID, aid.ErrExists)
+	}
+	return err
 }
 
 // Get returns the latest version.
