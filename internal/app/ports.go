@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"errors"
+	"log/slog"
 
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/units"
@@ -95,4 +96,22 @@ type RefundResult struct {
 // the store; see mongostore.Lease).
 type Lease interface {
 	Held(ctx context.Context) (bool, error)
+}
+
+// LeaseHeld reports whether the replica holding l should run job now. No
+// lease means every replica runs it; an unreadable lease counts as held:
+// the jobs that take one (the outbox relay, the reconciler) are safe to run
+// twice, not safe to skip.
+func LeaseHeld(ctx context.Context, l Lease, log *slog.Logger, job string) bool {
+	if l == nil {
+		return true
+	}
+	held, err := l.Held(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			log.WarnContext(ctx, "lease unreadable; running anyway", "job", job, "err", err)
+		}
+		return true
+	}
+	return held
 }

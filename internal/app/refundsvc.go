@@ -206,27 +206,14 @@ type StaleFinder interface {
 	WithPendingRefunds(ctx context.Context, limit int) ([]string, error)
 }
 
-// reconcilerHolds reports whether this replica should reconcile now: one at a
-// time, as each pass scans the donations and queries bKash for what it finds.
-// An unreadable lease counts as held (two passes are safe, none is not).
-func (s *Donations) reconcilerHolds(ctx context.Context) bool {
-	if s.ReconcileLease == nil {
-		return true
-	}
-	held, err := s.ReconcileLease.Held(ctx)
-	if err != nil {
-		s.Log.WarnContext(ctx, "reconciler lease unreadable; reconciling anyway", "err", err)
-		return true
-	}
-	return held
-}
-
 // RunReconciler reconciles every interval until ctx ends.
 func (s *Donations) RunReconciler(ctx context.Context, stale StaleFinder, interval, olderThan, expireAfter time.Duration) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if !s.reconcilerHolds(ctx) {
+		// One replica at a time: each pass scans the donations and queries
+		// bKash for what it finds.
+		if !LeaseHeld(ctx, s.ReconcileLease, s.Log, "reconciler") {
 			select {
 			case <-ctx.Done():
 				return nil

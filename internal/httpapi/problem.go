@@ -60,13 +60,9 @@ func toProblem(err error, log *slog.Logger, c *fiber.Ctx) Problem {
 	case errors.Is(err, donations.ErrNotFound):
 		return Problem{Type: problemBase + "donation-not-found", Title: "No such donation", Status: fiber.StatusNotFound}
 	case errors.Is(err, donations.ErrKeyReused):
-		return Problem{Type: problemBase + "idempotency-key-reused", Title: "Idempotency-Key already used", Status: fiber.StatusUnprocessableEntity,
-			Detail: "This Idempotency-Key was used with a different request body; use a new key for a new donation.",
-			Errors: []validation.FieldError{{Field: "Idempotency-Key", Message: "already used with a different request"}}}
+		return keyReused("donation")
 	case errors.Is(err, aid.ErrKeyReused):
-		return Problem{Type: problemBase + "idempotency-key-reused", Title: "Idempotency-Key already used", Status: fiber.StatusUnprocessableEntity,
-			Detail: "This Idempotency-Key was used with a different request body; use a new key for a new aid request.",
-			Errors: []validation.FieldError{{Field: "Idempotency-Key", Message: "already used with a different request"}}}
+		return keyReused("aid request")
 	case errors.Is(err, app.ErrBadCallback):
 		return Problem{Type: problemBase + "bad-callback", Title: "Callback does not match this donation", Status: fiber.StatusBadRequest}
 	case errors.Is(err, app.ErrPaymentUnavailable):
@@ -134,4 +130,11 @@ func jsonType(kind string) string {
 	default:
 		return "number"
 	}
+}
+
+// keyReused is the answer to an Idempotency-Key sent again with another body.
+func keyReused(what string) Problem {
+	return Problem{Type: problemBase + "idempotency-key-reused", Title: "Idempotency-Key already used", Status: fiber.StatusUnprocessableEntity,
+		Detail: "This Idempotency-Key was used with a different request body; use a new key for a new " + what + ".",
+		Errors: []validation.FieldError{{Field: "Idempotency-Key", Message: "already used with a different request"}}}
 }

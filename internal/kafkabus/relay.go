@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/kalyan-platform/kalyan/internal/app"
 	"github.com/kalyan-platform/kalyan/internal/events"
 	"github.com/kalyan-platform/kalyan/internal/mongostore"
 )
@@ -33,16 +34,14 @@ type Relay struct {
 	// published every event once per replica, doubling every consumer's
 	// work. Without a holder for a moment (it died) events wait, they are
 	// not lost.
-	Lease interface {
-		Held(ctx context.Context) (bool, error)
-	}
+	Lease app.Lease
 }
 
 // Run relays until ctx ends.
 func (r *Relay) Run(ctx context.Context) error {
 	lastSweep := time.Time{}
 	for {
-		if !r.holds(ctx) {
+		if !app.LeaseHeld(ctx, r.Lease, r.Log, "outbox relay") {
 			select {
 			case <-ctx.Done():
 				return nil
@@ -72,22 +71,6 @@ func (r *Relay) Run(ctx context.Context) error {
 			}
 		}
 	}
-}
-
-// holds reports whether this replica should relay now. A lease that cannot
-// be read counts as held: relaying twice is safe, not relaying is not.
-func (r *Relay) holds(ctx context.Context) bool {
-	if r.Lease == nil {
-		return true
-	}
-	held, err := r.Lease.Held(ctx)
-	if err != nil {
-		if ctx.Err() == nil {
-			r.Log.WarnContext(ctx, "relay lease unreadable; relaying anyway", "err", err)
-		}
-		return true
-	}
-	return held
 }
 
 func (r *Relay) once(ctx context.Context) (int, error) {

@@ -10,7 +10,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/kalyan-platform/kalyan/internal/aid"
 	"github.com/kalyan-platform/kalyan/internal/donations"
@@ -193,36 +192,32 @@ func (r *Donations) PendingEvents(ctx context.Context, limit int) ([]Pending, er
 	if err := cur.All(ctx, &marks); err != nil {
 		return nil, fmt.Errorf("list outbox: %w", err)
 	}
-	// Point reads, several at a time: one after another they bounded the
-	// relay at a few hundred versions a second on FerretDB over PostgreSQL.
+	// Point reads, several at a time (see parallelIO).
 	found := make([]*Pending, len(marks))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(relayParallel)
-	for i, m := range marks {
-		g.Go(func() error {
-			if m.Col == "" {
-				m.Col = colDonations
+	err = eachParallel(ctx, len(marks), func(gctx context.Context, i int) error {
+		m := marks[i]
+		if m.Col == "" {
+			m.Col = colDonations
+		}
+		var doc struct {
+			Outbox    []events.Envelope `bson:"outbox"`
+			Published bool              `bson:"published"`
+		}
+		ok, err := findByID(gctx, r.s.col(m.Col), m.ID, &doc)
+		if err != nil {
+			return err
+		}
+		if !ok || doc.Published {
+			// Stale marker (already published by another relay).
+			if _, err := r.s.col(colOutbox).DeleteOne(gctx, bson.D{{Key: "_id", Value: m.ID}}); err != nil {
+				return fmt.Errorf("drop stale outbox marker: %w", err)
 			}
-			var doc struct {
-				Outbox    []events.Envelope `bson:"outbox"`
-				Published bool              `bson:"published"`
-			}
-			ok, err := findByID(gctx, r.s.col(m.Col), m.ID, &doc)
-			if err != nil {
-				return err
-			}
-			if !ok || doc.Published {
-				// Stale marker (already published by another relay).
-				if _, err := r.s.col(colOutbox).DeleteOne(gctx, bson.D{{Key: "_id", Value: m.ID}}); err != nil {
-					return fmt.Errorf("drop stale outbox marker: %w", err)
-				}
-				return nil
-			}
-			found[i] = &Pending{DocID: m.ID, Col: m.Col, Topic: m.Topic, Unit: m.Unit, Events: doc.Outbox}
 			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+		}
+		found[i] = &Pending{DocID: m.ID, Col: m.Col, Topic: m.Topic, Unit: m.Unit, Events: doc.Outbox}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	out := make([]Pending, 0, len(marks))
@@ -234,31 +229,24 @@ func (r *Donations) PendingEvents(ctx context.Context, limit int) ([]Pending, er
 	return out, nil
 }
 
-// relayParallel bounds the relay's concurrent point reads and writes.
-const relayParallel = 16
-
 // MarkPublished records that the versions' events reached Kafka. Losing this
 // write only means publishing again; consumers dedupe by event ID. Each
 // write is by _id, several at a time: an "$in" would read the whole outbox.
 func (r *Donations) MarkPublished(ctx context.Context, published []Pending) error {
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(relayParallel)
-	for _, p := range published {
-		g.Go(func() error {
-			col := p.Col
-			if col == "" {
-				col = colDonations
-			}
-			if _, err := r.s.col(col).UpdateOne(gctx, bson.D{{Key: "_id", Value: p.DocID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "published", Value: true}}}}); err != nil {
-				return fmt.Errorf("mark published %s: %w", p.DocID, err)
-			}
-			if _, err := r.s.col(colOutbox).DeleteOne(gctx, bson.D{{Key: "_id", Value: p.DocID}}); err != nil {
-				return fmt.Errorf("clear outbox %s: %w", p.DocID, err)
-			}
-			return nil
-		})
-	}
-	return g.Wait()
+	return eachParallel(ctx, len(published), func(ctx context.Context, i int) error {
+		p := published[i]
+		col := p.Col
+		if col == "" {
+			col = colDonations
+		}
+		if _, err := r.s.col(col).UpdateOne(ctx, bson.D{{Key: "_id", Value: p.DocID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "published", Value: true}}}}); err != nil {
+			return fmt.Errorf("mark published %s: %w", p.DocID, err)
+		}
+		if _, err := r.s.col(colOutbox).DeleteOne(ctx, bson.D{{Key: "_id", Value: p.DocID}}); err != nil {
+			return fmt.Errorf("clear outbox %s: %w", p.DocID, err)
+		}
+		return nil
+	})
 }
 
 // Sweep re-marks unpublished versions whose marker was never written (a

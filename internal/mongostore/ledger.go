@@ -10,7 +10,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
@@ -225,21 +224,17 @@ func (r *Ledger) recentSources(ctx context.Context, unit string, n int) (map[str
 	n = min(n, 2000)
 	lo := max(1, head.Seq-int64(n)+1)
 	ids := make([]string, head.Seq-lo+1)
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(relayParallel)
-	for seq := lo; seq <= head.Seq; seq++ {
-		g.Go(func() error {
-			var d struct {
-				Source string `bson:"source"`
-			}
-			found, err := findByID(gctx, r.s.col(colLedger), ledgerKey(unit, seq), &d)
-			if found {
-				ids[seq-lo] = d.Source
-			}
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
+	err = eachParallel(ctx, len(ids), func(ctx context.Context, j int) error {
+		var d struct {
+			Source string `bson:"source"`
+		}
+		found, err := findByID(ctx, r.s.col(colLedger), ledgerKey(unit, lo+int64(j)), &d)
+		if found {
+			ids[j] = d.Source
+		}
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	out := make(map[string]bool, len(ids))
@@ -404,14 +399,8 @@ func (r *Ledger) AppendMany(ctx context.Context, unit string, sources []string, 
 				if err != nil {
 					return out, err
 				}
-				next, rest = nil, left[:0]
-				for _, i := range left {
-					if applied[sources[i]] {
-						out[i] = Outcome{}
-						continue
-					}
-					rest = append(rest, i)
-				}
+				// Their outcomes stay zero: applied before, not by us.
+				next, rest = nil, without(left, func(i int) bool { return applied[sources[i]] })
 			}
 		case holder.ID == txs[k].ID:
 			// A racing replica appended the same transaction.

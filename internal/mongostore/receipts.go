@@ -8,7 +8,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/kalyan-platform/kalyan/internal/receipts"
 )
@@ -274,12 +273,7 @@ func (r *Receipts) IssueMany(ctx context.Context, rs []receipts.Receipt, prefix 
 				if err != nil {
 					return out, err
 				}
-				next, rest = nil, left[:0]
-				for _, i := range left {
-					if !done[rs[i].ID] {
-						rest = append(rest, i)
-					}
-				}
+				next, rest = nil, without(left, func(i int) bool { return done[rs[i].ID] })
 			}
 		}
 		pending = append(append([]int(nil), next...), rest...)
@@ -300,17 +294,13 @@ func (r *Receipts) IssueMany(ctx context.Context, rs []receipts.Receipt, prefix 
 // entry (and so a receipt), reading the entries several at a time.
 func (r *Receipts) receipted(ctx context.Context, rs []receipts.Receipt, idx []int) (map[string]bool, error) {
 	found := make([]bool, len(idx))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(relayParallel)
-	for j, i := range idx {
-		g.Go(func() error {
-			var ix receiptIndex
-			ok, err := findByID(gctx, r.s.col(colReceiptIndex), rs[i].ID, &ix)
-			found[j] = ok
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
+	err := eachParallel(ctx, len(idx), func(ctx context.Context, j int) error {
+		var ix receiptIndex
+		ok, err := findByID(ctx, r.s.col(colReceiptIndex), rs[idx[j]].ID, &ix)
+		found[j] = ok
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	done := map[string]bool{}

@@ -16,6 +16,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"golang.org/x/sync/errgroup"
 )
 
 // Collection names.
@@ -116,6 +117,33 @@ func retry[T any](ctx context.Context, op func() (T, error)) (T, error) {
 		time.Sleep(min(time.Duration(5<<attempt)*time.Millisecond, 150*time.Millisecond))
 	}
 	return out, err
+}
+
+// parallelIO bounds how many requests eachParallel has in flight: point
+// reads and writes by _id one after another bounded the relay and the
+// redelivery look-ups at a few hundred a second on FerretDB over PostgreSQL.
+const parallelIO = 16
+
+// eachParallel runs fn(ctx, i) for i in [0, n), parallelIO at a time, and
+// returns the first error.
+func eachParallel(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(parallelIO)
+	for i := range n {
+		g.Go(func() error { return fn(gctx, i) })
+	}
+	return g.Wait()
+}
+
+// without returns idx minus the elements drop reports, reusing idx's array.
+func without(idx []int, drop func(i int) bool) []int {
+	kept := idx[:0]
+	for _, i := range idx {
+		if !drop(i) {
+			kept = append(kept, i)
+		}
+	}
+	return kept
 }
 
 // insertOne inserts doc, retrying transient failures. A caller giving up
