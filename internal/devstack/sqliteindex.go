@@ -3,8 +3,10 @@ package devstack
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	_ "modernc.org/sqlite" // FerretDB's own SQLite driver, already linked in
@@ -17,9 +19,11 @@ var hotCollections = []string{"units", "donation_versions", "outbox", "ledger", 
 // IndexFerretIDs works around FerretDB 1.24's SQLite backend: it pushes an
 // _id filter down as `_ferretdb_sjson->'$._id' = ?` but builds its unique
 // _id index on `_ferretdb_sjson->"_id"`, an expression SQLite does not
-// match, so every lookup by _id scans the table. An index on the exact
-// pushed-down expression turns those scans into index lookups. It only
-// adds an index; FerretDB keeps enforcing uniqueness with its own.
+// match, so every lookup by _id scans the table. The same values under
+// another spelling: this rebuilds that unique index, under the name
+// FerretDB knows it by, on the exact pushed-down expression, so one index
+// both enforces uniqueness and serves lookups. (An earlier version added a
+// second, non-unique index instead; every insert then maintained both.)
 func IndexFerretIDs(ctx context.Context, dir string, db *mongo.Database) error {
 	for _, c := range hotCollections {
 		if err := db.CreateCollection(ctx, c); err != nil && !isNamespaceExists(err) {
@@ -49,13 +53,52 @@ func IndexFerretIDs(ctx context.Context, dir string, db *mongo.Database) error {
 		tables = append(tables, t)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list ferretdb tables: %w", err)
+	}
 	for _, t := range tables {
-		q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %q ON %q (_ferretdb_sjson->'$._id')`, t+"_kalyan_id_lookup", t)
-		if _, err := sdb.ExecContext(ctx, q); err != nil {
+		if err := reindexID(ctx, sdb, t); err != nil {
 			return fmt.Errorf("index %s: %w", t, err)
 		}
 	}
 	return nil
+}
+
+// idExpr is the expression FerretDB's SQLite backend filters _id by.
+const idExpr = `_ferretdb_sjson->'$._id'`
+
+// reindexID gives table t's unique _id index (FerretDB names it t__id_)
+// the pushed-down expression, in one transaction so that uniqueness is
+// never unenforced. It does nothing when that is already so.
+func reindexID(ctx context.Context, sdb *sql.DB, t string) error {
+	idx := t + "__id_"
+	var def string
+	err := sdb.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`, idx).Scan(&def)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil // not a collection with an _id index (FerretDB makes one for every collection)
+	case err != nil:
+		return err
+	}
+	tx, err := sdb.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if !strings.Contains(def, idExpr) {
+		for _, q := range []string{
+			fmt.Sprintf(`DROP INDEX %q`, idx),
+			fmt.Sprintf(`CREATE UNIQUE INDEX %q ON %q (%s)`, idx, t, idExpr),
+		} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`DROP INDEX IF EXISTS %q`, t+"_kalyan_id_lookup")); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 func isNamespaceExists(err error) bool {
