@@ -14,7 +14,9 @@ help: ## Show this help
 	@awk 'BEGIN{FS=":.*##"} /^[a-zA-Z0-9_-]+:.*##/ {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 run: ## Run everything on embedded defaults (FerretDB, Kafka, bKash sandbox, API :8080, workers)
-	$(GO) run ./internal/devstack/cmd/kalyan-dev
+	@# Built, then run directly (not `go run`): Ctrl-C then ends it quietly with its own exit status.
+	$(GO) build -o $(BIN)/kalyan-dev ./internal/devstack/cmd/kalyan-dev
+	$(BIN)/kalyan-dev
 
 build: ## Build kalyan-api, kalyan-worker, kalyan-operator into bin/
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/kalyan-api ./api
