@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"time"
-	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -82,12 +81,17 @@ func toDonationJSON(v app.View) donationJSON {
 	return out
 }
 
+// keyRule is what validKey accepts, for problem details.
+const keyRule = "header is required: 1-255 visible ASCII characters without spaces, e.g. a UUID"
+
 func validKey(k string) bool {
 	if k == "" || len(k) > 255 {
 		return false
 	}
-	for _, r := range k {
-		if r > unicode.MaxASCII || !unicode.IsPrint(r) {
+	// Visible ASCII only, as the OpenAPI pattern says: no spaces, which
+	// proxies may trim or fold.
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x21 || k[i] > 0x7e {
 			return false
 		}
 	}
@@ -97,7 +101,7 @@ func validKey(k string) bool {
 func (h *handlers) createDonation(c *fiber.Ctx) error {
 	key := c.Get("Idempotency-Key")
 	if !validKey(key) {
-		return fieldProblem(fiber.StatusBadRequest, "Idempotency-Key", "header is required: 1-255 printable ASCII characters, e.g. a UUID")
+		return fieldProblem(fiber.StatusBadRequest, "Idempotency-Key", keyRule)
 	}
 	if _, err := h.Units.Servable(c.UserContext(), c.Params("code")); err != nil {
 		return err

@@ -58,6 +58,9 @@ func TestDonationBadInput(t *testing.T) {
 	t.Run("missing idempotency key", func(t *testing.T) {
 		problemOf(t, do(t, "POST", "/api/v1/units/dmch/donations", gift("5.00", "zakat"), nil), 400, "Idempotency-Key")
 	})
+	t.Run("idempotency key with a space", func(t *testing.T) {
+		problemOf(t, do(t, "POST", "/api/v1/units/dmch/donations", gift("5.00", "zakat"), map[string]string{"Idempotency-Key": "two words"}), 400, "Idempotency-Key")
+	})
 	t.Run("body too large", func(t *testing.T) {
 		// The server refuses on Content-Length; Expect: 100-continue lets the
 		// client read that answer instead of racing the connection close.
