@@ -338,7 +338,9 @@ type itemRow struct {
 
 type newView struct {
 	consoleView
-	Action                                    string
+	// Key is the form's Idempotency-Key: sending the same form twice (a
+	// double click, a retry after a lost answer) files one request.
+	Action, Key                               string
 	Name, Age, Guardian, Mobile, NID          field
 	District, Upazila, HospitalReg, Ward, Bed field
 	Sex, Diagnosis, Urgency                   selectField
@@ -357,12 +359,12 @@ func (cs *console) newPage(c *fiber.Ctx) error {
 		return err
 	}
 	l := pageLang(c)
-	v := cs.newForm(c, l, unit, func(string) string { return "" }, &formErrors{})
+	v := cs.newForm(c, l, unit, newKey(), func(string) string { return "" }, &formErrors{})
 	return render(c, fiber.StatusOK, "console_new", newPage(c, l, v.Heading, v))
 }
 
-func (cs *console) newForm(c *fiber.Ctx, l i18n.Lang, unit string, val func(string) string, fe *formErrors) *newView {
-	v := &newView{consoleView: cs.base(c, l, unit, l.T("console.new.title"), "/console/requests/new")}
+func (cs *console) newForm(c *fiber.Ctx, l i18n.Lang, unit, key string, val func(string) string, fe *formErrors) *newView {
+	v := &newView{consoleView: cs.base(c, l, unit, l.T("console.new.title"), "/console/requests/new"), Key: key}
 	v.Action = "/console/requests/new" + v.UnitQ
 	txt := func(id, key string, req bool) field {
 		return field{ID: id, Name: id, Type: "text", Label: l.T(key), Err: fe.get(id), Value: val(id), Required: req}
@@ -508,12 +510,19 @@ func (cs *console) file(c *fiber.Ctx) error {
 		q.Items = append(q.Items, aid.Item{Category: cat, Description: val("item" + n + "-desc"), Estimated: amt})
 		rows = append(rows, i)
 	}
+	key := val("key")
+	if !validKey(key) {
+		key = newKey()
+	}
+	q.RequestHash = formHash(c, csrfField, "key")
 	if len(fe.list) > 0 {
 		// Show every problem at once, not only the unreadable numbers.
 		err = q.Validate()
 	} else {
 		// Duplicate flags are shown on the request's page, looked up afresh.
-		_, _, err = cs.h.Aid.File(c.UserContext(), actor(principalOf(c)), unit, "", q)
+		// A form sent again with the same details answers with the request
+		// it filed the first time.
+		_, _, err = cs.h.Aid.File(c.UserContext(), actor(principalOf(c)), unit, key, q)
 	}
 	if err != nil || len(fe.list) > 0 {
 		var ve validation.Errors
@@ -526,16 +535,36 @@ func (cs *console) file(c *fiber.Ctx) error {
 			}
 		case errors.As(err, &taken):
 			fe.add("nid", l.T("console.err.grant-taken"))
+		case errors.Is(err, aid.ErrKeyReused):
+			// Back to a form that was already sent, and changed: a new
+			// request, so a new key. Not one field's fault: no input is marked.
+			key = newKey()
+			fe.list = append(fe.list, fieldError{ID: "name", Msg: l.T("console.err.resubmit")})
 		case err != nil:
 			return err
 		}
 	} else {
 		return c.Redirect("/console/requests/"+url.PathEscape(q.ID)+"?done=filed", fiber.StatusSeeOther)
 	}
-	v := cs.newForm(c, l, unit, val, &fe)
+	v := cs.newForm(c, l, unit, key, val, &fe)
 	pg := newPage(c, l, v.Heading, v)
 	pg.Errors = fe.list
 	return render(c, fiber.StatusUnprocessableEntity, "console_new", pg)
+}
+
+// formHash fingerprints a posted form's fields but those named in skip
+// (the form's own tokens), so the same form sent again can be told from a
+// changed one. Fields are taken in name order; "form:" keeps it apart from
+// the API's hashes of JSON bodies.
+func formHash(c *fiber.Ctx, skip ...string) string {
+	vals := url.Values{}
+	c.Request().PostArgs().VisitAll(func(k, v []byte) {
+		if !slices.Contains(skip, string(k)) {
+			vals.Add(string(k), strings.TrimSpace(string(v)))
+		}
+	})
+	sum := sha256.Sum256([]byte("form:" + vals.Encode()))
+	return hex.EncodeToString(sum[:])
 }
 
 // --- request detail and actions ---

@@ -419,6 +419,7 @@ var messages = map[string]msg{
 	"console.err.narrative":         {"রোগীর পরিস্থিতির বিবরণ লিখুন", "Describe the patient's situation"},
 	"console.err.grant":             {"এককালীন অনুদান শুধু তালিকার ছয়টি রোগের জন্য", "The one-time grant is only for the six listed diseases"},
 	"console.err.grant-taken":       {"এই রোগী আগেই এককালীন অনুদান পেয়েছেন", "This patient has already received the one-time grant"},
+	"console.err.resubmit":          {"এই ফর্ম থেকে আগেই একটি আবেদন জমা হয়েছিল। তথ্য দেখে আবার জমা দিলে নতুন আবেদন হবে।", "A request was already filed from this form. Check the details: sending it again files a new request."},
 	"console.err.other":             {"কিছু তথ্য সঠিক নয়", "Some details are not valid"},
 	"console.err.amount":            {"টাকার অঙ্ক লিখুন, যেমন ১৫০০", "Enter an amount in taka, like 1500"},
 	"console.err.amount-range":      {"অঙ্কটি ০ থেকে অনুমান বা অনুমোদিত অঙ্কের মধ্যে হতে হবে", "The amount must be between 0 and the estimate or approved amount"},

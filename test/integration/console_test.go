@@ -113,3 +113,66 @@ func TestConsoleCSRFAndIsolation(t *testing.T) {
 		t.Fatalf("console without a session: %d %s", r.status, r.header.Get("Location"))
 	}
 }
+
+var keyInput = regexp.MustCompile(`name="key" value="([0-9a-f]+)"`)
+
+// TestConsoleFilingFormIsIdempotent: the console's new-request form carries
+// its own Idempotency-Key, so sending it twice (a double click, a retry after
+// a lost answer) files one request; sending it again with other details is
+// refused with a clear message and a fresh key, and nothing is filed.
+func TestConsoleFilingFormIsIdempotent(t *testing.T) {
+	sw := consoleSession(t, "social_worker", "dh-cumilla")
+	api := token(t, "social_worker", "dh-cumilla")
+	count := func() int {
+		t.Helper()
+		r := do(t, "GET", "/api/v1/units/dh-cumilla/aid-requests?limit=200", nil, api)
+		if r.status != 200 {
+			t.Fatalf("list: %d %s", r.status, r.body)
+		}
+		return len(r.json(t)["requests"].([]any))
+	}
+	page := do(t, "GET", "/console/requests/new", nil, sw)
+	cm, km := csrfInput.FindSubmatch(page.body), keyInput.FindSubmatch(page.body)
+	if page.status != 200 || cm == nil || km == nil {
+		t.Fatalf("new-request page: %d %.500s", page.status, page.body)
+	}
+	if again := keyInput.FindSubmatch(do(t, "GET", "/console/requests/new", nil, sw).body); again == nil || string(again[1]) == string(km[1]) {
+		t.Fatal("every new form needs a key of its own")
+	}
+	vals := url.Values{"csrf": {string(cm[1])}, "key": {string(km[1])}, "name": {"Nasima Akter"}, "age": {"41"}, "sex": {"female"},
+		"guardian": {"Rafiq Mia"}, "mobile": {"01755555555"}, "district": {"Cumilla"}, "hospitalReg": {"REG-77"},
+		"diagnosis": {"kidney"}, "urgency": {"high"}, "item1-cat": {"medicine"}, "item1-desc": {"dialysis"}, "item1-est": {"2500"},
+		"household": {"4"}, "narrative": {"Widow; sells vegetables."}}
+	before := count()
+	first := postConsole(t, "/console/requests/new", vals, sw)
+	loc := first.header.Get("Location")
+	if first.status != 303 || !strings.HasPrefix(loc, "/console/requests/aid_") {
+		t.Fatalf("file: %d %s %.500s", first.status, loc, first.body)
+	}
+	second := postConsole(t, "/console/requests/new", vals, sw)
+	if second.status != 303 || second.header.Get("Location") != loc {
+		t.Fatalf("the same form again: %d %s, want 303 to %s", second.status, second.header.Get("Location"), loc)
+	}
+	if n := count(); n != before+1 {
+		t.Fatalf("the same form sent twice filed %d requests", n-before)
+	}
+
+	vals.Set("item1-est", "3000")
+	changed := postConsole(t, "/console/requests/new?lang=en", vals, sw)
+	body := string(changed.body)
+	fresh := keyInput.FindStringSubmatch(body)
+	if changed.status != 422 || !strings.Contains(body, "A request was already filed from this form") || fresh == nil || fresh[1] == string(km[1]) {
+		t.Fatalf("the form sent again with other details: %d %.800s", changed.status, body)
+	}
+	if n := count(); n != before+1 {
+		t.Fatalf("a refused form filed a request (%d in all)", n-before)
+	}
+	// With the fresh key the changed form files a new request.
+	vals.Set("key", fresh[1])
+	if r := postConsole(t, "/console/requests/new", vals, sw); r.status != 303 || r.header.Get("Location") == loc {
+		t.Fatalf("the changed form with its new key: %d %s", r.status, r.header.Get("Location"))
+	}
+	if n := count(); n != before+2 {
+		t.Fatalf("after filing the changed form: %d new requests, want 2", n-before)
+	}
+}
