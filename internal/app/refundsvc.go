@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/donations"
 	"github.com/kalyan-platform/kalyan/internal/ledger"
@@ -132,104 +131,4 @@ func (s *Donations) CreateCash(ctx context.Context, unitCode, key, collector str
 		return markPaid(s.Seal, d, "CASH-"+d.ID[len("don_"):len("don_")+10], s.Now())
 	}
 	return s.createOnce(ctx, u.Code, "cash\x00"+key, build, paid)
-}
-
-// Reconcile settles what donors and bKash left hanging: payments still
-// initiated after olderThan are queried (and failed as expired after
-// expireAfter), and refunds without an answer are asked about again.
-func (s *Donations) Reconcile(ctx context.Context, stale StaleFinder, olderThan, expireAfter time.Duration) (settled int, err error) {
-	now := s.Now()
-	ids, err := stale.Initiated(ctx, now.Add(-olderThan), 500)
-	if err != nil {
-		return 0, err
-	}
-	for _, id := range ids {
-		d, err := s.Repo.Get(ctx, id)
-		if err != nil {
-			return settled, err
-		}
-		if d.Status != donations.Initiated || d.PaymentID == "" {
-			continue
-		}
-		u, err := s.Units.Get(ctx, d.Unit)
-		if err != nil {
-			return settled, err
-		}
-		pay, err := s.Payments.Query(ctx, d.Merchant, d.PaymentID)
-		if err == nil && pay.Status == PaymentPending && pay.Authorised {
-			// The donor confirmed at bKash but closed the tab before the
-			// callback: execute now, as the callback would have.
-			pay, err = s.Payments.Execute(ctx, d.Merchant, d.PaymentID)
-			if errors.Is(err, ErrPaymentNoAnswer) {
-				pay, err = s.Payments.Query(ctx, d.Merchant, d.PaymentID)
-			}
-		}
-		if err != nil {
-			s.Log.WarnContext(ctx, "reconcile query failed", "donation", id, "err", err)
-			continue
-		}
-		if pay.Status == PaymentPending && now.Sub(d.CreatedAt) > expireAfter {
-			pay.Status, pay.Reason = PaymentFailed, "payment expired unpaid"
-		}
-		out, err := s.settle(ctx, u, d, pay)
-		if err != nil {
-			s.Log.WarnContext(ctx, "reconcile settle failed", "donation", id, "err", err)
-			continue
-		}
-		if out.Status != donations.Initiated {
-			settled++
-		}
-	}
-	rids, err := stale.WithPendingRefunds(ctx, 500)
-	if err != nil {
-		return settled, err
-	}
-	for _, id := range rids {
-		d, err := s.Repo.Get(ctx, id)
-		if err != nil {
-			return settled, err
-		}
-		for _, r := range d.Refunds {
-			if r.Status == donations.RefundRequested && now.Sub(r.RequestedAt) > 30*time.Second {
-				if _, _, err := s.settleRefund(ctx, d, r.ID, true); err != nil {
-					s.Log.WarnContext(ctx, "reconcile refund failed", "donation", id, "err", err)
-				}
-			}
-		}
-	}
-	return settled, nil
-}
-
-// StaleFinder lists reconciliation candidates.
-type StaleFinder interface {
-	Initiated(ctx context.Context, before time.Time, limit int) ([]string, error)
-	WithPendingRefunds(ctx context.Context, limit int) ([]string, error)
-}
-
-// RunReconciler reconciles every interval until ctx ends.
-func (s *Donations) RunReconciler(ctx context.Context, stale StaleFinder, interval, olderThan, expireAfter time.Duration) error {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		// One replica at a time: each pass scans the donations and queries
-		// bKash for what it finds.
-		if !LeaseHeld(ctx, s.ReconcileLease, s.Log, "reconciler") {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-t.C:
-			}
-			continue
-		}
-		if n, err := s.Reconcile(ctx, stale, olderThan, expireAfter); err != nil && ctx.Err() == nil {
-			s.Log.WarnContext(ctx, "reconciliation pass failed", "err", err)
-		} else if n > 0 {
-			s.Log.InfoContext(ctx, "reconciliation settled payments", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
 }

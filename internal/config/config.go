@@ -58,6 +58,9 @@ type Reconcile struct {
 	// Expire is the age at which a payment bKash still calls initiated is
 	// given up as failed (bKash's paymentID lives 24 h).
 	Expire time.Duration `yaml:"expire" env:"EXPIRE"`
+	// PerPass bounds the payments queried at bKash in one pass; unresolved
+	// ones are asked again later and later (from Interval to hourly).
+	PerPass int `yaml:"perPass" env:"PER_PASS"`
 }
 
 // MongoDB settings. An empty URI means "start the embedded FerretDB" in the
@@ -128,7 +131,7 @@ func Defaults() Config {
 		Auth:       Auth{Issuer: "kalyan", Audience: "kalyan-api"},
 		HTTP:       HTTP{RateLimit: 60, BodyLimit: 64 << 10, ReadTimeout: 10 * time.Second, WriteTimeout: 35 * time.Second},
 		Receipts:   defaultReceipts(),
-		Reconcile:  Reconcile{Interval: time.Minute, After: 15 * time.Minute, Expire: 25 * time.Hour},
+		Reconcile:  Reconcile{Interval: time.Minute, After: 15 * time.Minute, Expire: 25 * time.Hour, PerPass: 500},
 		Zakat:      defaultZakat(),
 	}
 }
@@ -219,6 +222,9 @@ func (c Config) Validate() error {
 	}
 	if c.Reconcile.Interval <= 0 || c.Reconcile.After <= 0 || c.Reconcile.Expire < c.Reconcile.After {
 		bad("KALYAN_RECONCILE_INTERVAL/AFTER/EXPIRE", "must be positive durations with EXPIRE ≥ AFTER")
+	}
+	if c.Reconcile.PerPass < 1 {
+		bad("KALYAN_RECONCILE_PER_PASS", "must be at least 1")
 	}
 	return errors.Join(errs...)
 }

@@ -17,6 +17,10 @@ type Metrics struct {
 	EventDuration  *prometheus.HistogramVec
 	ConsumerLag    *prometheus.GaugeVec
 	RelayPublished prometheus.Counter
+	// The reconciler's open payments that bKash gave no usable answer for,
+	// and those of them past their expiry (they need a person).
+	ReconcileUnanswered prometheus.Gauge
+	ReconcileOverdue    prometheus.Gauge
 }
 
 // New registers the metrics on a fresh registry.
@@ -49,8 +53,17 @@ func New() *Metrics {
 			Name: "kalyan_outbox_published_total",
 			Help: "Events relayed from the outbox to Kafka.",
 		}),
+		ReconcileUnanswered: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "kalyan_reconcile_unanswered_payments",
+			Help: "Open payments whose last bKash query gave no usable answer (the replica holding the reconciler lease; 0 elsewhere).",
+		}),
+		ReconcileOverdue: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "kalyan_reconcile_overdue_payments",
+			Help: "Unanswered open payments older than the expiry age: the money may have moved, so a person must check them.",
+		}),
 	}
 	m.Registry.MustRegister(m.HTTPDuration, m.Donations, m.EventsHandled, m.EventDuration, m.ConsumerLag, m.RelayPublished,
+		m.ReconcileUnanswered, m.ReconcileOverdue,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -181,18 +181,26 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 
 	gw, _ := gateway(w.cfg, w.store, w.log)
-	reconciler := &app.Donations{
-		Units: &app.Units{Store: w.store.Units(), Now: time.Now, CacheTTL: 5 * time.Second},
-		Repo:  w.store.Donations(), Receipts: w.store.Receipts(), Payments: gw,
-		Now: time.Now, Log: w.log,
-		Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
-		Seal:    sealer(w.cfg, w.log),
-	}
 	rc := w.cfg.Reconcile
-	// A window per pass: when the holder dies, another replica reconciles
-	// from the next window on (a longer window left the reconciler idle
-	// most of the time in the chaos run, with a worker killed every 5 s).
-	reconciler.ReconcileLease = w.store.Lease("reconciler", replica, max(5*time.Second, rc.Interval), time.Now)
+	reconciler := &app.Reconciler{
+		Donations: &app.Donations{
+			Units: &app.Units{Store: w.store.Units(), Now: time.Now, CacheTTL: 5 * time.Second},
+			Repo:  w.store.Donations(), Receipts: w.store.Receipts(), Payments: gw,
+			Now: time.Now, Log: w.log,
+			Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
+			Seal:    sealer(w.cfg, w.log),
+		},
+		Stale: w.store.Donations(),
+		// A window per pass: when the holder dies, another replica reconciles
+		// from the next window on (a longer window left the reconciler idle
+		// most of the time in the chaos run, with a worker killed every 5 s).
+		Lease:    w.store.Lease("reconciler", replica, max(5*time.Second, rc.Interval), time.Now),
+		Interval: rc.Interval, After: rc.After, Expire: rc.Expire, PerPass: rc.PerPass,
+		Unanswered: func(all, overdue int) {
+			m.ReconcileUnanswered.Set(float64(all))
+			m.ReconcileOverdue.Set(float64(overdue))
+		},
+	}
 
 	g, ctx := errgroup.WithContext(ctx)
 	// The operational endpoints first: while Kafka is unreachable at start
@@ -219,7 +227,7 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 	}
 	g.Go(func() error { return relay.Run(ctx) })
 	g.Go(func() error {
-		return reconciler.RunReconciler(ctx, w.store.Donations(), rc.Interval, rc.After, rc.Expire)
+		return reconciler.Run(ctx)
 	})
 	g.Go(func() error { return w.store.RateLimits().RunSweeper(ctx, 10*time.Minute, time.Now, w.log) })
 	for _, c := range w.Consumers(pub, Topics{Donations: events.TopicDonations, Aid: aid.TopicAid}) {

@@ -614,6 +614,7 @@ func TestConfiguration(t *testing.T) {
 		"KALYAN_RECONCILE_INTERVAL":           "30s",
 		"KALYAN_RECONCILE_AFTER":              "10m",
 		"KALYAN_RECONCILE_EXPIRE":             "25h",
+		"KALYAN_RECONCILE_PER_PASS":           "200",
 	} {
 		if data[k] != want {
 			t.Errorf("%s = %q, want %q", k, data[k], want)
@@ -957,6 +958,7 @@ func TestMonitoring(t *testing.T) {
 	}
 	for alert, wants := range map[string][]string{
 		"KalyanPaymentsStuckInitiated": {`status="initiated"`, `status="paid"`, "kalyan_donations_total"},
+		"KalyanPaymentsUnresolved":     {"kalyan_reconcile_overdue_payments"},
 		"KalyanKafkaConsumerLagHigh":   {"kalyan_kafka_consumer_lag"},
 		"KalyanReceiptBacklog":         {"kalyan_kafka_consumer_lag", `group="kalyan-receipts"`},
 		"KalyanHospitalUnitsNotReady":  {"kalyan_operator_units", `condition="Ready"`, `status!="True"`},
