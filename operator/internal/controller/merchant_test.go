@@ -14,6 +14,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/bkashsandbox"
 	"github.com/kalyan-platform/kalyan/internal/units"
 	kalyanv1alpha1 "github.com/kalyan-platform/kalyan/operator/api/v1alpha1"
+	"github.com/kalyan-platform/kalyan/operator/internal/controller"
 )
 
 // TestBKashSecretReachesTheAPI: the credentials in the Secret named by spec.bkashSecretRef are sent
@@ -87,19 +88,27 @@ func TestBKashSecretReachesTheAPI(t *testing.T) {
 		}
 	}
 
-	// bKash reissues the password; the unit admin updates the Secret. The Secret is not watched, so
-	// the change arrives with the next reconcile (here: a spec change; otherwise the periodic refresh).
+	// The operator labelled the Secret it read, so that it sees the Secret change.
+	if err := s.k8s.Get(ctx, client.ObjectKeyFromObject(sec), sec); err != nil {
+		t.Fatal(err)
+	}
+	if sec.Labels[controller.BKashSecretLabel] != "true" {
+		t.Fatalf("bKash Secret labels %v, want %s", sec.Labels, controller.BKashSecretLabel)
+	}
+
+	// bKash reissues the password; the unit admin updates the Secret, and nothing else. The operator
+	// watches labelled bKash Secrets, so the API gets the new password at once, not with the periodic
+	// registration (10 minutes here, as by default).
 	merchant.Password = "operator-pw-2"
 	if err := s.stack.Sandbox.SetMerchant(merchant); err != nil {
 		t.Fatal(err)
 	}
 	sec.StringData = map[string]string{"password": merchant.Password}
+	rev := unit().Merchant.Rev
+	grants := s.stack.Sandbox.Stats().Grants
 	if err := s.k8s.Update(ctx, sec); err != nil {
 		t.Fatal(err)
 	}
-	rev := unit().Merchant.Rev
-	grants := s.stack.Sandbox.Stats().Grants
-	patch(t, s, code, func(hu *kalyanv1alpha1.HospitalUnit) { hu.Spec.Names.EN = "Debidwar UHC" })
 	waitFor(t, "rotated credentials in the API", func() (bool, string) {
 		u := unit()
 		return u.Merchant != nil && u.Merchant.Rev > rev, "merchant not rotated yet"

@@ -143,7 +143,11 @@ func CacheOptions() cache.Options {
 // SetupWithManager registers the controller with mgr.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	owned := builder.WithPredicates(predicate.Funcs{CreateFunc: func(event.CreateEvent) bool { return false }})
-	err := ctrl.NewControllerManagedBy(mgr).
+	bkashSecrets, err := r.bkashSecretSource(mgr)
+	if err != nil {
+		return fmt.Errorf("set up hospitalunit controller: %w", err)
+	}
+	err = ctrl.NewControllerManagedBy(mgr).
 		Named("hospitalunit").
 		// Our own status writes change neither generation nor annotations: they do not come back as work.
 		For(&kalyanv1alpha1.HospitalUnit{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
@@ -156,6 +160,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&networkingv1.NetworkPolicy{}, owned).
 		Owns(&rbacv1.Role{}, owned).
 		Owns(&rbacv1.RoleBinding{}, owned).
+		// The unit admins' bKash Secrets: a rotated password reaches the API at once.
+		WatchesRawSource(bkashSecrets).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles}).
 		Complete(r)
 	if err != nil {

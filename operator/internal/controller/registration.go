@@ -138,6 +138,7 @@ func (r *Reconciler) registration(ctx context.Context, hu *kalyanv1alpha1.Hospit
 				ref.Namespace, ref.Name, BKashUsernameKey, BKashPasswordKey, BKashAppKeyKey, BKashAppSecretKey)}
 		}
 		reg.BKash = &b
+		r.watchBKashSecret(ctx, hu, &sec)
 	}
 	return reg, nil
 }
