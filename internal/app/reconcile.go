@@ -23,7 +23,7 @@ type StaleFinder interface {
 // are asked about again.
 //
 // A payment that a query leaves unresolved (bKash still waits for the payer,
-// or gives no answer) is asked about again later and later. So hundreds of
+// or gives no answer) is asked about again later and later (see backoff). So hundreds of
 // abandoned payments cannot take every place of a pass while a newer payment,
 // whose payer confirmed and closed the tab, waits for a day. And bKash is not
 // asked about one payment every minute for a day.
@@ -168,9 +168,12 @@ func (r *Reconciler) payment(ctx context.Context, id string, now time.Time) (*do
 }
 
 // backoff is the wait before the n-th re-check of an unresolved payment:
-// Interval, doubling, at most an hour (or Interval, if longer).
+// Interval, doubling, at most 15 minutes (or Interval, if longer). The
+// ceiling bounds how long a payer who confirms late and closes the tab
+// waits for the execute; at it, a payment abandoned for a day is asked
+// about some 100 times instead of once a minute.
 func (r *Reconciler) backoff(n int) time.Duration {
-	ceiling := max(r.Interval, time.Hour)
+	ceiling := max(r.Interval, 15*time.Minute)
 	d := r.Interval
 	for i := 1; i < n && d < ceiling; i++ {
 		d *= 2

@@ -8,14 +8,14 @@ import (
 
 func TestReconcileBackoff(t *testing.T) {
 	r := &Reconciler{Interval: time.Minute}
-	for n, want := range map[int]time.Duration{1: time.Minute, 2: 2 * time.Minute, 3: 4 * time.Minute, 6: 32 * time.Minute, 7: time.Hour, 1000: time.Hour} {
+	for n, want := range map[int]time.Duration{1: time.Minute, 2: 2 * time.Minute, 3: 4 * time.Minute, 4: 8 * time.Minute, 5: 15 * time.Minute, 1000: 15 * time.Minute} {
 		if got := r.backoff(n); got != want {
 			t.Errorf("re-check %d after %v, want %v", n, got, want)
 		}
 	}
-	// A pass interval longer than an hour is the floor and the ceiling.
-	if got := (&Reconciler{Interval: 2 * time.Hour}).backoff(5); got != 2*time.Hour {
-		t.Errorf("with a 2 h interval: %v", got)
+	// A pass interval longer than the ceiling is the floor and the ceiling.
+	if got := (&Reconciler{Interval: time.Hour}).backoff(5); got != time.Hour {
+		t.Errorf("with an hourly pass: %v", got)
 	}
 }
 

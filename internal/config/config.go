@@ -59,7 +59,7 @@ type Reconcile struct {
 	// given up as failed (bKash's paymentID lives 24 h).
 	Expire time.Duration `yaml:"expire" env:"EXPIRE"`
 	// PerPass bounds the payments queried at bKash in one pass; unresolved
-	// ones are asked again later and later (from Interval to hourly).
+	// ones are asked again later and later (from Interval, doubling, to every 15 minutes).
 	PerPass int `yaml:"perPass" env:"PER_PASS"`
 }
 
