@@ -334,27 +334,41 @@ func (r *Donations) scanIDs(ctx context.Context, filter bson.D, limit int) ([]st
 		return nil, fmt.Errorf("scan donations: %w", err)
 	}
 	seen := map[string]bool{}
-	ids := make([]string, 0, len(docs))
+	latest := docs[:0]
 	for _, d := range docs {
-		if seen[d.Donation] {
-			continue
+		if !seen[d.Donation] {
+			seen[d.Donation] = true
+			latest = append(latest, d)
 		}
-		seen[d.Donation] = true
-		// A version whose "superseded" write was lost would come back on
-		// every pass (and fill the limit): one look for its successor
-		// finds it out and writes the flag again.
+	}
+	// A version whose "superseded" write was lost would come back on every
+	// pass (and fill the limit): one look for its successor finds it out
+	// and writes the flag again. The look-ups run several at a time: the
+	// reconciler reads thousands of candidates when many payments are open.
+	moved := make([]bool, len(latest))
+	err = eachParallel(ctx, len(latest), func(gctx context.Context, i int) error {
+		d := latest[i]
 		var next struct {
 			ID string `bson:"_id"`
 		}
-		found, err := findByID(ctx, r.s.col(colDonations), versionID(d.Donation, d.Version+1), &next)
+		found, err := findByID(gctx, r.s.col(colDonations), versionID(d.Donation, d.Version+1), &next)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if found {
-			r.supersede(ctx, versionID(d.Donation, d.Version))
-			continue
+			moved[i] = true
+			r.supersede(gctx, versionID(d.Donation, d.Version))
 		}
-		ids = append(ids, d.Donation)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(latest))
+	for i, d := range latest {
+		if !moved[i] {
+			ids = append(ids, d.Donation)
+		}
 	}
 	return ids, nil
 }
