@@ -68,8 +68,10 @@ func IndexFerretIDs(ctx context.Context, dir string, db *mongo.Database) error {
 const idExpr = `_ferretdb_sjson->'$._id'`
 
 // reindexID gives table t's unique _id index (FerretDB names it t__id_)
-// the pushed-down expression, in one transaction so that uniqueness is
-// never unenforced. It does nothing when that is already so.
+// the pushed-down expression and drops the extra lookup index an earlier
+// version added, in one transaction so that uniqueness is never
+// unenforced. A table already converted costs one read: start-ups after
+// the first write nothing.
 func reindexID(ctx context.Context, sdb *sql.DB, t string) error {
 	idx := t + "__id_"
 	var def string
@@ -79,24 +81,22 @@ func reindexID(ctx context.Context, sdb *sql.DB, t string) error {
 		return nil // not a collection with an _id index (FerretDB makes one for every collection)
 	case err != nil:
 		return err
+	case strings.Contains(def, idExpr):
+		return nil
 	}
 	tx, err := sdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	if !strings.Contains(def, idExpr) {
-		for _, q := range []string{
-			fmt.Sprintf(`DROP INDEX %q`, idx),
-			fmt.Sprintf(`CREATE UNIQUE INDEX %q ON %q (%s)`, idx, t, idExpr),
-		} {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return err
-			}
+	for _, q := range []string{
+		fmt.Sprintf(`DROP INDEX %q`, idx),
+		fmt.Sprintf(`CREATE UNIQUE INDEX %q ON %q (%s)`, idx, t, idExpr),
+		fmt.Sprintf(`DROP INDEX IF EXISTS %q`, t+"_kalyan_id_lookup"),
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
 		}
-	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`DROP INDEX IF EXISTS %q`, t+"_kalyan_id_lookup")); err != nil {
-		return err
 	}
 	return tx.Commit()
 }

@@ -111,7 +111,7 @@ func TestIndexFerretIDs(t *testing.T) {
 
 func connectFerret(t *testing.T, dir string, logger *slog.Logger) (*mongo.Database, func()) {
 	t.Helper()
-	f, err := StartFerret(filepath.Join(dir), logger)
+	f, err := StartFerret(dir, logger)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -112,7 +112,7 @@ func (h *handlers) fileAid(c *fiber.Ctx) error {
 	// lost answer files the patient twice without it.
 	key := c.Get("Idempotency-Key")
 	if key != "" && !validKey(key) {
-		return fieldProblem(fiber.StatusBadRequest, "Idempotency-Key", "1-255 visible ASCII characters without spaces, e.g. a UUID")
+		return fieldProblem(fiber.StatusBadRequest, "Idempotency-Key", keyRule)
 	}
 	var body aidFileRequest
 	if err := decodeJSON(c, &body); err != nil {

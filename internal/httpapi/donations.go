@@ -82,7 +82,7 @@ func toDonationJSON(v app.View) donationJSON {
 }
 
 // keyRule is what validKey accepts, for problem details.
-const keyRule = "header is required: 1-255 visible ASCII characters without spaces, e.g. a UUID"
+const keyRule = "1-255 visible ASCII characters without spaces, e.g. a UUID"
 
 func validKey(k string) bool {
 	if k == "" || len(k) > 255 {
@@ -101,7 +101,7 @@ func validKey(k string) bool {
 func (h *handlers) createDonation(c *fiber.Ctx) error {
 	key := c.Get("Idempotency-Key")
 	if !validKey(key) {
-		return fieldProblem(fiber.StatusBadRequest, "Idempotency-Key", keyRule)
+		return fieldProblem(fiber.StatusBadRequest, "Idempotency-Key", "header is required: "+keyRule)
 	}
 	if _, err := h.Units.Servable(c.UserContext(), c.Params("code")); err != nil {
 		return err

@@ -39,7 +39,7 @@ func (h *handlers) staffOf(c *fiber.Ctx, unit string, roles ...auth.Role) (auth.
 func idempotencyKey(c *fiber.Ctx) (string, error) {
 	key := c.Get("Idempotency-Key")
 	if !validKey(key) {
-		return "", fieldProblem(fiber.StatusBadRequest, "Idempotency-Key", keyRule)
+		return "", fieldProblem(fiber.StatusBadRequest, "Idempotency-Key", "header is required: "+keyRule)
 	}
 	return key, nil
 }

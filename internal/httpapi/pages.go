@@ -173,6 +173,15 @@ func renderError(c *fiber.Ctx, p Problem) error {
 	return render(c, p.Status, "error", newPage(c, l, title, ep))
 }
 
+// formKey is a posted form's idempotency key, or a fresh one when the form
+// sent none or a malformed one.
+func formKey(k string) string {
+	if validKey(k) {
+		return k
+	}
+	return newKey()
+}
+
 func newKey() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)

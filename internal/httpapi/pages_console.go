@@ -510,10 +510,7 @@ func (cs *console) file(c *fiber.Ctx) error {
 		q.Items = append(q.Items, aid.Item{Category: cat, Description: val("item" + n + "-desc"), Estimated: amt})
 		rows = append(rows, i)
 	}
-	key := val("key")
-	if !validKey(key) {
-		key = newKey()
-	}
+	key := formKey(val("key"))
 	q.RequestHash = formHash(c, csrfField, "key")
 	if len(fe.list) > 0 {
 		// Show every problem at once, not only the unreadable numbers.

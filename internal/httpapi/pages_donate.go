@@ -146,10 +146,7 @@ func (h *handlers) donateSubmit(c *fiber.Ctx) error {
 	req.Donor.Phone = i18n.ASCIIDigits(form["phone"])
 	req.Donor.Email = form["email"]
 	req.Donor.TIN = i18n.ASCIIDigits(form["tin"])
-	key := form["key"]
-	if !validKey(key) {
-		key = newKey()
-	}
+	key := formKey(form["key"])
 	d, _, err := h.Donations.Create(c.UserContext(), t.Unit.Code, key, req)
 	var v validation.Errors
 	switch {
