@@ -11,11 +11,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/lestrrat-go/httprc/v3"
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/lestrrat-go/jwx/v3/jws"
 	"github.com/lestrrat-go/jwx/v3/jwt"
 )
 
@@ -78,13 +80,21 @@ func NewJWKSVerifier(ctx context.Context, url, issuer, audience string) (*Verifi
 }
 
 // Verify checks signature, algorithm (taken from our key, never from the
-// token), issuer, audience and expiry, and returns the caller.
+// token), issuer, audience, expiry (required), not-before and issued-at,
+// and returns the caller. Only the compact form with no critical header
+// extensions is accepted: we understand none, and RFC 7515 §4.1.11 says a
+// recipient must refuse a "crit" it does not understand.
 func (v *Verifier) Verify(raw string) (Principal, error) {
+	if err := plainCompact(raw); err != nil {
+		return Principal{}, fmt.Errorf("%w: %w", ErrUnauthenticated, err)
+	}
 	tok, err := jwt.ParseString(raw,
 		jwt.WithKeySet(v.keys),
 		jwt.WithValidate(true),
 		jwt.WithIssuer(v.issuer),
 		jwt.WithAudience(v.audience),
+		// A token that never expires is a standing key to the console.
+		jwt.WithRequiredClaim(jwt.ExpirationKey),
 		jwt.WithAcceptableSkew(30*time.Second),
 	)
 	if err != nil {
@@ -100,6 +110,37 @@ func (v *Verifier) Verify(raw string) (Principal, error) {
 		return Principal{}, fmt.Errorf("%w: missing subject, role or unit", ErrUnauthenticated)
 	}
 	return p, nil
+}
+
+// plainCompact refuses anything but a three-part compact JWS whose
+// protected header names no critical extension.
+func plainCompact(raw string) error {
+	if strings.Count(raw, ".") != 2 {
+		return errors.New("not a compact JWS")
+	}
+	msg, err := jws.Parse([]byte(raw), jws.WithCompact())
+	if err != nil {
+		return err
+	}
+	sigs := msg.Signatures()
+	if len(sigs) != 1 {
+		return errors.New("not exactly one signature")
+	}
+	if h := sigs[0].ProtectedHeaders(); h.Has(jws.CriticalKey) {
+		return errors.New(`"crit" header: no extension is understood here`)
+	}
+	// RFC 7519 §2: times are JSON numbers. The library would also read a
+	// string or an RFC 3339 date; we take no second reading of a claim.
+	var claims map[string]json.RawMessage
+	if err := json.Unmarshal(msg.Payload(), &claims); err != nil {
+		return fmt.Errorf("claims: %w", err)
+	}
+	for _, k := range []string{jwt.ExpirationKey, jwt.NotBeforeKey, jwt.IssuedAtKey} {
+		if v, ok := claims[k]; ok && (len(v) == 0 || (v[0] != '-' && (v[0] < '0' || v[0] > '9'))) {
+			return fmt.Errorf("claim %s is not a number", k)
+		}
+	}
+	return nil
 }
 
 // Signer issues tokens with a local Ed25519 key (embedded default and tests).

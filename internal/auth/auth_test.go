@@ -6,12 +6,16 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v3/jwa"
+	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/lestrrat-go/jwx/v3/jws"
 	"github.com/lestrrat-go/jwx/v3/jwt"
 )
 
@@ -91,5 +95,74 @@ func TestJWKSVerifier(t *testing.T) {
 	p, err := jv.Verify(tok)
 	if err != nil || p.Role != Committee || p.Unit != "rmch" {
 		t.Fatalf("got %+v, %v", p, err)
+	}
+}
+
+// forge signs claims (raw JSON) with the verifier's own key under the given
+// protected header members: the signature is good, so each refusal below is
+// about what the token says.
+func forge(t *testing.T, path string, claims string, header map[string]any) string {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, err := jwk.ParseKey(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := jws.NewHeaders()
+	for k, v := range header {
+		if err := h.Set(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := jws.Sign([]byte(claims), jws.WithKey(jwa.EdDSA(), priv, jws.WithProtectedHeaders(h)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// TestRefusesWhatTheTokenMustNotSay: a token needs an expiry, may not be
+// used before its nbf or claim to be issued in the future, and may not
+// carry a critical header extension we do not understand (RFC 7515
+// §4.1.11); "none" and HMAC algorithms are refused whatever the header.
+func TestRefusesWhatTheTokenMustNotSay(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "k.jwk")
+	v, _, err := LocalKeys(path, "kalyan", "kalyan-api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Unix()
+	claims := func(extra string) string {
+		return `{"iss":"kalyan","aud":["kalyan-api"],"sub":"mallory","role":"platform_admin"` + extra + `}`
+	}
+	n := func(d time.Duration) string { return strconv.FormatInt(now+int64(d/time.Second), 10) }
+	good := claims(`,"iat":` + n(0) + `,"nbf":` + n(0) + `,"exp":` + n(time.Hour))
+	if _, err := v.Verify(forge(t, path, good, map[string]any{"typ": "JWT"})); err != nil {
+		t.Fatalf("the forging helper makes tokens the verifier refuses when nothing is wrong: %v", err)
+	}
+	cases := map[string]string{
+		"no exp":            forge(t, path, claims(`,"iat":`+n(0)), nil),
+		"no exp, nbf only":  forge(t, path, claims(`,"nbf":`+n(0)), nil),
+		"unknown crit":      forge(t, path, good, map[string]any{"crit": []string{"kalyan-scope"}, "kalyan-scope": "all"}),
+		"crit b64":          forge(t, path, good, map[string]any{"crit": []string{"b64"}, "b64": true}),
+		"nbf in the future": forge(t, path, claims(`,"iat":`+n(0)+`,"nbf":`+n(10*time.Minute)+`,"exp":`+n(time.Hour)), nil),
+		"iat in the future": forge(t, path, claims(`,"iat":`+n(10*time.Minute)+`,"exp":`+n(time.Hour)), nil),
+		"exp as a string":   forge(t, path, claims(`,"exp":"`+n(time.Hour)+`"`), nil),
+		"expired":           forge(t, path, claims(`,"exp":`+n(-time.Hour)), nil),
+	}
+	parts := strings.Split(cases["no exp"], ".")
+	for _, alg := range []string{"none", "None", "NONE", "HS256", "HS512"} {
+		head := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"` + alg + `","typ":"JWT"}`))
+		payload := base64.RawURLEncoding.EncodeToString([]byte(good))
+		cases["alg "+alg+" unsigned"] = head + "." + payload + "."
+		cases["alg "+alg+" with a copied signature"] = head + "." + payload + "." + parts[2]
+	}
+	for name, tok := range cases {
+		if p, err := v.Verify(tok); !errors.Is(err, ErrUnauthenticated) {
+			t.Errorf("%s: accepted as %+v (err=%v)", name, p, err)
+		}
 	}
 }

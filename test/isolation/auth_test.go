@@ -16,6 +16,7 @@ import (
 
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/lestrrat-go/jwx/v3/jws"
 	"github.com/lestrrat-go/jwx/v3/jwt"
 )
 
@@ -105,6 +106,28 @@ func badTokens(t *testing.T) []badToken {
 	}
 	valid := sign(good, priv)
 	parts := strings.Split(valid, ".")
+	// signRaw signs raw claims under extra protected header members with
+	// the server's own key: the signature verifies.
+	signRaw := func(claims string, header map[string]any) string {
+		h := jws.NewHeaders()
+		for k, v := range header {
+			if err := h.Set(k, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out, err := jws.Sign([]byte(claims), jws.WithKey(jwa.EdDSA(), priv, jws.WithProtectedHeaders(h)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+	claimsWith := func(times string) string {
+		return `{"iss":"` + cfg.Issuer + `","aud":["` + cfg.Audience + `"],"sub":"mallory","role":"platform_admin"` + times + `}`
+	}
+	goodTimes := `,"iat":` + itoa(now.Unix()) + `,"nbf":` + itoa(now.Unix()) + `,"exp":` + itoa(now.Add(time.Hour).Unix())
+	if r := call(t, request{method: "GET", path: "/api/v1/units/" + unitA + "/links"}, "Bearer "+signRaw(claimsWith(goodTimes), nil)); r.status != 200 {
+		t.Fatalf("a good raw-signed token is refused: %d %s", r.status, r.body)
+	}
 
 	expired := good
 	expired.iat, expired.exp = now.Add(-2*time.Hour), now.Add(-time.Hour)
@@ -131,6 +154,10 @@ func badTokens(t *testing.T) []badToken {
 		{"HS256 keyed with the public JWK", "Bearer " + hs256(pubJSON)},
 		{"HS256 keyed with the public PEM", "Bearer " + hs256(pubPEM)},
 		{"HS256 keyed with the JWK x value", "Bearer " + hs256([]byte(enc(pubRaw)))},
+		{"no expiry", "Bearer " + signRaw(claimsWith(`,"iat":`+itoa(now.Unix())), nil)},
+		{"unknown critical header", "Bearer " + signRaw(claimsWith(goodTimes), map[string]any{"crit": []string{"kalyan-scope"}, "kalyan-scope": "all"})},
+		{"not yet valid", "Bearer " + signRaw(claimsWith(`,"iat":`+itoa(now.Unix())+`,"nbf":`+itoa(now.Add(10*time.Minute).Unix())+`,"exp":`+itoa(now.Add(time.Hour).Unix())), nil)},
+		{"issued in the future", "Bearer " + signRaw(claimsWith(`,"iat":`+itoa(now.Add(10*time.Minute).Unix())+`,"exp":`+itoa(now.Add(time.Hour).Unix())), nil)},
 	}
 }
 
