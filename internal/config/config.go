@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -110,8 +111,10 @@ type HTTP struct {
 	// RateLimit is how many public writes (gifts, forms) one client IP may
 	// make per minute; 0 disables.
 	RateLimit int `yaml:"rateLimit" env:"RATE_LIMIT"`
-	// TrustedProxies are the load balancers whose X-Forwarded-For names the
-	// client (empty: the TCP peer is the client).
+	// TrustedProxies are the load balancers (IP addresses or CIDR ranges)
+	// whose X-Forwarded-For names the client and whose X-Forwarded-Proto
+	// says the browser used TLS (empty: the TCP peer is the client, and
+	// only the public URL's scheme says TLS).
 	TrustedProxies []string      `yaml:"trustedProxies" env:"TRUSTED_PROXIES" envSeparator:","`
 	BodyLimit      int           `yaml:"bodyLimit" env:"BODY_LIMIT"`
 	ReadTimeout    time.Duration `yaml:"readTimeout" env:"READ_TIMEOUT"`
@@ -154,6 +157,9 @@ func Load() (Config, error) {
 	}
 	if err := env.ParseWithOptions(&c, env.Options{Prefix: "KALYAN_"}); err != nil {
 		return c, fmt.Errorf("environment: %w", err)
+	}
+	for i, p := range c.HTTP.TrustedProxies {
+		c.HTTP.TrustedProxies[i] = strings.TrimSpace(p)
 	}
 	if c.Auth.KeyFile == "" && c.DataDir != "" {
 		c.Auth.KeyFile = c.DataDir + "/auth/signing-key.jwk"
@@ -207,6 +213,13 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.RateLimit < 0 {
 		bad("KALYAN_HTTP_RATE_LIMIT", "must be 0 (off) or a number of requests per minute")
+	}
+	for _, p := range c.HTTP.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				bad("KALYAN_HTTP_TRUSTED_PROXIES", fmt.Sprintf("%q is neither an IP address nor a CIDR range (e.g. 10.0.0.0/8)", p))
+			}
+		}
 	}
 	if c.HTTP.BodyLimit < 1024 || c.HTTP.BodyLimit > 10<<20 {
 		bad("KALYAN_HTTP_BODY_LIMIT", "must be between 1024 and 10485760 bytes")

@@ -50,3 +50,27 @@ func TestValidateNamesSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestTrustedProxiesAreAddressesOrRanges: a typo in the list would
+// silently trust nobody (or, worse, be read differently by two parts of
+// the server), so it stops the process instead.
+func TestTrustedProxiesAreAddressesOrRanges(t *testing.T) {
+	t.Setenv("KALYAN_HTTP_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.10,2001:db8::/32")
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("good list refused: %v", err)
+	}
+	for _, bad := range []string{"10.0.0.0/33", "lb.internal", "10.0.0.1:8080", "*"} {
+		t.Setenv("KALYAN_HTTP_TRUSTED_PROXIES", "10.0.0.1,"+bad)
+		c, err := Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "KALYAN_HTTP_TRUSTED_PROXIES") || !strings.Contains(err.Error(), bad) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}

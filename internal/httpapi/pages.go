@@ -87,7 +87,9 @@ type page struct {
 	Refresh string
 	// Errors are the form's field errors, for the summary at the top.
 	Errors []fieldError
-	P      any
+	// Nonce names the inline stylesheet in the response's CSP (render sets it).
+	Nonce string
+	P     any
 }
 
 // fieldError links an error summary entry to its field.
@@ -131,6 +133,7 @@ func render(c *fiber.Ctx, status int, name string, data *page) error {
 	// language cookie: never reuse one from a cache.
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("Content-Language", data.L.Code())
+	data.Nonce = nonceOf(c)
 	c.Status(status)
 	return t.ExecuteTemplate(c.Response().BodyWriter(), "layout.html", data)
 }

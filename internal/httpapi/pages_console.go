@@ -85,6 +85,9 @@ func (cs *console) staff(next fiber.Handler) fiber.Handler {
 				return auth.ErrUnauthenticated
 			}
 			if c.Method() == fiber.MethodPost {
+				if !cs.h.sameOrigin(c) {
+					return errCrossSite
+				}
 				got := c.FormValue(csrfField)
 				if subtle.ConstantTimeCompare([]byte(got), []byte(cs.csrf(tok))) != 1 {
 					return problem(fiber.StatusForbidden, "csrf", "Form expired", "Reload the page and send the form again.")
@@ -196,6 +199,11 @@ func (cs *console) renderLogin(c *fiber.Ctx, status int, msg string) error {
 }
 
 func (cs *console) login(c *fiber.Ctx) error {
+	// Another site must not sign the browser in as its own staff member
+	// (whose forms the victim would then fill in).
+	if !cs.h.sameOrigin(c) {
+		return errCrossSite
+	}
 	l := pageLang(c)
 	tok := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(c.FormValue("token")), "Bearer "))
 	if tok == "" {
@@ -206,13 +214,16 @@ func (cs *console) login(c *fiber.Ctx) error {
 		return cs.renderLogin(c, fiber.StatusUnprocessableEntity, l.T("console.login.bad"))
 	}
 	c.Cookie(&fiber.Cookie{Name: staffCookie, Value: tok, Path: "/console", HTTPOnly: true,
-		SameSite: fiber.CookieSameSiteStrictMode, Secure: c.Protocol() == "https"})
+		SameSite: fiber.CookieSameSiteStrictMode, Secure: cs.h.overTLS(c)})
 	return c.Redirect("/console", fiber.StatusSeeOther)
 }
 
 func (cs *console) logout(c *fiber.Ctx) error {
+	if !cs.h.sameOrigin(c) {
+		return errCrossSite
+	}
 	c.Cookie(&fiber.Cookie{Name: staffCookie, Value: "", Path: "/console", HTTPOnly: true, MaxAge: -1,
-		Expires: time.Unix(0, 0), SameSite: fiber.CookieSameSiteStrictMode, Secure: c.Protocol() == "https"})
+		Expires: time.Unix(0, 0), SameSite: fiber.CookieSameSiteStrictMode, Secure: cs.h.overTLS(c)})
 	return c.Redirect("/console/login", fiber.StatusSeeOther)
 }
 

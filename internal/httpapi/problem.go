@@ -90,8 +90,9 @@ func utilsStatus(code int) string {
 // decodeJSON strictly decodes the body: unknown fields, trailing data and
 // type mismatches are 400s naming the field.
 func decodeJSON(c *fiber.Ctx, dst any) error {
-	if ct := c.Get(fiber.HeaderContentType); !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
-		return problem(fiber.StatusUnsupportedMediaType, "unsupported-media-type", "Send application/json", "Content-Type must be application/json")
+	if !isJSON(c.Get(fiber.HeaderContentType)) {
+		return problem(fiber.StatusUnsupportedMediaType, "unsupported-media-type", "Send application/json",
+			"Content-Type must be application/json (or an application/*+json type), in UTF-8")
 	}
 	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
 	dec.DisallowUnknownFields()

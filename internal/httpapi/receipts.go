@@ -22,7 +22,7 @@ import (
 )
 
 // receiptRoutes registers the receipt, key and statement endpoints.
-func (h *handlers) receiptRoutes(a *fiber.App, v1 fiber.Router) {
+func (h *handlers) receiptRoutes(a *fiber.App, v1 fiber.Router, limit fiber.Handler) {
 	v1.Get("/units/:code/keys", h.unitKeys)
 	// The .pdf route must come first: "/receipts/:id" would match "x.pdf" too.
 	v1.Get("/receipts/:id.pdf", h.receiptPDF)
@@ -30,7 +30,7 @@ func (h *handlers) receiptRoutes(a *fiber.App, v1 fiber.Router) {
 	v1.Get("/receipts/:id/notes/:refund", h.getNote)
 	v1.Get("/receipts/:id/verify", h.verifyReceipt)
 	v1.Get("/receipts/:id", h.getReceipt)
-	v1.Post("/statements", h.requestStatement)
+	v1.Post("/statements", limit, h.requestStatement)
 	v1.Post("/staff/statements", h.requireRole(auth.SocialWorker, auth.UnitAdmin, auth.PlatformAdmin), h.counterStatement)
 	a.Get("/r/:id", h.verifyPage)
 	a.Get("/s/:token", h.statementLink)
@@ -259,7 +259,7 @@ func parseSigningKey(s string) ([]byte, error) {
 var verifyPages = template.Must(template.New("").Parse(`
 {{define "head"}}<!doctype html><html lang="bn"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex"><title>{{.Title}} · কল্যাণ Kalyan</title>
-<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:0 auto;padding:1rem;line-height:1.5;color:#111}
+<style nonce="{{.Nonce}}">body{font-family:system-ui,sans-serif;max-width:36rem;margin:0 auto;padding:1rem;line-height:1.5;color:#111}
 .ok{border:3px solid #0a6b2d;padding:.8rem;border-radius:6px}.bad{border:3px solid #a00000;padding:.8rem;border-radius:6px}
 th{text-align:left;padding-right:1rem;vertical-align:top;font-weight:600}td,th{padding-top:.3rem}.muted{color:#444}a{color:#0645ad}</style></head><body><main>{{end}}
 
@@ -294,13 +294,13 @@ func (h *handlers) verifyPage(c *fiber.Ctx) error {
 	v, err := h.receipt(c)
 	if errors.Is(err, errNoReceipt) {
 		c.Status(fiber.StatusNotFound)
-		return verifyPages.ExecuteTemplate(c.Response().BodyWriter(), "missing", fiber.Map{"Title": "রসিদ পাওয়া যায়নি · Receipt not found"})
+		return verifyPages.ExecuteTemplate(c.Response().BodyWriter(), "missing", fiber.Map{"Title": "রসিদ পাওয়া যায়নি · Receipt not found", "Nonce": nonceOf(c)})
 	}
 	if err != nil {
 		return err
 	}
 	j := h.receiptJSON(v)
-	data := fiber.Map{"Title": "রসিদ যাচাই · Receipt verification", "Valid": v.Valid, "Reason": v.Reason, "R": j,
+	data := fiber.Map{"Title": "রসিদ যাচাই · Receipt verification", "Nonce": nonceOf(c), "Valid": v.Valid, "Reason": v.Reason, "R": j,
 		"UnitBN": j.UnitNames.BN, "UnitEN": j.UnitNames.EN, "KeysURL": h.PublicURL + "/api/v1/units/" + v.Unit + "/keys"}
 	data["KindBN"], data["KindEN"] = receiptpdf.KindLabel(j.Kind)
 	if t, err := time.Parse(receipts.TimeFormat, j.IssuedAt); err == nil {

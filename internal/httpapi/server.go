@@ -52,8 +52,9 @@ type Deps struct {
 	// (zero value = zakat.DefaultSettings).
 	Zakat zakat.Settings
 
-	// RateLimit is public writes per client IP per minute (0: off);
-	// TrustedProxies may set the client IP with X-Forwarded-For.
+	// RateLimit is public writes per client IP per minute (0: off).
+	// TrustedProxies (addresses or CIDR ranges) may name the client in
+	// X-Forwarded-For and the scheme in X-Forwarded-Proto.
 	RateLimit      int
 	TrustedProxies []string
 
@@ -90,7 +91,10 @@ func New(d Deps) *fiber.App {
 			return c.Status(p.Status).JSON(p, "application/problem+json")
 		},
 	})
+	h := &handlers{Deps: d, clientIP: clientIP(parseProxies(d.TrustedProxies))}
+	limit := rateLimit(d.RateLimit, h.clientIP)
 	a.Use(recover.New())
+	a.Use(h.securityHeaders)
 	a.Use(observe(d.Metrics))
 	// Donor pages travel compressed (brotli or gzip) to phones on 2G/3G;
 	// the JSON API and operational endpoints are left as they are.
@@ -107,7 +111,6 @@ func New(d Deps) *fiber.App {
 	})
 	a.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(d.Metrics.Registry, promhttp.HandlerOpts{})))
 
-	h := &handlers{Deps: d}
 	v1 := a.Group("/api/v1")
 	admin := v1.Group("/admin", h.requireRole(auth.PlatformAdmin))
 	admin.Put("/units/:code", h.putUnit)
@@ -115,7 +118,7 @@ func New(d Deps) *fiber.App {
 
 	v1.Get("/openapi.json", serveOpenAPI)
 	v1.Get("/units/:code", h.getUnit)
-	v1.Post("/units/:code/donations", rateLimit(d.RateLimit), h.createDonation)
+	v1.Post("/units/:code/donations", limit, h.createDonation)
 	v1.Get("/donations/:id", h.getDonation)
 	v1.Get("/donations/:id/bkash-callback", h.bkashCallback)
 	v1.Post("/units/:code/cash-donations", h.createCashDonation)
@@ -138,18 +141,22 @@ func New(d Deps) *fiber.App {
 
 	a.Get("/", h.home)
 	a.Get("/d/:slug", h.donatePage)
-	a.Post("/d/:slug", rateLimit(d.RateLimit), h.donateSubmit)
+	a.Post("/d/:slug", limit, h.donateSubmit)
 	a.Get("/donations/:id", h.statusPage)
 	a.Get("/zakat", h.zakatPage)
 	a.Get("/u/:code", h.unitPage)
-	h.receiptRoutes(a, v1)
+	h.receiptRoutes(a, v1, limit)
 	h.consoleRoutes(a)
 
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return a
 }
 
-type handlers struct{ Deps }
+type handlers struct {
+	Deps
+	// clientIP names the client behind our trusted proxies (ratelimit.go).
+	clientIP func(*fiber.Ctx) string
+}
 
 // observe records request latency by route template (never the raw path,
 // which would carry IDs and explode cardinality).
