@@ -24,13 +24,29 @@ type DonorReceipts interface {
 	ByDonor(ctx context.Context, donorRef, fy string) ([]receipts.Receipt, error)
 }
 
-// RateLimiter allows at most limit events per key and window.
+// RateLimiter allows at most limit events per key and window (Allow), or
+// per key until a given time (Take: no window boundary to reset it).
 type RateLimiter interface {
 	Allow(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, error)
+	Take(ctx context.Context, key string, limit int, until time.Time) (bool, error)
 }
 
-// ErrRateLimited means too many statement requests for one number.
-var ErrRateLimited = errors.New("too many requests for this number")
+// StatementAudit keeps a record of every statement printed at a counter.
+type StatementAudit interface {
+	Record(ctx context.Context, p receipts.StatementPrint) error
+}
+
+// Errors of statement requests.
+var (
+	// ErrRateLimited means too many statement requests for one number.
+	ErrRateLimited = errors.New("too many requests for this number")
+	// ErrClientRateLimited means too many statement requests from one client.
+	ErrClientRateLimited = errors.New("too many statement requests from this client")
+	// ErrCodeTries means too many wrong codes for one challenge.
+	ErrCodeTries = errors.New("too many wrong codes: ask for a new code")
+	// ErrCodeNotSent means the donor's code could not be sent.
+	ErrCodeNotSent = errors.New("the code could not be sent to the donor's phone")
+)
 
 // Statements produces annual donor statements: one document per donor
 // (mobile number) per fiscal year, across all units. Donors get a signed,
@@ -46,9 +62,13 @@ type Statements struct {
 	PublicURL string
 	Now       func() time.Time
 	Log       *slog.Logger
-	// LinkTTL is how long a link works; PerHour caps requests per number.
-	LinkTTL time.Duration
-	PerHour int
+	// LinkTTL is how long a link works; PerHour caps requests per number
+	// (links and counter codes alike), PerClientHour per client address.
+	LinkTTL       time.Duration
+	PerHour       int
+	PerClientHour int
+	// Audit records counter prints.
+	Audit StatementAudit
 	// Refunded reports how much of a receipt refunds have taken back (the sum
 	// of its cancellation notes): statements total only what remains.
 	Refunded func(ctx context.Context, r *receipts.Receipt) (money.Amount, error)
@@ -100,8 +120,9 @@ func (s *Statements) input(phone, fy string) (string, error) {
 
 // Request sends a statement link to phone if it has gifts in fy. It says
 // nothing about whether it had any, so the API cannot be used to learn who
-// gave; only the number's owner receives the link.
-func (s *Statements) Request(ctx context.Context, phone, fy string) error {
+// gave; only the number's owner receives the link. client is the caller's
+// address: one client may ask about PerClientHour numbers an hour.
+func (s *Statements) Request(ctx context.Context, phone, fy, client string) error {
 	mobile, err := s.input(phone, fy)
 	if err != nil {
 		return err
@@ -111,7 +132,20 @@ func (s *Statements) Request(ctx context.Context, phone, fy string) error {
 		return err
 	}
 	now := s.Now()
-	ok, err := s.Limiter.Allow(ctx, "statement/"+ref, s.PerHour, time.Hour, now)
+	// The client's budget first: a number's own budget is not spent by a
+	// client that is turned away. The address is kept keyed, not in clear.
+	clientRef, err := s.Sealer.DonorRef("client/" + client)
+	if err != nil {
+		return err
+	}
+	ok, err := s.Limiter.Allow(ctx, "statement-client/"+clientRef, s.PerClientHour, time.Hour, now)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrClientRateLimited
+	}
+	ok, err = s.Limiter.Allow(ctx, "statement/"+ref, s.PerHour, time.Hour, now)
 	if err != nil {
 		return err
 	}
@@ -146,24 +180,6 @@ func (s *Statements) FromLink(ctx context.Context, token string) (*Statement, er
 		return nil, err
 	}
 	return s.build(ctx, parts[0], parts[1])
-}
-
-// ForMobile builds the statement of a number, for staff at the counter.
-func (s *Statements) ForMobile(ctx context.Context, phone, fy string) (*Statement, error) {
-	mobile, err := s.input(phone, fy)
-	if err != nil {
-		return nil, err
-	}
-	ref, err := s.Sealer.DonorRef(mobile)
-	if err != nil {
-		return nil, err
-	}
-	st, err := s.build(ctx, ref, fy)
-	if err != nil {
-		return nil, err
-	}
-	st.MobileMasked = contact.MaskMobile(mobile)
-	return st, nil
 }
 
 // build lists the donor's receipts whose signatures verify; a receipt that

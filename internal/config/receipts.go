@@ -19,8 +19,12 @@ type Receipts struct {
 	Citation string `yaml:"citation" env:"CITATION"`
 	// StatementLinkTTL is how long an annual statement link sent by SMS works.
 	StatementLinkTTL time.Duration `yaml:"statementLinkTTL" env:"STATEMENT_LINK_TTL"`
-	// StatementsPerHour caps statement requests per mobile number.
+	// StatementsPerHour caps statement requests per mobile number (SMS
+	// links, and codes for a counter print).
 	StatementsPerHour int `yaml:"statementsPerHour" env:"STATEMENTS_PER_HOUR"`
+	// StatementsPerIPPerHour caps public statement requests per client
+	// address (behind http.trustedProxies, the address they report).
+	StatementsPerIPPerHour int `yaml:"statementsPerIPPerHour" env:"STATEMENTS_PER_IP_PER_HOUR"`
 }
 
 // Notify settings. Without an SMS gateway or SMTP relay, messages on that
@@ -48,7 +52,7 @@ type NotifyEmail struct {
 }
 
 func defaultReceipts() Receipts {
-	return Receipts{StatementLinkTTL: 7 * 24 * time.Hour, StatementsPerHour: 3}
+	return Receipts{StatementLinkTTL: 7 * 24 * time.Hour, StatementsPerHour: 3, StatementsPerIPPerHour: 20}
 }
 
 // validateReceipts checks the seal key, receipt and notification settings.
@@ -65,6 +69,9 @@ func (c Config) validateReceipts() error {
 	}
 	if c.Receipts.StatementsPerHour < 1 {
 		bad("KALYAN_RECEIPTS_STATEMENTS_PER_HOUR", "must be at least 1")
+	}
+	if c.Receipts.StatementsPerIPPerHour < 1 {
+		bad("KALYAN_RECEIPTS_STATEMENTS_PER_IP_PER_HOUR", "must be at least 1")
 	}
 	if c.Notify.SMS.URL != "" {
 		if u, err := url.Parse(c.Notify.SMS.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -19,6 +19,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/receipts"
 	"github.com/kalyan-platform/kalyan/internal/signing"
 	"github.com/kalyan-platform/kalyan/internal/units"
+	"github.com/kalyan-platform/kalyan/internal/validation"
 )
 
 // receiptRoutes registers the receipt, key and statement endpoints.
@@ -318,6 +319,14 @@ type statementRequest struct {
 	FiscalYear string `json:"fiscalYear"`
 }
 
+// counterRequest is the staff statement body: without challenge and code
+// it asks for a code; with them it prints.
+type counterRequest struct {
+	statementRequest
+	Challenge string `json:"challenge"`
+	Code      string `json:"code"`
+}
+
 // requestStatement always answers 202 for a well-formed request, whether or
 // not the number ever gave: only the number's owner learns the answer.
 func (h *handlers) requestStatement(c *fiber.Ctx) error {
@@ -325,13 +334,9 @@ func (h *handlers) requestStatement(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	err := h.Statements.Request(c.UserContext(), body.Phone, body.FiscalYear)
-	if errors.Is(err, app.ErrRateLimited) {
-		c.Set(fiber.HeaderRetryAfter, "3600")
-		return problem(fiber.StatusTooManyRequests, "rate-limited", "Too many requests for this number", "Please try again in an hour.")
-	}
+	err := h.Statements.Request(c.UserContext(), body.Phone, body.FiscalYear, h.clientIP(c))
 	if err != nil {
-		return err
+		return statementLimited(c, err)
 	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{
 		"status": "accepted",
@@ -339,19 +344,66 @@ func (h *handlers) requestStatement(c *fiber.Ctx) error {
 	})
 }
 
-// counterStatement lets staff print a donor's statement at the counter.
+// statementLimited maps the statement use cases' limits to 429s.
+func statementLimited(c *fiber.Ctx, err error) error {
+	switch {
+	case errors.Is(err, app.ErrRateLimited):
+		c.Set(fiber.HeaderRetryAfter, "3600")
+		return problem(fiber.StatusTooManyRequests, "rate-limited", "Too many requests for this number", "Please try again in an hour.")
+	case errors.Is(err, app.ErrClientRateLimited):
+		c.Set(fiber.HeaderRetryAfter, "3600")
+		return problem(fiber.StatusTooManyRequests, "rate-limited", "Too many statement requests", "Please try again in an hour.")
+	case errors.Is(err, app.ErrCodeTries):
+		return problem(fiber.StatusTooManyRequests, "code-tries-exhausted", "Too many wrong codes",
+			"Ask for a new code: this one no longer works.")
+	case errors.Is(err, app.ErrCodeNotSent):
+		c.Set(fiber.HeaderRetryAfter, "60")
+		return problem(fiber.StatusServiceUnavailable, "sms-unavailable", "The code could not be sent",
+			"The SMS gateway did not take the message. Please try again in a minute.")
+	}
+	return err
+}
+
+// counterStatement prints a donor's statement at a counter, with the donor
+// there: the first call (phone and fiscal year) sends a one-time code to
+// the donor's phone and answers 202 with a challenge; the second (the same
+// with challenge and the code the donor reads out) answers the PDF. Every
+// print is audited.
 func (h *handlers) counterStatement(c *fiber.Ctx) error {
-	var body statementRequest
+	var body counterRequest
 	if err := decodeJSON(c, &body); err != nil {
 		return err
 	}
-	st, err := h.Statements.ForMobile(c.UserContext(), body.Phone, body.FiscalYear)
-	if err != nil {
+	p, _ := c.Locals("principal").(auth.Principal)
+	by := app.CounterStaff{Subject: p.Subject, Role: string(p.Role), Unit: p.Unit}
+	ctx := c.UserContext()
+	if body.Challenge == "" && body.Code == "" {
+		sent, err := h.Statements.SendCounterCode(ctx, by, body.Phone, body.FiscalYear)
+		if err != nil {
+			return statementLimited(c, err)
+		}
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{
+			"status": "code-sent", "challenge": sent.Challenge, "mobile": sent.MobileMasked, "expiresAt": sent.Until.UTC(),
+			"detail": "A one-time code was sent by SMS to the donor's phone; send it back with this challenge to print the statement.",
+		})
+	}
+	var v validation.Errors
+	if body.Challenge == "" {
+		v.Add("challenge", "is required with a code")
+	}
+	if body.Code == "" {
+		v.Add("code", "is required with a challenge")
+	}
+	if err := v.Err(); err != nil {
 		return err
 	}
-	p, _ := c.Locals("principal").(auth.Principal)
-	// Audit trail without the donor's number.
-	h.Log.InfoContext(c.UserContext(), "statement produced at counter", "staff", p.Subject, "role", string(p.Role), "unit", p.Unit, "fy", body.FiscalYear, "rows", len(st.Rows))
+	st, err := h.Statements.CounterStatement(ctx, by, body.Phone, body.FiscalYear, body.Challenge, body.Code)
+	if err != nil {
+		return statementLimited(c, err)
+	}
+	h.Log.InfoContext(ctx, "statement printed at counter", "staff", p.Subject, "role", string(p.Role), "unit", p.Unit,
+		"fy", body.FiscalYear, "rows", len(st.Rows))
 	return h.sendStatement(c, st)
 }
 

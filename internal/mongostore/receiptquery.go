@@ -16,6 +16,8 @@ import (
 const (
 	colNotifications = "notifications"
 	colRateLimits    = "rate_limits"
+	// colStatementPrints is the audit trail of counter statements.
+	colStatementPrints = "statement_prints"
 )
 
 // ByDonor returns a donor's receipts of one fiscal year across all units.
@@ -93,6 +95,25 @@ func (l *RateLimits) Allow(ctx context.Context, key string, limit int, window ti
 	return false, nil
 }
 
+// Take takes one of limit slots for key, held until until ("<key>/<n>"):
+// a budget that no window boundary refills (tries of a one-time code, and
+// its single use with limit 1).
+func (l *RateLimits) Take(ctx context.Context, key string, limit int, until time.Time) (bool, error) {
+	for n := 1; n <= limit; n++ {
+		err := insertOne(ctx, l.s.col(colRateLimits), bson.D{
+			{Key: "_id", Value: fmt.Sprintf("%s/%d", key, n)},
+			{Key: "expireAt", Value: until.UTC()},
+		})
+		if err == nil {
+			return true, nil
+		}
+		if !mongo.IsDuplicateKeyError(err) {
+			return false, fmt.Errorf("take %s: %w", key, err)
+		}
+	}
+	return false, nil
+}
+
 // Sweep deletes the slots of windows that ended before now. FerretDB has
 // no TTL indexes, so the worker calls it periodically; deleting whole
 // expired windows never races with Allow, which only writes current ones.
@@ -120,4 +141,32 @@ func (l *RateLimits) RunSweeper(ctx context.Context, interval time.Duration, now
 			}
 		}
 	}
+}
+
+// StatementPrints is the audit trail of statements printed at counters:
+// one insert per print, never updated.
+type StatementPrints struct{ s *Store }
+
+// StatementPrints returns the audit trail.
+func (s *Store) StatementPrints() *StatementPrints { return &StatementPrints{s: s} }
+
+type statementPrintDoc struct {
+	ID         string    `bson:"_id"`
+	At         time.Time `bson:"at"`
+	Staff      string    `bson:"staff"`
+	Role       string    `bson:"role"`
+	Unit       string    `bson:"unit,omitempty"`
+	Mobile     string    `bson:"mobile"` // masked
+	FiscalYear string    `bson:"fiscalYear"`
+	Rows       int       `bson:"rows"`
+}
+
+// Record stores one print.
+func (p *StatementPrints) Record(ctx context.Context, r receipts.StatementPrint) error {
+	err := insertOne(ctx, p.s.col(colStatementPrints), statementPrintDoc{ID: r.ID, At: r.At, Staff: r.Staff, Role: r.Role, Unit: r.Unit,
+		Mobile: r.MobileMasked, FiscalYear: r.FiscalYear, Rows: r.Rows})
+	if err != nil {
+		return fmt.Errorf("record statement print: %w", err)
+	}
+	return nil
 }

@@ -76,7 +76,8 @@ func apiReceiptDeps(c config.Config, store *mongostore.Store, log *slog.Logger) 
 	st := &app.Statements{
 		Receipts: store.Receipts(), Verifier: rp.receipts, Sealer: rp.sealer, SMS: notifiers(c).SMS,
 		Limiter: store.RateLimits(), PublicURL: strings.TrimRight(c.PublicURL, "/"), Now: time.Now, Log: log,
-		LinkTTL: c.Receipts.StatementLinkTTL, PerHour: c.Receipts.StatementsPerHour, Refunded: rp.receipts.Refunded,
+		LinkTTL: c.Receipts.StatementLinkTTL, PerHour: c.Receipts.StatementsPerHour, PerClientHour: c.Receipts.StatementsPerIPPerHour,
+		Audit: store.StatementPrints(), Refunded: rp.receipts.Refunded,
 	}
 	pdf, err := receiptpdf.NewRenderer()
 	if err != nil {
