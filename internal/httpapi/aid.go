@@ -211,13 +211,13 @@ func (h *handlers) listAid(c *fiber.Ctx) error {
 	if _, err := h.staffOf(c, code, staffRoles...); err != nil {
 		return err
 	}
-	limit, lerr := strconv.Atoi(c.Query("limit", "50"))
-	offset, oerr := strconv.Atoi(c.Query("offset", "0"))
-	if lerr != nil || limit < 1 || limit > 200 {
-		return fieldProblem(fiber.StatusBadRequest, "limit", "must be between 1 and 200")
+	limit, err := intQuery(c, "limit", 50, 1, 200)
+	if err != nil {
+		return err
 	}
-	if oerr != nil || offset < 0 {
-		return fieldProblem(fiber.StatusBadRequest, "offset", "must be 0 or more")
+	offset, err := intQuery(c, "offset", 0, 0, maxOffset)
+	if err != nil {
+		return err
 	}
 	qs, err := h.Aid.Store.List(c.UserContext(), mongostore.AidFilter{Unit: code, Status: c.Query("status"), Limit: limit, Offset: offset})
 	if err != nil {

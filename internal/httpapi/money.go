@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -190,13 +189,13 @@ func (h *handlers) unitLedger(c *fiber.Ctx) error {
 
 // nationalLedger is the national view: totals and per-unit rows, paged.
 func (h *handlers) nationalLedger(c *fiber.Ctx) error {
-	page, perr := strconv.Atoi(c.Query("page", "1"))
-	size, serr := strconv.Atoi(c.Query("pageSize", "50"))
-	if perr != nil || page < 1 {
-		return fieldProblem(fiber.StatusBadRequest, "page", "must be a positive integer")
+	page, err := intQuery(c, "page", 1, 1, maxPage)
+	if err != nil {
+		return err
 	}
-	if serr != nil || size < 1 || size > 200 {
-		return fieldProblem(fiber.StatusBadRequest, "pageSize", "must be between 1 and 200")
+	size, err := intQuery(c, "pageSize", 50, 1, 200)
+	if err != nil {
+		return err
 	}
 	rows, nat, err := h.Transparency.National(c.UserContext())
 	if err != nil {
@@ -208,13 +207,8 @@ func (h *handlers) nationalLedger(c *fiber.Ctx) error {
 		Name  string   `json:"name"`
 		Funds fundJSON `json:"totals"`
 	}
-	from, to := (page-1)*size, page*size
-	if from > len(rows) {
-		from = len(rows)
-	}
-	if to > len(rows) {
-		to = len(rows)
-	}
+	// Bounded above, so neither product overflows.
+	from, to := min((page-1)*size, len(rows)), min(page*size, len(rows))
 	out := make([]rowJSON, 0, to-from)
 	for _, r := range rows[from:to] {
 		r.Totals.Fund = "total"

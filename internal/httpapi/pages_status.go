@@ -90,8 +90,11 @@ func (h *handlers) statusPage(c *fiber.Ctx) error {
 		if st == donations.Paid {
 			delay = refreshPaid
 		}
-		n, _ := strconv.Atoi(c.Query("n"))
-		if c.Query("auto") != "off" && n >= 0 && n*delay < refreshBudget {
+		// n counts the reloads so far; past the budget (or unreadable) the
+		// page stops reloading. Compared without multiplying: n is the
+		// client's and may be anything.
+		n, err := strconv.Atoi(c.Query("n", "0"))
+		if c.Query("auto") != "off" && err == nil && n >= 0 && n < refreshBudget/delay {
 			sv.Updating = true
 			sv.StopURL = self + "?auto=off"
 			pg.Refresh = fmt.Sprintf("%d;url=%s?n=%d%s", delay, self, n+1, langParam(c))

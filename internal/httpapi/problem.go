@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -138,4 +139,26 @@ func keyReused(what string) Problem {
 	return Problem{Type: problemBase + "idempotency-key-reused", Title: "Idempotency-Key already used", Status: fiber.StatusUnprocessableEntity,
 		Detail: "This Idempotency-Key was used with a different request body; use a new key for a new " + what + ".",
 		Errors: []validation.FieldError{{Field: "Idempotency-Key", Message: "already used with a different request"}}}
+}
+
+// Paging bounds: far beyond any real list (538 units; a unit's aid
+// requests over decades), small enough that page arithmetic cannot
+// overflow and a skip stays cheap.
+const (
+	maxPage   = 10_000
+	maxOffset = 1_000_000
+)
+
+// intQuery reads an integer query parameter within [lo, hi]; absent or
+// empty, it is def. Anything else is a 400 naming the parameter.
+func intQuery(c *fiber.Ctx, name string, def, lo, hi int) (int, error) {
+	s := c.Query(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, fieldProblem(fiber.StatusBadRequest, name, fmt.Sprintf("must be an integer from %d to %d", lo, hi))
+	}
+	return n, nil
 }
