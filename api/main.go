@@ -46,6 +46,9 @@ func run(args []string) error {
 		return err
 	}
 	defer store.Close(context.Background())
+	if err := platform.PrepareStore(ctx, store, log); err != nil {
+		return err
+	}
 	verifier, err := platform.Verifier(ctx, cfg)
 	if err != nil {
 		return err

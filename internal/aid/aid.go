@@ -6,7 +6,7 @@
 package aid
 
 import (
-	"crypto/sha256"
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -150,12 +150,12 @@ type Request struct {
 	Outbox  []events.Envelope `bson:"outbox"`
 }
 
-// IDForKey is the ID of the request a unit's client files with an
-// Idempotency-Key: the same key names the same request, so a retry after a
-// lost answer cannot file the patient twice.
-func IDForKey(unit, key string) string {
-	sum := sha256.Sum256([]byte(unit + "\x00" + key))
-	return "aid_" + hex.EncodeToString(sum[:10])
+// NewID draws a request ID: 128 random bits, owing nothing to what the
+// client sent (an Idempotency-Key maps to it through the store).
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return "aid_" + hex.EncodeToString(b[:])
 }
 
 // ApprovedTotal is the sum of assessed item amounts.

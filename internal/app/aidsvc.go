@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -49,31 +47,36 @@ type Aid struct {
 	// Snapshots seals the approved version into aid.approved and opens it
 	// when allocating (nil: allocation reads the version).
 	Snapshots SealOpener
+	// Keys maps filing Idempotency-Keys to the random IDs they filed.
+	Keys Claims
 }
 
 // File records a new request filed by a social worker. When the one-time
 // programme grant is asked for, the patient's NID is claimed first: a second
 // application anywhere is refused with the first one's unit and date.
 //
-// With an Idempotency-Key (key != "") the request's ID comes from the key: a
-// retry with the same body (q.RequestHash) gets the stored request back
-// (created false), another body aid.ErrKeyReused.
+// With an Idempotency-Key (key != "", the filing staff member's own) the key
+// names the request: its first use claims a random ID for it, and a retry
+// with the same body (q.RequestHash) gets the stored request back (created
+// false), another body aid.ErrKeyReused.
 func (s *Aid) File(ctx context.Context, a aid.Actor, unitCode, key string, q *aid.Request) ([]aid.Request, bool, error) {
 	u, err := s.Units.Servable(ctx, unitCode)
 	if err != nil {
 		return nil, false, err
 	}
+	q.ID = aid.NewID()
 	if key != "" {
-		q.ID = aid.IDForKey(u.Code, key)
+		if s.Keys == nil {
+			return nil, false, errors.New("file aid request: no idempotency key store configured")
+		}
+		if q.ID, _, err = s.Keys.Claim(ctx, "aid\x00"+u.Code+"\x00"+a.Sub+"\x00"+key, q.ID, s.Now()); err != nil {
+			return nil, false, err
+		}
 		// Look before claiming a grant: a reused key must not claim the
 		// grant of another patient for the stored request.
 		if prev, err := s.replay(ctx, q); !errors.Is(err, aid.ErrNotFound) {
 			return prev, false, err
 		}
-	} else {
-		b := make([]byte, 10)
-		_, _ = rand.Read(b)
-		q.ID = "aid_" + hex.EncodeToString(b)
 	}
 	q.Unit = u.Code
 	if err := q.File(a, s.Now()); err != nil {

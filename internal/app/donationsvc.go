@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/donations"
@@ -35,6 +36,9 @@ type Donations struct {
 	Seal Sealer
 	// ReconcileLease, when set, lets one replica at a time reconcile.
 	ReconcileLease Lease
+	// Keys maps Idempotency-Keys to the random IDs of the gifts and refunds
+	// they created (IDs never derive from a key: they name receipts).
+	Keys Claims
 }
 
 // View is a donation with its receipt, if any.
@@ -84,25 +88,39 @@ func (s *Donations) Create(ctx context.Context, unitCode, idemKey string, req do
 		d.PaymentID, d.PaymentURL, d.Merchant = p.ID, p.URL, p.Merchant
 		return nil
 	}
-	return s.createOnce(ctx, u.Code, idemKey, build, pay)
+	// Anyone may give without an account: the key's scope is the route and
+	// the unit.
+	return s.createOnce(ctx, "donation\x00"+u.Code+"\x00"+idemKey, build, pay)
 }
 
-// createOnce stores the gift an Idempotency-Key names: build makes it with
-// the key's n-th ID, finish readies it to store (creates the payment, or marks
-// a cash gift paid). Within donations.KeyWindow of the stored gift's creation
-// the same request gets that gift and another request ErrKeyReused; later, the
-// key names a new gift with its next ID. A concurrent request with the same
-// key but another body may win the insert; our bKash payment then expires.
-func (s *Donations) createOnce(ctx context.Context, unit, key string, build func(id string) (*donations.Donation, error),
+// createOnce stores the gift an Idempotency-Key names. build makes it with a
+// fresh random ID; the key's n-th use claims that ID (Keys), or learns the ID
+// an earlier request with the key claimed. finish readies the gift to store
+// (creates the payment, or marks a cash gift paid). Within
+// donations.KeyWindow of the stored gift's creation the same request gets
+// that gift and another request ErrKeyReused; later, the key's next use
+// names a new gift. A concurrent request with the same key but another body
+// may win the insert; our bKash payment then expires.
+func (s *Donations) createOnce(ctx context.Context, scope string, build func(id string) (*donations.Donation, error),
 	finish func(*donations.Donation) error) (*donations.Donation, bool, error) {
+	if s.Keys == nil {
+		return nil, false, errors.New("create donation: no idempotency key store configured")
+	}
 	for n := 1; n <= donations.MaxKeyUses; n++ {
-		d, err := build(donations.IDForUse(unit, key, n))
+		d, err := build(donations.NewID())
 		if err != nil {
 			return nil, false, err
 		}
-		if n > 1 {
-			// The key named a gift over a day ago: look before paying for
-			// another bKash payment at each of its older uses.
+		id, took, err := s.Keys.Claim(ctx, scope+"\x00"+strconv.Itoa(n), d.ID, s.Now())
+		if err != nil {
+			return nil, false, err
+		}
+		if !took {
+			// The key named a gift already: look before paying for another
+			// bKash payment. Not stored yet means a request with the key is
+			// still creating it (or died first): go on under its ID, and the
+			// store's unique ID keeps one of the two.
+			d.ID = id
 			prev, err := s.Repo.Get(ctx, d.ID)
 			switch {
 			case err == nil:

@@ -22,10 +22,13 @@ type Links struct {
 	Store LinkStore
 	Units *Units
 	Now   func() time.Time
+	// Slugs is the namespace links share with unit codes (Units.Slugs).
+	Slugs Claims
 }
 
-// Create adds a campaign link to a unit. A slug equal to another unit's
-// code is refused: unit codes are their units' default links.
+// Create adds a campaign link to a unit. Its slug is claimed in the one
+// namespace of unit codes and link slugs: a unit's code (now, or of a unit
+// registered later) is its default link and never a campaign's.
 func (s *Links) Create(ctx context.Context, unitCode string, l *links.Link) error {
 	u, err := s.Units.Servable(ctx, unitCode)
 	if err != nil {
@@ -35,12 +38,23 @@ func (s *Links) Create(ctx context.Context, unitCode string, l *links.Link) erro
 	if err := l.Validate(u, s.Now()); err != nil {
 		return err
 	}
-	if _, err := s.Units.Get(ctx, l.Slug); err == nil {
-		return links.ErrTaken
-	} else if !errors.Is(err, units.ErrNotFound) {
+	if s.Slugs == nil {
+		return errors.New("create link: no slug registry configured")
+	}
+	held, took, err := s.Slugs.Claim(ctx, l.Slug, SlugLink, l.CreatedAt)
+	if err != nil {
 		return err
 	}
-	return s.Store.Create(ctx, l)
+	if held != SlugLink {
+		return links.ErrTaken
+	}
+	// Held by a link: that link, or a claim whose link was never stored;
+	// the links' own unique slug decides.
+	err = s.Store.Create(ctx, l)
+	if err != nil && took && !errors.Is(err, links.ErrTaken) {
+		_ = s.Slugs.Release(context.WithoutCancel(ctx), l.Slug, SlugLink)
+	}
+	return err
 }
 
 // Resolve finds what a donor opening /d/{slug} gives to: a campaign link,

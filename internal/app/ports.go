@@ -6,10 +6,20 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/units"
 )
+
+// Claims takes names once (mongostore.Claims): the first claim of a name
+// wins, and later claims learn who holds it (took=false). Idempotency-Keys
+// map to the IDs of what they created this way, and unit codes and link
+// slugs share one namespace.
+type Claims interface {
+	Claim(ctx context.Context, name, holder string, at time.Time) (held string, took bool, err error)
+	Release(ctx context.Context, name, holder string) error
+}
 
 // UnitStore is the unit registry port.
 type UnitStore interface {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -16,9 +17,23 @@ import (
 // awaits bKash's answer.
 var ErrRefundInProgress = errors.New("another refund of this gift is still in progress")
 
-// RefundID derives a refund's ID from the caller's Idempotency-Key.
-func RefundID(idempotencyKey string) string {
-	sum := sha256.Sum256([]byte(idempotencyKey))
+// refundID is the refund an Idempotency-Key names on donation id: a random
+// ID (it names the cancellation note's URL) that the key's first use
+// claims, and retries learn (Keys).
+func (s *Donations) refundID(ctx context.Context, id, key string) (string, error) {
+	if s.Keys == nil {
+		return "", errors.New("refund: no idempotency key store configured")
+	}
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	rid, _, err := s.Keys.Claim(ctx, "refund\x00"+id+"\x00"+key, "rf_"+hex.EncodeToString(b), s.Now())
+	return rid, err
+}
+
+// keyDerivedRefundID is the ID a refund requested before IDs were random
+// took from its key alone; a retry of such a refund still finds it.
+func keyDerivedRefundID(key string) string {
+	sum := sha256.Sum256([]byte(key))
 	return "rf_" + hex.EncodeToString(sum[:10])
 }
 
@@ -28,7 +43,10 @@ func RefundID(idempotencyKey string) string {
 // completes or releases it. With no answer it stays requested and the
 // reconciler asks bKash again.
 func (s *Donations) Refund(ctx context.Context, id, key string, amount money.Amount, reason, by string) (*donations.Donation, *donations.Refund, error) {
-	rid := RefundID(key)
+	rid, err := s.refundID(ctx, id, key)
+	if err != nil {
+		return nil, nil, err
+	}
 	now := s.Now()
 	if s.FundBalances != nil {
 		// Money already allocated to patients cannot go back to the donor.
@@ -46,11 +64,14 @@ func (s *Donations) Refund(ctx context.Context, id, key string, amount money.Amo
 		}
 	}
 	d, err := s.Repo.Update(ctx, id, func(d *donations.Donation) error {
-		if r, ok := d.FindRefund(rid); ok {
-			if r.Amount != amount {
-				return donations.ErrKeyReused
+		for _, known := range []string{rid, keyDerivedRefundID(key)} {
+			if r, ok := d.FindRefund(known); ok {
+				if r.Amount != amount {
+					return donations.ErrKeyReused
+				}
+				rid = known
+				return donations.ErrNoChange
 			}
-			return donations.ErrNoChange
 		}
 		for _, r := range d.Refunds {
 			if r.Status == donations.RefundRequested {
@@ -130,5 +151,7 @@ func (s *Donations) CreateCash(ctx context.Context, unitCode, key, collector str
 	paid := func(d *donations.Donation) error {
 		return markPaid(s.Seal, d, "CASH-"+d.ID[len("don_"):len("don_")+10], s.Now())
 	}
-	return s.createOnce(ctx, u.Code, "cash\x00"+key, build, paid)
+	// A counter's key is its staff member's: another's with the same key
+	// records a gift of their own.
+	return s.createOnce(ctx, "cash\x00"+u.Code+"\x00"+collector+"\x00"+key, build, paid)
 }

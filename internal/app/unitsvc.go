@@ -26,6 +26,9 @@ type Units struct {
 	// PlatformMerchant is the platform's merchant username: a unit cannot
 	// register it as its own (omit the credentials to use it).
 	PlatformMerchant string
+	// Slugs is the one namespace of /d/<slug>, shared with campaign links:
+	// a new unit claims its code there.
+	Slugs Claims
 
 	mu    sync.Mutex
 	cache map[string]cachedUnit
@@ -120,6 +123,19 @@ func (s *Units) RegisterWith(ctx context.Context, u *units.Unit, mc MerchantChan
 		u.CreatedAt = existing.CreatedAt
 		u.Merchant = existing.Merchant
 	}
+	if created {
+		// Its code becomes its donation address /d/<code>: a link there
+		// would take its donors' gifts to another unit.
+		var release func()
+		if release, err = s.claimCode(ctx, u.Code, now); err != nil {
+			return false, err
+		}
+		defer func() {
+			if err != nil {
+				release()
+			}
+		}()
+	}
 	switch {
 	case mc.Set != nil && mc.Set.Username == s.PlatformMerchant:
 		var v validation.Errors
@@ -150,6 +166,36 @@ func (s *Units) RegisterWith(ctx context.Context, u *units.Unit, mc MerchantChan
 	}
 	return created, nil
 }
+
+// ErrSlugTaken is a new unit's code that a campaign link holds.
+var ErrSlugTaken = errors.New("a donation link already uses this code as its address")
+
+// claimCode claims a new unit's code in the slug namespace; release gives
+// it up again if the registration fails after all (only a claim this call
+// took: a concurrent registration of the same unit may hold it).
+func (s *Units) claimCode(ctx context.Context, code string, now time.Time) (release func(), err error) {
+	if s.Slugs == nil {
+		return nil, fmt.Errorf("register %s: no slug registry configured", code)
+	}
+	held, took, err := s.Slugs.Claim(ctx, code, SlugUnit, now)
+	if err != nil {
+		return nil, err
+	}
+	if held != SlugUnit {
+		return nil, ErrSlugTaken
+	}
+	return func() {
+		if took {
+			_ = s.Slugs.Release(context.WithoutCancel(ctx), code, SlugUnit)
+		}
+	}, nil
+}
+
+// Holders in the slug namespace.
+const (
+	SlugUnit = "unit"
+	SlugLink = "link"
+)
 
 // Archive stops intake for a unit and keeps every record.
 func (s *Units) Archive(ctx context.Context, code string) error {

@@ -185,6 +185,9 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 		}
 	}
 	verifier, signer, err := auth.LocalKeys(c.Auth.KeyFile, c.Auth.Issuer, c.Auth.Audience)
+	if err == nil {
+		err = platform.PrepareStore(ctx, s.Store, log)
+	}
 	if err != nil {
 		apiLn.Close()
 		workerLn.Close()

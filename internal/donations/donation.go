@@ -6,13 +6,13 @@ package donations
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -143,20 +143,13 @@ const KeyWindow = 24 * time.Hour
 // MaxKeyUses bounds how many gifts one key may start, a day or more apart.
 const MaxKeyUses = 1000
 
-// IDFor derives the ID of the first gift made with an Idempotency-Key, so
-// creating a donation is a single insert that the store's unique key makes
-// idempotent.
-func IDFor(unit, idempotencyKey string) string { return IDForUse(unit, idempotencyKey, 1) }
-
-// IDForUse derives the ID of the n-th gift (1-based) made with a key: a key
-// reused after KeyWindow names a new gift with the next ID.
-func IDForUse(unit, idempotencyKey string, n int) string {
-	s := unit + "\x00" + idempotencyKey
-	if n > 1 {
-		s += "\x00" + strconv.Itoa(n)
-	}
-	sum := sha256.Sum256([]byte(s))
-	return "don_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
+// NewID draws a donation ID: 128 random bits. The ID is also the receipt's
+// and names its public URL, so it owes nothing to what the client sent
+// (an Idempotency-Key maps to it through the store; app.Donations).
+func NewID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return "don_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
 }
 
 // New validates a request against the unit's policy and builds a donation

@@ -56,6 +56,10 @@ func toProblem(err error, log *slog.Logger, c *fiber.Ctx) Problem {
 		return Problem{Type: problemBase + "validation", Title: "Some fields are not valid", Status: fiber.StatusUnprocessableEntity, Detail: v.Error(), Errors: v}
 	case errors.Is(err, units.ErrNotFound):
 		return Problem{Type: problemBase + "unit-not-found", Title: "No such unit", Status: fiber.StatusNotFound}
+	case errors.Is(err, app.ErrSlugTaken):
+		return Problem{Type: problemBase + "code-taken", Title: "This code is taken", Status: fiber.StatusConflict,
+			Detail: "A donation link already uses this code as its address (/d/<code>); choose another code.",
+			Errors: []validation.FieldError{{Field: "code", Message: "is a donation link's address"}}}
 	case errors.Is(err, units.ErrArchived):
 		return Problem{Type: problemBase + "unit-archived", Title: "This unit no longer accepts requests", Status: fiber.StatusGone, Detail: "The unit is archived; its records are kept."}
 	case errors.Is(err, donations.ErrNotFound):

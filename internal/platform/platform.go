@@ -94,27 +94,42 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 	m := metrics.New()
 	now := time.Now
 	gw, merchants := gateway(c, store, log)
-	unitSvc := &app.Units{Store: store.Units(), Now: now, CacheTTL: 5 * time.Second, Merchants: merchants, PlatformMerchant: c.BKash.Username}
+	slugs, keys := store.Slugs(), store.IdempotencyKeys()
+	unitSvc := &app.Units{Store: store.Units(), Now: now, CacheTTL: 5 * time.Second, Merchants: merchants, PlatformMerchant: c.BKash.Username,
+		Slugs: slugs}
 	rp, statements, pdf := apiReceiptDeps(c, store, log)
 	don := &app.Donations{
 		Units: unitSvc, Repo: store.Donations(), Receipts: store.Receipts(), Payments: gw, FundBalances: store.Ledger().FundBalances,
 		PublicURL: strings.TrimRight(c.PublicURL, "/"), Now: now, Log: log,
 		Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
-		Seal:    rp.sealer,
+		Seal:    rp.sealer, Keys: keys,
 	}
 	fa := httpapi.New(httpapi.Deps{
 		Receipts: rp.receipts, Keys: rp.keys, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation,
 		Units: unitSvc, Donations: don, Verifier: verifier, Metrics: m, Log: log,
 		Transparency: &app.Transparency{Ledger: store.Ledger(), Units: unitSvc, TTL: 2 * time.Second, Now: now},
-		Links:        &app.Links{Store: store.Links(), Units: unitSvc, Now: now},
+		Links:        &app.Links{Store: store.Links(), Units: unitSvc, Now: now, Slugs: slugs},
 		// Validate has checked the zakat settings; a zero value means defaults.
 		Zakat: zakatSettings(c),
-		Aid:   &app.Aid{Store: store.AidRequests(), Units: unitSvc, Ledger: store.Ledger(), Now: now, Log: log, Snapshots: rp.sealer},
+		Aid:   &app.Aid{Store: store.AidRequests(), Units: unitSvc, Ledger: store.Ledger(), Now: now, Log: log, Snapshots: rp.sealer, Keys: keys},
 		Ready: ready(store, c.Kafka.Brokers), PublicURL: strings.TrimRight(c.PublicURL, "/"),
 		BodyLimit: c.HTTP.BodyLimit, ReadTimeout: c.HTTP.ReadTimeout, WriteTimeout: c.HTTP.WriteTimeout,
 		RateLimit: c.HTTP.RateLimit, TrustedProxies: c.HTTP.TrustedProxies,
 	})
 	return &API{App: fa, Donations: don, Units: unitSvc, Keys: rp.keys}
+}
+
+// PrepareStore readies the database for the API: unit codes and link slugs
+// stored before the slug registry existed are claimed in it.
+func PrepareStore(ctx context.Context, store *mongostore.Store, log *slog.Logger) error {
+	both, err := store.BackfillSlugs(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	for _, s := range both {
+		log.WarnContext(ctx, "a unit's code is also a link's slug (from before the slug registry): /d/ serves the link; disable it", "slug", s)
+	}
+	return nil
 }
 
 // Serve serves the API on ln until ctx ends, then drains in-flight requests.

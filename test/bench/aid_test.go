@@ -47,7 +47,7 @@ func credit(b *testing.B, unit string, amount money.Amount, id string) {
 func benchUnit(b *testing.B, code string) {
 	b.Helper()
 	u := &units.Unit{Code: code, Names: units.Names{EN: "Bench", BN: "বেঞ্চ"}, Level: units.District, Division: "Dhaka", District: "Dhaka", Policy: units.DefaultPolicy()}
-	if _, err := (&app.Units{Store: stack.Store.Units(), Now: time.Now}).Register(context.Background(), u); err != nil {
+	if _, err := (&app.Units{Store: stack.Store.Units(), Now: time.Now, Slugs: stack.Store.Slugs()}).Register(context.Background(), u); err != nil {
 		b.Fatal(err)
 	}
 }
