@@ -19,25 +19,38 @@ const nonceKey = "csp-nonce"
 // securityHeaders sets on every response, before the handler runs (so
 // errors and pages rendered by the error handler carry them too):
 //   - nosniff, so a JSON or PDF answer is never run as a script or page;
-//   - no referrer: /r/<receipt> and /s/<statement token> are capabilities,
-//     and the donate form sends the donor on to bKash;
+//   - no referrer to other sites: /r/<receipt> and /s/<statement token>
+//     are capabilities, and the donate form sends the donor on to bKash
+//     ("same-origin", not "no-referrer": with that, browsers send
+//     "Origin: null" on our own form posts, which sameOrigin reads);
 //   - no framing (X-Frame-Options for old browsers, frame-ancestors);
 //   - a content security policy that allows nothing but the page's own
 //     inline stylesheet, named by a fresh nonce per response (the pages
 //     have no scripts and no images);
 //   - HSTS when the request came over TLS (overTLS).
+//
+// A PDF (receipts, notes, statements) keeps nosniff, the referrer policy
+// and HSTS but no CSP or X-Frame-Options: browsers show a PDF in a viewer
+// page of their own, to which they apply the PDF's policy, and a strict one
+// leaves the receipt blank (Chromium issue 271452), while a PDF runs nothing
+// a policy could stop.
 func (h *handlers) securityHeaders(c *fiber.Ctx) error {
 	nonce := newNonce()
 	c.Locals(nonceKey, nonce)
 	hd := &c.Response().Header
 	hd.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-	hd.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+	hd.Set(fiber.HeaderReferrerPolicy, "same-origin")
 	hd.Set(fiber.HeaderXFrameOptions, "DENY")
 	hd.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'nonce-"+nonce+"'; base-uri 'none'; frame-ancestors 'none'")
 	if h.overTLS(c) {
 		hd.Set(fiber.HeaderStrictTransportSecurity, hstsMaxAge)
 	}
-	return c.Next()
+	err := c.Next()
+	if err == nil && string(hd.ContentType()) == "application/pdf" {
+		hd.Del(fiber.HeaderContentSecurityPolicy)
+		hd.Del(fiber.HeaderXFrameOptions)
+	}
+	return err
 }
 
 func newNonce() string {
@@ -62,12 +75,14 @@ func (h *handlers) overTLS(c *fiber.Ctx) bool {
 }
 
 // sameOrigin reports whether a state-changing browser request comes from
-// our own pages. Browsers say so in Sec-Fetch-Site and Origin (and Referer,
-// which older ones send instead); a request that says nothing is not a
-// browser's form post, so no other site can have made the browser send it.
+// our own pages. Browsers say so in Sec-Fetch-Site (which no page can set);
+// older ones only in Origin, or Referer. A request that says nothing is not
+// a browser's form post, so no other site can have made a browser send it.
 func (h *handlers) sameOrigin(c *fiber.Ctx) bool {
 	switch c.Get("Sec-Fetch-Site") {
-	case "", "same-origin", "none":
+	case "same-origin", "none": // "none": typed or bookmarked by the user
+		return true
+	case "":
 	default: // same-site, cross-site
 		return false
 	}

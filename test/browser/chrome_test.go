@@ -170,6 +170,11 @@ type axeViolation struct {
 // reason in the caller.
 func (b *browser) checkA11y(name string, skip ...string) {
 	b.t.Helper()
+	// The content security policy let the page's own inline stylesheet
+	// apply (its nonce matches): a blocked <style> has no sheet.
+	if !eval[bool](b, `document.querySelectorAll("style").length > 0 && Array.from(document.querySelectorAll("style")).every(s => s.sheet && s.sheet.cssRules.length > 0)`) {
+		b.t.Errorf("%s (%s): the page's stylesheet did not apply (CSP nonce?)", name, b.location())
+	}
 	for _, v := range b.axeViolations(name, skip...) {
 		var nodes []string
 		for _, n := range v.Nodes {

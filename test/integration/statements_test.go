@@ -118,6 +118,11 @@ func TestStaffStatementNeedsTheDonor(t *testing.T) {
 	if pdf.status != 200 || pdf.header.Get("Content-Type") != "application/pdf" {
 		t.Fatalf("statement: %d %s", pdf.status, pdf.body)
 	}
+	// A PDF is not run; a strict policy would only blank the browser's viewer.
+	if pdf.header.Get("X-Content-Type-Options") != "nosniff" || pdf.header.Get("Referrer-Policy") != "same-origin" ||
+		pdf.header.Get("Content-Security-Policy") != "" || pdf.header.Get("Cache-Control") != "no-store" {
+		t.Errorf("statement PDF headers: %v", pdf.header)
+	}
 	if text := pdfText(t, pdf.body); !strings.Contains(text, serial) || !strings.Contains(text, name) {
 		t.Fatalf("statement lacks the gift:\n%s", text)
 	}

@@ -25,7 +25,8 @@ var (
 // TestEveryResponseCarriesSecurityHeaders calls every registered route (as
 // a browser and as an API client, without a token) and checks the headers
 // each answer carries, whatever its status: no sniffing, no referrer
-// leaking the capability URLs (/r/<id>, /s/<token>), no framing, and a
+// leaking the capability URLs (/r/<id>, /s/<token>) to other sites, no
+// framing, and a
 // content security policy. A page's inline styles and scripts must carry
 // the nonce its policy names, and nothing else inline is allowed.
 func TestEveryResponseCarriesSecurityHeaders(t *testing.T) {
@@ -34,7 +35,7 @@ func TestEveryResponseCarriesSecurityHeaders(t *testing.T) {
 		for _, accept := range []string{"text/html,application/xhtml+xml", "application/json"} {
 			r := call(t, request{method: method, path: placeholderPath(path), body: map[string]any{}, hdr: map[string]string{"Accept": accept}}, "")
 			what := k + " (Accept: " + accept + ")"
-			for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"} {
+			for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY"} {
 				if got := r.header.Get(h); got != want {
 					t.Errorf("%s → %d: %s = %q, want %q", what, r.status, h, got, want)
 				}
