@@ -35,6 +35,19 @@ const nonceKey = "csp-nonce"
 // leaves the receipt blank (Chromium issue 271452), while a PDF runs nothing
 // a policy could stop.
 func (h *handlers) securityHeaders(c *fiber.Ctx) error {
+	h.setSecurityHeaders(c)
+	err := c.Next()
+	if hd := &c.Response().Header; err == nil && string(hd.ContentType()) == "application/pdf" {
+		hd.Del(fiber.HeaderContentSecurityPolicy)
+		hd.Del(fiber.HeaderXFrameOptions)
+	}
+	return err
+}
+
+// setSecurityHeaders sets the headers (and the page's nonce). The error
+// handler calls it too, for errors the server raises before any middleware
+// runs (a body over the limit).
+func (h *handlers) setSecurityHeaders(c *fiber.Ctx) {
 	nonce := newNonce()
 	c.Locals(nonceKey, nonce)
 	hd := &c.Response().Header
@@ -45,12 +58,6 @@ func (h *handlers) securityHeaders(c *fiber.Ctx) error {
 	if h.overTLS(c) {
 		hd.Set(fiber.HeaderStrictTransportSecurity, hstsMaxAge)
 	}
-	err := c.Next()
-	if err == nil && string(hd.ContentType()) == "application/pdf" {
-		hd.Del(fiber.HeaderContentSecurityPolicy)
-		hd.Del(fiber.HeaderXFrameOptions)
-	}
-	return err
 }
 
 func newNonce() string {

@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"bufio"
+	"fmt"
 	"io"
+	"net"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -185,5 +188,41 @@ func TestOnlyJSONIsReadAsJSON(t *testing.T) {
 		if !ok && (res.StatusCode != fiber.StatusUnsupportedMediaType || !strings.Contains(res.Header.Get("Content-Type"), "problem+json")) {
 			t.Errorf("%q: %d %s, want a 415 problem", ct, res.StatusCode, b)
 		}
+	}
+}
+
+// TestHeadersOnServerErrors: a body over the limit is refused by the
+// server before any middleware runs; the answer still carries the headers.
+func TestHeadersOnServerErrors(t *testing.T) {
+	a, _ := bareApp(t, "http://kalyan.test")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = a.Listener(ln) }()
+	t.Cleanup(func() { _ = a.Shutdown() })
+	// Headers only, over a raw connection: the server answers as soon as it
+	// reads the Content-Length (Go's client may be reset while still writing).
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/statements HTTP/1.1\r\nHost: kalyan.test\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", 1<<20)
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != fiber.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"} {
+		if got := res.Header.Get(h); got != want {
+			t.Errorf("%s = %q, want %q", h, got, want)
+		}
+	}
+	if !strings.Contains(res.Header.Get("Content-Security-Policy"), "default-src 'none'") {
+		t.Errorf("CSP %q", res.Header.Get("Content-Security-Policy"))
 	}
 }

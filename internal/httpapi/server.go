@@ -65,6 +65,7 @@ type Deps struct {
 
 // New builds the Fiber app with every route.
 func New(d Deps) *fiber.App {
+	h := &handlers{Deps: d, clientIP: clientIP(parseProxies(d.TrustedProxies))}
 	a := fiber.New(fiber.Config{
 		// Fiber reuses request buffers after a handler returns; Immutable
 		// copies c.Params/Body/Query values so nothing we keep is overwritten.
@@ -79,6 +80,9 @@ func New(d Deps) *fiber.App {
 		IdleTimeout:             60 * time.Second,
 		DisableStartupMessage:   true,
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
+			if nonceOf(c) == "" {
+				h.setSecurityHeaders(c) // raised before the middleware ran
+			}
 			p := toProblem(err, d.Log, c)
 			p.Instance = c.Path()
 			if p.Status == fiber.StatusUnauthorized {
@@ -91,7 +95,6 @@ func New(d Deps) *fiber.App {
 			return c.Status(p.Status).JSON(p, "application/problem+json")
 		},
 	})
-	h := &handlers{Deps: d, clientIP: clientIP(parseProxies(d.TrustedProxies))}
 	limit := rateLimit(d.RateLimit, h.clientIP)
 	a.Use(recover.New())
 	a.Use(h.securityHeaders)
