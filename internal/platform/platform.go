@@ -193,7 +193,15 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 		_, _ = rw.Write([]byte("ready"))
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	// Operational answers only (text, JSON): nothing to sniff, frame or run.
+	hardened := http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		h := rw.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		h.Set("Referrer-Policy", "no-referrer")
+		mux.ServeHTTP(rw, r)
+	})
+	srv := &http.Server{Handler: hardened, ReadHeaderTimeout: 5 * time.Second}
 
 	gw, _ := gateway(w.cfg, w.store, w.log)
 	rc := w.cfg.Reconcile

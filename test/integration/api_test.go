@@ -141,8 +141,12 @@ func TestUnitRegistryAndArchive(t *testing.T) {
 func TestOperationalEndpoints(t *testing.T) {
 	for _, base := range []string{stack.APIURL(), stack.WorkerURL()} {
 		for _, p := range []string{"/livez", "/readyz"} {
-			if r := do(t, "GET", base+p, nil, nil); r.status != 200 {
+			r := do(t, "GET", base+p, nil, nil)
+			if r.status != 200 {
 				t.Fatalf("%s%s: %d %s", base, p, r.status, r.body)
+			}
+			if r.header.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(r.header.Get("Content-Security-Policy"), "default-src 'none'") {
+				t.Errorf("%s%s: security headers missing: %v", base, p, r.header)
 			}
 		}
 	}
