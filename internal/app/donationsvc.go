@@ -36,9 +36,19 @@ type Donations struct {
 	Seal Sealer
 	// ReconcileLease, when set, lets one replica at a time reconcile.
 	ReconcileLease Lease
-	// Keys maps Idempotency-Keys to the random IDs of the gifts and refunds
-	// they created (IDs never derive from a key: they name receipts).
+	// IDs keys a gift's ID with a server secret (signing.Sealer): the ID
+	// names the receipt's URL, so it must be unguessable whatever
+	// Idempotency-Key the client chose.
+	IDs KeyedIDs
+	// Keys maps refunds' Idempotency-Keys to their random IDs.
 	Keys Claims
+}
+
+// KeyedIDs derives IDs from an input under a server secret
+// (signing.Sealer.KeyedID): the same input gives the same ID, nobody
+// without the secret can compute it.
+type KeyedIDs interface {
+	KeyedID(input string) ([]byte, error)
 }
 
 // View is a donation with its receipt, if any.
@@ -90,37 +100,37 @@ func (s *Donations) Create(ctx context.Context, unitCode, idemKey string, req do
 	}
 	// Anyone may give without an account: the key's scope is the route and
 	// the unit.
-	return s.createOnce(ctx, "donation\x00"+u.Code+"\x00"+idemKey, build, pay)
+	return s.createOnce(ctx, "online\x00"+u.Code+"\x00"+idemKey, build, pay)
 }
 
-// createOnce stores the gift an Idempotency-Key names. build makes it with a
-// fresh random ID; the key's n-th use claims that ID (Keys), or learns the ID
-// an earlier request with the key claimed. finish readies the gift to store
-// (creates the payment, or marks a cash gift paid). Within
-// donations.KeyWindow of the stored gift's creation the same request gets
-// that gift and another request ErrKeyReused; later, the key's next use
-// names a new gift. A concurrent request with the same key but another body
-// may win the insert; our bKash payment then expires.
+// createOnce stores the gift an Idempotency-Key names: build makes it with
+// the key's n-th ID, finish readies it to store (creates the payment, or marks
+// a cash gift paid). Within donations.KeyWindow of the stored gift's creation
+// the same request gets that gift and another request ErrKeyReused; later, the
+// key names a new gift with its next ID. A concurrent request with the same
+// key but another body may win the insert; our bKash payment then expires.
+//
+// The n-th ID is keyed from the scope (route, unit, caller), the key and n
+// with a server secret, so creating a gift stays one insert that the store's
+// unique ID makes idempotent, while no client can tell a gift's ID (its
+// receipt's URL) from a key it knows or guessed.
 func (s *Donations) createOnce(ctx context.Context, scope string, build func(id string) (*donations.Donation, error),
 	finish func(*donations.Donation) error) (*donations.Donation, bool, error) {
-	if s.Keys == nil {
-		return nil, false, errors.New("create donation: no idempotency key store configured")
+	if s.IDs == nil {
+		return nil, false, errors.New("create donation: no ID key configured")
 	}
 	for n := 1; n <= donations.MaxKeyUses; n++ {
-		d, err := build(donations.NewID())
+		b, err := s.IDs.KeyedID("donation\x00" + scope + "\x00" + strconv.Itoa(n))
+		if err != nil {
+			return nil, false, fmt.Errorf("donation ID: %w", err)
+		}
+		d, err := build(donations.IDOf(b))
 		if err != nil {
 			return nil, false, err
 		}
-		id, took, err := s.Keys.Claim(ctx, scope+"\x00"+strconv.Itoa(n), d.ID, s.Now())
-		if err != nil {
-			return nil, false, err
-		}
-		if !took {
-			// The key named a gift already: look before paying for another
-			// bKash payment. Not stored yet means a request with the key is
-			// still creating it (or died first): go on under its ID, and the
-			// store's unique ID keeps one of the two.
-			d.ID = id
+		if n > 1 {
+			// The key named a gift over a day ago: look before paying for
+			// another bKash payment at each of its older uses.
 			prev, err := s.Repo.Get(ctx, d.ID)
 			switch {
 			case err == nil:

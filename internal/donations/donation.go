@@ -143,13 +143,19 @@ const KeyWindow = 24 * time.Hour
 // MaxKeyUses bounds how many gifts one key may start, a day or more apart.
 const MaxKeyUses = 1000
 
-// NewID draws a donation ID: 128 random bits. The ID is also the receipt's
-// and names its public URL, so it owes nothing to what the client sent
-// (an Idempotency-Key maps to it through the store; app.Donations).
+// NewID draws a random donation ID (128 bits).
 func NewID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return "don_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+	return IDOf(b[:])
+}
+
+// IDOf formats 128 bits as a donation ID. The ID is also the receipt's and
+// names its public URL (full name and TIN on the PDF), so its bits must be
+// unpredictable: random, or keyed with a server secret (app.Donations),
+// never a function of what a client sent alone.
+func IDOf(b []byte) string {
+	return "don_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
 }
 
 // New validates a request against the unit's policy and builds a donation

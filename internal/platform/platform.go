@@ -102,7 +102,7 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		Units: unitSvc, Repo: store.Donations(), Receipts: store.Receipts(), Payments: gw, FundBalances: store.Ledger().FundBalances,
 		PublicURL: strings.TrimRight(c.PublicURL, "/"), Now: now, Log: log,
 		Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
-		Seal:    rp.sealer, Keys: keys,
+		Seal:    rp.sealer, IDs: rp.sealer, Keys: keys,
 	}
 	fa := httpapi.New(httpapi.Deps{
 		Receipts: rp.receipts, Keys: rp.keys, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation,

@@ -86,6 +86,7 @@ func NewSealer(key []byte) (*Sealer, error) {
 	return &Sealer{aead: aead, id: hex.EncodeToString(id[:4]), keys: map[string][]byte{
 		"donor-ref": derive("donor-ref/v1"),
 		"link":      derive("link/v1"),
+		"keyed-id":  derive("keyed-id/v1"),
 	}}, nil
 }
 
@@ -130,6 +131,19 @@ func (s *Sealer) DonorRef(mobile string) (string, error) {
 	m := hmac.New(sha256.New, s.keys["donor-ref"])
 	m.Write([]byte(mobile))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16]), nil
+}
+
+// KeyedID derives 128 bits from input under a secret subkey: an ID that is
+// the same for the same input (so a retry finds what the first request
+// made) yet unpredictable to anyone without the seal key, whatever the
+// input. Callers prefix input with its purpose.
+func (s *Sealer) KeyedID(input string) ([]byte, error) {
+	if s.aead == nil {
+		return nil, ErrNoSealKey
+	}
+	m := hmac.New(sha256.New, s.keys["keyed-id"])
+	m.Write([]byte(input))
+	return m.Sum(nil)[:16], nil
 }
 
 // Link signs parts (which must not contain ".") with an expiry into a

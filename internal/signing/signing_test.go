@@ -128,3 +128,23 @@ func TestSeedAndFingerprint(t *testing.T) {
 		t.Fatalf("fingerprint %q", fp)
 	}
 }
+
+func TestKeyedIDs(t *testing.T) {
+	s, other := sealer(t), sealer(t)
+	a, err := s.KeyedID("donation\x00online\x00dmch\x00key-1\x001")
+	if err != nil || len(a) != 16 {
+		t.Fatalf("%x %v", a, err)
+	}
+	if b, _ := s.KeyedID("donation\x00online\x00dmch\x00key-1\x001"); !bytes.Equal(a, b) {
+		t.Fatal("the same input gave two IDs")
+	}
+	if b, _ := s.KeyedID("donation\x00online\x00dmch\x00key-1\x002"); bytes.Equal(a, b) {
+		t.Fatal("another input gave the same ID")
+	}
+	if b, _ := other.KeyedID("donation\x00online\x00dmch\x00key-1\x001"); bytes.Equal(a, b) {
+		t.Fatal("another seal key gave the same ID: the ID is a function of the input alone")
+	}
+	if _, err := (&Sealer{}).KeyedID("x"); !errors.Is(err, ErrNoSealKey) {
+		t.Fatalf("no key: %v", err)
+	}
+}

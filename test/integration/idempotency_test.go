@@ -31,7 +31,7 @@ func TestIdempotencyKeyWindow(t *testing.T) {
 	clock := &testClock{now: time.Now().UTC()}
 	svc := &app.Donations{
 		Units: &app.Units{Store: stack.Store.Units(), Now: clock.Now},
-		Repo:  stack.Store.Donations(), Receipts: stack.Store.Receipts(), Keys: stack.Store.IdempotencyKeys(),
+		Repo:  stack.Store.Donations(), Receipts: stack.Store.Receipts(), IDs: stackSealer(t),
 		Now: clock.Now, Log: slog.New(slog.DiscardHandler),
 	}
 	req := func(amount string) donations.Request {
