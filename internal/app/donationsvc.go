@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/donations"
-	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/receipts"
 	"github.com/kalyan-platform/kalyan/internal/units"
 )
@@ -27,8 +26,11 @@ type Donations struct {
 	PublicURL string
 	Now       func() time.Time
 	Log       *slog.Logger
-	// FundBalances reads a unit's current fund balances (refund checks).
-	FundBalances func(ctx context.Context, unit string) (map[string]money.Amount, error)
+	// Ledger holds a refund's amount before bKash is asked.
+	Ledger RefundLedger
+	// RefundGrace: how long after sending bKash must have no record of a
+	// refund before it counts as never made (0: DefaultRefundGrace).
+	RefundGrace time.Duration
 	// Observe is told of every status a donation reaches (metrics).
 	Observe func(kind donations.Kind, status donations.Status)
 	// Seal seals the donor snapshot into donation.paid (nil: none).
