@@ -242,5 +242,5 @@ func (s *Donations) CreateCash(ctx context.Context, unitCode, key, collector str
 	paid := func(d *donations.Donation) error {
 		return markPaid(s.Seal, d, "CASH-"+d.ID[len("don_"):len("don_")+10], s.Now())
 	}
-	return s.createOnce(ctx, u.Code, "cash\x00"+key, build, paid)
+	return s.createOnce(ctx, u.Code, "cash\x00"+key, false, build, paid)
 }
