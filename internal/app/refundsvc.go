@@ -88,6 +88,13 @@ func (s *Donations) Refund(ctx context.Context, id, key string, amount money.Amo
 func (s *Donations) sendRefund(ctx context.Context, d *donations.Donation, rid string) (*donations.Donation, *donations.Refund, error) {
 	r, _ := d.FindRefund(rid)
 	fund := ledger.FundForGift(string(d.Kind), d.Programme)
+	// The gift's own credit may still be on its way through the ledger
+	// consumer: apply it first (keyed by the paid event, so never twice), or
+	// a refund right after paying would find the fund short.
+	credit := ledger.Gift(donations.PaidEventID(d.ID), d.Unit, d.ID, string(d.Kind), d.Programme, string(d.Method), d.Amount, d.PaidAt)
+	if _, err := s.Ledger.Append(ctx, d.Unit, ledger.Fixed(credit)); err != nil {
+		return d, r, fmt.Errorf("credit gift %s before its refund: %w", d.ID, err)
+	}
 	hold := ledger.RefundHold(donations.HoldID(d.ID, rid), d.Unit, d.ID, fund, r.Amount, s.Now())
 	if _, err := s.Ledger.Append(ctx, d.Unit, ledger.Fixed(hold)); errors.Is(err, ledger.ErrInsufficient) {
 		// Allocated to patients meanwhile: nothing was sent, nothing moves.

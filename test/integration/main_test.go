@@ -34,7 +34,10 @@ func TestMain(m *testing.M) {
 	cfg.HTTPAddr, cfg.WorkerAddr = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.HTTP.RateLimit = 1_000_000 // one client address sends everything here
 	// Reconcile fast so tests can watch a closed tab get settled.
-	cfg.Reconcile = config.Reconcile{Interval: 200 * time.Millisecond, After: 2 * time.Second, Expire: time.Hour, PerPass: 20}
+	cfg.Reconcile = config.Reconcile{Interval: 200 * time.Millisecond, After: 2 * time.Second, Expire: time.Hour, PerPass: 20,
+		RefundAfter: time.Second, RefundGrace: 3 * time.Second}
+	// bKash answers in-process: a lost answer shows within seconds.
+	cfg.BKash.Timeout = 5 * time.Second
 	stack, err = devstack.Start(ctx, devstack.Options{Dir: dir, Config: &cfg})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start stack:", err)
