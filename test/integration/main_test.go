@@ -145,6 +145,12 @@ func verifyMoney(ctx context.Context) int {
 	settle := &moneyverify.Settlement{Platform: stack.Config.BKash.Username, Totals: func(_ context.Context, merchant string) (money.Amount, money.Amount, error) {
 		s := stack.Sandbox.Settlement(merchant)
 		return s.CompletedTotal, s.RefundedTotal, nil
+	}, PaymentRefunded: func(_ context.Context, paymentID string) (money.Amount, error) {
+		p, ok := stack.Sandbox.Payment(paymentID)
+		if !ok {
+			return 0, fmt.Errorf("no payment %s at the sandbox", paymentID)
+		}
+		return p.Refunded, nil
 	}}
 	var rep *moneyverify.Report
 	deadline := time.Now().Add(60 * time.Second)
