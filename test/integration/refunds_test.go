@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -325,3 +326,59 @@ func formKeyOf(t *testing.T, page []byte) string {
 	}
 	return string(m[1])
 }
+
+// TestRefundedReceiptTellsTheTruth: after a partial and then the remaining
+// refund, the receipt's verify answer and page state what was refunded and
+// what is still eligible for a rebate, in both languages, and link each
+// cancellation note's page; the note's page (its QR code's target) names the
+// reason and bKash's refund ID; the donor is told; the status page links the
+// notes. The signed receipt itself is unchanged.
+func TestRefundedReceiptTellsTheTruth(t *testing.T) {
+	code := fmt.Sprintf("truth-%d", time.Now().UnixNano()%1e6)
+	newUnit(t, code, nil)
+	gid := payGift(t, code, "2000.00", "general", "", code+"-gift")
+	before := verify(t, gid)
+	r := refundReq(t, gid, "500.00", code+"-r1", code)
+	if r.status != 201 {
+		t.Fatalf("refund: %d %s", r.status, r.body)
+	}
+	rf := r.json(t)["refund"].(map[string]any)
+	rid, trx := rf["id"].(string), rf["refundTrxID"].(string)
+	eventually(t, "cancellation note", func() bool { return len(verify(t, gid)["cancellations"].([]any)) == 1 })
+	v := verify(t, gid)
+	reb := v["rebate"].(map[string]any)
+	if v["valid"] != true || v["amount"] != before["amount"] || reb["refunded"] != "500.00" || reb["eligible"] != "1500.00" ||
+		reb["bn"] != "৳৫০০.০০ ফেরত — রেয়াতযোগ্য ৳১,৫০০.০০" || reb["en"] == "" {
+		t.Fatalf("verify after a partial refund: %v", v)
+	}
+	page := do(t, "GET", "/r/"+gid, nil, nil)
+	for _, want := range []string{"রেয়াতযোগ্য ৳১,৫০০.০০", "eligible for a tax rebate", "/r/" + gid + "/notes/" + rid} {
+		if !bytesContains(page.body, want) {
+			t.Errorf("/r page lacks %q", want)
+		}
+	}
+	note := do(t, "GET", "/r/"+gid+"/notes/"+rid, nil, nil)
+	for _, want := range []string{"Partial cancellation note", "আংশিক বাতিল নোট", "donor asked", trx, "✔"} {
+		if note.status != 200 || !bytesContains(note.body, want) {
+			t.Errorf("note page (%d) lacks %q", note.status, want)
+		}
+	}
+	eventually(t, "donor told of the refund", func() bool {
+		n := findNotification(t, gid+"/refund/"+rid+"/sms")
+		return n != nil && n.Kind == "refund-completed" && bytesContains([]byte(n.Text), trx) && bytesContains([]byte(n.Text), "/r/"+gid+"/notes/"+rid)
+	})
+	if st := do(t, "GET", "/donations/"+gid, nil, nil); !bytesContains(st.body, "/r/"+gid+"/notes/"+rid) {
+		t.Errorf("status page does not link the note")
+	}
+	// The rest: fully refunded, nothing eligible.
+	if r := refundReq(t, gid, "1500.00", code+"-r2", code); r.status != 201 {
+		t.Fatalf("second refund: %d %s", r.status, r.body)
+	}
+	eventually(t, "second note", func() bool { return len(verify(t, gid)["cancellations"].([]any)) == 2 })
+	reb = verify(t, gid)["rebate"].(map[string]any)
+	if reb["eligible"] != "0.00" || reb["bn"] != "সম্পূর্ণ ফেরত — রেয়াতযোগ্য নয়" {
+		t.Fatalf("verify after a full refund: %v", reb)
+	}
+}
+
+func bytesContains(b []byte, s string) bool { return strings.Contains(string(b), s) }
