@@ -85,7 +85,7 @@ func (h *handlers) notePage(c *fiber.Ctx) error {
 	original, _ := money.Parse(v.Signed.OriginalAmount)
 	data := fiber.Map{"Title": "বাতিল নোট যাচাই · Cancellation note", "Valid": v.Valid, "Reason": v.Reason, "N": v,
 		"Rebate": rebate(original, notes), "ReceiptPage": h.PublicURL + "/r/" + url.PathEscape(v.Donation),
-		"PDFURL": h.noteURL(v.Donation, v.Refund) + ".pdf",
+		"PDFURL":   h.noteURL(v.Donation, v.Refund) + ".pdf",
 		"AmountBN": bnfmt.Taka(v.Amount, "bn"), "AmountEN": bnfmt.Taka(v.Amount, "en"),
 		"Partial": v.Amount < original}
 	if dv, err := h.Donations.Get(c.UserContext(), v.Donation); err == nil {
