@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/donations"
-	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/receipts"
 	"github.com/kalyan-platform/kalyan/internal/units"
 )
@@ -28,8 +27,11 @@ type Donations struct {
 	PublicURL string
 	Now       func() time.Time
 	Log       *slog.Logger
-	// FundBalances reads a unit's current fund balances (refund checks).
-	FundBalances func(ctx context.Context, unit string) (map[string]money.Amount, error)
+	// Ledger holds a refund's amount before bKash is asked.
+	Ledger RefundLedger
+	// RefundGrace: how long after sending bKash must have no record of a
+	// refund before it counts as never made (0: DefaultRefundGrace).
+	RefundGrace time.Duration
 	// Observe is told of every status a donation reaches (metrics).
 	Observe func(kind donations.Kind, status donations.Status)
 	// Seal seals the donor snapshot into donation.paid (nil: none).
@@ -87,9 +89,10 @@ func (s *Donations) Create(ctx context.Context, unitCode, idemKey string, req do
 	build := func(id string) (*donations.Donation, error) {
 		return donations.New(u, id, donations.BKash, req, s.Now())
 	}
-	// No look-up before creating the payment: a first request (the common
-	// case) then costs one insert. A replay creates a second bKash payment
-	// that nobody executes and that expires, then finds the stored donation.
+	// A retry (a lost answer, the donor form's double submit) must find the
+	// stored gift before any bKash call: bKash refuses a second payment for
+	// an invoice already paid, and a retry must answer the stored gift
+	// whatever its state. So every use of the key is looked up first.
 	pay := func(d *donations.Donation) error {
 		p, err := s.Payments.Create(ctx, u, d.ID, d.Amount, s.CallbackURL(d.ID))
 		if err != nil {
@@ -100,7 +103,7 @@ func (s *Donations) Create(ctx context.Context, unitCode, idemKey string, req do
 	}
 	// Anyone may give without an account: the key's scope is the route and
 	// the unit.
-	return s.createOnce(ctx, "online\x00"+u.Code+"\x00"+idemKey, build, pay)
+	return s.createOnce(ctx, "online\x00"+u.Code+"\x00"+idemKey, true, build, pay)
 }
 
 // createOnce stores the gift an Idempotency-Key names: build makes it with
@@ -109,12 +112,14 @@ func (s *Donations) Create(ctx context.Context, unitCode, idemKey string, req do
 // the same request gets that gift and another request ErrKeyReused; later, the
 // key names a new gift with its next ID. A concurrent request with the same
 // key but another body may win the insert; our bKash payment then expires.
+// lookFirst looks the key's first gift up before finish too (finish calls
+// bKash); otherwise only later uses are, and a first request is one insert.
 //
 // The n-th ID is keyed from the scope (route, unit, caller), the key and n
 // with a server secret, so creating a gift stays one insert that the store's
 // unique ID makes idempotent, while no client can tell a gift's ID (its
 // receipt's URL) from a key it knows or guessed.
-func (s *Donations) createOnce(ctx context.Context, scope string, build func(id string) (*donations.Donation, error),
+func (s *Donations) createOnce(ctx context.Context, scope string, lookFirst bool, build func(id string) (*donations.Donation, error),
 	finish func(*donations.Donation) error) (*donations.Donation, bool, error) {
 	if s.IDs == nil {
 		return nil, false, errors.New("create donation: no ID key configured")
@@ -128,9 +133,9 @@ func (s *Donations) createOnce(ctx context.Context, scope string, build func(id 
 		if err != nil {
 			return nil, false, err
 		}
-		if n > 1 {
-			// The key named a gift over a day ago: look before paying for
-			// another bKash payment at each of its older uses.
+		if n > 1 || lookFirst {
+			// Look before paying for another bKash payment (at later uses:
+			// the key named a gift over a day ago).
 			prev, err := s.Repo.Get(ctx, d.ID)
 			switch {
 			case err == nil:

@@ -33,6 +33,13 @@ const (
 	// FaultMalformed performs the operation but answers HTTP 200 with a body
 	// that is not JSON.
 	FaultMalformed Fault = "malformed"
+	// FaultLate performs the operation and answers Config.LateAnswer later
+	// (a slow bKash: the answer may still arrive within the client's timeout).
+	FaultLate Fault = "late"
+	// FaultPending takes a refund as Pending (refundTransactionStatus other
+	// than Completed) and completes it Config.PendingRefund later; only the
+	// refund status then shows it Completed. Refund only.
+	FaultPending Fault = "pending"
 )
 
 // Faults holds one switch per operation. As JSON:
@@ -91,8 +98,10 @@ var opNames = map[operation]string{
 
 func allowed(op operation, f Fault) bool {
 	switch f {
-	case "", FaultNone, FaultTimeout, FaultFail, FaultUnavailable, FaultMalformed:
+	case "", FaultNone, FaultTimeout, FaultFail, FaultUnavailable, FaultMalformed, FaultLate:
 		return true
+	case FaultPending:
+		return op == opRefund
 	case FaultInsufficientBalance:
 		return op == opExecute || op == opRefund
 	case FaultCancel:

@@ -75,7 +75,7 @@ func gateway(c config.Config, store *mongostore.Store, log *slog.Logger) (*bkash
 	}}
 	merchants := &app.Merchants{Store: store.Merchants(), Sealer: sealer(c, log), Now: time.Now}
 	gw := bkashgateway.New(bkash.Config{BaseURL: c.BKash.BaseURL, Timeout: c.BKash.Timeout, Logger: log, HTTPClient: bkashHTTP},
-		bkashgateway.Options{Platform: merchant, Stored: merchants, Log: log})
+		bkashgateway.Options{Platform: merchant, Stored: merchants, Log: log, RefundV1: c.BKash.RefundV1})
 	merchants.Check, merchants.Changed = gw.Check, gw.Forget
 	return gw, merchants
 }
@@ -99,8 +99,9 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		Slugs: slugs}
 	rp, statements, pdf := apiReceiptDeps(c, store, log)
 	don := &app.Donations{
-		Units: unitSvc, Repo: store.Donations(), Receipts: store.Receipts(), Payments: gw, FundBalances: store.Ledger().FundBalances,
-		PublicURL: strings.TrimRight(c.PublicURL, "/"), Now: now, Log: log,
+		Units: unitSvc, Repo: store.Donations(), Receipts: store.Receipts(), Payments: gw, Ledger: store.Ledger(),
+		RefundGrace: c.Reconcile.RefundGrace,
+		PublicURL:   strings.TrimRight(c.PublicURL, "/"), Now: now, Log: log,
 		Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
 		Seal:    rp.sealer, IDs: rp.sealer, Keys: keys,
 	}
@@ -209,6 +210,7 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 		Donations: &app.Donations{
 			Units: &app.Units{Store: w.store.Units(), Now: time.Now, CacheTTL: 5 * time.Second},
 			Repo:  w.store.Donations(), Receipts: w.store.Receipts(), Payments: gw,
+			Ledger: w.store.Ledger(), RefundGrace: rc.RefundGrace,
 			Now: time.Now, Log: w.log,
 			Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
 			Seal:    sealer(w.cfg, w.log),
@@ -218,7 +220,7 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 		// from the next window on (a longer window left the reconciler idle
 		// most of the time in the chaos run, with a worker killed every 5 s).
 		Lease:    w.store.Lease("reconciler", replica, max(5*time.Second, rc.Interval), time.Now),
-		Interval: rc.Interval, After: rc.After, Expire: rc.Expire, PerPass: rc.PerPass,
+		Interval: rc.Interval, After: rc.After, Expire: rc.Expire, PerPass: rc.PerPass, RefundAfter: rc.RefundAfter,
 		Unanswered: func(all, overdue int) {
 			m.ReconcileUnanswered.Set(float64(all))
 			m.ReconcileOverdue.Set(float64(overdue))
