@@ -41,7 +41,7 @@ import (
 type suite struct {
 	env       *testenv.Env
 	stack     *devstack.Stack
-	k8s       client.Client // uncached, the cluster administrator, for the tests' own reads and writes
+	k8s       client.Client    // uncached, the cluster administrator, for the tests' own reads and writes
 	asOp      client.WithWatch // uncached, acting as the operator's ServiceAccount
 	tokenFile string
 	adminTok  string

@@ -190,7 +190,6 @@ func (e *Env) OperatorKubeConfig() ([]byte, error) {
 	return clientcmd.Write(*cfg)
 }
 
-
 // KustomizationObjects decodes the objects of the files a kustomization.yaml lists under resources
 // (plain files only: the test installs what the kustomization would, without running kustomize).
 func KustomizationObjects(dir string) ([]*unstructured.Unstructured, error) {
