@@ -20,7 +20,11 @@ import (
 // rotated Secret needs no restart. Config validation has checked the ring's
 // form; a missing one (the production check requires one) gives a sealer
 // that refuses to work, so receipts wait rather than go unsigned.
-func sealer(c config.Config, log *slog.Logger) *signing.Sealer {
+func sealer(c config.Config, log *slog.Logger) *signing.Sealer { return Sealer(c, log) }
+
+// Sealer is the seal-key holder as the api and worker build it (also for
+// `kalyan-worker reseal`).
+func Sealer(c config.Config, log *slog.Logger) *signing.Sealer {
 	var (
 		s   *signing.Sealer
 		err error
