@@ -8,7 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/kalyan-platform/kalyan/operator/internal/crds"
+	"github.com/kalyan-platform/kalyan/operator/crds"
 	"github.com/kalyan-platform/kalyan/operator/internal/manager"
 	"github.com/kalyan-platform/kalyan/operator/internal/onboard"
 )

@@ -25,6 +25,7 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -32,6 +33,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
@@ -39,6 +42,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/config"
 	"github.com/kalyan-platform/kalyan/internal/kubetest"
 	"github.com/kalyan-platform/kalyan/internal/metrics"
+	"github.com/kalyan-platform/kalyan/operator/crds"
 )
 
 const (
@@ -286,7 +290,7 @@ func TestOperatorRBACIsGenerated(t *testing.T) {
 				}
 			}
 		}
-		if roles < 8 {
+		if roles < 7 {
 			t.Errorf("config/rbac has %d ClusterRoles, want the operator's, its unit role, metrics auth and reader, and three hospitalunit roles", roles)
 		}
 		for _, kind := range []string{"ClusterRole", "Role"} {
@@ -1067,6 +1071,26 @@ func TestMonitoring(t *testing.T) {
 		if sm.GetLabels()["release"] != "kube-prometheus-stack" {
 			t.Errorf("ServiceMonitor %s lacks the configured labels", sm.GetName())
 		}
+		for _, e := range endpoints {
+			ep := e.(map[string]any)
+			if rl, _ := ep["relabelings"].([]any); len(rl) == 0 {
+				t.Errorf("ServiceMonitor %s endpoint %v has no relabelings", sm.GetName(), ep["port"])
+			}
+			if ml, _ := ep["metricRelabelings"].([]any); len(ml) == 0 {
+				t.Errorf("ServiceMonitor %s endpoint %v lacks the configured metricRelabelings", sm.GetName(), ep["port"])
+			}
+			if strings.HasSuffix(sm.GetName(), "-operator") {
+				// The operator's metrics are HTTPS and need a token authorised by metrics-reader.
+				secret, _, _ := unstructured.NestedString(ep, "authorization", "credentials", "name")
+				tok := find(objs, "Secret", secret)
+				if ep["scheme"] != "https" || tok == nil || tok.Object["type"] != "kubernetes.io/service-account-token" {
+					t.Errorf("operator ServiceMonitor endpoint %v: want https with a ServiceAccount token Secret", ep)
+				}
+				if b := find(objs, "ClusterRoleBinding", release+"-operator-metrics-reader"); b == nil {
+					t.Errorf("the scraper's ServiceAccount is not bound to metrics-reader")
+				}
+			}
+		}
 	}
 
 	rules := ofKind(objs, "PrometheusRule")
@@ -1089,6 +1113,21 @@ func TestMonitoring(t *testing.T) {
 			if rule["for"] == nil {
 				t.Errorf("alert %s has no for", name)
 			}
+			// Every alert links its runbook: one page per alert in docs/runbooks.
+			ann, _ := rule["annotations"].(map[string]any)
+			runbook, _ := ann["runbook_url"].(string)
+			const base = "https://github.com/kalyan-platform/kalyan/blob/main/docs/runbooks/"
+			if runbook != base+name+".md" {
+				t.Errorf("alert %s: runbook_url %q, want %s%s.md", name, runbook, base, name)
+			} else if page, err := os.ReadFile(filepath.Join(repoRoot(t), "docs", "runbooks", name+".md")); err != nil {
+				t.Errorf("alert %s: %v", name, err)
+			} else {
+				for _, section := range []string{"## What it means", "## What to check", "## How to fix"} {
+					if !strings.Contains(string(page), section) {
+						t.Errorf("runbook of %s lacks %q", name, section)
+					}
+				}
+			}
 		}
 	}
 	for alert, wants := range map[string][]string{
@@ -1097,6 +1136,7 @@ func TestMonitoring(t *testing.T) {
 		"KalyanKafkaConsumerLagHigh":   {"kalyan_kafka_consumer_lag"},
 		"KalyanReceiptBacklog":         {"kalyan_kafka_consumer_lag", `group="kalyan-receipts"`},
 		"KalyanHospitalUnitsNotReady":  {"kalyan_operator_units", `condition="Ready"`, `status!="True"`},
+		"KalyanOperatorReconcileErrors": {"controller_runtime_reconcile_errors_total", `controller="hospitalunit"`},
 	} {
 		expr, ok := alerts[alert]
 		if !ok {
@@ -1281,5 +1321,160 @@ func TestServerDryRun(t *testing.T) {
 	}
 	if w := strings.Join(warn.take(), "\n"); !strings.Contains(w, "restricted") || !strings.Contains(w, "allowPrivilegeEscalation") {
 		t.Errorf("a Deployment without allowPrivilegeEscalation=false drew no PodSecurity warning: %q", w)
+	}
+}
+
+// TestKubernetesConventions checks what the ecosystem's linters expect of a chart: an icon, a
+// NetworkPolicy over every pod, anti-affinity for replicated workloads, a chart test, and the rbac and
+// serviceAccount switches.
+func TestKubernetesConventions(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(chartDir(t), "Chart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chart struct {
+		Icon string `json:"icon"`
+	}
+	if err := yaml.Unmarshal(b, &chart); err != nil || !strings.HasSuffix(chart.Icon, "/docs/icon.svg") {
+		t.Errorf("Chart.yaml icon %q (%v)", chart.Icon, err)
+	}
+	if _, err := os.Stat(filepath.Join(repoRoot(t), "docs", "icon.svg")); err != nil {
+		t.Error(err)
+	}
+	for name, objs := range renders(t) {
+		pols := ofKind(objs, "NetworkPolicy")
+		for id, pt := range podTemplates(t, objs) {
+			covered := false
+			for _, np := range pols {
+				sel, _, _ := unstructured.NestedStringMap(np.Object, "spec", "podSelector", "matchLabels")
+				types, _, _ := unstructured.NestedStringSlice(np.Object, "spec", "policyTypes")
+				all := len(sel) > 0
+				for k, v := range sel {
+					all = all && pt.Labels[k] == v
+				}
+				covered = covered || all && slices.Contains(types, "Ingress") && slices.Contains(types, "Egress")
+			}
+			if !covered && !strings.HasPrefix(id, "Pod/") {
+				t.Errorf("%s: %s has no NetworkPolicy restricting ingress and egress", name, id)
+			}
+			if strings.HasPrefix(id, "Deployment/") {
+				aa := pt.Spec.Affinity
+				if aa == nil || aa.PodAntiAffinity == nil || len(aa.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution) == 0 {
+					t.Errorf("%s: %s has no pod anti-affinity", name, id)
+				}
+			}
+		}
+		var test *unstructured.Unstructured
+		for _, p := range ofKind(objs, "Pod") {
+			if p.GetAnnotations()["helm.sh/hook"] == "test" {
+				test = p
+			}
+		}
+		if test == nil {
+			t.Errorf("%s: no chart test (templates/tests/)", name)
+		} else if cmd, _, _ := unstructured.NestedSlice(test.Object, "spec", "containers"); len(cmd) != 1 ||
+			!strings.Contains(fmt.Sprint(cmd), "/readyz") || !strings.Contains(fmt.Sprint(cmd), "kalyan-api probe") && !strings.Contains(fmt.Sprint(cmd), "probe") {
+			t.Errorf("%s: the chart test %v does not probe readiness", name, cmd)
+		}
+		if hook := find(objs, "Job", release+"-crds"); hook == nil || hook.GetAnnotations()["helm.sh/hook"] != "pre-upgrade" {
+			t.Errorf("%s: no pre-upgrade CRD hook Job", name)
+		}
+	}
+	// rbac.create=false and serviceAccount.create=false leave those objects to the installer.
+	objs := render(t, "--set", "rbac.create=false", "--set", "serviceAccount.create=false",
+		"--set", "serviceAccount.name=ops-operator", "--set", "serviceAccount.appName=ops-app")
+	for _, kind := range []string{"ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ValidatingAdmissionPolicy", "ServiceAccount"} {
+		if n := len(ofKind(objs, kind)); n != 0 {
+			t.Errorf("rbac.create=false, serviceAccount.create=false: %d %s objects rendered", n, kind)
+		}
+	}
+	for deployment, sa := range map[string]string{release + "-operator": "ops-operator", release + "-api": "ops-app", release + "-worker": "ops-app"} {
+		if spec, _ := container(t, objs, deployment); spec.ServiceAccountName != sa {
+			t.Errorf("%s runs as %q, want %q", deployment, spec.ServiceAccountName, sa)
+		}
+	}
+}
+
+// TestCRDUpgradeHook plays the chart's CRD upgrade path on a real API server holding an older
+// HospitalUnit CRD: the pre-upgrade hook's command (`kalyan-operator crds --apply`), acting as the hook's
+// ServiceAccount with the RBAC the chart renders for it, brings the CRD to this chart's version; the same
+// identity cannot touch any other CRD.
+func TestCRDUpgradeHook(t *testing.T) {
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		t.Fatalf("KUBEBUILDER_ASSETS is not set (the hook needs a real kube-apiserver); run: %s", runHint)
+	}
+	// The CRD as an earlier release shipped it: without the rule confining bkashSecretRef.
+	current, err := os.ReadFile(filepath.Join(chartDir(t), "crds", "kalyan.dev_hospitalunits.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := regexp.MustCompile(`(?s)\n            - fieldPath: \.bkashSecretRef\.namespace.*?self\.code'\n`).ReplaceAll(current, []byte("\n"))
+	if bytes.Equal(old, current) {
+		t.Fatal("could not derive the older CRD")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "hospitalunits.yaml"), old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := &envtest.Environment{CRDDirectoryPaths: []string{dir, filepath.Join("testdata", "crds")}, ErrorIfCRDPathMissing: true}
+	cfg, err := env.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Stop() })
+	admin, err := client.New(cfg, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	for _, o := range render(t) {
+		if o.GetAnnotations()["helm.sh/hook"] != "pre-upgrade" || o.GetKind() == "Job" {
+			continue
+		}
+		o.SetNamespace(map[bool]string{true: namespace}[o.GetKind() == "ServiceAccount"])
+		if o.GetKind() == "ServiceAccount" {
+			ns := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": namespace}}}
+			_ = admin.Create(ctx, ns)
+		}
+		if err := admin.Create(ctx, o); err != nil {
+			t.Fatalf("create hook %s %s: %v", o.GetKind(), o.GetName(), err)
+		}
+	}
+	hookCfg := rest.CopyConfig(cfg)
+	hookCfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + namespace + ":" + release + "-crds"}
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	kc, err := clientcmd.Load(env.KubeConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ai := range kc.AuthInfos {
+		ai.Impersonate = hookCfg.Impersonate.UserName
+	}
+	if err := clientcmd.WriteToFile(*kc, kubeconfig); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if err := crds.Command(ctx, []string{"--apply", "--kubeconfig", kubeconfig}, &stdout, &stderr); err != nil {
+		t.Fatalf("kalyan-operator crds --apply as the hook: %v\n%s", err, stderr.String())
+	}
+	got := &unstructured.Unstructured{}
+	got.SetAPIVersion("apiextensions.k8s.io/v1")
+	got.SetKind("CustomResourceDefinition")
+	if err := admin.Get(ctx, client.ObjectKey{Name: "hospitalunits.kalyan.dev"}, got); err != nil {
+		t.Fatal(err)
+	}
+	if j, _ := json.Marshal(got.Object["spec"]); !bytes.Contains(j, []byte("bkashSecretRef must name a Secret in the unit's own namespace")) {
+		t.Errorf("the CRD was not upgraded: %s", stdout.String())
+	}
+	// The hook's identity may not touch another CRD.
+	hook, err := client.New(hookCfg, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := &unstructured.Unstructured{}
+	other.SetAPIVersion("apiextensions.k8s.io/v1")
+	other.SetKind("CustomResourceDefinition")
+	if err := hook.Get(ctx, client.ObjectKey{Name: "servicemonitors.monitoring.coreos.com"}, other); !apierrors.IsForbidden(err) {
+		t.Errorf("the CRD hook could read another CRD: %v", err)
 	}
 }

@@ -83,7 +83,7 @@ func Apply(ctx context.Context, c client.Client) (string, error) {
 			return "", fmt.Errorf("get CRD %s: %w", obj.GetName(), err)
 		}
 		for _, cond := range got.Status.Conditions {
-			if cond.Type == apiextensionsv1.Established && cond.Status == apiextensionsv1.ConditionTrue && cond.ObservedGeneration >= got.Generation {
+			if cond.Type == apiextensionsv1.Established && cond.Status == apiextensionsv1.ConditionTrue {
 				return got.Name, nil
 			}
 		}
