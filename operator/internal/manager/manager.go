@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/kalyan-platform/kalyan/internal/buildinfo"
 	"github.com/kalyan-platform/kalyan/operator/internal/apiclient"
 	"github.com/kalyan-platform/kalyan/operator/internal/controller"
 	"github.com/kalyan-platform/kalyan/operator/internal/kube"
@@ -140,6 +141,11 @@ func Run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer m.Unregister(metrics.Registry)
+	build := buildinfo.Collector()
+	if err := metrics.Registry.Register(build); err != nil {
+		return fmt.Errorf("register build info: %w", err)
+	}
+	defer metrics.Registry.Unregister(build)
 	r, err := controller.New(mgr, api, m, controller.Options{
 		PlatformNamespace:       f.PlatformNamespace,
 		RegistrationRefresh:     f.RegistrationRefresh,
@@ -166,7 +172,7 @@ func Run(ctx context.Context, args []string, stderr io.Writer) error {
 	}); err != nil {
 		return fmt.Errorf("add ready check: %w", err)
 	}
-	logger.Info("starting kalyan-operator", "apiURL", f.APIURL, "platformNamespace", f.PlatformNamespace,
+	logger.Info("starting kalyan-operator", "version", buildinfo.Get().Version, "revision", buildinfo.Get().Revision, "apiURL", f.APIURL, "platformNamespace", f.PlatformNamespace,
 		"maxConcurrentReconciles", f.MaxConcurrentReconciles, "leaderElect", f.LeaderElect)
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("run manager: %w", err)

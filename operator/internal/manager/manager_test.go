@@ -136,7 +136,7 @@ func TestRun(t *testing.T) {
 		metrics = body
 		return code == http.StatusOK && strings.Contains(metrics, `kalyan_operator_units{condition="Ready",status="True"} 1`)
 	})
-	for _, want := range []string{"kalyan_operator_reconcile_duration_seconds_bucket", "kalyan_operator_api_requests_total", "controller_runtime_reconcile_total"} {
+	for _, want := range []string{"kalyan_operator_reconcile_duration_seconds_bucket", "kalyan_operator_api_requests_total", "controller_runtime_reconcile_total", "kalyan_build_info{"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)
 		}
