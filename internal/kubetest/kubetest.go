@@ -100,13 +100,16 @@ func OperatorConfig(admin *rest.Config) *rest.Config {
 
 // OperatorKubeConfig is a kubeconfig file's content that acts as the operator's ServiceAccount, for a
 // kalyan-operator process (--kubeconfig).
-func OperatorKubeConfig(admin []byte) ([]byte, error) {
+func OperatorKubeConfig(admin []byte) ([]byte, error) { return ImpersonatingKubeConfig(admin, OperatorUser) }
+
+// ImpersonatingKubeConfig is the admin kubeconfig acting as user.
+func ImpersonatingKubeConfig(admin []byte, user string) ([]byte, error) {
 	cfg, err := clientcmd.Load(admin)
 	if err != nil {
 		return nil, fmt.Errorf("parse envtest kubeconfig: %w", err)
 	}
 	for _, ai := range cfg.AuthInfos {
-		ai.Impersonate = OperatorUser
+		ai.Impersonate = user
 	}
 	return clientcmd.Write(*cfg)
 }
