@@ -12,6 +12,8 @@ metadata:
   namespace: {{ $.Release.Namespace }}
   labels:
     {{- include "kalyan.componentLabels" (dict "ctx" $ "component" .component) | nindent 4 }}
+  annotations:
+    {{- include "kalyan.lintSkips" (dict "ctx" $) | nindent 4 }}
 spec:
   {{- if not $v.autoscaling.enabled }}
   replicas: {{ $v.replicas }}
