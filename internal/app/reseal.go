@@ -160,7 +160,9 @@ func (r *Reseal) now() time.Time {
 }
 
 // current reports whether a sealed value is already in the active key's form.
-func (r *Reseal) current(sealed []byte, target string) bool { return signing.SealedKeyID(sealed) == target }
+func (r *Reseal) current(sealed []byte, target string) bool {
+	return signing.SealedKeyID(sealed) == target
+}
 
 func (r *Reseal) unitKeys(ctx context.Context, after string, st *stepState) error {
 	return r.Store.UnitKeys(ctx, after, func(k signing.UnitKey) error {

@@ -100,7 +100,9 @@ func OperatorConfig(admin *rest.Config) *rest.Config {
 
 // OperatorKubeConfig is a kubeconfig file's content that acts as the operator's ServiceAccount, for a
 // kalyan-operator process (--kubeconfig).
-func OperatorKubeConfig(admin []byte) ([]byte, error) { return ImpersonatingKubeConfig(admin, OperatorUser) }
+func OperatorKubeConfig(admin []byte) ([]byte, error) {
+	return ImpersonatingKubeConfig(admin, OperatorUser)
+}
 
 // ImpersonatingKubeConfig is the admin kubeconfig acting as user.
 func ImpersonatingKubeConfig(admin []byte, user string) ([]byte, error) {

@@ -25,10 +25,10 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -1131,11 +1131,11 @@ func TestMonitoring(t *testing.T) {
 		}
 	}
 	for alert, wants := range map[string][]string{
-		"KalyanPaymentsStuckInitiated": {`status="initiated"`, `status="paid"`, "kalyan_donations_total"},
-		"KalyanPaymentsUnresolved":     {"kalyan_reconcile_overdue_payments"},
-		"KalyanKafkaConsumerLagHigh":   {"kalyan_kafka_consumer_lag"},
-		"KalyanReceiptBacklog":         {"kalyan_kafka_consumer_lag", `group="kalyan-receipts"`},
-		"KalyanHospitalUnitsNotReady":  {"kalyan_operator_units", `condition="Ready"`, `status!="True"`},
+		"KalyanPaymentsStuckInitiated":  {`status="initiated"`, `status="paid"`, "kalyan_donations_total"},
+		"KalyanPaymentsUnresolved":      {"kalyan_reconcile_overdue_payments"},
+		"KalyanKafkaConsumerLagHigh":    {"kalyan_kafka_consumer_lag"},
+		"KalyanReceiptBacklog":          {"kalyan_kafka_consumer_lag", `group="kalyan-receipts"`},
+		"KalyanHospitalUnitsNotReady":   {"kalyan_operator_units", `condition="Ready"`, `status!="True"`},
 		"KalyanOperatorReconcileErrors": {"controller_runtime_reconcile_errors_total", `controller="hospitalunit"`},
 	} {
 		expr, ok := alerts[alert]
