@@ -77,8 +77,11 @@ func TestKustomizeInstall(t *testing.T) {
 		}
 		return string(out)
 	}
-	// The dry run first: every object validated and admitted by the API server, nothing stored. (The
-	// namespace does not exist yet, so the namespaced objects' dry run checks the request only.)
+	// As the install instructions say: the namespace first (the API token Secret goes into it), then the
+	// dry run (every object validated and admitted by the API server, nothing stored), then for real.
+	if out, err := exec.CommandContext(t.Context(), kubectl, "--kubeconfig", adminKubeconfig, "create", "namespace", "kalyan-system").CombinedOutput(); err != nil {
+		t.Fatalf("create namespace: %v\n%s", err, out)
+	}
 	out := apply("--dry-run=server")
 	for _, want := range []string{"customresourcedefinition.apiextensions.k8s.io/hospitalunits.kalyan.dev", "deployment.apps/kalyan-operator",
 		"validatingadmissionpolicy.admissionregistration.k8s.io/kalyan-operator-scope", "clusterrole.rbac.authorization.k8s.io/kalyan-operator-unit"} {
