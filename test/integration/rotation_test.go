@@ -89,7 +89,7 @@ func TestSealKeyRotationUnderLoad(t *testing.T) {
 		defer failMu.Unlock()
 		failures = append(failures, msg)
 	}
-	for w := range 4 {
+	for w := range 3 {
 		wg.Go(func() {
 			for i := 0; !stop.Load(); i++ {
 				unit := loadUnits[(w+i)%len(loadUnits)]
@@ -114,23 +114,26 @@ func TestSealKeyRotationUnderLoad(t *testing.T) {
 	progress := func(what string, n int64) {
 		t.Helper()
 		target := gifts.Load() + n
-		deadline := time.Now().Add(2 * time.Minute)
+		// The deadline only bounds a hang (the race detector on a busy machine is slow).
+		deadline := time.Now().Add(5 * time.Minute)
 		for gifts.Load() < target {
 			if time.Now().After(deadline) {
-				t.Fatalf("the load stalled %s (%d gifts)", what, gifts.Load())
+				failMu.Lock()
+				defer failMu.Unlock()
+				t.Fatalf("the load stalled %s (%d gifts; failures: %v)", what, gifts.Load(), failures)
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
 
-	progress("before the rotation", 8)
+	progress("before the rotation", 4)
 	receiptedBeforeKey = p.receiptIDs()
 	// 1. The new key joins every replica's ring, opening only.
 	writeRing(k1, "pending:"+k2)
-	progress("with the new key pending", 6)
+	progress("with the new key pending", 3)
 	// 2. The new key seals.
 	writeRing(k1, k2)
-	progress("with the new key active", 6)
+	progress("with the new key active", 3)
 	// 3. Everything at rest is re-sealed under it, under load; interrupted once and resumed.
 	reseal := func(cancelAfter int) ([]app.ResealProgress, error) {
 		s, err := signing.NewSealerFromFile(ring, time.Hour)
@@ -167,10 +170,10 @@ func TestSealKeyRotationUnderLoad(t *testing.T) {
 	if byStep[app.ResealMerchants].Changed == 0 || byStep[app.ResealDonorRefs].Changed == 0 {
 		t.Errorf("nothing re-sealed or re-keyed: %+v", res)
 	}
-	progress("after the reseal", 6)
+	progress("after the reseal", 3)
 	// 4. The old key leaves the ring.
 	writeRing(k2)
-	progress("with the old key gone", 8)
+	progress("with the old key gone", 4)
 	stop.Store(true)
 	wg.Wait()
 
