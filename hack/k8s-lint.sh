@@ -32,18 +32,19 @@ exec 9>"${cache}/.lock"
 flock 9
 
 # Go tools, one folder per version.
-go_tool() { # name module version
+go_tool() { # name module version [build tags]
 	local dir="${cache}/$1-$3"
 	if [[ ! -x "${dir}/$1" ]]; then
 		log "installing $1 $3 from the Go module proxy"
 		mkdir -p "${dir}"
-		GOBIN="${dir}" GOWORK=off GOFLAGS= CGO_ENABLED=0 go install "$2@$3" >&2
+		GOBIN="${dir}" GOWORK=off GOFLAGS= CGO_ENABLED=0 go install -tags "${4:-}" "$2@$3" >&2
 	fi
 	echo "${dir}/$1"
 }
 kubeconform="$(go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "${KUBECONFORM_VERSION}")"
 kube_score="$(go_tool kube-score github.com/zegl/kube-score/cmd/kube-score "${KUBE_SCORE_VERSION}")"
-promtool="$(go_tool promtool github.com/prometheus/prometheus/cmd/promtool "${PROMETHEUS_VERSION}")"
+# remove_all_sd: promtool checks rules; Prometheus' service discovery plugins (every cloud SDK) are left out.
+promtool="$(go_tool promtool github.com/prometheus/prometheus/cmd/promtool "${PROMETHEUS_VERSION}" remove_all_sd)"
 helm="$("${root}/hack/helm.sh")"
 
 # Python tools in one virtualenv per set of versions.
