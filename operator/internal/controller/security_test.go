@@ -34,11 +34,13 @@ func TestBKashSecretRefIsConfinedToTheUnitNamespace(t *testing.T) {
 		if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "unit's own namespace") {
 			t.Errorf("a HospitalUnit whose bkashSecretRef names namespace %s: %v, want it refused as invalid", ns, err)
 		}
-		// Nor can an existing unit be pointed elsewhere.
+		// Nor can an existing unit be pointed elsewhere (a patch: the operator writes the unit's status
+		// meanwhile, and no resourceVersion precondition must get in the way of the validation).
 		hu = s.get(t, other)
+		orig := hu.DeepCopy()
 		hu.Spec.BKashSecretRef = &kalyanv1alpha1.SecretReference{Namespace: ns, Name: "bkash-credentials"}
 		if ns != kalyanv1alpha1.NamespaceName(other) {
-			if err := s.k8s.Update(ctx, hu); !apierrors.IsInvalid(err) {
+			if err := s.k8s.Patch(ctx, hu, client.MergeFrom(orig)); !apierrors.IsInvalid(err) {
 				t.Errorf("changing bkashSecretRef to namespace %s: %v, want it refused", ns, err)
 			}
 		}
