@@ -25,7 +25,7 @@ type ResealStore interface {
 
 // Reseal puts everything the seal key protects at rest under the ring's active key: the units'
 // receipt signing keys and their bKash merchant credentials are re-sealed, and the donor references of
-// receipts re-keyed. Afterwards the older keys can leave the ring (ADR 0007).
+// receipts re-keyed. Afterwards the older keys can leave the ring (ADR 0008).
 //
 // It is idempotent (a record already under the active key is left alone), resumable (each step saves
 // how far it got, per target key) and safe beside running api and workers (each replacement is a

@@ -17,7 +17,7 @@ import (
 	"time"
 )
 
-// The seal key ring (ADR 0007). KALYAN_SEAL_KEY, or the file KALYAN_SEAL_KEY_FILE names, holds one key
+// The seal key ring (ADR 0008). KALYAN_SEAL_KEY, or the file KALYAN_SEAL_KEY_FILE names, holds one key
 // or several, oldest first, separated by newlines, commas or spaces (# starts a comment):
 //
 //	<base64 of 32 bytes>            opens, and seals if it is the newest such key
