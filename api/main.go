@@ -1,6 +1,8 @@
 // Command kalyan-api serves the JSON API, the donor pages and the public
 // ledger. `kalyan-api token --role R [--unit CODE] [--sub NAME]` prints a
-// staff token signed with the local development key.
+// staff token signed with the local development key; `kalyan-api probe URL…`
+// checks that each URL answers 200 (the Helm chart's test, in an image with
+// no shell or curl).
 package main
 
 import (
@@ -28,6 +30,9 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) > 0 && args[0] == "probe" {
+		return probe(args[1:])
+	}
 	cfg, err := config.Load()
 	if err != nil {
 		return err

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds etcd and kube-apiserver from the Go module proxy (setup-envtest needs the internet, which CI does
+# Builds etcd, kube-apiserver and kubectl from the Go module proxy (setup-envtest needs the internet, which CI does
 # not have) into a per-version cache folder outside the repository, and prints that folder on stdout so it
 # can be used as KUBEBUILDER_ASSETS:
 #
@@ -17,7 +17,7 @@ assets="${cache_root}/etcd-${ETCD_VERSION}_kube-apiserver-${K8S_VERSION}"
 
 log() { echo "envtest-assets: $*" >&2; }
 
-ready() { [[ -x "${assets}/etcd" && -x "${assets}/kube-apiserver" ]]; }
+ready() { [[ -x "${assets}/etcd" && -x "${assets}/kube-apiserver" && -x "${assets}/kubectl" ]]; }
 
 if ready; then
 	echo "${assets}"
@@ -65,9 +65,12 @@ EOF
 	mv "${dir}/etcd" "${assets}/etcd"
 }
 
-build_kube_apiserver() {
-	[[ -x "${assets}/kube-apiserver" ]] && return 0
-	log "building kube-apiserver ${K8S_VERSION} (about 10 minutes and 1.8 GB cold)"
+# build_kubernetes builds the commands named (kube-apiserver, kubectl) from k8s.io/kubernetes.
+build_kubernetes() {
+	local cmds=()
+	for c in "$@"; do [[ -x "${assets}/${c}" ]] || cmds+=("${c}"); done
+	[[ ${#cmds[@]} -gt 0 ]] || return 0
+	log "building ${cmds[*]} ${K8S_VERSION} (kube-apiserver: about 10 minutes and 1.8 GB cold; kubectl alone: a few minutes)"
 	local dir="${work}/kube-apiserver" staging_version="v0.${K8S_VERSION#v1.}"
 	mkdir -p "${dir}"
 	# k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with ./staging paths;
@@ -92,13 +95,13 @@ build_kube_apiserver() {
 		for m in ${staging}; do echo "	${m} => ${m} ${staging_version}"; done
 		echo ")"
 	} >"${dir}/go.mod"
-	cat >"${dir}/tools.go" <<EOF
-//go:build tools
-
-package tools
-
-import _ "k8s.io/kubernetes/cmd/kube-apiserver"
-EOF
+	{
+		echo "//go:build tools"
+		echo
+		echo "package tools"
+		echo
+		for c in "${cmds[@]}"; do echo "import _ \"k8s.io/kubernetes/cmd/${c}\""; done
+	} >"${dir}/tools.go"
 	local minor="${K8S_VERSION#v1.}"
 	minor="${minor%%.*}"
 	local ldflags="-s -w"
@@ -113,14 +116,17 @@ EOF
 		cd "${dir}"
 		go get "k8s.io/kubernetes@${K8S_VERSION}" >&2
 		go mod download >&2
-		go build -trimpath -ldflags "${ldflags}" -o "${dir}/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver >&2
+		for c in "${cmds[@]}"; do
+			go build -trimpath -ldflags "${ldflags}" -o "${dir}/${c}" "k8s.io/kubernetes/cmd/${c}" >&2
+		done
 	)
-	mv "${dir}/kube-apiserver" "${assets}/kube-apiserver"
+	for c in "${cmds[@]}"; do mv "${dir}/${c}" "${assets}/${c}"; done
 }
 
 build_etcd
-build_kube_apiserver
+build_kubernetes kube-apiserver kubectl
 "${assets}/etcd" --version >&2
 "${assets}/kube-apiserver" --version >&2
+"${assets}/kubectl" version --client >&2
 log "ready in ${assets}"
 echo "${assets}"

@@ -1,6 +1,7 @@
 // Command kalyan-worker runs the outbox relay, the payment reconciler and the
 // Kafka consumers that credit the ledger and issue receipts.
-// `kalyan-worker verify` checks the money invariants of the whole store.
+// `kalyan-worker verify` checks the money invariants of the whole store;
+// `kalyan-worker reseal` re-seals it under the seal key ring's newest key.
 package main
 
 import (
@@ -17,10 +18,14 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "verify" {
-		ok, err := verifyStore(os.Args[2:])
+	if len(os.Args) > 1 && (os.Args[1] == "verify" || os.Args[1] == "reseal") {
+		check := verifyStore
+		if os.Args[1] == "reseal" {
+			check = func(args []string) (bool, error) { return reseal(args, os.Stderr) }
+		}
+		ok, err := check(os.Args[2:])
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "kalyan-worker verify:", err)
+			fmt.Fprintf(os.Stderr, "kalyan-worker %s: %v\n", os.Args[1], err)
 			os.Exit(2)
 		}
 		if !ok {

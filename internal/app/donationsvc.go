@@ -47,10 +47,12 @@ type Donations struct {
 }
 
 // KeyedIDs derives IDs from an input under a server secret
-// (signing.Sealer.KeyedID): the same input gives the same ID, nobody
-// without the secret can compute it.
+// (signing.Sealer.KeyedIDs): the same input gives the same IDs, nobody
+// without the secret can compute them. The first is the one new records
+// take; the others are the input's IDs under older keys of a rotating
+// ring, which records made before the rotation still carry.
 type KeyedIDs interface {
-	KeyedID(input string) ([]byte, error)
+	KeyedIDs(input string) ([][]byte, error)
 }
 
 // View is a donation with its receipt, if any.
@@ -125,13 +127,26 @@ func (s *Donations) createOnce(ctx context.Context, scope string, lookFirst bool
 		return nil, false, errors.New("create donation: no ID key configured")
 	}
 	for n := 1; n <= donations.MaxKeyUses; n++ {
-		b, err := s.IDs.KeyedID("donation\x00" + scope + "\x00" + strconv.Itoa(n))
+		ids, err := s.IDs.KeyedIDs("donation\x00" + scope + "\x00" + strconv.Itoa(n))
 		if err != nil {
 			return nil, false, fmt.Errorf("donation ID: %w", err)
 		}
-		d, err := build(donations.IDOf(b))
+		d, err := build(donations.IDOf(ids[0]))
 		if err != nil {
 			return nil, false, err
+		}
+		// During a seal key rotation the key may name a gift made under an
+		// older key: find it before making a second one.
+		if prev, found, err := s.findRotated(ctx, ids[1:]); err != nil {
+			return nil, false, err
+		} else if found {
+			if s.Now().Sub(prev.CreatedAt) >= donations.KeyWindow {
+				continue
+			}
+			if !prev.SameRequest(d) {
+				return nil, false, donations.ErrKeyReused
+			}
+			return prev, false, nil
 		}
 		if n > 1 || lookFirst {
 			// Look before paying for another bKash payment (at later uses:
@@ -170,6 +185,20 @@ func (s *Donations) createOnce(ctx context.Context, scope string, lookFirst bool
 		return stored, false, nil
 	}
 	return nil, false, donations.ErrKeyReused
+}
+
+// findRotated looks up the gifts older seal keys would have named.
+func (s *Donations) findRotated(ctx context.Context, ids [][]byte) (*donations.Donation, bool, error) {
+	for _, b := range ids {
+		d, err := s.Repo.Get(ctx, donations.IDOf(b))
+		switch {
+		case err == nil:
+			return d, true, nil
+		case !errors.Is(err, donations.ErrNotFound):
+			return nil, false, err
+		}
+	}
+	return nil, false, nil
 }
 
 // Get returns a donation and its receipt.

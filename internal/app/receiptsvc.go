@@ -112,12 +112,10 @@ func (k *UnitKeys) Active(ctx context.Context, unit string) (SigningKey, error) 
 	if err != nil {
 		return SigningKey{}, fmt.Errorf("active key of %s: %w", unit, err)
 	}
-	if uk.SealKeyID != k.Sealer.ID() {
-		return SigningKey{}, fmt.Errorf("key %s was sealed under seal key %s, not the configured %s: %w", ref, uk.SealKeyID, k.Sealer.ID(), signing.ErrSealed)
-	}
+	// Any key of the seal key ring opens it (a rotation re-seals keys in the background).
 	seed, err := k.Sealer.Open(uk.Sealed, keyAAD(ref))
 	if err != nil {
-		return SigningKey{}, fmt.Errorf("open key %s: %w", ref, err)
+		return SigningKey{}, fmt.Errorf("open key %s (sealed under seal key %s; the ring has %v): %w", ref, uk.SealKeyID, k.Sealer.KeyIDs(), err)
 	}
 	priv = ed25519.NewKeyFromSeed(seed)
 	k.mu.Lock()

@@ -168,7 +168,12 @@ func (s *Statements) CounterStatement(ctx context.Context, by CounterStaff, phon
 	} else if !ok {
 		return nil, errChallenge()
 	}
-	st, err := s.build(ctx, ref, fy)
+	// Receipts issued before a seal key rotation carry an older reference.
+	refs, err := s.Sealer.DonorRefs(mobile)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.build(ctx, refs, fy)
 	if err != nil {
 		return nil, err
 	}

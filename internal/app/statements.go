@@ -127,10 +127,11 @@ func (s *Statements) Request(ctx context.Context, phone, fy, client string) erro
 	if err != nil {
 		return err
 	}
-	ref, err := s.Sealer.DonorRef(mobile)
+	refs, err := s.Sealer.DonorRefs(mobile)
 	if err != nil {
 		return err
 	}
+	ref := refs[0] // under the active seal key
 	now := s.Now()
 	// The client's budget first: a number's own budget is not spent by a
 	// client that is turned away. The address is kept keyed, not in clear.
@@ -152,11 +153,12 @@ func (s *Statements) Request(ctx context.Context, phone, fy, client string) erro
 	if !ok {
 		return ErrRateLimited
 	}
-	rs, err := s.Receipts.ByDonor(ctx, ref, fy)
+	rs, err := s.byDonor(ctx, refs, fy)
 	if err != nil || len(rs) == 0 {
 		return err
 	}
-	token, err := s.Sealer.Link(now.Add(s.LinkTTL), ref, fy)
+	// The link names the donor by every reference their receipts may carry (joinRefs).
+	token, err := s.Sealer.Link(now.Add(s.LinkTTL), joinRefs(refs), fy)
 	if err != nil {
 		return err
 	}
@@ -179,13 +181,13 @@ func (s *Statements) FromLink(ctx context.Context, token string) (*Statement, er
 	if err != nil {
 		return nil, err
 	}
-	return s.build(ctx, parts[0], parts[1])
+	return s.build(ctx, strings.Split(parts[0], refSep), parts[1])
 }
 
 // build lists the donor's receipts whose signatures verify; a receipt that
 // fails verification is left out (and logged), never printed as genuine.
-func (s *Statements) build(ctx context.Context, ref, fy string) (*Statement, error) {
-	rs, err := s.Receipts.ByDonor(ctx, ref, fy)
+func (s *Statements) build(ctx context.Context, refs []string, fy string) (*Statement, error) {
+	rs, err := s.byDonor(ctx, refs, fy)
 	if err != nil {
 		return nil, err
 	}
@@ -228,4 +230,35 @@ func (s *Statements) build(ctx context.Context, ref, fy string) (*Statement, err
 		return strings.Compare(a.Serial, b.Serial)
 	})
 	return st, nil
+}
+
+// A donor's receipts carry the donor reference under the seal key that was
+// active when they were issued, until `kalyan-worker reseal` re-keys them:
+// during a key rotation one donor has up to one reference per key of the
+// ring. refSep joins them in a statement link (never in a reference: they
+// are base64url).
+const refSep = "~"
+
+func joinRefs(refs []string) string { return strings.Join(refs, refSep) }
+
+// byDonor returns the donor's receipts of fy under any of refs, each once.
+func (s *Statements) byDonor(ctx context.Context, refs []string, fy string) ([]receipts.Receipt, error) {
+	var out []receipts.Receipt
+	seen := map[string]bool{}
+	for _, ref := range refs {
+		if ref == "" {
+			continue
+		}
+		rs, err := s.Receipts.ByDonor(ctx, ref, fy)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			if !seen[r.ID] {
+				seen[r.ID] = true
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
 }

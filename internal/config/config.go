@@ -37,12 +37,17 @@ type Config struct {
 
 	HTTP HTTP `yaml:"http" envPrefix:"HTTP_"`
 
-	// SealKey (standard base64 of 32 random bytes) encrypts the units'
-	// receipt signing keys at rest and keys donor references and statement
-	// links. The embedded default generates one in <DataDir>/seal.key.
-	SealKey  string   `yaml:"sealKey" env:"SEAL_KEY"`
-	Receipts Receipts `yaml:"receipts" envPrefix:"RECEIPTS_"`
-	Notify   Notify   `yaml:"notify" envPrefix:"NOTIFY_"`
+	// SealKey (standard base64 of 32 random bytes, or a key ring of several:
+	// signing/ring.go) encrypts the units' receipt signing keys and merchant
+	// credentials at rest and keys donor references and statement links.
+	// The embedded default generates one in <DataDir>/seal.key.
+	SealKey string `yaml:"sealKey" env:"SEAL_KEY"`
+	// SealKeyFile names a file holding the ring instead (a mounted Secret),
+	// re-read every SealKeyReload so a rotation needs no restart.
+	SealKeyFile   string        `yaml:"sealKeyFile" env:"SEAL_KEY_FILE"`
+	SealKeyReload time.Duration `yaml:"sealKeyReload" env:"SEAL_KEY_RELOAD"`
+	Receipts      Receipts      `yaml:"receipts" envPrefix:"RECEIPTS_"`
+	Notify        Notify        `yaml:"notify" envPrefix:"NOTIFY_"`
 
 	Reconcile Reconcile `yaml:"reconcile" envPrefix:"RECONCILE_"`
 
@@ -144,6 +149,8 @@ func Defaults() Config {
 		Auth:       Auth{Issuer: "kalyan", Audience: "kalyan-api"},
 		HTTP:       HTTP{RateLimit: 60, BodyLimit: 64 << 10, ReadTimeout: 10 * time.Second, WriteTimeout: 35 * time.Second},
 		Receipts:   defaultReceipts(),
+		// Well within the kubelet's own delay in updating a mounted Secret (about a minute).
+		SealKeyReload: 10 * time.Second,
 		Reconcile: Reconcile{Interval: time.Minute, After: 15 * time.Minute, Expire: 25 * time.Hour, PerPass: 500,
 			RefundAfter: 30 * time.Second, RefundGrace: 2 * time.Minute},
 		Zakat: defaultZakat(),
@@ -171,6 +178,9 @@ func Load() (Config, error) {
 	}
 	for i, p := range c.HTTP.TrustedProxies {
 		c.HTTP.TrustedProxies[i] = strings.TrimSpace(p)
+	}
+	if err := c.readSecretFiles(); err != nil {
+		return c, err
 	}
 	if c.Auth.KeyFile == "" && c.DataDir != "" {
 		c.Auth.KeyFile = c.DataDir + "/auth/signing-key.jwk"
@@ -266,7 +276,7 @@ func (c Config) ValidateExternal() error {
 	if len(c.Kafka.Brokers) == 0 {
 		errs = append(errs, errors.New("KALYAN_KAFKA_BROKERS: required (comma-separated host:port list)"))
 	}
-	if c.SealKey == "" {
+	if c.SealKey == "" && c.SealKeyFile == "" {
 		errs = append(errs, errNoSealKey)
 	}
 	if c.BKash.BaseURL == "" || c.BKash.Username == "" || c.BKash.Password == "" || c.BKash.AppKey == "" || c.BKash.AppSecret == "" {

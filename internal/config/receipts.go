@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -60,8 +61,21 @@ func (c Config) validateReceipts() error {
 	var errs []error
 	bad := func(setting, msg string) { errs = append(errs, fmt.Errorf("%s: %s", setting, msg)) }
 	if c.SealKey != "" {
-		if _, err := signing.ParseSealKey(c.SealKey); err != nil {
+		if _, err := signing.ParseKeyRing(c.SealKey); err != nil {
 			bad("KALYAN_SEAL_KEY", err.Error())
+		}
+	}
+	if c.SealKeyFile != "" {
+		if c.SealKey != "" {
+			bad("KALYAN_SEAL_KEY_FILE", "set either KALYAN_SEAL_KEY or KALYAN_SEAL_KEY_FILE, not both")
+		}
+		if text, err := os.ReadFile(c.SealKeyFile); err != nil {
+			bad("KALYAN_SEAL_KEY_FILE", err.Error())
+		} else if _, err := signing.ParseKeyRing(string(text)); err != nil {
+			bad("KALYAN_SEAL_KEY_FILE", c.SealKeyFile+": "+err.Error())
+		}
+		if c.SealKeyReload <= 0 {
+			bad("KALYAN_SEAL_KEY_RELOAD", "must be a positive duration like 10s")
 		}
 	}
 	if c.Receipts.StatementLinkTTL <= 0 {
@@ -90,5 +104,5 @@ func (c Config) validateReceipts() error {
 }
 
 // errNoSealKey is ValidateExternal's complaint when production has no seal key.
-var errNoSealKey = errors.New("KALYAN_SEAL_KEY: required (32 random bytes in base64: openssl rand -base64 32); " +
-	"keep it in a Secret: without it the units' stored signing keys cannot be opened")
+var errNoSealKey = errors.New("KALYAN_SEAL_KEY or KALYAN_SEAL_KEY_FILE: required (32 random bytes in base64: openssl rand -base64 32, " +
+	"or a ring of such keys); keep it in a Secret: without it the units' stored signing keys cannot be opened")

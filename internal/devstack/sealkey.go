@@ -20,7 +20,7 @@ func receiptDefaults(c *config.Config, dir string) error {
 	if c.Notify.File == "" {
 		c.Notify.File = filepath.Join(dir, "notifications.log")
 	}
-	if c.SealKey != "" {
+	if c.SealKey != "" || c.SealKeyFile != "" {
 		return nil
 	}
 	path := filepath.Join(dir, "seal.key")
@@ -51,7 +51,7 @@ func receiptDefaults(c *config.Config, dir string) error {
 	if err != nil {
 		return fmt.Errorf("seal key: %w", err)
 	}
-	if _, err := signing.ParseSealKey(string(b)); err != nil {
+	if _, err := signing.ParseKeyRing(string(b)); err != nil {
 		return fmt.Errorf("seal key %s: %w", path, err)
 	}
 	c.SealKey = strings.TrimSpace(string(b))

@@ -5,6 +5,8 @@ package metrics
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/kalyan-platform/kalyan/internal/buildinfo"
 )
 
 // Metrics of one process.
@@ -64,6 +66,6 @@ func New() *Metrics {
 	}
 	m.Registry.MustRegister(m.HTTPDuration, m.Donations, m.EventsHandled, m.EventDuration, m.ConsumerLag, m.RelayPublished,
 		m.ReconcileUnanswered, m.ReconcileOverdue,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildinfo.Collector())
 	return m
 }

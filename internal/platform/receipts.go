@@ -15,21 +15,33 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/signing"
 )
 
-// sealer builds the seal-key holder. Config validation has checked the
-// key's form; a missing key (the production check requires one) gives a
-// sealer that refuses to work, so receipts wait rather than go unsigned.
-func sealer(c config.Config, log *slog.Logger) *signing.Sealer {
-	var key []byte
-	if c.SealKey != "" {
-		k, err := signing.ParseSealKey(c.SealKey)
-		if err != nil {
-			log.Error("KALYAN_SEAL_KEY unusable; receipts cannot be signed", "err", err)
+// sealer builds the seal-key holder: the ring from KALYAN_SEAL_KEY, or
+// from the file KALYAN_SEAL_KEY_FILE names, re-read while running so a
+// rotated Secret needs no restart. Config validation has checked the ring's
+// form; a missing one (the production check requires one) gives a sealer
+// that refuses to work, so receipts wait rather than go unsigned.
+func sealer(c config.Config, log *slog.Logger) *signing.Sealer { return Sealer(c, log) }
+
+// Sealer is the seal-key holder as the api and worker build it (also for
+// `kalyan-worker reseal`).
+func Sealer(c config.Config, log *slog.Logger) *signing.Sealer {
+	var (
+		s   *signing.Sealer
+		err error
+	)
+	switch {
+	case c.SealKeyFile != "":
+		s, err = signing.NewSealerFromFile(c.SealKeyFile, c.SealKeyReload)
+	case c.SealKey != "":
+		var kr signing.KeyRing
+		if kr, err = signing.ParseKeyRing(c.SealKey); err == nil {
+			s, err = signing.NewRingSealer(kr)
 		}
-		key = k
 	}
-	s, err := signing.NewSealer(key)
-	if err != nil {
-		log.Error("KALYAN_SEAL_KEY unusable; receipts cannot be signed", "err", err)
+	if err != nil || s == nil {
+		if err != nil {
+			log.Error("seal key unusable; receipts cannot be signed", "err", err)
+		}
 		s, _ = signing.NewSealer(nil)
 	}
 	return s

@@ -1,13 +1,11 @@
 // Package signing holds the platform's small cryptographic building blocks:
 // sealing unit signing keys at rest (AES-256-GCM under the platform seal
-// key), Ed25519 key fingerprints, keyed references that let us find a
+// key ring), Ed25519 key fingerprints, keyed references that let us find a
 // donor's receipts without storing a searchable phone number, and
 // expiring HMAC links.
 package signing
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/rand"
@@ -18,6 +16,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -51,105 +50,171 @@ func NewSealKey() string {
 	return base64.StdEncoding.EncodeToString(k)
 }
 
-// Sealer encrypts small secrets under the platform seal key. The zero value
-// (no key) refuses every operation with ErrNoSealKey.
+// Sealer encrypts small secrets under the platform seal key ring
+// (ring.go). The zero value (no key) refuses every operation with
+// ErrNoSealKey.
 type Sealer struct {
-	aead cipher.AEAD
-	id   string
-	keys map[string][]byte // derived subkeys by label
+	ring atomic.Pointer[ring]
+	file *ringFile // set when the ring is re-read from a file
 }
 
-// NewSealer builds a sealer from a 32-byte key; a nil key gives a sealer
+// NewSealer builds a sealer from one 32-byte key; a nil key gives a sealer
 // that fails on use (the configuration check reports the missing setting).
 func NewSealer(key []byte) (*Sealer, error) {
 	if key == nil {
 		return &Sealer{}, nil
 	}
-	if len(key) != SealKeySize {
-		return nil, fmt.Errorf("seal key: %d bytes, want %d", len(key), SealKeySize)
-	}
-	// Separate subkeys per purpose, so the AES key never doubles as an HMAC key.
-	derive := func(label string) []byte {
-		m := hmac.New(sha256.New, key)
-		m.Write([]byte("kalyan/" + label))
-		return m.Sum(nil)
-	}
-	block, err := aes.NewCipher(derive("seal/v1"))
-	if err != nil {
-		return nil, fmt.Errorf("seal key: %w", err)
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, fmt.Errorf("seal key: %w", err)
-	}
-	id := sha256.Sum256(derive("seal-id/v1"))
-	return &Sealer{aead: aead, id: hex.EncodeToString(id[:4]), keys: map[string][]byte{
-		"donor-ref": derive("donor-ref/v1"),
-		"link":      derive("link/v1"),
-		"keyed-id":  derive("keyed-id/v1"),
-	}}, nil
+	return NewRingSealer(KeyRing{Keys: []RingKey{{Key: key}}})
 }
 
-// ID names the seal key (not secret) so a record sealed under another key
-// is recognised rather than failing obscurely.
-func (s *Sealer) ID() string { return s.id }
+// NewRingSealer builds a sealer from a key ring.
+func NewRingSealer(kr KeyRing) (*Sealer, error) {
+	r, err := newRing(kr)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sealer{}
+	s.ring.Store(r)
+	return s, nil
+}
 
-// Seal encrypts plain, binding it to aad (e.g. the record's key) so a
-// sealed value moved to another record does not open.
+// current returns the ring to use now (re-reading its file when due).
+func (s *Sealer) current() *ring {
+	if s.file != nil {
+		s.file.refresh(s)
+	}
+	return s.ring.Load()
+}
+
+// ID names the seal key new seals use (not secret), so a record sealed
+// under another key is recognised rather than failing obscurely.
+func (s *Sealer) ID() string {
+	if r := s.current(); r != nil {
+		return r.active.id
+	}
+	return ""
+}
+
+// KeyIDs names every key of the ring, oldest first.
+func (s *Sealer) KeyIDs() []string {
+	r := s.current()
+	if r == nil {
+		return nil
+	}
+	ids := make([]string, len(r.keys))
+	for i, k := range r.keys {
+		ids[i] = k.id
+	}
+	return ids
+}
+
+// Seal encrypts plain under the ring's active key, binding it to aad (e.g.
+// the record's key) so a sealed value moved to another record does not
+// open. The result names its key (sealHeader).
 func (s *Sealer) Seal(plain, aad []byte) ([]byte, error) {
-	if s.aead == nil {
+	r := s.current()
+	if r == nil {
 		return nil, ErrNoSealKey
 	}
-	nonce := make([]byte, s.aead.NonceSize())
+	k := r.active
+	out := make([]byte, 0, len(sealMagic)+keyIDSize+k.aead.NonceSize()+len(plain)+k.aead.Overhead())
+	out = append(append(out, sealMagic...), k.rawID[:]...)
+	nonce := make([]byte, k.aead.NonceSize())
 	_, _ = rand.Read(nonce)
-	return s.aead.Seal(nonce, nonce, plain, aad), nil
+	out = append(out, nonce...)
+	return k.aead.Seal(out, nonce, plain, aad), nil
 }
 
-// Open reverses Seal.
+// Open reverses Seal: a value that names its key is opened with that key;
+// one sealed before the ring existed (no header) with each key in turn.
 func (s *Sealer) Open(sealed, aad []byte) ([]byte, error) {
-	if s.aead == nil {
+	r := s.current()
+	if r == nil {
 		return nil, ErrNoSealKey
 	}
-	n := s.aead.NonceSize()
-	if len(sealed) < n+s.aead.Overhead() {
-		return nil, ErrSealed
+	if id, body, ok := splitHeader(sealed); ok {
+		if k := r.byID[id]; k != nil {
+			if plain, err := k.open(body, aad); err == nil {
+				return plain, nil
+			}
+		}
 	}
-	plain, err := s.aead.Open(nil, sealed[:n], sealed[n:], aad)
-	if err != nil {
-		return nil, ErrSealed
+	for _, k := range r.tryOrder {
+		if plain, err := k.open(sealed, aad); err == nil {
+			return plain, nil
+		}
 	}
-	return plain, nil
+	return nil, ErrSealed
+}
+
+// SealedKeyID returns the ID of the key a value from Seal was sealed
+// under, or "" for a value sealed before key rings (which names no key).
+func SealedKeyID(sealed []byte) string {
+	id, _, ok := splitHeader(sealed)
+	if !ok {
+		return ""
+	}
+	return hex.EncodeToString(id[:])
 }
 
 // DonorRef is a keyed, non-reversible reference to a normalised mobile
-// number: receipts carry it so a donor's statement can be assembled without
-// storing a number anyone with database access could search or enumerate.
+// number under the active key: receipts carry it so a donor's statement
+// can be assembled without storing a number anyone with database access
+// could search or enumerate.
 func (s *Sealer) DonorRef(mobile string) (string, error) {
-	if s.aead == nil {
+	r := s.current()
+	if r == nil {
 		return "", ErrNoSealKey
 	}
-	m := hmac.New(sha256.New, s.keys["donor-ref"])
-	m.Write([]byte(mobile))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16]), nil
+	return r.active.donorRef(mobile), nil
 }
 
-// KeyedID derives 128 bits from input under a secret subkey: an ID that is
-// the same for the same input (so a retry finds what the first request
-// made) yet unpredictable to anyone without the seal key, whatever the
-// input. Callers prefix input with its purpose.
-func (s *Sealer) KeyedID(input string) ([]byte, error) {
-	if s.aead == nil {
+// DonorRefs are mobile's references under every key of the ring, the
+// active key's first: receipts issued before a rotation (and not yet
+// re-keyed by `kalyan-worker reseal`) carry an older one.
+func (s *Sealer) DonorRefs(mobile string) ([]string, error) {
+	r := s.current()
+	if r == nil {
 		return nil, ErrNoSealKey
 	}
-	m := hmac.New(sha256.New, s.keys["keyed-id"])
-	m.Write([]byte(input))
-	return m.Sum(nil)[:16], nil
+	refs := make([]string, 0, len(r.tryOrder))
+	for _, k := range r.tryOrder {
+		refs = append(refs, k.donorRef(mobile))
+	}
+	return refs, nil
+}
+
+// KeyedID derives 128 bits from input under the active key's secret
+// subkey: an ID that is the same for the same input, and that nobody
+// without the seal key can compute from the input.
+func (s *Sealer) KeyedID(input string) ([]byte, error) {
+	r := s.current()
+	if r == nil {
+		return nil, ErrNoSealKey
+	}
+	return r.active.keyedID(input), nil
+}
+
+// KeyedIDs are input's IDs under every key of the ring, the active key's
+// first: an ID made before a rotation still names its record, so a retry
+// across the rotation finds it instead of making a second one.
+func (s *Sealer) KeyedIDs(input string) ([][]byte, error) {
+	r := s.current()
+	if r == nil {
+		return nil, ErrNoSealKey
+	}
+	ids := make([][]byte, 0, len(r.tryOrder))
+	for _, k := range r.tryOrder {
+		ids = append(ids, k.keyedID(input))
+	}
+	return ids, nil
 }
 
 // Link signs parts (which must not contain ".") with an expiry into a
-// URL-safe token: "<part>.<part>…<unix expiry>.<mac>".
+// URL-safe token: "<part>.<part>…<unix expiry>.<mac>", under the active key.
 func (s *Sealer) Link(exp time.Time, parts ...string) (string, error) {
-	if s.aead == nil {
+	r := s.current()
+	if r == nil {
 		return "", ErrNoSealKey
 	}
 	for _, p := range parts {
@@ -158,12 +223,14 @@ func (s *Sealer) Link(exp time.Time, parts ...string) (string, error) {
 		}
 	}
 	body := strings.Join(append(parts, strconv.FormatInt(exp.Unix(), 10)), ".")
-	return body + "." + s.linkMAC(body), nil
+	return body + "." + r.active.linkMAC(body), nil
 }
 
-// OpenLink checks a token made by Link with n parts and returns the parts.
+// OpenLink checks a token made by Link with n parts (under any key of the
+// ring: links made before a rotation keep working) and returns the parts.
 func (s *Sealer) OpenLink(token string, n int, now time.Time) ([]string, error) {
-	if s.aead == nil {
+	r := s.current()
+	if r == nil {
 		return nil, ErrNoSealKey
 	}
 	fields := strings.Split(token, ".")
@@ -171,7 +238,11 @@ func (s *Sealer) OpenLink(token string, n int, now time.Time) ([]string, error) 
 		return nil, ErrLink
 	}
 	body := strings.Join(fields[:n+1], ".")
-	if !hmac.Equal([]byte(s.linkMAC(body)), []byte(fields[n+1])) {
+	valid := false
+	for _, k := range r.tryOrder {
+		valid = valid || hmac.Equal([]byte(k.linkMAC(body)), []byte(fields[n+1]))
+	}
+	if !valid {
 		return nil, ErrLink
 	}
 	exp, err := strconv.ParseInt(fields[n], 10, 64)
@@ -179,12 +250,6 @@ func (s *Sealer) OpenLink(token string, n int, now time.Time) ([]string, error) 
 		return nil, ErrLink
 	}
 	return fields[:n], nil
-}
-
-func (s *Sealer) linkMAC(body string) string {
-	m := hmac.New(sha256.New, s.keys["link"])
-	m.Write([]byte(body))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
 }
 
 // SeedSize is the length of an Ed25519 private key seed.

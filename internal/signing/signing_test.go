@@ -148,3 +148,37 @@ func TestKeyedIDs(t *testing.T) {
 		t.Fatalf("no key: %v", err)
 	}
 }
+
+// A gift's ID made before a seal key rotation must still be found after
+// it, or a retry across the rotation would make a second gift.
+func TestKeyedIDsAcrossARotation(t *testing.T) {
+	oldKey, _ := ParseSealKey(NewSealKey())
+	newKey, _ := ParseSealKey(NewSealKey())
+	before, err := NewSealer(oldKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	during, err := NewRingSealer(KeyRing{Keys: []RingKey{{Key: oldKey}, {Key: newKey}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := NewSealer(newKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const in = "donation\x00online\x00dmch\x00key-1\x001"
+	old, _ := before.KeyedID(in)
+	ids, err := during.KeyedIDs(in)
+	if err != nil || len(ids) != 2 {
+		t.Fatalf("%d IDs, %v", len(ids), err)
+	}
+	if nw, _ := after.KeyedID(in); !bytes.Equal(ids[0], nw) {
+		t.Fatal("new records do not take the active key's ID")
+	}
+	if !bytes.Equal(ids[1], old) {
+		t.Fatal("the ID made before the rotation is not among the candidates")
+	}
+	if act, _ := during.KeyedID(in); !bytes.Equal(act, ids[0]) {
+		t.Fatal("KeyedID and KeyedIDs disagree on the active key's ID")
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/kalyan-platform/kalyan/internal/kubetest"
 	kalyanv1alpha1 "github.com/kalyan-platform/kalyan/operator/api/v1alpha1"
 )
 
@@ -57,8 +58,17 @@ func (s *System) startKube(ctx context.Context, assets string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
+	// The operator runs as its ServiceAccount with the least-privilege RBAC and admission policy of
+	// config/ (as `kubectl apply -k config/default` installs them).
+	if err := kubetest.InstallOperatorRBAC(ctx, cfg, s.repo); err != nil {
+		return err
+	}
+	asOperator, err := kubetest.OperatorKubeConfig(env.KubeConfig)
+	if err != nil {
+		return err
+	}
 	kubeconfig := filepath.Join(dir, "kubeconfig")
-	if err := os.WriteFile(kubeconfig, env.KubeConfig, 0o600); err != nil {
+	if err := os.WriteFile(kubeconfig, asOperator, 0o600); err != nil {
 		return err
 	}
 	// The operator registers units with a platform administrator's token,

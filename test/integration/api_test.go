@@ -152,13 +152,13 @@ func TestOperationalEndpoints(t *testing.T) {
 	}
 	do(t, "GET", "/api/v1/units/dmch", nil, nil)
 	m := string(do(t, "GET", "/metrics", nil, nil).body)
-	for _, want := range []string{`kalyan_http_request_duration_seconds_bucket{code="200",method="GET",route="/api/v1/units/:code"`, "kalyan_donations_total"} {
+	for _, want := range []string{`kalyan_http_request_duration_seconds_bucket{code="200",method="GET",route="/api/v1/units/:code"`, "kalyan_donations_total", "kalyan_build_info{"} {
 		if !strings.Contains(m, want) {
 			t.Errorf("api metrics lack %s", want)
 		}
 	}
 	wm := string(do(t, "GET", stack.WorkerURL()+"/metrics", nil, nil).body)
-	for _, want := range []string{"kalyan_kafka_consumer_lag", "kalyan_event_processing_seconds", "kalyan_outbox_published_total"} {
+	for _, want := range []string{"kalyan_kafka_consumer_lag", "kalyan_event_processing_seconds", "kalyan_outbox_published_total", "kalyan_build_info{"} {
 		if !strings.Contains(wm, want) {
 			t.Errorf("worker metrics lack %s", want)
 		}

@@ -12,6 +12,8 @@ metadata:
   namespace: {{ $.Release.Namespace }}
   labels:
     {{- include "kalyan.componentLabels" (dict "ctx" $ "component" .component) | nindent 4 }}
+  annotations:
+    {{- include "kalyan.lintSkips" (dict "ctx" $) | nindent 4 }}
 spec:
   {{- if not $v.autoscaling.enabled }}
   replicas: {{ $v.replicas }}
@@ -38,7 +40,7 @@ spec:
         {{- toYaml . | nindent 8 }}
         {{- end }}
     spec:
-      serviceAccountName: {{ include "kalyan.fullname" $ }}-app
+      serviceAccountName: {{ include "kalyan.appServiceAccount" $ }}
       # The api and worker never talk to the Kubernetes API.
       automountServiceAccountToken: false
       enableServiceLinks: false
@@ -85,10 +87,8 @@ spec:
       nodeSelector:
         {{- toYaml . | nindent 8 }}
       {{- end }}
-      {{- with $v.affinity }}
       affinity:
-        {{- toYaml . | nindent 8 }}
-      {{- end }}
+        {{- include "kalyan.affinity" (dict "ctx" $ "component" .component "affinity" $v.affinity) | nindent 8 }}
       {{- with $v.tolerations }}
       tolerations:
         {{- toYaml . | nindent 8 }}

@@ -41,16 +41,21 @@ type Names struct {
 	BN string `json:"bn"`
 }
 
-// SecretReference points at a Secret in any namespace.
+// SecretReference points at a Secret in the unit's own namespace (kalyan-<code>). Only there: the
+// operator reads the Secret with its own powers and sends its contents to the API, so a reference to
+// any other namespace would let whoever may create HospitalUnits read Secrets they cannot read
+// themselves (a confused deputy).
 type SecretReference struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	Name string `json:"name"`
+	// Namespace of the Secret; it must be the unit's namespace, kalyan-<code>, which is also the default.
+	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
-	Namespace string `json:"namespace"`
+	Namespace string `json:"namespace,omitempty"`
 }
 
 // Taka is a non-negative amount of Bangladeshi taka as a decimal string with at most two decimals,
@@ -106,6 +111,7 @@ type Quota struct {
 
 // HospitalUnitSpec declares one hospital social service unit.
 // +kubebuilder:validation:XValidation:rule="self.level != 'upazila' || (has(self.upazila) && size(self.upazila) > 0)",message="upazila is required for an upazila health complex"
+// +kubebuilder:validation:XValidation:rule="!has(self.bkashSecretRef) || !has(self.bkashSecretRef.__namespace__) || self.bkashSecretRef.__namespace__ == 'kalyan-' + self.code",message="bkashSecretRef must name a Secret in the unit's own namespace, kalyan-<code>",reason=FieldValueForbidden,fieldPath=".bkashSecretRef.namespace"
 type HospitalUnitSpec struct {
 	// Code is the unit's short, stable, DNS-safe identifier (e.g. "dmch", "uhc-debidwar"). It names the
 	// namespace kalyan-<code> and appears in donation links and receipt serials, so it never changes.
@@ -141,8 +147,13 @@ type HospitalUnitSpec struct {
 	// +optional
 	Quota Quota `json:"quota,omitempty"`
 	// AdminGroup is the group bound to the unit's admin Role; defaults to "kalyan:unit-admins:<code>".
+	// Groups the API server assigns itself ("system:…": every authenticated user, every service account,
+	// the nodes) are refused: binding one would hand the unit's bKash Secret to all of them.
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[^\s]+$`
+	// +kubebuilder:validation:XValidation:rule="!self.startsWith('system:')",message="adminGroup must not be a system: group",reason=FieldValueForbidden
 	AdminGroup string `json:"adminGroup,omitempty"`
 }
 

@@ -77,7 +77,7 @@ func validUnit(code string) *kalyanv1alpha1.HospitalUnit {
 			District: "Cumilla",
 			Upazila:  "Debidwar",
 			BKashSecretRef: &kalyanv1alpha1.SecretReference{
-				Name: "bkash-" + code, Namespace: "kalyan-system",
+				Name: "bkash-credentials", Namespace: kalyanv1alpha1.NamespaceName(code),
 			},
 			Policy: kalyanv1alpha1.Policy{
 				ApprovalThreshold: "10000.00",
@@ -98,6 +98,14 @@ func TestSchemaAcceptsValidUnit(t *testing.T) {
 		t.Fatalf("create valid unit: %v", err)
 	}
 	t.Cleanup(func() { _ = k8s.Delete(context.Background(), hu) })
+
+	// The bKash Secret's namespace may be left out: it is the unit's own.
+	implicit := validUnit("uhc-schema-implicit")
+	implicit.Spec.BKashSecretRef.Namespace = ""
+	if err := k8s.Create(ctx, implicit); err != nil {
+		t.Fatalf("create unit with an unqualified bkashSecretRef: %v", err)
+	}
+	t.Cleanup(func() { _ = k8s.Delete(context.Background(), implicit) })
 
 	// A district hospital needs no upazila; policy fields may be left to the platform's defaults.
 	dh := &kalyanv1alpha1.HospitalUnit{
@@ -152,6 +160,13 @@ func TestSchemaRejectsInvalidSpecs(t *testing.T) {
 			h.Spec.Policy.AllocationOrder = []kalyanv1alpha1.AllocationSource{"zakat", "sadaqah"}
 		}, "spec.policy.allocationOrder"},
 		{"bad secret namespace", func(h *kalyanv1alpha1.HospitalUnit) { h.Spec.BKashSecretRef.Namespace = "Kalyan System" }, "spec.bkashSecretRef.namespace"},
+		// The operator reads the Secret with its own powers: only the unit's namespace is allowed.
+		{"secret in the platform namespace", func(h *kalyanv1alpha1.HospitalUnit) { h.Spec.BKashSecretRef.Namespace = "kalyan-system" }, "unit's own namespace"},
+		{"secret in another unit's namespace", func(h *kalyanv1alpha1.HospitalUnit) { h.Spec.BKashSecretRef.Namespace = "kalyan-dmch" }, "unit's own namespace"},
+		{"secret in kube-system", func(h *kalyanv1alpha1.HospitalUnit) { h.Spec.BKashSecretRef.Namespace = "kube-system" }, "spec.bkashSecretRef.namespace"},
+		{"system group as admins", func(h *kalyanv1alpha1.HospitalUnit) { h.Spec.AdminGroup = "system:authenticated" }, "must not be a system: group"},
+		{"service accounts as admins", func(h *kalyanv1alpha1.HospitalUnit) { h.Spec.AdminGroup = "system:serviceaccounts" }, "spec.adminGroup"},
+		{"blank admin group", func(h *kalyanv1alpha1.HospitalUnit) { h.Spec.AdminGroup = " " }, "spec.adminGroup"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
@@ -16,9 +17,11 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	kalyanv1alpha1 "github.com/kalyan-platform/kalyan/operator/api/v1alpha1"
 	"github.com/kalyan-platform/kalyan/operator/internal/controller"
@@ -321,8 +324,14 @@ func TestAPIDownThenBack(t *testing.T) {
 	})
 
 	code := uniqueCode("uhc-api-down")
+	errorsBefore := reconcileErrors(t)
 	s.create(t, newUnit(code))
 	hu := s.waitCondition(t, code, kalyanv1alpha1.ConditionRegistered, metav1.ConditionFalse, "APIUnavailable")
+	// The failures are returned to controller-runtime, which counts them (and backs off).
+	waitFor(t, "reconcile errors counted", func() (bool, string) {
+		n := reconcileErrors(t)
+		return n > errorsBefore, fmt.Sprintf("controller_runtime_reconcile_errors_total %v, was %v", n, errorsBefore)
+	})
 	if !isTrue(hu, kalyanv1alpha1.ConditionProvisioned) {
 		// Provisioning does not depend on the API.
 		hu = s.waitCondition(t, code, kalyanv1alpha1.ConditionProvisioned, metav1.ConditionTrue, "")
@@ -371,12 +380,13 @@ func TestBKashCredentialsFromSecret(t *testing.T) {
 	ctx := context.Background()
 	code := uniqueCode("uhc-bkash")
 	hu := newUnit(code)
-	hu.Spec.BKashSecretRef = &kalyanv1alpha1.SecretReference{Namespace: "default", Name: "bkash-" + code}
+	ns := kalyanv1alpha1.NamespaceName(code)
+	hu.Spec.BKashSecretRef = &kalyanv1alpha1.SecretReference{Namespace: ns, Name: "bkash-" + code}
 	s.create(t, hu)
 	s.waitCondition(t, code, kalyanv1alpha1.ConditionRegistered, metav1.ConditionFalse, "BKashSecretNotFound")
 
 	sec := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "bkash-" + code, Namespace: "default"},
+		ObjectMeta: metav1.ObjectMeta{Name: "bkash-" + code, Namespace: ns},
 		StringData: map[string]string{"username": "rks-debidwar", "password": "p", "appKey": "k"},
 	}
 	if err := s.k8s.Create(ctx, sec); err != nil {
@@ -445,6 +455,10 @@ func TestDeleteArchivesAndKeepsDonations(t *testing.T) {
 		ok := hu.DeletionTimestamp != nil && conditionReason(hu, kalyanv1alpha1.ConditionReady) == "ArchiveFailed"
 		return ok, conditionState(hu)
 	})
+	// The status written while deleting describes the current generation.
+	if hu := s.get(t, code); hu.Status.ObservedGeneration != hu.Generation {
+		t.Errorf("status.observedGeneration %d after the ArchiveFailed write, generation %d", hu.Status.ObservedGeneration, hu.Generation)
+	}
 	var ns corev1.Namespace
 	mustGet(t, s.k8s, "", kalyanv1alpha1.NamespaceName(code), &ns)
 	if ns.DeletionTimestamp != nil {
@@ -488,6 +502,67 @@ func TestDeleteArchivesAndKeepsDonations(t *testing.T) {
 	if !slices.Contains(reasons, "ArchiveFailed") || !slices.Contains(reasons, "Archived") {
 		t.Errorf("events %v lack ArchiveFailed and Archived", reasons)
 	}
+}
+
+// TestStuckDeletingWayOut: a unit deleted while its API is gone for good stays Terminating
+// (ArchiveFailed) until a person annotates it kalyan.dev/skip-archive=true; then the operator lets it
+// go without archiving, deletes its namespace and says so in an Event.
+func TestStuckDeletingWayOut(t *testing.T) {
+	s := operator(t)
+	ctx := context.Background()
+	code := uniqueCode("uhc-stuck")
+	s.create(t, newUnit(code))
+	s.waitReady(t, code)
+	if err := s.stack.StopAPI(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.stack.StartAPI() })
+	if err := s.k8s.Delete(ctx, s.get(t, code)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "ArchiveFailed", func() (bool, string) {
+		hu := s.get(t, code)
+		return conditionReason(hu, kalyanv1alpha1.ConditionReady) == "ArchiveFailed", conditionState(hu)
+	})
+	if hu := s.get(t, code); !strings.Contains(meta.FindStatusCondition(hu.Status.Conditions, kalyanv1alpha1.ConditionReady).Message, controller.SkipArchiveAnnotation) {
+		t.Errorf("the ArchiveFailed message does not name the way out: %s", conditionState(hu))
+	}
+	patch(t, s, code, func(hu *kalyanv1alpha1.HospitalUnit) {
+		hu.Annotations = map[string]string{controller.SkipArchiveAnnotation: "true"}
+	})
+	waitFor(t, "HospitalUnit gone", func() (bool, string) {
+		var hu kalyanv1alpha1.HospitalUnit
+		err := s.k8s.Get(ctx, client.ObjectKey{Name: code}, &hu)
+		return apierrors.IsNotFound(err), conditionState(&hu)
+	})
+	var ns corev1.Namespace
+	mustGet(t, s.k8s, "", kalyanv1alpha1.NamespaceName(code), &ns)
+	if ns.DeletionTimestamp == nil {
+		t.Errorf("namespace not being deleted")
+	}
+	if reasons := eventReasons(t, s.k8s, code); !slices.Contains(reasons, "ArchiveSkipped") {
+		t.Errorf("events %v lack ArchiveSkipped", reasons)
+	}
+}
+
+// reconcileErrors is controller-runtime's count of failed reconciles of the HospitalUnit controller.
+func reconcileErrors(t testing.TB) float64 {
+	t.Helper()
+	mfs, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "controller_runtime_reconcile_errors_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			if labels(m.GetLabel())["controller"] == "hospitalunit" {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
 }
 
 func isTrue(hu *kalyanv1alpha1.HospitalUnit, condType string) bool {

@@ -29,16 +29,19 @@ func TestBKashSecretReachesTheAPI(t *testing.T) {
 	if err := s.stack.Sandbox.SetMerchant(merchant); err != nil {
 		t.Fatal(err)
 	}
+	// The Secret lives in the unit's own namespace, which the operator creates: until it exists the unit
+	// waits for it, then picks it up without any further change to the HospitalUnit.
+	hu := newUnit(code)
+	hu.Spec.BKashSecretRef = &kalyanv1alpha1.SecretReference{Name: controller.BKashUnitSecretName}
+	s.create(t, hu)
+	s.waitCondition(t, code, kalyanv1alpha1.ConditionRegistered, metav1.ConditionFalse, "BKashSecretNotFound")
 	sec := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "bkash-" + code, Namespace: "default"},
+		ObjectMeta: metav1.ObjectMeta{Name: controller.BKashUnitSecretName, Namespace: kalyanv1alpha1.NamespaceName(code)},
 		StringData: map[string]string{"username": user, "password": merchant.Password, "appKey": merchant.AppKey, "appSecret": merchant.AppSecret},
 	}
 	if err := s.k8s.Create(ctx, sec); err != nil {
 		t.Fatal(err)
 	}
-	hu := newUnit(code)
-	hu.Spec.BKashSecretRef = &kalyanv1alpha1.SecretReference{Namespace: "default", Name: sec.Name}
-	s.create(t, hu)
 	s.waitReady(t, code)
 
 	unit := func() *units.Unit {
@@ -88,17 +91,13 @@ func TestBKashSecretReachesTheAPI(t *testing.T) {
 		}
 	}
 
-	// The operator labelled the Secret it read, so that it sees the Secret change.
 	if err := s.k8s.Get(ctx, client.ObjectKeyFromObject(sec), sec); err != nil {
 		t.Fatal(err)
 	}
-	if sec.Labels[controller.BKashSecretLabel] != "true" {
-		t.Fatalf("bKash Secret labels %v, want %s", sec.Labels, controller.BKashSecretLabel)
-	}
 
 	// bKash reissues the password; the unit admin updates the Secret, and nothing else. The operator
-	// watches labelled bKash Secrets, so the API gets the new password at once, not with the periodic
-	// registration (10 minutes here, as by default).
+	// watches the Secrets of each unit namespace, so the API gets the new password at once, not with the
+	// periodic registration (10 minutes here, as by default).
 	merchant.Password = "operator-pw-2"
 	if err := s.stack.Sandbox.SetMerchant(merchant); err != nil {
 		t.Fatal(err)

@@ -20,6 +20,9 @@ const namespaceTerminatingWait = 5 * time.Second
 // did not create is left alone and reported: it may hold someone else's workloads.
 func (r *Reconciler) ensureNamespace(ctx context.Context, hu *kalyanv1alpha1.HospitalUnit) error {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: kalyanv1alpha1.NamespaceName(hu.Spec.Code)}}
+	if ns.Name == r.opts.PlatformNamespace {
+		return &conditionError{reason: "NamespaceConflict", err: fmt.Errorf("namespace %s is the platform's own namespace", ns.Name)}
+	}
 	_, err := r.ensure(ctx, hu, ns, func() error {
 		if ns.ResourceVersion != "" && ns.Labels[ManagedByLabel] != ManagedByValue {
 			return &conditionError{reason: "NamespaceConflict", err: fmt.Errorf("namespace %s exists and is not managed by %s", ns.Name, Name)}

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,10 +26,23 @@ func AdminGroup(hu *kalyanv1alpha1.HospitalUnit) string {
 	return defaultAdminGroupRoot + hu.Spec.Code
 }
 
+// checkAdminGroup refuses the groups the API server assigns itself (system:authenticated,
+// system:serviceaccounts, system:nodes, …): bound to the unit-admin Role, they would hand the unit's
+// bKash credentials to every user or workload. The CRD refuses them too; this holds with an older CRD.
+func checkAdminGroup(group string) error {
+	if strings.HasPrefix(group, "system:") || strings.TrimSpace(group) == "" {
+		return &conditionError{reason: "AdminGroupForbidden", err: fmt.Errorf("adminGroup %q is not allowed: system: groups belong to the API server", group)}
+	}
+	return nil
+}
+
 // ensureRBAC lets the unit's admins see their namespace's limits and events and maintain their own bKash
 // merchant credentials, but not read the receipt signing key. The operator holds every permission it
-// grants here (its ClusterRole), as RBAC's escalation check requires.
+// grants here (through its unit ClusterRole, bound in this namespace), as RBAC's escalation check requires.
 func (r *Reconciler) ensureRBAC(ctx context.Context, hu *kalyanv1alpha1.HospitalUnit) error {
+	if err := checkAdminGroup(AdminGroup(hu)); err != nil {
+		return err
+	}
 	ns := kalyanv1alpha1.NamespaceName(hu.Spec.Code)
 	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: AdminRoleName, Namespace: ns}}
 	read := []string{"get", "list", "watch"}

@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -48,16 +49,21 @@ const (
 	Name = "kalyan-operator"
 )
 
+// The operator's cluster-wide ClusterRole (config/rbac/role.yaml, generated from these markers) is the
+// least it needs across namespaces. Everything inside a unit namespace (Secrets, quotas, policies,
+// Roles) comes from config/rbac/unit_role.yaml, bound per namespace (access.go); the admission policy
+// in config/rbac/operator_policy.yaml confines its writes to namespaces labelled as its own.
+//
 // +kubebuilder:rbac:groups=kalyan.dev,resources=hospitalunits,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=kalyan.dev,resources=hospitalunits/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=kalyan.dev,resources=hospitalunits/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups="",resources=resourcequotas;limitranges,verbs=get;list;watch;create;update;patch
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch
-// +kubebuilder:rbac:groups="",resources=events,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups="",resources=resourcequotas;limitranges,verbs=get;list;watch
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles,verbs=get;list;watch
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=rolebindings,verbs=get;list;watch;create
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=kalyan-operator-unit
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
-// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;update;patch
-// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=get;list;watch;create;update;patch
 
 // Options configure a Reconciler.
 type Options struct {
@@ -74,6 +80,12 @@ type Options struct {
 	RecheckInterval time.Duration
 	// MaxConcurrentReconciles is how many units are reconciled at once.
 	MaxConcurrentReconciles int
+	// UnitClusterRole is the ClusterRole the operator binds itself to in each unit namespace
+	// (default DefaultUnitClusterRole).
+	UnitClusterRole string
+	// Subject is the operator's own identity as an RBAC subject; SetupWithManager asks the API server
+	// (SelfSubjectReview) when it is empty.
+	Subject rbacv1.Subject
 }
 
 func (o *Options) setDefaults() {
@@ -95,23 +107,31 @@ func (o *Options) setDefaults() {
 	if o.MaxConcurrentReconciles <= 0 {
 		o.MaxConcurrentReconciles = 32
 	}
+	if o.UnitClusterRole == "" {
+		o.UnitClusterRole = DefaultUnitClusterRole
+	}
 }
 
 // Reconciler reconciles HospitalUnits.
 type Reconciler struct {
-	client    client.Client // cached reads (labelled objects only), direct writes
-	apiReader client.Reader // uncached reads: bKash Secrets, objects created before the cache saw them
+	client    client.Client // cached reads (labelled objects only; never Secrets), direct writes
+	apiReader client.Reader // uncached reads: Secrets, objects created before the cache saw them
 	scheme    *runtime.Scheme
 	recorder  events.EventRecorder
 	api       *apiclient.Client
 	metrics   *Metrics
 	opts      Options
 	backoff   workqueue.TypedRateLimiter[reconcile.Request]
+	secrets   *secretWatches
 }
 
 // New returns a Reconciler that uses mgr's client, cache and event recorder.
-func New(mgr ctrl.Manager, api *apiclient.Client, metrics *Metrics, opts Options) *Reconciler {
+func New(mgr ctrl.Manager, api *apiclient.Client, metrics *Metrics, opts Options) (*Reconciler, error) {
 	opts.setDefaults()
+	meta, err := metadata.NewForConfig(mgr.GetConfig())
+	if err != nil {
+		return nil, fmt.Errorf("metadata client: %w", err)
+	}
 	return &Reconciler{
 		client:    mgr.GetClient(),
 		apiReader: mgr.GetAPIReader(),
@@ -121,11 +141,13 @@ func New(mgr ctrl.Manager, api *apiclient.Client, metrics *Metrics, opts Options
 		metrics:   metrics,
 		opts:      opts,
 		backoff:   workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](opts.BackoffBase, opts.BackoffMax),
-	}
+		secrets:   newSecretWatches(meta),
+	}, nil
 }
 
 // CacheOptions restricts the manager's cache to the objects the operator labels (HospitalUnits are
-// cached whole).
+// cached whole). Secrets are never cached: the operator may not list them cluster-wide (see
+// secretwatch.go), and reads the few it needs directly.
 func CacheOptions() cache.Options {
 	managed := labels.SelectorFromSet(labels.Set{ManagedByLabel: ManagedByValue})
 	by := cache.ByObject{Label: managed}
@@ -133,21 +155,28 @@ func CacheOptions() cache.Options {
 		&corev1.Namespace{}:           by,
 		&corev1.ResourceQuota{}:       by,
 		&corev1.LimitRange{}:          by,
-		&corev1.Secret{}:              by,
 		&networkingv1.NetworkPolicy{}: by,
 		&rbacv1.Role{}:                by,
 		&rbacv1.RoleBinding{}:         by,
-	}}
+	}, DefaultTransform: cache.TransformStripManagedFields()}
 }
 
 // SetupWithManager registers the controller with mgr.
-func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
-	owned := builder.WithPredicates(predicate.Funcs{CreateFunc: func(event.CreateEvent) bool { return false }})
-	bkashSecrets, err := r.bkashSecretSource(mgr)
-	if err != nil {
+func (r *Reconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	if r.opts.Subject.Name == "" {
+		c, err := client.New(mgr.GetConfig(), client.Options{Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper()})
+		if err != nil {
+			return fmt.Errorf("set up hospitalunit controller: %w", err)
+		}
+		if r.opts.Subject, err = Subject(ctx, c); err != nil {
+			return fmt.Errorf("set up hospitalunit controller: %w", err)
+		}
+	}
+	if err := mgr.Add(r.secrets); err != nil {
 		return fmt.Errorf("set up hospitalunit controller: %w", err)
 	}
-	err = ctrl.NewControllerManagedBy(mgr).
+	owned := builder.WithPredicates(predicate.Funcs{CreateFunc: func(event.CreateEvent) bool { return false }})
+	err := ctrl.NewControllerManagedBy(mgr).
 		Named("hospitalunit").
 		// Our own status writes change neither generation nor annotations: they do not come back as work.
 		For(&kalyanv1alpha1.HospitalUnit{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
@@ -156,13 +185,17 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.Namespace{}, owned).
 		Owns(&corev1.ResourceQuota{}, owned).
 		Owns(&corev1.LimitRange{}, owned).
-		Owns(&corev1.Secret{}, owned).
 		Owns(&networkingv1.NetworkPolicy{}, owned).
 		Owns(&rbacv1.Role{}, owned).
 		Owns(&rbacv1.RoleBinding{}, owned).
-		// The unit admins' bKash Secrets: a rotated password reaches the API at once.
-		WatchesRawSource(bkashSecrets).
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles}).
+		// The Secrets of each unit namespace: the signing key and the unit's bKash credentials.
+		WatchesRawSource(r.secrets.source()).
+		WithOptions(controller.Options{
+			MaxConcurrentReconciles: r.opts.MaxConcurrentReconciles,
+			// A failed reconcile returns its error (counted in controller_runtime_reconcile_errors_total)
+			// and is retried with this per-unit backoff.
+			RateLimiter: r.backoff,
+		}).
 		Complete(r)
 	if err != nil {
 		return fmt.Errorf("set up hospitalunit controller: %w", err)
@@ -171,6 +204,11 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 }
 
 // Reconcile brings one unit's namespace and registration in line with its spec and writes its status.
+//
+// A failure is returned as the error (controller-runtime counts it in
+// controller_runtime_reconcile_errors_total and retries with the per-unit backoff); a unit waiting on a
+// person (a missing bKash Secret, a namespace of the same name not ours) or on a terminating namespace
+// is not a failure of the operator and is looked at again after a delay.
 func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (res reconcile.Result, err error) {
 	start := time.Now()
 	defer func() { r.metrics.observeReconcile(time.Since(start), res, err) }()
@@ -193,9 +231,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (res 
 
 	st := newStatusWriter(&hu)
 	seed, provErr := r.provision(ctx, &hu, st)
-	var regRes reconcile.Result
+	var (
+		regRes reconcile.Result
+		regErr error
+	)
 	if provErr == nil {
-		regRes = r.register(ctx, req, &hu, seed, st)
+		regRes, regErr = r.register(ctx, req, &hu, seed, st)
 	} else if meta.FindStatusCondition(st.status.Conditions, kalyanv1alpha1.ConditionRegistered) == nil {
 		// Keep an earlier Registered as it is: the API still knows the unit; Ready says what is wrong.
 		st.setCondition(kalyanv1alpha1.ConditionRegistered, false, "NotProvisioned", "waiting for the unit's namespace to be provisioned")
@@ -217,7 +258,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (res 
 		}
 		return reconcile.Result{}, provErr
 	}
-	return regRes, nil
+	return regRes, regErr
 }
 
 // provision ensures the unit's namespace and everything in it and returns the receipt signing seed.
@@ -231,6 +272,7 @@ func (r *Reconciler) provision(ctx context.Context, hu *kalyanv1alpha1.HospitalU
 		ensure func(context.Context, *kalyanv1alpha1.HospitalUnit) error
 	}{
 		{"NamespaceFailed", r.ensureNamespace},
+		{"AccessFailed", r.ensureAccess},
 		{"QuotaFailed", r.ensureQuota},
 		{"LimitRangeFailed", r.ensureLimitRange},
 		{"NetworkPolicyFailed", r.ensureNetworkPolicy},

@@ -32,8 +32,9 @@ const (
 )
 
 // register tells the API about the unit when the registration changed (or is due for a refresh) and
-// records the outcome in the Registered condition. While the API fails it backs off per unit.
-func (r *Reconciler) register(ctx context.Context, req reconcile.Request, hu *kalyanv1alpha1.HospitalUnit, seed []byte, st *statusWriter) reconcile.Result {
+// records the outcome in the Registered condition. A failed call to the API is returned as the error
+// (retried with the per-unit backoff); a bKash Secret that is missing or incomplete waits for a person.
+func (r *Reconciler) register(ctx context.Context, req reconcile.Request, hu *kalyanv1alpha1.HospitalUnit, seed []byte, st *statusWriter) (reconcile.Result, error) {
 	reg, err := r.registration(ctx, hu, seed)
 	if err != nil {
 		reason := "RegistrationFailed"
@@ -44,30 +45,30 @@ func (r *Reconciler) register(ctx context.Context, req reconcile.Request, hu *ka
 		if st.setCondition(kalyanv1alpha1.ConditionRegistered, false, reason, err.Error()) {
 			r.recorder.Eventf(hu, nil, corev1.EventTypeWarning, reason, "Register", "%v", err)
 		}
-		// The referenced Secret is not watched (it is not ours to label), so look again later.
-		return reconcile.Result{RequeueAfter: r.opts.RecheckInterval}
+		if cond == nil {
+			return reconcile.Result{}, err
+		}
+		// The unit namespace's Secrets are watched, so a fix comes as an event; this is the safety net.
+		return reconcile.Result{RequeueAfter: r.opts.RecheckInterval}, nil
 	}
 	hash := registrationHash(reg)
 
 	if since, ok := r.registeredAndFresh(hu, hash); ok {
-		r.backoff.Forget(req)
-		return reconcile.Result{RequeueAfter: r.opts.RegistrationRefresh - since}
+		return reconcile.Result{RequeueAfter: r.opts.RegistrationRefresh - since}, nil
 	}
 
 	unit, created, err := r.api.RegisterUnit(ctx, hu.Spec.Code, reg)
 	if err != nil {
 		r.metrics.apiRequest("register", "error")
 		reason := failureReason(err)
-		delay := r.backoff.When(req)
-		msg := fmt.Sprintf("%v (retrying in %s)", err, delay.Round(time.Millisecond))
+		msg := fmt.Sprintf("%v (retrying with backoff)", err)
 		if st.setCondition(kalyanv1alpha1.ConditionRegistered, false, reason, msg) {
 			r.recorder.Eventf(hu, nil, corev1.EventTypeWarning, reason, "Register", "registration with the Kalyan API failed: %v", err)
 		}
-		log.FromContext(ctx).V(1).Info("registration failed", "reason", reason, "retryIn", delay, "error", err.Error())
-		return reconcile.Result{RequeueAfter: delay}
+		log.FromContext(ctx).V(1).Info("registration failed", "reason", reason, "failures", r.backoff.NumRequeues(req)+1, "error", err.Error())
+		return reconcile.Result{}, fmt.Errorf("register unit %s with the Kalyan API (%s): %w", hu.Spec.Code, reason, err)
 	}
 	r.metrics.apiRequest("register", "ok")
-	r.backoff.Forget(req)
 
 	now := metav1.Now()
 	changed := hu.Status.RegisteredHash != hash
@@ -83,7 +84,7 @@ func (r *Reconciler) register(ctx context.Context, req reconcile.Request, hu *ka
 		r.recorder.Eventf(hu, nil, corev1.EventTypeNormal, "Registered", "Register", "%s (generation %d, receipt signing key %s)",
 			msg, hu.Generation, st.status.SigningKeyFingerprint)
 	}
-	return reconcile.Result{RequeueAfter: r.opts.RegistrationRefresh}
+	return reconcile.Result{RequeueAfter: r.opts.RegistrationRefresh}, nil
 }
 
 // registeredAndFresh reports whether the API already accepted exactly this registration recently.
@@ -119,13 +120,17 @@ func (r *Reconciler) registration(ctx context.Context, hu *kalyanv1alpha1.Hospit
 		reg.Policy.AllocationOrder = append(reg.Policy.AllocationOrder, string(a))
 	}
 	if ref := s.BKashSecretRef; ref != nil {
+		key, err := bkashSecretKey(hu)
+		if err != nil {
+			return reg, err
+		}
 		var sec corev1.Secret
-		err := r.apiReader.Get(ctx, types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}, &sec)
+		err = r.apiReader.Get(ctx, key, &sec)
 		if apierrors.IsNotFound(err) {
-			return reg, &conditionError{reason: "BKashSecretNotFound", err: fmt.Errorf("bKash credentials Secret %s/%s not found", ref.Namespace, ref.Name)}
+			return reg, &conditionError{reason: "BKashSecretNotFound", err: fmt.Errorf("bKash credentials Secret %s not found", key)}
 		}
 		if err != nil {
-			return reg, fmt.Errorf("get bKash credentials Secret %s/%s: %w", ref.Namespace, ref.Name, err)
+			return reg, fmt.Errorf("get bKash credentials Secret %s: %w", key, err)
 		}
 		b := apiclient.BKash{
 			Username:  string(sec.Data[BKashUsernameKey]),
@@ -134,13 +139,24 @@ func (r *Reconciler) registration(ctx context.Context, hu *kalyanv1alpha1.Hospit
 			AppSecret: string(sec.Data[BKashAppSecretKey]),
 		}
 		if b.Username == "" || b.Password == "" || b.AppKey == "" || b.AppSecret == "" {
-			return reg, &conditionError{reason: "BKashSecretInvalid", err: fmt.Errorf("bKash credentials Secret %s/%s must have non-empty keys %s, %s, %s and %s",
-				ref.Namespace, ref.Name, BKashUsernameKey, BKashPasswordKey, BKashAppKeyKey, BKashAppSecretKey)}
+			return reg, &conditionError{reason: "BKashSecretInvalid", err: fmt.Errorf("bKash credentials Secret %s must have non-empty keys %s, %s, %s and %s",
+				key, BKashUsernameKey, BKashPasswordKey, BKashAppKeyKey, BKashAppSecretKey)}
 		}
 		reg.BKash = &b
-		r.watchBKashSecret(ctx, hu, &sec)
 	}
 	return reg, nil
+}
+
+// bkashSecretKey is the Secret spec.bkashSecretRef names, which must be in the unit's own namespace.
+// The CRD's validation refuses any other namespace; this check holds even where an older CRD without
+// that rule is installed, so the operator never reads a Secret for someone who could not read it.
+func bkashSecretKey(hu *kalyanv1alpha1.HospitalUnit) (types.NamespacedName, error) {
+	ref, ns := hu.Spec.BKashSecretRef, kalyanv1alpha1.NamespaceName(hu.Spec.Code)
+	if ref.Namespace != "" && ref.Namespace != ns {
+		return types.NamespacedName{}, &conditionError{reason: "BKashSecretForbidden", err: fmt.Errorf(
+			"bkashSecretRef names a Secret in namespace %s: only the unit's own namespace %s is allowed", ref.Namespace, ns)}
+	}
+	return types.NamespacedName{Namespace: ns, Name: ref.Name}, nil
 }
 
 // registrationHash digests the whole request body. It includes secrets, but also the random 32-byte

@@ -38,18 +38,14 @@ const (
 func (r *Reconciler) ensureSigningKey(ctx context.Context, hu *kalyanv1alpha1.HospitalUnit, st *statusWriter) ([]byte, error) {
 	key := types.NamespacedName{Namespace: kalyanv1alpha1.NamespaceName(hu.Spec.Code), Name: SigningKeySecretName}
 	var s corev1.Secret
-	err := r.client.Get(ctx, key, &s)
-	if apierrors.IsNotFound(err) && hu.Status.SigningKeyFingerprint != "" {
-		// Had a key: not in the cache means deleted, or restored by hand and not labelled yet.
-		err = r.apiReader.Get(ctx, key, &s)
-	}
+	err := r.apiReader.Get(ctx, key, &s) // Secrets are never cached (CacheOptions)
 	switch {
 	case apierrors.IsNotFound(err):
 		seed, err := r.createSigningKey(ctx, hu, st, key)
 		if !apierrors.IsAlreadyExists(err) {
 			return seed, err
 		}
-		// Created since (by an earlier reconcile the cache has not caught up with, or by a person).
+		// Created since (by a concurrent reconcile, or by a person).
 		if err := r.apiReader.Get(ctx, key, &s); err != nil {
 			return nil, fmt.Errorf("get signing key secret: %w", err)
 		}

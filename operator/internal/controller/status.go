@@ -56,8 +56,9 @@ func (s *statusWriter) write(ctx context.Context, c client.Client) error {
 		default:
 			s.setCondition(kalyanv1alpha1.ConditionReady, true, "UnitReady", "the unit accepts donations")
 		}
-		s.status.ObservedGeneration = s.hu.Generation
 	}
+	// Also while deleting: the status then describes the generation being deleted.
+	s.status.ObservedGeneration = s.hu.Generation
 	if equality.Semantic.DeepEqual(s.orig, *s.status) {
 		return nil
 	}

@@ -33,13 +33,16 @@ import (
 	"github.com/kalyan-platform/kalyan/operator/internal/testenv"
 )
 
-// suite is what every test here shares: a real kube-apiserver + etcd (envtest), the real Kalyan
-// platform in process (devstack: FerretDB, Kafka, bKash sandbox, API, workers) and, started by the
-// first test that needs it, the operator itself, wired as in the binary.
+// suite is what every test here shares: a real kube-apiserver + etcd (envtest) with the operator's
+// RBAC and admission policy from config/ installed, the real Kalyan platform in process (devstack:
+// FerretDB, Kafka, bKash sandbox, API, workers) and, started by the first test that needs it, the
+// operator itself, wired as in the binary and acting as its ServiceAccount: every test here also
+// proves that the least-privilege RBAC is enough.
 type suite struct {
 	env       *testenv.Env
 	stack     *devstack.Stack
-	k8s       client.Client // uncached, for the tests' own reads and writes
+	k8s       client.Client    // uncached, the cluster administrator, for the tests' own reads and writes
+	asOp      client.WithWatch // uncached, acting as the operator's ServiceAccount
 	tokenFile string
 	adminTok  string
 
@@ -108,7 +111,16 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	s = &suite{env: env, stack: st, k8s: c, tokenFile: tokenFile, adminTok: tok}
+	if err := env.InstallOperatorRBAC(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	asOp, err := client.NewWithWatch(env.OperatorConfig(), client.Options{Scheme: scheme})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	s = &suite{env: env, stack: st, k8s: c, asOp: asOp, tokenFile: tokenFile, adminTok: tok}
 	code := m.Run()
 	if err := s.stopOperator(); err != nil {
 		fmt.Fprintln(os.Stderr, "operator:", err)
@@ -140,7 +152,7 @@ func (s *suite) startOperator() error {
 	if err != nil {
 		return err
 	}
-	mgr, err := ctrl.NewManager(s.env.Config, ctrl.Options{
+	mgr, err := ctrl.NewManager(s.env.OperatorConfig(), ctrl.Options{
 		Scheme:                 scheme,
 		Cache:                  controller.CacheOptions(),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
@@ -159,17 +171,21 @@ func (s *suite) startOperator() error {
 	if err != nil {
 		return err
 	}
-	r := controller.New(mgr, api, metrics, controller.Options{
+	r, err := controller.New(mgr, api, metrics, controller.Options{
 		PlatformNamespace:       "kalyan-system",
 		BackoffBase:             50 * time.Millisecond,
 		BackoffMax:              time.Second,
 		RecheckInterval:         200 * time.Millisecond,
 		MaxConcurrentReconciles: operatorWorkers,
 	})
-	if err := r.SetupWithManager(mgr); err != nil {
+	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	if err := r.SetupWithManager(ctx, mgr); err != nil {
+		cancel()
+		return err
+	}
 	s.mgr, s.stop, s.done = mgr, cancel, make(chan error, 1)
 	go func() { s.done <- mgr.Start(ctx) }()
 	if !mgr.GetCache().WaitForCacheSync(ctx) {

@@ -4,6 +4,7 @@ package manager
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,8 +19,10 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/kalyan-platform/kalyan/internal/buildinfo"
 	"github.com/kalyan-platform/kalyan/operator/internal/apiclient"
 	"github.com/kalyan-platform/kalyan/operator/internal/controller"
 	"github.com/kalyan-platform/kalyan/operator/internal/kube"
@@ -37,7 +40,10 @@ type Flags struct {
 	BackoffBase             time.Duration
 	BackoffMax              time.Duration
 	MetricsAddr             string
+	MetricsSecure           bool
+	MetricsCertDir          string
 	ProbeAddr               string
+	UnitClusterRole         string
 	LeaderElect             bool
 	LeaderElectionNamespace string
 	Kubeconfig              string
@@ -60,7 +66,10 @@ func parseFlags(args []string, stderr io.Writer) (Flags, error) {
 	fs.DurationVar(&f.RecheckInterval, "recheck-interval", time.Minute, "look again this often at a unit waiting on a person (missing bKash Secret, lost signing key, namespace conflict)")
 	fs.DurationVar(&f.BackoffBase, "api-backoff-base", time.Second, "first retry delay when the API fails (doubles per failure)")
 	fs.DurationVar(&f.BackoffMax, "api-backoff-max", 5*time.Minute, "longest retry delay when the API fails")
-	fs.StringVar(&f.MetricsAddr, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint (0 disables it)")
+	fs.StringVar(&f.MetricsAddr, "metrics-bind-address", ":8443", "address of the Prometheus metrics endpoint (0 disables it)")
+	fs.BoolVar(&f.MetricsSecure, "metrics-secure", true, "serve metrics over HTTPS, only to callers the API server authenticates (TokenReview) and authorises for GET /metrics (SubjectAccessReview); false serves plain HTTP to anyone (development only)")
+	fs.StringVar(&f.MetricsCertDir, "metrics-cert-dir", "", "directory with tls.crt and tls.key for the metrics endpoint, re-read when they change (default: a self-signed certificate)")
+	fs.StringVar(&f.UnitClusterRole, "unit-cluster-role", controller.DefaultUnitClusterRole, "ClusterRole the operator binds itself to in each unit namespace (config/rbac/unit_role.yaml)")
 	fs.StringVar(&f.ProbeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz (0 disables them)")
 	fs.BoolVar(&f.LeaderElect, "leader-elect", false, "use a Lease so that only one replica reconciles at a time")
 	fs.StringVar(&f.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election Lease (default: the pod's namespace)")
@@ -112,7 +121,7 @@ func Run(ctx context.Context, args []string, stderr io.Writer) error {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
 		Cache:                   controller.CacheOptions(),
-		Metrics:                 metricsserver.Options{BindAddress: f.MetricsAddr},
+		Metrics:                 metricsOptions(f),
 		HealthProbeBindAddress:  f.ProbeAddr,
 		LeaderElection:          f.LeaderElect,
 		LeaderElectionID:        "kalyan-operator.kalyan.dev",
@@ -132,15 +141,24 @@ func Run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer m.Unregister(metrics.Registry)
-	r := controller.New(mgr, api, m, controller.Options{
+	build := buildinfo.Collector()
+	if err := metrics.Registry.Register(build); err != nil {
+		return fmt.Errorf("register build info: %w", err)
+	}
+	defer metrics.Registry.Unregister(build)
+	r, err := controller.New(mgr, api, m, controller.Options{
 		PlatformNamespace:       f.PlatformNamespace,
 		RegistrationRefresh:     f.RegistrationRefresh,
 		RecheckInterval:         f.RecheckInterval,
 		BackoffBase:             f.BackoffBase,
 		BackoffMax:              f.BackoffMax,
 		MaxConcurrentReconciles: f.MaxConcurrentReconciles,
+		UnitClusterRole:         f.UnitClusterRole,
 	})
-	if err := r.SetupWithManager(mgr); err != nil {
+	if err != nil {
+		return err
+	}
+	if err := r.SetupWithManager(ctx, mgr); err != nil {
 		return err
 	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
@@ -154,12 +172,27 @@ func Run(ctx context.Context, args []string, stderr io.Writer) error {
 	}); err != nil {
 		return fmt.Errorf("add ready check: %w", err)
 	}
-	logger.Info("starting kalyan-operator", "apiURL", f.APIURL, "platformNamespace", f.PlatformNamespace,
+	logger.Info("starting kalyan-operator", "version", buildinfo.Get().Version, "revision", buildinfo.Get().Revision, "apiURL", f.APIURL, "platformNamespace", f.PlatformNamespace,
 		"maxConcurrentReconciles", f.MaxConcurrentReconciles, "leaderElect", f.LeaderElect)
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("run manager: %w", err)
 	}
 	return nil
+}
+
+// metricsOptions serves metrics as kubebuilder v4 scaffolds: HTTPS, and only to callers the API server
+// authenticates and authorises for GET /metrics (the metrics-reader ClusterRole grants it).
+func metricsOptions(f Flags) metricsserver.Options {
+	o := metricsserver.Options{BindAddress: f.MetricsAddr}
+	if f.MetricsSecure {
+		o.SecureServing = true
+		o.FilterProvider = filters.WithAuthenticationAndAuthorization
+		o.CertDir = f.MetricsCertDir
+		// HTTP/2 is off, as kubebuilder scaffolds, against the HTTP/2 Rapid Reset and Stream
+		// Cancellation attacks (CVE-2023-44487, CVE-2023-39325).
+		o.TLSOpts = []func(*tls.Config){func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }}
+	}
+	return o
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {

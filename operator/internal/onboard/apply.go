@@ -78,7 +78,7 @@ func (u Unit) Unstructured() *unstructured.Unstructured {
 		spec["policy"] = policy
 	}
 	if u.BKashSecret != nil {
-		spec["bkashSecretRef"] = map[string]any{"namespace": u.BKashSecret.Namespace, "name": u.BKashSecret.Name}
+		spec["bkashSecretRef"] = map[string]any{"name": u.BKashSecret.Name}
 	}
 	obj := &unstructured.Unstructured{Object: map[string]any{"spec": spec}}
 	obj.SetAPIVersion(kalyanv1alpha1.GroupVersion.String())

@@ -227,11 +227,19 @@ func parseRow(rec []string, cols map[string]int) (Unit, error) {
 		return Unit{}, err
 	}
 	if ref := get(colBKashSecret); ref != "" {
-		ns, name, ok := strings.Cut(ref, "/")
-		if !ok || !dnsRE.MatchString(ns) || len(ns) > 63 || !subdomRE.MatchString(name) || len(name) > 253 {
-			return Unit{}, fmt.Errorf("bkash_secret %q must be namespace/name", ref)
+		// The Secret's name in the unit's own namespace; "kalyan-<code>/name" is accepted too. Another
+		// namespace is refused, as the HospitalUnit's validation would refuse it.
+		ns, name, qualified := strings.Cut(ref, "/")
+		if !qualified {
+			ns, name = "", ref
 		}
-		u.BKashSecret = &kalyanv1alpha1.SecretReference{Namespace: ns, Name: name}
+		if !subdomRE.MatchString(name) || len(name) > 253 || qualified && (!dnsRE.MatchString(ns) || len(ns) > 63) {
+			return Unit{}, fmt.Errorf("bkash_secret %q must be the name of a Secret in the unit's namespace %s", ref, kalyanv1alpha1.NamespaceName(u.Code))
+		}
+		if qualified && ns != kalyanv1alpha1.NamespaceName(u.Code) {
+			return Unit{}, fmt.Errorf("bkash_secret %q: the Secret must be in the unit's own namespace %s, not %s", ref, kalyanv1alpha1.NamespaceName(u.Code), ns)
+		}
+		u.BKashSecret = &kalyanv1alpha1.SecretReference{Name: name}
 	}
 	return u, nil
 }

@@ -111,15 +111,20 @@ func TestParseCSVRejectsBadRowsWithRowNumbers(t *testing.T) {
 
 func TestParseCSVOptionalColumns(t *testing.T) {
 	in := "code,name_en,name_bn,level,division,district,upazila,programmes,approval_threshold,min_donation,max_donation,bkash_secret\n" +
-		"nicrh,National Institute of Cancer Research & Hospital,জাতীয় ক্যান্সার গবেষণা ইনস্টিটিউট ও হাসপাতাল,specialised,Dhaka,Dhaka,,cancer; thalassaemia,25000.00,50,100000.00,kalyan-system/bkash-nicrh\n"
+		"nicrh,National Institute of Cancer Research & Hospital,জাতীয় ক্যান্সার গবেষণা ইনস্টিটিউট ও হাসপাতাল,specialised,Dhaka,Dhaka,,cancer; thalassaemia,25000.00,50,100000.00,bkash-credentials\n"
 	units, err := ParseCSV(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
 	u := units[0]
 	if strings.Join(u.Programmes, ",") != "cancer,thalassaemia" || u.ApprovalThreshold != "25000.00" || u.MinDonation != "50" ||
-		u.BKashSecret == nil || u.BKashSecret.Namespace != "kalyan-system" || u.BKashSecret.Name != "bkash-nicrh" {
+		u.BKashSecret == nil || u.BKashSecret.Namespace != "" || u.BKashSecret.Name != "bkash-credentials" {
 		t.Fatalf("parsed %+v", u)
+	}
+
+	qualified, err := ParseCSV(strings.NewReader(strings.Replace(in, ",bkash-credentials\n", ",kalyan-nicrh/bkash-credentials\n", 1)))
+	if err != nil || qualified[0].BKashSecret == nil || qualified[0].BKashSecret.Name != "bkash-credentials" {
+		t.Fatalf("namespace-qualified reference in the unit's namespace: %+v %v", qualified, err)
 	}
 
 	for _, bad := range []struct{ cols, want string }{
@@ -128,7 +133,10 @@ func TestParseCSVOptionalColumns(t *testing.T) {
 		{",10.001,,,", "approval_threshold"},
 		{",0,,,", "approval_threshold must be positive"},
 		{",,500,100,", "min_donation 500 exceeds max_donation 100"},
-		{",,,,bkash-nicrh", "bkash_secret"},
+		{",,,,Bkash_Nicrh", "bkash_secret"},
+		// The operator would read a Secret outside the unit's namespace for whoever onboards.
+		{",,,,kalyan-system/bkash-nicrh", "must be in the unit's own namespace kalyan-nicrh"},
+		{",,,,default/db-password", "must be in the unit's own namespace kalyan-nicrh"},
 	} {
 		row := "nicrh,N,এন,specialised,Dhaka,Dhaka,," + bad.cols + "\n"
 		_, err := ParseCSV(strings.NewReader(strings.SplitN(in, "\n", 2)[0] + "\n" + row))

@@ -16,7 +16,7 @@ func FuzzParseCSV(f *testing.F) {
 	f.Add([]byte(header + "dmch,Dhaka Medical College Hospital,ঢাকা মেডিকেল কলেজ হাসপাতাল,medical-college,Dhaka,Dhaka,\n"))
 	f.Add([]byte(header + "uhc-debidwar,Debidwar Upazila Health Complex,দেবিদ্বার উপজেলা স্বাস্থ্য কমপ্লেক্স,upazila,Chattagram,Cumilla,Debidwar\n"))
 	f.Add([]byte("code,name_en,name_bn,level,division,district,upazila,programmes,approval_threshold,min_donation,max_donation,bkash_secret\n" +
-		"nicrh,N,এন,specialised,Dhaka,Dhaka,,cancer;burn,25000.00,10,500000.00,kalyan-system/bkash-nicrh\n"))
+		"nicrh,N,এন,specialised,Dhaka,Dhaka,,cancer;burn,25000.00,10,500000.00,bkash-credentials\n"))
 	f.Add([]byte(header + "a,\"multi\nline\",এ,district,Dhaka,Dhaka,\n"))
 	f.Add([]byte(header + "a,A,এ,district,Dhaka,Dhaka,\na,A,এ,district,Dhaka,Dhaka,\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -6,6 +6,7 @@
 package testenv
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +16,8 @@ import (
 
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/kalyan-platform/kalyan/internal/kubetest"
 )
 
 // ErrNoAssets means KUBEBUILDER_ASSETS is not set; tests skip with SkipReason.
@@ -85,4 +88,21 @@ func RepoRoot() (string, error) {
 		return "", fmt.Errorf("repository root %s: %w", root, err)
 	}
 	return root, nil
+}
+
+// InstallOperatorRBAC installs the operator's RBAC and admission policy from config/ (kubetest).
+func (e *Env) InstallOperatorRBAC(ctx context.Context) error {
+	root, err := RepoRoot()
+	if err != nil {
+		return err
+	}
+	return kubetest.InstallOperatorRBAC(ctx, e.Config, root)
+}
+
+// OperatorConfig acts as the operator's ServiceAccount.
+func (e *Env) OperatorConfig() *rest.Config { return kubetest.OperatorConfig(e.Config) }
+
+// OperatorKubeConfig is a kubeconfig file's content acting as the operator's ServiceAccount.
+func (e *Env) OperatorKubeConfig() ([]byte, error) {
+	return kubetest.OperatorKubeConfig(e.env.KubeConfig)
 }
