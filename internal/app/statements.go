@@ -66,6 +66,9 @@ type Statement struct {
 
 // StatementRow is one verified receipt on a statement.
 type StatementRow struct {
+	// PaidAt dates the row: the gift's date for the rebate, which also
+	// fixes the receipt's fiscal year. Rows are in payment order.
+	PaidAt           time.Time
 	IssuedAt         time.Time
 	Serial           string
 	UnitBN, UnitEN   string
@@ -186,7 +189,7 @@ func (s *Statements) build(ctx context.Context, ref, fy string) (*Statement, err
 			continue
 		}
 		c := v.Content
-		row := StatementRow{IssuedAt: r.IssuedAt, Serial: r.Serial, UnitBN: c.UnitNameBN, UnitEN: c.UnitNameEN,
+		row := StatementRow{PaidAt: r.PaidAt, IssuedAt: r.IssuedAt, Serial: r.Serial, UnitBN: c.UnitNameBN, UnitEN: c.UnitNameEN,
 			Kind: r.Kind, Programme: r.Programme, Amount: r.Amount, ReceiptID: r.ID, KeyID: r.KeyID}
 		if s.Refunded != nil {
 			if row.Refunded, err = s.Refunded(ctx, r); err != nil {
@@ -206,7 +209,7 @@ func (s *Statements) build(ctx context.Context, ref, fy string) (*Statement, err
 		}
 	}
 	slices.SortFunc(st.Rows, func(a, b StatementRow) int {
-		if c := a.IssuedAt.Compare(b.IssuedAt); c != 0 {
+		if c := a.PaidAt.Compare(b.PaidAt); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Serial, b.Serial)

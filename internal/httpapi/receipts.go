@@ -133,12 +133,15 @@ func (h *handlers) getReceipt(c *fiber.Ctx) error {
 }
 
 type verifyJSON struct {
-	Valid          bool   `json:"valid"`
-	Reason         string `json:"reason,omitempty"`
-	ID             string `json:"id"`
-	Serial         string `json:"serial"`
-	Unit           string `json:"unit"`
-	Amount         string `json:"amount"`
+	Valid  bool   `json:"valid"`
+	Reason string `json:"reason,omitempty"`
+	ID     string `json:"id"`
+	Serial string `json:"serial"`
+	Unit   string `json:"unit"`
+	Amount string `json:"amount"`
+	// PaidAt is the gift's date for the rebate (it fixes the fiscal year);
+	// IssuedAt when the receipt was made, which may be after midnight.
+	PaidAt         string `json:"paidAt"`
 	IssuedAt       string `json:"issuedAt"`
 	KeyFingerprint string `json:"keyFingerprint,omitempty"`
 	KeysURL        string `json:"keysURL"`
@@ -160,7 +163,7 @@ func (h *handlers) verifyReceipt(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	return c.JSON(verifyJSON{Valid: v.Valid, Reason: v.Reason, ID: v.ID, Serial: j.Serial, Unit: j.Unit, Amount: j.Amount,
-		IssuedAt: j.IssuedAt, KeyFingerprint: v.KeyID, KeysURL: h.PublicURL + "/api/v1/units/" + v.Unit + "/keys",
+		PaidAt: j.PaidAt, IssuedAt: j.IssuedAt, KeyFingerprint: v.KeyID, KeysURL: h.PublicURL + "/api/v1/units/" + v.Unit + "/keys",
 		Rebate: rebate(v.Amount, notes), Cancellations: h.noteLinks(v.ID, notes)})
 }
 
@@ -204,10 +207,14 @@ func (h *handlers) pdfReceipt(v *app.ReceiptView) (receiptpdf.Receipt, error) {
 	if err != nil {
 		return receiptpdf.Receipt{}, err
 	}
+	paid, err := time.Parse(receipts.TimeFormat, c.PaidAt)
+	if err != nil {
+		return receiptpdf.Receipt{}, err
+	}
 	rc := receiptpdf.Receipt{
 		SamitiNameBN: c.UnitNameBN + " রোগীকল্যাণ সমিতি", SamitiNameEN: c.UnitNameEN + " Rogi Kalyan Samiti",
 		HospitalNameBN: c.UnitNameBN, HospitalNameEN: c.UnitNameEN,
-		Serial: c.Serial, IssuedAt: issued, Anonymous: c.Anonymous(), MobileMasked: c.Mobile, TIN: c.TIN,
+		Serial: c.Serial, IssuedAt: issued, PaidAt: paid, Anonymous: c.Anonymous(), MobileMasked: c.Mobile, TIN: c.TIN,
 		Amount: amount, Kind: c.Kind, Programme: c.Programme, PaymentMethod: c.Method, TransactionID: c.TrxID,
 		Citation: h.Citation, VerifyURL: h.Receipts.VerifyURL(v.ID), KeyFingerprint: v.KeyID,
 	}
@@ -284,7 +291,8 @@ th{text-align:left;padding-right:1rem;vertical-align:top;font-weight:600}td,th{p
 <p class="muted">নিচের তথ্য রসিদের সাথে মিলিয়ে দেখুন · Compare these details with the receipt:</p>
 <table>
 <tr><th>রসিদ নং · Receipt No.</th><td>{{.R.Serial}}</td></tr>
-<tr><th>তারিখ · Date</th><td>{{.DateBN}}<br>{{.DateEN}}</td></tr>
+<tr><th>পরিশোধের তারিখ · Payment date</th><td>{{.PaidBN}}<br>{{.PaidEN}}</td></tr>
+<tr><th>ইস্যু · Issued</th><td>{{.DateBN}}<br>{{.DateEN}}</td></tr>
 <tr><th>পরিমাণ · Amount</th><td>{{.AmountBN}}<br>{{.AmountEN}}</td></tr>
 <tr><th>দানের ধরন · Gift type</th><td>{{.KindBN}} · {{.KindEN}}{{if .R.Programme}} ({{.R.Programme}}){{end}}</td></tr>
 <tr><th>সমিতি · Samiti</th><td>{{.UnitBN}} রোগীকল্যাণ সমিতি<br>{{.UnitEN}} Rogi Kalyan Samiti</td></tr>
@@ -322,7 +330,12 @@ func (h *handlers) verifyPage(c *fiber.Ctx) error {
 	data["KindBN"], data["KindEN"] = receiptpdf.KindLabel(j.Kind)
 	if t, err := time.Parse(receipts.TimeFormat, j.IssuedAt); err == nil {
 		t = t.In(receipts.Dhaka())
-		data["DateBN"], data["DateEN"] = bnfmt.DateBN(t), bnfmt.DateEN(t)
+		clock := t.Format("15:04")
+		data["DateBN"], data["DateEN"] = bnfmt.DateBN(t)+", "+bnfmt.Digits(clock), bnfmt.DateEN(t)+", "+clock+" (UTC+6)"
+	}
+	if t, err := time.Parse(receipts.TimeFormat, j.PaidAt); err == nil {
+		t = t.In(receipts.Dhaka())
+		data["PaidBN"], data["PaidEN"] = bnfmt.DateBN(t), bnfmt.DateEN(t)
 	}
 	if a, err := money.Parse(j.Amount); err == nil {
 		data["AmountBN"], data["AmountEN"] = bnfmt.Taka(a, "bn"), bnfmt.Taka(a, "en")
@@ -388,7 +401,7 @@ func (h *handlers) sendStatement(c *fiber.Ctx, st *app.Statement) error {
 	ps := receiptpdf.Statement{DonorName: st.DonorName, MobileMasked: st.MobileMasked, TIN: st.TIN, FiscalYear: st.FiscalYear,
 		GeneratedAt: st.GeneratedAt, Citation: h.Citation}
 	for _, r := range st.Rows {
-		ps.Rows = append(ps.Rows, receiptpdf.StatementRow{IssuedAt: r.IssuedAt, Serial: r.Serial, Unit: r.UnitBN + " রোগীকল্যাণ সমিতি",
+		ps.Rows = append(ps.Rows, receiptpdf.StatementRow{PaidAt: r.PaidAt, IssuedAt: r.IssuedAt, Serial: r.Serial, Unit: r.UnitBN + " রোগীকল্যাণ সমিতি",
 			Kind: r.Kind, Programme: r.Programme, Amount: r.Amount, Refunded: r.Refunded})
 	}
 	var buf bytes.Buffer

@@ -26,6 +26,9 @@ type Statement struct {
 
 // StatementRow is one receipt on a statement.
 type StatementRow struct {
+	// PaidAt dates the row: the gift's date for the rebate (Asia/Dhaka).
+	// Zero falls back to IssuedAt.
+	PaidAt    time.Time
 	IssuedAt  time.Time
 	Serial    string
 	Unit      string // unit or samiti name as it should be printed
@@ -200,8 +203,8 @@ func (p *pen) statementTable(rows []StatementRow, first int) float64 {
 	d.fillGray(0)
 	p.left(colNo, top-1, "ক্রম", hdr)
 	p.left(colNo, top+8, "No.", hdr)
-	p.left(colDate, top-1, "তারিখ", hdr)
-	p.left(colDate, top+8, "Date", hdr)
+	p.left(colDate, top-1, "পরিশোধ", hdr)
+	p.left(colDate, top+8, "Paid on", hdr)
 	p.left(colSerial, top-1, "রসিদ নং", hdr)
 	p.left(colSerial, top+8, "Receipt No.", hdr)
 	p.left(colUnit, top-1, "সমিতি", hdr)
@@ -216,7 +219,11 @@ func (p *pen) statementTable(rows []StatementRow, first int) float64 {
 	d.strokeGray(0.7)
 	for i, row := range rows {
 		p.left(colNo, top, strconv.Itoa(first+i+1), cell)
-		p.left(colDate, top, row.IssuedAt.In(p.r.dhaka).Format("02 Jan 2006"), cell)
+		date := row.PaidAt
+		if date.IsZero() {
+			date = row.IssuedAt
+		}
+		p.left(colDate, top, date.In(p.r.dhaka).Format("02 Jan 2006"), cell)
 		p.left(colSerial, top, row.Serial, style{size: cell.size, maxW: colUnit - colSerial - 6, minSize: 5})
 		p.left(colUnit, top, row.Unit, style{size: cell.size, fixed: true, maxW: colKind - colUnit - 6, minSize: 5})
 		kind := kindLabel(row.Kind)
