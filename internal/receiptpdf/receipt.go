@@ -21,16 +21,16 @@ type Receipt struct {
 	// the gift for the tax rebate and fixes the serial's fiscal year, so it
 	// is printed beside the issue time. Zero (cancellation notes) prints
 	// the issue date alone.
-	PaidAt time.Time
-	DonorName                      string    // "" when anonymous
-	Anonymous                      bool
-	MobileMasked                   string // "01*******78"
-	TIN                            string // optional
-	Amount                         money.Amount
-	Kind                           string // "zakat" | "sadaqah" | "general"
-	Programme                      string // optional programme key ("cancer", ...)
-	PaymentMethod                  string // "bkash" | "cash"
-	TransactionID                  string // bKash trxID, optional
+	PaidAt        time.Time
+	DonorName     string // "" when anonymous
+	Anonymous     bool
+	MobileMasked  string // "01*******78"
+	TIN           string // optional
+	Amount        money.Amount
+	Kind          string // "zakat" | "sadaqah" | "general"
+	Programme     string // optional programme key ("cancer", ...)
+	PaymentMethod string // "bkash" | "cash"
+	TransactionID string // bKash trxID, optional
 	// Citation is the tax-rebate citation from configuration; empty means
 	// DefaultCitation. "\n" separates paragraphs.
 	Citation       string
