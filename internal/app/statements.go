@@ -21,7 +21,8 @@ import (
 
 // DonorReceipts finds a donor's receipts of a fiscal year across units.
 type DonorReceipts interface {
-	ByDonor(ctx context.Context, donorRef, fy string) ([]receipts.Receipt, error)
+	// ByDonor returns at most limit receipts, earliest payment first.
+	ByDonor(ctx context.Context, donorRef, fy string, limit int) ([]receipts.Receipt, error)
 }
 
 // RateLimiter allows at most limit events per key and window.
@@ -52,6 +53,15 @@ type Statements struct {
 	// Refunded reports how much of a receipt refunds have taken back (the sum
 	// of its cancellation notes): statements total only what remains.
 	Refunded func(ctx context.Context, r *receipts.Receipt) (money.Amount, error)
+
+	// Bounds of public statement documents (statementdocs.go); zero values
+	// take the defaults there.
+	Fresh      time.Duration
+	Workers    int
+	Wait       time.Duration
+	MaxRows    int
+	CacheBytes int
+	docs       statementDocs
 }
 
 // Statement is a donor's year.
@@ -62,6 +72,9 @@ type Statement struct {
 	FiscalYear   string
 	GeneratedAt  time.Time
 	Rows         []StatementRow
+	// Truncated: the donor has more receipts in the year than a statement
+	// lists (MaxRows); the earliest are listed.
+	Truncated bool
 }
 
 // StatementRow is one verified receipt on a statement.
@@ -121,7 +134,7 @@ func (s *Statements) Request(ctx context.Context, phone, fy string) error {
 	if !ok {
 		return ErrRateLimited
 	}
-	rs, err := s.Receipts.ByDonor(ctx, ref, fy)
+	rs, err := s.Receipts.ByDonor(ctx, ref, fy, 1)
 	if err != nil || len(rs) == 0 {
 		return err
 	}
@@ -140,15 +153,6 @@ func (s *Statements) Request(ctx context.Context, phone, fy string) error {
 		s.Log.WarnContext(ctx, "statement link not sent", "fy", fy, "err", err)
 	}
 	return nil
-}
-
-// FromLink builds the statement a link token names.
-func (s *Statements) FromLink(ctx context.Context, token string) (*Statement, error) {
-	parts, err := s.Sealer.OpenLink(token, 2, s.Now())
-	if err != nil {
-		return nil, err
-	}
-	return s.build(ctx, parts[0], parts[1])
 }
 
 // ForMobile builds the statement of a number, for staff at the counter.
@@ -172,11 +176,18 @@ func (s *Statements) ForMobile(ctx context.Context, phone, fy string) (*Statemen
 // build lists the donor's receipts whose signatures verify; a receipt that
 // fails verification is left out (and logged), never printed as genuine.
 func (s *Statements) build(ctx context.Context, ref, fy string) (*Statement, error) {
-	rs, err := s.Receipts.ByDonor(ctx, ref, fy)
+	maxRows := s.MaxRows
+	if maxRows <= 0 {
+		maxRows = DefaultStatementRows
+	}
+	rs, err := s.Receipts.ByDonor(ctx, ref, fy, maxRows+1)
 	if err != nil {
 		return nil, err
 	}
 	st := &Statement{FiscalYear: fy, GeneratedAt: s.Now().UTC()}
+	if len(rs) > maxRows {
+		rs, st.Truncated = rs[:maxRows], true
+	}
 	var latest, latestName, latestTIN time.Time
 	for i := range rs {
 		r := &rs[i]

@@ -385,31 +385,50 @@ func (h *handlers) counterStatement(c *fiber.Ctx) error {
 	return h.sendStatement(c, st)
 }
 
+// statementLink serves the document a statement link names: rendered once
+// per version of the statement and kept (app.Statements.DocumentFromLink),
+// so a link opened again, or by many at once, costs a look-up.
 func (h *handlers) statementLink(c *fiber.Ctx) error {
-	st, err := h.Statements.FromLink(c.UserContext(), c.Params("token"))
-	if errors.Is(err, signing.ErrLink) {
+	doc, err := h.Statements.DocumentFromLink(c.UserContext(), c.Params("token"), h.renderStatement)
+	switch {
+	case errors.Is(err, signing.ErrLink):
 		return problem(fiber.StatusNotFound, "statement-link-invalid", "This link is invalid or has expired",
 			"লিংকটির মেয়াদ শেষ বা এটি ভুল; নতুন লিংক চেয়ে নিন। · Ask for a new link.")
-	}
-	if err != nil {
+	case errors.Is(err, app.ErrBusy):
+		c.Set(fiber.HeaderRetryAfter, "10")
+		return problem(fiber.StatusServiceUnavailable, "statement-busy", "Statements are being prepared",
+			"অনেকগুলো বিবরণী এখন তৈরি হচ্ছে; কয়েক সেকেন্ড পরে আবার খুলুন। · Please open the link again in a few seconds.")
+	case err != nil:
 		return err
 	}
-	return h.sendStatement(c, st)
+	return sendStatementPDF(c, doc.FiscalYear, doc.PDF)
 }
 
 func (h *handlers) sendStatement(c *fiber.Ctx, st *app.Statement) error {
+	pdf, err := h.renderStatement(st)
+	if err != nil {
+		return err
+	}
+	return sendStatementPDF(c, st.FiscalYear, pdf)
+}
+
+func (h *handlers) renderStatement(st *app.Statement) ([]byte, error) {
 	ps := receiptpdf.Statement{DonorName: st.DonorName, MobileMasked: st.MobileMasked, TIN: st.TIN, FiscalYear: st.FiscalYear,
-		GeneratedAt: st.GeneratedAt, Citation: h.Citation}
+		GeneratedAt: st.GeneratedAt, Citation: h.Citation, Truncated: st.Truncated}
 	for _, r := range st.Rows {
 		ps.Rows = append(ps.Rows, receiptpdf.StatementRow{PaidAt: r.PaidAt, IssuedAt: r.IssuedAt, Serial: r.Serial, Unit: r.UnitBN + " রোগীকল্যাণ সমিতি",
 			Kind: r.Kind, Programme: r.Programme, Amount: r.Amount, Refunded: r.Refunded})
 	}
 	var buf bytes.Buffer
 	if err := h.PDF.RenderStatement(&buf, ps); err != nil {
-		return err
+		return nil, err
 	}
+	return buf.Bytes(), nil
+}
+
+func sendStatementPDF(c *fiber.Ctx, fy string, pdf []byte) error {
 	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, `inline; filename="statement-`+st.FiscalYear+`.pdf"`)
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="statement-`+fy+`.pdf"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Send(buf.Bytes())
+	return c.Send(pdf)
 }

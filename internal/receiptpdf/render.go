@@ -113,7 +113,8 @@ const ellipsis = "…"
 func (p *pen) fit(text string, f style) (*shaped, float64) {
 	s := p.get(text, f)
 	size := f.sizeFor(s)
-	if f.maxW <= 0 || s.width(size) <= f.maxW {
+	// sizeFor scales to exactly maxW; allow for rounding.
+	if f.maxW <= 0 || s.width(size) <= f.maxW+0.01 {
 		return s, size
 	}
 	ell := p.fixed(ellipsis, f.bold)

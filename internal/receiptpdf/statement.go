@@ -22,6 +22,9 @@ type Statement struct {
 	Rows         []StatementRow
 	// Citation as for Receipt; empty means DefaultCitation.
 	Citation string
+	// Truncated: the donor has more receipts in the year than are listed;
+	// the document says so above the totals.
+	Truncated bool
 }
 
 // StatementRow is one receipt on a statement.
@@ -269,6 +272,12 @@ func (p *pen) statementTable(rows []StatementRow, first int) float64 {
 func (p *pen) statementTotals(st *Statement, totals []kindTotal, grand money.Amount, top float64) {
 	d := p.d
 	top += 8
+	if st.Truncated {
+		n := strconv.Itoa(len(st.Rows))
+		p.left(sMargin, top, "এই বিবরণীতে বছরের প্রথম "+bnfmt.Digits(n)+"টি রসিদ আছে; বাকিগুলোর জন্য ইউনিটের অফিসে যোগাযোগ করুন।  ·  This statement lists the year's first "+n+
+			" receipts; the totals are theirs. Ask a unit's office for the rest.", style{size: 8, bold: true, maxW: sContent, minSize: 5})
+		top += 16
+	}
 	p.left(sMargin, top, "ধরন অনুযায়ী মোট  ·  Totals by gift kind", style{size: 10, bold: true, fixed: true})
 	top += 16
 	for _, t := range totals {
