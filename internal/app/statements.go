@@ -23,6 +23,8 @@ import (
 type DonorReceipts interface {
 	// ByDonor returns at most limit receipts, earliest payment first.
 	ByDonor(ctx context.Context, donorRef, fy string, limit int) ([]receipts.Receipt, error)
+	// HasGiven reports cheaply whether the donor has a receipt in fy.
+	HasGiven(ctx context.Context, donorRef, fy string) (bool, error)
 }
 
 // RateLimiter allows at most limit events per key and window.
@@ -134,8 +136,9 @@ func (s *Statements) Request(ctx context.Context, phone, fy string) error {
 	if !ok {
 		return ErrRateLimited
 	}
-	rs, err := s.Receipts.ByDonor(ctx, ref, fy, 1)
-	if err != nil || len(rs) == 0 {
+	// A public request: one read by key, never a scan of the receipts.
+	given, err := s.Receipts.HasGiven(ctx, ref, fy)
+	if err != nil || !given {
 		return err
 	}
 	token, err := s.Sealer.Link(now.Add(s.LinkTTL), ref, fy)

@@ -30,7 +30,7 @@ func (h *handlers) receiptRoutes(a *fiber.App, v1 fiber.Router) {
 	v1.Get("/receipts/:id/notes/:refund", h.getNote)
 	v1.Get("/receipts/:id/verify", h.verifyReceipt)
 	v1.Get("/receipts/:id", h.getReceipt)
-	v1.Post("/statements", h.requestStatement)
+	v1.Post("/statements", rateLimit(h.RateLimit), h.requestStatement)
 	v1.Post("/staff/statements", h.requireRole(auth.SocialWorker, auth.UnitAdmin, auth.PlatformAdmin), h.counterStatement)
 	a.Get("/r/:id", h.verifyPage)
 	a.Get("/r/:id/notes/:refund", h.notePage)
