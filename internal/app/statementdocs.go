@@ -1,7 +1,6 @@
 package app
 
 import (
-	"container/list"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -51,17 +50,7 @@ type statementDocs struct {
 	once    sync.Once
 	flight  singleflight.Group
 	workers chan struct{}
-
-	mu    sync.Mutex
-	lru   *list.List // of *docEntry, most recent first
-	byKey map[string]*list.Element
-	bytes int
-}
-
-type docEntry struct {
-	key     string
-	doc     *StatementDoc
-	checked time.Time
+	cache   docCache
 }
 
 func (s *Statements) docsInit() {
@@ -71,8 +60,6 @@ func (s *Statements) docsInit() {
 			n = DefaultStatementWorkers
 		}
 		s.docs.workers = make(chan struct{}, n)
-		s.docs.lru = list.New()
-		s.docs.byKey = map[string]*list.Element{}
 	})
 }
 
@@ -147,39 +134,15 @@ func (s *Statements) acquire(ctx context.Context) (func(), error) {
 	}
 }
 
-func (s *Statements) cached(key string) (docEntry, bool) {
-	s.docs.mu.Lock()
-	defer s.docs.mu.Unlock()
-	el, ok := s.docs.byKey[key]
-	if !ok {
-		return docEntry{}, false
-	}
-	return *el.Value.(*docEntry), true
-}
+func (s *Statements) cached(key string) (docEntry, bool) { return s.docs.cache.get(key) }
 
-// store keeps doc for key as checked now, dropping the least recently
-// stored documents beyond the byte budget.
+// store keeps doc for key as checked now.
 func (s *Statements) store(key string, doc *StatementDoc) {
 	limit := s.CacheBytes
 	if limit <= 0 {
 		limit = DefaultStatementCacheBytes
 	}
-	d := &s.docs
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if el, ok := d.byKey[key]; ok {
-		d.bytes -= len(el.Value.(*docEntry).doc.PDF)
-		d.lru.Remove(el)
-	}
-	d.byKey[key] = d.lru.PushFront(&docEntry{key: key, doc: doc, checked: s.Now()})
-	d.bytes += len(doc.PDF)
-	for d.bytes > limit && d.lru.Len() > 1 {
-		old := d.lru.Back()
-		e := old.Value.(*docEntry)
-		d.bytes -= len(e.doc.PDF)
-		delete(d.byKey, e.key)
-		d.lru.Remove(old)
-	}
+	s.docs.cache.put(key, doc, s.Now(), limit)
 }
 
 // Version fingerprints what the statement says: two builds with the same

@@ -176,11 +176,22 @@ func (h *handlers) receiptPDF(c *fiber.Ctx) error {
 		return problem(fiber.StatusConflict, "receipt-not-verifiable", "This receipt fails verification",
 			"The stored receipt does not match its signature ("+v.Reason+"), so no document is issued for it.")
 	}
-	rc, err := h.pdfReceipt(v)
+	// Signed receipts never change: drawn once, then served as stored.
+	pdf, err := h.Receipts.Document(v, func() ([]byte, error) {
+		rc, err := h.pdfReceipt(v)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		if err := h.PDF.Render(&buf, rc); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	})
 	if err != nil {
 		return err
 	}
-	return h.sendReceiptPDF(c, rc, "receipt-"+v.Serial)
+	return sendPDF(c, pdf, "receipt-"+v.Serial)
 }
 
 // sendReceiptPDF renders a receipt or cancellation note inline as name.pdf
@@ -190,10 +201,14 @@ func (h *handlers) sendReceiptPDF(c *fiber.Ctx, rc receiptpdf.Receipt, name stri
 	if err := h.PDF.Render(&buf, rc); err != nil {
 		return err
 	}
+	return sendPDF(c, buf.Bytes(), name)
+}
+
+func sendPDF(c *fiber.Ctx, pdf []byte, name string) error {
 	c.Set(fiber.HeaderContentType, "application/pdf")
 	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+strings.ReplaceAll(name, "/", "-")+`.pdf"`)
 	c.Set(fiber.HeaderCacheControl, "private, no-cache")
-	return c.Send(buf.Bytes())
+	return c.Send(pdf)
 }
 
 // pdfReceipt prints exactly the signed content.

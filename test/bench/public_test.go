@@ -60,11 +60,16 @@ func BenchmarkPublicRoutes(b *testing.B) {
 		{"statement-9-rows", "/s/" + f.small},
 		{"statement-600-rows", "/s/" + f.large},
 	}
+	// b.Run calls each function more than once (b.N = 1 first): the first
+	// request of a route is measured once, on that first call.
+	first := map[string]time.Duration{}
 	for _, r := range routes {
 		b.Run(r.name, func(b *testing.B) {
-			c0 := cpuTime()
-			get(b, r.path)
-			first := cpuTime() - c0
+			if _, ok := first[r.name]; !ok {
+				c0 := cpuTime()
+				get(b, r.path)
+				first[r.name] = cpuTime() - c0
+			}
 			cpu := make([]time.Duration, 0, b.N)
 			wall := make([]time.Duration, 0, b.N)
 			b.ResetTimer()
@@ -83,7 +88,7 @@ func BenchmarkPublicRoutes(b *testing.B) {
 			b.ReportMetric(ms(quantile(cpu, 0.5)), "cpu-p50-ms")
 			b.ReportMetric(ms(quantile(cpu, 0.99)), "cpu-p99-ms")
 			b.ReportMetric(ms(quantile(wall, 0.99)), "wall-p99-ms")
-			b.ReportMetric(ms(first), "first-cpu-ms")
+			b.ReportMetric(ms(first[r.name]), "first-cpu-ms")
 		})
 	}
 	// Requesting a statement link (202 whatever the number; a new number
