@@ -120,7 +120,6 @@ func BenchmarkPublicRoutes(b *testing.B) {
 	})
 }
 
-
 func quantile(ds []time.Duration, q float64) time.Duration {
 	s := slices.Clone(ds)
 	slices.Sort(s)
