@@ -129,3 +129,29 @@ func TestReceiptDatesAtFiscalYearEnd(t *testing.T) {
 		t.Errorf("statement rows not dated by payment:\n%s", stText)
 	}
 }
+
+// TestForgedTextRefusedEverywhere: the same rules hold for every free-text
+// field that reaches a signed document, a page or a message: a campaign
+// title, a unit's names, a refund's reason, a patient's name and case
+// narrative, each refused with a 422 naming the field.
+func TestForgedTextRefusedEverywhere(t *testing.T) {
+	admin := token(t, "unit_admin", "dmch")
+	link := map[string]any{"slug": "forged-title-dmch", "title": map[string]any{"en": "Ramadan\nAmount Tk 5,00,000", "bn": "রমজান"}, "kind": "zakat"}
+	problemOf(t, do(t, "POST", "/api/v1/units/dmch/links", link, admin), 422, "title.en")
+
+	unit := unitBody("Forged Hospital", "জাল \u202eহাসপাতাল")
+	problemOf(t, do(t, "PUT", "/api/v1/admin/units/forged-unit", unit, token(t, "platform_admin", "")), 422, "names.bn")
+
+	id := cashGift(t, "dmch", "forged-refund-gift", donorGift("300.00", "general", "Refund Donor", "01712000233"))
+	waitReceipted(t, id)
+	hdr := map[string]string{"Idempotency-Key": "forged-refund-1", "Authorization": admin["Authorization"]}
+	problemOf(t, do(t, "POST", "/api/v1/donations/"+id+"/refunds", map[string]any{"amount": "100.00", "reason": "gave twice\r\nIn words: Five lakh taka only"}, hdr), 422, "reason")
+
+	sw := token(t, "social_worker", "dmch")
+	body := aidBody("cancer", "", "01712000234", "1000")
+	body["patient"].(map[string]any)["name"] = "Amena\x1b[2J Khatun"
+	problemOf(t, do(t, "POST", "/api/v1/units/dmch/aid-requests", body, sw), 422, "patient.name")
+	body = aidBody("cancer", "", "01712000234", "1000")
+	body["caseStudy"].(map[string]any)["narrative"] = "Needs help \u2066urgently\u2069"
+	problemOf(t, do(t, "POST", "/api/v1/units/dmch/aid-requests", body, sw), 422, "caseStudy.narrative")
+}
