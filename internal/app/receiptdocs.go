@@ -8,7 +8,7 @@ import (
 )
 
 // DefaultReceiptCacheBytes bounds the receipt PDFs kept in memory.
-const DefaultReceiptCacheBytes = 32 << 20
+const DefaultReceiptCacheBytes = 16 << 20
 
 // receiptDocs keeps rendered receipt PDFs: a receipt never changes once
 // signed, so its document is drawn once (issue #23: bounded cost of public

@@ -27,7 +27,7 @@ const (
 	// more receipts in a year is told so on the document.
 	DefaultStatementRows = 1000
 	// DefaultStatementCacheBytes bounds the stored documents (LRU).
-	DefaultStatementCacheBytes = 64 << 20
+	DefaultStatementCacheBytes = 32 << 20
 )
 
 // ErrBusy means too many statements are being built right now.
