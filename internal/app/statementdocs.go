@@ -14,11 +14,11 @@ import (
 
 // Bounds of public statement documents (issue #23): a statement link is
 // public to whoever holds it for a week, so what one request can cost is
-// bounded. Each (donor, year) is rebuilt at most once per StatementFresh
+// bounded. Each (donor, year) is rebuilt at most once per Statements.Fresh
 // (the receipts listed, verified, with their refunds) and rendered only
 // when what it says changed; every other request is served the stored
-// bytes. At most StatementWorkers builds run at once; more wait, and give
-// up with ErrBusy after StatementWait.
+// bytes. At most Statements.Workers builds run at once; more wait, and give
+// up with ErrBusy after Statements.Wait.
 const (
 	DefaultStatementFresh   = time.Minute
 	DefaultStatementWorkers = 2
@@ -77,6 +77,9 @@ func (s *Statements) DocumentFromLink(ctx context.Context, token string, render 
 		return e.doc, nil
 	}
 	v, err, _ := s.docs.flight.Do(key, func() (any, error) {
+		// Others wait on this build: it does not end with the first
+		// caller's request (the wait for a slot is bounded by s.Wait).
+		ctx := context.WithoutCancel(ctx)
 		e, ok := s.cached(key)
 		if ok && s.Now().Sub(e.checked) < s.fresh() {
 			return e.doc, nil // built by the flight that just ended
