@@ -234,14 +234,21 @@ func (p *pen) statementTable(rows []StatementRow, first int) float64 {
 			kind.en += " (" + programmeLabel(row.Programme).en + ")"
 		}
 		kindText := kind.String()
+		kindW := colAmtR - 70 - colKind
 		switch {
 		case row.Cancelled():
 			kindText = "বাতিল / Cancelled: " + kind.en
 		case row.Refunded > 0:
-			// Both languages, as every label of the statement.
-			kindText = kind.en + "; ফেরত " + bnfmt.Taka(row.Refunded, "bn") + " / refunded Tk " + bnfmt.Taka(row.Refunded, "en")[len("Tk "):]
+			// Both languages, as every label of the statement, on a second
+			// line of the cell: on one line it would not fit its box.
+			p.left(colKind, top-3.5, kind.en+";", style{size: 7, fixed: true, maxW: kindW, minSize: 4.5})
+			kindText = "ফেরত " + bnfmt.Taka(row.Refunded, "bn") + " / refunded Tk " + bnfmt.Taka(row.Refunded, "en")[len("Tk "):]
+			p.left(colKind, top+3.5, kindText, style{size: 6, maxW: kindW, minSize: 4})
+			kindText = ""
 		}
-		p.left(colKind, top, kindText, style{size: 8.5, fixed: true, maxW: colAmtR - 70 - colKind, minSize: 5})
+		if kindText != "" {
+			p.left(colKind, top, kindText, style{size: 8.5, fixed: true, maxW: kindW, minSize: 5})
+		}
 		amt := bnfmt.Taka(row.Net(), "en")[len("Tk "):]
 		if row.Cancelled() {
 			amt = bnfmt.Taka(row.Amount, "en")[len("Tk "):]
