@@ -16,6 +16,7 @@ import (
 
 	"github.com/kalyan-platform/kalyan/internal/contact"
 	"github.com/kalyan-platform/kalyan/internal/events"
+	"github.com/kalyan-platform/kalyan/internal/freetext"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/validation"
 )
@@ -183,8 +184,27 @@ func (r *Request) Outstanding() money.Amount { return r.ApprovedTotal() - r.Allo
 func (r *Request) Validate() error {
 	var v validation.Errors
 	p := &r.Patient
-	p.Name = strings.TrimSpace(p.Name)
-	if p.Name == "" || len(p.Name) > 200 {
+	cs := &r.CaseStudy
+	// Free text is cleaned in place (freetext): names on one line in
+	// Bengali or Latin letters, the narrative keeping its paragraphs.
+	name := freetext.PersonName.WithMax(200)
+	for _, f := range []struct {
+		field string
+		s     *string
+		rule  freetext.Rule
+	}{
+		{"patient.guardian", &p.Guardian, name}, {"patient.district", &p.District, freetext.Line},
+		{"patient.upazila", &p.Upazila, freetext.Line}, {"patient.hospitalReg", &p.HospitalReg, freetext.Line},
+		{"patient.ward", &p.Ward, freetext.Line}, {"patient.bed", &p.Bed, freetext.Line},
+		{"caseStudy.occupation", &cs.Occupation, freetext.Line}, {"caseStudy.assets", &cs.Assets, freetext.Line.WithMax(1000)},
+		{"caseStudy.narrative", &cs.Narrative, freetext.Text},
+	} {
+		freetext.Into(&v, f.field, f.s, f.rule)
+	}
+	for i := range r.Items {
+		freetext.Into(&v, fmt.Sprintf("items[%d].description", i), &r.Items[i].Description, freetext.Line.WithMax(500))
+	}
+	if freetext.Into(&v, "patient.name", &p.Name, name) && p.Name == "" {
 		v.Add("patient.name", "is required (at most 200 characters)")
 	}
 	if p.Age < 0 || p.Age > 130 {
@@ -235,7 +255,6 @@ func (r *Request) Validate() error {
 	if r.GrantRequested && r.Patient.NID == "" {
 		v.Add("patient.nid", "is required for the one-time grant")
 	}
-	cs := r.CaseStudy
 	if cs.HouseholdSize < 1 || cs.HouseholdSize > 50 {
 		v.Add("caseStudy.householdSize", "must be between 1 and 50")
 	}
@@ -248,9 +267,10 @@ func (r *Request) Validate() error {
 	if len(cs.DocumentsChecked) > 20 {
 		v.Add("caseStudy.documentsChecked", "list at most 20 documents")
 	}
-	for i, d := range cs.DocumentsChecked {
-		if d = strings.TrimSpace(d); d == "" || len(d) > 64 {
-			v.Add(fmt.Sprintf("caseStudy.documentsChecked[%d]", i), "must be 1 to 64 characters")
+	for i := range cs.DocumentsChecked {
+		f := fmt.Sprintf("caseStudy.documentsChecked[%d]", i)
+		if d := &cs.DocumentsChecked[i]; freetext.Into(&v, f, d, freetext.Line.WithMax(64)) && *d == "" {
+			v.Add(f, "must be 1 to 64 characters")
 		}
 	}
 	return v.Err()

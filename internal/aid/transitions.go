@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/events"
+	"github.com/kalyan-platform/kalyan/internal/freetext"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/validation"
 )
@@ -44,6 +45,7 @@ func (r *Request) Assess(a Actor, approved []money.Amount, zakatEligible bool, n
 		return ErrState
 	}
 	var v validation.Errors
+	freetext.Into(&v, "note", &note, freetext.Text.WithMax(1000))
 	if len(approved) != len(r.Items) {
 		v.Add("approved", fmt.Sprintf("give one amount per requested item (%d)", len(r.Items)))
 	}
@@ -100,6 +102,10 @@ func (r *Request) Approve(a Actor, threshold money.Amount, note string, at time.
 			return ErrSameAsMaker
 		}
 	}
+	var v validation.Errors
+	if !freetext.Into(&v, "note", &note, freetext.Text.WithMax(1000)) {
+		return v
+	}
 	r.Status, r.ApprovedBy = Approved, a.Sub
 	r.record(a, "approved", note, at)
 	ev, err := events.New(r.ID+"/approved", EventApproved, r.Unit, at, ApprovedPayload{Request: r.ID, Amount: r.ApprovedTotal(),
@@ -116,8 +122,12 @@ func (r *Request) Reject(a Actor, reason string, at time.Time) error {
 	if r.Status != Submitted && r.Status != Assessed {
 		return ErrState
 	}
-	if len(reason) < 3 || len(reason) > 1000 {
-		return validation.Errors{{Field: "reason", Message: "is required (3-1000 characters)"}}
+	var v validation.Errors
+	if freetext.Into(&v, "reason", &reason, freetext.Text.WithMax(1000)) && len(reason) < 3 {
+		v.Add("reason", "is required (3-1000 characters)")
+	}
+	if err := v.Err(); err != nil {
+		return err
 	}
 	r.Status, r.RejectReason = Rejected, reason
 	r.record(a, "rejected", reason, at)
@@ -198,7 +208,10 @@ func (r *Request) Disburse(a Actor, ds []Disbursement, at time.Time) error {
 		if !slices.Contains([]string{"in_kind", "cash", "bkash"}, d.Method) {
 			v.Add(f+".method", "must be in_kind, cash or bkash")
 		}
-		if d.Method != "cash" && d.Reference == "" {
+		if !freetext.Into(&v, f+".reference", &ds[i].Reference, freetext.Line) {
+			continue
+		}
+		if d.Method != "cash" && ds[i].Reference == "" {
 			v.Add(f+".reference", "is required (store issue number, bKash transaction ID)")
 		}
 		if d.Amount < 0 || d.Amount > r.Items[d.Item].Approved {

@@ -178,6 +178,9 @@ type ReceiptService struct {
 	NoteRepo  receipts.NoteRepository
 	Keys      *UnitKeys
 	PublicURL string
+	// CacheBytes bounds the receipt PDFs kept (0: DefaultReceiptCacheBytes).
+	CacheBytes int
+	docs       receiptDocs
 }
 
 // ReceiptView is a stored receipt with the outcome of verifying it.

@@ -21,7 +21,10 @@ import (
 
 // DonorReceipts finds a donor's receipts of a fiscal year across units.
 type DonorReceipts interface {
-	ByDonor(ctx context.Context, donorRef, fy string) ([]receipts.Receipt, error)
+	// ByDonor returns at most limit receipts, earliest payment first.
+	ByDonor(ctx context.Context, donorRef, fy string, limit int) ([]receipts.Receipt, error)
+	// HasGiven reports cheaply whether the donor has a receipt in fy.
+	HasGiven(ctx context.Context, donorRef, fy string) (bool, error)
 }
 
 // RateLimiter allows at most limit events per key and window (Allow), or
@@ -72,6 +75,15 @@ type Statements struct {
 	// Refunded reports how much of a receipt refunds have taken back (the sum
 	// of its cancellation notes): statements total only what remains.
 	Refunded func(ctx context.Context, r *receipts.Receipt) (money.Amount, error)
+
+	// Bounds of public statement documents (statementdocs.go); zero values
+	// take the defaults there.
+	Fresh      time.Duration
+	Workers    int
+	Wait       time.Duration
+	MaxRows    int
+	CacheBytes int
+	docs       statementDocs
 }
 
 // Statement is a donor's year.
@@ -82,10 +94,16 @@ type Statement struct {
 	FiscalYear   string
 	GeneratedAt  time.Time
 	Rows         []StatementRow
+	// Truncated: the donor has more receipts in the year than a statement
+	// lists (MaxRows); the earliest are listed.
+	Truncated bool
 }
 
 // StatementRow is one verified receipt on a statement.
 type StatementRow struct {
+	// PaidAt dates the row: the gift's date for the rebate, which also
+	// fixes the receipt's fiscal year. Rows are in payment order.
+	PaidAt           time.Time
 	IssuedAt         time.Time
 	Serial           string
 	UnitBN, UnitEN   string
@@ -153,8 +171,9 @@ func (s *Statements) Request(ctx context.Context, phone, fy, client string) erro
 	if !ok {
 		return ErrRateLimited
 	}
-	rs, err := s.byDonor(ctx, refs, fy)
-	if err != nil || len(rs) == 0 {
+	// A public request: one read by key per reference, never a scan of the receipts.
+	given, err := s.hasGiven(ctx, refs, fy)
+	if err != nil || !given {
 		return err
 	}
 	// The link names the donor by every reference their receipts may carry (joinRefs).
@@ -175,23 +194,21 @@ func (s *Statements) Request(ctx context.Context, phone, fy, client string) erro
 	return nil
 }
 
-// FromLink builds the statement a link token names.
-func (s *Statements) FromLink(ctx context.Context, token string) (*Statement, error) {
-	parts, err := s.Sealer.OpenLink(token, 2, s.Now())
-	if err != nil {
-		return nil, err
-	}
-	return s.build(ctx, strings.Split(parts[0], refSep), parts[1])
-}
-
 // build lists the donor's receipts whose signatures verify; a receipt that
 // fails verification is left out (and logged), never printed as genuine.
 func (s *Statements) build(ctx context.Context, refs []string, fy string) (*Statement, error) {
-	rs, err := s.byDonor(ctx, refs, fy)
+	maxRows := s.MaxRows
+	if maxRows <= 0 {
+		maxRows = DefaultStatementRows
+	}
+	rs, err := s.byDonor(ctx, refs, fy, maxRows+1)
 	if err != nil {
 		return nil, err
 	}
 	st := &Statement{FiscalYear: fy, GeneratedAt: s.Now().UTC()}
+	if len(rs) > maxRows {
+		rs, st.Truncated = rs[:maxRows], true
+	}
 	var latest, latestName, latestTIN time.Time
 	for i := range rs {
 		r := &rs[i]
@@ -204,7 +221,7 @@ func (s *Statements) build(ctx context.Context, refs []string, fy string) (*Stat
 			continue
 		}
 		c := v.Content
-		row := StatementRow{IssuedAt: r.IssuedAt, Serial: r.Serial, UnitBN: c.UnitNameBN, UnitEN: c.UnitNameEN,
+		row := StatementRow{PaidAt: r.PaidAt, IssuedAt: r.IssuedAt, Serial: r.Serial, UnitBN: c.UnitNameBN, UnitEN: c.UnitNameEN,
 			Kind: r.Kind, Programme: r.Programme, Amount: r.Amount, ReceiptID: r.ID, KeyID: r.KeyID}
 		if s.Refunded != nil {
 			if row.Refunded, err = s.Refunded(ctx, r); err != nil {
@@ -224,7 +241,7 @@ func (s *Statements) build(ctx context.Context, refs []string, fy string) (*Stat
 		}
 	}
 	slices.SortFunc(st.Rows, func(a, b StatementRow) int {
-		if c := a.IssuedAt.Compare(b.IssuedAt); c != 0 {
+		if c := a.PaidAt.Compare(b.PaidAt); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Serial, b.Serial)
@@ -241,15 +258,16 @@ const refSep = "~"
 
 func joinRefs(refs []string) string { return strings.Join(refs, refSep) }
 
-// byDonor returns the donor's receipts of fy under any of refs, each once.
-func (s *Statements) byDonor(ctx context.Context, refs []string, fy string) ([]receipts.Receipt, error) {
+// byDonor returns at most limit of the donor's receipts of fy under any of
+// refs, each once, earliest payment first.
+func (s *Statements) byDonor(ctx context.Context, refs []string, fy string, limit int) ([]receipts.Receipt, error) {
 	var out []receipts.Receipt
 	seen := map[string]bool{}
 	for _, ref := range refs {
 		if ref == "" {
 			continue
 		}
-		rs, err := s.Receipts.ByDonor(ctx, ref, fy)
+		rs, err := s.Receipts.ByDonor(ctx, ref, fy, limit)
 		if err != nil {
 			return nil, err
 		}
@@ -260,5 +278,29 @@ func (s *Statements) byDonor(ctx context.Context, refs []string, fy string) ([]r
 			}
 		}
 	}
+	if len(refs) > 1 {
+		slices.SortFunc(out, func(a, b receipts.Receipt) int {
+			if c := a.PaidAt.Compare(b.PaidAt); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Serial, b.Serial)
+		})
+	}
+	if len(out) > limit {
+		out = out[:limit]
+	}
 	return out, nil
+}
+
+// hasGiven reports whether the donor has a receipt of fy under any of refs.
+func (s *Statements) hasGiven(ctx context.Context, refs []string, fy string) (bool, error) {
+	for _, ref := range refs {
+		if ref == "" {
+			continue
+		}
+		if given, err := s.Receipts.HasGiven(ctx, ref, fy); err != nil || given {
+			return given, err
+		}
+	}
+	return false, nil
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/mail"
 	"strings"
+
+	"github.com/kalyan-platform/kalyan/internal/freetext"
 )
 
 // Errors name what is wrong so the API can tell the user which field to fix.
@@ -50,9 +52,16 @@ func MaskMobile(s string) string {
 }
 
 // NormalizeEmail checks a bare address (no display name) and lower-cases it.
+// It goes through freetext first: NFC (an internationalised address is
+// compared and sent in one form), no controls, breaks or direction
+// overrides. Whether a non-ASCII address can be delivered is the mail
+// adapter's question (SMTPUTF8).
 func NormalizeEmail(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if len(s) > 254 {
+	s, err := freetext.Clean(s, freetext.Line.WithMax(254))
+	if err != nil {
+		return "", err
+	}
+	if len(s) > 254 || strings.ContainsRune(s, ' ') {
 		return "", ErrEmail
 	}
 	a, err := mail.ParseAddress(s)

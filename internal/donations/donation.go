@@ -18,6 +18,7 @@ import (
 
 	"github.com/kalyan-platform/kalyan/internal/contact"
 	"github.com/kalyan-platform/kalyan/internal/events"
+	"github.com/kalyan-platform/kalyan/internal/freetext"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/units"
 	"github.com/kalyan-platform/kalyan/internal/validation"
@@ -188,11 +189,10 @@ func New(u *units.Unit, id string, method Method, r Request, now time.Time) (*Do
 		}
 		d.Programme = r.Programme
 	}
-	name := strings.TrimSpace(r.Donor.Name)
-	if len([]rune(name)) > 120 {
-		v.Add("donor.name", "must be at most 120 characters")
-	}
-	if name == "" && !r.Anonymous {
+	// The name is printed on a signed receipt: one line of Bengali or
+	// Latin letters, nothing that could pass for a label or an amount.
+	name := r.Donor.Name
+	if freetext.Into(&v, "donor.name", &name, freetext.PersonName) && name == "" && !r.Anonymous {
 		v.Add("donor.name", "is required unless the gift is anonymous")
 	}
 	d.Donor.Name = name

@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/events"
+	"github.com/kalyan-platform/kalyan/internal/freetext"
 	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/validation"
 )
 
 // Refund states (docs/adr/0007-refunds-hold-before-bkash.md). A refund is
@@ -102,6 +104,14 @@ func (d *Donation) RequestRefund(id string, amount money.Amount, reason, by stri
 	}
 	if d.Status != Paid {
 		return ErrNotRefundable
+	}
+	// The reason reaches staff pages and bKash: one clean line (freetext).
+	var v validation.Errors
+	if freetext.Into(&v, "reason", &reason, freetext.Line.WithMax(255)) && reason == "" {
+		v.Add("reason", "is required (at most 255 characters)")
+	}
+	if err := v.Err(); err != nil {
+		return err
 	}
 	if amount <= 0 {
 		return fmt.Errorf("%w: amount must be positive", ErrRefundTooLarge)

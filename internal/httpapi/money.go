@@ -9,6 +9,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/app"
 	"github.com/kalyan-platform/kalyan/internal/auth"
 	"github.com/kalyan-platform/kalyan/internal/donations"
+	"github.com/kalyan-platform/kalyan/internal/freetext"
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
 )
@@ -121,9 +122,15 @@ func (h *handlers) refundDonation(c *fiber.Ctx) error {
 	if err != nil {
 		return fieldProblem(fiber.StatusUnprocessableEntity, "amount", err.Error())
 	}
-	if len(body.Reason) == 0 || len(body.Reason) > 255 {
-		return fieldProblem(fiber.StatusUnprocessableEntity, "reason", "is required (at most 255 characters)")
+	reason, err := freetext.Required(body.Reason, freetext.Line.WithMax(255))
+	if err != nil {
+		msg := err.Error()
+		if freetext.CodeOf(err) == freetext.CodeEmpty || freetext.CodeOf(err) == freetext.CodeTooLong {
+			msg = "is required (at most 255 characters)"
+		}
+		return fieldProblem(fiber.StatusUnprocessableEntity, "reason", msg)
 	}
+	body.Reason = reason
 	d, r, err := h.Donations.Refund(c.UserContext(), v.ID, key, amount, body.Reason, p.Subject)
 	switch {
 	case errors.Is(err, donations.ErrRefundTooLarge):

@@ -539,7 +539,7 @@ func (cs *console) file(c *fiber.Ctx) error {
 		case errors.As(err, &ve):
 			for _, f := range ve {
 				id, key := fieldID(f.Field, rows)
-				fe.add(id, l.T(key))
+				fe.add(id, textMessage(l, f, key))
 			}
 		case errors.As(err, &taken):
 			fe.add("nid", l.T("console.err.grant-taken"))
@@ -831,7 +831,7 @@ func (cs *console) do(c *fiber.Ctx, action string) error {
 		status, failure = fiber.StatusForbidden, l.T("console.err.same-as-maker")
 	case errors.As(err, &ve):
 		for _, f := range ve {
-			fe.add(actionFieldID(action, f.Field, rows), l.T(actionErrKey(f.Field)))
+			fe.add(actionFieldID(action, f.Field, rows), textMessage(l, f, actionErrKey(f.Field)))
 		}
 	default:
 		return err

@@ -271,12 +271,12 @@ func donateErrors(l i18n.Lang, u *units.Unit, v validation.Errors) *formErrors {
 			if strings.Contains(e.Message, "at most") {
 				fe.add("name", l.T("donate.err.name-long"))
 			} else {
-				fe.add("name", l.T("donate.err.name"))
+				fe.add("name", textMessage(l, e, "donate.err.name"))
 			}
 		case "donor.phone":
 			fe.add("phone", l.T("donate.err.phone"))
 		case "donor.email":
-			fe.add("email", l.T("donate.err.email"))
+			fe.add("email", textMessage(l, e, "donate.err.email"))
 		case "donor.tin":
 			fe.add("tin", l.T("donate.err.tin"))
 		case "form":

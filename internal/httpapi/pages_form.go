@@ -1,6 +1,12 @@
 package httpapi
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/kalyan-platform/kalyan/internal/freetext"
+	"github.com/kalyan-platform/kalyan/internal/i18n"
+	"github.com/kalyan-platform/kalyan/internal/validation"
+)
 
 // field is one labelled text input, rendered by the "input" template with
 // its hint and error wired to aria-describedby and aria-invalid.
@@ -47,3 +53,15 @@ func (e *formErrors) add(id, msg string) {
 }
 
 func (e *formErrors) get(id string) string { return e.by[id] }
+
+// textMessage is the page's message for a field error: what freetext
+// refused, said in the reader's language ("text.err.<code>"), or the
+// field's own message under key. Emptiness and length keep the field's
+// message, which says what the field wants.
+func textMessage(l i18n.Lang, f validation.FieldError, key string) string {
+	switch f.Code {
+	case "", freetext.CodeEmpty, freetext.CodeTooLong:
+		return l.T(key)
+	}
+	return l.T("text.err." + f.Code)
+}

@@ -134,12 +134,15 @@ func (h *handlers) getReceipt(c *fiber.Ctx) error {
 }
 
 type verifyJSON struct {
-	Valid          bool   `json:"valid"`
-	Reason         string `json:"reason,omitempty"`
-	ID             string `json:"id"`
-	Serial         string `json:"serial"`
-	Unit           string `json:"unit"`
-	Amount         string `json:"amount"`
+	Valid  bool   `json:"valid"`
+	Reason string `json:"reason,omitempty"`
+	ID     string `json:"id"`
+	Serial string `json:"serial"`
+	Unit   string `json:"unit"`
+	Amount string `json:"amount"`
+	// PaidAt is the gift's date for the rebate (it fixes the fiscal year);
+	// IssuedAt when the receipt was made, which may be after midnight.
+	PaidAt         string `json:"paidAt"`
 	IssuedAt       string `json:"issuedAt"`
 	KeyFingerprint string `json:"keyFingerprint,omitempty"`
 	KeysURL        string `json:"keysURL"`
@@ -161,7 +164,7 @@ func (h *handlers) verifyReceipt(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	return c.JSON(verifyJSON{Valid: v.Valid, Reason: v.Reason, ID: v.ID, Serial: j.Serial, Unit: j.Unit, Amount: j.Amount,
-		IssuedAt: j.IssuedAt, KeyFingerprint: v.KeyID, KeysURL: h.PublicURL + "/api/v1/units/" + v.Unit + "/keys",
+		PaidAt: j.PaidAt, IssuedAt: j.IssuedAt, KeyFingerprint: v.KeyID, KeysURL: h.PublicURL + "/api/v1/units/" + v.Unit + "/keys",
 		Rebate: rebate(v.Amount, notes), Cancellations: h.noteLinks(v.ID, notes)})
 }
 
@@ -174,11 +177,22 @@ func (h *handlers) receiptPDF(c *fiber.Ctx) error {
 		return problem(fiber.StatusConflict, "receipt-not-verifiable", "This receipt fails verification",
 			"The stored receipt does not match its signature ("+v.Reason+"), so no document is issued for it.")
 	}
-	rc, err := h.pdfReceipt(v)
+	// Signed receipts never change: drawn once, then served as stored.
+	pdf, err := h.Receipts.Document(v, func() ([]byte, error) {
+		rc, err := h.pdfReceipt(v)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		if err := h.PDF.Render(&buf, rc); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	})
 	if err != nil {
 		return err
 	}
-	return h.sendReceiptPDF(c, rc, "receipt-"+v.Serial)
+	return sendPDF(c, pdf, "receipt-"+v.Serial)
 }
 
 // sendReceiptPDF renders a receipt or cancellation note inline as name.pdf
@@ -188,10 +202,14 @@ func (h *handlers) sendReceiptPDF(c *fiber.Ctx, rc receiptpdf.Receipt, name stri
 	if err := h.PDF.Render(&buf, rc); err != nil {
 		return err
 	}
+	return sendPDF(c, buf.Bytes(), name)
+}
+
+func sendPDF(c *fiber.Ctx, pdf []byte, name string) error {
 	c.Set(fiber.HeaderContentType, "application/pdf")
 	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+strings.ReplaceAll(name, "/", "-")+`.pdf"`)
 	c.Set(fiber.HeaderCacheControl, "private, no-cache")
-	return c.Send(buf.Bytes())
+	return c.Send(pdf)
 }
 
 // pdfReceipt prints exactly the signed content.
@@ -205,10 +223,14 @@ func (h *handlers) pdfReceipt(v *app.ReceiptView) (receiptpdf.Receipt, error) {
 	if err != nil {
 		return receiptpdf.Receipt{}, err
 	}
+	paid, err := time.Parse(receipts.TimeFormat, c.PaidAt)
+	if err != nil {
+		return receiptpdf.Receipt{}, err
+	}
 	rc := receiptpdf.Receipt{
 		SamitiNameBN: c.UnitNameBN + " রোগীকল্যাণ সমিতি", SamitiNameEN: c.UnitNameEN + " Rogi Kalyan Samiti",
 		HospitalNameBN: c.UnitNameBN, HospitalNameEN: c.UnitNameEN,
-		Serial: c.Serial, IssuedAt: issued, Anonymous: c.Anonymous(), MobileMasked: c.Mobile, TIN: c.TIN,
+		Serial: c.Serial, IssuedAt: issued, PaidAt: paid, Anonymous: c.Anonymous(), MobileMasked: c.Mobile, TIN: c.TIN,
 		Amount: amount, Kind: c.Kind, Programme: c.Programme, PaymentMethod: c.Method, TransactionID: c.TrxID,
 		Citation: h.Citation, VerifyURL: h.Receipts.VerifyURL(v.ID), KeyFingerprint: v.KeyID,
 	}
@@ -285,7 +307,8 @@ th{text-align:left;padding-right:1rem;vertical-align:top;font-weight:600}td,th{p
 <p class="muted">নিচের তথ্য রসিদের সাথে মিলিয়ে দেখুন · Compare these details with the receipt:</p>
 <table>
 <tr><th>রসিদ নং · Receipt No.</th><td>{{.R.Serial}}</td></tr>
-<tr><th>তারিখ · Date</th><td>{{.DateBN}}<br>{{.DateEN}}</td></tr>
+<tr><th>পরিশোধের তারিখ · Payment date</th><td>{{.PaidBN}}<br>{{.PaidEN}}</td></tr>
+<tr><th>ইস্যু · Issued</th><td>{{.DateBN}}<br>{{.DateEN}}</td></tr>
 <tr><th>পরিমাণ · Amount</th><td>{{.AmountBN}}<br>{{.AmountEN}}</td></tr>
 <tr><th>দানের ধরন · Gift type</th><td>{{.KindBN}} · {{.KindEN}}{{if .R.Programme}} ({{.R.Programme}}){{end}}</td></tr>
 <tr><th>সমিতি · Samiti</th><td>{{.UnitBN}} রোগীকল্যাণ সমিতি<br>{{.UnitEN}} Rogi Kalyan Samiti</td></tr>
@@ -323,7 +346,12 @@ func (h *handlers) verifyPage(c *fiber.Ctx) error {
 	data["KindBN"], data["KindEN"] = receiptpdf.KindLabel(j.Kind)
 	if t, err := time.Parse(receipts.TimeFormat, j.IssuedAt); err == nil {
 		t = t.In(receipts.Dhaka())
-		data["DateBN"], data["DateEN"] = bnfmt.DateBN(t), bnfmt.DateEN(t)
+		clock := t.Format("15:04")
+		data["DateBN"], data["DateEN"] = bnfmt.DateBN(t)+", "+bnfmt.Digits(clock), bnfmt.DateEN(t)+", "+clock+" (UTC+6)"
+	}
+	if t, err := time.Parse(receipts.TimeFormat, j.PaidAt); err == nil {
+		t = t.In(receipts.Dhaka())
+		data["PaidBN"], data["PaidEN"] = bnfmt.DateBN(t), bnfmt.DateEN(t)
 	}
 	if a, err := money.Parse(j.Amount); err == nil {
 		data["AmountBN"], data["AmountEN"] = bnfmt.Taka(a, "bn"), bnfmt.Taka(a, "en")
@@ -424,31 +452,50 @@ func (h *handlers) counterStatement(c *fiber.Ctx) error {
 	return h.sendStatement(c, st)
 }
 
+// statementLink serves the document a statement link names: rendered once
+// per version of the statement and kept (app.Statements.DocumentFromLink),
+// so a link opened again, or by many at once, costs a look-up.
 func (h *handlers) statementLink(c *fiber.Ctx) error {
-	st, err := h.Statements.FromLink(c.UserContext(), c.Params("token"))
-	if errors.Is(err, signing.ErrLink) {
+	doc, err := h.Statements.DocumentFromLink(c.UserContext(), c.Params("token"), h.renderStatement)
+	switch {
+	case errors.Is(err, signing.ErrLink):
 		return problem(fiber.StatusNotFound, "statement-link-invalid", "This link is invalid or has expired",
 			"লিংকটির মেয়াদ শেষ বা এটি ভুল; নতুন লিংক চেয়ে নিন। · Ask for a new link.")
-	}
-	if err != nil {
+	case errors.Is(err, app.ErrBusy):
+		c.Set(fiber.HeaderRetryAfter, "10")
+		return problem(fiber.StatusServiceUnavailable, "statement-busy", "Statements are being prepared",
+			"অনেকগুলো বিবরণী এখন তৈরি হচ্ছে; কয়েক সেকেন্ড পরে আবার খুলুন। · Please open the link again in a few seconds.")
+	case err != nil:
 		return err
 	}
-	return h.sendStatement(c, st)
+	return sendStatementPDF(c, doc.FiscalYear, doc.PDF)
 }
 
 func (h *handlers) sendStatement(c *fiber.Ctx, st *app.Statement) error {
+	pdf, err := h.renderStatement(st)
+	if err != nil {
+		return err
+	}
+	return sendStatementPDF(c, st.FiscalYear, pdf)
+}
+
+func (h *handlers) renderStatement(st *app.Statement) ([]byte, error) {
 	ps := receiptpdf.Statement{DonorName: st.DonorName, MobileMasked: st.MobileMasked, TIN: st.TIN, FiscalYear: st.FiscalYear,
-		GeneratedAt: st.GeneratedAt, Citation: h.Citation}
+		GeneratedAt: st.GeneratedAt, Citation: h.Citation, Truncated: st.Truncated}
 	for _, r := range st.Rows {
-		ps.Rows = append(ps.Rows, receiptpdf.StatementRow{IssuedAt: r.IssuedAt, Serial: r.Serial, Unit: r.UnitBN + " রোগীকল্যাণ সমিতি",
+		ps.Rows = append(ps.Rows, receiptpdf.StatementRow{PaidAt: r.PaidAt, IssuedAt: r.IssuedAt, Serial: r.Serial, Unit: r.UnitBN + " রোগীকল্যাণ সমিতি",
 			Kind: r.Kind, Programme: r.Programme, Amount: r.Amount, Refunded: r.Refunded})
 	}
 	var buf bytes.Buffer
 	if err := h.PDF.RenderStatement(&buf, ps); err != nil {
-		return err
+		return nil, err
 	}
+	return buf.Bytes(), nil
+}
+
+func sendStatementPDF(c *fiber.Ctx, fy string, pdf []byte) error {
 	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, `inline; filename="statement-`+st.FiscalYear+`.pdf"`)
+	c.Set(fiber.HeaderContentDisposition, `inline; filename="statement-`+fy+`.pdf"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Send(buf.Bytes())
+	return c.Send(pdf)
 }

@@ -125,8 +125,20 @@ var messages = map[string]msg{
 	"donate.err.phone":         {"বাংলাদেশের মোবাইল নম্বর লিখুন, যেমন ০১৭১২৩৪৫৬৭৮", "Write a Bangladeshi mobile number, like 01712345678"},
 	"donate.err.email":         {"ইমেইল ঠিকানা লিখুন, যেমন name@example.com, অথবা ঘরটি খালি রাখুন", "Write an e-mail address like name@example.com, or leave it empty"},
 	"donate.err.tin":           {"ই-টিআইএন ১২ অঙ্কের হয়; না থাকলে ঘরটি খালি রাখুন", "An e-TIN has 12 digits; leave it empty if you have none"},
-	"donate.err.bkash":         {"বিকাশ এই মুহূর্তে সাড়া দিচ্ছে না; কোনো টাকা কাটা হয়নি। এক মিনিট পরে আবার \"বিকাশে পরিশোধ করুন\" চাপুন।", "bKash is not answering right now; no money was taken. Press \"Pay with bKash\" again in a minute."},
-	"donate.err.resubmit":      {"এই ফর্ম থেকে আগেই একটি পরিশোধ শুরু হয়েছিল। তথ্য দেখে আবার \"বিকাশে পরিশোধ করুন\" চাপুন।", "A payment was already started from this form. Check the details and press \"Pay with bKash\" again."},
+	// What freetext refuses in a field (validation.FieldError.Code).
+	"text.err.encoding":   {"লেখাটি পড়া যাচ্ছে না; আবার লিখুন", "This text could not be read; please type it again"},
+	"text.err.line-break": {"এক লাইনে লিখুন, লাইন না ভেঙে", "Write it on one line, without line breaks"},
+	"text.err.control":    {"লেখায় অদৃশ্য নিয়ন্ত্রণ-অক্ষর আছে; মুছে আবার লিখুন", "The text holds hidden control characters; delete it and type it again"},
+	"text.err.bidi":       {"লেখায় লেখার দিক বদলানোর অদৃশ্য চিহ্ন আছে; মুছে আবার লিখুন", "The text holds hidden text-direction marks; delete it and type it again"},
+	"text.err.invisible":  {"লেখায় অদৃশ্য চিহ্ন আছে; মুছে আবার লিখুন", "The text holds invisible characters; delete it and type it again"},
+	"text.err.unusable":   {"লেখায় এমন অক্ষর আছে যা ছাপা যায় না", "The text holds characters that cannot be printed"},
+	"text.err.marks":      {"একটি অক্ষরের ওপর এত চিহ্ন দেওয়া যায় না", "Too many accents or vowel signs on one letter"},
+	"text.err.script":     {"নাম বাংলা বা ইংরেজি অক্ষরে লিখুন", "Write the name in Bengali or English letters"},
+	"text.err.digits":     {"নামে শুধু বাংলা বা ইংরেজি অঙ্ক লেখা যায়", "A name may use only Bengali or English digits"},
+	"text.err.symbol":     {"নামে টাকা বা মুদ্রার চিহ্ন (৳, $) দেওয়া যায় না", "A name cannot hold currency signs (৳, $)"},
+	"text.err.compat":     {"নাম সাধারণ অক্ষরে লিখুন, বিশেষ নকশার বা দেখতে-একই অক্ষরে নয়", "Write the name in ordinary letters, not stylised or look-alike ones"},
+	"donate.err.bkash":    {"বিকাশ এই মুহূর্তে সাড়া দিচ্ছে না; কোনো টাকা কাটা হয়নি। এক মিনিট পরে আবার \"বিকাশে পরিশোধ করুন\" চাপুন।", "bKash is not answering right now; no money was taken. Press \"Pay with bKash\" again in a minute."},
+	"donate.err.resubmit": {"এই ফর্ম থেকে আগেই একটি পরিশোধ শুরু হয়েছিল। তথ্য দেখে আবার \"বিকাশে পরিশোধ করুন\" চাপুন।", "A payment was already started from this form. Check the details and press \"Pay with bKash\" again."},
 
 	// Status.
 	"status.title":            {"আপনার দান", "Your gift"},

@@ -8,6 +8,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kalyan-platform/kalyan/internal/receipts"
 )
@@ -20,11 +21,13 @@ const (
 	colStatementPrints = "statement_prints"
 )
 
-// ByDonor returns a donor's receipts of one fiscal year across all units.
-// It is a filtered scan (FerretDB on SQLite cannot index the field), run
-// only for annual statements, which are rare and rate-limited.
-func (r *Receipts) ByDonor(ctx context.Context, donorRef, fy string) ([]receipts.Receipt, error) {
-	cur, err := r.s.col(colReceipts).Find(ctx, bson.D{{Key: "donorRef", Value: donorRef}, {Key: "fy", Value: fy}})
+// ByDonor returns at most limit of a donor's receipts of one fiscal year
+// across all units, earliest payment first. It is a filtered scan (FerretDB
+// on SQLite cannot index the field), run only for annual statements, which
+// are rate-limited and whose documents are kept (app.Statements).
+func (r *Receipts) ByDonor(ctx context.Context, donorRef, fy string, limit int) ([]receipts.Receipt, error) {
+	cur, err := r.s.col(colReceipts).Find(ctx, bson.D{{Key: "donorRef", Value: donorRef}, {Key: "fy", Value: fy}},
+		options.Find().SetSort(bson.D{{Key: "paidAt", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, fmt.Errorf("find donor receipts: %w", err)
 	}

@@ -124,6 +124,9 @@ func (r *Receipts) LastSeq(ctx context.Context, unit, fy string) (int64, error) 
 
 // Insert implements receipts.Repository.
 func (r *Receipts) Insert(ctx context.Context, rc *receipts.Receipt) error {
+	if err := r.markDonors(ctx, *rc); err != nil {
+		return err
+	}
 	key := receiptKey(rc.Unit, rc.FiscalYear, rc.Seq)
 	err := insertOne(ctx, r.s.col(colReceipts), receiptDoc{Key: key, Donation: rc.ID, Receipt: *rc})
 	if err == nil {
@@ -189,6 +192,9 @@ func (r *Receipts) IssueMany(ctx context.Context, rs []receipts.Receipt, prefix 
 		if rc.Unit != unit || rc.FiscalYear != fy {
 			return out, fmt.Errorf("issue receipts: %s/%s and %s/%s in one batch", unit, fy, rc.Unit, rc.FiscalYear)
 		}
+	}
+	if err := r.markDonors(ctx, rs...); err != nil {
+		return out, err
 	}
 	pending := make([]int, len(rs))
 	for i := range pending {

@@ -93,7 +93,22 @@ func (r *Reseal) DonorRefs(ctx context.Context, after string, fn func(key, donat
 }
 
 // ReplaceDonorRef re-keys a receipt's donor reference, if it still is old.
+// The new reference's statement mark (colDonorYears) is inserted first, as
+// at issue, so a public statement request still finds the donor once the
+// old key has left the ring.
 func (r *Reseal) ReplaceDonorRef(ctx context.Context, key, old, ref string) (bool, error) {
+	var rc struct {
+		FY string `bson:"fy"`
+	}
+	found, err := findByID(ctx, r.s.col(colReceipts), key, &rc)
+	if err != nil {
+		return false, err
+	}
+	if found && rc.FY != "" {
+		if _, err := insertUnordered(ctx, r.s.col(colDonorYears), []any{donorYear{ID: donorYearID(ref, rc.FY)}}); err != nil {
+			return false, fmt.Errorf("mark statement donor: %w", err)
+		}
+	}
 	return r.swap(ctx, colReceipts, bson.D{{Key: "_id", Value: key}, {Key: "donorRef", Value: old}},
 		bson.D{{Key: "donorRef", Value: ref}})
 }

@@ -64,7 +64,10 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create ledger index: %w", err)
 	}
-	return s.ensureNoteIndexes(ctx)
+	if err := s.ensureNoteIndexes(ctx); err != nil {
+		return err
+	}
+	return s.backfillDonorYears(ctx)
 }
 
 // Ping checks the server answers (for readiness).

@@ -12,6 +12,8 @@ import (
 	"net/textproto"
 	"strings"
 	"time"
+
+	"golang.org/x/net/idna"
 )
 
 // SMTP sends e-mail through an SMTP relay (net/smtp), upgrading to TLS with
@@ -57,7 +59,21 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 			return smtpErr("smtp auth", err)
 		}
 	}
-	if err := c.Mail(s.From); err != nil {
+	// An internationalised address goes out as it is where the server
+	// offers SMTPUTF8 (RFC 6531; net/smtp then adds the SMTPUTF8 parameter
+	// to MAIL FROM); else a non-ASCII domain is sent in its IDNA (punycode)
+	// form, and a non-ASCII local part, which has no ASCII form, is refused.
+	utf8OK, _ := c.Extension("SMTPUTF8")
+	to, err := wireAddress(m.To, utf8OK)
+	if err != nil {
+		return err
+	}
+	from, err := wireAddress(s.From, utf8OK)
+	if err != nil {
+		return err
+	}
+	m.To = to
+	if err := c.Mail(from); err != nil {
 		return smtpErr("smtp MAIL FROM", err)
 	}
 	if err := c.Rcpt(m.To); err != nil {
@@ -77,6 +93,38 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		return smtpErr("smtp QUIT", err)
 	}
 	return nil
+}
+
+// ErrNeedsSMTPUTF8 refuses an address whose local part is not ASCII when
+// the mail server does not offer SMTPUTF8: it cannot be sent unencoded, and
+// it has no encoded form.
+var ErrNeedsSMTPUTF8 = fmt.Errorf("the address has non-ASCII characters before the @ and the mail server does not offer SMTPUTF8: %w", ErrPermanent)
+
+// wireAddress is addr as it can be sent: unchanged when it is ASCII or the
+// server speaks SMTPUTF8; with its domain in IDNA form when only the domain
+// is non-ASCII; refused otherwise.
+func wireAddress(addr string, smtputf8 bool) (string, error) {
+	if smtputf8 || isASCII(addr) {
+		return addr, nil
+	}
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 || !isASCII(addr[:at]) {
+		return "", ErrNeedsSMTPUTF8
+	}
+	domain, err := idna.Lookup.ToASCII(addr[at+1:])
+	if err != nil {
+		return "", fmt.Errorf("the address's domain has no IDNA form: %w", ErrPermanent)
+	}
+	return addr[:at+1] + domain, nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // smtpErr makes 5xx replies permanent and keeps the reply text out (it

@@ -17,15 +17,20 @@ type Receipt struct {
 	HospitalNameBN, HospitalNameEN string
 	Serial                         string    // "DMCH/2025-26/000123"
 	IssuedAt                       time.Time // shown in Asia/Dhaka
-	DonorName                      string    // "" when anonymous
-	Anonymous                      bool
-	MobileMasked                   string // "01*******78"
-	TIN                            string // optional
-	Amount                         money.Amount
-	Kind                           string // "zakat" | "sadaqah" | "general"
-	Programme                      string // optional programme key ("cancer", ...)
-	PaymentMethod                  string // "bkash" | "cash"
-	TransactionID                  string // bKash trxID, optional
+	// PaidAt is when the money arrived: its Asia/Dhaka date is the date of
+	// the gift for the tax rebate and fixes the serial's fiscal year, so it
+	// is printed beside the issue time. Zero (cancellation notes) prints
+	// the issue date alone.
+	PaidAt        time.Time
+	DonorName     string // "" when anonymous
+	Anonymous     bool
+	MobileMasked  string // "01*******78"
+	TIN           string // optional
+	Amount        money.Amount
+	Kind          string // "zakat" | "sadaqah" | "general"
+	Programme     string // optional programme key ("cancer", ...)
+	PaymentMethod string // "bkash" | "cash"
+	TransactionID string // bKash trxID, optional
 	// Citation is the tax-rebate citation from configuration; empty means
 	// DefaultCitation. "\n" separates paragraphs.
 	Citation       string
@@ -148,15 +153,36 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 		serialLabel = "নোট নং  ·  Note No."
 	}
 	p.left(rMargin, top, serialLabel, lbl)
-	p.right(a5Width-rMargin, top, "তারিখ  ·  Date", lbl)
-	d.fillGray(0)
-	top += 14
-	p.left(rMargin, top, rc.Serial, style{size: 11.5, bold: true, maxW: rContent / 2, minSize: 7})
 	clock := issued.Format("15:04")
-	p.right(a5Width-rMargin, top, bnfmt.DateBN(issued)+", "+bnfmt.Digits(clock), style{size: 9.5, bold: true})
-	top += 12
-	p.right(a5Width-rMargin, top, bnfmt.DateEN(issued)+", "+clock+" (UTC+6)", style{size: 8.5})
-	top += 10
+	half := style{maxW: rContent/2 - 6, minSize: 5}
+	if rc.PaidAt.IsZero() {
+		p.right(a5Width-rMargin, top, "তারিখ  ·  Date", lbl)
+		d.fillGray(0)
+		top += 14
+		p.left(rMargin, top, rc.Serial, style{size: 11.5, bold: true, maxW: rContent / 2, minSize: 7})
+		p.right(a5Width-rMargin, top, bnfmt.DateBN(issued)+", "+bnfmt.Digits(clock), style{size: 9.5, bold: true})
+		top += 12
+		p.right(a5Width-rMargin, top, bnfmt.DateEN(issued)+", "+clock+" (UTC+6)", style{size: 8.5})
+		top += 10
+	} else {
+		// The payment date is the gift's date for the rebate and the
+		// serial's fiscal year; a receipt issued after midnight says so.
+		paid := rc.PaidAt.In(p.r.dhaka)
+		p.right(a5Width-rMargin, top, "পরিশোধের তারিখ  ·  Payment date", lbl)
+		d.fillGray(0)
+		top += 14
+		p.left(rMargin, top, rc.Serial, style{size: 11.5, bold: true, maxW: rContent / 2, minSize: 7})
+		p.right(a5Width-rMargin, top, bnfmt.DateBN(paid), style{size: 9.5, bold: true})
+		top += 12
+		d.fillGray(gray)
+		p.left(rMargin, top, "ইস্যু  ·  Issued", style{size: 7, fixed: true})
+		d.fillGray(0)
+		p.right(a5Width-rMargin, top, bnfmt.DateEN(paid), style{size: 8.5})
+		top += 10
+		half.size = 7.5
+		p.left(rMargin, top, bnfmt.DateBN(issued)+", "+bnfmt.Digits(clock)+"  ·  "+bnfmt.DateEN(issued)+", "+clock+" (UTC+6)", half)
+		top += 8
+	}
 
 	// Detail rows.
 	type row struct {
@@ -196,8 +222,10 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 	if cancel != nil && cancel.Reason != "" {
 		rows = append(rows, row{bilingual{"বাতিলের কারণ", "Reason"}, cancel.Reason, false})
 	}
+	// Each value is drawn in its own box, on one line (shrunk, then cut
+	// with "…"): no value can spill into the next row or pass for a label.
 	const labelW = 128.0
-	val := style{size: 9.5}
+	val := style{size: 9.5, maxW: rContent - labelW, minSize: 5}
 	d.strokeGray(0.6)
 	for _, rw := range rows {
 		top += 14.5
@@ -205,8 +233,7 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 		p.left(rMargin, top, rw.label.bn+"  ·  "+rw.label.en, style{size: 7.5, fixed: true})
 		d.fillGray(0)
 		val.fixed = rw.fixed
-		lines := p.wrap(rw.value, val, rContent-labelW)
-		top = p.drawLines(rMargin+labelW, top, lines, val.size, 12) - 12
+		p.left(rMargin+labelW, top, rw.value, val)
 		d.line(rMargin, d.height-top-4.5, a5Width-rMargin, d.height-top-4.5, 0.4)
 	}
 

@@ -243,10 +243,20 @@ func TestCustomCitationAndLongValues(t *testing.T) {
 	rc.VerifyURL = "https://verify.kalyan.example.org/r/" + strings.Repeat("01J9Z3K4X5Y6Z7A8B9C0", 3)
 	pdf := render(t, r, rc)
 	text := pdfText(t, pdf)
-	wantText(t, text, "কনফিগারেশন থেকে নেওয়া উদ্ধৃতি।", "Citation taken from configuration.", rc.DonorName)
+	wantText(t, text, "কনফিগারেশন থেকে নেওয়া উদ্ধৃতি।", "Citation taken from configuration.")
 	if strings.Contains(text, "section 76(1)") {
 		t.Error("default citation printed although configuration supplied one")
 	}
+	// A name longer than the API accepts (169 characters; the limit is
+	// 120) stays on its one line: shrunk, then cut with "…" (issue #23:
+	// a value never spills into another field's space). Before, it wrapped.
+	wantText(t, text, "দাতা · Donor "+strings.Repeat("মোহাম্মদ আব্দুল্লাহ ", 4))
+	if !strings.Contains(text, "… মোবাইল · Mobile 01*******78") {
+		t.Errorf("over-long name not cut on its own line:\n%s", text)
+	}
+	// A name at the limit prints whole.
+	rc.DonorName = strings.TrimSpace(strings.Repeat("মোহাম্মদ আব্দুল্লাহ ", 6))
+	wantText(t, pdfText(t, render(t, r, rc)), "দাতা · Donor "+rc.DonorName+" মোবাইল · Mobile")
 	// The long URL is broken across lines for print but still scans whole.
 	_, img := pdfPNG(t, pdf, "150")
 	if got := decodeQR(t, crop(img, 0.6, 0.65, 1, 1)); got != rc.VerifyURL {

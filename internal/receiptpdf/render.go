@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kalyan-platform/kalyan/internal/freetext"
 )
 
 // Renderer renders PDFs. It loads the embedded fonts once and is safe for
@@ -88,7 +90,8 @@ type style struct {
 	// cache the words and join them.
 	vocab bool
 	// maxW, when set, shrinks the size (down to minSize) until the text
-	// fits that width.
+	// fits that width; what still does not fit is cut and ends in "…".
+	// Text drawn this way never leaves its box.
 	maxW, minSize float64
 }
 
@@ -99,6 +102,44 @@ func (f style) sizeFor(s *shaped) float64 {
 		}
 	}
 	return f.size
+}
+
+// ellipsis ends text cut to fit its box.
+const ellipsis = "…"
+
+// fit shapes text for one line within f.maxW (if set): shrunk down to
+// f.minSize, then cut where a cluster starts and ended with "…". It returns
+// the shaped text and the size to draw it at.
+func (p *pen) fit(text string, f style) (*shaped, float64) {
+	s := p.get(text, f)
+	size := f.sizeFor(s)
+	// sizeFor scales to exactly maxW; allow for rounding.
+	if f.maxW <= 0 || s.width(size) <= f.maxW+0.01 {
+		return s, size
+	}
+	ell := p.fixed(ellipsis, f.bold)
+	room := f.maxW - ell.width(size)
+	cut, w := int32(0), 0.0
+	for _, r := range s.runs {
+		scale := size / float64(r.upem)
+		for i, g := range r.glyphs {
+			if i == 0 || r.glyphs[i-1].cluster != g.cluster {
+				if w > room {
+					goto done
+				}
+				cut = g.cluster
+			}
+			w += float64(g.adv) * scale
+		}
+	}
+	if w <= room {
+		cut = int32(len(s.text))
+	}
+done:
+	out := &shaped{}
+	out.appendPart(s, 0, cut)
+	out.appendPart(ell, 0, int32(len(ell.text)))
+	return out, size
 }
 
 func (p *pen) get(text string, f style) *shaped {
@@ -113,7 +154,10 @@ func (p *pen) get(text string, f style) *shaped {
 		}
 		return p.join(parts, f.bold)
 	default:
-		return p.sh.shape(text, f.bold)
+		// Variable text is drawn on one line whatever it holds: breaks,
+		// controls and direction overrides become spaces (freetext.OneLine),
+		// the renderer's own defence behind the edge's.
+		return p.sh.shape(freetext.OneLine(text), f.bold)
 	}
 }
 
@@ -175,21 +219,18 @@ func (p *pen) draw(x, top float64, s *shaped, size float64) {
 }
 
 func (p *pen) left(x, top float64, text string, f style) float64 {
-	s := p.get(text, f)
-	size := f.sizeFor(s)
+	s, size := p.fit(text, f)
 	p.draw(x, top, s, size)
 	return s.width(size)
 }
 
 func (p *pen) right(xRight, top float64, text string, f style) {
-	s := p.get(text, f)
-	size := f.sizeFor(s)
+	s, size := p.fit(text, f)
 	p.draw(xRight-s.width(size), top, s, size)
 }
 
 func (p *pen) center(xMid, top float64, text string, f style) {
-	s := p.get(text, f)
-	size := f.sizeFor(s)
+	s, size := p.fit(text, f)
 	p.draw(xMid-s.width(size)/2, top, s, size)
 }
 

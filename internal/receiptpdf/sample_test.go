@@ -16,6 +16,7 @@ func sampleReceipt() Receipt {
 		HospitalNameEN: "Dhaka Medical College Hospital, Dhaka",
 		Serial:         "DMCH/2025-26/000123",
 		IssuedAt:       time.Date(2025, time.August, 15, 4, 30, 0, 0, time.UTC),
+		PaidAt:         time.Date(2025, time.August, 15, 4, 28, 0, 0, time.UTC),
 		DonorName:      "মোহাম্মদ আব্দুল্লাহ আল-মামুন (ক্ষ ন্ত স্থ)",
 		MobileMasked:   "01*******78",
 		TIN:            "123456789012",

@@ -22,10 +22,16 @@ type Statement struct {
 	Rows         []StatementRow
 	// Citation as for Receipt; empty means DefaultCitation.
 	Citation string
+	// Truncated: the donor has more receipts in the year than are listed;
+	// the document says so above the totals.
+	Truncated bool
 }
 
 // StatementRow is one receipt on a statement.
 type StatementRow struct {
+	// PaidAt dates the row: the gift's date for the rebate (Asia/Dhaka).
+	// Zero falls back to IssuedAt.
+	PaidAt    time.Time
 	IssuedAt  time.Time
 	Serial    string
 	Unit      string // unit or samiti name as it should be printed
@@ -200,8 +206,8 @@ func (p *pen) statementTable(rows []StatementRow, first int) float64 {
 	d.fillGray(0)
 	p.left(colNo, top-1, "ক্রম", hdr)
 	p.left(colNo, top+8, "No.", hdr)
-	p.left(colDate, top-1, "তারিখ", hdr)
-	p.left(colDate, top+8, "Date", hdr)
+	p.left(colDate, top-1, "পরিশোধ", hdr)
+	p.left(colDate, top+8, "Paid on", hdr)
 	p.left(colSerial, top-1, "রসিদ নং", hdr)
 	p.left(colSerial, top+8, "Receipt No.", hdr)
 	p.left(colUnit, top-1, "সমিতি", hdr)
@@ -216,7 +222,11 @@ func (p *pen) statementTable(rows []StatementRow, first int) float64 {
 	d.strokeGray(0.7)
 	for i, row := range rows {
 		p.left(colNo, top, strconv.Itoa(first+i+1), cell)
-		p.left(colDate, top, row.IssuedAt.In(p.r.dhaka).Format("02 Jan 2006"), cell)
+		date := row.PaidAt
+		if date.IsZero() {
+			date = row.IssuedAt
+		}
+		p.left(colDate, top, date.In(p.r.dhaka).Format("02 Jan 2006"), cell)
 		p.left(colSerial, top, row.Serial, style{size: cell.size, maxW: colUnit - colSerial - 6, minSize: 5})
 		p.left(colUnit, top, row.Unit, style{size: cell.size, fixed: true, maxW: colKind - colUnit - 6, minSize: 5})
 		kind := kindLabel(row.Kind)
@@ -224,14 +234,21 @@ func (p *pen) statementTable(rows []StatementRow, first int) float64 {
 			kind.en += " (" + programmeLabel(row.Programme).en + ")"
 		}
 		kindText := kind.String()
+		kindW := colAmtR - 70 - colKind
 		switch {
 		case row.Cancelled():
 			kindText = "বাতিল / Cancelled: " + kind.en
 		case row.Refunded > 0:
-			// Both languages, as every label of the statement.
-			kindText = kind.en + "; ফেরত " + bnfmt.Taka(row.Refunded, "bn") + " / refunded Tk " + bnfmt.Taka(row.Refunded, "en")[len("Tk "):]
+			// Both languages, as every label of the statement, on a second
+			// line of the cell: on one line it would not fit its box.
+			p.left(colKind, top-3.5, kind.en+";", style{size: 7, fixed: true, maxW: kindW, minSize: 4.5})
+			kindText = "ফেরত " + bnfmt.Taka(row.Refunded, "bn") + " / refunded Tk " + bnfmt.Taka(row.Refunded, "en")[len("Tk "):]
+			p.left(colKind, top+3.5, kindText, style{size: 6, maxW: kindW, minSize: 4})
+			kindText = ""
 		}
-		p.left(colKind, top, kindText, style{size: 8.5, fixed: true, maxW: colAmtR - 70 - colKind, minSize: 5})
+		if kindText != "" {
+			p.left(colKind, top, kindText, style{size: 8.5, fixed: true, maxW: kindW, minSize: 5})
+		}
 		amt := bnfmt.Taka(row.Net(), "en")[len("Tk "):]
 		if row.Cancelled() {
 			amt = bnfmt.Taka(row.Amount, "en")[len("Tk "):]
@@ -262,6 +279,12 @@ func (p *pen) statementTable(rows []StatementRow, first int) float64 {
 func (p *pen) statementTotals(st *Statement, totals []kindTotal, grand money.Amount, top float64) {
 	d := p.d
 	top += 8
+	if st.Truncated {
+		n := strconv.Itoa(len(st.Rows))
+		p.left(sMargin, top, "এই বিবরণীতে বছরের প্রথম "+bnfmt.Digits(n)+"টি রসিদ আছে; বাকিগুলোর জন্য ইউনিটের অফিসে যোগাযোগ করুন।  ·  This statement lists the year's first "+n+
+			" receipts; the totals are theirs. Ask a unit's office for the rest.", style{size: 8, bold: true, maxW: sContent, minSize: 5})
+		top += 16
+	}
 	p.left(sMargin, top, "ধরন অনুযায়ী মোট  ·  Totals by gift kind", style{size: 10, bold: true, fixed: true})
 	top += 16
 	for _, t := range totals {

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/kalyan-platform/kalyan/internal/freetext"
 )
 
 // ContentVersion names the canonical encoding below. A new encoding gets a
@@ -74,11 +76,16 @@ const TimeFormat = "2006-01-02T15:04:05.000Z"
 func FormatTime(t time.Time) string { return t.UTC().Truncate(time.Millisecond).Format(TimeFormat) }
 
 // ContentOf builds the content of r as issued (serial and fiscal year set).
+// Free text is cleaned where the edge should already have done it
+// (freetext.OneLine): a name stored before the rules, or arriving by
+// another path, is signed as one line, never with a line that could pass
+// for a label. Refusing instead would leave a paid gift without a receipt.
 func ContentOf(r *Receipt, names UnitNames, d Donor) Content {
-	donor := d.Name
+	donor := freetext.OneLine(d.Name)
 	if d.Anonymous || donor == "" {
 		donor = AnonymousDonor
 	}
+	names.BN, names.EN = freetext.OneLine(names.BN), freetext.OneLine(names.EN)
 	return Content{
 		Version: ContentVersion, Doc: DocReceipt, Serial: r.Serial, FiscalYear: r.FiscalYear,
 		Unit: r.Unit, UnitNameBN: names.BN, UnitNameEN: names.EN, Donation: r.ID,

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kalyan-platform/kalyan/internal/freetext"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/validation"
 )
@@ -129,28 +130,28 @@ func (u *Unit) Validate() error {
 	if !ValidCode(u.Code) {
 		v.Add("code", "must be 1-40 lower-case letters, digits or dashes, starting and ending with a letter or digit")
 	}
-	if strings.TrimSpace(u.Names.EN) == "" {
-		v.Add("names.en", "is required")
-	}
-	if strings.TrimSpace(u.Names.BN) == "" {
-		v.Add("names.bn", "is required")
-	}
-	if len(u.Names.EN) > 200 || len(u.Names.BN) > 400 {
-		v.Add("names", "is too long")
+	// Names and places are printed on signed receipts: cleaned in place
+	// (freetext), so what is stored is what will be printed.
+	for _, f := range []struct {
+		field    string
+		s        *string
+		required bool
+	}{
+		{"names.en", &u.Names.EN, true}, {"names.bn", &u.Names.BN, true}, {"division", &u.Division, true},
+		{"district", &u.District, true}, {"upazila", &u.Upazila, u.Level == Upazila},
+	} {
+		if freetext.Into(&v, f.field, f.s, freetext.Line) && *f.s == "" && f.required {
+			if f.field == "upazila" {
+				v.Add(f.field, "is required for an upazila health complex")
+			} else {
+				v.Add(f.field, "is required")
+			}
+		}
 	}
 	switch u.Level {
 	case MedicalCollege, Specialised, District, Upazila:
 	default:
 		v.Add("level", "must be one of medical-college, specialised, district, upazila")
-	}
-	if strings.TrimSpace(u.Division) == "" {
-		v.Add("division", "is required")
-	}
-	if strings.TrimSpace(u.District) == "" {
-		v.Add("district", "is required")
-	}
-	if u.Level == Upazila && strings.TrimSpace(u.Upazila) == "" {
-		v.Add("upazila", "is required for an upazila health complex")
 	}
 	p := u.Policy
 	if p.ApprovalThreshold <= 0 {

@@ -27,6 +27,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/config"
 	"github.com/kalyan-platform/kalyan/internal/devstack"
 	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/receipts"
 	"github.com/kalyan-platform/kalyan/internal/signing"
 	moneyverify "github.com/kalyan-platform/kalyan/internal/verify"
 )
@@ -127,6 +128,11 @@ func TestSealKeyRotationUnderLoad(t *testing.T) {
 	}
 
 	progress("before the rotation", 4)
+	// A donor who gave only before the rotation: their statement must still be found after it.
+	const earlyDonor = "01812345670"
+	if _, err := p.payGiftFrom("dmch", "250.00", "rot-early", earlyDonor); err != nil {
+		t.Fatal(err)
+	}
 	receiptedBeforeKey = p.receiptIDs()
 	// 1. The new key joins every replica's ring, opening only.
 	writeRing(k1, "pending:"+k2)
@@ -214,14 +220,20 @@ func TestSealKeyRotationUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	ref2, _ := only2.DonorRef("01712345678")
+	early2, _ := only2.DonorRef(earlyDonor)
 	if err := store.DonorRefs(ctx, "", func(key, _, ref string) error {
 		nRefs++
-		if ref != ref2 {
+		if ref != ref2 && ref != early2 {
 			t.Errorf("receipt %s keeps a donor reference of the old key", key)
 		}
 		return nil
 	}); err != nil {
 		t.Fatal(err)
+	}
+	// A public statement request finds the donor by the new reference alone
+	// (its mark was re-keyed with the receipts).
+	if given, err := st.Store.Receipts().HasGiven(ctx, early2, receipts.FiscalYear(time.Now())); err != nil || !given {
+		t.Errorf("after the reseal the donor's statement mark is not found under the new key: %v %v", given, err)
 	}
 	if nKeys < 3 || nMerchants < 1 || nRefs < int(gifts.Load()) {
 		t.Errorf("checked %d unit keys, %d merchants, %d donor references for %d gifts", nKeys, nMerchants, nRefs, gifts.Load())
@@ -362,7 +374,14 @@ func (p *platformClient) call(method, u string, body any, hdr map[string]string)
 
 // payGift creates a bKash gift, pays it on the sandbox page and waits for its receipt.
 func (p *platformClient) payGift(unit, amount, key string) (string, error) {
-	code, _, body, err := p.call("POST", "/api/v1/units/"+unit+"/donations", gift(amount, "general"), map[string]string{"Idempotency-Key": key})
+	return p.payGiftFrom(unit, amount, key, "01712345678")
+}
+
+// payGiftFrom gives as the donor with mobile phone.
+func (p *platformClient) payGiftFrom(unit, amount, key, phone string) (string, error) {
+	req := gift(amount, "general")
+	req["donor"].(map[string]any)["phone"] = phone
+	code, _, body, err := p.call("POST", "/api/v1/units/"+unit+"/donations", req, map[string]string{"Idempotency-Key": key})
 	if err != nil || code != 201 {
 		return "", fmt.Errorf("create gift %s at %s: %d %s %v", key, unit, code, body, err)
 	}

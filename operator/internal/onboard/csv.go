@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kalyan-platform/kalyan/internal/freetext"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	kalyanv1alpha1 "github.com/kalyan-platform/kalyan/operator/api/v1alpha1"
 )
@@ -166,17 +167,26 @@ func columnIndex(header []string) (map[string]int, error) {
 }
 
 func parseRow(rec []string, cols map[string]int) (Unit, error) {
-	get := func(c string) string {
-		if i, ok := cols[c]; ok {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
-	}
+	// Every cell goes through the platform's free-text rules (NFC, no
+	// controls, breaks or direction overrides, spaces collapsed): unit names
+	// are printed on signed receipts.
+	clean := map[string]string{}
 	for _, c := range append(requiredColumns(), optionalColumns()...) {
-		if err := checkText(get(c)); err != nil {
+		i, ok := cols[c]
+		if !ok {
+			continue
+		}
+		v := strings.TrimSpace(rec[i])
+		err := checkText(v)
+		if err == nil {
+			v, err = freetext.Clean(v, freetext.Rule{})
+		}
+		if err != nil {
 			return Unit{}, fmt.Errorf("%s: %w", c, err)
 		}
+		clean[c] = v
 	}
+	get := func(c string) string { return clean[c] }
 	u := Unit{
 		Code:              get(colCode),
 		NameEN:            get(colNameEN),
@@ -245,6 +255,8 @@ func parseRow(rec []string, cols map[string]int) (Unit, error) {
 }
 
 // checkText rejects what no name or code should contain: invalid UTF-8 and control characters.
+// checkText refuses what a spreadsheet cell should never hold, tabs
+// included (freetext would turn a tab into a space).
 func checkText(s string) error {
 	if !utf8.ValidString(s) {
 		return errors.New("is not valid UTF-8")
