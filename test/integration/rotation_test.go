@@ -130,7 +130,8 @@ func TestSealKeyRotationUnderLoad(t *testing.T) {
 	progress("before the rotation", 4)
 	// A donor who gave only before the rotation: their statement must still be found after it.
 	const earlyDonor = "01812345670"
-	if _, err := p.payGiftFrom("dmch", "250.00", "rot-early", earlyDonor); err != nil {
+	earlyID, err := p.payGiftFrom("dmch", "250.00", "rot-early", earlyDonor)
+	if err != nil {
 		t.Fatal(err)
 	}
 	receiptedBeforeKey = p.receiptIDs()
@@ -140,6 +141,13 @@ func TestSealKeyRotationUnderLoad(t *testing.T) {
 	// 2. The new key seals.
 	writeRing(k1, k2)
 	progress("with the new key active", 3)
+	// A retry of a gift made under the old key finds it: the Idempotency-Key
+	// still names one gift, not a second one under the new key's ID.
+	retry := gift("250.00", "general")
+	retry["donor"].(map[string]any)["phone"] = earlyDonor
+	if code, _, body, err := p.call("POST", "/api/v1/units/dmch/donations", retry, map[string]string{"Idempotency-Key": "rot-early"}); err != nil || code != 200 || !strings.Contains(string(body), earlyID) {
+		t.Errorf("retry across the rotation: %d %s %v (want 200 and %s)", code, body, err, earlyID)
+	}
 	// 3. Everything at rest is re-sealed under it, under load; interrupted once and resumed.
 	reseal := func(cancelAfter int) ([]app.ResealProgress, error) {
 		s, err := signing.NewSealerFromFile(ring, time.Hour)
