@@ -15,6 +15,12 @@ import (
 // ErrMerchantRefused means bKash refused a merchant's credentials.
 var ErrMerchantRefused = errors.New("bkash refused the merchant credentials")
 
+// ErrMerchantUnverified means bKash could not confirm new credentials: it
+// kept answering 9999, which it uses both when failing ("System Error") and
+// for an unknown username, or its grant limit leaves no grant this hour.
+// Nothing is stored; the caller tries again later.
+var ErrMerchantUnverified = errors.New("bkash could not confirm the merchant credentials now")
+
 // MerchantCredentials are one bKash merchant wallet's API credentials. They
 // never appear in logs or answers: String, GoString and LogValue redact them.
 type MerchantCredentials struct {

@@ -78,10 +78,13 @@ type Payment struct {
 	// VerificationStatus is returned by query though not documented:
 	// "Complete" once the payer authorised, "Incomplete" before.
 	VerificationStatus string
-	CreateTime         time.Time
-	ExecuteTime        time.Time
-	StatusCode         string
-	StatusMessage      string
+	// VerificationField is the spelling the answer used:
+	// "verificationStatus" or "userVerificationStatus" ("" if neither).
+	VerificationField string
+	CreateTime        time.Time
+	ExecuteTime       time.Time
+	StatusCode        string
+	StatusMessage     string
 }
 
 // RefundRequest asks for a full or partial refund of a completed payment.

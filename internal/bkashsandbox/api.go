@@ -76,10 +76,18 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, op operation) {
 	case FaultFail:
 		writeStatus(w, "2003")
 		return
+	case FaultSystemError:
+		writeJSON(w, http.StatusOK, map[string]string{"statusCode": "9999", "statusMessage": "System Error."})
+		return
 	}
 
 	now := s.cfg.Now()
 	s.mu.Lock()
+	if !s.admitTokenCallLocked(user, op == opGrant, now) {
+		s.mu.Unlock()
+		writeGrantBlocked(w)
+		return
+	}
 	if op == opRefresh {
 		ri := s.refreshTokens[refresh]
 		if ri == nil || ri.merchant != user || !now.Before(ri.expiresAt) {

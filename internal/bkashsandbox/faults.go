@@ -33,6 +33,11 @@ const (
 	// FaultMalformed performs the operation but answers HTTP 200 with a body
 	// that is not JSON.
 	FaultMalformed Fault = "malformed"
+	// FaultSystemError answers a grant or refresh with statusCode 9999
+	// "System Error." as bKash does when it fails
+	// (bKash-developer/pgw-merchant-backend-php issue #10) — the code it also
+	// answers for an unknown username. Grant and refresh only.
+	FaultSystemError Fault = "system_error"
 )
 
 // Faults holds one switch per operation. As JSON:
@@ -97,6 +102,8 @@ func allowed(op operation, f Fault) bool {
 		return op == opExecute || op == opRefund
 	case FaultCancel:
 		return op == opExecute
+	case FaultSystemError:
+		return op == opGrant || op == opRefresh
 	}
 	return false
 }

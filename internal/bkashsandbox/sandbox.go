@@ -74,6 +74,7 @@ type Server struct {
 	faults        Faults
 	paymentFaults map[string]Faults
 	stats         Stats
+	grants        map[string]*merchantGrants // by merchant username
 }
 
 type tokenInfo struct {
@@ -118,6 +119,7 @@ func New(cfg Config) (*Server, error) {
 		tokens:        make(map[string]*tokenInfo),
 		refreshTokens: make(map[string]*tokenInfo),
 		paymentFaults: make(map[string]Faults),
+		grants:        make(map[string]*merchantGrants),
 	}
 	for _, m := range cfg.Merchants {
 		if err := s.SetMerchant(m); err != nil {
@@ -252,7 +254,10 @@ func (s *Server) hold(ctx context.Context) bool {
 
 // Stats counts requests that reached each endpoint (after routing).
 type Stats struct {
-	Grants        int `json:"grants"`
+	Grants int `json:"grants"`
+	// GrantsRefused counts grant and refresh calls refused because the
+	// merchant exceeded bKash's two grants an hour (grants.go).
+	GrantsRefused int `json:"grantsRefused"`
 	Refreshes     int `json:"refreshes"`
 	Creates       int `json:"creates"`
 	Executes      int `json:"executes"`

@@ -65,6 +65,9 @@ func toProblem(err error, log *slog.Logger, c *fiber.Ctx) Problem {
 		return keyReused("aid request")
 	case errors.Is(err, app.ErrBadCallback):
 		return Problem{Type: problemBase + "bad-callback", Title: "Callback does not match this donation", Status: fiber.StatusBadRequest}
+	case errors.Is(err, app.ErrMerchantUnverified):
+		return Problem{Type: problemBase + "bkash-unavailable", Title: "bKash is not available right now", Status: fiber.StatusServiceUnavailable,
+			Detail: "bKash could not confirm the merchant credentials (" + err.Error() + "). Nothing was stored; please try again later."}
 	case errors.Is(err, app.ErrPaymentUnavailable):
 		return Problem{Type: problemBase + "payment-unavailable", Title: "bKash is not available right now", Status: fiber.StatusServiceUnavailable, Detail: "Nothing was charged. Please try again in a minute."}
 	case errors.Is(err, auth.ErrUnauthenticated):
