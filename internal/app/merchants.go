@@ -25,6 +25,9 @@ var ErrMerchantUnverified = errors.New("bkash could not confirm the merchant cre
 // never appear in logs or answers: String, GoString and LogValue redact them.
 type MerchantCredentials struct {
 	Username, Password, AppKey, AppSecret string
+	// ShortCode is the merchant wallet's number (optional, not secret):
+	// needed to confirm gifts made to it in the bKash app.
+	ShortCode string `json:",omitempty"`
 }
 
 // String hides everything but the username (the merchant's ID).

@@ -46,6 +46,11 @@ func (s *Donations) Refund(ctx context.Context, id, key string, amount money.Amo
 		}
 	}
 	d, err := s.Repo.Update(ctx, id, func(d *donations.Donation) error {
+		if d.Method == donations.BKashApp {
+			// bKash's refund needs the checkout paymentID, which a gift made
+			// in the bKash app does not have.
+			return ErrAppGiftNotRefundable
+		}
 		if r, ok := d.FindRefund(rid); ok {
 			if r.Amount != amount {
 				return donations.ErrKeyReused

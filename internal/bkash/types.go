@@ -11,6 +11,9 @@ import (
 // onboarding. They never appear in logs: String and LogValue redact them.
 type Credentials struct {
 	Username, Password, AppKey, AppSecret string
+	// ShortCode is the merchant wallet's number (not secret, not sent to
+	// bKash): search transaction answers it as organizationShortCode.
+	ShortCode string
 }
 
 // String hides everything but the username.

@@ -28,8 +28,10 @@ type Gateway struct {
 	// platform is the default merchant, from configuration; its ID is its
 	// username.
 	platform bkash.Credentials
-	stored   Credentials
-	recheck  time.Duration
+	// platformShortCode is the platform merchant's wallet number.
+	platformShortCode string
+	stored            Credentials
+	recheck           time.Duration
 	// checkPause is the first pause before a credential check asks again.
 	checkPause time.Duration
 	now        func() time.Time
@@ -57,6 +59,10 @@ type Credentials interface {
 type Options struct {
 	// Platform is the platform's default merchant.
 	Platform bkash.Credentials
+	// PlatformShortCode is its wallet number (search transaction's
+	// organizationShortCode); "" means gifts made in the bKash app to it
+	// cannot be confirmed.
+	PlatformShortCode string
 	// Stored opens units' own merchants; nil means every unit uses Platform.
 	Stored Credentials
 	// Recheck is how long credentials loaded for a merchant ID are used
@@ -91,7 +97,7 @@ func New(cfg bkash.Config, o Options) *Gateway {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Gateway{
-		clients: bkash.NewMerchants(cfg, o.MaxMerchants), platform: o.Platform, stored: o.Stored,
+		clients: bkash.NewMerchants(cfg, o.MaxMerchants), platform: o.Platform, platformShortCode: o.PlatformShortCode, stored: o.Stored,
 		recheck: o.Recheck, checkPause: o.CheckPause, now: o.Now, log: o.Log, known: make(map[string]knownMerchant),
 	}
 }

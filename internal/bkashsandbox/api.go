@@ -361,7 +361,7 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 	now := s.cfg.Now()
 	s.mu.Lock()
 	p := s.payments[id]
-	if p == nil || p.Merchant != merchant {
+	if p == nil || p.Merchant != merchant || p.App {
 		s.mu.Unlock()
 		writeStatus(w, "2002")
 		return
@@ -455,7 +455,7 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	now := s.cfg.Now()
 	s.mu.Lock()
 	p := s.payments[id]
-	if p == nil || p.Merchant != merchant {
+	if p == nil || p.Merchant != merchant || p.App {
 		s.mu.Unlock()
 		writeStatus(w, "2002")
 		return

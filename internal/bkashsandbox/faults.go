@@ -55,6 +55,7 @@ type Faults struct {
 	Query        Fault `json:"query,omitempty"`
 	Refund       Fault `json:"refund,omitempty"`
 	RefundStatus Fault `json:"refund_status,omitempty"`
+	Search       Fault `json:"search,omitempty"`
 }
 
 type operation int
@@ -67,6 +68,7 @@ const (
 	opQuery
 	opRefund
 	opRefundStatus
+	opSearch
 )
 
 func (f *Faults) get(op operation) Fault {
@@ -85,13 +87,15 @@ func (f *Faults) get(op operation) Fault {
 		return f.Refund
 	case opRefundStatus:
 		return f.RefundStatus
+	case opSearch:
+		return f.Search
 	}
 	return ""
 }
 
 var opNames = map[operation]string{
 	opGrant: "grant", opRefresh: "refresh", opCreate: "create", opExecute: "execute",
-	opQuery: "query", opRefund: "refund", opRefundStatus: "refund_status",
+	opQuery: "query", opRefund: "refund", opRefundStatus: "refund_status", opSearch: "search",
 }
 
 func allowed(op operation, f Fault) bool {
@@ -109,12 +113,12 @@ func allowed(op operation, f Fault) bool {
 }
 
 func (f Faults) validate(perPayment bool) error {
-	for op := opGrant; op <= opRefundStatus; op++ {
+	for op := opGrant; op <= opSearch; op++ {
 		v := f.get(op)
 		if !allowed(op, v) {
 			return fmt.Errorf("fault %q is not supported for %s", v, opNames[op])
 		}
-		if perPayment && v != "" && (op == opGrant || op == opRefresh || op == opCreate) {
+		if perPayment && v != "" && (op == opGrant || op == opRefresh || op == opCreate || op == opSearch) {
 			return fmt.Errorf("%s faults cannot be set per payment", opNames[op])
 		}
 	}

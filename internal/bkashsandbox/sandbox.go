@@ -16,6 +16,9 @@ type Credentials struct {
 	Username, Password, AppKey, AppSecret string
 	// Name is shown to payers on the payment page (default: Username).
 	Name string
+	// ShortCode is the merchant wallet's number, search transaction's
+	// organizationShortCode (default: DefaultShortCode(Username)).
+	ShortCode string
 }
 
 // Config configures a Server.
@@ -69,6 +72,7 @@ type Server struct {
 	payments      map[string]*payment
 	paidInvoices  map[string]string // merchant+"\x00"+invoice → paymentID of a Completed payment
 	trxIDs        map[string]bool
+	byTrx         map[string]string // trxID → paymentID (search transaction)
 	tokens        map[string]*tokenInfo
 	refreshTokens map[string]*tokenInfo
 	faults        Faults
@@ -116,6 +120,7 @@ func New(cfg Config) (*Server, error) {
 		payments:      make(map[string]*payment),
 		paidInvoices:  make(map[string]string),
 		trxIDs:        make(map[string]bool),
+		byTrx:         make(map[string]string),
 		tokens:        make(map[string]*tokenInfo),
 		refreshTokens: make(map[string]*tokenInfo),
 		paymentFaults: make(map[string]Faults),
@@ -164,6 +169,7 @@ func (s *Server) index(p *payment) {
 	s.payments[p.ID] = p
 	if p.TrxID != "" {
 		s.trxIDs[p.TrxID] = true
+		s.byTrx[p.TrxID] = p.ID
 	}
 	for _, r := range p.Refunds {
 		s.trxIDs[r.RefundTrxID] = true
@@ -198,6 +204,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+v1+"/create", s.handleCreate)
 	mux.HandleFunc("POST "+v1+"/execute", s.handleExecute)
 	mux.HandleFunc("POST "+v1+"/payment/status", s.handleQuery)
+	mux.HandleFunc("POST "+v1+"/general/searchTransaction", s.handleSearch)
 	mux.HandleFunc("POST /v2/tokenized-checkout/refund/payment/transaction", s.handleRefund)
 	mux.HandleFunc("POST /v2/tokenized-checkout/refund/payment/status", s.handleRefundStatus)
 	// bKash's API gateway answers unknown routes like this.
@@ -214,6 +221,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /sandbox/payments/{id}", s.handleGetPayment)
 	mux.HandleFunc("GET /sandbox/merchants/{username}/settlement", s.handleSettlement)
 	mux.HandleFunc("PUT /sandbox/merchants/{username}", s.handlePutMerchant)
+	mux.HandleFunc("POST /sandbox/merchants/{username}/app-payments", s.handleAppPayment)
 	mux.HandleFunc("GET /sandbox/settlements", s.handleSettlements)
 	mux.HandleFunc("GET /sandbox/stats", s.handleStats)
 	mux.HandleFunc("GET /{$}", s.handleIndex)
@@ -233,7 +241,8 @@ Payer page:      GET/POST /pay/{paymentID}
 Faults:          GET/PUT /sandbox/faults, GET/PUT /sandbox/payments/{id}/faults
 State:           GET /sandbox/payments/{id}, GET /sandbox/merchants/{username}/settlement,
                  GET /sandbox/settlements, GET /sandbox/stats
-Merchants:       PUT /sandbox/merchants/{username} {"password","appKey","appSecret","name"}
+Merchants:       PUT /sandbox/merchants/{username} {"password","appKey","appSecret","name","shortCode"}
+App payments:    POST /sandbox/merchants/{username}/app-payments {"amount","payer","trxID","time","reference"}
 `)
 }
 
@@ -262,6 +271,7 @@ type Stats struct {
 	Creates       int `json:"creates"`
 	Executes      int `json:"executes"`
 	Queries       int `json:"queries"`
+	Searches      int `json:"searches"`
 	Refunds       int `json:"refunds"`
 	RefundQueries int `json:"refundQueries"`
 	// Unauthorized counts calls refused for a missing, unknown or expired token.

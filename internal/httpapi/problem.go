@@ -48,6 +48,9 @@ func toProblem(err error, log *slog.Logger, c *fiber.Ctx) Problem {
 	var pe *problemError
 	var fe *fiber.Error
 	var v validation.Errors
+	if p, ok := appGiftProblem(err); ok {
+		return p
+	}
 	switch {
 	case errors.As(err, &pe):
 		return pe.p

@@ -93,7 +93,7 @@ func NewGateway(c config.Config, store *mongostore.Store, log *slog.Logger, now 
 		},
 	}
 	gw := bkashgateway.New(bkash.Config{BaseURL: c.BKash.BaseURL, Timeout: c.BKash.Timeout, Logger: log, HTTPClient: bkashHTTP, Now: now, Tokens: tokens},
-		bkashgateway.Options{Platform: merchant, Stored: merchants, Log: log, Now: now})
+		bkashgateway.Options{Platform: merchant, PlatformShortCode: c.BKash.ShortCode, Stored: merchants, Log: log, Now: now})
 	merchants.Check, merchants.Changed = gw.Check, gw.Forget
 	return gw, merchants
 }
@@ -128,6 +128,8 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		// Validate has checked the zakat settings; a zero value means defaults.
 		Zakat: zakatSettings(c),
 		Aid:   &app.Aid{Store: store.AidRequests(), Units: unitSvc, Ledger: store.Ledger(), Now: now, Log: log, Snapshots: rp.sealer},
+		AppGifts: &app.AppGifts{Donations: don, Search: gw, Trx: store.Donations(), Limits: store.RateLimits(),
+			Window: c.BKash.RefundWindow, PerIP: c.HTTP.ClaimsPerHour, NumberRef: rp.sealer.DonorRef},
 		Ready: ready(store, c.Kafka.Brokers), PublicURL: strings.TrimRight(c.PublicURL, "/"),
 		BodyLimit: c.HTTP.BodyLimit, ReadTimeout: c.HTTP.ReadTimeout, WriteTimeout: c.HTTP.WriteTimeout,
 		RateLimit: c.HTTP.RateLimit, TrustedProxies: c.HTTP.TrustedProxies,

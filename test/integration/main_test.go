@@ -33,6 +33,7 @@ func TestMain(m *testing.M) {
 	cfg := config.Defaults()
 	cfg.HTTPAddr, cfg.WorkerAddr = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.HTTP.RateLimit = 1_000_000 // one client address sends everything here
+	cfg.HTTP.ClaimsPerHour = 1_000_000
 	// Reconcile fast so tests can watch a closed tab get settled.
 	cfg.Reconcile = config.Reconcile{Interval: 200 * time.Millisecond, After: 2 * time.Second, Expire: time.Hour, PerPass: 20}
 	stack, err = devstack.Start(ctx, devstack.Options{Dir: dir, Config: &cfg})
