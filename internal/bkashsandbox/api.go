@@ -255,7 +255,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Debug("bkash sandbox: payment created", "payment_id", p.ID)
 
-	bkashURL := s.publicURL(r) + "/pay/" + url.PathEscape(p.ID)
+	bkashURL := s.checkoutURL(s.publicURL(r), p.ID)
 	s.answer(w, r, f, func() {
 		// A struct, not a map: the answer is on every donation's path and
 		// a map is encoded with its keys sorted (docs/benchmarks.md).
@@ -465,9 +465,9 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	resp["mode"] = p.Mode
 	resp["paymentCreateTime"] = bkashTime(p.CreatedAt)
 	resp["merchantInvoice"] = p.Invoice
-	resp["verificationStatus"] = "Incomplete"
+	resp[s.cfg.VerificationField] = "Incomplete"
 	if p.Authorised {
-		resp["verificationStatus"] = "Complete"
+		resp[s.cfg.VerificationField] = "Complete"
 	}
 	if st == statusCompleted {
 		resp["maxRefundableAmount"] = (p.Amount - p.refunded()).String()

@@ -27,7 +27,8 @@ type Config struct {
 	// change); "" keeps everything in memory.
 	DataDir string
 	// PublicURL is the base URL payers' browsers use, e.g.
-	// http://127.0.0.1:8090; bkashURL is PublicURL + "/pay/" + paymentID.
+	// http://127.0.0.1:8090; bkashURL is PublicURL +
+	// "/redirect/tokenized/?paymentID=…&hash=…&mode=0011&apiVersion=v1.2.0-beta".
 	// Empty means: derived from each create request's Host.
 	PublicURL string
 	// Merchants lists the merchants the sandbox knows, each with its own
@@ -50,6 +51,11 @@ type Config struct {
 	// RefundWindow is how long after completion refunds are accepted
 	// (default 60 days).
 	RefundWindow time.Duration
+	// VerificationField is how query spells the payer-verification field:
+	// "verificationStatus" (default; pybkash models.py reads it) or
+	// "userVerificationStatus" (bkash-js src/types/types.ts,
+	// dreygur/bkashgo). Public clients disagree, so a client must read both.
+	VerificationField string
 	// FaultHold is how long a "timeout" fault holds a request before
 	// answering anyway, unless the client gives up first (default 40 s,
 	// above bKash's 30 s client timeout).
@@ -64,6 +70,9 @@ type Server struct {
 
 	done      chan struct{}
 	closeOnce sync.Once
+
+	// secret keys the checkout URL's hash and the callback's signature.
+	secret []byte
 
 	mu            sync.Mutex
 	merchants     map[string]Credentials // by username
@@ -107,6 +116,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RefundWindow <= 0 {
 		cfg.RefundWindow = 60 * 24 * time.Hour
 	}
+	switch cfg.VerificationField {
+	case "":
+		cfg.VerificationField = "verificationStatus"
+	case "verificationStatus", "userVerificationStatus":
+	default:
+		return nil, fmt.Errorf("bkash sandbox: verification field %q is neither verificationStatus nor userVerificationStatus", cfg.VerificationField)
+	}
 	if cfg.FaultHold <= 0 {
 		cfg.FaultHold = 40 * time.Second
 	}
@@ -125,6 +141,7 @@ func New(cfg Config) (*Server, error) {
 		refreshTokens: make(map[string]*tokenInfo),
 		paymentFaults: make(map[string]Faults),
 		grants:        make(map[string]*merchantGrants),
+		secret:        []byte(randomToken("")),
 	}
 	for _, m := range cfg.Merchants {
 		if err := s.SetMerchant(m); err != nil {
@@ -213,6 +230,8 @@ func (s *Server) Handler() http.Handler {
 
 	mux.HandleFunc("GET /pay/{id}", s.handlePage)
 	mux.HandleFunc("POST /pay/{id}", s.handlePagePost)
+	mux.HandleFunc("GET /redirect/tokenized/{$}", s.handlePage)
+	mux.HandleFunc("POST /redirect/tokenized/{$}", s.handlePagePost)
 
 	mux.HandleFunc("GET /sandbox/faults", s.handleGetFaults)
 	mux.HandleFunc("PUT /sandbox/faults", s.handlePutFaults)
@@ -237,7 +256,7 @@ func (s *Server) handleIndex(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprint(w, `Kalyan bKash sandbox (Tokenized Checkout, v1.2.0-beta)
 
 Client base URL: <this server>/v1.2.0-beta
-Payer page:      GET/POST /pay/{paymentID}
+Payer page:      GET/POST /redirect/tokenized/?paymentID=…&hash=…&mode=0011&apiVersion=v1.2.0-beta (bkashURL), or /pay/{paymentID}
 Faults:          GET/PUT /sandbox/faults, GET/PUT /sandbox/payments/{id}/faults
 State:           GET /sandbox/payments/{id}, GET /sandbox/merchants/{username}/settlement,
                  GET /sandbox/settlements, GET /sandbox/stats

@@ -148,7 +148,7 @@ func TestDonorFormToBKash(t *testing.T) {
 	}
 	vals := url.Values{"key": {string(m[1])}, "amount": {"100"}, "kind": {"general"}, "programme": {"thalassaemia"}, "name": {"Karim"}, "phone": {"+8801912345678"}}
 	r := form(t, stack.APIURL()+"/d/dmch", vals)
-	if r.status != 303 || !strings.HasPrefix(r.header.Get("Location"), stack.Config.BKash.BaseURL[:strings.Index(stack.Config.BKash.BaseURL, "/v1")]+"/pay/") {
+	if r.status != 303 || !strings.HasPrefix(r.header.Get("Location"), stack.Config.BKash.BaseURL[:strings.Index(stack.Config.BKash.BaseURL, "/v1")]+"/redirect/tokenized/?paymentID=") {
 		t.Fatalf("submit: %d %v %s", r.status, r.header, r.body)
 	}
 	// Double tap: the same form key gives the same payment.
