@@ -61,8 +61,8 @@ var (
 	// paymentID; a gift made in the bKash app is refunded by the unit at
 	// bKash's merchant portal.
 	ErrAppGiftNotRefundable = errors.New("a gift made in the bKash app cannot be refunded through Kalyan; refund it in bKash's merchant portal")
-	ErrClaimRateLimited    = errors.New("too many gift claims; try again later")
-	ErrAppGiftsUnavailable = errors.New("gifts made in the bKash app cannot be confirmed for this unit yet")
+	ErrClaimRateLimited     = errors.New("too many gift claims; try again later")
+	ErrAppGiftsUnavailable  = errors.New("gifts made in the bKash app cannot be confirmed for this unit yet")
 )
 
 // AppGifts claims gifts made inside the bKash app.

@@ -32,7 +32,7 @@ type Deps struct {
 	Aid          *app.Aid
 	// AppGifts claims gifts made inside the bKash app (nil: not offered).
 	AppGifts *app.AppGifts
-	Verifier     interface {
+	Verifier interface {
 		Verify(raw string) (auth.Principal, error)
 	}
 	Metrics *metrics.Metrics
