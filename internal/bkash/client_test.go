@@ -142,7 +142,7 @@ func TestPayFlow(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	p := e.create(money.Taka(500), "DON-1")
-	if p.Status != bkash.StatusInitiated || p.Amount != money.Taka(500) || !strings.HasPrefix(p.BkashURL, e.ts.URL+"/pay/") {
+	if p.Status != bkash.StatusInitiated || p.Amount != money.Taka(500) || !strings.HasPrefix(p.BkashURL, e.ts.URL+"/redirect/tokenized/?paymentID="+p.PaymentID+"&hash=") {
 		t.Fatalf("created %+v", p)
 	}
 
