@@ -21,6 +21,12 @@ var ErrMerchantRefused = errors.New("bkash refused the merchant credentials")
 // Nothing is stored; the caller tries again later.
 var ErrMerchantUnverified = errors.New("bkash could not confirm the merchant credentials now")
 
+// ErrMerchantChecksLimited means checking new credentials would need a
+// third token grant of the merchant within the hour, which bKash answers by
+// blocking the merchant for an hour: too many credential changes. Nothing
+// is stored; the caller tries again after the hour.
+var ErrMerchantChecksLimited = errors.New("too many credential checks for this bKash merchant within the hour")
+
 // MerchantCredentials are one bKash merchant wallet's API credentials. They
 // never appear in logs or answers: String, GoString and LogValue redact them.
 type MerchantCredentials struct {

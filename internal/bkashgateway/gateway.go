@@ -139,7 +139,7 @@ func (g *Gateway) Check(ctx context.Context, id string, cred app.MerchantCredent
 		case err == nil:
 			return nil
 		case errors.Is(err, bkash.ErrGrantBudget):
-			return fmt.Errorf("%w: bKash allows %d token grants an hour per merchant: %w", app.ErrMerchantUnverified, bkash.GrantsPerHour, err)
+			return fmt.Errorf("%w: bKash allows %d token grants an hour per merchant: %w", app.ErrMerchantChecksLimited, bkash.GrantsPerHour, err)
 		case bkash.IsAmbiguousGrant(err) && attempt < checkAttempts && ctx.Err() == nil:
 			g.log.WarnContext(ctx, "bkash answered 9999 to a credential check; asking again", "merchant", id, "attempt", attempt)
 			select {

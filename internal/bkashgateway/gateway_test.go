@@ -172,7 +172,7 @@ func TestGatewayMerchantsAndRotation(t *testing.T) {
 	}
 	// That was rks-1's second grant this hour: a third check is not even
 	// tried (bKash would block the merchant for an hour); nothing is stored.
-	if _, err := w.merchants.Put(ctx, creds("rks-1", "p1-newer")); !errors.Is(err, app.ErrMerchantUnverified) || grants() != 3 {
+	if _, err := w.merchants.Put(ctx, creds("rks-1", "p1-newer")); !errors.Is(err, app.ErrMerchantChecksLimited) || grants() != 3 {
 		t.Fatalf("a third check within the hour: %v, %d grants", err, grants())
 	}
 	w.clock.Add(time.Hour)

@@ -68,6 +68,9 @@ func toProblem(err error, log *slog.Logger, c *fiber.Ctx) Problem {
 		return keyReused("aid request")
 	case errors.Is(err, app.ErrBadCallback):
 		return Problem{Type: problemBase + "bad-callback", Title: "Callback does not match this donation", Status: fiber.StatusBadRequest}
+	case errors.Is(err, app.ErrMerchantChecksLimited):
+		return Problem{Type: problemBase + "bkash-grant-limit", Title: "Too many credential changes for this bKash merchant", Status: fiber.StatusTooManyRequests,
+			Detail: "bKash allows two token grants an hour per merchant and blocks it for an hour after a third; checking these credentials would need one more (" + err.Error() + "). Nothing was stored; try again in an hour."}
 	case errors.Is(err, app.ErrMerchantUnverified):
 		return Problem{Type: problemBase + "bkash-unavailable", Title: "bKash is not available right now", Status: fiber.StatusServiceUnavailable,
 			Detail: "bKash could not confirm the merchant credentials (" + err.Error() + "). Nothing was stored; please try again later."}

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -114,6 +115,9 @@ func (h *handlers) putUnit(c *fiber.Ctx) error {
 		return err
 	}
 	created, err := h.Units.RegisterWith(c.UserContext(), u, mc)
+	if errors.Is(err, app.ErrMerchantChecksLimited) {
+		c.Set(fiber.HeaderRetryAfter, "3600")
+	}
 	if err != nil {
 		return err
 	}

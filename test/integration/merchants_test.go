@@ -349,4 +349,11 @@ func TestRegistrationDuringBKashOutage(t *testing.T) {
 	if r := do(t, "GET", "/api/v1/units/dh-bhola", nil, nil); r.status != 404 {
 		t.Fatalf("unit stored during the outage: %d %s", r.status, r.body)
 	}
+	// Those were rks-bhola's two grants of the hour: a third check is not
+	// tried (bKash would block the merchant for an hour). 429, Retry-After.
+	r = put("dh-bhola", merchantCreds("rks-bhola", "pw"))
+	problemOf(t, r, 429, "")
+	if r.header.Get("Retry-After") == "" || !bytes.Contains(r.body, []byte("bkash-grant-limit")) {
+		t.Fatalf("third check within the hour: %v %s", r.header, r.body)
+	}
 }
