@@ -80,5 +80,25 @@ func SandboxSettlement(base, platform string) *verify.Settlement {
 			return 0, 0, fmt.Errorf("sandbox settlement of %s: %w", merchant, err)
 		}
 		return s.CompletedTotal, s.RefundedTotal, nil
+	}, PaymentRefunded: func(ctx context.Context, paymentID string) (money.Amount, error) {
+		req, err := http.NewRequestWithContext(ctx, "GET", base+"/sandbox/payments/"+url.PathEscape(paymentID), nil)
+		if err != nil {
+			return 0, err
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		defer res.Body.Close()
+		if res.StatusCode != 200 {
+			return 0, fmt.Errorf("sandbox payment %s: HTTP %d", paymentID, res.StatusCode)
+		}
+		var p struct {
+			Refunded money.Amount `json:"refundedAmount"`
+		}
+		if err := json.NewDecoder(res.Body).Decode(&p); err != nil {
+			return 0, fmt.Errorf("sandbox payment %s: %w", paymentID, err)
+		}
+		return p.Refunded, nil
 	}}
 }

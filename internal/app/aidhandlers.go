@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/aid"
+	"github.com/kalyan-platform/kalyan/internal/donations"
 	"github.com/kalyan-platform/kalyan/internal/events"
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 )
@@ -33,7 +34,8 @@ func (w *AllocationWorker) Handle(ctx context.Context, e events.Envelope) error 
 		if _, err := w.Aid.Allocate(ctx, p.Request); err != nil {
 			return fmt.Errorf("allocate %s: %w", p.Request, err)
 		}
-	case events.DonationPaid:
+	case events.DonationPaid, donations.EventRefundReleased:
+		// A released refund hold is money back in the fund, as a gift is.
 		if err := w.Credits.Handle(ctx, e); err != nil {
 			return err
 		}

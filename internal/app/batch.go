@@ -74,13 +74,8 @@ func ledgerTx(e events.Envelope) (*ledger.Transaction, error) {
 		}
 		t := ledger.Gift(e.ID, e.Unit, p.Donation, string(p.Kind), p.Programme, string(p.Method), p.Amount, p.PaidAt)
 		return &t, nil
-	case donations.EventRefunded:
-		p, err := donations.DecodeRefunded(e)
-		if err != nil {
-			return nil, PoisonError{err}
-		}
-		t := ledger.Refund(e.ID, e.Unit, p.Donation, string(p.Kind), p.Programme, string(p.Method), p.Amount, p.At)
-		return &t, nil
+	case donations.EventRefunded, donations.EventRefundReleased:
+		return refundTx(e)
 	}
 	return nil, nil
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/donations"
-	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/receipts"
 	"github.com/kalyan-platform/kalyan/internal/units"
 )
@@ -27,8 +26,11 @@ type Donations struct {
 	PublicURL string
 	Now       func() time.Time
 	Log       *slog.Logger
-	// FundBalances reads a unit's current fund balances (refund checks).
-	FundBalances func(ctx context.Context, unit string) (map[string]money.Amount, error)
+	// Ledger holds a refund's amount before bKash is asked.
+	Ledger RefundLedger
+	// RefundGrace: how long after sending bKash must have no record of a
+	// refund before it counts as never made (0: DefaultRefundGrace).
+	RefundGrace time.Duration
 	// Observe is told of every status a donation reaches (metrics).
 	Observe func(kind donations.Kind, status donations.Status)
 	// Seal seals the donor snapshot into donation.paid (nil: none).
@@ -73,9 +75,10 @@ func (s *Donations) Create(ctx context.Context, unitCode, idemKey string, req do
 	build := func(id string) (*donations.Donation, error) {
 		return donations.New(u, id, donations.BKash, req, s.Now())
 	}
-	// No look-up before creating the payment: a first request (the common
-	// case) then costs one insert. A replay creates a second bKash payment
-	// that nobody executes and that expires, then finds the stored donation.
+	// A retry (a lost answer, the donor form's double submit) must find the
+	// stored gift before any bKash call: bKash refuses a second payment for
+	// an invoice already paid, and a retry must answer the stored gift
+	// whatever its state. So every use of the key is looked up first.
 	pay := func(d *donations.Donation) error {
 		p, err := s.Payments.Create(ctx, u, d.ID, d.Amount, s.CallbackURL(d.ID))
 		if err != nil {
@@ -84,7 +87,7 @@ func (s *Donations) Create(ctx context.Context, unitCode, idemKey string, req do
 		d.PaymentID, d.PaymentURL, d.Merchant = p.ID, p.URL, p.Merchant
 		return nil
 	}
-	return s.createOnce(ctx, u.Code, idemKey, build, pay)
+	return s.createOnce(ctx, u.Code, idemKey, true, build, pay)
 }
 
 // createOnce stores the gift an Idempotency-Key names: build makes it with
@@ -93,16 +96,18 @@ func (s *Donations) Create(ctx context.Context, unitCode, idemKey string, req do
 // the same request gets that gift and another request ErrKeyReused; later, the
 // key names a new gift with its next ID. A concurrent request with the same
 // key but another body may win the insert; our bKash payment then expires.
-func (s *Donations) createOnce(ctx context.Context, unit, key string, build func(id string) (*donations.Donation, error),
+// lookFirst looks the key's first gift up before finish too (finish calls
+// bKash); otherwise only later uses are, and a first request is one insert.
+func (s *Donations) createOnce(ctx context.Context, unit, key string, lookFirst bool, build func(id string) (*donations.Donation, error),
 	finish func(*donations.Donation) error) (*donations.Donation, bool, error) {
 	for n := 1; n <= donations.MaxKeyUses; n++ {
 		d, err := build(donations.IDForUse(unit, key, n))
 		if err != nil {
 			return nil, false, err
 		}
-		if n > 1 {
-			// The key named a gift over a day ago: look before paying for
-			// another bKash payment at each of its older uses.
+		if n > 1 || lookFirst {
+			// Look before paying for another bKash payment (at later uses:
+			// the key named a gift over a day ago).
 			prev, err := s.Repo.Get(ctx, d.ID)
 			switch {
 			case err == nil:

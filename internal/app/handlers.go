@@ -26,14 +26,13 @@ type LedgerCredits struct {
 
 // Handle implements the worker handler signature.
 func (h *LedgerCredits) Handle(ctx context.Context, e events.Envelope) error {
-	if e.Type == donations.EventRefunded {
-		p, err := donations.DecodeRefunded(e)
+	if e.Type == donations.EventRefunded || e.Type == donations.EventRefundReleased {
+		tx, err := refundTx(e)
 		if err != nil {
-			return PoisonError{err}
+			return err
 		}
-		tx := ledger.Refund(e.ID, e.Unit, p.Donation, string(p.Kind), p.Programme, string(p.Method), p.Amount, p.At)
-		if _, err := h.Ledger.Append(ctx, e.Unit, ledger.Fixed(tx)); err != nil {
-			return refundReversalRefused(fmt.Errorf("reverse refund %s: %w", p.Refund, err))
+		if _, err := h.Ledger.Append(ctx, e.Unit, ledger.Fixed(*tx)); err != nil {
+			return refundReversalRefused(fmt.Errorf("%s %s: %w", tx.Cause, tx.ID, err))
 		}
 		return nil
 	}
@@ -49,6 +48,27 @@ func (h *LedgerCredits) Handle(ctx context.Context, e events.Envelope) error {
 		return fmt.Errorf("credit gift %s: %w", p.Donation, err)
 	}
 	return nil
+}
+
+// refundTx is the ledger transaction of a refund's outcome: the reversal of a
+// completed refund (from its hold, or, for refunds recorded before holds
+// existed, from the fund) or the release of a refused refund's hold.
+func refundTx(e events.Envelope) (*ledger.Transaction, error) {
+	p, err := donations.DecodeRefunded(e)
+	if err != nil {
+		return nil, PoisonError{err}
+	}
+	fund := ledger.FundForGift(string(p.Kind), p.Programme)
+	var t ledger.Transaction
+	switch {
+	case e.Type == donations.EventRefundReleased:
+		t = ledger.RefundRelease(e.ID, e.Unit, p.Donation, fund, p.Amount, p.At)
+	case p.Held:
+		t = ledger.RefundFromHold(e.ID, e.Unit, p.Donation, fund, string(p.Method), p.Amount, p.At)
+	default:
+		t = ledger.Refund(e.ID, e.Unit, p.Donation, string(p.Kind), p.Programme, string(p.Method), p.Amount, p.At)
+	}
+	return &t, nil
 }
 
 // ReceiptIssuer records the signed receipt of every paid gift.

@@ -136,6 +136,7 @@ func add(dst *ledger.FundFigures, f *ledger.FundFigures) {
 	dst.Allocated += f.Allocated
 	dst.Disbursed += f.Disbursed
 	dst.Refunded += f.Refunded
+	dst.Held += f.Held
 	dst.Gifts += f.Gifts
 	dst.Refunds += f.Refunds
 }

@@ -80,16 +80,26 @@ type RefundRequest struct {
 	Reason string
 }
 
-// RefundResult is the provider's answer: Completed with its transaction
-// ID, or Refused with a reason (nothing moved).
+// RefundResult is the provider's answer. Refund: Completed with its
+// transaction ID; Refused with a reason (nothing moved); Pending (the
+// provider took it but it is not Completed yet: only RefundStatus settles
+// it). RefundStatus: Transactions, every refund the provider holds for the
+// payment. API names the provider API that answered.
 type RefundResult struct {
-	Completed   bool
+	Completed    bool
+	RefundTrxID  string
+	Refused      bool
+	Reason       string
+	Pending      bool
+	API          string
+	Transactions []RefundTransaction
+}
+
+// RefundTransaction is one refund the provider holds for a payment.
+type RefundTransaction struct {
 	RefundTrxID string
-	Refused     bool
-	Reason      string
-	// TotalRefunded is what the provider has refunded of the payment in all
-	// (RefundStatus only).
-	TotalRefunded money.Amount
+	Amount      money.Amount
+	Completed   bool
 }
 
 // Lease elects one of the replicas running the same loop (a lease held in

@@ -45,6 +45,9 @@ type ReceiptNotifier struct {
 // are returned, so the consumer's retry middleware backs off and retries;
 // a permanent refusal is recorded and the message dropped.
 func (h *ReceiptNotifier) Handle(ctx context.Context, e events.Envelope) error {
+	if e.Type == donations.EventRefunded {
+		return h.refunded(ctx, e)
+	}
 	if e.Type != events.DonationPaid {
 		return nil
 	}
@@ -89,6 +92,57 @@ func (h *ReceiptNotifier) Handle(ctx context.Context, e events.Envelope) error {
 			continue
 		}
 		x.m.Ref = p.Donation + "/receipt/" + string(x.ch)
+		if err := h.send(ctx, n, x.m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refunded tells the donor of a completed refund: the amount, the reason,
+// bKash's refund transaction ID and the cancellation note's page (issue 13).
+func (h *ReceiptNotifier) refunded(ctx context.Context, e events.Envelope) error {
+	p, err := donations.DecodeRefunded(e)
+	if err != nil {
+		return PoisonError{err}
+	}
+	d, err := h.Donations.Get(ctx, p.Donation)
+	if err != nil {
+		return fmt.Errorf("notify refund %s: %w", p.Refund, err)
+	}
+	rf, ok := d.FindRefund(p.Refund)
+	if !ok {
+		return PoisonError{fmt.Errorf("refund %s of %s unknown", p.Refund, p.Donation)}
+	}
+	link := h.PublicURL + "/r/" + url.PathEscape(d.ID) + "/notes/" + url.PathEscape(p.Refund)
+	amountBN, amountEN := bnfmt.Taka(p.Amount, "bn"), bnfmt.Taka(p.Amount, "en")
+	trx := p.RefundTrxID
+	msgs := []struct {
+		ch notify.Channel
+		m  notify.Message
+	}{{notify.SMS, notify.Message{
+		Kind: "refund-completed", To: d.Donor.Phone,
+		Text: fmt.Sprintf("আপনার দানের %s বিকাশে ফেরত দেওয়া হয়েছে (কারণ: %s; বিকাশ ফেরত আইডি %s)। বাতিল নোট: %s", amountBN, rf.Reason, trx, link),
+	}}}
+	if d.Donor.Email != "" {
+		msgs = append(msgs, struct {
+			ch notify.Channel
+			m  notify.Message
+		}{notify.Email, notify.Message{
+			Kind: "refund-completed", To: d.Donor.Email,
+			Subject: "দান ফেরত · Gift refunded " + amountEN,
+			Text: fmt.Sprintf("আপনার দানের %s আপনার বিকাশ অ্যাকাউন্টে ফেরত দেওয়া হয়েছে।\nকারণ: %s\nবিকাশ ফেরত লেনদেন আইডি: %s\nবাতিল নোট: %s\n\n"+
+				"%s of your gift was refunded to your bKash account.\nReason: %s\nbKash refund transaction ID: %s\nCancellation note: %s\n"+
+				"The refunded amount can no longer be claimed for a tax rebate.\n",
+				amountBN, rf.Reason, trx, link, amountEN, rf.Reason, trx, link),
+		}})
+	}
+	for _, x := range msgs {
+		n := h.Notify.For(x.ch)
+		if n == nil || x.m.To == "" {
+			continue
+		}
+		x.m.Ref = p.Donation + "/refund/" + p.Refund + "/" + string(x.ch)
 		if err := h.send(ctx, n, x.m); err != nil {
 			return err
 		}

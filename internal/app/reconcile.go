@@ -38,12 +38,16 @@ type Reconciler struct {
 	Interval, After, Expire time.Duration
 	// PerPass bounds the payments queried in one pass (0: 500).
 	PerPass int
+	// RefundAfter is the age (since sending) at which a pending refund is
+	// first asked about with bKash's refund status (0: 30 s).
+	RefundAfter time.Duration
 	// Unanswered, when set, is told after every pass how many open payments
 	// bKash gave no usable answer for when last asked, and how many of those
 	// are older than Expire. Those need a person: the money may have moved.
 	Unanswered func(unanswered, overdue int)
 
-	checks rechecks
+	checks       rechecks
+	refundChecks rechecks
 }
 
 // scanLimit bounds the candidates read per pass; PerPass of them are queried.
@@ -64,7 +68,7 @@ func (r *Reconciler) Run(ctx context.Context) error {
 			}
 		} else {
 			// Another replica reconciles: what this one knew goes stale.
-			r.checks = rechecks{}
+			r.checks, r.refundChecks = rechecks{}, rechecks{}
 			r.report(time.Time{})
 		}
 		select {
@@ -106,24 +110,61 @@ func (r *Reconciler) Pass(ctx context.Context) (settled int, err error) {
 				"donation", id, "unit", d.Unit, "age", now.Sub(d.CreatedAt).Round(time.Minute))
 		}
 	}
-	rids, err := r.Stale.WithPendingRefunds(ctx, 500)
+	return settled, r.refunds(ctx, now)
+}
+
+// refunds settles open refunds: a requested one that no request carried on
+// (its process died before bKash was called) is resumed — held, marked sent,
+// sent once; a pending one is settled only by bKash's refund status, asked
+// RefundAfter its sending and then later and later (backoff), never by refunding
+// again.
+func (r *Reconciler) refunds(ctx context.Context, now time.Time) error {
+	s := r.Donations
+	ids, err := r.Stale.WithPendingRefunds(ctx, scanLimit)
 	if err != nil {
-		return settled, err
+		return err
 	}
-	for _, id := range rids {
+	open := map[string]bool{}
+	for _, id := range ids {
 		d, err := s.Repo.Get(ctx, id)
 		if err != nil {
-			return settled, err
+			return err
 		}
 		for _, rf := range d.Refunds {
-			if rf.Status == donations.RefundRequested && now.Sub(rf.RequestedAt) > 30*time.Second {
-				if _, _, err := s.settleRefund(ctx, d, rf.ID, true); err != nil {
-					s.Log.WarnContext(ctx, "reconcile refund failed", "donation", id, "err", err)
+			key := d.ID + "/" + rf.ID
+			switch {
+			case rf.Status == donations.RefundRequested && now.Sub(rf.RequestedAt) > r.refundAfter():
+				open[key] = true
+				if _, _, err := s.sendRefund(ctx, d, rf.ID); err != nil {
+					s.Log.WarnContext(ctx, "resuming refund failed", "donation", id, "refund", rf.ID, "err", err)
+				}
+			case rf.Status == donations.RefundPending:
+				open[key] = true
+				if now.Sub(rf.SentAt) < r.refundAfter() || !r.refundChecks.dueOne(key, now) {
+					continue
+				}
+				out, got, err := s.askRefund(ctx, d, rf.ID, true)
+				if err != nil {
+					s.Log.WarnContext(ctx, "reconcile refund failed", "donation", id, "refund", rf.ID, "err", err)
+				}
+				if got != nil && got.Status == donations.RefundPending {
+					r.refundChecks.record(key, rf.SentAt, true, now, r.backoff)
+				}
+				if out != nil {
+					d = out
 				}
 			}
 		}
 	}
-	return settled, nil
+	r.refundChecks.keep(open)
+	return nil
+}
+
+func (r *Reconciler) refundAfter() time.Duration {
+	if r.RefundAfter > 0 {
+		return r.RefundAfter
+	}
+	return 30 * time.Second
 }
 
 // payment queries one initiated payment and settles it if bKash's answer is
@@ -230,6 +271,21 @@ func (c *rechecks) due(ids []string, now time.Time, limit int) []string {
 	}
 	slices.SortStableFunc(todo, func(a, b string) int { return next(a).Compare(next(b)) })
 	return todo[:min(len(todo), limit)]
+}
+
+// dueOne reports whether id may be asked about now.
+func (c *rechecks) dueOne(id string, now time.Time) bool {
+	rc := c.m[id]
+	return rc == nil || !now.Before(rc.next)
+}
+
+// keep forgets everything not in open.
+func (c *rechecks) keep(open map[string]bool) {
+	for id := range c.m {
+		if !open[id] {
+			delete(c.m, id)
+		}
+	}
 }
 
 // record notes a query that left id unresolved.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/donations"
 	"github.com/kalyan-platform/kalyan/internal/ledger"
@@ -16,35 +17,43 @@ import (
 // awaits bKash's answer.
 var ErrRefundInProgress = errors.New("another refund of this gift is still in progress")
 
+// DefaultRefundGrace is how long after a refund was sent bKash must have no
+// record of it before it counts as never made: bKash answers a refund within
+// its 30 s call timeout, so twice that leaves no call in flight.
+const DefaultRefundGrace = 2 * bkashCallTimeout
+
+const bkashCallTimeout = 30 * time.Second
+
+// RefundLedger is what refunds need of the ledger: the guarded append that
+// also keeps funds from going negative for allocations.
+type RefundLedger interface {
+	Append(ctx context.Context, unit string, build func(map[string]money.Amount) (ledger.Transaction, error)) (bool, error)
+}
+
 // RefundID derives a refund's ID from the caller's Idempotency-Key.
 func RefundID(idempotencyKey string) string {
 	sum := sha256.Sum256([]byte(idempotencyKey))
 	return "rf_" + hex.EncodeToString(sum[:10])
 }
 
-// Refund returns amount of a paid gift to the donor. The refund is first
-// recorded as requested on the donation (a version insert, so concurrent
-// refunds cannot together exceed the gift), then bKash is asked; its answer
-// completes or releases it. With no answer it stays requested and the
-// reconciler asks bKash again.
+// Refund returns amount of a paid gift to the donor (docs/adr/0007):
+//
+//  1. The refund is recorded on the gift (a version insert, so concurrent
+//     refunds cannot together exceed it, and one key names one refund).
+//  2. Its amount moves from the gift's fund to the fund's refund-pending
+//     account with the ledger's guarded append, the same one allocation
+//     uses: if the fund no longer holds it, the refund fails here, before
+//     bKash hears of it.
+//  3. It is marked pending (sent) — only the writer of that version calls
+//     bKash, once — and bKash is asked: Completed turns the hold into the
+//     reversal, a definite refusal releases it, anything else leaves it
+//     pending for the refund status query.
+//
+// A retry with the same key never refunds again: it answers the refund as it
+// stands and, while it is pending, asks bKash for its status.
 func (s *Donations) Refund(ctx context.Context, id, key string, amount money.Amount, reason, by string) (*donations.Donation, *donations.Refund, error) {
 	rid := RefundID(key)
 	now := s.Now()
-	if s.FundBalances != nil {
-		// Money already allocated to patients cannot go back to the donor.
-		// (Checked again by the ledger, which refuses to overdraw.)
-		d, err := s.Repo.Get(ctx, id)
-		if err != nil {
-			return nil, nil, err
-		}
-		bal, err := s.FundBalances(ctx, d.Unit)
-		if err != nil {
-			return nil, nil, err
-		}
-		if fund := ledger.FundForGift(string(d.Kind), d.Programme); bal[fund] < amount {
-			return d, nil, fmt.Errorf("%w: the %s fund holds %s; the rest is allocated to patients", donations.ErrRefundTooLarge, fund, bal[fund])
-		}
-	}
 	d, err := s.Repo.Update(ctx, id, func(d *donations.Donation) error {
 		if d.Method == donations.BKashApp {
 			// bKash's refund needs the checkout paymentID, which a gift made
@@ -58,7 +67,7 @@ func (s *Donations) Refund(ctx context.Context, id, key string, amount money.Amo
 			return donations.ErrNoChange
 		}
 		for _, r := range d.Refunds {
-			if r.Status == donations.RefundRequested {
+			if r.Open() {
 				return ErrRefundInProgress
 			}
 		}
@@ -68,34 +77,106 @@ func (s *Donations) Refund(ctx context.Context, id, key string, amount money.Amo
 		return d, nil, err
 	}
 	r, _ := d.FindRefund(rid)
-	if r.Status != donations.RefundRequested {
-		return d, r, nil
+	switch r.Status {
+	case donations.RefundRequested:
+		return s.sendRefund(ctx, d, rid)
+	case donations.RefundPending:
+		return s.askRefund(ctx, d, rid, true)
 	}
-	return s.settleRefund(ctx, d, rid, false)
+	return d, r, nil
 }
 
-// settleRefund asks the provider (or, for cash, completes at once) and
-// records the outcome. query=true asks for status instead of refunding.
-func (s *Donations) settleRefund(ctx context.Context, d *donations.Donation, rid string, query bool) (*donations.Donation, *donations.Refund, error) {
+// sendRefund holds a requested refund's amount, marks it sent and asks
+// bKash. It is safe to repeat (a retry, the reconciler resuming after a
+// crash): the hold is keyed by the refund, and only the writer that marks it
+// sent calls bKash.
+func (s *Donations) sendRefund(ctx context.Context, d *donations.Donation, rid string) (*donations.Donation, *donations.Refund, error) {
 	r, _ := d.FindRefund(rid)
+	fund := ledger.FundForGift(string(d.Kind), d.Programme)
+	// The gift's own credit may still be on its way through the ledger
+	// consumer: apply it first (keyed by the paid event, so never twice), or
+	// a refund right after paying would find the fund short.
+	credit := ledger.Gift(donations.PaidEventID(d.ID), d.Unit, d.ID, string(d.Kind), d.Programme, string(d.Method), d.Amount, d.PaidAt)
+	if _, err := s.Ledger.Append(ctx, d.Unit, ledger.Fixed(credit)); err != nil {
+		return d, r, fmt.Errorf("credit gift %s before its refund: %w", d.ID, err)
+	}
+	hold := ledger.RefundHold(donations.HoldID(d.ID, rid), d.Unit, d.ID, fund, r.Amount, s.Now())
+	if _, err := s.Ledger.Append(ctx, d.Unit, ledger.Fixed(hold)); errors.Is(err, ledger.ErrInsufficient) {
+		// Allocated to patients meanwhile: nothing was sent, nothing moves.
+		now := s.Now()
+		why := "the " + fund + " fund no longer holds this amount: it is allocated to patients"
+		out, uerr := s.Repo.Update(ctx, d.ID, func(x *donations.Donation) error {
+			if xr, ok := x.FindRefund(rid); !ok || xr.Status != donations.RefundRequested {
+				return donations.ErrNoChange
+			}
+			return x.FailRefund(rid, why, now)
+		})
+		if uerr != nil {
+			return d, r, uerr
+		}
+		r, _ = out.FindRefund(rid)
+		if r.Status != donations.RefundFailed {
+			// Another attempt at the same refund held and sent it first.
+			return out, r, nil
+		}
+		return out, r, fmt.Errorf("%w: %s", donations.ErrRefundTooLarge, why)
+	} else if err != nil {
+		// Left requested: a retry or the reconciler resumes it.
+		return d, r, fmt.Errorf("hold refund %s: %w", rid, err)
+	}
+	sent := false
+	now := s.Now()
+	out, err := s.Repo.Update(ctx, d.ID, func(x *donations.Donation) error {
+		sent = false
+		if xr, ok := x.FindRefund(rid); !ok || xr.Status != donations.RefundRequested {
+			return donations.ErrNoChange
+		}
+		sent = true
+		return x.MarkRefundSent(rid, now)
+	})
+	if err != nil {
+		return d, r, err
+	}
+	r, _ = out.FindRefund(rid)
+	if !sent {
+		if r.Status == donations.RefundFailed && !r.Held {
+			// Failed by a racing attempt before our hold was recorded: give
+			// the hold back (idempotent by its source).
+			rel := ledger.RefundRelease(donations.ReleaseID(d.ID, rid), d.Unit, d.ID, fund, r.Amount, now)
+			if _, err := s.Ledger.Append(ctx, d.Unit, ledger.Fixed(rel)); err != nil {
+				return out, r, fmt.Errorf("release refund %s: %w", rid, err)
+			}
+		}
+		return out, r, nil
+	}
+	return s.askRefund(ctx, out, rid, false)
+}
+
+// askRefund asks the provider about a pending refund — refund it (only right
+// after marking it sent) or, with status, ask for its refund status — and
+// records the outcome. Anything short of a definite answer leaves it pending.
+func (s *Donations) askRefund(ctx context.Context, d *donations.Donation, rid string, status bool) (*donations.Donation, *donations.Refund, error) {
+	r, _ := d.FindRefund(rid)
+	if r.Status != donations.RefundPending {
+		return d, r, nil
+	}
 	var res RefundResult
+	noRecord := false
 	if d.Method == donations.Cash {
 		res = RefundResult{Completed: true, RefundTrxID: "CASH-" + rid}
 	} else {
 		var err error
 		req := RefundRequest{PaymentID: d.PaymentID, TrxID: d.TrxID, Amount: r.Amount, Ref: rid, Reason: r.Reason}
-		if query {
+		if status {
 			res, err = s.Payments.RefundStatus(ctx, d.Merchant, req)
-			// Ours is in bKash's total only if the total reached what we
-			// completed before plus this one.
 			if err == nil {
-				res.Completed = res.TotalRefunded >= d.Refunded()+r.Amount
+				res, noRecord = matchRefund(d, r, res)
 			}
 		} else {
 			res, err = s.Payments.Refund(ctx, d.Merchant, req)
 		}
 		if err != nil {
-			s.Log.WarnContext(ctx, "refund not settled; reconciliation will ask again", "donation", d.ID, "refund", rid, "err", err)
+			s.Log.WarnContext(ctx, "refund not settled; bKash's refund status will be asked", "donation", d.ID, "refund", rid, "err", err)
 			return d, r, nil
 		}
 	}
@@ -106,15 +187,53 @@ func (s *Donations) settleRefund(ctx context.Context, d *donations.Donation, rid
 		fn = func(x *donations.Donation) error { return x.CompleteRefund(rid, res.RefundTrxID, now) }
 	case res.Refused:
 		fn = func(x *donations.Donation) error { return x.FailRefund(rid, res.Reason, now) }
+	case noRecord && now.Sub(r.SentAt) >= s.refundGrace():
+		fn = func(x *donations.Donation) error {
+			return x.FailRefund(rid, "bKash has no record of this refund: it was never made", now)
+		}
 	default:
 		return d, r, nil
 	}
 	out, err := s.Repo.Update(ctx, d.ID, fn)
+	if errors.Is(err, donations.ErrRefundSettled) {
+		s.Log.ErrorContext(ctx, "bKash's answer contradicts a settled refund; check it at the merchant portal", "donation", d.ID, "refund", rid, "err", err)
+		return out, r, nil
+	}
 	if err != nil {
 		return d, r, err
 	}
 	r, _ = out.FindRefund(rid)
 	return out, r, nil
+}
+
+func (s *Donations) refundGrace() time.Duration {
+	if s.RefundGrace > 0 {
+		return s.RefundGrace
+	}
+	return DefaultRefundGrace
+}
+
+// matchRefund finds pending refund r among the refunds bKash holds for d's
+// payment: one whose transaction ID no other refund of d has recorded and
+// whose amount is r's. Only one refund of a gift is open at a time, so that
+// one is r. noRecord reports that bKash holds no such refund.
+func matchRefund(d *donations.Donation, r *donations.Refund, res RefundResult) (out RefundResult, noRecord bool) {
+	known := map[string]bool{}
+	for _, o := range d.Refunds {
+		if o.ID != r.ID && o.RefundTrxID != "" {
+			known[o.RefundTrxID] = true
+		}
+	}
+	for _, t := range res.Transactions {
+		if known[t.RefundTrxID] || t.Amount != r.Amount {
+			continue
+		}
+		if t.Completed {
+			return RefundResult{Completed: true, RefundTrxID: t.RefundTrxID, API: res.API}, false
+		}
+		return RefundResult{Pending: true, API: res.API}, false
+	}
+	return RefundResult{API: res.API}, true
 }
 
 // CreateCash records a gift handed over at the unit's counter: paid at once,
@@ -135,5 +254,5 @@ func (s *Donations) CreateCash(ctx context.Context, unitCode, key, collector str
 	paid := func(d *donations.Donation) error {
 		return markPaid(s.Seal, d, "CASH-"+d.ID[len("don_"):len("don_")+10], s.Now())
 	}
-	return s.createOnce(ctx, u.Code, "cash\x00"+key, build, paid)
+	return s.createOnce(ctx, u.Code, "cash\x00"+key, false, build, paid)
 }

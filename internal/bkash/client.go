@@ -197,13 +197,7 @@ func (c *Client) Refund(ctx context.Context, r RefundRequest) (*Refund, error) {
 	case r.Amount <= 0:
 		return nil, fmt.Errorf("%s: amount must be positive", op)
 	}
-	sku, reason := truncate(r.SKU, 255), truncate(r.Reason, 255)
-	if sku == "" {
-		sku = "donation"
-	}
-	if reason == "" {
-		reason = "refund"
-	}
+	sku, reason := refundLabels(r)
 	body := map[string]string{
 		"paymentId":    r.PaymentID,
 		"trxId":        r.TrxID,
@@ -246,6 +240,79 @@ func (c *Client) RefundStatus(ctx context.Context, paymentID, trxID string) (*Re
 		out.OriginalTrxID = trxID
 	}
 	return out, nil
+}
+
+// RefundV1 refunds through the v1 refund API under the version segment,
+// /tokenized/checkout/payment/refund with {paymentID, trxID, amount, sku,
+// reason}: the one bKash's own WooCommerce plugin (ApiComm::refund) and
+// public clients (dreygur/bkashgo BKASH_REFUND_URI) call, and the one
+// merchants whose account does not route the v2 path must use
+// (bKash-developer/pgw-merchant-backend-php issue #15). It answers
+// {originalTrxID, refundTrxID, transactionStatus, amount, currency, charge,
+// completedTime}. ErrNoAnswer means: RefundStatusV1 before anything else.
+func (c *Client) RefundV1(ctx context.Context, r RefundRequest) (*Refund, error) {
+	const op = "bkash refund (v1)"
+	switch {
+	case r.PaymentID == "" || r.TrxID == "":
+		return nil, fmt.Errorf("%s: payment ID and trxID are required", op)
+	case r.Amount <= 0:
+		return nil, fmt.Errorf("%s: amount must be positive", op)
+	}
+	sku, reason := refundLabels(r)
+	body := map[string]string{"paymentID": r.PaymentID, "trxID": r.TrxID, "amount": r.Amount.String(), "sku": sku, "reason": reason}
+	var out *Refund
+	err := c.call(ctx, op, c.cfg.BaseURL+"/tokenized/checkout/payment/refund", body, func(st int, b []byte) (err error) {
+		out, err = parseRefund(st, b)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out.PaymentID = r.PaymentID
+	if out.OriginalTrxID == "" {
+		out.OriginalTrxID = r.TrxID
+	}
+	return out, nil
+}
+
+// RefundStatusV1 asks the v1 refund API (same path, {paymentID, trxID}) for a
+// transaction's refund. bKash answers the refund, or 2002 "Invalid Payment
+// ID" when the transaction was never refunded (plugin ApiComm::refundStatus:
+// "get status if the transaction is already refunded otherwise invalid
+// payment id will return"); that answer comes back as an empty Refund.
+func (c *Client) RefundStatusV1(ctx context.Context, paymentID, trxID string) (*Refund, error) {
+	const op = "bkash refund status (v1)"
+	if paymentID == "" || trxID == "" {
+		return nil, fmt.Errorf("%s: payment ID and trxID are required", op)
+	}
+	var out *Refund
+	err := c.call(ctx, op, c.cfg.BaseURL+"/tokenized/checkout/payment/refund", map[string]string{"paymentID": paymentID, "trxID": trxID},
+		func(st int, b []byte) (err error) {
+			out, err = parseRefundStatus(st, b)
+			return err
+		})
+	if se, ok := statusErr(err); ok && se.Code == CodeInvalidPaymentID {
+		return &Refund{PaymentID: paymentID, OriginalTrxID: trxID}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out.PaymentID = paymentID
+	if out.OriginalTrxID == "" {
+		out.OriginalTrxID = trxID
+	}
+	return out, nil
+}
+
+func refundLabels(r RefundRequest) (sku, reason string) {
+	sku, reason = truncate(r.SKU, 255), truncate(r.Reason, 255)
+	if sku == "" {
+		sku = "donation"
+	}
+	if reason == "" {
+		reason = "refund"
+	}
+	return sku, reason
 }
 
 func truncate(s string, n int) string {

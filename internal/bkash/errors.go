@@ -229,3 +229,18 @@ func IsRetryable(err error) bool {
 	se, ok := statusErr(err)
 	return ok && se.Retryable()
 }
+
+// IsNotRouted reports an answer from bKash's API gateway that it has no route
+// for the path (HTTP 404, or AWS API Gateway's 403 "Missing Authentication
+// Token" for an unknown resource) without any bKash error code: the request
+// reached no bKash service, so nothing happened. Merchants report the v2
+// refund path answering this way for their account
+// (bKash-developer/pgw-merchant-backend-php issue #15: "Calling the
+// documented URL returns an endpoint error").
+func IsNotRouted(err error) bool {
+	se, ok := statusErr(err)
+	if !ok || se.Code != "" {
+		return false
+	}
+	return se.HTTPStatus == 404 || (se.HTTPStatus == 403 && strings.Contains(se.Message, "Missing Authentication Token"))
+}

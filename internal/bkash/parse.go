@@ -197,6 +197,10 @@ func parseResponse(httpStatus int, body []byte) (fields, error) {
 		if httpStatus == http.StatusUnauthorized {
 			return nil, &StatusError{Message: "Unauthorized", HTTPStatus: httpStatus}
 		}
+		if httpStatus == http.StatusNotFound {
+			// No route, whatever the body: nothing reached bKash (IsNotRouted).
+			return nil, &StatusError{Message: "Not Found", HTTPStatus: httpStatus}
+		}
 		return nil, noAnswer(err)
 	}
 	if se := envelopeError(httpStatus, f); se != nil {

@@ -40,6 +40,9 @@ type Gateway struct {
 	loads singleflight.Group
 	mu    sync.Mutex
 	known map[string]knownMerchant
+	// refundV1 holds the merchants (by ID) whose refunds use bKash's v1
+	// refund API: configured, or learned from a "not routed" v2 answer.
+	refundV1 map[string]bool
 }
 
 // knownMerchant is a unit merchant's opened credentials as last loaded.
@@ -75,8 +78,11 @@ type Options struct {
 	// CheckPause is the first pause before a credential check answered 9999
 	// asks again (default 1 s, then doubling).
 	CheckPause time.Duration
-	Now        func() time.Time
-	Log        *slog.Logger
+	// RefundV1 names merchants (by username) whose bKash account routes only
+	// the v1 refund API; others use v2 until bKash answers it is not routed.
+	RefundV1 []string
+	Now      func() time.Time
+	Log      *slog.Logger
 }
 
 // New returns a gateway.
@@ -96,9 +102,13 @@ func New(cfg bkash.Config, o Options) *Gateway {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	v1 := make(map[string]bool, len(o.RefundV1))
+	for _, m := range o.RefundV1 {
+		v1[m] = true
+	}
 	return &Gateway{
 		clients: bkash.NewMerchants(cfg, o.MaxMerchants), platform: o.Platform, platformShortCode: o.PlatformShortCode, stored: o.Stored,
-		recheck: o.Recheck, checkPause: o.CheckPause, now: o.Now, log: o.Log, known: make(map[string]knownMerchant),
+		recheck: o.Recheck, checkPause: o.CheckPause, now: o.Now, log: o.Log, known: make(map[string]knownMerchant), refundV1: v1,
 	}
 }
 
@@ -295,7 +305,10 @@ func outcome(p *bkash.Payment, paymentID string, err error) (app.Payment, error)
 	return out, nil
 }
 
-// Refund implements app.Payments.
+// Refund implements app.Payments. A merchant's refunds go through bKash's v2
+// refund API unless it is configured for v1 or v2 answered "not routed" for
+// it (learned once per process): such an answer means nothing reached bKash,
+// so the same refund then goes to v1 — once; it was never sent before.
 func (g *Gateway) Refund(ctx context.Context, merchant string, r app.RefundRequest) (app.RefundResult, error) {
 	c, err := g.client(ctx, merchant, 0)
 	if errors.Is(err, errNoCredentials) {
@@ -305,35 +318,95 @@ func (g *Gateway) Refund(ctx context.Context, merchant string, r app.RefundReque
 	if err != nil {
 		return app.RefundResult{}, err
 	}
-	res, err := c.Refund(ctx, bkash.RefundRequest{PaymentID: r.PaymentID, TrxID: r.TrxID, Amount: r.Amount, SKU: r.Ref, Reason: r.Reason})
+	id := g.merchantID(merchant)
+	req := bkash.RefundRequest{PaymentID: r.PaymentID, TrxID: r.TrxID, Amount: r.Amount, SKU: r.Ref, Reason: r.Reason}
+	api := g.refundAPI(id)
+	var res *bkash.Refund
+	if api == apiV2 {
+		res, err = c.Refund(ctx, req)
+		if bkash.IsNotRouted(err) {
+			g.learnV1(ctx, id)
+			api = apiV1
+		}
+	}
+	if api == apiV1 {
+		res, err = c.RefundV1(ctx, req)
+	}
 	var se *bkash.StatusError
 	switch {
 	case errors.Is(err, bkash.ErrNoAnswer):
-		return app.RefundResult{}, fmt.Errorf("%w: %w", app.ErrPaymentNoAnswer, err)
-	case errors.As(err, &se) && se.Category() != bkash.CategoryTransient && se.Category() != bkash.CategoryUnknown:
-		return app.RefundResult{Refused: true, Reason: se.Message}, nil
+		return app.RefundResult{API: api}, fmt.Errorf("%w: %w", app.ErrPaymentNoAnswer, err)
+	case errors.As(err, &se) && se.Category() != bkash.CategoryTransient && se.Category() != bkash.CategoryUnknown && !bkash.IsNotRouted(err):
+		return app.RefundResult{Refused: true, Reason: se.Message, API: api}, nil
 	case err != nil:
-		return app.RefundResult{}, err
+		// Transient or unknown: bKash may have acted; its refund status tells.
+		return app.RefundResult{API: api}, fmt.Errorf("%w: %w", app.ErrPaymentNoAnswer, err)
 	}
 	if res.Status != bkash.StatusCompleted {
-		return app.RefundResult{Refused: true, Reason: "refund " + string(res.Status)}, nil
+		// Taken but not (yet) Completed: not a refusal. Only the refund
+		// status settles it (issue 15).
+		return app.RefundResult{Pending: true, API: api}, nil
 	}
-	return app.RefundResult{Completed: true, RefundTrxID: res.RefundTrxID}, nil
+	return app.RefundResult{Completed: true, RefundTrxID: res.RefundTrxID, API: api}, nil
 }
 
-// RefundStatus implements app.Payments: it reports bKash's total refunded
-// and latest refund; the caller decides whether its pending refund is in it.
+// RefundStatus implements app.Payments: every refund bKash holds for the
+// payment, asked where the merchant's refunds go (v1 or v2).
 func (g *Gateway) RefundStatus(ctx context.Context, merchant string, r app.RefundRequest) (app.RefundResult, error) {
 	c, err := g.client(ctx, merchant, 0)
 	if err != nil {
 		return app.RefundResult{}, err
 	}
-	res, err := c.RefundStatus(ctx, r.PaymentID, r.TrxID)
-	if errors.Is(err, bkash.ErrNoAnswer) {
-		return app.RefundResult{}, fmt.Errorf("%w: %w", app.ErrPaymentNoAnswer, err)
+	id := g.merchantID(merchant)
+	api := g.refundAPI(id)
+	var res *bkash.Refund
+	if api == apiV2 {
+		res, err = c.RefundStatus(ctx, r.PaymentID, r.TrxID)
+		if bkash.IsNotRouted(err) {
+			g.learnV1(ctx, id)
+			api = apiV1
+		}
+	}
+	if api == apiV1 {
+		res, err = c.RefundStatusV1(ctx, r.PaymentID, r.TrxID)
 	}
 	if err != nil {
-		return app.RefundResult{}, err
+		return app.RefundResult{API: api}, fmt.Errorf("%w: %w", app.ErrPaymentNoAnswer, err)
 	}
-	return app.RefundResult{Completed: res.Refunded > 0, RefundTrxID: res.RefundTrxID, TotalRefunded: res.Refunded}, nil
+	out := app.RefundResult{API: api}
+	for _, t := range res.Transactions {
+		out.Transactions = append(out.Transactions, app.RefundTransaction{RefundTrxID: t.RefundTrxID, Amount: t.Amount, Completed: t.Status == bkash.StatusCompleted})
+	}
+	return out, nil
+}
+
+const (
+	apiV1 = "v1"
+	apiV2 = "v2"
+)
+
+func (g *Gateway) merchantID(merchant string) string {
+	if merchant == "" {
+		return g.platform.Username
+	}
+	return merchant
+}
+
+// refundAPI is the refund API merchant id's refunds go to.
+func (g *Gateway) refundAPI(id string) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.refundV1[id] {
+		return apiV1
+	}
+	return apiV2
+}
+
+func (g *Gateway) learnV1(ctx context.Context, id string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.refundV1[id] {
+		g.refundV1[id] = true
+		g.log.WarnContext(ctx, "bKash does not route the v2 refund API for this merchant; its refunds use v1 from now on", "merchant", id)
+	}
 }

@@ -91,7 +91,7 @@ func (c *clock) Add(d time.Duration) {
 var holders atomic.Int64
 
 // gateway is one process's gateway (the API's or a worker's), sharing the
-// fleet's tokens through the store as the platform wires it (ADR 0007).
+// fleet's tokens through the store as the platform wires it (ADR 0008).
 func (w *world) gateway(now func() time.Time) *bkashgateway.Gateway {
 	if now == nil {
 		now = w.clock.Now
@@ -146,7 +146,7 @@ func TestGatewayMerchantsAndRotation(t *testing.T) {
 	}
 
 	// Another process (the worker) opens the credentials by merchant ID and
-	// uses the fleet's token: no grant of its own (ADR 0007).
+	// uses the fleet's token: no grant of its own (ADR 0008).
 	// The worker's clock, moved forward to reach its re-check.
 	var ahead atomic.Int64
 	worker := w.gateway(func() time.Time { return w.clock.Now().Add(time.Duration(ahead.Load())) })

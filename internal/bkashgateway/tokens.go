@@ -34,7 +34,7 @@ type Lease interface {
 }
 
 // SharedTokens implements bkash.TokenStore on the store every process
-// shares (ADR 0007): tokens sealed with the platform seal key, renewal
+// shares (ADR 0008): tokens sealed with the platform seal key, renewal
 // arbitrated by a lease per merchant, grants counted in a log per merchant.
 type SharedTokens struct {
 	Repo   TokenRepo

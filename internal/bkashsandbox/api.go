@@ -26,6 +26,10 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, f Fault, write f
 	case FaultMalformed:
 		writeMalformed(w)
 		return
+	case FaultLate:
+		if !s.wait(r.Context(), s.cfg.LateAnswer) {
+			panic(http.ErrAbortHandler)
+		}
 	}
 	write()
 }
@@ -482,7 +486,7 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 // error code to answer; s.mu must be held.
 func (s *Server) refundTargetLocked(merchant, paymentID, trxID string, now time.Time) (*payment, string) {
 	p := s.payments[paymentID]
-	if p == nil || p.Merchant != merchant {
+	if p == nil || p.Merchant != merchant || p.App { // an app payment has no paymentID (search.go)
 		return nil, "2002"
 	}
 	if s.effectiveStatus(p, now) != statusCompleted {
@@ -494,10 +498,93 @@ func (s *Server) refundTargetLocked(merchant, paymentID, trxID string, now time.
 	return p, ""
 }
 
+// refundCall is one refund request as either refund API words it.
+type refundCall struct {
+	merchant, paymentID, trxID, amount, sku, reason string
+	hasSKU, hasReason                               bool
+}
+
+// refund makes the refund c asks for and returns the payment as it now
+// stands and the refund made, or the bKash error code to answer. It
+// refuses what bKash documents refusing and dedupes nothing: the same
+// request sent twice is two refunds, as at bKash, within the amount left.
+func (s *Server) refund(c refundCall, f Fault) (*payment, refund, string) {
+	switch {
+	case utf8.RuneCountInString(c.sku) > 255:
+		return nil, refund{}, "2075"
+	case utf8.RuneCountInString(c.reason) > 255:
+		return nil, refund{}, "2076"
+	}
+	now := s.cfg.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, code := s.refundTargetLocked(c.merchant, c.paymentID, c.trxID, now)
+	if code != "" {
+		return nil, refund{}, code
+	}
+	s.settleRefundsLocked(p, now)
+	p = s.payments[c.paymentID]
+	amount, err := money.Parse(c.amount)
+	refunded := p.refundedOrPending()
+	switch {
+	case err != nil || amount <= 0:
+		code = "2072"
+	case now.After(p.ExecutedAt.Add(s.cfg.RefundWindow)):
+		// Refund window (Config.RefundWindow; 15 days per bKash's plugin).
+		code = "2071"
+	case refunded >= p.Amount:
+		code = "2034"
+	case len(p.Refunds) >= maxRefunds:
+		code = "2074"
+	case refunded+amount > p.Amount:
+		code = "2026"
+	case f == FaultFail:
+		code = "2003"
+	case f == FaultInsufficientBalance:
+		code = "2023"
+	}
+	if code != "" {
+		return nil, refund{}, code
+	}
+	np := p.clone()
+	rf := refund{RefundTrxID: s.newTrxIDLocked(), Amount: amount, SKU: c.sku, Reason: c.reason, Status: statusCompleted, CompletedAt: now}
+	if f == FaultPending {
+		rf.Status = statusPending
+	}
+	np.Refunds = append(np.Refunds, rf)
+	if err := s.commitLocked(np); err != nil {
+		return nil, refund{}, "503"
+	}
+	s.log.Debug("bkash sandbox: refund", "payment_id", c.paymentID, "refund_trx_id", rf.RefundTrxID, "status", rf.Status)
+	return np, rf, ""
+}
+
+// settleRefundsLocked completes the payment's Pending refunds whose time
+// (Config.PendingRefund) has come; s.mu must be held.
+func (s *Server) settleRefundsLocked(p *payment, now time.Time) {
+	changed := false
+	np := p.clone()
+	for i, rf := range np.Refunds {
+		if rf.Status == statusPending && !now.Before(rf.CompletedAt.Add(s.cfg.PendingRefund)) {
+			np.Refunds[i].Status, np.Refunds[i].CompletedAt = statusCompleted, now
+			changed = true
+		}
+	}
+	if changed {
+		if err := s.commitLocked(np); err != nil {
+			s.log.Warn("bkash sandbox: settle pending refunds", "err", err)
+		}
+	}
+}
+
 func (s *Server) handleRefund(w http.ResponseWriter, r *http.Request) {
 	s.count(func(st *Stats) { st.Refunds++ })
 	merchant, ok := s.authorise(w, r, true)
 	if !ok {
+		return
+	}
+	if s.refundV1Only(merchant) {
+		gatewayNoRoute(w, r)
 		return
 	}
 	b, ok := readBody(r)
@@ -505,68 +592,25 @@ func (s *Server) handleRefund(w http.ResponseWriter, r *http.Request) {
 		writeInvalidBody(w)
 		return
 	}
-	pid, trx, amountText := b.get("paymentId"), b.get("trxId"), b.get("refundAmount")
-	sku, hasSKU := b.str("sku")
-	reason, hasReason := b.str("reason")
-	if pid == "" || trx == "" || amountText == "" || !hasSKU || !hasReason {
+	c := refundCall{merchant: merchant, paymentID: b.get("paymentId"), trxID: b.get("trxId"), amount: b.get("refundAmount")}
+	c.sku, c.hasSKU = b.str("sku")
+	c.reason, c.hasReason = b.str("reason")
+	if c.paymentID == "" || c.trxID == "" || c.amount == "" || !c.hasSKU || !c.hasReason {
 		// The live API fails schema validation at its gateway, sku and
 		// reason included, before any bKash code runs.
 		writeInvalidBody(w)
 		return
 	}
-	switch {
-	case utf8.RuneCountInString(sku) > 255:
-		writeRefundError(w, "2075")
-		return
-	case utf8.RuneCountInString(reason) > 255:
-		writeRefundError(w, "2076")
-		return
-	}
-	f := s.fault(opRefund, pid)
+	f := s.fault(opRefund, c.paymentID)
 	if f == FaultUnavailable {
 		writeUnavailable(w)
 		return
 	}
-	now := s.cfg.Now()
-	s.mu.Lock()
-	p, code := s.refundTargetLocked(merchant, pid, trx, now)
-	var amount money.Amount
-	if code == "" {
-		var err error
-		amount, err = money.Parse(amountText)
-		refunded := p.refunded()
-		switch {
-		case err != nil || amount <= 0:
-			code = "2072"
-		case now.After(p.ExecutedAt.Add(s.cfg.RefundWindow)):
-			code = "2071"
-		case refunded >= p.Amount:
-			code = "2034"
-		case len(p.Refunds) >= maxRefunds:
-			code = "2074"
-		case refunded+amount > p.Amount:
-			code = "2026"
-		case f == FaultFail:
-			code = "2003"
-		case f == FaultInsufficientBalance:
-			code = "2023"
-		}
-	}
+	np, rf, code := s.refund(c, f)
 	if code != "" {
-		s.mu.Unlock()
 		writeRefundError(w, code)
 		return
 	}
-	np := p.clone()
-	rf := refund{RefundTrxID: s.newTrxIDLocked(), Amount: amount, SKU: sku, Reason: reason, Status: statusCompleted, CompletedAt: now}
-	np.Refunds = append(np.Refunds, rf)
-	err := s.commitLocked(np)
-	s.mu.Unlock()
-	if err != nil {
-		writeUnavailable(w)
-		return
-	}
-	s.log.Debug("bkash sandbox: refund", "payment_id", pid, "refund_trx_id", rf.RefundTrxID)
 	s.answer(w, r, f, func() {
 		writeJSON(w, http.StatusOK, map[string]string{
 			"originalTrxId":           np.TrxID,
@@ -588,6 +632,10 @@ func (s *Server) handleRefundStatus(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if s.refundV1Only(merchant) {
+		gatewayNoRoute(w, r)
+		return
+	}
 	b, ok := readBody(r)
 	if !ok {
 		writeInvalidBody(w)
@@ -607,11 +655,8 @@ func (s *Server) handleRefundStatus(w http.ResponseWriter, r *http.Request) {
 		writeRefundError(w, "2003")
 		return
 	}
-	now := s.cfg.Now()
-	s.mu.Lock()
-	p, code := s.refundTargetLocked(merchant, pid, trx, now)
+	p, code := s.refundsOf(merchant, pid, trx)
 	if code != "" {
-		s.mu.Unlock()
 		writeRefundError(w, code)
 		return
 	}
@@ -630,8 +675,118 @@ func (s *Server) handleRefundStatus(w http.ResponseWriter, r *http.Request) {
 		"originalTrxCompletedTime": bkashTime(p.ExecutedAt),
 		"refundTransactions":       list,
 	}
-	s.mu.Unlock()
 	s.answer(w, r, f, func() { writeJSON(w, http.StatusOK, resp) })
+}
+
+// refundsOf returns the payment a refund status asks about, its due Pending
+// refunds completed, or the error code to answer.
+func (s *Server) refundsOf(merchant, pid, trx string) (*payment, string) {
+	now := s.cfg.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, code := s.refundTargetLocked(merchant, pid, trx, now)
+	if code != "" {
+		return nil, code
+	}
+	s.settleRefundsLocked(p, now)
+	return s.payments[pid].clone(), ""
+}
+
+// handleRefundV1 serves bKash's v1 refund API, which refunds and reports
+// refund status on one path, /tokenized/checkout/payment/refund, telling them
+// apart by the body: {paymentID, trxID, amount, sku, reason} refunds,
+// {paymentID, trxID} asks for the status (bKash's WooCommerce plugin,
+// ApiComm::refund and ::refundStatus; dreygur/bkashgo methods/refund.go). The
+// answer has the tokenized checkout's shape {originalTrxID, refundTrxID,
+// transactionStatus, amount, currency, charge, completedTime} (plugin
+// Admin/pages/refund_transaction.php; bkashgo models.RefundResponse), and
+// errors its {statusCode, statusMessage} envelope with HTTP 200.
+func (s *Server) handleRefundV1(w http.ResponseWriter, r *http.Request) {
+	merchant, ok := s.authorise(w, r, false)
+	if !ok {
+		return
+	}
+	b, ok := readBody(r)
+	if !ok {
+		writeInvalidBody(w)
+		return
+	}
+	c := refundCall{merchant: merchant, paymentID: b.get("paymentID"), trxID: b.get("trxID"), amount: b.get("amount")}
+	c.sku, c.hasSKU = b.str("sku")
+	c.reason, c.hasReason = b.str("reason")
+	if c.paymentID == "" || c.trxID == "" {
+		// bKash's error-code page: 2065 "Mandatory field missing".
+		writeStatus(w, "2065")
+		return
+	}
+	if c.amount == "" && !c.hasSKU && !c.hasReason {
+		s.refundStatusV1(w, r, c)
+		return
+	}
+	s.count(func(st *Stats) { st.Refunds++ })
+	if c.amount == "" || c.sku == "" || c.reason == "" {
+		// bKash refuses a refund without sku or reason (the plugin always
+		// sends both; theihasan/laravel-bkash PR #8: "If the SKU field is
+		// missing, bKash returns an 'Invalid SKU' error").
+		writeStatus(w, "2065")
+		return
+	}
+	f := s.fault(opRefund, c.paymentID)
+	if f == FaultUnavailable {
+		writeUnavailable(w)
+		return
+	}
+	np, rf, code := s.refund(c, f)
+	if code != "" {
+		writeStatus(w, code)
+		return
+	}
+	s.answer(w, r, f, func() { writeJSON(w, http.StatusOK, refundV1Answer(np, rf)) })
+}
+
+func (s *Server) refundStatusV1(w http.ResponseWriter, r *http.Request, c refundCall) {
+	s.count(func(st *Stats) { st.RefundQueries++ })
+	f := s.fault(opRefundStatus, c.paymentID)
+	switch f {
+	case FaultUnavailable:
+		writeUnavailable(w)
+		return
+	case FaultFail:
+		writeStatus(w, "2003")
+		return
+	}
+	p, code := s.refundsOf(c.merchant, c.paymentID, c.trxID)
+	if code == "" && len(p.Refunds) == 0 {
+		// "get status if the transaction is already refunded otherwise
+		// invalid payment id will return" (plugin ApiComm::refundStatus).
+		code = "2002"
+	}
+	if code != "" {
+		writeStatus(w, code)
+		return
+	}
+	// The v1 answer describes one refund: the latest.
+	ans := refundV1Answer(p, p.Refunds[len(p.Refunds)-1])
+	s.answer(w, r, f, func() { writeJSON(w, http.StatusOK, ans) })
+}
+
+func refundV1Answer(p *payment, rf refund) map[string]string {
+	return map[string]string{
+		"originalTrxID":     p.TrxID,
+		"refundTrxID":       rf.RefundTrxID,
+		"transactionStatus": string(rf.Status),
+		"amount":            rf.Amount.String(),
+		"currency":          p.Currency,
+		"charge":            "0.00",
+		"completedTime":     bkashTime(rf.CompletedAt),
+		"statusCode":        "0000",
+		"statusMessage":     "Successful",
+	}
+}
+
+func (s *Server) refundV1Only(merchant string) bool {
+	m, ok := s.merchant(merchant)
+	return ok && m.RefundV1Only
 }
 
 // createAnswer is bKash's answer to create payment.

@@ -38,6 +38,13 @@ const (
 	// (bKash-developer/pgw-merchant-backend-php issue #10) — the code it also
 	// answers for an unknown username. Grant and refresh only.
 	FaultSystemError Fault = "system_error"
+	// FaultLate performs the operation and answers Config.LateAnswer later
+	// (a slow bKash: the answer may still arrive within the client's timeout).
+	FaultLate Fault = "late"
+	// FaultPending takes a refund as Pending (refundTransactionStatus other
+	// than Completed) and completes it Config.PendingRefund later; only the
+	// refund status then shows it Completed. Refund only.
+	FaultPending Fault = "pending"
 )
 
 // Faults holds one switch per operation. As JSON:
@@ -100,8 +107,10 @@ var opNames = map[operation]string{
 
 func allowed(op operation, f Fault) bool {
 	switch f {
-	case "", FaultNone, FaultTimeout, FaultFail, FaultUnavailable, FaultMalformed:
+	case "", FaultNone, FaultTimeout, FaultFail, FaultUnavailable, FaultMalformed, FaultLate:
 		return true
+	case FaultPending:
+		return op == opRefund
 	case FaultInsufficientBalance:
 		return op == opExecute || op == opRefund
 	case FaultCancel:

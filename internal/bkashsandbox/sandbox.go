@@ -19,6 +19,11 @@ type Credentials struct {
 	// ShortCode is the merchant wallet's number, search transaction's
 	// organizationShortCode (default: DefaultShortCode(Username)).
 	ShortCode string
+	// RefundV1Only makes bKash's gateway answer the v2 refund paths "not
+	// routed" for this merchant, as merchants report for their accounts
+	// (bKash-developer/pgw-merchant-backend-php issue #15): its refunds must
+	// use the v1 path /tokenized/checkout/payment/refund.
+	RefundV1Only bool
 }
 
 // Config configures a Server.
@@ -49,13 +54,21 @@ type Config struct {
 	// executed before it expires (default 24 h, bKash's paymentID validity).
 	PaymentTTL time.Duration
 	// RefundWindow is how long after completion refunds are accepted
-	// (default 60 days).
+	// (default 15 days: bKash's WooCommerce plugin, ApiComm::refund, "Can be
+	// refund a transaction which is no older than 15 days"). Past it a
+	// refund answers 2071 "Refund window over".
 	RefundWindow time.Duration
 	// VerificationField is how query spells the payer-verification field:
 	// "verificationStatus" (default; pybkash models.py reads it) or
 	// "userVerificationStatus" (bkash-js src/types/types.ts,
 	// dreygur/bkashgo). Public clients disagree, so a client must read both.
 	VerificationField string
+	// LateAnswer is how long a "late" fault delays an answer after the
+	// operation was done (default 2 s).
+	LateAnswer time.Duration
+	// PendingRefund is how long a refund made under the "pending" fault
+	// stays Pending before bKash completes it (default 5 s).
+	PendingRefund time.Duration
 	// FaultHold is how long a "timeout" fault holds a request before
 	// answering anyway, unless the client gives up first (default 40 s,
 	// above bKash's 30 s client timeout).
@@ -114,7 +127,13 @@ func New(cfg Config) (*Server, error) {
 		cfg.PaymentTTL = 24 * time.Hour
 	}
 	if cfg.RefundWindow <= 0 {
-		cfg.RefundWindow = 60 * 24 * time.Hour
+		cfg.RefundWindow = 15 * 24 * time.Hour
+	}
+	if cfg.LateAnswer <= 0 {
+		cfg.LateAnswer = 2 * time.Second
+	}
+	if cfg.PendingRefund <= 0 {
+		cfg.PendingRefund = 5 * time.Second
 	}
 	switch cfg.VerificationField {
 	case "":
@@ -222,6 +241,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+v1+"/execute", s.handleExecute)
 	mux.HandleFunc("POST "+v1+"/payment/status", s.handleQuery)
 	mux.HandleFunc("POST "+v1+"/general/searchTransaction", s.handleSearch)
+	mux.HandleFunc("POST "+v1+"/payment/refund", s.handleRefundV1)
 	mux.HandleFunc("POST /v2/tokenized-checkout/refund/payment/transaction", s.handleRefund)
 	mux.HandleFunc("POST /v2/tokenized-checkout/refund/payment/status", s.handleRefundStatus)
 	// bKash's API gateway answers unknown routes like this.
@@ -268,7 +288,12 @@ App payments:    POST /sandbox/merchants/{username}/app-payments {"amount","paye
 // hold keeps a request unanswered until the client gives up, the server
 // closes, or FaultHold passes; it reports whether to answer after all.
 func (s *Server) hold(ctx context.Context) bool {
-	t := time.NewTimer(s.cfg.FaultHold)
+	return s.wait(ctx, s.cfg.FaultHold)
+}
+
+// wait waits d unless the client or the server goes first.
+func (s *Server) wait(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():

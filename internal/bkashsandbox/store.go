@@ -22,6 +22,9 @@ const (
 	statusCancelled status = "Cancelled"
 	statusFailed    status = "Failed"
 	statusExpired   status = "Expired"
+	// statusPending: a refund bKash took but has not completed yet (the
+	// "pending" fault).
+	statusPending status = "Pending"
 )
 
 // payment is the sandbox's record of one payment, persisted as one JSON line
@@ -64,6 +67,18 @@ func (p *payment) clone() *payment {
 	c := *p
 	c.Refunds = append([]refund(nil), p.Refunds...)
 	return &c
+}
+
+// refundedOrPending is what the payment's refunds have taken or are
+// taking: no refund may go beyond the paid amount with it.
+func (p *payment) refundedOrPending() money.Amount {
+	var sum money.Amount
+	for _, r := range p.Refunds {
+		if r.Status == statusCompleted || r.Status == statusPending {
+			sum += r.Amount
+		}
+	}
+	return sum
 }
 
 func (p *payment) refunded() money.Amount {

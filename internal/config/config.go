@@ -61,6 +61,12 @@ type Reconcile struct {
 	// PerPass bounds the payments queried at bKash in one pass; unresolved
 	// ones are asked again later and later (from Interval, doubling, to every 15 minutes).
 	PerPass int `yaml:"perPass" env:"PER_PASS"`
+	// RefundAfter is how long after it was sent a refund that got no
+	// definite answer is first asked about with bKash's refund status (then
+	// later and later); RefundGrace, how long after sending bKash must have no
+	// record of it before it counts as never made and its hold is released.
+	RefundAfter time.Duration `yaml:"refundAfter" env:"REFUND_AFTER"`
+	RefundGrace time.Duration `yaml:"refundGrace" env:"REFUND_GRACE"`
 }
 
 // MongoDB settings. An empty URI means "start the embedded FerretDB" in the
@@ -101,6 +107,10 @@ type BKash struct {
 	// at bKash (15 days in bKash's WooCommerce plugin); a gift made in the
 	// bKash app can be claimed for as long.
 	RefundWindow time.Duration `yaml:"refundWindow" env:"REFUND_WINDOW"`
+	// RefundV1 lists merchant usernames whose bKash account routes only the
+	// v1 refund API (/tokenized/checkout/payment/refund). Others use v2 and
+	// switch to v1 by themselves when bKash answers that v2 is not routed.
+	RefundV1 []string `yaml:"refundV1" env:"REFUND_V1" envSeparator:","`
 }
 
 // Auth settings for staff bearer tokens.
@@ -143,8 +153,9 @@ func Defaults() Config {
 		Auth:       Auth{Issuer: "kalyan", Audience: "kalyan-api"},
 		HTTP:       HTTP{RateLimit: 60, ClaimsPerHour: 20, BodyLimit: 64 << 10, ReadTimeout: 10 * time.Second, WriteTimeout: 35 * time.Second},
 		Receipts:   defaultReceipts(),
-		Reconcile:  Reconcile{Interval: time.Minute, After: 15 * time.Minute, Expire: 25 * time.Hour, PerPass: 500},
-		Zakat:      defaultZakat(),
+		Reconcile: Reconcile{Interval: time.Minute, After: 15 * time.Minute, Expire: 25 * time.Hour, PerPass: 500,
+			RefundAfter: 30 * time.Second, RefundGrace: 2 * time.Minute},
+		Zakat: defaultZakat(),
 	}
 }
 
@@ -243,6 +254,9 @@ func (c Config) Validate() error {
 	}
 	if c.Reconcile.PerPass < 1 {
 		bad("KALYAN_RECONCILE_PER_PASS", "must be at least 1")
+	}
+	if c.Reconcile.RefundAfter <= 0 || c.Reconcile.RefundGrace < c.Reconcile.RefundAfter {
+		bad("KALYAN_RECONCILE_REFUND_AFTER/REFUND_GRACE", "must be positive durations with REFUND_GRACE ≥ REFUND_AFTER")
 	}
 	return errors.Join(errs...)
 }

@@ -114,13 +114,18 @@ func (h *handlers) createDonation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	status := fiber.StatusCreated
+	status, v := fiber.StatusCreated, app.View{Donation: d}
 	if !created {
+		// A replay answers the gift as it stands now (paid, receipted,
+		// refunded…), as a GET would.
 		status = fiber.StatusOK
 		c.Set("Idempotent-Replayed", "true")
+		if v, err = h.Donations.Get(c.UserContext(), d.ID); err != nil {
+			return err
+		}
 	}
 	c.Location("/api/v1/donations/" + d.ID)
-	return c.Status(status).JSON(toDonationJSON(app.View{Donation: d}))
+	return c.Status(status).JSON(toDonationJSON(v))
 }
 
 func (h *handlers) getDonation(c *fiber.Ctx) error {

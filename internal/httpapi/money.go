@@ -136,8 +136,10 @@ func (h *handlers) refundDonation(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
+	// 202 while bKash's answer is outstanding: the refund is held and will be
+	// settled by bKash's refund status; asking again never refunds again.
 	status := fiber.StatusCreated
-	if r.Status == donations.RefundRequested {
+	if r.Open() {
 		status = fiber.StatusAccepted
 	}
 	vv, err := h.Donations.Get(c.UserContext(), d.ID)
@@ -153,14 +155,16 @@ type fundJSON struct {
 	Allocated string `json:"allocated"`
 	Disbursed string `json:"disbursed"`
 	Refunded  string `json:"refunded"`
-	Balance   string `json:"balance"`
-	Gifts     int    `json:"gifts"`
-	Refunds   int    `json:"refunds"`
+	// RefundPending is held for refunds awaiting bKash's answer.
+	RefundPending string `json:"refundPending"`
+	Balance       string `json:"balance"`
+	Gifts         int    `json:"gifts"`
+	Refunds       int    `json:"refunds"`
 }
 
 func toFundJSON(f ledger.FundFigures) fundJSON {
 	return fundJSON{Fund: f.Fund, Received: f.Received.String(), Allocated: f.Allocated.String(), Disbursed: f.Disbursed.String(),
-		Refunded: f.Refunded.String(), Balance: f.Balance().String(), Gifts: f.Gifts, Refunds: f.Refunds}
+		Refunded: f.Refunded.String(), RefundPending: f.Held.String(), Balance: f.Balance().String(), Gifts: f.Gifts, Refunds: f.Refunds}
 }
 
 // unitLedger is the public per-fund view of one unit. No personal data.
@@ -181,6 +185,7 @@ func (h *handlers) unitLedger(c *fiber.Ctx) error {
 		total.Allocated += f.Allocated
 		total.Disbursed += f.Disbursed
 		total.Refunded += f.Refunded
+		total.Held += f.Held
 		total.Gifts += f.Gifts
 		total.Refunds += f.Refunds
 	}

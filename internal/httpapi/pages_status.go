@@ -28,8 +28,11 @@ type statusView struct {
 	ReceiptURL, ReceiptSerial      string
 	PayURL, RetryURL               string
 	TrxID, Refunded                string
-	Final, Updating                bool
-	StopURL, AgainURL              string
+	RefundPending                  string
+	// Notes link the cancellation notes' pages.
+	Notes             []noteLinkJSON
+	Final, Updating   bool
+	StopURL, AgainURL string
 }
 
 func (h *handlers) statusPage(c *fiber.Ctx) error {
@@ -62,6 +65,14 @@ func (h *handlers) statusPage(c *fiber.Ctx) error {
 	}
 	if r := d.Refunded(); r > 0 {
 		sv.Refunded = l.Money(r)
+		if notes, err := h.Receipts.Notes(c.UserContext(), d.ID); err == nil {
+			sv.Notes = h.noteLinks(d.ID, notes)
+		}
+	}
+	for _, rf := range d.Refunds {
+		if rf.Open() {
+			sv.RefundPending = l.Money(rf.Amount)
+		}
 	}
 	retry := "/d/" + url.PathEscape(d.Unit)
 	switch st {

@@ -141,7 +141,8 @@ func (h *handlers) pdfNote(v *app.NoteView) (receiptpdf.Receipt, error) {
 		HospitalNameBN: s.UnitNameBN, HospitalNameEN: s.UnitNameEN,
 		Serial: s.Serial, IssuedAt: issued, Anonymous: s.Anonymous(), MobileMasked: s.Mobile, TIN: s.TIN,
 		Amount: original, Kind: s.Kind, Programme: s.Programme, PaymentMethod: s.Method,
-		VerifyURL: h.noteURL(v.Donation, v.Refund), KeyFingerprint: v.KeyID,
+		// The QR code opens the note's page for people, not its JSON.
+		VerifyURL: h.notePageURL(v.Donation, v.Refund), KeyFingerprint: v.KeyID,
 		Cancellation: &receiptpdf.Cancellation{OriginalSerial: s.OriginalSerial, OriginalIssuedAt: origIssued, Refunded: refunded},
 	}
 	if !rc.Anonymous {

@@ -33,6 +33,7 @@ func (h *handlers) receiptRoutes(a *fiber.App, v1 fiber.Router) {
 	v1.Post("/statements", h.requestStatement)
 	v1.Post("/staff/statements", h.requireRole(auth.SocialWorker, auth.UnitAdmin, auth.PlatformAdmin), h.counterStatement)
 	a.Get("/r/:id", h.verifyPage)
+	a.Get("/r/:id/notes/:refund", h.notePage)
 	a.Get("/s/:token", h.statementLink)
 }
 
@@ -141,6 +142,10 @@ type verifyJSON struct {
 	IssuedAt       string `json:"issuedAt"`
 	KeyFingerprint string `json:"keyFingerprint,omitempty"`
 	KeysURL        string `json:"keysURL"`
+	// Rebate says what refunds took back and what is still eligible;
+	// Cancellations link the cancellation notes.
+	Rebate        rebateJSON     `json:"rebate"`
+	Cancellations []noteLinkJSON `json:"cancellations"`
 }
 
 func (h *handlers) verifyReceipt(c *fiber.Ctx) error {
@@ -149,9 +154,14 @@ func (h *handlers) verifyReceipt(c *fiber.Ctx) error {
 		return err
 	}
 	j := h.receiptJSON(v)
+	notes, err := h.Receipts.Notes(c.UserContext(), v.ID)
+	if err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	return c.JSON(verifyJSON{Valid: v.Valid, Reason: v.Reason, ID: v.ID, Serial: j.Serial, Unit: j.Unit, Amount: j.Amount,
-		IssuedAt: j.IssuedAt, KeyFingerprint: v.KeyID, KeysURL: h.PublicURL + "/api/v1/units/" + v.Unit + "/keys"})
+		IssuedAt: j.IssuedAt, KeyFingerprint: v.KeyID, KeysURL: h.PublicURL + "/api/v1/units/" + v.Unit + "/keys",
+		Rebate: rebate(v.Amount, notes), Cancellations: h.noteLinks(v.ID, notes)})
 }
 
 func (h *handlers) receiptPDF(c *fiber.Ctx) error {
@@ -269,6 +279,8 @@ th{text-align:left;padding-right:1rem;vertical-align:top;font-weight:600}td,th{p
 {{else}}<div class="bad" role="alert"><p><strong>✘ এই রসিদটি যাচাই করা যায়নি।</strong> এটি আসল নয় অথবা পরিবর্তন করা হয়েছে; কর রেয়াতের জন্য এটি গ্রহণ করবেন না।</p>
 <p lang="en"><strong>✘ This receipt could NOT be verified.</strong> It is not genuine or has been altered; do not accept it for a tax rebate.</p>
 <p class="muted" lang="en">Reason: {{.Reason}}</p></div>{{end}}
+{{if .Rebate.BN}}<div class="bad" role="alert"><p><strong>{{.Rebate.BN}}</strong></p><p lang="en"><strong>{{.Rebate.EN}}</strong></p>
+<p>বাতিল নোট · Cancellation notes:</p><ul>{{range .Notes}}<li><a href="{{.PageURL}}">{{.Serial}}</a> ({{.Amount}})</li>{{end}}</ul></div>{{end}}
 <p class="muted">নিচের তথ্য রসিদের সাথে মিলিয়ে দেখুন · Compare these details with the receipt:</p>
 <table>
 <tr><th>রসিদ নং · Receipt No.</th><td>{{.R.Serial}}</td></tr>
@@ -300,7 +312,12 @@ func (h *handlers) verifyPage(c *fiber.Ctx) error {
 		return err
 	}
 	j := h.receiptJSON(v)
+	notes, err := h.Receipts.Notes(c.UserContext(), v.ID)
+	if err != nil {
+		return err
+	}
 	data := fiber.Map{"Title": "রসিদ যাচাই · Receipt verification", "Valid": v.Valid, "Reason": v.Reason, "R": j,
+		"Rebate": rebate(v.Amount, notes), "Notes": h.noteLinks(v.ID, notes),
 		"UnitBN": j.UnitNames.BN, "UnitEN": j.UnitNames.EN, "KeysURL": h.PublicURL + "/api/v1/units/" + v.Unit + "/keys"}
 	data["KindBN"], data["KindEN"] = receiptpdf.KindLabel(j.Kind)
 	if t, err := time.Parse(receipts.TimeFormat, j.IssuedAt); err == nil {

@@ -152,6 +152,8 @@ var messages = map[string]msg{
 	"status.receipt-no":       {"রসিদ নম্বর", "Receipt number"},
 	"status.trx":              {"বিকাশ ট্রানজ্যাকশন আইডি", "bKash transaction ID"},
 	"status.refunded":         {"ফেরত", "Refunded"},
+	"status.notes":            {"বাতিল নোট", "Cancellation notes"},
+	"status.refund-pending":   {"বিকাশের উত্তরের অপেক্ষায় ফেরত", "Refund awaiting bKash"},
 	"status.updating":         {"এই পাতাটি নিজে থেকে হালনাগাদ হচ্ছে।", "This page updates itself."},
 	"status.stop":             {"স্বয়ংক্রিয় হালনাগাদ বন্ধ করুন", "Stop automatic updates"},
 	"status.check-again":      {"আবার দেখুন", "Check again"},

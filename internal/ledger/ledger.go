@@ -28,7 +28,22 @@ const (
 	CauseRefund       = "refund"
 	CauseAllocation   = "allocation"
 	CauseDisbursement = "disbursement"
+	// CauseRefundHold reserves a refund's amount before bKash is asked;
+	// CauseRefundRelease returns it to its fund when bKash refused.
+	CauseRefundHold    = "refund_hold"
+	CauseRefundRelease = "refund_release"
 )
+
+// HoldPrefix names where a refund's amount waits while bKash is asked:
+// "held:<fund account>". Like a fund it may never go below zero, and what it
+// holds is no longer the fund's to allocate.
+const HoldPrefix = "held:"
+
+// HoldAccount is the refund-pending account of fund.
+func HoldAccount(fund string) string { return HoldPrefix + fund }
+
+// IsHold reports whether account is a refund-pending account.
+func IsHold(account string) bool { return strings.HasPrefix(account, HoldPrefix) }
 
 // DisbursedPrefix names where aid leaves the samiti's books, given to the
 // patient: "disbursed:<fund account>", so what each fund paid stays visible.
@@ -93,7 +108,7 @@ func (t *Transaction) Apply(before map[string]money.Amount) error {
 	}
 	for _, l := range t.Lines {
 		after[l.Account] += l.Credit - l.Debit
-		if IsFund(l.Account) && after[l.Account] < 0 {
+		if (IsFund(l.Account) || IsHold(l.Account)) && after[l.Account] < 0 {
 			return fmt.Errorf("%w in %s", ErrInsufficient, l.Account)
 		}
 	}
@@ -149,6 +164,39 @@ func Refund(eventID, unit, donation, kind, programme, method string, amount mone
 	return t
 }
 
+// RefundHold builds the transaction that reserves a refund before any money
+// leaves: the amount moves from the gift's fund to its refund-pending account
+// with the same overdraw check as an allocation, so a refund and an
+// allocation of the same money cannot both win.
+func RefundHold(id, unit, donation, fund string, amount money.Amount, at time.Time) Transaction {
+	return Transaction{
+		ID: id, Unit: unit, Cause: CauseRefundHold, Donation: donation, At: at.UTC(),
+		Lines: []Line{{Account: fund, Debit: amount}, {Account: HoldAccount(fund), Credit: amount}},
+	}
+}
+
+// RefundRelease builds the transaction that gives a refused refund's hold
+// back to its fund.
+func RefundRelease(id, unit, donation, fund string, amount money.Amount, at time.Time) Transaction {
+	return Transaction{
+		ID: id, Unit: unit, Cause: CauseRefundRelease, Donation: donation, At: at.UTC(),
+		Lines: []Line{{Account: HoldAccount(fund), Debit: amount}, {Account: fund, Credit: amount}},
+	}
+}
+
+// RefundFromHold builds the reversal of a completed refund whose amount was
+// held: the hold is spent back to the clearing account the gift came from.
+func RefundFromHold(eventID, unit, donation, fund, method string, amount money.Amount, at time.Time) Transaction {
+	clearing := ClearingBKash
+	if method == "cash" {
+		clearing = ClearingCash
+	}
+	return Transaction{
+		ID: eventID, Unit: unit, Cause: CauseRefund, Donation: donation, At: at.UTC(),
+		Lines: []Line{{Account: HoldAccount(fund), Debit: amount}, {Account: clearing, Credit: amount}},
+	}
+}
+
 // Balance of one account: credits minus debits for funds (what is available),
 // debits minus credits for clearing accounts (what arrived).
 type Balance struct {
@@ -188,12 +236,14 @@ type FundFigures struct {
 	Allocated money.Amount
 	Disbursed money.Amount
 	Refunded  money.Amount
-	Gifts     int
-	Refunds   int
+	// Held is what refunds still awaiting bKash's answer have reserved.
+	Held    money.Amount
+	Gifts   int
+	Refunds int
 }
 
-// Balance is what the fund still holds.
-func (f FundFigures) Balance() money.Amount { return f.Received - f.Refunded - f.Allocated }
+// Balance is what the fund still holds (and may allocate).
+func (f FundFigures) Balance() money.Amount { return f.Received - f.Refunded - f.Held - f.Allocated }
 
 // Summary is the public fold of the ledger.
 type Summary struct {
@@ -246,6 +296,22 @@ func Summarise(into map[string]map[string]*FundFigures, t *Transaction) {
 			f.Disbursed += l.Credit
 			continue
 		}
+		if IsHold(l.Account) {
+			// A held refund: reserved (hold), returned (release) or paid
+			// out (refund); the fund's own line is not counted again.
+			name := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(l.Account, HoldPrefix), "fund:programme:"), "fund:")
+			f := funds[name]
+			if f == nil {
+				f = &FundFigures{Fund: name}
+				funds[name] = f
+			}
+			f.Held += l.Credit - l.Debit
+			if t.Cause == CauseRefund {
+				f.Refunded += l.Debit
+				f.Refunds++
+			}
+			continue
+		}
 		if !IsFund(l.Account) {
 			continue
 		}
@@ -260,6 +326,8 @@ func Summarise(into map[string]map[string]*FundFigures, t *Transaction) {
 			f.Received += l.Credit
 			f.Gifts++
 		case CauseRefund:
+			// A reversal straight from the fund (refunds recorded before
+			// holds existed).
 			f.Refunded += l.Debit
 			f.Refunds++
 		case CauseAllocation:

@@ -11,7 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// The fleet's bKash tokens (ADR 0007). Both collections are append-only
+// The fleet's bKash tokens (ADR 0008). Both collections are append-only
 // logs written by unique-key inserts, the one compare-and-swap FerretDB
 // keeps under concurrency: a token generation, or a grant's place in the
 // merchant's sequence, is taken by whoever inserts it first.

@@ -87,7 +87,7 @@ func (r *Donations) Create(ctx context.Context, d *donations.Donation) (*donatio
 func (r *Donations) versionDoc(d *donations.Donation) donationVersion {
 	v := donationVersion{DocID: versionID(d.ID, d.Version), Donation: *d, Published: len(d.Outbox) == 0}
 	for _, f := range d.Refunds {
-		v.RefundOpen = v.RefundOpen || f.Status == donations.RefundRequested
+		v.RefundOpen = v.RefundOpen || f.Open()
 	}
 	return v
 }

@@ -71,7 +71,7 @@ func gateway(c config.Config, store *mongostore.Store, log *slog.Logger) (*bkash
 
 // NewGateway is gateway with the clock and this process's name among the
 // fleet's token holders given: every process of the fleet shares one bKash
-// token per merchant through the store (ADR 0007).
+// token per merchant through the store (ADR 0008).
 func NewGateway(c config.Config, store *mongostore.Store, log *slog.Logger, now func() time.Time, holder string) (*bkashgateway.Gateway, *app.Merchants) {
 	merchant := bkash.Credentials{Username: c.BKash.Username, Password: c.BKash.Password, AppKey: c.BKash.AppKey, AppSecret: c.BKash.AppSecret}
 	// One keep-alive pool for all merchants: http.DefaultTransport keeps only
@@ -93,7 +93,7 @@ func NewGateway(c config.Config, store *mongostore.Store, log *slog.Logger, now 
 		},
 	}
 	gw := bkashgateway.New(bkash.Config{BaseURL: c.BKash.BaseURL, Timeout: c.BKash.Timeout, Logger: log, HTTPClient: bkashHTTP, Now: now, Tokens: tokens},
-		bkashgateway.Options{Platform: merchant, PlatformShortCode: c.BKash.ShortCode, Stored: merchants, Log: log, Now: now})
+		bkashgateway.Options{Platform: merchant, PlatformShortCode: c.BKash.ShortCode, Stored: merchants, Log: log, Now: now, RefundV1: c.BKash.RefundV1})
 	merchants.Check, merchants.Changed = gw.Check, gw.Forget
 	return gw, merchants
 }
@@ -115,8 +115,9 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 	unitSvc := &app.Units{Store: store.Units(), Now: now, CacheTTL: 5 * time.Second, Merchants: merchants, PlatformMerchant: c.BKash.Username}
 	rp, statements, pdf := apiReceiptDeps(c, store, log)
 	don := &app.Donations{
-		Units: unitSvc, Repo: store.Donations(), Receipts: store.Receipts(), Payments: gw, FundBalances: store.Ledger().FundBalances,
-		PublicURL: strings.TrimRight(c.PublicURL, "/"), Now: now, Log: log,
+		Units: unitSvc, Repo: store.Donations(), Receipts: store.Receipts(), Payments: gw, Ledger: store.Ledger(),
+		RefundGrace: c.Reconcile.RefundGrace,
+		PublicURL:   strings.TrimRight(c.PublicURL, "/"), Now: now, Log: log,
 		Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
 		Seal:    rp.sealer,
 	}
@@ -206,6 +207,7 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 		Donations: &app.Donations{
 			Units: &app.Units{Store: w.store.Units(), Now: time.Now, CacheTTL: 5 * time.Second},
 			Repo:  w.store.Donations(), Receipts: w.store.Receipts(), Payments: gw,
+			Ledger: w.store.Ledger(), RefundGrace: rc.RefundGrace,
 			Now: time.Now, Log: w.log,
 			Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
 			Seal:    sealer(w.cfg, w.log),
@@ -215,7 +217,7 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 		// from the next window on (a longer window left the reconciler idle
 		// most of the time in the chaos run, with a worker killed every 5 s).
 		Lease:    w.store.Lease("reconciler", replica, max(5*time.Second, rc.Interval), time.Now),
-		Interval: rc.Interval, After: rc.After, Expire: rc.Expire, PerPass: rc.PerPass,
+		Interval: rc.Interval, After: rc.After, Expire: rc.Expire, PerPass: rc.PerPass, RefundAfter: rc.RefundAfter,
 		Unanswered: func(all, overdue int) {
 			m.ReconcileUnanswered.Set(float64(all))
 			m.ReconcileOverdue.Set(float64(overdue))

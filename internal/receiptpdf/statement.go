@@ -228,7 +228,8 @@ func (p *pen) statementTable(rows []StatementRow, first int) float64 {
 		case row.Cancelled():
 			kindText = "বাতিল / Cancelled: " + kind.en
 		case row.Refunded > 0:
-			kindText = kind.en + "; refunded Tk " + bnfmt.Taka(row.Refunded, "en")[len("Tk "):]
+			// Both languages, as every label of the statement.
+			kindText = kind.en + "; ফেরত " + bnfmt.Taka(row.Refunded, "bn") + " / refunded Tk " + bnfmt.Taka(row.Refunded, "en")[len("Tk "):]
 		}
 		p.left(colKind, top, kindText, style{size: 8.5, fixed: true, maxW: colAmtR - 70 - colKind, minSize: 5})
 		amt := bnfmt.Taka(row.Net(), "en")[len("Tk "):]

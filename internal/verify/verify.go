@@ -44,6 +44,10 @@ type Settlement struct {
 	Platform string
 	// Totals returns what merchant received and refunded.
 	Totals func(ctx context.Context, merchant string) (completed, refunded money.Amount, err error)
+	// PaymentRefunded, when set, returns what the provider has refunded of
+	// one payment (asked only for gifts with refunds): each must equal the
+	// refunds completed on the gift.
+	PaymentRefunded func(ctx context.Context, paymentID string) (money.Amount, error)
 }
 
 type versionDoc struct {
@@ -155,6 +159,10 @@ func Run(ctx context.Context, db *mongo.Database, settle *Settlement) (*Report, 
 	}
 	units := map[string]*unitTotals{}
 	seqs := map[string][]int64{}
+	// Ledger sources of refund holds, releases and reversals, and the
+	// refund-pending balance per unit.
+	sources := map[string]int{}
+	held := map[string]money.Amount{}
 	// bKash movements by the merchant of the donation they belong to.
 	type merchantTotals struct {
 		in, out money.Amount
@@ -185,6 +193,9 @@ func Run(ctx context.Context, db *mongo.Database, settle *Settlement) (*Report, 
 		}
 		r.Transactions++
 		seqs[t.Unit] = append(seqs[t.Unit], t.Seq)
+		if t.Cause == ledger.CauseRefund || t.Cause == ledger.CauseRefundHold || t.Cause == ledger.CauseRefundRelease {
+			sources[t.ID]++
+		}
 		if err := t.Validate(); err != nil {
 			r.bad("ledger transaction %s: %v", t.ID, err)
 		}
@@ -196,8 +207,11 @@ func Run(ctx context.Context, db *mongo.Database, settle *Settlement) (*Report, 
 		for _, l := range t.Lines {
 			u.dr += l.Debit
 			u.cr += l.Credit
-			if ledger.IsFund(l.Account) {
+			if ledger.IsFund(l.Account) || ledger.IsHold(l.Account) {
 				u.funds[l.Account] += l.Credit - l.Debit
+			}
+			if ledger.IsHold(l.Account) {
+				held[t.Unit] += l.Credit - l.Debit
 			}
 			if l.Account == ledger.ClearingBKash {
 				u.bkashIn += l.Debit
@@ -289,6 +303,7 @@ func Run(ctx context.Context, db *mongo.Database, settle *Settlement) (*Report, 
 			}
 		}
 	}
+	refunds(ctx, r, latest, sources, held, settle)
 	for id, d := range latest {
 		if d.Status == donations.Paid && units[d.Unit] != nil {
 			if _, ok := units[d.Unit].creditedDonations[id]; !ok {
@@ -300,6 +315,80 @@ func Run(ctx context.Context, db *mongo.Database, settle *Settlement) (*Report, 
 	}
 	sort.Strings(r.Violations)
 	return r, nil
+}
+
+// refunds checks every refund against the ledger and bKash (docs/adr/0007):
+// a pending refund has its hold and nothing else; a completed one exactly one
+// reversal (and, if it was held, no release); a failed one no reversal, and
+// its hold, if any, released; no hold belongs to no refund; each unit's
+// refund-pending balance is its pending refunds; and bKash refunded of each
+// payment what its completed refunds say.
+func refunds(ctx context.Context, r *Report, latest map[string]*donations.Donation, sources map[string]int, held map[string]money.Amount, settle *Settlement) {
+	owned := map[string]bool{}
+	pending := map[string]money.Amount{}
+	for _, id := range slices.Sorted(maps.Keys(latest)) {
+		d := latest[id]
+		for _, rf := range d.Refunds {
+			hold, release, reversal := donations.HoldID(id, rf.ID), donations.ReleaseID(id, rf.ID), donations.RefundEventID(id, rf.ID)
+			owned[hold], owned[release], owned[reversal] = true, true, true
+			h, rel, rev := sources[hold], sources[release], sources[reversal]
+			if h > 1 || rel > 1 || rev > 1 {
+				r.bad("refund %s of %s: %d holds, %d releases, %d reversals in the ledger", rf.ID, id, h, rel, rev)
+			}
+			switch rf.Status {
+			case donations.RefundPending:
+				pending[d.Unit] += rf.Amount
+				if h == 0 {
+					r.bad("refund %s of %s is pending without a hold", rf.ID, id)
+				}
+				if rel+rev > 0 {
+					r.bad("refund %s of %s is pending but the ledger released or reversed it", rf.ID, id)
+				}
+			case donations.RefundCompleted:
+				if rev != 1 {
+					r.bad("refund %s of %s is completed with %d ledger reversals", rf.ID, id, rev)
+				}
+				if rel > 0 {
+					r.bad("refund %s of %s is completed but its hold was released", rf.ID, id)
+				}
+			case donations.RefundFailed:
+				if rev > 0 {
+					r.bad("refund %s of %s failed but the ledger reversed it", rf.ID, id)
+				}
+				if h > 0 && rel == 0 {
+					r.bad("refund %s of %s failed but its hold outlives it", rf.ID, id)
+				}
+			case donations.RefundRequested:
+				if rel+rev > 0 {
+					r.bad("refund %s of %s was never sent but the ledger released or reversed it", rf.ID, id)
+				}
+				if h > 0 {
+					// A crash between the hold and the send: the
+					// reconciler resumes it.
+					pending[d.Unit] += rf.Amount
+				}
+			}
+		}
+		if settle != nil && settle.PaymentRefunded != nil && len(d.Refunds) > 0 && d.Method == donations.BKash && d.PaymentID != "" {
+			got, err := settle.PaymentRefunded(ctx, d.PaymentID)
+			switch {
+			case err != nil:
+				r.bad("bKash refunds of %s: %v", id, err)
+			case got != d.Refunded():
+				r.bad("bKash refunded %s of payment %s (donation %s), its completed refunds say %s", got, d.PaymentID, id, d.Refunded())
+			}
+		}
+	}
+	for _, src := range slices.Sorted(maps.Keys(sources)) {
+		if !owned[src] && strings.Contains(src, "/refund/") {
+			r.bad("ledger refund entry %s belongs to no refund", src)
+		}
+	}
+	for _, unit := range slices.Sorted(maps.Keys(held)) {
+		if held[unit] != pending[unit] {
+			r.bad("unit %s holds %s for refunds, its open refunds are %s", unit, held[unit], pending[unit])
+		}
+	}
 }
 
 func each(ctx context.Context, c *mongo.Collection, fn func(bson.Raw) error) error {

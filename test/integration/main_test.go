@@ -35,7 +35,10 @@ func TestMain(m *testing.M) {
 	cfg.HTTP.RateLimit = 1_000_000 // one client address sends everything here
 	cfg.HTTP.ClaimsPerHour = 1_000_000
 	// Reconcile fast so tests can watch a closed tab get settled.
-	cfg.Reconcile = config.Reconcile{Interval: 200 * time.Millisecond, After: 2 * time.Second, Expire: time.Hour, PerPass: 20}
+	cfg.Reconcile = config.Reconcile{Interval: 200 * time.Millisecond, After: 2 * time.Second, Expire: time.Hour, PerPass: 20,
+		RefundAfter: time.Second, RefundGrace: 3 * time.Second}
+	// bKash answers in-process: a lost answer shows within seconds.
+	cfg.BKash.Timeout = 5 * time.Second
 	stack, err = devstack.Start(ctx, devstack.Options{Dir: dir, Config: &cfg})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start stack:", err)
@@ -143,6 +146,12 @@ func verifyMoney(ctx context.Context) int {
 	settle := &moneyverify.Settlement{Platform: stack.Config.BKash.Username, Totals: func(_ context.Context, merchant string) (money.Amount, money.Amount, error) {
 		s := stack.Sandbox.Settlement(merchant)
 		return s.CompletedTotal, s.RefundedTotal, nil
+	}, PaymentRefunded: func(_ context.Context, paymentID string) (money.Amount, error) {
+		p, ok := stack.Sandbox.Payment(paymentID)
+		if !ok {
+			return 0, fmt.Errorf("no payment %s at the sandbox", paymentID)
+		}
+		return p.Refunded, nil
 	}}
 	var rep *moneyverify.Report
 	deadline := time.Now().Add(60 * time.Second)

@@ -75,6 +75,7 @@ var matrix = map[string]entry{
 	"GET /api/v1/receipts/:id":                   public("receipt verification (personal data masked)"),
 	"POST /api/v1/statements":                    public("donor asks for a statement: the link goes to the number's SMS"),
 	"GET /r/:id":                                 public("receipt verification page (QR code target)"),
+	"GET /r/:id/notes/:refund":                   public("cancellation note verification page (the note QR target): the unguessable receipt ID is the capability"),
 	"GET /s/:token":                              public("statement link from the SMS (signed, expiring token)"),
 	"GET /console/login":                         public("staff console sign-in page: a form, no records"),
 	"POST /console/login":                        public("staff console sign-in: checks the pasted token, sets the session cookie"),
