@@ -15,10 +15,25 @@ import (
 // ErrMerchantRefused means bKash refused a merchant's credentials.
 var ErrMerchantRefused = errors.New("bkash refused the merchant credentials")
 
+// ErrMerchantUnverified means bKash could not confirm new credentials: it
+// kept answering 9999, which it uses both when failing ("System Error") and
+// for an unknown username, or its grant limit leaves no grant this hour.
+// Nothing is stored; the caller tries again later.
+var ErrMerchantUnverified = errors.New("bkash could not confirm the merchant credentials now")
+
+// ErrMerchantChecksLimited means checking new credentials would need a
+// third token grant of the merchant within the hour, which bKash answers by
+// blocking the merchant for an hour: too many credential changes. Nothing
+// is stored; the caller tries again after the hour.
+var ErrMerchantChecksLimited = errors.New("too many credential checks for this bKash merchant within the hour")
+
 // MerchantCredentials are one bKash merchant wallet's API credentials. They
 // never appear in logs or answers: String, GoString and LogValue redact them.
 type MerchantCredentials struct {
 	Username, Password, AppKey, AppSecret string
+	// ShortCode is the merchant wallet's number (optional, not secret):
+	// needed to confirm gifts made to it in the bKash app.
+	ShortCode string `json:",omitempty"`
 }
 
 // String hides everything but the username (the merchant's ID).

@@ -73,6 +73,11 @@ func (s *Donations) Refund(ctx context.Context, id, key string, amount money.Amo
 	}
 	now := s.Now()
 	d, err := s.Repo.Update(ctx, id, func(d *donations.Donation) error {
+		if d.Method == donations.BKashApp {
+			// bKash's refund needs the checkout paymentID, which a gift made
+			// in the bKash app does not have.
+			return ErrAppGiftNotRefundable
+		}
 		for _, known := range []string{rid, keyDerivedRefundID(key)} {
 			if r, ok := d.FindRefund(known); ok {
 				if r.Amount != amount {

@@ -45,6 +45,12 @@ type Config struct {
 	// Logger receives debug lines without personal data or secrets; nil
 	// discards them.
 	Logger *slog.Logger
+	// Tokens, when set, shares one token per merchant across every process
+	// of the fleet (tokens.go); nil keeps a token per process.
+	Tokens TokenStore
+
+	// spellings logs once per process which spelling of a field bKash uses.
+	spellings *spellings
 }
 
 func (cfg Config) withDefaults() Config {
@@ -59,6 +65,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.spellings == nil {
+		cfg.spellings = &spellings{}
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	if cfg.RefundBaseURL == "" {
@@ -90,12 +99,16 @@ type Client struct {
 	group singleflight.Group // one grant/refresh in flight at a time
 	mu    sync.Mutex
 	tok   *token
+	// refused is the last id_token bKash refused: a shared store may still
+	// hold it, and it must not be taken up again.
+	refused string
 }
 
 type token struct {
 	id, refresh string
 	expiresAt   time.Time
 	renewAt     time.Time
+	gen         int64 // generation in the shared store (0: not shared)
 }
 
 // New returns a Client for one merchant's credentials.
@@ -170,6 +183,7 @@ func (c *Client) paymentCall(ctx context.Context, op, path, paymentID string) (*
 	if err != nil {
 		return nil, err
 	}
+	c.cfg.spellings.note(ctx, c.cfg.Logger, "verificationStatus", p.VerificationField)
 	return p, nil
 }
 
@@ -405,6 +419,9 @@ func (c *Client) renew(ctx context.Context) (string, error) {
 	if t != nil && now.Before(t.renewAt) {
 		return t.id, nil // renewed by the previous flight
 	}
+	if c.cfg.Tokens != nil {
+		return c.renewShared(ctx)
+	}
 	if t != nil && t.refresh != "" {
 		nt, err := c.tokenCall(ctx, "bkash refresh token", "/tokenized/checkout/token/refresh", t.refresh)
 		if err == nil {
@@ -421,11 +438,9 @@ func (c *Client) renew(ctx context.Context) (string, error) {
 
 func (c *Client) store(nt tokenResponse) string {
 	now := c.cfg.Now()
-	// Renew ahead of expiry (bKash suggests the 50th–55th minute) so a call
-	// never goes out with a token about to lapse.
-	margin := min(5*time.Minute, nt.ExpiresIn/5)
+	exp := now.Add(nt.ExpiresIn)
 	c.mu.Lock()
-	c.tok = &token{id: nt.IDToken, refresh: nt.RefreshToken, expiresAt: now.Add(nt.ExpiresIn), renewAt: now.Add(nt.ExpiresIn - margin)}
+	c.tok = &token{id: nt.IDToken, refresh: nt.RefreshToken, expiresAt: exp, renewAt: renewAt(now, exp)}
 	c.mu.Unlock()
 	return nt.IDToken
 }
@@ -454,6 +469,7 @@ func (c *Client) tokenCall(ctx context.Context, op, path, refresh string) (token
 func (c *Client) invalidate(used string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.refused = used
 	if c.tok != nil && c.tok.id == used {
 		c.tok = nil
 	}

@@ -1,6 +1,7 @@
 // Package bkash is the client for bKash's Tokenized Checkout API (mode 0011,
-// intent "sale"): grant/refresh token, create, execute, query payment, refund
-// and refund status. One Client serves one merchant's credentials; Merchants
+// intent "sale"): grant/refresh token, create, execute, query payment, search
+// transaction, refund and refund status. With Config.Tokens, one token per
+// merchant is shared by every process of the fleet (tokens.go, ADR 0009). One Client serves one merchant's credentials; Merchants
 // keeps one Client (and token) per merchant ID, bounded, because every
 // hospital unit may have its own wallet and a payment can only be handled with
 // a token of the merchant that created it.

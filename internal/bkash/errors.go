@@ -66,11 +66,13 @@ func (e *StatusError) Error() string {
 
 // Category classifies the code; see the Category constants.
 func (e *StatusError) Category() Category {
-	if strings.HasSuffix(e.Op, " token") && (e.Code == "" || e.Code == CodeSystemError) {
-		// Grant and refresh answer 9999 ("Username does not exist") for
-		// wrong credentials.
+	if strings.HasSuffix(e.Op, " token") && e.Code == "" {
 		return CategoryAuth
 	}
+	// 9999 on grant is documented both as "System Error"
+	// (bKash-developer/pgw-merchant-backend-php #10) and as "Username does
+	// not exist" (karim-007/laravel-bkash-tokenize #2): it stays transient,
+	// so an outage never reads as wrong credentials (IsAmbiguousGrant).
 	if e.Code == "" {
 		if e.HTTPStatus == 401 || e.HTTPStatus == 403 {
 			return CategoryAuth
@@ -210,6 +212,15 @@ func IsNotRefundable(err error) bool {
 func IsAuth(err error) bool {
 	se, ok := statusErr(err)
 	return ok && se.Category() == CategoryAuth
+}
+
+// IsAmbiguousGrant reports a grant or refresh answered 9999: bKash may be
+// failing ("System Error") or may not know the username. Retry with
+// backoff; if it persists, say bKash is unavailable, never that the
+// credentials are wrong.
+func IsAmbiguousGrant(err error) bool {
+	se, ok := statusErr(err)
+	return ok && se.Code == CodeSystemError && strings.HasSuffix(se.Op, " token")
 }
 
 // IsRetryable reports a bKash error that may pass if retried later. It is

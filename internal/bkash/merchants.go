@@ -65,8 +65,10 @@ func (m *Merchants) Client(id string, cred Credentials) *Client {
 // old credentials. A refusal or no answer leaves the cache as it was.
 func (m *Merchants) Try(ctx context.Context, id string, cred Credentials) error {
 	c := New(m.cfg, cred)
-	if err := c.Authenticate(ctx); err != nil {
-		return err
+	// A grant, even when the fleet shares a token: only a grant with these
+	// credentials tells whether bKash takes them.
+	if err := c.grantNow(ctx); err != nil {
+		return fmt.Errorf("bkash authenticate: %w", err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

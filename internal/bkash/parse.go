@@ -93,6 +93,17 @@ func (f fields) str(keys ...string) string {
 	return ""
 }
 
+// present returns the first of keys (as spelled in keys) that the answer
+// carries with a value, or "".
+func (f fields) present(keys ...string) string {
+	for _, k := range keys {
+		if v, ok := f[strings.ToLower(k)]; ok && scalar(v) != "" {
+			return k
+		}
+	}
+	return ""
+}
+
 // amount reads a decimal amount; ok is false when the field is absent.
 func (f fields) amount(keys ...string) (a money.Amount, ok bool, err error) {
 	s := f.str(keys...)
@@ -254,6 +265,7 @@ func parsePayment(httpStatus int, body []byte) (*Payment, error) {
 		Mode:               f.str("mode"),
 		Status:             TransactionStatus(f.str("transactionStatus")),
 		VerificationStatus: f.str("verificationStatus", "userVerificationStatus"),
+		VerificationField:  f.present("verificationStatus", "userVerificationStatus"),
 		CreateTime:         f.time("paymentCreateTime", "createTime"),
 		ExecuteTime:        f.time("paymentExecuteTime", "updateTime"),
 		StatusCode:         f.str("statusCode"),

@@ -11,6 +11,9 @@ import (
 // onboarding. They never appear in logs: String and LogValue redact them.
 type Credentials struct {
 	Username, Password, AppKey, AppSecret string
+	// ShortCode is the merchant wallet's number (not secret, not sent to
+	// bKash): search transaction answers it as organizationShortCode.
+	ShortCode string
 }
 
 // String hides everything but the username.
@@ -78,10 +81,13 @@ type Payment struct {
 	// VerificationStatus is returned by query though not documented:
 	// "Complete" once the payer authorised, "Incomplete" before.
 	VerificationStatus string
-	CreateTime         time.Time
-	ExecuteTime        time.Time
-	StatusCode         string
-	StatusMessage      string
+	// VerificationField is the spelling the answer used:
+	// "verificationStatus" or "userVerificationStatus" ("" if neither).
+	VerificationField string
+	CreateTime        time.Time
+	ExecuteTime       time.Time
+	StatusCode        string
+	StatusMessage     string
 }
 
 // RefundRequest asks for a full or partial refund of a completed payment.

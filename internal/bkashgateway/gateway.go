@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/kalyan-platform/kalyan/internal/app"
@@ -27,10 +28,14 @@ type Gateway struct {
 	// platform is the default merchant, from configuration; its ID is its
 	// username.
 	platform bkash.Credentials
-	stored   Credentials
-	recheck  time.Duration
-	now      func() time.Time
-	log      *slog.Logger
+	// platformShortCode is the platform merchant's wallet number.
+	platformShortCode string
+	stored            Credentials
+	recheck           time.Duration
+	// checkPause is the first pause before a credential check asks again.
+	checkPause time.Duration
+	now        func() time.Time
+	log        *slog.Logger
 
 	loads singleflight.Group
 	mu    sync.Mutex
@@ -57,6 +62,10 @@ type Credentials interface {
 type Options struct {
 	// Platform is the platform's default merchant.
 	Platform bkash.Credentials
+	// PlatformShortCode is its wallet number (search transaction's
+	// organizationShortCode); "" means gifts made in the bKash app to it
+	// cannot be confirmed.
+	PlatformShortCode string
 	// Stored opens units' own merchants; nil means every unit uses Platform.
 	Stored Credentials
 	// Recheck is how long credentials loaded for a merchant ID are used
@@ -66,6 +75,9 @@ type Options struct {
 	Recheck time.Duration
 	// MaxMerchants bounds the cached merchants (default bkash.DefaultMaxMerchants).
 	MaxMerchants int
+	// CheckPause is the first pause before a credential check answered 9999
+	// asks again (default 1 s, then doubling).
+	CheckPause time.Duration
 	// RefundV1 names merchants (by username) whose bKash account routes only
 	// the v1 refund API; others use v2 until bKash answers it is not routed.
 	RefundV1 []string
@@ -84,6 +96,9 @@ func New(cfg bkash.Config, o Options) *Gateway {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.CheckPause <= 0 {
+		o.CheckPause = time.Second
+	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
@@ -92,8 +107,8 @@ func New(cfg bkash.Config, o Options) *Gateway {
 		v1[m] = true
 	}
 	return &Gateway{
-		clients: bkash.NewMerchants(cfg, o.MaxMerchants), platform: o.Platform, stored: o.Stored,
-		recheck: o.Recheck, now: o.Now, log: o.Log, known: make(map[string]knownMerchant), refundV1: v1,
+		clients: bkash.NewMerchants(cfg, o.MaxMerchants), platform: o.Platform, platformShortCode: o.PlatformShortCode, stored: o.Stored,
+		recheck: o.Recheck, checkPause: o.CheckPause, now: o.Now, log: o.Log, known: make(map[string]knownMerchant), refundV1: v1,
 	}
 }
 
@@ -115,24 +130,47 @@ const checkTimeout = 10 * time.Second
 
 // Check asks bKash to grant a token for credentials about to be stored for
 // merchant id; if it does, that client replaces the one (and drops the
-// token) held for the old credentials. It returns app.ErrMerchantRefused when bKash refuses
-// them; when bKash gives no answer it logs and returns nil, so a slow bKash
-// does not block registrations.
+// token) held for the old credentials. It returns app.ErrMerchantRefused when
+// bKash refuses them. bKash answers 9999 both when it fails ("System Error")
+// and for an unknown username, so a 9999 is asked again after a pause
+// (within the merchant's grant budget) and, if it persists, reported as
+// app.ErrMerchantUnverified: valid credentials are never called wrong during
+// an outage. When bKash gives no answer at all it logs and returns nil, so a
+// slow bKash does not block registrations.
 func (g *Gateway) Check(ctx context.Context, id string, cred app.MerchantCredentials) error {
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
-	err := g.clients.Try(ctx, id, bkash.Credentials(cred))
-	var se *bkash.StatusError
-	switch {
-	case err == nil:
-		return nil
-	case bkash.IsAuth(err) && errors.As(err, &se):
-		return fmt.Errorf("%w: %s", app.ErrMerchantRefused, se.Message)
-	default:
-		g.log.WarnContext(ctx, "bkash merchant credentials stored unchecked", "merchant", id, "err", err)
-		return nil
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval, b.MaxInterval = g.checkPause, 4*g.checkPause
+	for attempt := 1; ; attempt++ {
+		err := g.clients.Try(ctx, id, bkash.Credentials(cred))
+		var se *bkash.StatusError
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, bkash.ErrGrantBudget):
+			return fmt.Errorf("%w: bKash allows %d token grants an hour per merchant: %w", app.ErrMerchantChecksLimited, bkash.GrantsPerHour, err)
+		case bkash.IsAmbiguousGrant(err) && attempt < checkAttempts && ctx.Err() == nil:
+			g.log.WarnContext(ctx, "bkash answered 9999 to a credential check; asking again", "merchant", id, "attempt", attempt)
+			select {
+			case <-ctx.Done():
+			case <-time.After(b.NextBackOff()):
+			}
+			continue
+		case bkash.IsAmbiguousGrant(err):
+			return fmt.Errorf("%w: it answered 9999 (System Error, or an unknown username) %d times", app.ErrMerchantUnverified, attempt)
+		case bkash.IsAuth(err) && errors.As(err, &se):
+			return fmt.Errorf("%w: %s", app.ErrMerchantRefused, se.Message)
+		default:
+			g.log.WarnContext(ctx, "bkash merchant credentials stored unchecked", "merchant", id, "err", err)
+			return nil
+		}
 	}
 }
+
+// checkAttempts bounds the grants one credential check makes: bKash allows
+// two an hour per merchant.
+const checkAttempts = bkash.GrantsPerHour
 
 // errNoCredentials marks a merchant whose credentials cannot be had: none
 // stored for its ID, or sealed under another seal key.

@@ -13,6 +13,7 @@
 //	/v1.2.0-beta/tokenized/checkout/create          {mode:"0011", payerReference, callbackURL, amount, currency:"BDT", intent:"sale", merchantInvoiceNumber}
 //	/v1.2.0-beta/tokenized/checkout/execute         {paymentID}
 //	/v1.2.0-beta/tokenized/checkout/payment/status  {paymentID}
+//	/v1.2.0-beta/tokenized/checkout/general/searchTransaction {trxID} (search.go)
 //	/v2/tokenized-checkout/refund/payment/transaction {paymentId, trxId, refundAmount, sku, reason}
 //	/v2/tokenized-checkout/refund/payment/status      {paymentId, trxId}
 //
@@ -38,11 +39,17 @@
 // payment execution already completed, 2127 transaction not yet completed,
 // 503 maintenance, 9999 wrong grant credentials ("Username does not exist").
 //
-// Payer page (stands in for bKash's hosted page at bkashURL):
+// Payer page (stands in for bKash's hosted page at bkashURL, redirect.go):
 //
-//	GET  /pay/{paymentID}   HTML: merchant, amount, invoice, optional wallet number, Pay / Cancel / Fail
-//	POST /pay/{paymentID}   form action=pay|cancel|fail[&wallet=01XXXXXXXXX] → 303 to
-//	                        callbackURL?paymentID=…&status=success|cancel|failure
+//	GET  /redirect/tokenized/?paymentID=…&hash=…&mode=0011&apiVersion=v1.2.0-beta   (also /pay/{paymentID})
+//	     HTML: merchant, amount, invoice, optional wallet number, Pay / Cancel / Fail / Close
+//	POST the same, form action=pay|cancel|fail|close[&wallet=01XXXXXXXXX] → 303 to
+//	     callbackURL?paymentID=…&status=success|cancel|failure&signature=…&apiVersion=v1.2.0-beta;
+//	     close answers a page and sends nobody back (the payment stays Initiated until it expires)
+//
+// Token grants are limited as bKash documents: a third grant of a merchant
+// within an hour is refused and blocks its token calls for an hour
+// (grants.go).
 //
 // Sandbox-only endpoints:
 //
@@ -53,6 +60,8 @@
 //	GET     /sandbox/settlements                      the same for every merchant (Settlements)
 //	PUT     /sandbox/merchants/{username}             add a merchant or change its credentials
 //	                                                  {password, appKey, appSecret, name}
+//	POST    /sandbox/merchants/{username}/app-payments  a payment made in the bKash app
+//	                                                  {amount, payer, trxID?, time?, reference?} → {trxID}
 //	GET     /sandbox/stats                   request counters (Stats)
 //
 // Merchants: each merchant has its own credentials, tokens and payments. A

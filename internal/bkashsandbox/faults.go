@@ -33,6 +33,11 @@ const (
 	// FaultMalformed performs the operation but answers HTTP 200 with a body
 	// that is not JSON.
 	FaultMalformed Fault = "malformed"
+	// FaultSystemError answers a grant or refresh with statusCode 9999
+	// "System Error." as bKash does when it fails
+	// (bKash-developer/pgw-merchant-backend-php issue #10) — the code it also
+	// answers for an unknown username. Grant and refresh only.
+	FaultSystemError Fault = "system_error"
 	// FaultLate performs the operation and answers Config.LateAnswer later
 	// (a slow bKash: the answer may still arrive within the client's timeout).
 	FaultLate Fault = "late"
@@ -57,6 +62,7 @@ type Faults struct {
 	Query        Fault `json:"query,omitempty"`
 	Refund       Fault `json:"refund,omitempty"`
 	RefundStatus Fault `json:"refund_status,omitempty"`
+	Search       Fault `json:"search,omitempty"`
 }
 
 type operation int
@@ -69,6 +75,7 @@ const (
 	opQuery
 	opRefund
 	opRefundStatus
+	opSearch
 )
 
 func (f *Faults) get(op operation) Fault {
@@ -87,13 +94,15 @@ func (f *Faults) get(op operation) Fault {
 		return f.Refund
 	case opRefundStatus:
 		return f.RefundStatus
+	case opSearch:
+		return f.Search
 	}
 	return ""
 }
 
 var opNames = map[operation]string{
 	opGrant: "grant", opRefresh: "refresh", opCreate: "create", opExecute: "execute",
-	opQuery: "query", opRefund: "refund", opRefundStatus: "refund_status",
+	opQuery: "query", opRefund: "refund", opRefundStatus: "refund_status", opSearch: "search",
 }
 
 func allowed(op operation, f Fault) bool {
@@ -106,17 +115,19 @@ func allowed(op operation, f Fault) bool {
 		return op == opExecute || op == opRefund
 	case FaultCancel:
 		return op == opExecute
+	case FaultSystemError:
+		return op == opGrant || op == opRefresh
 	}
 	return false
 }
 
 func (f Faults) validate(perPayment bool) error {
-	for op := opGrant; op <= opRefundStatus; op++ {
+	for op := opGrant; op <= opSearch; op++ {
 		v := f.get(op)
 		if !allowed(op, v) {
 			return fmt.Errorf("fault %q is not supported for %s", v, opNames[op])
 		}
-		if perPayment && v != "" && (op == opGrant || op == opRefresh || op == opCreate) {
+		if perPayment && v != "" && (op == opGrant || op == opRefresh || op == opCreate || op == opSearch) {
 			return fmt.Errorf("%s faults cannot be set per payment", opNames[op])
 		}
 	}

@@ -58,6 +58,7 @@ button:focus-visible,input:focus-visible,a:focus-visible{outline:3px solid #1a5f
 <button type="submit" name="action" value="pay" class="pay">Pay ৳{{.Amount}}</button>
 <button type="submit" name="action" value="cancel">Cancel payment</button>
 <button type="submit" name="action" value="fail">Simulate a failed payment</button>
+<button type="submit" name="action" value="close">Close the page without paying</button>
 </div>
 </form>
 {{else}}
@@ -106,19 +107,19 @@ func (s *Server) pageDataLocked(p *payment) pageData {
 		d.Open = true
 	case st == statusInitiated:
 		d.State = "You have authorised this payment. The merchant is completing it."
-		d.ReturnURL = callbackWith(p.CallbackURL, p.ID, "success")
+		d.ReturnURL = s.returnURL(p, "success")
 	case st == statusCompleted:
 		d.State = "This payment is complete."
-		d.ReturnURL = callbackWith(p.CallbackURL, p.ID, "success")
+		d.ReturnURL = s.returnURL(p, "success")
 	case st == statusCancelled:
 		d.State = "This payment was cancelled."
-		d.ReturnURL = callbackWith(p.CallbackURL, p.ID, "cancel")
+		d.ReturnURL = s.returnURL(p, "cancel")
 	case st == statusExpired:
 		d.State = "This payment has expired. Start a new one from the merchant's page."
-		d.ReturnURL = callbackWith(p.CallbackURL, p.ID, "failure")
+		d.ReturnURL = s.returnURL(p, "failure")
 	default:
 		d.State = "This payment failed."
-		d.ReturnURL = callbackWith(p.CallbackURL, p.ID, "failure")
+		d.ReturnURL = s.returnURL(p, "failure")
 	}
 	return d
 }
@@ -134,7 +135,10 @@ func renderPage(w http.ResponseWriter, status int, d pageData) {
 
 func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	p := s.payments[r.PathValue("id")]
+	p := s.payments[s.pageID(r)]
+	if p != nil && p.App {
+		p = nil // made in the app: it has no checkout page
+	}
 	var d pageData
 	if p != nil {
 		d = s.pageDataLocked(p)
@@ -176,11 +180,11 @@ func (s *Server) handlePagePost(w http.ResponseWriter, r *http.Request) {
 	}
 	action := r.PostForm.Get("action")
 	walletIn := strings.TrimSpace(r.PostForm.Get("wallet"))
-	id := r.PathValue("id")
+	id := s.pageID(r)
 
 	s.mu.Lock()
 	p := s.payments[id]
-	if p == nil {
+	if p == nil || p.App {
 		s.mu.Unlock()
 		renderPage(w, http.StatusNotFound, pageData{})
 		return
@@ -197,7 +201,7 @@ func (s *Server) handlePagePost(w http.ResponseWriter, r *http.Request) {
 		if st == statusInitiated && p.Authorised {
 			// A repeated submit (back button, double tap) lands where the first did.
 			s.mu.Unlock()
-			http.Redirect(w, r, callbackWith(p.CallbackURL, p.ID, "success"), http.StatusSeeOther)
+			http.Redirect(w, r, s.returnURL(p, "success"), http.StatusSeeOther)
 			return
 		}
 		next, callback = statusInitiated, "success"
@@ -205,6 +209,16 @@ func (s *Server) handlePagePost(w http.ResponseWriter, r *http.Request) {
 		next, callback = statusCancelled, "cancel"
 	case "fail":
 		next, callback = statusFailed, "failure"
+	case "close":
+		// The payer closes bKash's page: bKash hears nothing and sends no
+		// one back, so the payment stays Initiated until it expires
+		// (PaymentTTL, bKash's 24 h). The merchant learns its fate only by
+		// querying (the reconciler).
+		s.mu.Unlock()
+		d.Open, d.ReturnURL = false, ""
+		d.State = "You closed this page without paying. Nothing was charged; the merchant is not told."
+		renderPage(w, http.StatusOK, d)
+		return
 	default:
 		s.mu.Unlock()
 		d.Error = "Choose Pay, Cancel or Simulate a failed payment."
@@ -239,5 +253,5 @@ func (s *Server) handlePagePost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Debug("bkash sandbox: payer page", "payment_id", id, "action", action)
-	http.Redirect(w, r, callbackWith(np.CallbackURL, np.ID, callback), http.StatusSeeOther)
+	http.Redirect(w, r, s.returnURL(np, callback), http.StatusSeeOther)
 }

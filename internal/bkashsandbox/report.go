@@ -86,12 +86,13 @@ func (s *Server) handlePutMerchant(w http.ResponseWriter, r *http.Request) {
 		AppKey    string `json:"appKey"`
 		AppSecret string `json:"appSecret"`
 		Name      string `json:"name"`
+		ShortCode string `json:"shortCode"`
 	}
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&in); err != nil {
 		writeInvalidBody(w)
 		return
 	}
-	m = Credentials{Username: r.PathValue("username"), Password: in.Password, AppKey: in.AppKey, AppSecret: in.AppSecret, Name: in.Name}
+	m = Credentials{Username: r.PathValue("username"), Password: in.Password, AppKey: in.AppKey, AppSecret: in.AppSecret, Name: in.Name, ShortCode: in.ShortCode}
 	if err := s.SetMerchant(m); err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"message": err.Error()})
 		return

@@ -16,6 +16,9 @@ type Credentials struct {
 	Username, Password, AppKey, AppSecret string
 	// Name is shown to payers on the payment page (default: Username).
 	Name string
+	// ShortCode is the merchant wallet's number, search transaction's
+	// organizationShortCode (default: DefaultShortCode(Username)).
+	ShortCode string
 	// RefundV1Only makes bKash's gateway answer the v2 refund paths "not
 	// routed" for this merchant, as merchants report for their accounts
 	// (bKash-developer/pgw-merchant-backend-php issue #15): its refunds must
@@ -29,7 +32,8 @@ type Config struct {
 	// change); "" keeps everything in memory.
 	DataDir string
 	// PublicURL is the base URL payers' browsers use, e.g.
-	// http://127.0.0.1:8090; bkashURL is PublicURL + "/pay/" + paymentID.
+	// http://127.0.0.1:8090; bkashURL is PublicURL +
+	// "/redirect/tokenized/?paymentID=…&hash=…&mode=0011&apiVersion=v1.2.0-beta".
 	// Empty means: derived from each create request's Host.
 	PublicURL string
 	// Merchants lists the merchants the sandbox knows, each with its own
@@ -54,6 +58,11 @@ type Config struct {
 	// refund a transaction which is no older than 15 days"). Past it a
 	// refund answers 2071 "Refund window over".
 	RefundWindow time.Duration
+	// VerificationField is how query spells the payer-verification field:
+	// "verificationStatus" (default; pybkash models.py reads it) or
+	// "userVerificationStatus" (bkash-js src/types/types.ts,
+	// dreygur/bkashgo). Public clients disagree, so a client must read both.
+	VerificationField string
 	// LateAnswer is how long a "late" fault delays an answer after the
 	// operation was done (default 2 s).
 	LateAnswer time.Duration
@@ -75,6 +84,9 @@ type Server struct {
 	done      chan struct{}
 	closeOnce sync.Once
 
+	// secret keys the checkout URL's hash and the callback's signature.
+	secret []byte
+
 	mu            sync.Mutex
 	merchants     map[string]Credentials // by username
 	closed        bool
@@ -82,11 +94,13 @@ type Server struct {
 	payments      map[string]*payment
 	paidInvoices  map[string]string // merchant+"\x00"+invoice → paymentID of a Completed payment
 	trxIDs        map[string]bool
+	byTrx         map[string]string // trxID → paymentID (search transaction)
 	tokens        map[string]*tokenInfo
 	refreshTokens map[string]*tokenInfo
 	faults        Faults
 	paymentFaults map[string]Faults
 	stats         Stats
+	grants        map[string]*merchantGrants // by merchant username
 }
 
 type tokenInfo struct {
@@ -121,6 +135,13 @@ func New(cfg Config) (*Server, error) {
 	if cfg.PendingRefund <= 0 {
 		cfg.PendingRefund = 5 * time.Second
 	}
+	switch cfg.VerificationField {
+	case "":
+		cfg.VerificationField = "verificationStatus"
+	case "verificationStatus", "userVerificationStatus":
+	default:
+		return nil, fmt.Errorf("bkash sandbox: verification field %q is neither verificationStatus nor userVerificationStatus", cfg.VerificationField)
+	}
 	if cfg.FaultHold <= 0 {
 		cfg.FaultHold = 40 * time.Second
 	}
@@ -134,9 +155,12 @@ func New(cfg Config) (*Server, error) {
 		payments:      make(map[string]*payment),
 		paidInvoices:  make(map[string]string),
 		trxIDs:        make(map[string]bool),
+		byTrx:         make(map[string]string),
 		tokens:        make(map[string]*tokenInfo),
 		refreshTokens: make(map[string]*tokenInfo),
 		paymentFaults: make(map[string]Faults),
+		grants:        make(map[string]*merchantGrants),
+		secret:        []byte(randomToken("")),
 	}
 	for _, m := range cfg.Merchants {
 		if err := s.SetMerchant(m); err != nil {
@@ -181,6 +205,7 @@ func (s *Server) index(p *payment) {
 	s.payments[p.ID] = p
 	if p.TrxID != "" {
 		s.trxIDs[p.TrxID] = true
+		s.byTrx[p.TrxID] = p.ID
 	}
 	for _, r := range p.Refunds {
 		s.trxIDs[r.RefundTrxID] = true
@@ -215,6 +240,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+v1+"/create", s.handleCreate)
 	mux.HandleFunc("POST "+v1+"/execute", s.handleExecute)
 	mux.HandleFunc("POST "+v1+"/payment/status", s.handleQuery)
+	mux.HandleFunc("POST "+v1+"/general/searchTransaction", s.handleSearch)
 	mux.HandleFunc("POST "+v1+"/payment/refund", s.handleRefundV1)
 	mux.HandleFunc("POST /v2/tokenized-checkout/refund/payment/transaction", s.handleRefund)
 	mux.HandleFunc("POST /v2/tokenized-checkout/refund/payment/status", s.handleRefundStatus)
@@ -224,6 +250,8 @@ func (s *Server) Handler() http.Handler {
 
 	mux.HandleFunc("GET /pay/{id}", s.handlePage)
 	mux.HandleFunc("POST /pay/{id}", s.handlePagePost)
+	mux.HandleFunc("GET /redirect/tokenized/{$}", s.handlePage)
+	mux.HandleFunc("POST /redirect/tokenized/{$}", s.handlePagePost)
 
 	mux.HandleFunc("GET /sandbox/faults", s.handleGetFaults)
 	mux.HandleFunc("PUT /sandbox/faults", s.handlePutFaults)
@@ -232,6 +260,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /sandbox/payments/{id}", s.handleGetPayment)
 	mux.HandleFunc("GET /sandbox/merchants/{username}/settlement", s.handleSettlement)
 	mux.HandleFunc("PUT /sandbox/merchants/{username}", s.handlePutMerchant)
+	mux.HandleFunc("POST /sandbox/merchants/{username}/app-payments", s.handleAppPayment)
 	mux.HandleFunc("GET /sandbox/settlements", s.handleSettlements)
 	mux.HandleFunc("GET /sandbox/stats", s.handleStats)
 	mux.HandleFunc("GET /{$}", s.handleIndex)
@@ -247,11 +276,12 @@ func (s *Server) handleIndex(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprint(w, `Kalyan bKash sandbox (Tokenized Checkout, v1.2.0-beta)
 
 Client base URL: <this server>/v1.2.0-beta
-Payer page:      GET/POST /pay/{paymentID}
+Payer page:      GET/POST /redirect/tokenized/?paymentID=…&hash=…&mode=0011&apiVersion=v1.2.0-beta (bkashURL), or /pay/{paymentID}
 Faults:          GET/PUT /sandbox/faults, GET/PUT /sandbox/payments/{id}/faults
 State:           GET /sandbox/payments/{id}, GET /sandbox/merchants/{username}/settlement,
                  GET /sandbox/settlements, GET /sandbox/stats
-Merchants:       PUT /sandbox/merchants/{username} {"password","appKey","appSecret","name"}
+Merchants:       PUT /sandbox/merchants/{username} {"password","appKey","appSecret","name","shortCode"}
+App payments:    POST /sandbox/merchants/{username}/app-payments {"amount","payer","trxID","time","reference"}
 `)
 }
 
@@ -277,11 +307,15 @@ func (s *Server) wait(ctx context.Context, d time.Duration) bool {
 
 // Stats counts requests that reached each endpoint (after routing).
 type Stats struct {
-	Grants        int `json:"grants"`
+	Grants int `json:"grants"`
+	// GrantsRefused counts grant and refresh calls refused because the
+	// merchant exceeded bKash's two grants an hour (grants.go).
+	GrantsRefused int `json:"grantsRefused"`
 	Refreshes     int `json:"refreshes"`
 	Creates       int `json:"creates"`
 	Executes      int `json:"executes"`
 	Queries       int `json:"queries"`
+	Searches      int `json:"searches"`
 	Refunds       int `json:"refunds"`
 	RefundQueries int `json:"refundQueries"`
 	// Unauthorized counts calls refused for a missing, unknown or expired token.

@@ -49,6 +49,9 @@ type payment struct {
 	ExecutedAt   time.Time `json:"executedAt,omitzero"`
 	UpdatedAt    time.Time `json:"updatedAt"`
 	Refunds      []refund  `json:"refunds,omitempty"`
+	// App marks a payment made inside the bKash app (search.go): it has no
+	// paymentID a client knows, only its trxID.
+	App bool `json:"app,omitempty"`
 }
 
 type refund struct {

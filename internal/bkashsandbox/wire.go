@@ -26,6 +26,7 @@ var messages = map[string]string{
 	"2026": "The reversal amount cannot be greater than the original transaction amount",
 	"2029": "Duplicate for all transactions",
 	"2031": "Invalid merchant invoice number",
+	"2033": "Transaction not found",
 	"2034": "The transaction cannot be reversed because the original transaction has been reversed",
 	"2048": "Invalid Payer Reference",
 	"2049": "Invalid Merchant Callback URL",

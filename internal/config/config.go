@@ -104,6 +104,15 @@ type BKash struct {
 	AppKey    string        `yaml:"appKey" env:"APP_KEY"`
 	AppSecret string        `yaml:"appSecret" env:"APP_SECRET"`
 	Timeout   time.Duration `yaml:"timeout" env:"TIMEOUT"`
+	// ShortCode is the platform merchant wallet's number (01XXXXXXXXX), as
+	// bKash's search transaction names it (organizationShortCode). Without
+	// it, gifts made to the platform's wallet in the bKash app cannot be
+	// claimed.
+	ShortCode string `yaml:"shortCode" env:"SHORT_CODE"`
+	// RefundWindow is how long after completion a payment can be refunded
+	// at bKash (15 days in bKash's WooCommerce plugin); a gift made in the
+	// bKash app can be claimed for as long.
+	RefundWindow time.Duration `yaml:"refundWindow" env:"REFUND_WINDOW"`
 	// RefundV1 lists merchant usernames whose bKash account routes only the
 	// v1 refund API (/tokenized/checkout/payment/refund). Others use v2 and
 	// switch to v1 by themselves when bKash answers that v2 is not routed.
@@ -126,6 +135,9 @@ type HTTP struct {
 	// RateLimit is how many public writes (gifts, forms) one client IP may
 	// make per minute; 0 disables.
 	RateLimit int `yaml:"rateLimit" env:"RATE_LIMIT"`
+	// ClaimsPerHour is how many gifts made in the bKash app one client IP
+	// may claim per hour, fleet-wide (each number may claim 5).
+	ClaimsPerHour int `yaml:"claimsPerHour" env:"CLAIMS_PER_HOUR"`
 	// TrustedProxies are the load balancers (IP addresses or CIDR ranges)
 	// whose X-Forwarded-For names the client and whose X-Forwarded-Proto
 	// says the browser used TLS (empty: the TCP peer is the client, and
@@ -145,9 +157,9 @@ func Defaults() Config {
 		LogLevel:   "info",
 		MongoDB:    MongoDB{Database: "kalyan"},
 		Kafka:      Kafka{Partitions: 12, ReplicationFactor: 1, SessionTimeout: 6 * time.Second},
-		BKash:      BKash{Timeout: 30 * time.Second},
+		BKash:      BKash{Timeout: 30 * time.Second, RefundWindow: 15 * 24 * time.Hour},
 		Auth:       Auth{Issuer: "kalyan", Audience: "kalyan-api"},
-		HTTP:       HTTP{RateLimit: 60, BodyLimit: 64 << 10, ReadTimeout: 10 * time.Second, WriteTimeout: 35 * time.Second},
+		HTTP:       HTTP{RateLimit: 60, ClaimsPerHour: 20, BodyLimit: 64 << 10, ReadTimeout: 10 * time.Second, WriteTimeout: 35 * time.Second},
 		Receipts:   defaultReceipts(),
 		// Well within the kubelet's own delay in updating a mounted Secret (about a minute).
 		SealKeyReload: 10 * time.Second,
@@ -223,6 +235,12 @@ func (c Config) Validate() error {
 	}
 	if c.BKash.Timeout <= 0 || c.BKash.Timeout > time.Minute {
 		bad("KALYAN_BKASH_TIMEOUT", "must be between 0 and 1m (bKash recommends 30s)")
+	}
+	if c.BKash.RefundWindow <= 0 || c.BKash.RefundWindow > 365*24*time.Hour {
+		bad("KALYAN_BKASH_REFUND_WINDOW", "must be between 0 and 8760h (bKash's plugin: 360h, 15 days)")
+	}
+	if s := c.BKash.ShortCode; s != "" && (len(s) != 11 || !strings.HasPrefix(s, "01") || strings.ContainsFunc(s, func(r rune) bool { return r < '0' || r > '9' })) {
+		bad("KALYAN_BKASH_SHORT_CODE", "must be the merchant wallet number, 11 digits starting with 01")
 	}
 	if c.BKash.BaseURL != "" {
 		if u, err := url.Parse(c.BKash.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -148,6 +148,7 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 		c.BKash.BaseURL = pub + "/v1.2.0-beta"
 		p := PlatformMerchant()
 		c.BKash.Username, c.BKash.Password, c.BKash.AppKey, c.BKash.AppSecret = p.Username, p.Password, p.AppKey, p.AppSecret
+		c.BKash.ShortCode = p.ShortCode
 		ownMerchants = DemoMerchants()
 	}
 
@@ -311,14 +312,15 @@ type Registrar interface {
 // PlatformMerchant is the platform's default merchant at the embedded
 // sandbox.
 func PlatformMerchant() bkashsandbox.Credentials {
-	return bkashsandbox.Credentials{Username: "kalyan-dev", Password: "sandbox-password", AppKey: "sandbox-app-key", AppSecret: "sandbox-app-secret", Name: "Kalyan"}
+	return bkashsandbox.Credentials{Username: "kalyan-dev", Password: "sandbox-password", AppKey: "sandbox-app-key", AppSecret: "sandbox-app-secret", Name: "Kalyan",
+		ShortCode: "01700000001"}
 }
 
 // DemoMerchants are the demo units' own merchants at the embedded sandbox:
 // dmch has its own wallet; the others use the platform's.
 func DemoMerchants() map[string]app.MerchantCredentials {
 	return map[string]app.MerchantCredentials{
-		"dmch": {Username: "rks-dmch", Password: "sandbox-dmch-password", AppKey: "sandbox-dmch-app-key", AppSecret: "sandbox-dmch-app-secret"},
+		"dmch": {Username: "rks-dmch", Password: "sandbox-dmch-password", AppKey: "sandbox-dmch-app-key", AppSecret: "sandbox-dmch-app-secret", ShortCode: "01700000002"},
 	}
 }
 
@@ -328,7 +330,7 @@ func SandboxMerchants() []bkashsandbox.Credentials {
 	out := []bkashsandbox.Credentials{PlatformMerchant()}
 	for code, m := range DemoMerchants() {
 		out = append(out, bkashsandbox.Credentials{Username: m.Username, Password: m.Password, AppKey: m.AppKey, AppSecret: m.AppSecret,
-			Name: strings.ToUpper(code) + " Rogi Kalyan Samiti"})
+			Name: strings.ToUpper(code) + " Rogi Kalyan Samiti", ShortCode: m.ShortCode})
 	}
 	return out
 }

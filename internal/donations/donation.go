@@ -60,6 +60,9 @@ type Method string
 const (
 	BKash Method = "bkash"
 	Cash  Method = "cash"
+	// BKashApp is a gift made inside the bKash app to the unit's merchant
+	// wallet, claimed afterwards with its trxID (appgift.go).
+	BKashApp Method = "bkash_app"
 )
 
 // Errors of donation transitions.

@@ -41,7 +41,7 @@ func mustParsePages() pageSet {
 	}
 	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(webFS, "web/layout.html"))
 	set := pageSet{}
-	for _, name := range []string{"home", "donate", "status", "zakat", "error", "unit"} {
+	for _, name := range []string{"home", "donate", "status", "zakat", "error", "unit", "appgift"} {
 		t := template.Must(base.Clone())
 		set[name] = template.Must(t.ParseFS(webFS, "web/"+name+".html"))
 	}

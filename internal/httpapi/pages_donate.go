@@ -205,6 +205,8 @@ type donateView struct {
 	Email        field
 	TIN          field
 	ZakatURL     string
+	// AppGiftURL is the page claiming a gift made in the bKash app.
+	AppGiftURL string
 }
 
 func (h *handlers) renderDonate(c *fiber.Ctx, l i18n.Lang, t *donateTarget, key string, form map[string]string, verrs validation.Errors, status int) error {
@@ -242,6 +244,9 @@ func (h *handlers) renderDonate(c *fiber.Ctx, l i18n.Lang, t *donateTarget, key 
 	v.TIN = field{ID: "tin", Name: "tin", Type: "text", InputMode: "numeric", Value: form["tin"],
 		Label: l.T("donate.tin"), Hint: l.T("donate.tin-hint"), Err: fe.get("tin")}
 	v.ZakatURL = "/zakat?unit=" + url.QueryEscape(u.Code)
+	if h.AppGifts != nil {
+		v.AppGiftURL = "/u/" + url.PathEscape(u.Code) + "/bkash-app"
+	}
 	pg := newPage(c, l, v.Heading, v)
 	pg.Errors = fe.list
 	return render(c, status, "donate", pg)

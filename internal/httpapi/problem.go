@@ -49,6 +49,9 @@ func toProblem(err error, log *slog.Logger, c *fiber.Ctx) Problem {
 	var pe *problemError
 	var fe *fiber.Error
 	var v validation.Errors
+	if p, ok := appGiftProblem(err); ok {
+		return p
+	}
 	switch {
 	case errors.As(err, &pe):
 		return pe.p
@@ -70,6 +73,12 @@ func toProblem(err error, log *slog.Logger, c *fiber.Ctx) Problem {
 		return keyReused("aid request")
 	case errors.Is(err, app.ErrBadCallback):
 		return Problem{Type: problemBase + "bad-callback", Title: "Callback does not match this donation", Status: fiber.StatusBadRequest}
+	case errors.Is(err, app.ErrMerchantChecksLimited):
+		return Problem{Type: problemBase + "bkash-grant-limit", Title: "Too many credential changes for this bKash merchant", Status: fiber.StatusTooManyRequests,
+			Detail: "bKash allows two token grants an hour per merchant and blocks it for an hour after a third; checking these credentials would need one more (" + err.Error() + "). Nothing was stored; try again in an hour."}
+	case errors.Is(err, app.ErrMerchantUnverified):
+		return Problem{Type: problemBase + "bkash-unavailable", Title: "bKash is not available right now", Status: fiber.StatusServiceUnavailable,
+			Detail: "bKash could not confirm the merchant credentials (" + err.Error() + "). Nothing was stored; please try again later."}
 	case errors.Is(err, app.ErrPaymentUnavailable):
 		return Problem{Type: problemBase + "payment-unavailable", Title: "bKash is not available right now", Status: fiber.StatusServiceUnavailable, Detail: "Nothing was charged. Please try again in a minute."}
 	case errors.Is(err, auth.ErrUnauthenticated):

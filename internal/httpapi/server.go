@@ -30,7 +30,9 @@ type Deps struct {
 	Transparency *app.Transparency
 	Links        *app.Links
 	Aid          *app.Aid
-	Verifier     interface {
+	// AppGifts claims gifts made inside the bKash app (nil: not offered).
+	AppGifts *app.AppGifts
+	Verifier interface {
 		Verify(raw string) (auth.Principal, error)
 	}
 	Metrics *metrics.Metrics
@@ -125,6 +127,7 @@ func New(d Deps) *fiber.App {
 	v1.Get("/donations/:id", h.getDonation)
 	v1.Get("/donations/:id/bkash-callback", h.bkashCallback)
 	v1.Post("/units/:code/cash-donations", h.createCashDonation)
+	v1.Post("/units/:code/bkash-app-gifts", limit, h.claimAppGift)
 	v1.Post("/donations/:id/refunds", h.refundDonation)
 	v1.Get("/units/:code/ledger", h.unitLedger)
 	v1.Get("/ledger", h.nationalLedger)
@@ -145,6 +148,8 @@ func New(d Deps) *fiber.App {
 	a.Get("/", h.home)
 	a.Get("/d/:slug", h.donatePage)
 	a.Post("/d/:slug", limit, h.donateSubmit)
+	a.Get("/u/:code/bkash-app", h.appGiftPage)
+	a.Post("/u/:code/bkash-app", limit, h.appGiftSubmit)
 	a.Get("/donations/:id", h.statusPage)
 	a.Get("/zakat", h.zakatPage)
 	a.Get("/u/:code", h.unitPage)

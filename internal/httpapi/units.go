@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -31,6 +32,9 @@ type merchantJSON struct {
 	Password  string `json:"password"`
 	AppKey    string `json:"appKey"`
 	AppSecret string `json:"appSecret"`
+	// ShortCode is the merchant wallet's number (optional): gifts made to
+	// it in the bKash app can be claimed only when it is known.
+	ShortCode string `json:"shortCode"`
 }
 
 // unitRegistration is the admin PUT body. bkash and signingKey are
@@ -111,6 +115,9 @@ func (h *handlers) putUnit(c *fiber.Ctx) error {
 		return err
 	}
 	created, err := h.Units.RegisterWith(c.UserContext(), u, mc)
+	if errors.Is(err, app.ErrMerchantChecksLimited) {
+		c.Set(fiber.HeaderRetryAfter, "3600")
+	}
 	if err != nil {
 		return err
 	}
@@ -150,7 +157,18 @@ func merchantChange(raw json.RawMessage, v *validation.Errors) (app.MerchantChan
 			v.Add("bkash."+f.name, "must be at most 256 printable ASCII characters without spaces")
 		}
 	}
-	return app.MerchantChange{Set: &app.MerchantCredentials{Username: b.Username, Password: b.Password, AppKey: b.AppKey, AppSecret: b.AppSecret}}, nil
+	if b.ShortCode != "" && !validShortCode(b.ShortCode) {
+		v.Add("bkash.shortCode", "must be the merchant wallet number, 11 digits starting with 01")
+	}
+	return app.MerchantChange{Set: &app.MerchantCredentials{Username: b.Username, Password: b.Password, AppKey: b.AppKey, AppSecret: b.AppSecret, ShortCode: b.ShortCode}}, nil
+}
+
+// validShortCode: a bKash merchant wallet number, 01 and nine digits.
+func validShortCode(s string) bool {
+	if len(s) != 11 || !strings.HasPrefix(s, "01") {
+		return false
+	}
+	return !strings.ContainsFunc(s, func(r rune) bool { return r < '0' || r > '9' })
 }
 
 func (h *handlers) archiveUnit(c *fiber.Ctx) error {

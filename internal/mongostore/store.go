@@ -64,6 +64,9 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create ledger index: %w", err)
 	}
+	if err := s.ensureTrxIndex(ctx); err != nil {
+		return err
+	}
 	if err := s.ensureNoteIndexes(ctx); err != nil {
 		return err
 	}

@@ -66,6 +66,13 @@ func ready(store *mongostore.Store, brokers []string) func(ctx context.Context) 
 // credentials through the returned Merchants drops this process's token for
 // them at once.
 func gateway(c config.Config, store *mongostore.Store, log *slog.Logger) (*bkashgateway.Gateway, *app.Merchants) {
+	return NewGateway(c, store, log, time.Now, replicaName())
+}
+
+// NewGateway is gateway with the clock and this process's name among the
+// fleet's token holders given: every process of the fleet shares one bKash
+// token per merchant through the store (ADR 0008).
+func NewGateway(c config.Config, store *mongostore.Store, log *slog.Logger, now func() time.Time, holder string) (*bkashgateway.Gateway, *app.Merchants) {
 	merchant := bkash.Credentials{Username: c.BKash.Username, Password: c.BKash.Password, AppKey: c.BKash.AppKey, AppSecret: c.BKash.AppSecret}
 	// One keep-alive pool for all merchants: http.DefaultTransport keeps only
 	// two idle connections per host, so concurrent gifts would redial bKash.
@@ -73,9 +80,20 @@ func gateway(c config.Config, store *mongostore.Store, log *slog.Logger) (*bkash
 		Proxy: http.ProxyFromEnvironment, MaxIdleConns: 256, MaxIdleConnsPerHost: 128,
 		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true,
 	}}
-	merchants := &app.Merchants{Store: store.Merchants(), Sealer: sealer(c, log), Now: time.Now}
-	gw := bkashgateway.New(bkash.Config{BaseURL: c.BKash.BaseURL, Timeout: c.BKash.Timeout, Logger: log, HTTPClient: bkashHTTP},
-		bkashgateway.Options{Platform: merchant, Stored: merchants, Log: log, RefundV1: c.BKash.RefundV1})
+	seal := sealer(c, log)
+	merchants := &app.Merchants{Store: store.Merchants(), Sealer: seal, Now: now}
+	tokens := &bkashgateway.SharedTokens{
+		Repo: store.BKashTokens(), Sealer: seal, Holder: holder,
+		// A window longer than a renewal takes (two bKash calls of at most
+		// the call timeout each would be 60 s; they take well under a
+		// second): a holder that dies mid-renewal hands over a minute later,
+		// while the old token still has five minutes to live.
+		Lease: func(m string) bkashgateway.Lease {
+			return store.Lease("bkash-token/"+m, holder, time.Minute, now)
+		},
+	}
+	gw := bkashgateway.New(bkash.Config{BaseURL: c.BKash.BaseURL, Timeout: c.BKash.Timeout, Logger: log, HTTPClient: bkashHTTP, Now: now, Tokens: tokens},
+		bkashgateway.Options{Platform: merchant, PlatformShortCode: c.BKash.ShortCode, Stored: merchants, Log: log, Now: now, RefundV1: c.BKash.RefundV1})
 	merchants.Check, merchants.Changed = gw.Check, gw.Forget
 	return gw, merchants
 }
@@ -113,6 +131,8 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		// Validate has checked the zakat settings; a zero value means defaults.
 		Zakat: zakatSettings(c),
 		Aid:   &app.Aid{Store: store.AidRequests(), Units: unitSvc, Ledger: store.Ledger(), Now: now, Log: log, Snapshots: rp.sealer, Keys: keys},
+		AppGifts: &app.AppGifts{Donations: don, Search: gw, Trx: store.Donations(), Limits: store.RateLimits(),
+			Window: c.BKash.RefundWindow, PerIP: c.HTTP.ClaimsPerHour, NumberRef: rp.sealer.DonorRef},
 		Ready: ready(store, c.Kafka.Brokers), PublicURL: strings.TrimRight(c.PublicURL, "/"),
 		BodyLimit: c.HTTP.BodyLimit, ReadTimeout: c.HTTP.ReadTimeout, WriteTimeout: c.HTTP.WriteTimeout,
 		RateLimit: c.HTTP.RateLimit, TrustedProxies: c.HTTP.TrustedProxies,

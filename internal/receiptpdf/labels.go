@@ -76,6 +76,8 @@ func methodLabel(m string) bilingual {
 	switch strings.ToLower(m) {
 	case "bkash":
 		return bilingual{"বিকাশ", "bKash"}
+	case "bkash_app":
+		return bilingual{"বিকাশ অ্যাপ", "bKash app"}
 	case "cash":
 		return bilingual{"নগদ অর্থ", "Cash"}
 	default:

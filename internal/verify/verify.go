@@ -128,6 +128,20 @@ func Run(ctx context.Context, db *mongo.Database, settle *Settlement) (*Report, 
 			r.bad("donation %s refunded %s of %s", id, d.Refunded(), d.Amount)
 		}
 	}
+	// One bKash transaction is one gift: a TrxID claimed from the bKash app
+	// must not also be a checkout gift, nor claimed twice.
+	byTrx := map[string][]string{}
+	for id, d := range latest {
+		if d.Status == donations.Paid && d.TrxID != "" && (d.Method == donations.BKash || d.Method == donations.BKashApp) {
+			byTrx[d.TrxID] = append(byTrx[d.TrxID], id)
+		}
+	}
+	for trx, ids := range byTrx {
+		if len(ids) > 1 {
+			slices.Sort(ids)
+			r.bad("bKash transaction %s is credited as %d gifts: %s", trx, len(ids), strings.Join(ids, ", "))
+		}
+	}
 	for id := range byDonation {
 		if latest[id] == nil {
 			r.bad("receipt for unknown donation %s", id)
@@ -265,7 +279,9 @@ func Run(ctx context.Context, db *mongo.Database, settle *Settlement) (*Report, 
 		// never saw is a violation too.
 		merchant(settle.Platform)
 		for _, d := range latest {
-			if d.Method == donations.BKash {
+			// Gifts made in the bKash app and claimed here reached the same
+			// merchant wallet as checkout gifts: bKash's settlement has both.
+			if d.Method == donations.BKash || d.Method == donations.BKashApp {
 				merchant(merchantOf(d.ID)).units[d.Unit] = true
 			}
 		}

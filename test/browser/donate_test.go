@@ -39,7 +39,7 @@ func TestGiveZakatToProgramme(t *testing.T) {
 	b.submit(`main form button[type=submit]`)
 
 	// On bKash's (sandbox) page, for this gift's amount.
-	if loc := b.location(); !strings.Contains(loc, "/pay/") {
+	if loc := b.location(); !strings.Contains(loc, "/redirect/tokenized/?paymentID=") {
 		t.Fatalf("after submit at %s, want the bKash payer page", loc)
 	}
 	if txt := eval[string](b, `document.body.textContent`); !strings.Contains(txt, "1000.00") {

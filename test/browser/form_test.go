@@ -27,7 +27,7 @@ func TestDonateWhileBKashIsDown(t *testing.T) {
 	if err := stack.Sandbox.SetFaults(bkashsandbox.Faults{Create: bkashsandbox.FaultNone}); err != nil {
 		t.Fatal(err)
 	}
-	if status, loc, body := postForm(t, "/d/dmch", vals); status != http.StatusSeeOther || !strings.Contains(loc, "/pay/") {
+	if status, loc, body := postForm(t, "/d/dmch", vals); status != http.StatusSeeOther || !strings.Contains(loc, "/redirect/tokenized/?paymentID=") {
 		t.Fatalf("after bKash is back: %d %s %s", status, loc, body)
 	}
 }

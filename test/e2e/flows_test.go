@@ -106,7 +106,7 @@ func linkPayReceipt(t *testing.T, unit string) {
 	}
 	submit := form(t, target.String(), vals)
 	payURL := submit.header.Get("Location")
-	if submit.status != 303 || !strings.HasPrefix(payURL, sys.SandboxURL()+"/pay/") {
+	if submit.status != 303 || !strings.HasPrefix(payURL, sys.SandboxURL()+"/redirect/tokenized/?paymentID=") {
 		t.Fatalf("submit: %d %v %.300s", submit.status, submit.header, submit.body)
 	}
 	// A double tap on the button gives the same payment.

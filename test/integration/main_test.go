@@ -36,6 +36,7 @@ func TestMain(m *testing.M) {
 	// The tests stand in for a load balancer: what they put in
 	// X-Forwarded-For is believed (a request without it is 127.0.0.1).
 	cfg.HTTP.TrustedProxies = []string{"127.0.0.1"}
+	cfg.HTTP.ClaimsPerHour = 1_000_000
 	// Reconcile fast so tests can watch a closed tab get settled.
 	cfg.Reconcile = config.Reconcile{Interval: 200 * time.Millisecond, After: 2 * time.Second, Expire: time.Hour, PerPass: 20,
 		RefundAfter: time.Second, RefundGrace: 3 * time.Second}

@@ -307,14 +307,53 @@ func TestMerchantRegistrationBadInput(t *testing.T) {
 	problemOf(t, put(merchantCreds(stack.Config.BKash.Username, "x")), 422, "bkash.username")
 	problemOf(t, put(merchantCreds("rks-magura", "pass word")), 422, "bkash.password")
 	problemOf(t, put(merchantCreds("rks-মাগুরা", "p")), 422, "bkash.username")
-	// bKash must accept the credentials before they are stored.
+	// bKash must accept the credentials before they are stored: a wrong app
+	// key is refused (2001).
 	onboardMerchant(t, "rks-magura", "right-pw")
-	problemOf(t, put(merchantCreds("rks-magura", "wrong-pw")), 422, "bkash")
+	wrongKey := merchantCreds("rks-magura", "right-pw")
+	wrongKey["appKey"] = "typo"
+	problemOf(t, put(wrongKey), 422, "bkash")
 	if r := put(merchantCreds("rks-magura", "right-pw")); r.status != 201 {
 		t.Fatalf("accepted credentials: %d %s", r.status, r.body)
 	}
 	// An answer about bad credentials never echoes them.
 	if r := put(map[string]any{"username": "u", "password": "hunter2-secret", "appKey": "k"}); bytes.Contains(r.body, []byte("hunter2")) {
 		t.Fatalf("problem echoes the password: %s", r.body)
+	}
+}
+
+// TestRegistrationDuringBKashOutage: a grant answered 9999 is documented as
+// "System Error" and as an unknown username, so registration never calls
+// credentials wrong on it: it asks again, then answers 503 (bKash
+// unavailable) and stores nothing. The sandbox answers a wrong password 9999
+// too (bKash documents no other code for it), so that is a 503 as well.
+func TestRegistrationDuringBKashOutage(t *testing.T) {
+	admin := token(t, "platform_admin", "")
+	put := func(code string, b any) resp {
+		body := unitBody("Unit "+code, "ইউনিট "+code)
+		body["bkash"] = b
+		return do(t, "PUT", "/api/v1/admin/units/"+code, body, admin)
+	}
+	onboardMerchant(t, "rks-bhola", "pw")
+	r := put("dh-bhola", merchantCreds("rks-bhola", "not-the-pw"))
+	problemOf(t, r, 503, "")
+	if !bytes.Contains(r.body, []byte("bkash-unavailable")) || !bytes.Contains(r.body, []byte("9999")) {
+		t.Fatalf("problem does not say bKash was unavailable: %s", r.body)
+	}
+	if bytes.Contains(r.body, []byte("not-the-pw")) {
+		t.Fatalf("problem echoes the password: %s", r.body)
+	}
+	if g := len(stack.Sandbox.GrantTimes("rks-bhola")); g != 0 {
+		t.Fatalf("%d tokens issued for refused credentials", g)
+	}
+	if r := do(t, "GET", "/api/v1/units/dh-bhola", nil, nil); r.status != 404 {
+		t.Fatalf("unit stored during the outage: %d %s", r.status, r.body)
+	}
+	// Those were rks-bhola's two grants of the hour: a third check is not
+	// tried (bKash would block the merchant for an hour). 429, Retry-After.
+	r = put("dh-bhola", merchantCreds("rks-bhola", "pw"))
+	problemOf(t, r, 429, "")
+	if r.header.Get("Retry-After") == "" || !bytes.Contains(r.body, []byte("bkash-grant-limit")) {
+		t.Fatalf("third check within the hour: %v %s", r.header, r.body)
 	}
 }

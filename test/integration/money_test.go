@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
@@ -199,4 +200,47 @@ func TestUnitTransparencyPage(t *testing.T) {
 		t.Fatal("unit page leaks donor data")
 	}
 	problemOf(t, do(t, "GET", "/u/no-such-unit", nil, nil), 404, "")
+}
+
+// TestClosedBKashPageIsReconciled: a payer who closes bKash's page without
+// paying sends nobody back; bKash keeps the payment Initiated until it
+// expires (24 h). The reconciler finds it, leaves it awaiting payment while
+// bKash says Initiated, and fails it once bKash says Expired. A forged
+// callback saying success meanwhile changes nothing: only execute or query
+// can mark a gift paid.
+func TestClosedBKashPageIsReconciled(t *testing.T) {
+	r := do(t, "POST", "/api/v1/units/uhc-debidwar/donations", gift("130.00", "general"), map[string]string{"Idempotency-Key": "closed-page"})
+	d := r.json(t)
+	id, payURL := d["id"].(string), d["paymentURL"].(string)
+	page := form(t, payURL, url.Values{"action": {"close"}})
+	if page.status != 200 || page.header.Get("Location") != "" {
+		t.Fatalf("closing bKash's page: %d %v", page.status, page.header)
+	}
+	don, err := stack.Store.Donations().Get(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A callback as bKash would send it, but forged: status success, a
+	// made-up signature. Execute is refused (the payer never authorised).
+	cb := do(t, "GET", "/api/v1/donations/"+id+"/bkash-callback?paymentID="+don.PaymentID+"&status=success&signature=forged&apiVersion=v1.2.0-beta", nil, nil)
+	if cb.status != 303 {
+		t.Fatalf("callback: %d %s", cb.status, cb.body)
+	}
+	queries := stack.Sandbox.Stats().Queries
+	eventually(t, "the reconciler asks bKash about the abandoned payment", func() bool {
+		return stack.Sandbox.Stats().Queries > queries+1
+	})
+	if st := do(t, "GET", "/api/v1/donations/"+id, nil, nil).json(t)["status"]; st != "initiated" {
+		t.Fatalf("while bKash says Initiated the gift is %v", st)
+	}
+	// A day later bKash lets the payment expire.
+	if err := stack.Sandbox.Age(don.PaymentID, 25*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the reconciler fails the expired payment", func() bool {
+		return do(t, "GET", "/api/v1/donations/"+id, nil, nil).json(t)["status"] == "failed"
+	})
+	if info, _ := stack.Sandbox.Payment(don.PaymentID); info.Status != "Expired" || info.TrxID != "" {
+		t.Fatalf("at bKash: %+v", info)
+	}
 }

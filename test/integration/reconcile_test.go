@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"net/url"
-	"path"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,7 +25,11 @@ func TestReconcilerReachesEveryPayment(t *testing.T) {
 			t.Fatalf("create: %d %s", r.status, r.body)
 		}
 		if i < silent {
-			pid := path.Base(r.json(t)["paymentURL"].(string))
+			pu, err := url.Parse(r.json(t)["paymentURL"].(string))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pid := pu.Query().Get("paymentID")
 			if err := stack.Sandbox.SetPaymentFaults(pid, bkashsandbox.Faults{Query: bkashsandbox.FaultUnavailable}); err != nil {
 				t.Fatal(err)
 			}
