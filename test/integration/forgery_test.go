@@ -116,7 +116,7 @@ func TestReceiptDatesAtFiscalYearEnd(t *testing.T) {
 		t.Errorf("verification page dates:\n%s", body)
 	}
 
-	st := do(t, "POST", "/api/v1/staff/statements", map[string]any{"phone": phone, "fiscalYear": "2025-26"}, token(t, "platform_admin", ""))
+	st := counterStatement(t, token(t, "platform_admin", ""), phone, "2025-26")
 	if st.status != 200 {
 		t.Fatalf("statement: %d %s", st.status, st.body)
 	}
