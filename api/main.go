@@ -71,6 +71,7 @@ func token(cfg config.Config, args []string) error {
 	role := fs.String("role", "", "social_worker, committee, unit_admin or platform_admin")
 	unit := fs.String("unit", "", "unit code (required except for platform_admin)")
 	sub := fs.String("sub", "", "subject (staff member's id); default: the role")
+	name := fs.String("name", "", "staff member's name, shown in request histories (OIDC \"name\" claim)")
 	ttl := fs.Duration("ttl", 12*time.Hour, "validity")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -85,7 +86,7 @@ func token(cfg config.Config, args []string) error {
 	if err != nil {
 		return err
 	}
-	t, err := signer.Token(*sub, auth.Role(*role), *unit, *ttl)
+	t, err := signer.NamedToken(*sub, *name, auth.Role(*role), *unit, *ttl)
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,10 @@ const (
 	PartiallyAllocated Status = "partially_allocated"
 	Allocated          Status = "allocated"
 	Waitlisted         Status = "waitlisted"
-	Disbursed          Status = "disbursed"
+	// DisbursementRecorded: what was given is recorded and waits for a
+	// second staff member to confirm it; no money has moved yet.
+	DisbursementRecorded Status = "disbursement_recorded"
+	Disbursed            Status = "disbursed"
 )
 
 // Diagnosis categories. The first six are the Department's financial
@@ -58,11 +61,17 @@ var Urgencies = []string{"critical", "high", "normal", "low"}
 
 // Errors of transitions.
 var (
-	ErrNotFound       = errors.New("aid request not found")
-	ErrState          = errors.New("the request is not in a state that allows this")
-	ErrSameAsMaker    = errors.New("the person who filed or assessed a request cannot approve it")
-	ErrNeedsCommittee = errors.New("above the unit's threshold only a committee member can approve")
-	ErrNoChange       = errors.New("no change")
+	ErrNotFound    = errors.New("aid request not found")
+	ErrState       = errors.New("the request is not in a state that allows this")
+	ErrSameAsMaker = errors.New("the person who filed or assessed a request cannot approve it")
+	// ErrSameAsRecorder: a disbursement is confirmed by a second person.
+	ErrSameAsRecorder = errors.New("the person who recorded a disbursement cannot confirm it: a second staff member does")
+	// ErrNotChecker: the caller may not be the second pair of eyes here.
+	ErrNotChecker = errors.New("only another social worker of the unit or a checker named in its policy can do this")
+	// ErrAlreadyApproved: one committee member counts once.
+	ErrAlreadyApproved = errors.New("this committee member has already approved the request")
+	ErrNeedsCommittee  = errors.New("above the unit's threshold only a committee member can approve")
+	ErrNoChange        = errors.New("no change")
 	// ErrExists: a request with this ID is stored already.
 	ErrExists = errors.New("aid request already exists")
 	// ErrKeyReused: an Idempotency-Key named an earlier filing with another body.
@@ -114,6 +123,9 @@ type Change struct {
 	Role   string    `bson:"role" json:"role"`
 	At     time.Time `bson:"at" json:"at"`
 	Note   string    `bson:"note,omitempty" json:"note,omitempty"`
+	// Name is the staff member's name from the identity provider's token
+	// (By is the subject, kept for the audit; people read the name).
+	Name string `bson:"name,omitempty" json:"name,omitempty"`
 }
 
 // Allocation is money moved from a fund to this request.
@@ -149,6 +161,18 @@ type Request struct {
 	Version int               `bson:"version"`
 	Change  Change            `bson:"change"`
 	Outbox  []events.Envelope `bson:"outbox"`
+
+	// ApprovedAt is when the request was approved: what a patient received
+	// in a unit's window is looked up by it (indexed with the NID and the
+	// mobile).
+	ApprovedAt time.Time `bson:"approvedAt,omitempty"`
+	// Committee are the committee members' approvals above the threshold.
+	Committee []CommitteeApproval `bson:"committee,omitempty"`
+	// Pending is a recorded disbursement awaiting its confirmation.
+	Pending *PendingDisbursement `bson:"pendingDisbursement,omitempty"`
+	// DisbursedBy recorded the disbursement; ConfirmedBy confirmed it.
+	DisbursedBy string `bson:"disbursedBy,omitempty"`
+	ConfirmedBy string `bson:"confirmedBy,omitempty"`
 }
 
 // NewID draws a request ID: 128 random bits, owing nothing to what the

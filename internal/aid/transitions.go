@@ -18,11 +18,12 @@ const (
 	TopicAid       = "kalyan.aid.v1"
 )
 
-// Actor is who makes a change.
-type Actor struct{ Sub, Role string }
+// Actor is who makes a change: the identity provider's subject, role and
+// (display) name.
+type Actor struct{ Sub, Role, Name string }
 
 func (r *Request) record(a Actor, action, note string, at time.Time) {
-	r.Change = Change{Action: action, By: a.Sub, Role: a.Role, At: at.UTC(), Note: note}
+	r.Change = Change{Action: action, By: a.Sub, Role: a.Role, At: at.UTC(), Note: note, Name: a.Name}
 	r.UpdatedAt = at.UTC()
 }
 
@@ -69,6 +70,8 @@ func (r *Request) Assess(a Actor, approved []money.Amount, zakatEligible bool, n
 		return validation.Errors{{Field: "approved", Message: "approve something, or reject the request"}}
 	}
 	r.ZakatEligible, r.AssessedBy, r.Status = zakatEligible, a.Sub, Assessed
+	// Committee members approved the earlier amounts, not these.
+	r.Committee = nil
 	r.record(a, "assessed", note, at)
 	return nil
 }
@@ -87,26 +90,33 @@ type ApprovedPayload struct {
 	Sealed []byte `json:"sealed,omitempty"`
 }
 
-// Approve approves an assessed request. Up to threshold the social worker
-// may approve; above it only a committee member who neither filed nor
-// assessed it (maker-checker).
-func (r *Request) Approve(a Actor, threshold money.Amount, note string, at time.Time) error {
+// Approve approves an assessed request under the unit's rules (checks.go):
+// never by whoever filed or assessed it; above the threshold (counting what
+// the patient received lately) only by the committee, with the meeting's
+// resolution, once rules.Quorum members have approved.
+func (r *Request) Approve(a Actor, rules Rules, res Resolution, note string, at time.Time) error {
 	if r.Status != Assessed {
 		return ErrState
 	}
-	if r.ApprovedTotal() > threshold {
-		if a.Role != "committee" && a.Role != "platform_admin" {
-			return ErrNeedsCommittee
-		}
-		if a.Sub == r.FiledBy || a.Sub == r.AssessedBy {
-			return ErrSameAsMaker
-		}
+	if a.Sub == r.FiledBy || a.Sub == r.AssessedBy {
+		return ErrSameAsMaker
 	}
 	var v validation.Errors
 	if !freetext.Into(&v, "note", &note, freetext.Text.WithMax(1000)) {
 		return v
 	}
-	r.Status, r.ApprovedBy = Approved, a.Sub
+	if rules.NeedsCommittee(r) {
+		done, err := r.committeeApproves(a, rules, res, at)
+		if err != nil || !done {
+			if err == nil {
+				r.record(a, "committee-approval", note, at)
+			}
+			return err
+		}
+	} else if !rules.checker(a, RoleCommittee) {
+		return ErrNotChecker
+	}
+	r.Status, r.ApprovedBy, r.ApprovedAt = Approved, a.Sub, at.UTC()
 	r.record(a, "approved", note, at)
 	ev, err := events.New(r.ID+"/approved", EventApproved, r.Unit, at, ApprovedPayload{Request: r.ID, Amount: r.ApprovedTotal(),
 		Version: r.Version + 1}) // the store saves this change as the next version
@@ -122,11 +132,7 @@ func (r *Request) Reject(a Actor, reason string, at time.Time) error {
 	if r.Status != Submitted && r.Status != Assessed {
 		return ErrState
 	}
-	var v validation.Errors
-	if freetext.Into(&v, "reason", &reason, freetext.Text.WithMax(1000)) && len(reason) < 3 {
-		v.Add("reason", "is required (3-1000 characters)")
-	}
-	if err := v.Err(); err != nil {
+	if err := checkReason(&reason); err != nil {
 		return err
 	}
 	r.Status, r.RejectReason = Rejected, reason
@@ -173,10 +179,10 @@ func (r *Request) ApplyAllocation(tx string, moved []Allocation, at time.Time) e
 
 // Disbursement of one item.
 type Disbursement struct {
-	Item      int          `json:"item"`
-	Amount    money.Amount `json:"amount"`
-	Method    string       `json:"method"` // in_kind, cash, bkash
-	Reference string       `json:"reference"`
+	Item      int          `bson:"item" json:"item"`
+	Amount    money.Amount `bson:"amount" json:"amount"`
+	Method    string       `bson:"method" json:"method"` // in_kind, cash, bkash
+	Reference string       `bson:"reference" json:"reference"`
 }
 
 // DisbursedPayload is the body of aid.disbursed: what was given and what
@@ -190,21 +196,40 @@ type DisbursedPayload struct {
 	Returns []Allocation `json:"returns"`
 }
 
-// Disburse records what was actually given per item; the unspent part of
-// the allocation returns to the funds it came from (last taken, first back:
-// general before zakat before the programme).
+// Disburse records what was actually given per item. Nothing moves until a
+// second staff member confirms it (ConfirmDisbursement, checks.go).
 func (r *Request) Disburse(a Actor, ds []Disbursement, at time.Time) error {
 	if r.Status != Allocated && r.Status != PartiallyAllocated {
 		return ErrState
 	}
+	if _, err := r.checkDisbursement(ds); err != nil {
+		return err
+	}
+	r.Pending = &PendingDisbursement{Items: ds, By: a.Sub, Name: a.Name, At: at.UTC(), From: r.Status}
+	r.Status = DisbursementRecorded
+	r.record(a, "disbursement-recorded", "", at)
+	return nil
+}
+
+// checkDisbursement validates ds (cleaning references in place) and
+// returns its total.
+func (r *Request) checkDisbursement(ds []Disbursement) (money.Amount, error) {
 	var v validation.Errors
 	var total money.Amount
+	listed := map[int]int{}
 	for i, d := range ds {
 		f := fmt.Sprintf("items[%d]", i)
 		if d.Item < 0 || d.Item >= len(r.Items) {
 			v.Add(f+".item", "no such item")
 			continue
 		}
+		// Each item once: two lines for one item would each pass the
+		// per-item bound and give twice what was approved.
+		if first, ok := listed[d.Item]; ok {
+			v.Add(f+".item", fmt.Sprintf("item %d is already listed as items[%d]; list each item once", d.Item, first))
+			continue
+		}
+		listed[d.Item] = i
 		if !slices.Contains([]string{"in_kind", "cash", "bkash"}, d.Method) {
 			v.Add(f+".method", "must be in_kind, cash or bkash")
 		}
@@ -222,7 +247,15 @@ func (r *Request) Disburse(a Actor, ds []Disbursement, at time.Time) error {
 	if total > r.AllocatedTotal() {
 		v.Add("items", "more than was allocated ("+r.AllocatedTotal().String()+")")
 	}
-	if err := v.Err(); err != nil {
+	return total, v.Err()
+}
+
+// settle applies a confirmed disbursement: the unspent part of the
+// allocation returns to the funds it came from (last taken, first back:
+// general before zakat before the programme).
+func (r *Request) settle(a Actor, ds []Disbursement, at time.Time) error {
+	total, err := r.checkDisbursement(ds)
+	if err != nil {
 		return err
 	}
 	for _, d := range ds {

@@ -25,6 +25,9 @@ type AidStore interface {
 	UpdateFrom(ctx context.Context, id string, from *aid.Request, fn func(*aid.Request) error) (*aid.Request, error)
 	List(ctx context.Context, f mongostore.AidFilter) ([]aid.Request, error)
 	ClaimGrant(ctx context.Context, nid, unit, request string, at time.Time) (string, time.Time, bool, error)
+	// ApprovedSince lists the latest versions of requests approved since
+	// the given time for this NID or mobile, in every unit.
+	ApprovedSince(ctx context.Context, nid, mobile string, since time.Time) ([]aid.Request, error)
 }
 
 // ErrGrantTaken is returned when a patient already had the one-time grant.
@@ -147,8 +150,58 @@ func (s *Aid) Assess(ctx context.Context, a aid.Actor, id string, approved []mon
 	return s.Store.Update(ctx, id, func(q *aid.Request) error { return q.Assess(a, approved, zakatEligible, note, s.Now()) })
 }
 
-// Approve approves under the unit's threshold policy.
-func (s *Aid) Approve(ctx context.Context, a aid.Actor, id, note string) (*aid.Request, error) {
+// Approve approves under the unit's policy (aid.Rules): four-eyes at every
+// amount, and above the threshold — counting what the patient received in
+// the unit's window — the committee's quorum with the meeting's resolution.
+func (s *Aid) Approve(ctx context.Context, a aid.Actor, id string, res aid.Resolution, note string) (*aid.Request, error) {
+	return s.checked(ctx, id, true, func(q *aid.Request, rules aid.Rules) error {
+		return approve(s.Snapshots, q, func(q *aid.Request) error { return q.Approve(a, rules, res, note, s.Now()) })
+	})
+}
+
+// Rules are the unit's approval rules for q, with what its patient
+// received lately by other requests in any unit (q nil: the rules alone).
+func (s *Aid) Rules(ctx context.Context, u *units.Unit, q *aid.Request) (aid.Rules, error) {
+	rules := aid.Rules{Threshold: u.Policy.ApprovalThreshold, Quorum: u.Policy.Quorum(), Checkers: u.Policy.Checkers}
+	if q == nil {
+		return rules, nil
+	}
+	prior, err := s.Store.ApprovedSince(ctx, q.Patient.NID, q.Patient.Mobile, s.Now().Add(-u.Policy.Window()))
+	if err != nil {
+		return rules, err
+	}
+	for i := range prior {
+		if prior[i].ID != q.ID {
+			rules.Received += prior[i].Received()
+		}
+	}
+	return rules, nil
+}
+
+// Reject rejects with a reason.
+func (s *Aid) Reject(ctx context.Context, a aid.Actor, id, reason string) (*aid.Request, error) {
+	return s.Store.Update(ctx, id, func(q *aid.Request) error { return q.Reject(a, reason, s.Now()) })
+}
+
+// Disburse records what was given; a second staff member confirms it.
+func (s *Aid) Disburse(ctx context.Context, a aid.Actor, id string, ds []aid.Disbursement) (*aid.Request, error) {
+	return s.Store.Update(ctx, id, func(q *aid.Request) error { return q.Disburse(a, ds, s.Now()) })
+}
+
+// ConfirmDisbursement is the second staff member's confirmation: the
+// money moves (aid.disbursed).
+func (s *Aid) ConfirmDisbursement(ctx context.Context, a aid.Actor, id string) (*aid.Request, error) {
+	return s.checked(ctx, id, false, func(q *aid.Request, rules aid.Rules) error { return q.ConfirmDisbursement(a, rules, s.Now()) })
+}
+
+// DeclineDisbursement sends a recorded disbursement back with a reason.
+func (s *Aid) DeclineDisbursement(ctx context.Context, a aid.Actor, id, reason string) (*aid.Request, error) {
+	return s.checked(ctx, id, false, func(q *aid.Request, rules aid.Rules) error { return q.DeclineDisbursement(a, rules, reason, s.Now()) })
+}
+
+// checked applies fn with the unit's rules (with what the patient received
+// lately when window is set).
+func (s *Aid) checked(ctx context.Context, id string, window bool, fn func(*aid.Request, aid.Rules) error) (*aid.Request, error) {
 	q, err := s.Store.Get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -157,19 +210,14 @@ func (s *Aid) Approve(ctx context.Context, a aid.Actor, id, note string) (*aid.R
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.Update(ctx, id, func(q *aid.Request) error {
-		return approve(s.Snapshots, q, func(q *aid.Request) error { return q.Approve(a, u.Policy.ApprovalThreshold, note, s.Now()) })
-	})
-}
-
-// Reject rejects with a reason.
-func (s *Aid) Reject(ctx context.Context, a aid.Actor, id, reason string) (*aid.Request, error) {
-	return s.Store.Update(ctx, id, func(q *aid.Request) error { return q.Reject(a, reason, s.Now()) })
-}
-
-// Disburse records what was given.
-func (s *Aid) Disburse(ctx context.Context, a aid.Actor, id string, ds []aid.Disbursement) (*aid.Request, error) {
-	return s.Store.Update(ctx, id, func(q *aid.Request) error { return q.Disburse(a, ds, s.Now()) })
+	if !window {
+		q = nil
+	}
+	rules, err := s.Rules(ctx, u, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.Update(ctx, id, func(q *aid.Request) error { return fn(q, rules) })
 }
 
 // plan decides how much each fund gives, in the unit's policy order: the

@@ -46,6 +46,10 @@ type Principal struct {
 	Subject string
 	Role    Role
 	Unit    string
+	// Name is the staff member's name from the token's OIDC "name" claim
+	// (empty when the identity provider sends none): what audit trails
+	// show people instead of the subject.
+	Name string
 }
 
 // CanActOn reports whether p may touch unit's records.
@@ -106,6 +110,9 @@ func (v *Verifier) Verify(raw string) (Principal, error) {
 	_ = tok.Get("role", &role)
 	_ = tok.Get("unit", &unit)
 	p.Role, p.Unit = Role(role), unit
+	if err := tok.Get("name", &p.Name); err != nil {
+		p.Name = ""
+	}
 	if p.Subject == "" || !p.Role.Valid() || (p.Role != PlatformAdmin && p.Unit == "") {
 		return Principal{}, fmt.Errorf("%w: missing subject, role or unit", ErrUnauthenticated)
 	}
@@ -152,6 +159,12 @@ type Signer struct {
 
 // Token issues a token for sub with role (and unit) valid for ttl.
 func (s *Signer) Token(sub string, role Role, unit string, ttl time.Duration) (string, error) {
+	return s.NamedToken(sub, "", role, unit, ttl)
+}
+
+// NamedToken is Token with the staff member's name (the OIDC "name" claim;
+// none if empty).
+func (s *Signer) NamedToken(sub, name string, role Role, unit string, ttl time.Duration) (string, error) {
 	if !role.Valid() {
 		return "", fmt.Errorf("unknown role %q (want social_worker, committee, unit_admin or platform_admin)", role)
 	}
@@ -163,6 +176,9 @@ func (s *Signer) Token(sub string, role Role, unit string, ttl time.Duration) (s
 		IssuedAt(now).NotBefore(now).Expiration(now.Add(ttl)).Claim("role", string(role))
 	if unit != "" {
 		b = b.Claim("unit", unit)
+	}
+	if name != "" {
+		b = b.Claim("name", name)
 	}
 	tok, err := b.Build()
 	if err != nil {

@@ -232,6 +232,11 @@ func (s *Stack) Token(role, unit, sub string) (string, error) {
 	return s.signer.Token(sub, auth.Role(role), unit, 12*time.Hour)
 }
 
+// NamedToken issues a staff token carrying the staff member's name.
+func (s *Stack) NamedToken(role, unit, sub, name string) (string, error) {
+	return s.signer.NamedToken(sub, name, auth.Role(role), unit, 12*time.Hour)
+}
+
 // StopAPI takes the HTTP API down (the workers keep running).
 func (s *Stack) StopAPI(ctx context.Context) error {
 	s.mu.Lock()

@@ -65,6 +65,17 @@ type aidJSON struct {
 	RejectReason   string              `json:"rejectReason,omitempty"`
 	CreatedAt      time.Time           `json:"createdAt"`
 	UpdatedAt      time.Time           `json:"updatedAt"`
+	// Committee approvals above the threshold, with their resolutions.
+	Committee []aid.CommitteeApproval `json:"committee,omitempty"`
+	// PendingDisbursement is a recorded disbursement awaiting its second
+	// staff member's confirmation.
+	PendingDisbursement *pendingJSON `json:"pendingDisbursement,omitempty"`
+}
+
+type pendingJSON struct {
+	Items      []map[string]any `json:"items"`
+	RecordedBy string           `json:"recordedBy"`
+	RecordedAt time.Time        `json:"recordedAt"`
 }
 
 // toAidJSON renders a request; masked hides the patient's mobile and NID
@@ -86,6 +97,14 @@ func toAidJSON(q *aid.Request, masked bool) aidJSON {
 		out.Items = append(out.Items, j)
 	}
 	out.Requested = req.String()
+	out.Committee = q.Committee
+	if p := q.Pending; p != nil {
+		out.PendingDisbursement = &pendingJSON{RecordedBy: staffName(p.Name), RecordedAt: p.At}
+		for _, d := range p.Items {
+			out.PendingDisbursement.Items = append(out.PendingDisbursement.Items, map[string]any{"item": d.Item, "amount": d.Amount.String(),
+				"method": d.Method, "reference": d.Reference})
+		}
+	}
 	for _, a := range q.Allocations {
 		out.Allocations = append(out.Allocations, map[string]string{"fund": a.Fund, "amount": a.Amount.String()})
 	}
@@ -100,7 +119,18 @@ func toAidJSON(q *aid.Request, masked bool) aidJSON {
 	return out
 }
 
-func actor(p auth.Principal) aid.Actor { return aid.Actor{Sub: p.Subject, Role: string(p.Role)} }
+func actor(p auth.Principal) aid.Actor {
+	return aid.Actor{Sub: p.Subject, Role: string(p.Role), Name: p.Name}
+}
+
+// staffName is how histories show a staff member: the name from the
+// identity provider's token, never the subject (which is an opaque ID).
+func staffName(name string) string {
+	if name == "" {
+		return "(name not given by the identity provider)"
+	}
+	return name
+}
 
 func (h *handlers) fileAid(c *fiber.Ctx) error {
 	code := c.Params("code")
@@ -200,8 +230,8 @@ func (h *handlers) aidHistory(c *fiber.Ctx) error {
 	}
 	out := make([]fiber.Map, len(hist))
 	for i, v := range hist {
-		out[i] = fiber.Map{"version": v.Version, "action": v.Change.Action, "by": v.Change.By, "role": v.Change.Role, "at": v.Change.At,
-			"note": v.Change.Note, "status": v.Status}
+		out[i] = fiber.Map{"version": v.Version, "action": v.Change.Action, "by": staffName(v.Change.Name), "role": v.Change.Role,
+			"at": v.Change.At, "note": v.Change.Note, "status": v.Status}
 	}
 	return c.JSON(fiber.Map{"id": q.ID, "history": out})
 }
@@ -245,8 +275,11 @@ func (h *handlers) aidTransition(c *fiber.Ctx, decode func() error, fn func(q *a
 	switch {
 	case errors.Is(err, aid.ErrState):
 		return problem(fiber.StatusConflict, "invalid-state", "Not possible in this state", "The request is "+string(q.Status)+".")
-	case errors.Is(err, aid.ErrSameAsMaker), errors.Is(err, aid.ErrNeedsCommittee):
-		return problem(fiber.StatusForbidden, "maker-checker", "Needs another approver", err.Error())
+	case errors.Is(err, aid.ErrSameAsMaker), errors.Is(err, aid.ErrNeedsCommittee), errors.Is(err, aid.ErrSameAsRecorder),
+		errors.Is(err, aid.ErrNotChecker):
+		return problem(fiber.StatusForbidden, "maker-checker", "Needs a second person", err.Error())
+	case errors.Is(err, aid.ErrAlreadyApproved):
+		return problem(fiber.StatusConflict, "already-approved", "Already approved by this member", err.Error())
 	case err != nil:
 		return err
 	}
@@ -282,6 +315,8 @@ func (h *handlers) assessAid(c *fiber.Ctx) error {
 func (h *handlers) approveAid(c *fiber.Ctx) error {
 	var body struct {
 		Note string `json:"note"`
+		// Resolution of the committee meeting (required above the threshold).
+		Resolution aid.Resolution `json:"resolution"`
 	}
 	decode := func() error {
 		if len(c.Body()) > 0 {
@@ -290,8 +325,8 @@ func (h *handlers) approveAid(c *fiber.Ctx) error {
 		return nil
 	}
 	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
-		return h.Aid.Approve(c.UserContext(), a, q.ID, body.Note)
-	}, auth.SocialWorker, auth.Committee)
+		return h.Aid.Approve(c.UserContext(), a, q.ID, body.Resolution, body.Note)
+	}, staffRoles...) // the unit's named checker may hold any staff role: the rules decide
 }
 
 func (h *handlers) rejectAid(c *fiber.Ctx) error {
@@ -331,4 +366,26 @@ func (h *handlers) disburseAid(c *fiber.Ctx) error {
 	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
 		return h.Aid.Disburse(c.UserContext(), a, q.ID, ds)
 	}, auth.SocialWorker, auth.UnitAdmin)
+}
+
+func (h *handlers) confirmDisbursement(c *fiber.Ctx) error {
+	decode := func() error {
+		if len(c.Body()) > 0 {
+			return decodeJSON(c, &struct{}{})
+		}
+		return nil
+	}
+	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
+		return h.Aid.ConfirmDisbursement(c.UserContext(), a, q.ID)
+	}, staffRoles...)
+}
+
+func (h *handlers) declineDisbursement(c *fiber.Ctx) error {
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	decode := func() error { return decodeJSON(c, &body) }
+	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
+		return h.Aid.DeclineDisbursement(c.UserContext(), a, q.ID, body.Reason)
+	}, staffRoles...)
 }

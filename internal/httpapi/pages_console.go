@@ -60,7 +60,7 @@ func (h *handlers) consoleRoutes(a *fiber.App) {
 	a.Get("/console/requests/new", cs.staff(cs.newPage))
 	a.Post("/console/requests/new", cs.staff(cs.file))
 	a.Get("/console/requests/:id", cs.staff(cs.detail))
-	for _, action := range []string{"assess", "approve", "reject", "disburse"} {
+	for _, action := range []string{"assess", "approve", "reject", "disburse", "confirm", "decline"} {
 		a.Post("/console/requests/:id/"+action, cs.staff(cs.act(action)))
 	}
 }
@@ -266,7 +266,7 @@ func (cs *console) queue(kind queueKind) fiber.Handler {
 		case kind == queueCommittee || p.Role == auth.Committee:
 			statuses = []aid.Status{aid.Assessed}
 		default:
-			statuses = []aid.Status{aid.Submitted, aid.Assessed, aid.Allocated, aid.PartiallyAllocated}
+			statuses = []aid.Status{aid.Submitted, aid.Assessed, aid.Allocated, aid.PartiallyAllocated, aid.DisbursementRecorded}
 		}
 		var qs []aid.Request
 		for _, st := range statuses {
@@ -606,6 +606,15 @@ type detailView struct {
 	Note, AssessNote, Reason                                                 field
 	ZakatErr                                                                 string
 	Base                                                                     string
+
+	// Four-eyes steps: the committee's quorum and resolution above the
+	// threshold, and the confirmation of a recorded disbursement.
+	Quorum, Received       string
+	ResolutionNo, ResDate  field
+	Pending                []string
+	PendingIntro           string
+	CanConfirm, CanDecline bool
+	DeclineReason          field
 }
 
 func (cs *console) load(c *fiber.Ctx, roles ...auth.Role) (*aid.Request, error) {
@@ -629,7 +638,10 @@ func (cs *console) detail(c *fiber.Ctx) error {
 	}
 	l := pageLang(c)
 	var done string
-	if d := c.Query("done"); slices.Contains([]string{"filed", "assess", "approve", "reject", "disburse"}, d) {
+	if d := c.Query("done"); slices.Contains([]string{"filed", "assess", "approve", "reject", "disburse", "confirm", "decline"}, d) {
+		if d == "disburse" {
+			d = "disburse-pending"
+		}
 		done = l.T("console.done." + d)
 	}
 	return cs.renderDetail(c, fiber.StatusOK, q, done, "", nil, nil)
@@ -673,11 +685,58 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 	role := p.Role
 	admin := role == auth.PlatformAdmin
 	open := q.Status == aid.Submitted || q.Status == aid.Assessed
+	named := slices.Contains(u.Policy.Checkers, p.Subject)
+	maker := p.Subject == q.FiledBy || p.Subject == q.AssessedBy
 	v.CanAssess = open && (admin || role == auth.SocialWorker || role == auth.UnitAdmin)
-	v.CanApprove = q.Status == aid.Assessed && (admin || role == auth.SocialWorker || role == auth.Committee)
+	v.CanApprove = q.Status == aid.Assessed && !maker && (admin || named || role == auth.SocialWorker || role == auth.Committee)
 	v.CanReject = open && (admin || role == auth.SocialWorker || role == auth.Committee)
 	v.CanDisburse = (q.Status == aid.Allocated || q.Status == aid.PartiallyAllocated) && (admin || role == auth.SocialWorker || role == auth.UnitAdmin)
-	v.NeedsCommittee = q.Status == aid.Assessed && q.ApprovedTotal() > u.Policy.ApprovalThreshold
+	if q.Status == aid.Assessed {
+		var rq *aid.Request
+		if v.CanApprove {
+			rq = q // the window look-up only for someone who may decide
+		}
+		rules, err := cs.h.Aid.Rules(ctx, u, rq)
+		if err != nil {
+			return err
+		}
+		v.NeedsCommittee = rules.NeedsCommittee(q)
+		if rules.Received > 0 {
+			v.Received = l.F("console.approve.received", l.Num(int64(u.Policy.Window()/(24*time.Hour))), l.Money(rules.Received))
+		}
+		if v.NeedsCommittee {
+			v.Quorum = l.F("console.approve.quorum", l.Num(int64(rules.Quorum)), l.Num(int64(len(q.Committee))))
+		}
+	}
+	v.ResolutionNo = field{ID: "resno", Name: "resno", Type: "text", Label: l.T("console.f.resolution-no"), Err: fe.get("resno"),
+		Value: val("resno"), Required: true}
+	v.ResDate = field{ID: "resdate", Name: "resdate", Type: "text", InputMode: "numeric", Label: l.T("console.f.resolution-date"),
+		Hint: l.T("console.f.resolution-date-hint"), Err: fe.get("resdate"), Value: val("resdate"), Required: true}
+	if pd := q.Pending; pd != nil && q.Status == aid.DisbursementRecorded {
+		checker := admin || named || role == auth.SocialWorker || role == auth.UnitAdmin
+		own := pd.By == p.Subject
+		v.CanConfirm, v.CanDecline = checker && !own, checker || own
+		recorder := pd.Name
+		if recorder == "" {
+			recorder = l.T("console.history.noname")
+		}
+		v.PendingIntro = l.F("console.confirm.intro", recorder)
+		if own {
+			v.PendingIntro = l.T("console.confirm.own")
+		}
+		for _, d := range pd.Items {
+			if d.Item < 0 || d.Item >= len(q.Items) {
+				continue
+			}
+			line := label(l, "console.item.", q.Items[d.Item].Category) + ": " + l.Money(d.Amount) + " · " + label(l, "console.method.", d.Method)
+			if d.Reference != "" {
+				line += " · " + d.Reference
+			}
+			v.Pending = append(v.Pending, line)
+		}
+		v.DeclineReason = field{ID: "reason", Name: "reason", Type: "text", Label: l.T("console.f.reason"), Err: fe.get("reason"),
+			Value: val("reason"), Required: true}
+	}
 	v.ZakatChecked = q.ZakatEligible || val("zakat") != ""
 	for i, it := range q.Items {
 		n := strconv.Itoa(i + 1)
@@ -717,7 +776,7 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 	}
 	for _, h := range hist {
 		v.History = append(v.History, historyRow{At: l.Digits(h.Change.At.In(dhaka).Format("2006-01-02 15:04")),
-			Action: label(l, "console.action.", h.Change.Action), By: h.Change.By, Role: label(l, "console.role.", h.Change.Role),
+			Action: label(l, "console.action.", h.Change.Action), By: historyName(l, h.Change.Name), Role: label(l, "console.role.", h.Change.Role),
 			Note: h.Change.Note, Status: label(l, "console.status.", string(h.Status))})
 	}
 	// Duplicate-benefit flags: other requests for this NID or mobile in any
@@ -751,6 +810,15 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 
 var dhaka = time.FixedZone("Asia/Dhaka", 6*3600)
 
+// historyName shows a staff member by the name their token carried, never
+// by the identity provider's subject.
+func historyName(l i18n.Lang, name string) string {
+	if name == "" {
+		return l.T("console.history.noname")
+	}
+	return name
+}
+
 func fundName(l i18n.Lang, fund string) string {
 	if p, ok := strings.CutPrefix(fund, "fund:programme:"); ok {
 		return l.Programme(p)
@@ -767,8 +835,12 @@ func (cs *console) do(c *fiber.Ctx, action string) error {
 	switch action {
 	case "assess", "disburse":
 		roles = []auth.Role{auth.SocialWorker, auth.UnitAdmin}
-	default:
+	case "reject":
 		roles = []auth.Role{auth.SocialWorker, auth.Committee}
+	default:
+		// approve, confirm, decline: the unit's named checker may hold any
+		// staff role; the domain's rules decide.
+		roles = staffRoles
 	}
 	q, err := cs.load(c, roles...)
 	if err != nil {
@@ -794,7 +866,12 @@ func (cs *console) do(c *fiber.Ctx, action string) error {
 			_, err = cs.h.Aid.Assess(ctx, a, q.ID, amounts, val("zakat") != "", val("note"))
 		}
 	case "approve":
-		_, err = cs.h.Aid.Approve(ctx, a, q.ID, val("note"))
+		res := aid.Resolution{Number: val("resno"), Date: i18n.ASCIIDigits(val("resdate"))}
+		_, err = cs.h.Aid.Approve(ctx, a, q.ID, res, val("note"))
+	case "confirm":
+		_, err = cs.h.Aid.ConfirmDisbursement(ctx, a, q.ID)
+	case "decline":
+		_, err = cs.h.Aid.DeclineDisbursement(ctx, a, q.ID, val("reason"))
 	case "reject":
 		_, err = cs.h.Aid.Reject(ctx, a, q.ID, val("reason"))
 	case "disburse":
@@ -829,6 +906,12 @@ func (cs *console) do(c *fiber.Ctx, action string) error {
 		status, failure = fiber.StatusForbidden, l.T("console.err.needs-committee")
 	case errors.Is(err, aid.ErrSameAsMaker):
 		status, failure = fiber.StatusForbidden, l.T("console.err.same-as-maker")
+	case errors.Is(err, aid.ErrSameAsRecorder):
+		status, failure = fiber.StatusForbidden, l.T("console.err.same-as-recorder")
+	case errors.Is(err, aid.ErrNotChecker):
+		status, failure = fiber.StatusForbidden, l.T("console.err.not-checker")
+	case errors.Is(err, aid.ErrAlreadyApproved):
+		status, failure = fiber.StatusConflict, l.T("console.err.already-approved")
 	case errors.As(err, &ve):
 		for _, f := range ve {
 			fe.add(actionFieldID(action, f.Field, rows), textMessage(l, f, actionErrKey(f.Field)))
@@ -854,6 +937,10 @@ func actionFieldID(action, f string, rows []int) string {
 	switch {
 	case f == "reason":
 		return "reason"
+	case f == "resolution.number":
+		return "resno"
+	case f == "resolution.date":
+		return "resdate"
 	case f == "zakatEligible":
 		return "zakat"
 	case strings.HasPrefix(f, "approved["):
@@ -878,6 +965,12 @@ func actionErrKey(f string) string {
 	switch {
 	case f == "reason":
 		return "console.err.reason"
+	case f == "resolution.number":
+		return "console.err.resolution-no"
+	case f == "resolution.date":
+		return "console.err.resolution-date"
+	case strings.HasSuffix(f, ".item"):
+		return "console.err.item-twice"
 	case f == "zakatEligible":
 		return "console.err.zakat"
 	case strings.HasSuffix(f, ".method"):

@@ -25,6 +25,12 @@ type unitPolicyJSON struct {
 	AllocationOrder   []string `json:"allocationOrder,omitempty"`
 	MinDonation       string   `json:"minDonation,omitempty"`
 	MaxDonation       string   `json:"maxDonation,omitempty"`
+	// Approval rules. Checkers (identity-provider subjects) are staff
+	// identities: shown to platform admins only, never on the public unit.
+	Checkers        []string `json:"checkers,omitempty"`
+	WindowDays      *int     `json:"windowDays,omitempty"`
+	CommitteeQuorum *int     `json:"committeeQuorum,omitempty"`
+	CommitteeSize   *int     `json:"committeeSize,omitempty"`
 }
 
 type merchantJSON struct {
@@ -70,8 +76,22 @@ func (h *handlers) unitJSON(u *units.Unit) unitJSON {
 		Policy: unitPolicyJSON{
 			ApprovalThreshold: u.Policy.ApprovalThreshold.String(), Programmes: u.Policy.Programmes,
 			AllocationOrder: u.Policy.AllocationOrder, MinDonation: u.Policy.MinDonation.String(), MaxDonation: u.Policy.MaxDonation.String(),
+			WindowDays: ptr(int(u.Policy.Window().Hours() / 24)), CommitteeQuorum: ptr(u.Policy.Quorum()),
 		},
 	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// adminUnitJSON is the unit as its registration answers it: with the
+// policy's named checkers and committee size.
+func (h *handlers) adminUnitJSON(u *units.Unit) unitJSON {
+	out := h.unitJSON(u)
+	out.Policy.Checkers = u.Policy.Checkers
+	if u.Policy.CommitteeSize > 0 {
+		out.Policy.CommitteeSize = ptr(u.Policy.CommitteeSize)
+	}
+	return out
 }
 
 func (h *handlers) putUnit(c *fiber.Ctx) error {
@@ -105,6 +125,17 @@ func (h *handlers) putUnit(c *fiber.Ctx) error {
 	if body.Policy.AllocationOrder != nil {
 		u.Policy.AllocationOrder = body.Policy.AllocationOrder
 	}
+	if body.Policy.Checkers != nil {
+		u.Policy.Checkers = body.Policy.Checkers
+	}
+	for _, f := range []struct {
+		src *int
+		dst *int
+	}{{body.Policy.WindowDays, &u.Policy.WindowDays}, {body.Policy.CommitteeQuorum, &u.Policy.CommitteeQuorum}, {body.Policy.CommitteeSize, &u.Policy.CommitteeSize}} {
+		if f.src != nil {
+			*f.dst = *f.src
+		}
+	}
 	mc, err := merchantChange(body.BKash, &v)
 	if err != nil {
 		return err
@@ -128,7 +159,7 @@ func (h *handlers) putUnit(c *fiber.Ctx) error {
 	if created {
 		status = fiber.StatusCreated
 	}
-	return c.Status(status).JSON(h.unitJSON(u))
+	return c.Status(status).JSON(h.adminUnitJSON(u))
 }
 
 // merchantChange reads the write-only bkash member: absent keeps the unit's

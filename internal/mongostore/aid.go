@@ -168,18 +168,7 @@ func (r *AidRequests) List(ctx context.Context, f AidFilter) ([]aid.Request, err
 	}
 	// A lost "superseded" flag can leave an old version in the scan: keep
 	// the highest version per request.
-	best := map[string]int{}
-	var out []aid.Request
-	for _, d := range docs {
-		if i, ok := best[d.ID]; ok {
-			if d.Version > out[i].Version {
-				out[i] = d.Request
-			}
-			continue
-		}
-		best[d.ID] = len(out)
-		out = append(out, d.Request)
-	}
+	out := latestVersions(docs)
 	if f.Status != "" || f.Awaiting {
 		kept := out[:0]
 		for _, q := range out {

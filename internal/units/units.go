@@ -62,7 +62,47 @@ type Policy struct {
 	AllocationOrder   []string     `json:"allocationOrder" bson:"allocationOrder"`
 	MinDonation       money.Amount `json:"minDonation" bson:"minDonation"`
 	MaxDonation       money.Amount `json:"maxDonation" bson:"maxDonation"`
+
+	// Approval rules (maker-checker); zero values read as the defaults, so
+	// units registered before these fields keep working.
+
+	// Checkers are identity-provider subjects, beside the unit's social
+	// workers, who may be the second pair of eyes on a request (approve
+	// below the threshold, confirm a disbursement): in a unit with a single
+	// social worker, e.g. the committee's member secretary.
+	Checkers []string `json:"checkers,omitempty" bson:"checkers,omitempty"`
+	// WindowDays is the rolling window of what a patient received (in any
+	// unit, by NID or mobile) that counts toward the threshold.
+	WindowDays int `json:"windowDays,omitempty" bson:"windowDays,omitempty"`
+	// CommitteeQuorum is how many committee members must approve above the
+	// threshold (N of CommitteeSize).
+	CommitteeQuorum int `json:"committeeQuorum,omitempty" bson:"committeeQuorum,omitempty"`
+	// CommitteeSize is the number of the Samiti's committee members (M);
+	// 0 when not recorded.
+	CommitteeSize int `json:"committeeSize,omitempty" bson:"committeeSize,omitempty"`
 }
+
+// Defaults of the approval rules.
+const (
+	DefaultWindowDays      = 90
+	DefaultCommitteeQuorum = 1
+	maxCheckers            = 10
+	maxCommittee           = 25
+	maxWindowDays          = 366
+)
+
+// Window is the rolling window of what a patient received.
+func (p Policy) Window() time.Duration {
+	d := p.WindowDays
+	if d == 0 {
+		d = DefaultWindowDays
+	}
+	return time.Duration(d) * 24 * time.Hour
+}
+
+// Quorum is how many committee approvals a decision above the threshold
+// needs.
+func (p Policy) Quorum() int { return max(p.CommitteeQuorum, DefaultCommitteeQuorum) }
 
 // DefaultPolicy is applied where a registration leaves fields out.
 func DefaultPolicy() Policy {
@@ -72,6 +112,8 @@ func DefaultPolicy() Policy {
 		AllocationOrder:   slices.Clone(defaultAllocationOrder),
 		MinDonation:       money.Taka(10),
 		MaxDonation:       money.Taka(5_00_000),
+		WindowDays:        DefaultWindowDays,
+		CommitteeQuorum:   DefaultCommitteeQuorum,
 	}
 }
 
@@ -178,7 +220,33 @@ func (u *Unit) Validate() error {
 		}
 		order[s] = true
 	}
+	p.validateApprovals(&v)
 	return v.Err()
+}
+
+func (p Policy) validateApprovals(v *validation.Errors) {
+	if len(p.Checkers) > maxCheckers {
+		v.Add("policy.checkers", "name at most "+itoa(maxCheckers)+" checkers")
+	}
+	seen := map[string]bool{}
+	for i, c := range p.Checkers {
+		if c == "" || len(c) > 255 || strings.IndexFunc(c, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 || seen[c] {
+			v.Add("policy.checkers", "entry "+itoa(i)+" must be a unique identity-provider subject (1-255 characters, no spaces)")
+		}
+		seen[c] = true
+	}
+	if p.WindowDays < 1 || p.WindowDays > maxWindowDays {
+		v.Add("policy.windowDays", "must be between 1 and "+itoa(maxWindowDays)+" days")
+	}
+	if p.CommitteeSize < 0 || p.CommitteeSize > maxCommittee {
+		v.Add("policy.committeeSize", "must be between 1 and "+itoa(maxCommittee)+" members, or left out")
+	}
+	switch {
+	case p.CommitteeQuorum < 1 || p.CommitteeQuorum > maxCommittee:
+		v.Add("policy.committeeQuorum", "must be between 1 and "+itoa(maxCommittee))
+	case p.CommitteeSize > 0 && p.CommitteeQuorum > p.CommitteeSize:
+		v.Add("policy.committeeQuorum", "must not exceed committeeSize ("+itoa(p.CommitteeSize)+")")
+	}
 }
 
 func itoa(i int) string {

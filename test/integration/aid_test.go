@@ -58,15 +58,16 @@ func TestAidLifecycle(t *testing.T) {
 	payGift(t, "uhc-chandina", "3000.00", "sadaqah", "kidney", "aid-fund-1")
 	payGift(t, "uhc-chandina", "2000.00", "zakat", "", "aid-fund-2")
 
-	// Small request: filed, assessed and approved by the same social worker.
+	// Small request: filed and assessed by one social worker, approved by
+	// another (four-eyes at every amount).
 	small := fileAid(t, "uhc-chandina", aidBody("kidney", "1234567890", "01711111111", "1500.00", "800.00"), hdr(sw))
-	if r := do(t, "POST", "/api/v1/aid-requests/"+small+"/approve", nil, hdr(sw)); r.status != 409 {
+	if r := do(t, "POST", "/api/v1/aid-requests/"+small+"/approve", nil, hdr(sw2)); r.status != 409 {
 		t.Fatalf("approve before assessment: %d", r.status)
 	}
 	if r := do(t, "POST", "/api/v1/aid-requests/"+small+"/assess", map[string]any{"approved": []string{"1500.00", "500.00"}, "zakatEligible": true}, hdr(sw)); r.status != 200 {
 		t.Fatalf("assess: %d %s", r.status, r.body)
 	}
-	if r := do(t, "POST", "/api/v1/aid-requests/"+small+"/approve", nil, hdr(sw)); r.status != 200 {
+	if r := do(t, "POST", "/api/v1/aid-requests/"+small+"/approve", nil, hdr(sw2)); r.status != 200 {
 		t.Fatalf("approve: %d %s", r.status, r.body)
 	}
 	eventually(t, "small request allocated", func() bool { return aidStatus(t, small, hdr(sw))["status"] == "allocated" })
@@ -91,7 +92,7 @@ func TestAidLifecycle(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			codes[i] = do(t, "POST", "/api/v1/aid-requests/"+large+"/approve", nil, hdr(cm)).status
+			codes[i] = do(t, "POST", "/api/v1/aid-requests/"+large+"/approve", map[string]any{"resolution": map[string]any{"number": "RKS-1", "date": meetingDate()}}, hdr(cm)).status
 		}()
 	}
 	wg.Wait()
@@ -110,8 +111,11 @@ func TestAidLifecycle(t *testing.T) {
 	// Disburse the small request: 1,500 medicine in kind, 300 of 500 tests.
 	r := do(t, "POST", "/api/v1/aid-requests/"+small+"/disburse", map[string]any{"items": []map[string]any{
 		{"item": 0, "amount": "1500.00", "method": "in_kind", "reference": "PHARM-77"}, {"item": 1, "amount": "300.00", "method": "cash"}}}, hdr(sw))
-	if r.status != 200 || r.json(t)["status"] != "disbursed" {
+	if r.status != 200 || r.json(t)["status"] != "disbursement_recorded" {
 		t.Fatalf("disburse: %d %s", r.status, r.body)
+	}
+	if r := do(t, "POST", "/api/v1/aid-requests/"+small+"/confirm-disbursement", nil, hdr(sw2)); r.status != 200 || r.json(t)["status"] != "disbursed" {
+		t.Fatalf("confirm: %d %s", r.status, r.body)
 	}
 	eventually(t, "ledger shows disbursement and return", func() bool {
 		f := fund(t, "uhc-chandina", "kidney")
@@ -125,7 +129,7 @@ func TestAidLifecycle(t *testing.T) {
 	for _, e := range h {
 		actions = append(actions, e.(map[string]any)["action"].(string))
 	}
-	if got := strings.Join(actions, ","); got != "filed,assessed,approved,allocation,disbursed" {
+	if got := strings.Join(actions, ","); got != "filed,assessed,approved,allocation,disbursement-recorded,disbursed" {
 		t.Fatalf("history %s", got)
 	}
 	// Another unit's staff see nothing; lists mask patient data.

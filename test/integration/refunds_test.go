@@ -133,7 +133,7 @@ func TestRefundRacingAllocationPaysOnce(t *testing.T) {
 					if refundFirst {
 						time.Sleep(50 * time.Millisecond)
 					}
-					approve = do(t, "POST", "/api/v1/aid-requests/"+req+"/approve", nil, swh)
+					approve = do(t, "POST", "/api/v1/aid-requests/"+req+"/approve", nil, staffToken(t, "social_worker", code, "sw2-"+code))
 				}()
 				wg.Wait()
 				if approve.status != 200 {

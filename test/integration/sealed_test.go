@@ -416,7 +416,7 @@ func TestServicesSealIntoTheirEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc := &app.Aid{Store: stack.Store.AidRequests(), Units: &app.Units{Store: stack.Store.Units(), Now: time.Now}, Ledger: stack.Store.Ledger(), Now: time.Now, Snapshots: sealer}
-	if _, err := svc.Approve(ctx, aid.Actor{Sub: "committee-1", Role: "committee"}, q.ID, "ok"); err != nil {
+	if _, err := svc.Approve(ctx, aid.Actor{Sub: "committee-1", Role: "committee"}, q.ID, aid.Resolution{}, "ok"); err != nil {
 		t.Fatal(err)
 	}
 	hist, err := stack.Store.AidRequests().History(ctx, q.ID)

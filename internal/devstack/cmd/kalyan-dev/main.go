@@ -46,7 +46,10 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	sw, _ := st.Token("social_worker", "dmch", "dev-social-worker")
+	// Two social workers: one files and assesses, the other approves and
+	// confirms what the first records as given (four-eyes at every amount).
+	sw, _ := st.NamedToken("social_worker", "dmch", "dev-social-worker", "Rahima Begum")
+	sw2, _ := st.NamedToken("social_worker", "dmch", "dev-social-worker-2", "Karim Uddin")
 	api := st.APIURL()
 	if cfg.PublicURL != "" {
 		api = cfg.PublicURL
@@ -66,10 +69,11 @@ Kalyan is running on embedded defaults (data in %s).
 
   Platform-admin token:  %s
   Social-worker token (dmch): %s
-  More tokens:           go run ./api token --role unit_admin --unit dmch
+  Second social worker (dmch, approves and confirms): %s
+  More tokens:           go run ./api token --role unit_admin --unit dmch --name "Your Name"
 
 Press Ctrl-C to stop.
-`, cfg.DataDir, api, api, api, api, api, api, api, api, st.WorkerURL(), st.WorkerURL(), st.Config.BKash.BaseURL, admin, sw)
+`, cfg.DataDir, api, api, api, api, api, api, api, api, st.WorkerURL(), st.WorkerURL(), st.Config.BKash.BaseURL, admin, sw, sw2)
 	err = st.Wait(ctx)
 	fmt.Println("\nshutting down…")
 	cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

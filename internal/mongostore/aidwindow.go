@@ -1,0 +1,73 @@
+package mongostore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/kalyan-platform/kalyan/internal/aid"
+)
+
+// ensureAidWindowIndexes indexes what a patient received by NID and by
+// mobile with the approval time: the threshold check of every approval
+// reads them across all units.
+func (s *Store) ensureAidWindowIndexes(ctx context.Context) error {
+	_, err := s.col(colAid).Indexes().CreateMany(ctx, []mongo.IndexModel{
+		{Keys: bson.D{{Key: "patient.nid", Value: 1}, {Key: "approvedAt", Value: 1}}, Options: options.Index().SetName("nid_approved")},
+		{Keys: bson.D{{Key: "patient.mobile", Value: 1}, {Key: "approvedAt", Value: 1}}, Options: options.Index().SetName("mobile_approved")},
+	})
+	if err != nil {
+		return fmt.Errorf("create aid window indexes: %w", err)
+	}
+	return nil
+}
+
+// ApprovedSince returns the latest version of every request approved since
+// since whose patient has this NID or this mobile, in any unit. It is a
+// plain indexed find (an equality and a range per $or branch, no
+// aggregation), which FerretDB serves as MongoDB does; versions after the
+// approval carry approvedAt too, so the highest one per request is kept.
+func (r *AidRequests) ApprovedSince(ctx context.Context, nid, mobile string, since time.Time) ([]aid.Request, error) {
+	var or bson.A
+	after := bson.D{{Key: "$gte", Value: since.UTC()}}
+	if nid != "" {
+		or = append(or, bson.D{{Key: "patient.nid", Value: nid}, {Key: "approvedAt", Value: after}})
+	}
+	if mobile != "" {
+		or = append(or, bson.D{{Key: "patient.mobile", Value: mobile}, {Key: "approvedAt", Value: after}})
+	}
+	if len(or) == 0 {
+		return nil, nil
+	}
+	cur, err := r.s.col(colAid).Find(ctx, bson.D{{Key: "$or", Value: or}})
+	if err != nil {
+		return nil, fmt.Errorf("list approved aid of a patient: %w", err)
+	}
+	var docs []aidVersion
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("list approved aid of a patient: %w", err)
+	}
+	return latestVersions(docs), nil
+}
+
+// latestVersions keeps the highest version of each request in docs, in the
+// order the requests first appear.
+func latestVersions(docs []aidVersion) []aid.Request {
+	at := map[string]int{}
+	var out []aid.Request
+	for _, d := range docs {
+		if i, ok := at[d.ID]; ok {
+			if d.Version > out[i].Version {
+				out[i] = d.Request
+			}
+			continue
+		}
+		at[d.ID] = len(out)
+		out = append(out, d.Request)
+	}
+	return out
+}
