@@ -71,10 +71,12 @@ func apiJSON(t testing.TB, method, path, body, tok string, hdr map[string]string
 	return res.StatusCode, out
 }
 
-// TestConsole: a social worker signs in, files a small request in Bengali,
-// assesses and approves it and sees it allocated from the kidney programme
-// fund; a large one needs a committee member, who approves it from the
-// committee queue. Every page passes axe-core.
+// TestConsole: a social worker signs in, files a small request in Bengali
+// and assesses it; a second social worker approves it (four-eyes) and sees
+// it allocated from the kidney programme fund; the first records what was
+// given and the second confirms it; a large one needs a committee member,
+// who approves it from the committee queue with the meeting's resolution.
+// Every page passes axe-core.
 func TestConsole(t *testing.T) {
 	ctx := t.Context()
 	u := units.Unit{Code: consoleUnit, Names: units.Names{EN: "Console Test Upazila Health Complex", BN: "কনসোল পরীক্ষা উপজেলা স্বাস্থ্য কমপ্লেক্স"},
@@ -87,7 +89,8 @@ func TestConsole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cm, _ := stack.Token("committee", consoleUnit, "cm-console-hasan")
+	sw2, _ := stack.NamedToken("social_worker", consoleUnit, "sw-console-karim", "Karim Uddin")
+	cm, _ := stack.NamedToken("committee", consoleUnit, "cm-console-hasan", "Hasan Mahmud")
 	// The unit needs money: Tk 3,000 for the kidney programme, taken in cash.
 	gift := `{"amount":"3000.00","kind":"sadaqah","programme":"kidney","donor":{"name":"Console Donor","phone":"01712345678"}}`
 	if st, _ := apiJSON(t, "POST", "/api/v1/units/"+consoleUnit+"/cash-donations", gift, sw, map[string]string{"Idempotency-Key": "console-gift-1"}); st != 201 {
@@ -160,12 +163,40 @@ func TestConsole(t *testing.T) {
 		t.Fatalf("after assessing: status %q", eval[string](b, `document.querySelector("#status").textContent`))
 	}
 	b.checkA11y("request page (assessed)")
-	b.submit(`#approve-btn`)
+	if eval[bool](b, `!!document.querySelector("#approve-btn")`) {
+		t.Fatal("the console offers the filer to approve their own request")
+	}
+	b2 := newBrowser(t)
+	b2.signIn(sw2, "second social worker")
+	b2.open(detail)
+	b2.submit(`#approve-btn`)
 	b.waitFor("the small request allocated", detail, `document.querySelector("#status").textContent.includes("বরাদ্দ হয়েছে")`)
 	if got := eval[string](b, `document.querySelector("#allocations").textContent`); !strings.Contains(got, "কিডনি") || !strings.Contains(got, "৳২,০০০") {
 		t.Fatalf("allocations %q, want ৳২,০০০ from the kidney programme", got)
 	}
 	b.checkA11y("request page (allocated, disburse form)")
+
+	// The first records what was given; nothing moves until the second
+	// confirms it.
+	b.do("record the disbursement",
+		chromedp.SetValue(chromedp.CSS(`#method1`), "in_kind"),
+		chromedp.SendKeys(chromedp.CSS(`#ref1`), "PHARM-77"),
+		chromedp.SetValue(chromedp.CSS(`#method2`), "cash"),
+	)
+	b.submit(`#disburse-btn`)
+	if !eval[bool](b, `document.querySelector("#status").textContent.includes("নিশ্চিতকরণের অপেক্ষায়") && !document.querySelector("#confirm-btn")`) {
+		t.Fatalf("after recording: %.2000s", eval[string](b, `document.querySelector("main").innerHTML`))
+	}
+	b.checkA11y("request page (disbursement recorded)")
+	b2.open(detail)
+	b2.checkA11y("request page (confirm the disbursement)")
+	b2.submit(`#confirm-btn`)
+	if !eval[bool](b2, `document.querySelector("#status").textContent.includes("প্রদান করা হয়েছে")`) {
+		t.Fatalf("after confirming: status %q", eval[string](b2, `document.querySelector("#status").textContent`))
+	}
+	if got := eval[string](b2, `document.querySelector("#history").textContent`); !strings.Contains(got, "Karim Uddin") || strings.Contains(got, "sw-console-karim") {
+		t.Fatalf("history does not show staff by name: %q", got)
+	}
 
 	// Lists show masked contact data.
 	b.open("/console")
@@ -181,7 +212,7 @@ func TestConsole(t *testing.T) {
 	b.open("/console?lang=bn")
 
 	// A large request: filed and assessed by the social worker (through the
-	// API), who may not approve it.
+	// API); the second social worker may not approve it.
 	large := `{"patient":{"name":"Rahim Uddin","age":50,"sex":"male","guardian":"Karim Uddin","mobile":"01722222222","district":"Cumilla","hospitalReg":"REG-2"},` +
 		`"diagnosis":"kidney","urgency":"critical","items":[{"category":"surgery","description":"transplant","estimated":"12000.00"}],` +
 		`"caseStudy":{"householdSize":4,"monthlyIncome":"5000","narrative":"no income"}}`
@@ -193,12 +224,12 @@ func TestConsole(t *testing.T) {
 	if st, body := apiJSON(t, "POST", "/api/v1/aid-requests/"+largeID+"/assess", `{"approved":["12000.00"]}`, sw, nil); st != 200 {
 		t.Fatalf("assess large: %d %v", st, body)
 	}
-	b.open("/console/requests/" + largeID)
-	b.submit(`#approve-btn`)
-	if got := eval[string](b, `(document.querySelector("[role=alert]") || {}).textContent || ""`); !strings.Contains(got, "কমিটি") {
+	b2.open("/console/requests/" + largeID)
+	b2.submit(`#approve-btn`)
+	if got := eval[string](b2, `(document.querySelector("[role=alert]") || {}).textContent || ""`); !strings.Contains(got, "কমিটি") {
 		t.Fatalf("social worker approving above the threshold: alert %q", got)
 	}
-	b.checkA11y("request page (maker-checker refusal)")
+	b2.checkA11y("request page (maker-checker refusal)")
 
 	// The committee member approves it from the committee queue.
 	c := newBrowser(t)
@@ -207,6 +238,15 @@ func TestConsole(t *testing.T) {
 	c.open("/console/committee")
 	c.checkA11y("committee queue")
 	c.submit(`a[href="/console/requests/` + largeID + `"]`)
+	// Above the threshold: the meeting's resolution number and date.
+	c.submit(`#approve-btn`)
+	if !eval[bool](c, `!!document.querySelector("#resno-err") && !!document.querySelector("#resdate-err")`) {
+		t.Fatalf("committee approval without a resolution: %.2000s", eval[string](c, `document.querySelector("main").innerHTML`))
+	}
+	c.do("the meeting's resolution",
+		chromedp.SendKeys(chromedp.CSS(`#resno`), "RKS-2026/14"),
+		chromedp.SendKeys(chromedp.CSS(`#resdate`), time.Now().In(time.FixedZone("Asia/Dhaka", 6*3600)).Format("2006-01-02")),
+	)
 	c.submit(`#approve-btn`)
 	if got := eval[string](c, `(document.querySelector("[role=status]") || {}).textContent || ""`); !strings.Contains(got, "অনুমোদিত") {
 		t.Fatalf("committee approval: %q (at %s)", got, c.location())

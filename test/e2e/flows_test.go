@@ -348,6 +348,10 @@ func aidRequest(t *testing.T, unit string) {
 	if r.status != 200 {
 		t.Fatalf("disburse: %d %s", r.status, r.body)
 	}
+	// A second staff member confirms it; only then does the money move.
+	if r := do(t, "POST", "/api/v1/aid-requests/"+id+"/confirm-disbursement", nil, staff(t, "unit_admin", unit)); r.status != 200 {
+		t.Fatalf("confirm disbursement: %d %s", r.status, r.body)
+	}
 	eventually(t, "disbursement in the ledger", func() bool {
 		return amountOf(t, fund(t, unit, "general")["disbursed"]) >= money.Taka(1500)
 	})

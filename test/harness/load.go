@@ -260,13 +260,17 @@ func (s *System) FileAid(ctx context.Context, p AidPlan) (string, error) {
 		"note": "home visit done"}, sw, "submitted"); err != nil {
 		return q.ID, err
 	}
-	approver := sw
-	if p.Large {
-		if approver, err = s.staff(ctx, "committee", p.Unit); err != nil {
-			return q.ID, err
-		}
+	// Four-eyes at every amount: a committee member, never the filer,
+	// approves; above the threshold with the meeting's resolution.
+	approver, err := s.staff(ctx, "committee", p.Unit)
+	if err != nil {
+		return q.ID, err
 	}
-	return q.ID, s.aidStep(ctx, q.ID, "approve", map[string]any{"note": "approved"}, approver, "submitted", "assessed")
+	body = map[string]any{"note": "approved"}
+	if p.Large {
+		body["resolution"] = map[string]any{"number": "RKS-LOAD-1", "date": time.Now().UTC().Format("2006-01-02")}
+	}
+	return q.ID, s.aidStep(ctx, q.ID, "approve", body, approver, "submitted", "assessed")
 }
 
 func (s *System) aidStep(ctx context.Context, id, step string, body any, hdr map[string]string, before ...string) error {
@@ -305,14 +309,22 @@ func (s *System) AidStatus(ctx context.Context, id string, hdr map[string]string
 }
 
 // Disburse records that a fully allocated request's single item was given
-// in kind.
+// in kind, and has a second staff member confirm it.
 func (s *System) Disburse(ctx context.Context, unit, id, amount string) error {
 	sw, err := s.staff(ctx, "social_worker", unit)
 	if err != nil {
 		return err
 	}
 	body := map[string]any{"items": []map[string]any{{"item": 0, "amount": amount, "method": "in_kind", "reference": "STORE-" + id}}}
-	return s.aidStep(ctx, id, "disburse", body, sw, "approved", "allocated", "partially_allocated", "waitlisted")
+	if err := s.aidStep(ctx, id, "disburse", body, sw, "approved", "allocated", "partially_allocated", "waitlisted"); err != nil {
+		return err
+	}
+	// A second staff member confirms what the first recorded.
+	checker, err := s.staff(ctx, "unit_admin", unit)
+	if err != nil {
+		return err
+	}
+	return s.aidStep(ctx, id, "confirm-disbursement", nil, checker, "approved", "allocated", "partially_allocated", "waitlisted", "disbursement_recorded")
 }
 
 func (s *System) staff(ctx context.Context, role, unit string) (map[string]string, error) {

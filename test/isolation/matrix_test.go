@@ -141,6 +141,12 @@ var matrix = map[string]entry{
 		return request{method: "POST", path: "/api/v1/aid-requests/" + fx.aid + "/disburse",
 			body: map[string]any{"items": []map[string]any{{"item": 0, "amount": "1.00", "method": "cash", "reference": "iso-1"}}}}
 	}},
+	"POST /api/v1/aid-requests/:id/confirm-disbursement": {role: "social_worker", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/api/v1/aid-requests/" + fx.aid + "/confirm-disbursement"}
+	}},
+	"POST /api/v1/aid-requests/:id/decline-disbursement": {role: "social_worker", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/api/v1/aid-requests/" + fx.aid + "/decline-disbursement", body: map[string]any{"reason": "isolation check"}}
+	}},
 	"GET /console":              {role: "social_worker", req: consoleUnitQ("/console")},
 	"GET /console/waitlist":     {role: "committee", req: consoleUnitQ("/console/waitlist")},
 	"GET /console/committee":    {role: "committee", req: consoleUnitQ("/console/committee")},
@@ -155,6 +161,8 @@ var matrix = map[string]entry{
 	"POST /console/requests/:id/approve":  {role: "committee", req: consoleForm("approve", map[string]any{"note": "isolation check"})},
 	"POST /console/requests/:id/reject":   {role: "committee", req: consoleForm("reject", map[string]any{"reason": "isolation check"})},
 	"POST /console/requests/:id/disburse": {role: "social_worker", req: consoleForm("disburse", map[string]any{"amount1": "1"})},
+	"POST /console/requests/:id/confirm":  {role: "social_worker", req: consoleForm("confirm", map[string]any{})},
+	"POST /console/requests/:id/decline":  {role: "social_worker", req: consoleForm("decline", map[string]any{"reason": "isolation check"})},
 }
 
 // consoleUnitQ is a console list page of fx's unit: lists take ?unit= (a
