@@ -74,9 +74,16 @@ type Programme string
 // +kubebuilder:validation:Enum=programme;zakat;general
 type AllocationSource string
 
+// Subject is a staff member's identity-provider subject (the "sub" claim of their token).
+// +kubebuilder:validation:MinLength=1
+// +kubebuilder:validation:MaxLength=255
+// +kubebuilder:validation:Pattern=`^[^\s]+$`
+type Subject string
+
 // Policy is the unit's money policy, set by its Rogi Kalyan Samiti. Fields left out take the
 // platform's defaults.
 // +kubebuilder:validation:XValidation:rule="!has(self.minDonation) || !has(self.maxDonation) || double(self.minDonation) <= double(self.maxDonation)",message="minDonation must not exceed maxDonation"
+// +kubebuilder:validation:XValidation:rule="!has(self.committeeQuorum) || !has(self.committeeSize) || self.committeeQuorum <= self.committeeSize",message="committeeQuorum must not exceed committeeSize",fieldPath=".committeeQuorum"
 type Policy struct {
 	// Aid requests above this amount need a second approval.
 	// +optional
@@ -100,6 +107,31 @@ type Policy struct {
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="double(self) > 0.0",message="must be positive"
 	MaxDonation Taka `json:"maxDonation,omitempty"`
+	// Checkers are staff, beside the unit's social workers, who may be the second pair of eyes on an
+	// aid request (approve below the threshold, confirm a recorded disbursement): in a unit with a
+	// single social worker, e.g. the committee's member secretary. Whoever filed or assessed a
+	// request never approves it, and whoever recorded a disbursement never confirms it.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=10
+	Checkers []Subject `json:"checkers,omitempty"`
+	// WindowDays is the rolling window, in days, of what a patient received (in any unit, by NID or
+	// mobile) that counts toward the approval threshold. Default 90.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=366
+	WindowDays *int32 `json:"windowDays,omitempty"`
+	// CommitteeQuorum is how many committee members must approve a request above the threshold
+	// (N of committeeSize), each recording the meeting's resolution. Default 1.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=25
+	CommitteeQuorum *int32 `json:"committeeQuorum,omitempty"`
+	// CommitteeSize is the number of the Samiti committee's members (M).
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=25
+	CommitteeSize *int32 `json:"committeeSize,omitempty"`
 }
 
 // Quota bounds what may run in the unit's namespace.

@@ -85,6 +85,10 @@ func validUnit(code string) *kalyanv1alpha1.HospitalUnit {
 				AllocationOrder:   []kalyanv1alpha1.AllocationSource{"programme", "zakat", "general"},
 				MinDonation:       "10.00",
 				MaxDonation:       "500000.00",
+				Checkers:          []kalyanv1alpha1.Subject{"ms-rahman"},
+				WindowDays:        ptr[int32](90),
+				CommitteeQuorum:   ptr[int32](2),
+				CommitteeSize:     ptr[int32](5),
 			},
 		},
 	}
@@ -167,6 +171,17 @@ func TestSchemaRejectsInvalidSpecs(t *testing.T) {
 		{"system group as admins", func(h *kalyanv1alpha1.HospitalUnit) { h.Spec.AdminGroup = "system:authenticated" }, "must not be a system: group"},
 		{"service accounts as admins", func(h *kalyanv1alpha1.HospitalUnit) { h.Spec.AdminGroup = "system:serviceaccounts" }, "spec.adminGroup"},
 		{"blank admin group", func(h *kalyanv1alpha1.HospitalUnit) { h.Spec.AdminGroup = " " }, "spec.adminGroup"},
+		// Approval rules (issue 14).
+		{"checker with a space", func(h *kalyanv1alpha1.HospitalUnit) {
+			h.Spec.Policy.Checkers = []kalyanv1alpha1.Subject{"member secretary"}
+		}, "spec.policy.checkers"},
+		{"checker twice", func(h *kalyanv1alpha1.HospitalUnit) {
+			h.Spec.Policy.Checkers = []kalyanv1alpha1.Subject{"ms-1", "ms-1"}
+		}, "Duplicate value"},
+		{"empty window", func(h *kalyanv1alpha1.HospitalUnit) { h.Spec.Policy.WindowDays = ptr[int32](0) }, "spec.policy.windowDays"},
+		{"quorum above the committee", func(h *kalyanv1alpha1.HospitalUnit) {
+			h.Spec.Policy.CommitteeQuorum, h.Spec.Policy.CommitteeSize = ptr[int32](6), ptr[int32](5)
+		}, "committeeQuorum must not exceed committeeSize"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -265,3 +280,5 @@ func TestSamplesAreValid(t *testing.T) {
 		t.Fatalf("checked %d sample HospitalUnits, want 2", n)
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -28,6 +28,10 @@ type Policy struct {
 	AllocationOrder   []string `json:"allocationOrder,omitempty"`
 	MinDonation       string   `json:"minDonation,omitempty"`
 	MaxDonation       string   `json:"maxDonation,omitempty"`
+	Checkers          []string `json:"checkers,omitempty"`
+	WindowDays        *int32   `json:"windowDays,omitempty"`
+	CommitteeQuorum   *int32   `json:"committeeQuorum,omitempty"`
+	CommitteeSize     *int32   `json:"committeeSize,omitempty"`
 }
 
 // BKash holds a unit's own merchant credentials. Write-only: the API never returns them.

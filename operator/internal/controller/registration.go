@@ -110,6 +110,9 @@ func (r *Reconciler) registration(ctx context.Context, hu *kalyanv1alpha1.Hospit
 			ApprovalThreshold: string(s.Policy.ApprovalThreshold),
 			MinDonation:       string(s.Policy.MinDonation),
 			MaxDonation:       string(s.Policy.MaxDonation),
+			WindowDays:        s.Policy.WindowDays,
+			CommitteeQuorum:   s.Policy.CommitteeQuorum,
+			CommitteeSize:     s.Policy.CommitteeSize,
 		},
 		SigningKey: base64.StdEncoding.EncodeToString(seed),
 	}
@@ -118,6 +121,9 @@ func (r *Reconciler) registration(ctx context.Context, hu *kalyanv1alpha1.Hospit
 	}
 	for _, a := range s.Policy.AllocationOrder {
 		reg.Policy.AllocationOrder = append(reg.Policy.AllocationOrder, string(a))
+	}
+	for _, c := range s.Policy.Checkers {
+		reg.Policy.Checkers = append(reg.Policy.Checkers, string(c))
 	}
 	if ref := s.BKashSecretRef; ref != nil {
 		key, err := bkashSecretKey(hu)

@@ -38,12 +38,18 @@ func (u Unit) HospitalUnit() *kalyanv1alpha1.HospitalUnit {
 				ApprovalThreshold: kalyanv1alpha1.Taka(u.ApprovalThreshold),
 				MinDonation:       kalyanv1alpha1.Taka(u.MinDonation),
 				MaxDonation:       kalyanv1alpha1.Taka(u.MaxDonation),
+				WindowDays:        u.Approvals.WindowDays,
+				CommitteeQuorum:   u.Approvals.CommitteeQuorum,
+				CommitteeSize:     u.Approvals.CommitteeSize,
 			},
 			BKashSecretRef: u.BKashSecret,
 		},
 	}
 	for _, p := range u.Programmes {
 		hu.Spec.Policy.Programmes = append(hu.Spec.Policy.Programmes, kalyanv1alpha1.Programme(p))
+	}
+	for _, c := range u.Approvals.Checkers {
+		hu.Spec.Policy.Checkers = append(hu.Spec.Policy.Checkers, kalyanv1alpha1.Subject(c))
 	}
 	return hu
 }
@@ -74,6 +80,7 @@ func (u Unit) Unstructured() *unstructured.Unstructured {
 		}
 		policy["programmes"] = progs
 	}
+	u.Approvals.approvalSpec(policy)
 	if len(policy) > 0 {
 		spec["policy"] = policy
 	}

@@ -18,7 +18,7 @@ import (
 func Command(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("onboard", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	file := fs.String("file", "config/units/units.csv", "units dataset (CSV: code,name_en,name_bn,level,division,district,upazila[,programmes,approval_threshold,min_donation,max_donation,bkash_secret])")
+	file := fs.String("file", "config/units/units.csv", "units dataset (CSV: code,name_en,name_bn,level,division,district,upazila[,programmes,approval_threshold,min_donation,max_donation,bkash_secret,checkers,window_days,committee_quorum,committee_size])")
 	apply := fs.Bool("apply", false, "apply the manifests to the cluster (server-side apply) instead of printing them")
 	kubeconfig := fs.String("kubeconfig", "", "kubeconfig file (default: in-cluster, then $KUBECONFIG or ~/.kube/config)")
 	concurrency := fs.Int("concurrency", 16, "applies in flight at once")

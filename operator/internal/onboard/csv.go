@@ -32,6 +32,7 @@ type Unit struct {
 	MinDonation       string
 	MaxDonation       string
 	BKashSecret       *kalyanv1alpha1.SecretReference
+	Approvals         Approvals
 }
 
 // Columns of the dataset. The required ones must all be present; the optional ones may be left out
@@ -56,7 +57,7 @@ func requiredColumns() []string {
 }
 
 func optionalColumns() []string {
-	return []string{colProgrammes, colApprovalThreshold, colMinDonation, colMaxDonation, colBKashSecret}
+	return append([]string{colProgrammes, colApprovalThreshold, colMinDonation, colMaxDonation, colBKashSecret}, approvalColumns()...)
 }
 
 // Limits matching the HospitalUnit schema, checked here so a bad row fails before anything is applied.
@@ -234,6 +235,9 @@ func parseRow(rec []string, cols map[string]int) (Unit, error) {
 	}
 	u.Programmes = progs
 	if err := checkAmounts(u); err != nil {
+		return Unit{}, err
+	}
+	if u.Approvals, err = parseApprovals(get); err != nil {
 		return Unit{}, err
 	}
 	if ref := get(colBKashSecret); ref != "" {

@@ -146,6 +146,41 @@ func TestParseCSVOptionalColumns(t *testing.T) {
 	}
 }
 
+// TestParseCSVApprovalColumns: a unit's approval rules (issue 14) come from
+// the dataset too, checked as the HospitalUnit schema checks them.
+func TestParseCSVApprovalColumns(t *testing.T) {
+	head := "code,name_en,name_bn,level,division,district,upazila,checkers,window_days,committee_quorum,committee_size\n"
+	units, err := ParseCSV(strings.NewReader(head + "uhc-bagha,Bagha UHC,বাঘা উপজেলা স্বাস্থ্য কমপ্লেক্স,upazila,Rajshahi,Rajshahi,Bagha,ms-rahman; uno-bagha,60,2,5\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := units[0].Approvals
+	if strings.Join(a.Checkers, ",") != "ms-rahman,uno-bagha" || *a.WindowDays != 60 || *a.CommitteeQuorum != 2 || *a.CommitteeSize != 5 {
+		t.Fatalf("parsed %+v", a)
+	}
+	hu := units[0].HospitalUnit()
+	if len(hu.Spec.Policy.Checkers) != 2 || *hu.Spec.Policy.CommitteeQuorum != 2 {
+		t.Fatalf("manifest policy %+v", hu.Spec.Policy)
+	}
+	spec := units[0].Unstructured().Object["spec"].(map[string]any)["policy"].(map[string]any)
+	if spec["committeeQuorum"] != int64(2) || len(spec["checkers"].([]any)) != 2 || spec["windowDays"] != int64(60) {
+		t.Fatalf("apply configuration policy %v", spec)
+	}
+	for _, bad := range []struct{ cols, want string }{
+		{"ms 1,,,", "checker \"ms 1\""},
+		{"ms-1;ms-1,,,", `checker "ms-1" listed twice`},
+		{",0,,", "window_days"},
+		{",367,,", "window_days"},
+		{",,two,", "committee_quorum"},
+		{",,6,5", "committee_quorum 6 exceeds committee_size 5"},
+	} {
+		_, err := ParseCSV(strings.NewReader(head + "uhc-bagha,B,বা,upazila,Rajshahi,Rajshahi,Bagha," + bad.cols + "\n"))
+		if err == nil || !strings.Contains(err.Error(), "row 2: ") || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: got %v, want row 2 and %q", bad.cols, err, bad.want)
+		}
+	}
+}
+
 func TestParseCSVHeader(t *testing.T) {
 	for in, want := range map[string]string{
 		"":                              "empty",
