@@ -464,7 +464,7 @@ var messages = map[string]msg{
 	"console.confirm.submit":               {"প্রদান নিশ্চিত করুন", "Confirm the disbursement"},
 	"console.decline.submit":               {"ফেরত পাঠান", "Send it back"},
 	"console.approve.quorum":               {"কমিটির অনুমোদন: %s জনের মধ্যে %s জন দিয়েছেন।", "Committee approvals: %s of %s given."},
-	"console.approve.received":             {"এই রোগী গত %s দিনে (সব ইউনিটে) %s পেয়েছেন; তা এই সীমার হিসাবে ধরা হয়।", "This patient received %[2]s in the last %[1]s days (all units); it counts toward the threshold."},
+	"console.approve.received":             {"এই রোগী গত %s দিনে (সব ইউনিটে) %s পেয়েছেন; তা এই সীমার হিসাবে ধরা হয়।", "In the last %s days this patient received %s (all units); it counts toward the threshold."},
 	"console.f.resolution-no":              {"কমিটির সভার সিদ্ধান্ত নম্বর", "Committee meeting's resolution number"},
 	"console.f.resolution-date":            {"সভার তারিখ (বছর-মাস-দিন)", "Meeting date (YYYY-MM-DD)"},
 	"console.f.resolution-date-hint":       {"যেমন ২০২৬-০১-১৫", "For example 2026-01-15"},
