@@ -275,8 +275,16 @@ func (cs *console) queue(kind queueKind) fiber.Handler {
 				return err
 			}
 			for _, q := range found {
-				if (kind == queueCommittee || (kind == queueMine && p.Role == auth.Committee)) && q.ApprovedTotal() <= u.Policy.ApprovalThreshold {
-					continue
+				if kind == queueCommittee || (kind == queueMine && p.Role == auth.Committee) {
+					// The committee's: above the threshold with what the
+					// patient received lately.
+					rules, err := cs.h.Aid.Rules(ctx, u, &q)
+					if err != nil {
+						return err
+					}
+					if !rules.NeedsCommittee(&q) {
+						continue
+					}
 				}
 				qs = append(qs, q)
 			}
