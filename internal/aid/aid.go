@@ -95,6 +95,9 @@ type Item struct {
 	Estimated   money.Amount `bson:"estimated" json:"estimated"`
 	Approved    money.Amount `bson:"approved" json:"approved"`
 	Disbursed   money.Amount `bson:"disbursed" json:"disbursed"`
+	// Grant marks the one-time programme grant's item: paid only from the
+	// unit's grant fund, never from donors' gifts.
+	Grant bool `bson:"grant,omitempty" json:"grant,omitempty"`
 }
 
 // CaseStudy is the social worker's social case study.

@@ -24,10 +24,10 @@ type AidStore interface {
 	Update(ctx context.Context, id string, fn func(*aid.Request) error) (*aid.Request, error)
 	UpdateFrom(ctx context.Context, id string, from *aid.Request, fn func(*aid.Request) error) (*aid.Request, error)
 	List(ctx context.Context, f mongostore.AidFilter) ([]aid.Request, error)
-	ClaimGrant(ctx context.Context, nid, unit, request string, at time.Time) (string, time.Time, bool, error)
 }
 
-// ErrGrantTaken is returned when a patient already had the one-time grant.
+// ErrGrantTaken is returned when a patient already received the one-time
+// grant (it was disbursed).
 type ErrGrantTaken struct {
 	Unit string
 	At   time.Time
@@ -83,20 +83,22 @@ func (s *Aid) File(ctx context.Context, a aid.Actor, unitCode, key string, q *ai
 		return nil, false, err
 	}
 	if q.GrantRequested {
-		first, at, ok, err := s.Store.ClaimGrant(ctx, q.Patient.NID, u.Code, q.ID, s.Now())
-		if err != nil {
+		if err := s.claimGrant(ctx, q); err != nil {
 			return nil, false, err
 		}
-		if !ok {
-			return nil, false, ErrGrantTaken{Unit: first, At: at}
-		}
-		q.Items = append(q.Items, aid.Item{Category: "other", Description: "Financial assistance programme grant", Estimated: aid.GrantAmount})
+		q.Items = append(q.Items, aid.Item{Category: "other", Description: "Financial assistance programme grant", Estimated: aid.GrantAmount, Grant: true})
 	}
 	if err := s.Store.Create(ctx, q); err != nil {
 		if key != "" && errors.Is(err, aid.ErrExists) {
 			// A concurrent retry stored it first.
 			prev, err := s.replay(ctx, q)
 			return prev, false, err
+		}
+		if q.GrantRequested {
+			// Nothing was filed: the claim goes back.
+			if g, gerr := s.grants(); gerr == nil {
+				err = errors.Join(err, g.ReleaseGrant(ctx, grantKey(q), q.ID))
+			}
 		}
 		return nil, false, err
 	}
@@ -164,12 +166,20 @@ func (s *Aid) Approve(ctx context.Context, a aid.Actor, id, note string) (*aid.R
 
 // Reject rejects with a reason.
 func (s *Aid) Reject(ctx context.Context, a aid.Actor, id, reason string) (*aid.Request, error) {
-	return s.Store.Update(ctx, id, func(q *aid.Request) error { return q.Reject(a, reason, s.Now()) })
+	q, err := s.Store.Update(ctx, id, func(q *aid.Request) error { return q.Reject(a, reason, s.Now()) })
+	if err != nil {
+		return q, err
+	}
+	return q, s.settleGrant(ctx, q)
 }
 
 // Disburse records what was given.
 func (s *Aid) Disburse(ctx context.Context, a aid.Actor, id string, ds []aid.Disbursement) (*aid.Request, error) {
-	return s.Store.Update(ctx, id, func(q *aid.Request) error { return q.Disburse(a, ds, s.Now()) })
+	q, err := s.Store.Update(ctx, id, func(q *aid.Request) error { return q.Disburse(a, ds, s.Now()) })
+	if err != nil {
+		return q, err
+	}
+	return q, s.settleGrant(ctx, q)
 }
 
 // plan decides how much each fund gives, in the unit's policy order: the

@@ -26,6 +26,7 @@ type aidItemJSON struct {
 	Estimated   string `json:"estimated"`
 	Approved    string `json:"approved,omitempty"`
 	Disbursed   string `json:"disbursed,omitempty"`
+	Grant       bool   `json:"grant,omitempty"`
 }
 
 type aidFileRequest struct {
@@ -76,7 +77,7 @@ func toAidJSON(q *aid.Request, masked bool) aidJSON {
 	var req money.Amount
 	for _, it := range q.Items {
 		req += it.Estimated
-		j := aidItemJSON{Category: it.Category, Description: it.Description, Estimated: it.Estimated.String()}
+		j := aidItemJSON{Category: it.Category, Description: it.Description, Estimated: it.Estimated.String(), Grant: it.Grant}
 		if it.Approved > 0 {
 			j.Approved = it.Approved.String()
 		}
@@ -141,8 +142,12 @@ func (h *handlers) fileAid(c *fiber.Ctx) error {
 	}
 	dups, created, err := h.Aid.File(c.UserContext(), actor(p), code, key, q)
 	var taken app.ErrGrantTaken
-	if errors.As(err, &taken) {
+	var pending app.ErrGrantPending
+	switch {
+	case errors.As(err, &taken):
 		return problem(fiber.StatusConflict, "grant-already-given", "The one-time grant was already given to this patient", taken.Error())
+	case errors.As(err, &pending):
+		return problem(fiber.StatusConflict, "grant-application-open", "Another application for this patient's one-time grant is open", pending.Error())
 	}
 	if err != nil {
 		return err
@@ -302,6 +307,16 @@ func (h *handlers) rejectAid(c *fiber.Ctx) error {
 	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
 		return h.Aid.Reject(c.UserContext(), a, q.ID, body.Reason)
 	}, auth.SocialWorker, auth.Committee)
+}
+
+func (h *handlers) withdrawAid(c *fiber.Ctx) error {
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	decode := func() error { return decodeJSON(c, &body) }
+	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
+		return h.Aid.Withdraw(c.UserContext(), a, q.ID, body.Reason)
+	}, auth.SocialWorker, auth.UnitAdmin)
 }
 
 func (h *handlers) disburseAid(c *fiber.Ctx) error {

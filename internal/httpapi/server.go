@@ -139,6 +139,7 @@ func New(d Deps) *fiber.App {
 	v1.Post("/aid-requests/:id/approve", h.approveAid)
 	v1.Post("/aid-requests/:id/reject", h.rejectAid)
 	v1.Post("/aid-requests/:id/disburse", h.disburseAid)
+	v1.Post("/aid-requests/:id/withdraw", h.withdrawAid)
 	v1.Post("/units/:code/links", h.createLink)
 	v1.Get("/units/:code/links", h.listLinks)
 	v1.Post("/links/:slug/disable", h.setLinkDisabled(true))

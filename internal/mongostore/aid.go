@@ -202,33 +202,6 @@ func (r *AidRequests) List(ctx context.Context, f AidFilter) ([]aid.Request, err
 	return out, nil
 }
 
-// ClaimGrant records the one-time programme grant for a patient (by NID):
-// an insert, so two units cannot both grant it. It returns the first claim
-// when the patient already had it.
-func (r *AidRequests) ClaimGrant(ctx context.Context, nid, unit, request string, at time.Time) (firstUnit string, firstAt time.Time, ok bool, err error) {
-	type grant struct {
-		NID     string    `bson:"_id"`
-		Unit    string    `bson:"unit"`
-		Request string    `bson:"request"`
-		At      time.Time `bson:"at"`
-	}
-	err = insertOne(ctx, r.s.col("pfa_grants"), grant{NID: nid, Unit: unit, Request: request, At: at.UTC()})
-	if err == nil {
-		return unit, at, true, nil
-	}
-	if !mongo.IsDuplicateKeyError(err) {
-		return "", time.Time{}, false, fmt.Errorf("claim grant: %w", err)
-	}
-	var g grant
-	if _, err := findByID(ctx, r.s.col("pfa_grants"), nid, &g); err != nil {
-		return "", time.Time{}, false, err
-	}
-	if g.Request == request {
-		return g.Unit, g.At, true, nil
-	}
-	return g.Unit, g.At, false, nil
-}
-
 // VersionRef names one version of a request.
 type VersionRef struct {
 	ID      string
