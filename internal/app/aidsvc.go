@@ -126,7 +126,7 @@ func (s *Aid) replay(ctx context.Context, q *aid.Request) ([]aid.Request, error)
 func (s *Aid) duplicates(ctx context.Context, q *aid.Request) ([]aid.Request, error) {
 	var out []aid.Request
 	seen := map[string]bool{q.ID: true}
-	for _, key := range []string{q.Patient.NID, q.Patient.Mobile} {
+	for _, key := range []string{q.Patient.IDKey, q.Patient.Mobile} {
 		if key == "" {
 			continue
 		}

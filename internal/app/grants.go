@@ -39,8 +39,9 @@ func (s *Aid) grants() (GrantClaims, error) {
 	return g, nil
 }
 
-// grantKey is the identity the grant is claimed under.
-func grantKey(q *aid.Request) string { return q.Patient.NID }
+// grantKey is the identity the grant is claimed under: one key for every
+// form of the patient's number (ADR 0010).
+func grantKey(q *aid.Request) string { return q.Patient.IDKey }
 
 // claimGrant claims q's patient's grant. A claim left behind by an
 // application that was closed without giving it back (a crash between the

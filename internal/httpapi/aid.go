@@ -66,6 +66,9 @@ type aidJSON struct {
 	RejectReason   string              `json:"rejectReason,omitempty"`
 	CreatedAt      time.Time           `json:"createdAt"`
 	UpdatedAt      time.Time           `json:"updatedAt"`
+	// IdentityFlags: the same name and date of birth under the other form
+	// of NID elsewhere (ADR 0010); on a single request only.
+	IdentityFlags []fiber.Map `json:"identityFlags,omitempty"`
 }
 
 // toAidJSON renders a request; masked hides the patient's mobile and NID
@@ -162,8 +165,12 @@ func (h *handlers) fileAid(c *fiber.Ctx) error {
 		status = fiber.StatusOK
 		c.Set("Idempotent-Replayed", "true")
 	}
+	same, err := h.identityFlags(c, q)
+	if err != nil {
+		return err
+	}
 	c.Location("/api/v1/aid-requests/" + q.ID)
-	return c.Status(status).JSON(fiber.Map{"id": q.ID, "status": q.Status, "duplicates": flags})
+	return c.Status(status).JSON(fiber.Map{"id": q.ID, "status": q.Status, "duplicates": flags, "identityFlags": same})
 }
 
 // aidOf loads a request and checks the caller may act on its unit; other
@@ -191,7 +198,11 @@ func (h *handlers) getAid(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toAidJSON(q, false))
+	out := toAidJSON(q, false)
+	if out.IdentityFlags, err = h.identityFlags(c, q); err != nil {
+		return err
+	}
+	return c.JSON(out)
 }
 
 func (h *handlers) aidHistory(c *fiber.Ctx) error {
@@ -346,4 +357,18 @@ func (h *handlers) disburseAid(c *fiber.Ctx) error {
 	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
 		return h.Aid.Disburse(c.UserContext(), a, q.ID, ds)
 	}, auth.SocialWorker, auth.UnitAdmin)
+}
+
+// identityFlags renders q's identity flags: where, which form, the number
+// masked.
+func (h *handlers) identityFlags(c *fiber.Ctx, q *aid.Request) ([]fiber.Map, error) {
+	fs, err := h.Aid.IdentityFlags(c.UserContext(), q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]fiber.Map, len(fs))
+	for i, f := range fs {
+		out[i] = fiber.Map{"id": f.Request, "unit": f.Unit, "nid": f.NID, "form": f.Form, "status": f.Status, "createdAt": f.CreatedAt}
+	}
+	return out, nil
 }

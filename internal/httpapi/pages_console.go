@@ -606,6 +606,9 @@ type detailView struct {
 	Note, AssessNote, Reason                                                 field
 	ZakatErr                                                                 string
 	Base                                                                     string
+	// SamePerson: requests recording the patient's name and date of birth
+	// under the other form of NID (ADR 0010).
+	SamePerson []dupRow
 }
 
 func (cs *console) load(c *fiber.Ctx, roles ...auth.Role) (*aid.Request, error) {
@@ -723,7 +726,7 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 	// Duplicate-benefit flags: other requests for this NID or mobile in any
 	// unit in the last 90 days; where, when and how much only.
 	seen := map[string]bool{q.ID: true}
-	for _, key := range []string{q.Patient.NID, q.Patient.Mobile} {
+	for _, key := range []string{q.Patient.IDKey, q.Patient.Mobile} {
 		if key == "" {
 			continue
 		}
@@ -743,6 +746,18 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 			v.Dups = append(v.Dups, dupRow{Unit: unit, Filed: l.Digits(f.CreatedAt.Format("2006-01-02")),
 				Status: label(l, "console.status.", string(f.Status)), Approved: l.Money(f.ApprovedTotal())})
 		}
+	}
+	same, err := cs.h.Aid.IdentityFlags(ctx, q)
+	if err != nil {
+		return err
+	}
+	for _, f := range same {
+		unit := f.Unit
+		if fu, err := cs.h.Units.Get(ctx, f.Unit); err == nil {
+			unit = unitName(l, fu)
+		}
+		v.SamePerson = append(v.SamePerson, dupRow{Unit: unit + " · " + f.NID, Filed: l.Digits(f.CreatedAt.Format("2006-01-02")),
+			Status: label(l, "console.status.", string(f.Status)), Approved: l.Money(f.Approved)})
 	}
 	pg := newPage(c, l, v.Heading, v)
 	pg.Errors = fe.list

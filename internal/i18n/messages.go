@@ -381,6 +381,7 @@ var messages = map[string]msg{
 	"console.status.allocated":           {"বরাদ্দ হয়েছে", "Allocated"},
 	"console.status.waitlisted":          {"অপেক্ষমাণ", "Waitlisted"},
 	"console.status.disbursed":           {"প্রদান করা হয়েছে", "Disbursed"},
+	"console.status.withdrawn":           {"প্রত্যাহার করা হয়েছে", "Withdrawn"},
 
 	"console.action.filed":      {"আবেদন জমা", "Filed"},
 	"console.action.assessed":   {"মূল্যায়ন", "Assessed"},
@@ -388,6 +389,7 @@ var messages = map[string]msg{
 	"console.action.rejected":   {"বাতিল", "Rejected"},
 	"console.action.allocation": {"বরাদ্দ", "Allocation"},
 	"console.action.disbursed":  {"প্রদান", "Disbursed"},
+	"console.action.withdrawn":  {"প্রত্যাহার", "Withdrawn"},
 
 	"console.fund.general": {"সাধারণ তহবিল", "General fund"},
 	"console.fund.zakat":   {"যাকাত তহবিল", "Zakat fund"},
@@ -400,6 +402,8 @@ var messages = map[string]msg{
 
 	"console.detail.title":       {"সহায়তার আবেদন: %s", "Aid request: %s"},
 	"console.detail.allocations": {"তহবিল থেকে বরাদ্দ", "Allocated from funds"},
+	"console.sameperson.title":   {"একই ব্যক্তি, অন্য এনআইডি?", "The same person under another NID?"},
+	"console.sameperson.intro":   {"একই নাম ও জন্মতারিখে অন্য ধরনের এনআইডি (১০ অঙ্কের স্মার্ট কার্ড বা ১৩/১৭ অঙ্কের নম্বর) দিয়ে আবেদন আছে। এককালীন অনুদান একজনকে একবারই দেওয়া যায়: যাচাই করুন।", "A request records this name and date of birth under the other form of NID (10-digit smart card or 13/17-digit number). The one-time grant is for one person once: check before approving."},
 	"console.dups.title":         {"একই রোগীর অন্য আবেদন", "Other requests for this patient"},
 	"console.dups.intro":         {"গত ৯০ দিনে একই এনআইডি বা মোবাইল নম্বরে অন্য আবেদন পাওয়া গেছে। এটি শুধু সতর্কতা, বাধা নয়।", "Other requests with the same NID or mobile number in the last 90 days. This is a flag, not a block."},
 	"console.assess.title":       {"মূল্যায়ন", "Assessment"},

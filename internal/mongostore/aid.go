@@ -140,6 +140,8 @@ type AidFilter struct {
 	Patient  string // NID or mobile: duplicate-benefit look-ups across units
 	Since    time.Time
 	Awaiting bool // approved/waitlisted/partially allocated with something outstanding
+	// BirthDate (YYYY-MM-DD): patients born that day (identity flags).
+	BirthDate string
 }
 
 // List returns the latest versions matching f (scan: fine for a unit's
@@ -153,7 +155,11 @@ func (r *AidRequests) List(ctx context.Context, f AidFilter) ([]aid.Request, err
 		filter = append(filter, bson.E{Key: "unit", Value: f.Unit})
 	}
 	if f.Patient != "" {
-		filter = append(filter, bson.E{Key: "$or", Value: bson.A{bson.D{{Key: "patient.nid", Value: f.Patient}}, bson.D{{Key: "patient.mobile", Value: f.Patient}}}})
+		filter = append(filter, bson.E{Key: "$or", Value: bson.A{bson.D{{Key: "patient.nid", Value: f.Patient}}, bson.D{{Key: "patient.mobile", Value: f.Patient}},
+			bson.D{{Key: "patient.idKey", Value: f.Patient}}}})
+	}
+	if f.BirthDate != "" {
+		filter = append(filter, bson.E{Key: "patient.birthDate", Value: f.BirthDate})
 	}
 	if !f.Since.IsZero() {
 		filter = append(filter, bson.E{Key: "createdAt", Value: bson.D{{Key: "$gte", Value: f.Since}}})

@@ -76,3 +76,46 @@ func TestGrantClaimGivenBackWhenRejectedOrWithdrawn(t *testing.T) {
 		t.Fatalf("parallel grant applications: %v", codes)
 	}
 }
+
+// TestNIDFormsAreOneIdentity: the 13-digit NID and the same number written
+// with the birth year (17 digits) are one patient for the one-time grant;
+// malformed numbers are refused naming patient.nid; a smart-card number and
+// a 13/17-digit one recorded with one name and date of birth are flagged on
+// both requests.
+func TestNIDFormsAreOneIdentity(t *testing.T) {
+	swA, swB := token(t, "social_worker", "dmch"), token(t, "social_worker", "dh-cumilla")
+	nid13 := newNID(t)
+	fileAid(t, "dmch", grantBody(nid13, "01755555551"), swA)
+	wantConflict(t, do(t, "POST", "/api/v1/units/dh-cumilla/aid-requests", grantBody("1984"+nid13, "01755555552"), swB), "grant-application-open")
+
+	for _, bad := range []string{"12345", "123456789012", "12345678901234", "1234567890123456789", "12345678AB", "0000000000", "1850" + nid13} {
+		r := do(t, "POST", "/api/v1/units/dmch/aid-requests", aidBody("general", bad, "01755555553", "100.00"), swA)
+		problemOf(t, r, 422, "patient.nid")
+	}
+	withYear := aidBody("general", "1984"+newNID(t), "01755555553", "100.00")
+	withYear["patient"].(map[string]any)["birthDate"] = "1990-01-01"
+	problemOf(t, do(t, "POST", "/api/v1/units/dmch/aid-requests", withYear, swA), 422, "patient.nid")
+
+	card := aidBody("kidney", "৫৫৫ ৫৫৫ "+nid13[:4], "01755555554", "100.00")
+	card["patient"].(map[string]any)["birthDate"] = "1984-05-06"
+	card["patient"].(map[string]any)["name"] = "Md. Rofiqul Islam"
+	cardID := fileAid(t, "dmch", card, swA)
+	old := aidBody("kidney", "1984"+nid13, "01755555555", "100.00")
+	old["patient"].(map[string]any)["birthDate"] = "1984-05-06"
+	old["patient"].(map[string]any)["name"] = "MD ROFIQUL  ISLAM"
+	r := do(t, "POST", "/api/v1/units/dh-cumilla/aid-requests", old, swB)
+	if r.status != 201 || !strings.Contains(string(r.body), cardID) {
+		t.Fatalf("17-digit filing not flagged against the smart card: %d %s", r.status, r.body)
+	}
+	oldID := r.json(t)["id"].(string)
+	flags, _ := aidStatus(t, cardID, swA)["identityFlags"].([]any)
+	if len(flags) != 1 || flags[0].(map[string]any)["id"] != oldID || flags[0].(map[string]any)["form"] != "nid13" ||
+		strings.Contains(string(do(t, "GET", "/api/v1/aid-requests/"+cardID, nil, swA).body), "1984"+nid13) {
+		t.Fatalf("smart-card request's flags %v", flags)
+	}
+	// The console shows it too.
+	page := do(t, "GET", "/console/requests/"+cardID, nil, consoleSession(t, "social_worker", "dmch"))
+	if page.status != 200 || !strings.Contains(string(page.body), `id="same-person"`) {
+		t.Fatalf("console detail: %d", page.status)
+	}
+}
