@@ -182,34 +182,45 @@ func (s *Aid) Disburse(ctx context.Context, a aid.Actor, id string, ds []aid.Dis
 	return q, s.settleGrant(ctx, q)
 }
 
-// plan decides how much each fund gives, in the unit's policy order: the
-// programme fund matching the diagnosis, zakat only for an identified
-// patient assessed eligible, then general.
+// plan decides how much each fund gives, in the unit's policy order, each
+// source honouring the donors' restrictions (docs/adr/0011-restricted-funds.md):
+// "programme" is the zakat fund of the diagnosis' programme (only for an
+// identified patient assessed eligible) then its general programme fund;
+// "zakat" the unrestricted zakat fund (eligible patients only); "general"
+// sadaqah (patients only, which aid always is) then general. The one-time
+// grant's items are paid from the grant fund alone, and nothing else is.
 func plan(u *units.Unit, q *aid.Request, bal map[string]money.Amount) []aid.Allocation {
-	need := q.Outstanding()
 	var out []aid.Allocation
+	take := func(fund string, need *money.Amount) {
+		if got := min(*need, max(bal[fund], 0)); got > 0 {
+			out = append(out, aid.Allocation{Fund: fund, Amount: got})
+			*need -= got
+		}
+	}
+	grantNeed, need := q.GrantOutstanding(), q.Outstanding()
+	need -= grantNeed
+	take(ledger.FundGrant, &grantNeed)
+	zakatOK := q.ZakatEligible && q.Patient.Identified()
 	for _, src := range u.Policy.AllocationOrder {
-		var fund string
+		var funds []string
 		switch src {
 		case "programme":
 			if !u.HasProgramme(q.Diagnosis) {
 				continue
 			}
-			fund = ledger.ProgrammeFund(q.Diagnosis)
-		case "zakat":
-			if !q.ZakatEligible || !q.Patient.Identified() {
-				continue
+			if zakatOK {
+				funds = append(funds, ledger.ZakatProgrammeFund(q.Diagnosis))
 			}
-			fund = ledger.FundZakat
+			funds = append(funds, ledger.ProgrammeFund(q.Diagnosis))
+		case "zakat":
+			if zakatOK {
+				funds = []string{ledger.FundZakat}
+			}
 		case "general":
-			fund = ledger.FundGeneral
-		default:
-			continue
+			funds = []string{ledger.FundSadaqah, ledger.FundGeneral}
 		}
-		take := min(need, max(bal[fund], 0))
-		if take > 0 {
-			out = append(out, aid.Allocation{Fund: fund, Amount: take})
-			need -= take
+		for _, f := range funds {
+			take(f, &need)
 		}
 		if need == 0 {
 			break

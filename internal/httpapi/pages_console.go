@@ -770,6 +770,9 @@ func fundName(l i18n.Lang, fund string) string {
 	if p, ok := strings.CutPrefix(fund, "fund:programme:"); ok {
 		return l.Programme(p)
 	}
+	if p, ok := strings.CutPrefix(fund, "fund:zakat:programme:"); ok {
+		return label(l, "console.fund.", "zakat") + " (" + l.Programme(p) + ")"
+	}
 	return label(l, "console.fund.", strings.TrimPrefix(fund, "fund:"))
 }
 

@@ -68,6 +68,10 @@ func figuresRow(l i18n.Lang, name string, f ledger.FundFigures) fundRow {
 }
 
 func fundLabel(l i18n.Lang, fund string) string {
+	if p, ok := strings.CutPrefix(fund, "zakat:"); ok {
+		// Zakat given for a programme: its own restricted fund (ADR 0011).
+		return l.T("unit.fund.zakat") + " (" + l.Programme(p) + ")"
+	}
 	if i18n.Has("unit.fund." + fund) {
 		return l.T("unit.fund." + fund)
 	}

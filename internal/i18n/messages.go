@@ -231,6 +231,8 @@ var messages = map[string]msg{
 	"unit.total":        {"মোট", "Total"},
 	"unit.fund.zakat":   {"যাকাত", "Zakat"},
 	"unit.fund.general": {"সাধারণ", "General"},
+	"unit.fund.sadaqah": {"সদকা", "Sadaqah"},
+	"unit.fund.grant":   {"সরকারি এককালীন অনুদান", "Government one-time grant"},
 	"unit.months":       {"গত ১২ মাসে প্রাপ্ত দান", "Gifts received in the last 12 months"},
 	"unit.month":        {"মাস", "Month"},
 	"unit.chart-label":  {"গত ১২ মাসে প্রাপ্ত দানের স্তম্ভচিত্র; সর্বোচ্চ %s", "Bar chart of gifts received in the last 12 months; highest %s"},
@@ -393,6 +395,8 @@ var messages = map[string]msg{
 
 	"console.fund.general": {"সাধারণ তহবিল", "General fund"},
 	"console.fund.zakat":   {"যাকাত তহবিল", "Zakat fund"},
+	"console.fund.sadaqah": {"সদকা তহবিল", "Sadaqah fund"},
+	"console.fund.grant":   {"সরকারি অনুদান তহবিল", "Government grant fund"},
 
 	"console.done.filed":    {"আবেদন জমা হয়েছে।", "The request has been filed."},
 	"console.done.assess":   {"মূল্যায়ন সংরক্ষিত হয়েছে।", "The assessment has been saved."},

@@ -36,17 +36,11 @@ func payGift(t *testing.T, unit, amount, kind, programme, key string) string {
 
 func fund(t *testing.T, unit, name string) map[string]any {
 	t.Helper()
-	r := do(t, "GET", "/api/v1/units/"+unit+"/ledger", nil, nil)
-	if r.status != 200 {
-		t.Fatalf("ledger: %d %s", r.status, r.body)
+	f := fundRow(t, unit, name)
+	if f == nil {
+		t.Fatalf("no fund %s in the ledger of %s", name, unit)
 	}
-	for _, f := range r.json(t)["funds"].([]any) {
-		if m := f.(map[string]any); m["fund"] == name {
-			return m
-		}
-	}
-	t.Fatalf("no fund %s in %s", name, r.body)
-	return nil
+	return f
 }
 
 func amountOf(t *testing.T, v any) money.Amount {
