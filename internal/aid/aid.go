@@ -85,8 +85,9 @@ type Patient struct {
 	// BirthDate (YYYY-MM-DD, optional) links a patient's smart-card NID
 	// with the same person's 13/17-digit number (ADR 0010).
 	BirthDate string `bson:"birthDate,omitempty" json:"birthDate,omitempty"`
-	// IDKey is the NID's identity key (IdentityKey), set by Validate.
-	IDKey string `bson:"idKey,omitempty" json:"-"`
+	// IDKey is the NID's identity key (IdentityKey), set by Validate. It
+	// travels in sealed snapshots (JSON); the API never shows it.
+	IDKey string `bson:"idKey,omitempty" json:"idKey,omitempty"`
 }
 
 // Identified reports whether the patient is identified by NID or birth

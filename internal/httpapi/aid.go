@@ -77,6 +77,7 @@ func toAidJSON(q *aid.Request, masked bool) aidJSON {
 	out := aidJSON{ID: q.ID, Unit: q.Unit, Status: string(q.Status), Patient: q.Patient, Diagnosis: q.Diagnosis, Urgency: q.Urgency,
 		GrantRequested: q.GrantRequested, ZakatEligible: q.ZakatEligible, Approved: q.ApprovedTotal().String(), Allocated: q.AllocatedTotal().String(),
 		FiledBy: q.FiledBy, AssessedBy: q.AssessedBy, ApprovedBy: q.ApprovedBy, RejectReason: q.RejectReason, CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt}
+	out.Patient.IDKey = "" // the NID's digits again, unmasked
 	var req money.Amount
 	for _, it := range q.Items {
 		req += it.Estimated

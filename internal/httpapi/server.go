@@ -63,6 +63,10 @@ type Deps struct {
 	BodyLimit    int
 	ReadTimeout  time.Duration
 	WriteTimeout time.Duration
+
+	// GrantFund records the Department's grant allocations (nil: not
+	// offered); Funds moves archived units' money.
+	GrantFund *app.GrantFund
 }
 
 // New builds the Fiber app with every route.
@@ -120,6 +124,7 @@ func New(d Deps) *fiber.App {
 	admin := v1.Group("/admin", h.requireRole(auth.PlatformAdmin))
 	admin.Put("/units/:code", h.putUnit)
 	admin.Delete("/units/:code", h.archiveUnit)
+	admin.Post("/units/:code/grant-allocations", h.allocateGrant)
 
 	v1.Get("/openapi.json", serveOpenAPI)
 	v1.Get("/units/:code", h.getUnit)

@@ -270,10 +270,16 @@ type FundFigures struct {
 	Held    money.Amount
 	Gifts   int
 	Refunds int
+	// TransferredIn and TransferredOut are what moved from and to other
+	// units' same fund (an archived unit's money, ADR 0011).
+	TransferredIn  money.Amount
+	TransferredOut money.Amount
 }
 
 // Balance is what the fund still holds (and may allocate).
-func (f FundFigures) Balance() money.Amount { return f.Received - f.Refunded - f.Held - f.Allocated }
+func (f FundFigures) Balance() money.Amount {
+	return f.Received + f.TransferredIn - f.TransferredOut - f.Refunded - f.Held - f.Allocated
+}
 
 // Summary is the public fold of the ledger.
 type Summary struct {
@@ -360,6 +366,12 @@ func Summarise(into map[string]map[string]*FundFigures, t *Transaction) {
 			// holds existed).
 			f.Refunded += l.Debit
 			f.Refunds++
+		case CauseGovernmentAllocation:
+			f.Received += l.Credit
+		case CauseTransferIn:
+			f.TransferredIn += l.Credit
+		case CauseTransferOut:
+			f.TransferredOut += l.Debit
 		case CauseAllocation:
 			f.Allocated += l.Debit
 		case CauseDisbursement:

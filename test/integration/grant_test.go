@@ -119,3 +119,85 @@ func TestNIDFormsAreOneIdentity(t *testing.T) {
 		t.Fatalf("console detail: %d", page.status)
 	}
 }
+
+func allocateGrant(t *testing.T, unit, fy, amount, key string) resp {
+	t.Helper()
+	hdr := token(t, "platform_admin", "")
+	hdr["Idempotency-Key"] = key
+	return do(t, "POST", "/api/v1/admin/units/"+unit+"/grant-allocations", map[string]any{"fiscalYear": fy, "amount": amount,
+		"reference": "DSS allocation order 41.01.0000.044.2026-" + key}, hdr)
+}
+
+// TestGrantPaidFromTheGrantFundOnly: the Department's money is recorded as a
+// government allocation into the unit's grant fund, within the national
+// envelope; the grant is paid from it alone (never from donors' gifts), and
+// counts as received once disbursed.
+func TestGrantPaidFromTheGrantFundOnly(t *testing.T) {
+	const unit = "dh-grantfund"
+	newUnit(t, unit, nil)
+	sw, cm := token(t, "social_worker", unit), token(t, "committee", unit)
+	// Donors' money is there; the grant fund is empty.
+	payGift(t, unit, "60000.00", "general", "", "grantfund-gift")
+	nid := newNID(t)
+	id := fileAid(t, unit, grantBody(nid, "01777777771"), sw)
+	if r := do(t, "POST", "/api/v1/aid-requests/"+id+"/assess", map[string]any{"approved": []string{"1000.00", "50000.00"}, "zakatEligible": false}, sw); r.status != 200 {
+		t.Fatalf("assess: %d %s", r.status, r.body)
+	}
+	if r := do(t, "POST", "/api/v1/aid-requests/"+id+"/approve", nil, cm); r.status != 200 {
+		t.Fatalf("approve: %d %s", r.status, r.body)
+	}
+	eventually(t, "the request's own item allocated from general", func() bool { return aidStatus(t, id, sw)["status"] == "partially_allocated" })
+	if a := allocations(t, id, unit); len(a) != 1 || a["fund:general"] != "1000.00" {
+		t.Fatalf("donors' money paid the grant: %v", a)
+	}
+
+	// Bad allocations: refused, nothing recorded.
+	problemOf(t, allocateGrant(t, unit, "2026-28", "100000.00", "ga-bad-1"), 422, "fiscalYear")
+	problemOf(t, allocateGrant(t, unit, "2026-27", "-5.00", "ga-bad-2"), 422, "amount")
+	// The national envelope (Tk 300 crore) holds under racing allocations:
+	// 31 of Tk 10 crore at once, exactly 30 recorded.
+	var wg sync.WaitGroup
+	codes := make([]int, 31)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := allocateGrant(t, "dh-cumilla", "2031-32", "100000000.00", fmt.Sprint("ga-envelope-", i))
+			if r.status == 422 && !strings.Contains(string(r.body), "grant-envelope-exceeded") {
+				t.Errorf("envelope refusal: %s", r.body)
+			}
+			codes[i] = r.status
+		}()
+	}
+	wg.Wait()
+	if n := strings.Count(fmt.Sprint(codes), "201"); n != 30 || strings.Count(fmt.Sprint(codes), "422") != 1 {
+		t.Fatalf("racing allocations past the envelope: %v", codes)
+	}
+	if r := do(t, "POST", "/api/v1/admin/units/"+unit+"/grant-allocations", map[string]any{"fiscalYear": "2026-27", "amount": "1.00", "reference": "x"},
+		map[string]string{"Authorization": token(t, "unit_admin", unit)["Authorization"], "Idempotency-Key": "ga-bad-4"}); r.status != 403 {
+		t.Fatalf("unit admin allocated grant money: %d", r.status)
+	}
+	// The Department's allocation: the grant is paid from it; a retry
+	// does not allocate twice.
+	if r := allocateGrant(t, unit, "2026-27", "100000.00", "ga-1"); r.status != 201 {
+		t.Fatalf("allocate: %d %s", r.status, r.body)
+	}
+	if r := allocateGrant(t, unit, "2026-27", "100000.00", "ga-1"); r.status != 200 {
+		t.Fatalf("retried allocation: %d %s", r.status, r.body)
+	}
+	eventually(t, "grant allocated", func() bool { return aidStatus(t, id, sw)["status"] == "allocated" })
+	if a := allocations(t, id, unit); a["fund:grant"] != "50000.00" || a["fund:general"] != "1000.00" {
+		t.Fatalf("allocations %v", a)
+	}
+	eventually(t, "grant row", func() bool {
+		g := fundRow(t, unit, "grant")
+		return g["received"] == "100000.00" && g["allocated"] == "50000.00" && fundRow(t, unit, "general")["allocated"] == "1000.00"
+	})
+	if r := do(t, "POST", "/api/v1/aid-requests/"+id+"/disburse", map[string]any{"items": []map[string]any{
+		{"item": 0, "amount": "1000.00", "method": "cash"}, {"item": 1, "amount": "50000.00", "method": "bkash", "reference": "TRX-GRANT-1"}}}, sw); r.status != 200 {
+		t.Fatalf("disburse: %d %s", r.status, r.body)
+	}
+	eventually(t, "grant disbursed from the grant fund", func() bool { return fundRow(t, unit, "grant")["disbursed"] == "50000.00" })
+	// Received: barred everywhere now, and said so.
+	wantConflict(t, do(t, "POST", "/api/v1/units/dmch/aid-requests", grantBody(nid, "01777777772"), token(t, "social_worker", "dmch")), "grant-already-given")
+}

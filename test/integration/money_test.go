@@ -87,9 +87,12 @@ func TestCashGiftAtTheCounter(t *testing.T) {
 
 func TestPartialRefundReversesTheCredit(t *testing.T) {
 	id := payGift(t, "dmch", "800.00", "zakat", "cancer", "refund-gift")
-	// Zakat designated to a programme stays in the zakat fund.
-	eventually(t, "zakat credited", func() bool { return amountOf(t, fund(t, "dmch", "zakat")["received"]) >= money.Taka(800) })
-	before := fund(t, "dmch", "zakat")
+	// Zakat designated to a programme is its own restricted fund (ADR 0011).
+	eventually(t, "zakat credited", func() bool {
+		f := fundRow(t, "dmch", "zakat:cancer")
+		return f != nil && amountOf(t, f["received"]) >= money.Taka(800)
+	})
+	before := fund(t, "dmch", "zakat:cancer")
 
 	admin := token(t, "unit_admin", "dmch")
 	req := func(amount, key string, hdr map[string]string) resp {
@@ -139,7 +142,7 @@ func TestPartialRefundReversesTheCredit(t *testing.T) {
 		t.Fatalf("refunded %v", d["refunded"])
 	}
 	eventually(t, "ledger reversal", func() bool {
-		f := fund(t, "dmch", "zakat")
+		f := fund(t, "dmch", "zakat:cancer")
 		return amountOf(t, f["refunded"])-amountOf(t, before["refunded"]) == money.Taka(700) &&
 			amountOf(t, before["balance"])-amountOf(t, f["balance"]) == money.Taka(700)
 	})

@@ -1,0 +1,57 @@
+package httpapi
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/mongostore"
+)
+
+// allocateGrant records the Department's grant money into a unit's grant
+// fund (platform admin; Idempotency-Key required).
+func (h *handlers) allocateGrant(c *fiber.Ctx) error {
+	if h.GrantFund == nil {
+		return fiber.ErrNotFound
+	}
+	p, err := h.principal(c)
+	if err != nil {
+		return err
+	}
+	key := c.Get("Idempotency-Key")
+	if !validKey(key) {
+		return fieldProblem(fiber.StatusBadRequest, "Idempotency-Key", keyRule)
+	}
+	var body struct {
+		FiscalYear string `json:"fiscalYear"`
+		Amount     string `json:"amount"`
+		Reference  string `json:"reference"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	amount, err := money.Parse(body.Amount)
+	if err != nil {
+		return fieldProblem(fiber.StatusUnprocessableEntity, "amount", err.Error())
+	}
+	a, created, err := h.GrantFund.Allocate(c.UserContext(), p.Subject, c.Params("code"), body.FiscalYear, key, body.Reference, amount)
+	if errors.Is(err, mongostore.ErrEnvelope) {
+		return problem(fiber.StatusUnprocessableEntity, "grant-envelope-exceeded", "The fiscal year's grant budget would be exceeded",
+			"The national envelope of "+body.FiscalYear+" is "+h.GrantFund.Budget(body.FiscalYear).String()+".")
+	}
+	if err != nil {
+		return err
+	}
+	// The money may be what waiting grant requests need.
+	if _, err := h.Aid.DrainWaitlist(c.UserContext(), a.Unit); err != nil {
+		return err
+	}
+	status := fiber.StatusCreated
+	if !created {
+		status = fiber.StatusOK
+		c.Set("Idempotent-Replayed", "true")
+	}
+	return c.Status(status).JSON(fiber.Map{"id": a.ID, "unit": a.Unit, "fiscalYear": a.FY, "amount": a.Amount.String(),
+		"reference": a.Reference, "fiscalYearAllocated": a.Total.String(), "envelope": a.Envelope.String(), "at": a.At})
+}
