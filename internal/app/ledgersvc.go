@@ -141,4 +141,6 @@ func add(dst *ledger.FundFigures, f *ledger.FundFigures) {
 	dst.Held += f.Held
 	dst.Gifts += f.Gifts
 	dst.Refunds += f.Refunds
+	dst.TransferredIn += f.TransferredIn
+	dst.TransferredOut += f.TransferredOut
 }

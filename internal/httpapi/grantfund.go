@@ -5,8 +5,11 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/kalyan-platform/kalyan/internal/app"
+	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/mongostore"
+	"github.com/kalyan-platform/kalyan/internal/validation"
 )
 
 // allocateGrant records the Department's grant money into a unit's grant
@@ -54,4 +57,37 @@ func (h *handlers) allocateGrant(c *fiber.Ctx) error {
 	}
 	return c.Status(status).JSON(fiber.Map{"id": a.ID, "unit": a.Unit, "fiscalYear": a.FY, "amount": a.Amount.String(),
 		"reference": a.Reference, "fiscalYearAllocated": a.Total.String(), "envelope": a.Envelope.String(), "at": a.At})
+}
+
+// transferFunds moves an archived unit's remaining money, fund by fund, to
+// the same funds of another unit (platform admin; Idempotency-Key required).
+func (h *handlers) transferFunds(c *fiber.Ctx) error {
+	if h.Transfers == nil {
+		return fiber.ErrNotFound
+	}
+	key := c.Get("Idempotency-Key")
+	if !validKey(key) {
+		return fieldProblem(fiber.StatusBadRequest, "Idempotency-Key", keyRule)
+	}
+	var body struct {
+		To string `json:"to"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		return err
+	}
+	id, moved, err := h.Transfers.Transfer(c.UserContext(), c.Params("code"), body.To, key)
+	switch {
+	case errors.Is(err, app.ErrNotArchived):
+		return problem(fiber.StatusConflict, "unit-not-archived", "The unit is not archived", err.Error())
+	case errors.Is(err, app.ErrTargetArchived):
+		return problem(fiber.StatusUnprocessableEntity, "target-archived", "The target unit is archived", err.Error(),
+			validation.FieldError{Field: "to", Message: err.Error()})
+	case err != nil:
+		return err
+	}
+	funds := make([]fiber.Map, len(moved))
+	for i, m := range moved {
+		funds[i] = fiber.Map{"fund": ledger.FundName(m.Fund), "amount": m.Amount.String()}
+	}
+	return c.JSON(fiber.Map{"id": id, "from": c.Params("code"), "to": body.To, "funds": funds})
 }

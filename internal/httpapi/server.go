@@ -67,6 +67,7 @@ type Deps struct {
 	// GrantFund records the Department's grant allocations (nil: not
 	// offered); Funds moves archived units' money.
 	GrantFund *app.GrantFund
+	Transfers *app.FundTransfers
 }
 
 // New builds the Fiber app with every route.
@@ -125,6 +126,7 @@ func New(d Deps) *fiber.App {
 	admin.Put("/units/:code", h.putUnit)
 	admin.Delete("/units/:code", h.archiveUnit)
 	admin.Post("/units/:code/grant-allocations", h.allocateGrant)
+	admin.Post("/units/:code/transfers", h.transferFunds)
 
 	v1.Get("/openapi.json", serveOpenAPI)
 	v1.Get("/units/:code", h.getUnit)

@@ -228,6 +228,8 @@ var messages = map[string]msg{
 	"unit.disbursed":    {"বিতরণ", "Disbursed"},
 	"unit.refunded":     {"ফেরত", "Refunded"},
 	"unit.balance":      {"অবশিষ্ট", "Balance"},
+	"unit.transferred":  {"স্থানান্তর (+ এসেছে / − গেছে)", "Transferred (+ in / − out)"},
+	"unit.archived":     {"এই ইউনিট বন্ধ হয়েছে; দান নেওয়া হয় না। অবশিষ্ট তহবিল অন্য ইউনিটের একই তহবিলে স্থানান্তরিত হয়।", "This unit is closed and takes no gifts. Its remaining funds move to the same funds of another unit."},
 	"unit.total":        {"মোট", "Total"},
 	"unit.fund.zakat":   {"যাকাত", "Zakat"},
 	"unit.fund.general": {"সাধারণ", "General"},

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -92,4 +93,56 @@ func fundRow(t *testing.T, unit, name string) map[string]any {
 		}
 	}
 	return nil
+}
+
+// TestArchivedUnitFundsTransfer: a platform admin moves an archived unit's
+// remaining money, fund by fund and restrictions kept, to the same funds of
+// another unit; both ledgers and both public pages show it.
+func TestArchivedUnitFundsTransfer(t *testing.T) {
+	for _, u := range []string{"dh-closing", "dh-receiving", "dh-closed"} {
+		newUnit(t, u, nil)
+	}
+	payGift(t, "dh-closing", "700.00", "zakat", "cancer", "closing-1")
+	payGift(t, "dh-closing", "300.00", "general", "", "closing-2")
+	eventually(t, "gifts credited", func() bool {
+		z := fundRow(t, "dh-closing", "zakat:cancer")
+		return z != nil && z["balance"] == "700.00" && fundRow(t, "dh-closing", "general")["balance"] == "300.00"
+	})
+	admin := token(t, "platform_admin", "")
+	move := func(from, to, key string) resp {
+		hdr := map[string]string{"Authorization": admin["Authorization"], "Idempotency-Key": key}
+		return do(t, "POST", "/api/v1/admin/units/"+from+"/transfers", map[string]any{"to": to}, hdr)
+	}
+	wantConflict(t, move("dh-closing", "dh-receiving", "tr-0"), "unit-not-archived")
+	for _, u := range []string{"dh-closing", "dh-closed"} {
+		if r := do(t, "DELETE", "/api/v1/admin/units/"+u, nil, admin); r.status != 204 {
+			t.Fatalf("archive %s: %d %s", u, r.status, r.body)
+		}
+	}
+	problemOf(t, move("dh-closing", "dh-nowhere", "tr-1"), 422, "to")
+	problemOf(t, move("dh-closing", "dh-closed", "tr-2"), 422, "to")
+	problemOf(t, move("dh-nowhere", "dh-receiving", "tr-3"), 404, "")
+	if r := do(t, "POST", "/api/v1/admin/units/dh-closing/transfers", map[string]any{"to": "dh-receiving"},
+		map[string]string{"Authorization": token(t, "unit_admin", "dh-closing")["Authorization"], "Idempotency-Key": "tr-4"}); r.status != 403 {
+		t.Fatalf("unit admin moved money: %d", r.status)
+	}
+
+	r := move("dh-closing", "dh-receiving", "tr-5")
+	if r.status != 200 || !strings.Contains(string(r.body), `{"amount":"700.00","fund":"zakat:cancer"}`) || !strings.Contains(string(r.body), `{"amount":"300.00","fund":"general"}`) {
+		t.Fatalf("transfer: %d %s", r.status, r.body)
+	}
+	if again := move("dh-closing", "dh-receiving", "tr-5"); again.status != 200 || again.json(t)["id"] != r.json(t)["id"] {
+		t.Fatalf("retried transfer: %d %s", again.status, again.body)
+	}
+	eventually(t, "both ledgers show the transfer", func() bool {
+		out, in := fundRow(t, "dh-closing", "zakat:cancer"), fundRow(t, "dh-receiving", "zakat:cancer")
+		return out["transferredOut"] == "700.00" && out["balance"] == "0.00" && in != nil && in["transferredIn"] == "700.00" && in["balance"] == "700.00" &&
+			fundRow(t, "dh-receiving", "general")["transferredIn"] == "300.00" && fundRow(t, "dh-receiving", "zakat")["balance"] == "0.00"
+	})
+	for _, u := range []string{"dh-closing", "dh-receiving"} {
+		page := do(t, "GET", "/u/"+u+"?lang=en", nil, map[string]string{"Accept": "text/html"})
+		if page.status != 200 || !strings.Contains(string(page.body), "700") || !strings.Contains(string(page.body), map[string]string{"dh-closing": "−", "dh-receiving": "+"}[u]) {
+			t.Fatalf("public page of %s: %d %s", u, page.status, page.body)
+		}
+	}
 }
