@@ -91,6 +91,12 @@ type Patient struct {
 	HospitalReg string `bson:"hospitalReg" json:"hospitalReg"`
 	Ward        string `bson:"ward,omitempty" json:"ward,omitempty"`
 	Bed         string `bson:"bed,omitempty" json:"bed,omitempty"`
+	// BirthDate (YYYY-MM-DD, optional) links a patient's smart-card NID
+	// with the same person's 13/17-digit number (ADR 0010).
+	BirthDate string `bson:"birthDate,omitempty" json:"birthDate,omitempty"`
+	// IDKey is the NID's identity key (IdentityKey), set by Validate. It
+	// travels in sealed snapshots (JSON); the API never shows it.
+	IDKey string `bson:"idKey,omitempty" json:"idKey,omitempty"`
 }
 
 // Identified reports whether the patient is identified by NID or birth
@@ -104,6 +110,9 @@ type Item struct {
 	Estimated   money.Amount `bson:"estimated" json:"estimated"`
 	Approved    money.Amount `bson:"approved" json:"approved"`
 	Disbursed   money.Amount `bson:"disbursed" json:"disbursed"`
+	// Grant marks the one-time programme grant's item: paid only from the
+	// unit's grant fund, never from donors' gifts.
+	Grant bool `bson:"grant,omitempty" json:"grant,omitempty"`
 }
 
 // CaseStudy is the social worker's social case study.
@@ -244,11 +253,7 @@ func (r *Request) Validate() error {
 	if p.Mobile, err = contact.NormalizeMobile(p.Mobile); err != nil {
 		v.AddErr("patient.mobile", err)
 	}
-	if p.NID != "" {
-		if p.NID, err = NormalizeNID(p.NID); err != nil {
-			v.AddErr("patient.nid", err)
-		}
-	}
+	validateIdentity(&v, p)
 	if strings.TrimSpace(p.District) == "" {
 		v.Add("patient.district", "is required")
 	}
@@ -298,21 +303,6 @@ func (r *Request) Validate() error {
 		}
 	}
 	return v.Err()
-}
-
-// NormalizeNID accepts a 10/13/17-digit NID or a 17-digit birth
-// registration number.
-func NormalizeNID(s string) (string, error) {
-	s = strings.ReplaceAll(strings.TrimSpace(s), " ", "")
-	if n := len(s); n != 10 && n != 13 && n != 17 {
-		return "", errors.New("must be a 10, 13 or 17 digit NID or birth registration number")
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return "", errors.New("must contain digits only")
-		}
-	}
-	return s, nil
 }
 
 // MaskNID keeps the last three digits.

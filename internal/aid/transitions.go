@@ -247,6 +247,7 @@ func (r *Request) checkDisbursement(ds []Disbursement) (money.Amount, error) {
 	if total > r.AllocatedTotal() {
 		v.Add("items", "more than was allocated ("+r.AllocatedTotal().String()+")")
 	}
+	r.checkGrantDisbursement(&v, ds)
 	return total, v.Err()
 }
 
@@ -261,19 +262,7 @@ func (r *Request) settle(a Actor, ds []Disbursement, at time.Time) error {
 	for _, d := range ds {
 		r.Items[d.Item].Disbursed += d.Amount
 	}
-	unspent := r.AllocatedTotal() - total
-	var returns, spent []Allocation
-	for i := len(r.Allocations) - 1; i >= 0; i-- {
-		a := r.Allocations[i]
-		back := min(unspent, a.Amount)
-		if back > 0 {
-			returns = append(returns, Allocation{Fund: a.Fund, Amount: back})
-			unspent -= back
-		}
-		if a.Amount-back > 0 {
-			spent = append(spent, Allocation{Fund: a.Fund, Amount: a.Amount - back})
-		}
-	}
+	spent, returns := r.spendAndReturn(ds)
 	r.Status = Disbursed
 	r.record(a, "disbursed", "", at)
 	ev, err := events.New(r.ID+"/disbursed", EventDisbursed, r.Unit, at, DisbursedPayload{Request: r.ID, Allocated: r.AllocatedTotal(), Disbursed: total, Spent: spent, Returns: returns})

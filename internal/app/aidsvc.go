@@ -24,13 +24,14 @@ type AidStore interface {
 	Update(ctx context.Context, id string, fn func(*aid.Request) error) (*aid.Request, error)
 	UpdateFrom(ctx context.Context, id string, from *aid.Request, fn func(*aid.Request) error) (*aid.Request, error)
 	List(ctx context.Context, f mongostore.AidFilter) ([]aid.Request, error)
-	ClaimGrant(ctx context.Context, nid, unit, request string, at time.Time) (string, time.Time, bool, error)
 	// ApprovedSince lists the latest versions of requests approved since
-	// the given time for this NID or mobile, in every unit.
-	ApprovedSince(ctx context.Context, nid, mobile string, since time.Time) ([]aid.Request, error)
+	// the given time for this identity key, NID as written or mobile, in
+	// every unit.
+	ApprovedSince(ctx context.Context, idKey, nid, mobile string, since time.Time) ([]aid.Request, error)
 }
 
-// ErrGrantTaken is returned when a patient already had the one-time grant.
+// ErrGrantTaken is returned when a patient already received the one-time
+// grant (it was disbursed).
 type ErrGrantTaken struct {
 	Unit string
 	At   time.Time
@@ -86,20 +87,22 @@ func (s *Aid) File(ctx context.Context, a aid.Actor, unitCode, key string, q *ai
 		return nil, false, err
 	}
 	if q.GrantRequested {
-		first, at, ok, err := s.Store.ClaimGrant(ctx, q.Patient.NID, u.Code, q.ID, s.Now())
-		if err != nil {
+		if err := s.claimGrant(ctx, q); err != nil {
 			return nil, false, err
 		}
-		if !ok {
-			return nil, false, ErrGrantTaken{Unit: first, At: at}
-		}
-		q.Items = append(q.Items, aid.Item{Category: "other", Description: "Financial assistance programme grant", Estimated: aid.GrantAmount})
+		q.Items = append(q.Items, aid.Item{Category: "other", Description: "Financial assistance programme grant", Estimated: aid.GrantAmount, Grant: true})
 	}
 	if err := s.Store.Create(ctx, q); err != nil {
 		if key != "" && errors.Is(err, aid.ErrExists) {
 			// A concurrent retry stored it first.
 			prev, err := s.replay(ctx, q)
 			return prev, false, err
+		}
+		if q.GrantRequested {
+			// Nothing was filed: the claim goes back.
+			if g, gerr := s.grants(); gerr == nil {
+				err = errors.Join(err, g.ReleaseGrant(ctx, grantKey(q), q.ID))
+			}
 		}
 		return nil, false, err
 	}
@@ -127,7 +130,7 @@ func (s *Aid) replay(ctx context.Context, q *aid.Request) ([]aid.Request, error)
 func (s *Aid) duplicates(ctx context.Context, q *aid.Request) ([]aid.Request, error) {
 	var out []aid.Request
 	seen := map[string]bool{q.ID: true}
-	for _, key := range []string{q.Patient.NID, q.Patient.Mobile} {
+	for _, key := range []string{q.Patient.IDKey, q.Patient.Mobile} {
 		if key == "" {
 			continue
 		}
@@ -166,7 +169,7 @@ func (s *Aid) Rules(ctx context.Context, u *units.Unit, q *aid.Request) (aid.Rul
 	if q == nil {
 		return rules, nil
 	}
-	prior, err := s.Store.ApprovedSince(ctx, q.Patient.NID, q.Patient.Mobile, s.Now().Add(-u.Policy.Window()))
+	prior, err := s.Store.ApprovedSince(ctx, q.Patient.IDKey, q.Patient.NID, q.Patient.Mobile, s.Now().Add(-u.Policy.Window()))
 	if err != nil {
 		return rules, err
 	}
@@ -180,7 +183,11 @@ func (s *Aid) Rules(ctx context.Context, u *units.Unit, q *aid.Request) (aid.Rul
 
 // Reject rejects with a reason.
 func (s *Aid) Reject(ctx context.Context, a aid.Actor, id, reason string) (*aid.Request, error) {
-	return s.Store.Update(ctx, id, func(q *aid.Request) error { return q.Reject(a, reason, s.Now()) })
+	q, err := s.Store.Update(ctx, id, func(q *aid.Request) error { return q.Reject(a, reason, s.Now()) })
+	if err != nil {
+		return q, err
+	}
+	return q, s.settleGrant(ctx, q)
 }
 
 // Disburse records what was given; a second staff member confirms it.
@@ -190,8 +197,13 @@ func (s *Aid) Disburse(ctx context.Context, a aid.Actor, id string, ds []aid.Dis
 
 // ConfirmDisbursement is the second staff member's confirmation: the
 // money moves (aid.disbursed).
+// The one-time grant counts as received from this moment.
 func (s *Aid) ConfirmDisbursement(ctx context.Context, a aid.Actor, id string) (*aid.Request, error) {
-	return s.checked(ctx, id, false, func(q *aid.Request, rules aid.Rules) error { return q.ConfirmDisbursement(a, rules, s.Now()) })
+	q, err := s.checked(ctx, id, false, func(q *aid.Request, rules aid.Rules) error { return q.ConfirmDisbursement(a, rules, s.Now()) })
+	if err != nil {
+		return q, err
+	}
+	return q, s.settleGrant(ctx, q)
 }
 
 // DeclineDisbursement sends a recorded disbursement back with a reason.
@@ -220,34 +232,45 @@ func (s *Aid) checked(ctx context.Context, id string, window bool, fn func(*aid.
 	return s.Store.Update(ctx, id, func(q *aid.Request) error { return fn(q, rules) })
 }
 
-// plan decides how much each fund gives, in the unit's policy order: the
-// programme fund matching the diagnosis, zakat only for an identified
-// patient assessed eligible, then general.
+// plan decides how much each fund gives, in the unit's policy order, each
+// source honouring the donors' restrictions (docs/adr/0011-restricted-funds.md):
+// "programme" is the zakat fund of the diagnosis' programme (only for an
+// identified patient assessed eligible) then its general programme fund;
+// "zakat" the unrestricted zakat fund (eligible patients only); "general"
+// sadaqah (patients only, which aid always is) then general. The one-time
+// grant's items are paid from the grant fund alone, and nothing else is.
 func plan(u *units.Unit, q *aid.Request, bal map[string]money.Amount) []aid.Allocation {
-	need := q.Outstanding()
 	var out []aid.Allocation
+	take := func(fund string, need *money.Amount) {
+		if got := min(*need, max(bal[fund], 0)); got > 0 {
+			out = append(out, aid.Allocation{Fund: fund, Amount: got})
+			*need -= got
+		}
+	}
+	grantNeed, need := q.GrantOutstanding(), q.Outstanding()
+	need -= grantNeed
+	take(ledger.FundGrant, &grantNeed)
+	zakatOK := q.ZakatEligible && q.Patient.Identified()
 	for _, src := range u.Policy.AllocationOrder {
-		var fund string
+		var funds []string
 		switch src {
 		case "programme":
 			if !u.HasProgramme(q.Diagnosis) {
 				continue
 			}
-			fund = ledger.ProgrammeFund(q.Diagnosis)
-		case "zakat":
-			if !q.ZakatEligible || !q.Patient.Identified() {
-				continue
+			if zakatOK {
+				funds = append(funds, ledger.ZakatProgrammeFund(q.Diagnosis))
 			}
-			fund = ledger.FundZakat
+			funds = append(funds, ledger.ProgrammeFund(q.Diagnosis))
+		case "zakat":
+			if zakatOK {
+				funds = []string{ledger.FundZakat}
+			}
 		case "general":
-			fund = ledger.FundGeneral
-		default:
-			continue
+			funds = []string{ledger.FundSadaqah, ledger.FundGeneral}
 		}
-		take := min(need, max(bal[fund], 0))
-		if take > 0 {
-			out = append(out, aid.Allocation{Fund: fund, Amount: take})
-			need -= take
+		for _, f := range funds {
+			take(f, &need)
 		}
 		if need == 0 {
 			break

@@ -75,7 +75,9 @@ func (t *Transparency) UnitFunds(ctx context.Context, u *units.Unit) ([]ledger.F
 	if err != nil {
 		return nil, err
 	}
-	names := append([]string{"zakat", "general"}, u.Policy.Programmes...)
+	// Each restricted fund is its own row (ADR 0011); zakat for a programme
+	// shows once it has moved money.
+	names := append([]string{"zakat", "sadaqah", "general", "grant"}, u.Policy.Programmes...)
 	got := all[u.Code]
 	out := make([]ledger.FundFigures, 0, len(names))
 	seen := map[string]bool{}
@@ -139,4 +141,6 @@ func add(dst *ledger.FundFigures, f *ledger.FundFigures) {
 	dst.Held += f.Held
 	dst.Gifts += f.Gifts
 	dst.Refunds += f.Refunds
+	dst.TransferredIn += f.TransferredIn
+	dst.TransferredOut += f.TransferredOut
 }

@@ -26,6 +26,7 @@ type aidItemJSON struct {
 	Estimated   string `json:"estimated"`
 	Approved    string `json:"approved,omitempty"`
 	Disbursed   string `json:"disbursed,omitempty"`
+	Grant       bool   `json:"grant,omitempty"`
 }
 
 type aidFileRequest struct {
@@ -70,6 +71,9 @@ type aidJSON struct {
 	// PendingDisbursement is a recorded disbursement awaiting its second
 	// staff member's confirmation.
 	PendingDisbursement *pendingJSON `json:"pendingDisbursement,omitempty"`
+	// IdentityFlags: the same name and date of birth under the other form
+	// of NID elsewhere (ADR 0010); on a single request only.
+	IdentityFlags []fiber.Map `json:"identityFlags,omitempty"`
 }
 
 type pendingJSON struct {
@@ -84,10 +88,11 @@ func toAidJSON(q *aid.Request, masked bool) aidJSON {
 	out := aidJSON{ID: q.ID, Unit: q.Unit, Status: string(q.Status), Patient: q.Patient, Diagnosis: q.Diagnosis, Urgency: q.Urgency,
 		GrantRequested: q.GrantRequested, ZakatEligible: q.ZakatEligible, Approved: q.ApprovedTotal().String(), Allocated: q.AllocatedTotal().String(),
 		FiledBy: q.FiledBy, AssessedBy: q.AssessedBy, ApprovedBy: q.ApprovedBy, RejectReason: q.RejectReason, CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt}
+	out.Patient.IDKey = "" // the NID's digits again, unmasked
 	var req money.Amount
 	for _, it := range q.Items {
 		req += it.Estimated
-		j := aidItemJSON{Category: it.Category, Description: it.Description, Estimated: it.Estimated.String()}
+		j := aidItemJSON{Category: it.Category, Description: it.Description, Estimated: it.Estimated.String(), Grant: it.Grant}
 		if it.Approved > 0 {
 			j.Approved = it.Approved.String()
 		}
@@ -171,8 +176,12 @@ func (h *handlers) fileAid(c *fiber.Ctx) error {
 	}
 	dups, created, err := h.Aid.File(c.UserContext(), actor(p), code, key, q)
 	var taken app.ErrGrantTaken
-	if errors.As(err, &taken) {
+	var pending app.ErrGrantPending
+	switch {
+	case errors.As(err, &taken):
 		return problem(fiber.StatusConflict, "grant-already-given", "The one-time grant was already given to this patient", taken.Error())
+	case errors.As(err, &pending):
+		return problem(fiber.StatusConflict, "grant-application-open", "Another application for this patient's one-time grant is open", pending.Error())
 	}
 	if err != nil {
 		return err
@@ -187,8 +196,12 @@ func (h *handlers) fileAid(c *fiber.Ctx) error {
 		status = fiber.StatusOK
 		c.Set("Idempotent-Replayed", "true")
 	}
+	same, err := h.identityFlags(c, q)
+	if err != nil {
+		return err
+	}
 	c.Location("/api/v1/aid-requests/" + q.ID)
-	return c.Status(status).JSON(fiber.Map{"id": q.ID, "status": q.Status, "duplicates": flags})
+	return c.Status(status).JSON(fiber.Map{"id": q.ID, "status": q.Status, "duplicates": flags, "identityFlags": same})
 }
 
 // aidOf loads a request and checks the caller may act on its unit; other
@@ -216,7 +229,11 @@ func (h *handlers) getAid(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(toAidJSON(q, false))
+	out := toAidJSON(q, false)
+	if out.IdentityFlags, err = h.identityFlags(c, q); err != nil {
+		return err
+	}
+	return c.JSON(out)
 }
 
 func (h *handlers) aidHistory(c *fiber.Ctx) error {
@@ -339,6 +356,16 @@ func (h *handlers) rejectAid(c *fiber.Ctx) error {
 	}, auth.SocialWorker, auth.Committee)
 }
 
+func (h *handlers) withdrawAid(c *fiber.Ctx) error {
+	var body struct {
+		Reason string `json:"reason"`
+	}
+	decode := func() error { return decodeJSON(c, &body) }
+	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
+		return h.Aid.Withdraw(c.UserContext(), a, q.ID, body.Reason)
+	}, auth.SocialWorker, auth.UnitAdmin)
+}
+
 func (h *handlers) disburseAid(c *fiber.Ctx) error {
 	var body struct {
 		Items []struct {
@@ -388,4 +415,18 @@ func (h *handlers) declineDisbursement(c *fiber.Ctx) error {
 	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
 		return h.Aid.DeclineDisbursement(c.UserContext(), a, q.ID, body.Reason)
 	}, staffRoles...)
+}
+
+// identityFlags renders q's identity flags: where, which form, the number
+// masked.
+func (h *handlers) identityFlags(c *fiber.Ctx, q *aid.Request) ([]fiber.Map, error) {
+	fs, err := h.Aid.IdentityFlags(c.UserContext(), q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]fiber.Map, len(fs))
+	for i, f := range fs {
+		out[i] = fiber.Map{"id": f.Request, "unit": f.Unit, "nid": f.NID, "form": f.Form, "status": f.Status, "createdAt": f.CreatedAt}
+	}
+	return out, nil
 }

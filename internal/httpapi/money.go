@@ -166,16 +166,22 @@ type fundJSON struct {
 	Balance       string `json:"balance"`
 	Gifts         int    `json:"gifts"`
 	Refunds       int    `json:"refunds"`
+	// TransferredIn/Out moved from/to another unit's same fund (an
+	// archived unit's money).
+	TransferredIn  string `json:"transferredIn"`
+	TransferredOut string `json:"transferredOut"`
 }
 
 func toFundJSON(f ledger.FundFigures) fundJSON {
 	return fundJSON{Fund: f.Fund, Received: f.Received.String(), Allocated: f.Allocated.String(), Disbursed: f.Disbursed.String(),
-		Refunded: f.Refunded.String(), RefundPending: f.Held.String(), Balance: f.Balance().String(), Gifts: f.Gifts, Refunds: f.Refunds}
+		Refunded: f.Refunded.String(), RefundPending: f.Held.String(), Balance: f.Balance().String(), Gifts: f.Gifts, Refunds: f.Refunds,
+		TransferredIn: f.TransferredIn.String(), TransferredOut: f.TransferredOut.String()}
 }
 
 // unitLedger is the public per-fund view of one unit. No personal data.
 func (h *handlers) unitLedger(c *fiber.Ctx) error {
-	u, err := h.Units.Servable(c.UserContext(), c.Params("code"))
+	// Archived units' figures stay public (their transfers out).
+	u, err := h.Units.Get(c.UserContext(), c.Params("code"))
 	if err != nil {
 		return err
 	}
@@ -194,6 +200,8 @@ func (h *handlers) unitLedger(c *fiber.Ctx) error {
 		total.Held += f.Held
 		total.Gifts += f.Gifts
 		total.Refunds += f.Refunds
+		total.TransferredIn += f.TransferredIn
+		total.TransferredOut += f.TransferredOut
 	}
 	total.Fund = "total"
 	return c.JSON(fiber.Map{"unit": u.Code, "status": u.Status, "currency": "BDT", "funds": out, "total": toFundJSON(total)})

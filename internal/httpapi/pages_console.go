@@ -623,6 +623,9 @@ type detailView struct {
 	PendingIntro           string
 	CanConfirm, CanDecline bool
 	DeclineReason          field
+	// SamePerson: requests recording the patient's name and date of birth
+	// under the other form of NID (ADR 0010).
+	SamePerson []dupRow
 }
 
 func (cs *console) load(c *fiber.Ctx, roles ...auth.Role) (*aid.Request, error) {
@@ -790,7 +793,7 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 	// Duplicate-benefit flags: other requests for this NID or mobile in any
 	// unit in the last 90 days; where, when and how much only.
 	seen := map[string]bool{q.ID: true}
-	for _, key := range []string{q.Patient.NID, q.Patient.Mobile} {
+	for _, key := range []string{q.Patient.IDKey, q.Patient.Mobile} {
 		if key == "" {
 			continue
 		}
@@ -811,6 +814,18 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 				Status: label(l, "console.status.", string(f.Status)), Approved: l.Money(f.ApprovedTotal())})
 		}
 	}
+	same, err := cs.h.Aid.IdentityFlags(ctx, q)
+	if err != nil {
+		return err
+	}
+	for _, f := range same {
+		unit := f.Unit
+		if fu, err := cs.h.Units.Get(ctx, f.Unit); err == nil {
+			unit = unitName(l, fu)
+		}
+		v.SamePerson = append(v.SamePerson, dupRow{Unit: unit + " · " + f.NID, Filed: l.Digits(f.CreatedAt.Format("2006-01-02")),
+			Status: label(l, "console.status.", string(f.Status)), Approved: l.Money(f.Approved)})
+	}
 	pg := newPage(c, l, v.Heading, v)
 	pg.Errors = fe.list
 	return render(c, status, "console_request", pg)
@@ -830,6 +845,9 @@ func historyName(l i18n.Lang, name string) string {
 func fundName(l i18n.Lang, fund string) string {
 	if p, ok := strings.CutPrefix(fund, "fund:programme:"); ok {
 		return l.Programme(p)
+	}
+	if p, ok := strings.CutPrefix(fund, "fund:zakat:programme:"); ok {
+		return label(l, "console.fund.", "zakat") + " (" + l.Programme(p) + ")"
 	}
 	return label(l, "console.fund.", strings.TrimPrefix(fund, "fund:"))
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/money"
 )
 
-type fundRow struct{ Name, Received, Allocated, Disbursed, Refunded, Balance string }
+type fundRow struct{ Name, Received, Allocated, Disbursed, Refunded, Balance, Transferred string }
 
 type monthRow struct{ Label, Amount string }
 
@@ -29,7 +29,8 @@ type unitView struct {
 // GET /api/v1/units/{code}/ledger and a small server-rendered SVG chart of
 // the last 12 months. No personal data.
 func (h *handlers) unitPage(c *fiber.Ctx) error {
-	u, err := h.Units.Servable(c.UserContext(), c.Params("code"))
+	// An archived unit's page stays: where its money went is public.
+	u, err := h.Units.Get(c.UserContext(), c.Params("code"))
 	if err != nil {
 		return err
 	}
@@ -42,7 +43,10 @@ func (h *handlers) unitPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := &unitView{Name: unitName(l, u), GiveURL: "/d/" + u.Code}
+	v := &unitView{Name: unitName(l, u)}
+	if u.Servable() == nil {
+		v.GiveURL = "/d/" + u.Code
+	}
 	var total ledger.FundFigures
 	for _, f := range funds {
 		v.Funds = append(v.Funds, figuresRow(l, fundLabel(l, f.Fund), f))
@@ -50,6 +54,8 @@ func (h *handlers) unitPage(c *fiber.Ctx) error {
 		total.Allocated += f.Allocated
 		total.Disbursed += f.Disbursed
 		total.Refunded += f.Refunded
+		total.TransferredIn += f.TransferredIn
+		total.TransferredOut += f.TransferredOut
 	}
 	v.Total = figuresRow(l, l.T("unit.total"), total)
 	labels := make([]string, len(months))
@@ -64,10 +70,14 @@ func (h *handlers) unitPage(c *fiber.Ctx) error {
 
 func figuresRow(l i18n.Lang, name string, f ledger.FundFigures) fundRow {
 	return fundRow{Name: name, Received: l.Money(f.Received), Allocated: l.Money(f.Allocated), Disbursed: l.Money(f.Disbursed),
-		Refunded: l.Money(f.Refunded), Balance: l.Money(f.Balance())}
+		Refunded: l.Money(f.Refunded), Balance: l.Money(f.Balance()), Transferred: transferred(l, f)}
 }
 
 func fundLabel(l i18n.Lang, fund string) string {
+	if p, ok := strings.CutPrefix(fund, "zakat:"); ok {
+		// Zakat given for a programme: its own restricted fund (ADR 0011).
+		return l.T("unit.fund.zakat") + " (" + l.Programme(p) + ")"
+	}
 	if i18n.Has("unit.fund." + fund) {
 		return l.T("unit.fund." + fund)
 	}
@@ -111,4 +121,19 @@ func barChart(l i18n.Lang, labels []string, amounts []money.Amount) template.HTM
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// transferred shows what moved between units: "+in", "−out" or both.
+func transferred(l i18n.Lang, f ledger.FundFigures) string {
+	var parts []string
+	if f.TransferredIn > 0 {
+		parts = append(parts, "+"+l.Money(f.TransferredIn))
+	}
+	if f.TransferredOut > 0 {
+		parts = append(parts, "−"+l.Money(f.TransferredOut))
+	}
+	if len(parts) == 0 {
+		return l.Money(0)
+	}
+	return strings.Join(parts, " / ")
 }

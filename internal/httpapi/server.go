@@ -63,6 +63,11 @@ type Deps struct {
 	BodyLimit    int
 	ReadTimeout  time.Duration
 	WriteTimeout time.Duration
+
+	// GrantFund records the Department's grant allocations (nil: not
+	// offered); Funds moves archived units' money.
+	GrantFund *app.GrantFund
+	Transfers *app.FundTransfers
 }
 
 // New builds the Fiber app with every route.
@@ -120,6 +125,8 @@ func New(d Deps) *fiber.App {
 	admin := v1.Group("/admin", h.requireRole(auth.PlatformAdmin))
 	admin.Put("/units/:code", h.putUnit)
 	admin.Delete("/units/:code", h.archiveUnit)
+	admin.Post("/units/:code/grant-allocations", h.allocateGrant)
+	admin.Post("/units/:code/transfers", h.transferFunds)
 
 	v1.Get("/openapi.json", serveOpenAPI)
 	v1.Get("/units/:code", h.getUnit)
@@ -141,6 +148,7 @@ func New(d Deps) *fiber.App {
 	v1.Post("/aid-requests/:id/disburse", h.disburseAid)
 	v1.Post("/aid-requests/:id/confirm-disbursement", h.confirmDisbursement)
 	v1.Post("/aid-requests/:id/decline-disbursement", h.declineDisbursement)
+	v1.Post("/aid-requests/:id/withdraw", h.withdrawAid)
 	v1.Post("/units/:code/links", h.createLink)
 	v1.Get("/units/:code/links", h.listLinks)
 	v1.Post("/links/:slug/disable", h.setLinkDisabled(true))

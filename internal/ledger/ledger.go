@@ -17,6 +17,13 @@ import (
 const (
 	FundZakat   = "fund:zakat"
 	FundGeneral = "fund:general"
+	// FundSadaqah holds sadaqah given for no programme: only patients,
+	// never the Samiti's other costs, so apart from general.
+	FundSadaqah = "fund:sadaqah"
+	// FundGrant holds the Department's one-time grant money, allocated by
+	// the government (ClearingGovernment): never a donor's gift, and it pays
+	// only the grant.
+	FundGrant = "fund:grant"
 	// fund:programme:<name> for programme funds; see ProgrammeFund.
 	ClearingBKash = "clearing:bkash"
 	ClearingCash  = "clearing:cash"
@@ -56,18 +63,41 @@ func RequestAccount(id string) string { return "request:" + id }
 // ProgrammeFund names the fund of a disease programme.
 func ProgrammeFund(programme string) string { return "fund:programme:" + programme }
 
+// ZakatProgrammeFund names the fund of zakat given for a programme: it
+// funds only zakat-eligible patients of that programme.
+func ZakatProgrammeFund(programme string) string { return "fund:zakat:programme:" + programme }
+
+// FundName is the public name of a fund account (or of the hold or
+// disbursed account of one): "zakat", "general", "sadaqah", "grant", the
+// programme ("cancer") or zakat for a programme ("zakat:cancer").
+func FundName(account string) string {
+	a := strings.TrimPrefix(strings.TrimPrefix(account, HoldPrefix), DisbursedPrefix)
+	a = strings.TrimPrefix(a, "fund:")
+	if p, ok := strings.CutPrefix(a, "zakat:programme:"); ok {
+		return "zakat:" + p
+	}
+	return strings.TrimPrefix(a, "programme:")
+}
+
 // IsFund reports whether account is one of a unit's funds.
 func IsFund(account string) bool { return strings.HasPrefix(account, "fund:") }
 
-// FundForGift decides where a gift lands: zakat always in the zakat fund
-// (restricted money stays restricted whatever the designation); other gifts in
-// the designated programme fund or general.
+// FundForGift decides where a gift lands: a gift's kind and programme are
+// both restrictions (docs/adr/0011-restricted-funds.md). Zakat for a
+// programme goes to that programme's zakat fund (only zakat-eligible patients
+// of the programme), zakat without one to the zakat fund; sadaqah or a
+// general gift for a programme to the programme's fund; sadaqah without one
+// to the sadaqah fund (patients only); a general gift to the general fund.
 func FundForGift(kind, programme string) string {
 	switch {
+	case kind == "zakat" && programme != "":
+		return ZakatProgrammeFund(programme)
 	case kind == "zakat":
 		return FundZakat
 	case programme != "":
 		return ProgrammeFund(programme)
+	case kind == "sadaqah":
+		return FundSadaqah
 	default:
 		return FundGeneral
 	}
@@ -240,10 +270,16 @@ type FundFigures struct {
 	Held    money.Amount
 	Gifts   int
 	Refunds int
+	// TransferredIn and TransferredOut are what moved from and to other
+	// units' same fund (an archived unit's money, ADR 0011).
+	TransferredIn  money.Amount
+	TransferredOut money.Amount
 }
 
 // Balance is what the fund still holds (and may allocate).
-func (f FundFigures) Balance() money.Amount { return f.Received - f.Refunded - f.Held - f.Allocated }
+func (f FundFigures) Balance() money.Amount {
+	return f.Received + f.TransferredIn - f.TransferredOut - f.Refunded - f.Held - f.Allocated
+}
 
 // Summary is the public fold of the ledger.
 type Summary struct {
@@ -287,7 +323,7 @@ func Summarise(into map[string]map[string]*FundFigures, t *Transaction) {
 	}
 	for _, l := range t.Lines {
 		if strings.HasPrefix(l.Account, DisbursedPrefix) {
-			name := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(l.Account, DisbursedPrefix), "fund:programme:"), "fund:")
+			name := FundName(l.Account)
 			f := funds[name]
 			if f == nil {
 				f = &FundFigures{Fund: name}
@@ -299,7 +335,7 @@ func Summarise(into map[string]map[string]*FundFigures, t *Transaction) {
 		if IsHold(l.Account) {
 			// A held refund: reserved (hold), returned (release) or paid
 			// out (refund); the fund's own line is not counted again.
-			name := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(l.Account, HoldPrefix), "fund:programme:"), "fund:")
+			name := FundName(l.Account)
 			f := funds[name]
 			if f == nil {
 				f = &FundFigures{Fund: name}
@@ -315,7 +351,7 @@ func Summarise(into map[string]map[string]*FundFigures, t *Transaction) {
 		if !IsFund(l.Account) {
 			continue
 		}
-		name := strings.TrimPrefix(strings.TrimPrefix(l.Account, "fund:programme:"), "fund:")
+		name := FundName(l.Account)
 		f := funds[name]
 		if f == nil {
 			f = &FundFigures{Fund: name}
@@ -330,6 +366,12 @@ func Summarise(into map[string]map[string]*FundFigures, t *Transaction) {
 			// holds existed).
 			f.Refunded += l.Debit
 			f.Refunds++
+		case CauseGovernmentAllocation:
+			f.Received += l.Credit
+		case CauseTransferIn:
+			f.TransferredIn += l.Credit
+		case CauseTransferOut:
+			f.TransferredOut += l.Debit
 		case CauseAllocation:
 			f.Allocated += l.Debit
 		case CauseDisbursement:

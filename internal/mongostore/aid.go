@@ -140,6 +140,8 @@ type AidFilter struct {
 	Patient  string // NID or mobile: duplicate-benefit look-ups across units
 	Since    time.Time
 	Awaiting bool // approved/waitlisted/partially allocated with something outstanding
+	// BirthDate (YYYY-MM-DD): patients born that day (identity flags).
+	BirthDate string
 }
 
 // List returns the latest versions matching f (scan: fine for a unit's
@@ -153,7 +155,11 @@ func (r *AidRequests) List(ctx context.Context, f AidFilter) ([]aid.Request, err
 		filter = append(filter, bson.E{Key: "unit", Value: f.Unit})
 	}
 	if f.Patient != "" {
-		filter = append(filter, bson.E{Key: "$or", Value: bson.A{bson.D{{Key: "patient.nid", Value: f.Patient}}, bson.D{{Key: "patient.mobile", Value: f.Patient}}}})
+		filter = append(filter, bson.E{Key: "$or", Value: bson.A{bson.D{{Key: "patient.nid", Value: f.Patient}}, bson.D{{Key: "patient.mobile", Value: f.Patient}},
+			bson.D{{Key: "patient.idKey", Value: f.Patient}}}})
+	}
+	if f.BirthDate != "" {
+		filter = append(filter, bson.E{Key: "patient.birthDate", Value: f.BirthDate})
 	}
 	if !f.Since.IsZero() {
 		filter = append(filter, bson.E{Key: "createdAt", Value: bson.D{{Key: "$gte", Value: f.Since}}})
@@ -189,33 +195,6 @@ func (r *AidRequests) List(ctx context.Context, f AidFilter) ([]aid.Request, err
 		out = out[:f.Limit]
 	}
 	return out, nil
-}
-
-// ClaimGrant records the one-time programme grant for a patient (by NID):
-// an insert, so two units cannot both grant it. It returns the first claim
-// when the patient already had it.
-func (r *AidRequests) ClaimGrant(ctx context.Context, nid, unit, request string, at time.Time) (firstUnit string, firstAt time.Time, ok bool, err error) {
-	type grant struct {
-		NID     string    `bson:"_id"`
-		Unit    string    `bson:"unit"`
-		Request string    `bson:"request"`
-		At      time.Time `bson:"at"`
-	}
-	err = insertOne(ctx, r.s.col("pfa_grants"), grant{NID: nid, Unit: unit, Request: request, At: at.UTC()})
-	if err == nil {
-		return unit, at, true, nil
-	}
-	if !mongo.IsDuplicateKeyError(err) {
-		return "", time.Time{}, false, fmt.Errorf("claim grant: %w", err)
-	}
-	var g grant
-	if _, err := findByID(ctx, r.s.col("pfa_grants"), nid, &g); err != nil {
-		return "", time.Time{}, false, err
-	}
-	if g.Request == request {
-		return g.Unit, g.At, true, nil
-	}
-	return g.Unit, g.At, false, nil
 }
 
 // VersionRef names one version of a request.

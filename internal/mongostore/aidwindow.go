@@ -18,6 +18,7 @@ import (
 func (s *Store) ensureAidWindowIndexes(ctx context.Context) error {
 	_, err := s.col(colAid).Indexes().CreateMany(ctx, []mongo.IndexModel{
 		{Keys: bson.D{{Key: "patient.nid", Value: 1}, {Key: "approvedAt", Value: 1}}, Options: options.Index().SetName("nid_approved")},
+		{Keys: bson.D{{Key: "patient.idKey", Value: 1}, {Key: "approvedAt", Value: 1}}, Options: options.Index().SetName("idkey_approved")},
 		{Keys: bson.D{{Key: "patient.mobile", Value: 1}, {Key: "approvedAt", Value: 1}}, Options: options.Index().SetName("mobile_approved")},
 	})
 	if err != nil {
@@ -27,13 +28,18 @@ func (s *Store) ensureAidWindowIndexes(ctx context.Context) error {
 }
 
 // ApprovedSince returns the latest version of every request approved since
-// since whose patient has this NID or this mobile, in any unit. It is a
+// since whose patient has this identity key (any form of the same NID, ADR
+// 0010), this NID as written (requests filed before identity keys) or this
+// mobile, in any unit. It is a
 // plain indexed find (an equality and a range per $or branch, no
 // aggregation), which FerretDB serves as MongoDB does; versions after the
 // approval carry approvedAt too, so the highest one per request is kept.
-func (r *AidRequests) ApprovedSince(ctx context.Context, nid, mobile string, since time.Time) ([]aid.Request, error) {
+func (r *AidRequests) ApprovedSince(ctx context.Context, idKey, nid, mobile string, since time.Time) ([]aid.Request, error) {
 	var or bson.A
 	after := bson.D{{Key: "$gte", Value: since.UTC()}}
+	if idKey != "" {
+		or = append(or, bson.D{{Key: "patient.idKey", Value: idKey}, {Key: "approvedAt", Value: after}})
+	}
 	if nid != "" {
 		or = append(or, bson.D{{Key: "patient.nid", Value: nid}, {Key: "approvedAt", Value: after}})
 	}

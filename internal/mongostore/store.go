@@ -73,6 +73,9 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	if err := s.ensureAidWindowIndexes(ctx); err != nil {
 		return err
 	}
+	if err := s.ensureGrantIndexes(ctx); err != nil {
+		return err
+	}
 	return s.backfillDonorYears(ctx)
 }
 

@@ -46,6 +46,9 @@ var (
 // burn care).
 var defaultProgrammes = []string{"cancer", "kidney", "liver-cirrhosis", "stroke-paralysis", "congenital-heart", "thalassaemia", "burn"}
 
+// fundKinds name funds of their own: no programme may take their names.
+var fundKinds = []string{"zakat", "general", "sadaqah", "grant"}
+
 // Allocation sources, in the default order aid is paid from.
 var defaultAllocationOrder = []string{"programme", "zakat", "general"}
 
@@ -207,8 +210,8 @@ func (u *Unit) Validate() error {
 	}
 	seen := map[string]bool{}
 	for i, prog := range p.Programmes {
-		if !ValidCode(prog) || seen[prog] || prog == "zakat" || prog == "general" {
-			v.Add("policy.programmes", "entry "+itoa(i)+" must be a unique lower-case name other than zakat/general")
+		if !ValidCode(prog) || seen[prog] || slices.Contains(fundKinds, prog) {
+			v.Add("policy.programmes", "entry "+itoa(i)+" must be a unique lower-case name other than zakat/general/sadaqah/grant")
 		}
 		seen[prog] = true
 	}

@@ -304,6 +304,9 @@ func Run(ctx context.Context, db *mongo.Database, settle *Settlement) (*Report, 
 		}
 	}
 	refunds(ctx, r, latest, sources, held, settle)
+	if err := restrictedFunds(ctx, db, r); err != nil {
+		return nil, err
+	}
 	for id, d := range latest {
 		if d.Status == donations.Paid && units[d.Unit] != nil {
 			if _, ok := units[d.Unit].creditedDonations[id]; !ok {

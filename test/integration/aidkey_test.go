@@ -78,7 +78,9 @@ func TestAidFilingIdempotencyKey(t *testing.T) {
 	// The one-time grant: a retry is the same application, not a second one;
 	// a reused key for another patient claims nothing for that patient.
 	nid := fmt.Sprintf("1990%013d", run%10_000_000_000_000)
-	other := fmt.Sprintf("1991%013d", run%10_000_000_000_000)
+	// Another person: another 13-digit number (the birth year alone does
+	// not make another identity, ADR 0010).
+	other := fmt.Sprintf("1991%013d", (run+1)%10_000_000_000_000)
 	grant := aidBody("thalassaemia", nid, mobile, "1000.00")
 	grant["grantRequested"] = true
 	gkey := fmt.Sprintf("aid-key-grant-%d", run)

@@ -36,17 +36,11 @@ func payGift(t *testing.T, unit, amount, kind, programme, key string) string {
 
 func fund(t *testing.T, unit, name string) map[string]any {
 	t.Helper()
-	r := do(t, "GET", "/api/v1/units/"+unit+"/ledger", nil, nil)
-	if r.status != 200 {
-		t.Fatalf("ledger: %d %s", r.status, r.body)
+	f := fundRow(t, unit, name)
+	if f == nil {
+		t.Fatalf("no fund %s in the ledger of %s", name, unit)
 	}
-	for _, f := range r.json(t)["funds"].([]any) {
-		if m := f.(map[string]any); m["fund"] == name {
-			return m
-		}
-	}
-	t.Fatalf("no fund %s in %s", name, r.body)
-	return nil
+	return f
 }
 
 func amountOf(t *testing.T, v any) money.Amount {
@@ -93,9 +87,12 @@ func TestCashGiftAtTheCounter(t *testing.T) {
 
 func TestPartialRefundReversesTheCredit(t *testing.T) {
 	id := payGift(t, "dmch", "800.00", "zakat", "cancer", "refund-gift")
-	// Zakat designated to a programme stays in the zakat fund.
-	eventually(t, "zakat credited", func() bool { return amountOf(t, fund(t, "dmch", "zakat")["received"]) >= money.Taka(800) })
-	before := fund(t, "dmch", "zakat")
+	// Zakat designated to a programme is its own restricted fund (ADR 0011).
+	eventually(t, "zakat credited", func() bool {
+		f := fundRow(t, "dmch", "zakat:cancer")
+		return f != nil && amountOf(t, f["received"]) >= money.Taka(800)
+	})
+	before := fund(t, "dmch", "zakat:cancer")
 
 	admin := token(t, "unit_admin", "dmch")
 	req := func(amount, key string, hdr map[string]string) resp {
@@ -145,7 +142,7 @@ func TestPartialRefundReversesTheCredit(t *testing.T) {
 		t.Fatalf("refunded %v", d["refunded"])
 	}
 	eventually(t, "ledger reversal", func() bool {
-		f := fund(t, "dmch", "zakat")
+		f := fund(t, "dmch", "zakat:cancer")
 		return amountOf(t, f["refunded"])-amountOf(t, before["refunded"]) == money.Taka(700) &&
 			amountOf(t, before["balance"])-amountOf(t, f["balance"]) == money.Taka(700)
 	})

@@ -137,6 +137,17 @@ var matrix = map[string]entry{
 	"POST /api/v1/aid-requests/:id/reject": {role: "committee", req: func(fx *unitFx) request {
 		return request{method: "POST", path: "/api/v1/aid-requests/" + fx.aid + "/reject", body: map[string]any{"reason": "isolation check"}}
 	}},
+	"POST /api/v1/aid-requests/:id/withdraw": {role: "social_worker", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/api/v1/aid-requests/" + fx.aid + "/withdraw", body: map[string]any{"reason": "isolation check"}}
+	}},
+	"POST /api/v1/admin/units/:code/grant-allocations": {admin: true, role: "platform_admin", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/api/v1/admin/units/" + fx.code + "/grant-allocations", hdr: jsonKey("iso-grant"),
+			body: map[string]any{"fiscalYear": "2026-27", "amount": "1.00", "reference": "isolation check"}}
+	}},
+	"POST /api/v1/admin/units/:code/transfers": {admin: true, role: "platform_admin", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/api/v1/admin/units/" + fx.code + "/transfers", hdr: jsonKey("iso-transfer"),
+			body: map[string]any{"to": "dmch"}}
+	}},
 	"POST /api/v1/aid-requests/:id/disburse": {role: "social_worker", req: func(fx *unitFx) request {
 		return request{method: "POST", path: "/api/v1/aid-requests/" + fx.aid + "/disburse",
 			body: map[string]any{"items": []map[string]any{{"item": 0, "amount": "1.00", "method": "cash", "reference": "iso-1"}}}}
