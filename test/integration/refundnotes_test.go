@@ -1,10 +1,19 @@
 package integration
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kalyan-platform/kalyan/internal/app"
+	"github.com/kalyan-platform/kalyan/internal/donations"
+	"github.com/kalyan-platform/kalyan/internal/events"
+	"github.com/kalyan-platform/kalyan/internal/notify"
 )
 
 // Issues 13 and 23: every cancellation note names why the gift was refunded
@@ -124,4 +133,78 @@ func TestPartialCancellationNoteSaysWhatRemains(t *testing.T) {
 	wantNotIn(t, "last note page", page, "Partial cancellation note", "আংশিক বাতিল নোট")
 	// The first note still says what it said when it was signed.
 	wantIn(t, "first note PDF after the second", notePDFText(t, gid, rid), "রেয়াতযোগ্য ৳১,৫০০.০০")
+}
+
+// TestDonorToldOfEveryRefundOnce (issue 13, item 3): each completed refund
+// reaches the donor by SMS and e-mail with the amount, the reason, the
+// refund's reference and the note's page — for a counter gift as a cash
+// refund with its cash reference, never as a bKash one — and a redelivered
+// refund event sends nothing again (idempotent by the refund's ID).
+func TestDonorToldOfEveryRefundOnce(t *testing.T) {
+	ctx := context.Background()
+	code := fmt.Sprintf("notify-%d", time.Now().UnixNano()%1e6)
+	newUnit(t, code, nil)
+	gid := payGift(t, code, "2000.00", "general", "", code+"-gift")
+	rid, trx := refundNote(t, code, gid, "500.00", code+"-r1", 1)
+	cid := cashGift(t, code, code+"-cash", donorGift("900.00", "sadaqah", "Karim Mia", "01712345670"))
+	waitReceipted(t, cid)
+	crid, cref := refundNote(t, code, cid, "300.00", code+"-cr1", 1)
+
+	told := func(ref string) *notify.FileLine {
+		var n *notify.FileLine
+		eventually(t, "donor told: "+ref, func() bool { n = findNotification(t, ref); return n != nil })
+		return n
+	}
+	sms, mail := told(gid+"/refund/"+rid+"/sms"), told(gid+"/refund/"+rid+"/email")
+	for _, n := range []*notify.FileLine{sms, mail} {
+		wantIn(t, n.Ref, n.Text, "৳৫০০.০০", "donor asked", trx, "/r/"+gid+"/notes/"+rid)
+	}
+	wantIn(t, "refund e-mail", mail.Text, "Tk 500.00", "bKash refund transaction ID: "+trx,
+		"রেয়াতযোগ্য ৳১,৫০০.০০", "Tk 1,500.00 of the gift remains eligible for a tax rebate")
+	csms, cmail := told(cid+"/refund/"+crid+"/sms"), told(cid+"/refund/"+crid+"/email")
+	for _, n := range []*notify.FileLine{csms, cmail} {
+		wantIn(t, n.Ref, n.Text, "৳৩০০.০০", "donor asked", cref, "নগদ", "/r/"+cid+"/notes/"+crid)
+		wantNotIn(t, n.Ref, n.Text, "বিকাশ", "bKash")
+	}
+	wantIn(t, "cash refund e-mail", cmail.Text, "Cash refund reference: "+cref)
+
+	// Redeliver both refund events, twice, to a notifier of our own that
+	// shares the record of what was sent: nothing goes out again.
+	spare := filepath.Join(t.TempDir(), "notify.jsonl")
+	smsN, mailN := notify.NewFile(spare, time.Now)
+	n := &app.ReceiptNotifier{Receipts: stack.Store.Receipts(), Donations: stack.Store.Donations(),
+		Notify: notify.Router{SMS: smsN, Email: mailN}, Sent: stack.Store.Notifications(),
+		PublicURL: stack.Config.PublicURL, Now: time.Now, Log: slog.New(slog.DiscardHandler)}
+	for _, g := range []struct{ id, rid string }{{gid, rid}, {cid, crid}} {
+		d, err := stack.Store.Donations().Get(ctx, g.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rf, _ := d.FindRefund(g.rid)
+		ev, err := events.New(donations.RefundEventID(g.id, g.rid), donations.EventRefunded, code, rf.CompletedAt, donations.RefundedPayload{
+			Donation: g.id, Refund: g.rid, Amount: rf.Amount, Kind: d.Kind, Method: d.Method, RefundTrxID: rf.RefundTrxID, At: rf.CompletedAt,
+			Held: rf.Held, Reason: rf.Reason})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := n.Handle(ctx, ev); err != nil {
+				t.Fatalf("redelivery: %v", err)
+			}
+		}
+	}
+	if b, err := os.ReadFile(spare); err == nil && len(b) > 0 {
+		t.Fatalf("redelivered refund events notified the donor again:\n%s", b)
+	}
+	for _, ref := range []string{sms.Ref, mail.Ref, csms.Ref, cmail.Ref} {
+		count := 0
+		for _, l := range notifications(t) {
+			if l.Ref == ref {
+				count++
+			}
+		}
+		if count != 1 {
+			t.Errorf("%s sent %d times", ref, count)
+		}
+	}
 }
