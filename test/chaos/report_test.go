@@ -23,6 +23,7 @@ type report struct {
 	infra                 *infraLog
 	verify                string
 	failed                bool
+	refunds               *refundStats
 }
 
 func (r report) String() string {
@@ -38,6 +39,9 @@ func (r report) String() string {
 		r.cfg.donations, r.cfg.units, r.cfg.concurrency, r.cfg.rate, r.cfg.aid, r.cfg.aidConcurrency)
 	fmt.Fprintf(&b, "- chaos: %d worker SIGKILLs (one every %s, each restarted), %d execute fault windows of %s (timeout/cancel alternating, every %s)\n",
 		r.kills, r.cfg.killEvery, r.windows, r.cfg.faultWindow, r.cfg.faultEvery)
+	if r.refunds != nil {
+		fmt.Fprintf(&b, "- refunds (every %d-th counter or bKash-page gift, %d clients): %s\n", r.cfg.refundEvery, r.cfg.refundConcurrency, r.refunds)
+	}
 	for _, l := range r.infra.lines {
 		fmt.Fprintf(&b, "- %s\n", l)
 	}
@@ -57,6 +61,16 @@ func (r report) String() string {
 	fmt.Fprintf(&b, "| gifts, all | %d |\n| gifts still initiated | %d |\n", c.Total, len(c.NonFinal))
 	fmt.Fprintf(&b, "| receipts | %d |\n| gifts with more than one receipt | %d |\n| paid gifts without receipt | %d |\n| serial gaps or repeats | %d |\n",
 		c.Receipts, c.DuplicateReceipts, c.PaidWithoutReceipt, len(c.SerialProblems))
+	rks := make([]string, 0, len(c.Refunds))
+	for k := range c.Refunds {
+		rks = append(rks, k)
+	}
+	sort.Strings(rks)
+	for _, k := range rks {
+		fmt.Fprintf(&b, "| refunds %s | %d |\n", k, c.Refunds[k])
+	}
+	fmt.Fprintf(&b, "| gifts with a refund still open | %d |\n| cancellation notes | %d |\n| completed refunds without a note | %d |\n",
+		len(c.OpenRefunds), c.Notes, c.NotesMissing)
 	aks := make([]string, 0, len(c.Aid))
 	for k := range c.Aid {
 		aks = append(aks, k)
