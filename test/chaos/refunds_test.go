@@ -27,8 +27,9 @@ import (
 //	faulted   the whole gift while bKash's refund for that payment is lost
 //	          after bKash made it (timeout), refused with 503, answered late
 //	          or left Pending — in turn (a counter gift: plain full refund);
-//	racing    the whole gift while an aid request of the same amount is
-//	          filed and approved in its unit: one of them gets the money.
+//	racing    a counter gift of the same amount in a unit of its own, refunded
+//	          whole while an aid request for that amount is filed and
+//	          approved there: exactly one of them gets the money.
 //
 // Afterwards nothing may stay pending, every completed refund has one
 // cancellation note, and `kalyan-worker verify` (holds, reversals, bKash's
@@ -54,6 +55,7 @@ type refundStats struct {
 	faults    map[string]int
 	notPaid   int
 	raceAid   int
+	raceLost  int
 	errs      []error
 	requested atomic.Int64
 }
@@ -194,20 +196,42 @@ func refundOne(ctx context.Context, p refundPlan, st *refundStats) error {
 			_, err = ask(total, key)
 		}
 	case "racing":
+		// In a unit of its own whose only money is this gift's, so the
+		// refund and the allocation really compete for the same taka.
+		race := fmt.Sprintf("chaos-race-%d", p.seq)
+		if err := sys.RegisterUnit(ctx, race, "Chaos race "+race); err != nil {
+			return err
+		}
+		gid, gerr := sys.Give(ctx, harness.Gift{Unit: race, Key: key + "-gift", Amount: p.amount, Kind: "general", Outcome: harness.Cash})
+		if gerr != nil {
+			return gerr
+		}
 		var wg sync.WaitGroup
 		var aidErr error
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, aidErr = sys.FileAid(ctx, harness.AidPlan{Unit: p.unit, Key: key + "-aid", Amount: p.amount,
+			_, aidErr = sys.FileAid(ctx, harness.AidPlan{Unit: race, Key: key + "-aid", Amount: p.amount,
 				Mobile: fmt.Sprintf("018%08d", p.i)})
 		}()
-		_, err = ask(total, key)
-		wg.Wait()
-		if aidErr != nil {
-			return aidErr
+		if (p.seq/len(refundWays))%2 == 1 {
+			// Every other time the refund follows the approval, so the
+			// allocation worker has a head start rather than the refund.
+			wg.Wait()
 		}
-		st.add(func(s *refundStats) { s.raceAid++ })
+		st.requested.Add(1)
+		a, rerr := sys.Refund(ctx, race, gid, total.String(), key, "chaos: donor asked (racing)")
+		wg.Wait()
+		if err := errors.Join(rerr, aidErr); err != nil {
+			return err
+		}
+		st.add(func(s *refundStats) {
+			s.answers[a.Code]++
+			s.raceAid++
+			if a.Code == 422 {
+				s.raceLost++ // allocated first: refused before bKash heard of it
+			}
+		})
 	}
 	return err
 }
@@ -237,6 +261,7 @@ func (s *refundStats) String() string {
 	for _, f := range refundFaults {
 		fmt.Fprintf(&b, " %s %d,", f, s.faults[f])
 	}
-	fmt.Fprintf(&b, " racing aid requests %d; gifts never paid (not refunded) %d", s.raceAid, s.notPaid)
+	fmt.Fprintf(&b, " refunds racing an aid request for the same money %d (the allocation first, refund refused: %d); gifts never paid (not refunded) %d",
+		s.raceAid, s.raceLost, s.notPaid)
 	return b.String()
 }
