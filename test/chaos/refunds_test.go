@@ -207,17 +207,26 @@ func refundOne(ctx context.Context, p refundPlan, st *refundStats) error {
 			return gerr
 		}
 		var wg sync.WaitGroup
+		var aid string
 		var aidErr error
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, aidErr = sys.FileAid(ctx, harness.AidPlan{Unit: race, Key: key + "-aid", Amount: p.amount,
+			aid, aidErr = sys.FileAid(ctx, harness.AidPlan{Unit: race, Key: key + "-aid", Amount: p.amount,
 				Mobile: fmt.Sprintf("018%08d", p.i)})
 		}()
-		if (p.seq/len(refundWays))%2 == 1 {
-			// Every other time the refund follows the approval, so the
-			// allocation worker has a head start rather than the refund.
+		// In turn: the refund sent while the request is filed, right after
+		// it is approved (the allocation worker has a head start), and
+		// once the workers allocated it (the refund must be refused
+		// before bKash hears of it).
+		switch (p.seq / len(refundWays)) % 3 {
+		case 1:
 			wg.Wait()
+		case 2:
+			wg.Wait()
+			if aidErr == nil {
+				aidErr = waitAllocated(ctx, race, aid)
+			}
 		}
 		st.requested.Add(1)
 		a, rerr := sys.Refund(ctx, race, gid, total.String(), key, "chaos: donor asked (racing)")
@@ -234,6 +243,30 @@ func refundOne(ctx context.Context, p refundPlan, st *refundStats) error {
 		})
 	}
 	return err
+}
+
+// waitAllocated waits until the workers took aid request id in unit through
+// allocation (allocated, partly or waitlisted).
+func waitAllocated(ctx context.Context, unit, id string) error {
+	tok, err := sys.Token(ctx, "social_worker", unit)
+	if err != nil {
+		return err
+	}
+	hdr := map[string]string{"Authorization": "Bearer " + tok}
+	for {
+		st, err := sys.AidStatus(ctx, id, hdr)
+		if err != nil {
+			return err
+		}
+		if st != "approved" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // String is the refund part of the report.
