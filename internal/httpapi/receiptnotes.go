@@ -142,7 +142,7 @@ func (h *handlers) getNote(c *fiber.Ctx) error {
 		UnitNames: unitNames{EN: s.UnitNameEN, BN: s.UnitNameBN}, Amount: v.Amount.String(), Currency: "BDT",
 		Kind: s.Kind, Programme: s.Programme, Donor: receiptDonorJSON{Anonymous: s.Version == "" || s.Anonymous(), Mobile: s.Mobile, TIN: maskTail(s.TIN, 3)},
 		RefundedAt: receipts.FormatTime(v.RefundedAt), IssuedAt: receipts.FormatTime(v.IssuedAt), KeyFingerprint: v.KeyID,
-		RefundReason: s.Reason, Partial: reb.Eligible != "" && reb.Eligible != "0.00", Rebate: reb,
+		RefundReason: s.Reason, Partial: reb.partial(), Rebate: reb,
 		Valid: v.Valid, Reason: v.Reason, ReceiptURL: h.PublicURL + "/api/v1/receipts/" + url.PathEscape(v.Donation),
 		PDFURL: h.noteURL(v.Donation, v.Refund) + ".pdf", KeysURL: h.PublicURL + "/api/v1/units/" + v.Unit + "/keys",
 	}

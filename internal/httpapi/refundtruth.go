@@ -26,6 +26,9 @@ type rebateJSON struct {
 	EN string `json:"en,omitempty"`
 }
 
+// partial reports whether something stays eligible.
+func (r rebateJSON) partial() bool { return r.Eligible != "" && r.Eligible != money.Amount(0).String() }
+
 // noteLinkJSON points at one cancellation note.
 type noteLinkJSON struct {
 	Serial  string `json:"serial"`
@@ -88,7 +91,7 @@ func (h *handlers) notePage(c *fiber.Ctx) error {
 		"Note": reb, "Rebate": rebate(original, notes), "ReceiptPage": h.PublicURL + "/r/" + url.PathEscape(v.Donation),
 		"PDFURL":   h.noteURL(v.Donation, v.Refund) + ".pdf",
 		"AmountBN": bnfmt.Taka(v.Amount, "bn"), "AmountEN": bnfmt.Taka(v.Amount, "en"),
-		"Partial": reb.Eligible != "" && reb.Eligible != "0.00", "Cash": v.Signed.Method == "cash",
+		"Partial": reb.partial(), "Cash": v.Signed.Method == "cash",
 		"RefundReason": v.Signed.Reason, "RefundRef": v.Signed.RefundRef}
 	if e, err := money.Parse(reb.Eligible); err == nil {
 		data["EligibleBN"], data["EligibleEN"] = bnfmt.Taka(e, "bn"), bnfmt.Taka(e, "en")
