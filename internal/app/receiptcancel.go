@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/kalyan-platform/kalyan/internal/donations"
 	"github.com/kalyan-platform/kalyan/internal/events"
+	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/receipts"
 	"github.com/kalyan-platform/kalyan/internal/signing"
 )
@@ -35,21 +37,29 @@ func (h *ReceiptIssuer) cancel(ctx context.Context, e events.Envelope) error {
 	if err != nil {
 		return fmt.Errorf("cancellation note for %s: receipt of %s: %w", p.Refund, p.Donation, err)
 	}
-	seq := 1
+	seq, refunded := 1, p.Amount
+	nd := receipts.NoteDetails{Reason: p.Reason, RefundRef: p.RefundTrxID}
 	if h.Donations != nil {
 		d, err := h.Donations.Get(ctx, p.Donation)
 		if err != nil {
 			return fmt.Errorf("cancellation note for %s: %w", p.Refund, err)
 		}
-		seq = noteSeq(d, p.Refund)
+		seq, refunded = noteSeq(d, p.Refund, p.Amount)
+		// Events from before the payload carried the reason: the gift's
+		// record of the refund has it.
+		if rf, ok := d.FindRefund(p.Refund); ok {
+			nd.Reason = cmp.Or(nd.Reason, rf.Reason)
+			nd.RefundRef = cmp.Or(nd.RefundRef, rf.RefundTrxID)
+		}
 	}
+	nd.Eligible = max(orig.Amount-refunded, 0)
 	n := receipts.Note{
 		ID: e.ID, Donation: p.Donation, Refund: p.Refund, Unit: orig.Unit, Serial: receipts.NoteSerial(orig.Serial, seq),
 		OriginalSerial: orig.Serial, Amount: p.Amount,
 		RefundedAt: p.At.UTC().Truncate(time.Millisecond), IssuedAt: h.Now().UTC().Truncate(time.Millisecond),
 	}
 	if h.Keys != nil {
-		if err := h.signNote(ctx, &n, orig); err != nil {
+		if err := h.signNote(ctx, &n, orig, nd); err != nil {
 			return fmt.Errorf("cancellation note for %s: %w", p.Refund, err)
 		}
 	}
@@ -59,23 +69,24 @@ func (h *ReceiptIssuer) cancel(ctx context.Context, e events.Envelope) error {
 	return nil
 }
 
-// noteSeq numbers refund's note among the gift's completed refunds. Only
+// noteSeq numbers refund's note among the gift's completed refunds and sums
+// what they refunded up to and including it (amount is refund's own). Only
 // one refund of a gift is in flight at a time, so list order is completion
-// order and the number is the same on every delivery.
-func noteSeq(d *donations.Donation, refund string) int {
-	seq := 0
+// order and both are the same on every delivery.
+func noteSeq(d *donations.Donation, refund string, amount money.Amount) (seq int, refunded money.Amount) {
 	for _, r := range d.Refunds {
-		if r.Status == donations.RefundCompleted || r.ID == refund {
-			seq++
-		}
 		if r.ID == refund {
-			return seq
+			return seq + 1, refunded + amount
+		}
+		if r.Status == donations.RefundCompleted {
+			seq++
+			refunded += r.Amount
 		}
 	}
-	return seq + 1
+	return seq + 1, refunded + amount
 }
 
-func (h *ReceiptIssuer) signNote(ctx context.Context, n *receipts.Note, orig *receipts.Receipt) error {
+func (h *ReceiptIssuer) signNote(ctx context.Context, n *receipts.Note, orig *receipts.Receipt, nd receipts.NoteDetails) error {
 	oc, err := receipts.ParseContent([]byte(orig.Content))
 	if err != nil {
 		// An unsigned original: take the names from the unit, no donor.
@@ -89,7 +100,7 @@ func (h *ReceiptIssuer) signNote(ctx context.Context, n *receipts.Note, orig *re
 	if err != nil {
 		return err
 	}
-	b, err := receipts.NoteContentOf(n, orig, oc).Canonical()
+	b, err := receipts.NoteContentOf(n, orig, oc, nd).Canonical()
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -116,25 +117,38 @@ func (h *ReceiptNotifier) refunded(ctx context.Context, e events.Envelope) error
 	}
 	link := h.PublicURL + "/r/" + url.PathEscape(d.ID) + "/notes/" + url.PathEscape(p.Refund)
 	amountBN, amountEN := bnfmt.Taka(p.Amount, "bn"), bnfmt.Taka(p.Amount, "en")
-	trx := p.RefundTrxID
+	ref := cmp.Or(p.RefundTrxID, rf.RefundTrxID)
+	// What stays eligible after this refund, as its note says: the same on
+	// every delivery, whatever was refunded since.
+	_, refunded := noteSeq(d, p.Refund, p.Amount)
+	left := max(d.Amount-refunded, 0)
+	rebateBN, rebateEN := "বাকি দান রেয়াতযোগ্য নয়।", "No part of the gift remains eligible for a tax rebate."
+	if left > 0 {
+		rebateBN = "দানের বাকি অংশ রেয়াতযোগ্য " + bnfmt.Taka(left, "bn") + "।"
+		rebateEN = bnfmt.Taka(left, "en") + " of the gift remains eligible for a tax rebate."
+	}
+	// A gift given at the counter is refunded there in cash: its reference
+	// is the counter's, not bKash's.
+	smsText := fmt.Sprintf("আপনার দানের %s বিকাশে ফেরত দেওয়া হয়েছে (কারণ: %s; বিকাশ ফেরত আইডি %s)। বাতিল নোট: %s", amountBN, rf.Reason, ref, link)
+	mailText := fmt.Sprintf("আপনার দানের %s আপনার বিকাশ অ্যাকাউন্টে ফেরত দেওয়া হয়েছে।\nকারণ: %s\nবিকাশ ফেরত লেনদেন আইডি: %s\n%s\nবাতিল নোট: %s\n\n"+
+		"%s of your gift was refunded to your bKash account.\nReason: %s\nbKash refund transaction ID: %s\n%s\nCancellation note: %s\n",
+		amountBN, rf.Reason, ref, rebateBN, link, amountEN, rf.Reason, ref, rebateEN, link)
+	if d.Method == donations.Cash {
+		smsText = fmt.Sprintf("আপনার দানের %s নগদে ফেরত দেওয়া হয়েছে (কারণ: %s; নগদ ফেরতের রেফারেন্স %s)। বাতিল নোট: %s", amountBN, rf.Reason, ref, link)
+		mailText = fmt.Sprintf("আপনার দানের %s নগদে ফেরত দেওয়া হয়েছে।\nকারণ: %s\nনগদ ফেরতের রেফারেন্স: %s\n%s\nবাতিল নোট: %s\n\n"+
+			"%s of your gift was refunded to you in cash.\nReason: %s\nCash refund reference: %s\n%s\nCancellation note: %s\n",
+			amountBN, rf.Reason, ref, rebateBN, link, amountEN, rf.Reason, ref, rebateEN, link)
+	}
 	msgs := []struct {
 		ch notify.Channel
 		m  notify.Message
-	}{{notify.SMS, notify.Message{
-		Kind: "refund-completed", To: d.Donor.Phone,
-		Text: fmt.Sprintf("আপনার দানের %s বিকাশে ফেরত দেওয়া হয়েছে (কারণ: %s; বিকাশ ফেরত আইডি %s)। বাতিল নোট: %s", amountBN, rf.Reason, trx, link),
-	}}}
+	}{{notify.SMS, notify.Message{Kind: "refund-completed", To: d.Donor.Phone, Text: smsText}}}
 	if d.Donor.Email != "" {
 		msgs = append(msgs, struct {
 			ch notify.Channel
 			m  notify.Message
 		}{notify.Email, notify.Message{
-			Kind: "refund-completed", To: d.Donor.Email,
-			Subject: "দান ফেরত · Gift refunded " + amountEN,
-			Text: fmt.Sprintf("আপনার দানের %s আপনার বিকাশ অ্যাকাউন্টে ফেরত দেওয়া হয়েছে।\nকারণ: %s\nবিকাশ ফেরত লেনদেন আইডি: %s\nবাতিল নোট: %s\n\n"+
-				"%s of your gift was refunded to your bKash account.\nReason: %s\nbKash refund transaction ID: %s\nCancellation note: %s\n"+
-				"The refunded amount can no longer be claimed for a tax rebate.\n",
-				amountBN, rf.Reason, trx, link, amountEN, rf.Reason, trx, link),
+			Kind: "refund-completed", To: d.Donor.Email, Subject: "দান ফেরত · Gift refunded " + amountEN, Text: mailText,
 		}})
 	}
 	for _, x := range msgs {

@@ -72,11 +72,58 @@ type noteJSON struct {
 	RefundedAt       string           `json:"refundedAt"`
 	IssuedAt         string           `json:"issuedAt"`
 	KeyFingerprint   string           `json:"keyFingerprint,omitempty"`
-	Valid            bool             `json:"valid"`
+	// RefundReason, RefundTrxID (bKash's) or CashRef (a counter gift's),
+	// and Eligible are signed from kalyan.cancellation.v2 on; a v1 note's
+	// eligible remainder is worked out from the notes before it.
+	RefundReason string     `json:"refundReason,omitempty"`
+	RefundTrxID  string     `json:"refundTrxID,omitempty"`
+	CashRef      string     `json:"cashRef,omitempty"`
+	Partial      bool       `json:"partial"`
+	Rebate       rebateJSON `json:"rebate"`
+	Valid        bool       `json:"valid"`
 	Reason           string           `json:"reason,omitempty"`
 	ReceiptURL       string           `json:"receiptURL"`
 	PDFURL           string           `json:"pdfURL"`
 	KeysURL          string           `json:"keysURL"`
+}
+
+// noteRebate is what of the receipt stays eligible after note v: signed on
+// v2 notes, and for v1 notes the original less v and every note before it.
+func (h *handlers) noteRebate(c *fiber.Ctx, v *app.NoteView) (rebateJSON, error) {
+	original, err := money.Parse(v.Signed.OriginalAmount)
+	if err != nil {
+		return rebateJSON{}, err
+	}
+	var eligible money.Amount
+	if _, ok := v.Signed.Partial(); ok {
+		if eligible, err = money.Parse(v.Signed.Eligible); err != nil {
+			return rebateJSON{}, err
+		}
+	} else {
+		notes, err := h.Receipts.Notes(c.UserContext(), v.Donation)
+		if err != nil {
+			return rebateJSON{}, err
+		}
+		eligible = original
+		for _, n := range notes {
+			eligible -= n.Amount
+			if n.Refund == v.Refund {
+				break
+			}
+		}
+		eligible = max(eligible, 0)
+	}
+	out := rebateJSON{Refunded: (original - eligible).String(), Eligible: eligible.String()}
+	out.BN, out.EN = receiptpdf.RebateWords(v.Amount, eligible)
+	return out, nil
+}
+
+// refundRef splits a note's signed refund reference by how the gift was paid.
+func refundRef(s receipts.NoteContent) (trx, cash string) {
+	if s.Method == "cash" {
+		return "", s.RefundRef
+	}
+	return s.RefundRef, ""
 }
 
 func (h *handlers) getNote(c *fiber.Ctx) error {
@@ -85,15 +132,21 @@ func (h *handlers) getNote(c *fiber.Ctx) error {
 		return err
 	}
 	s := v.Signed
+	reb, err := h.noteRebate(c, v)
+	if err != nil && v.Valid {
+		return err
+	}
 	out := noteJSON{
 		ID: v.Donation, Refund: v.Refund, Serial: v.Serial, OriginalSerial: v.OriginalSerial,
 		OriginalIssuedAt: s.OriginalIssuedAt, OriginalAmount: s.OriginalAmount, Unit: v.Unit,
 		UnitNames: unitNames{EN: s.UnitNameEN, BN: s.UnitNameBN}, Amount: v.Amount.String(), Currency: "BDT",
 		Kind: s.Kind, Programme: s.Programme, Donor: receiptDonorJSON{Anonymous: s.Version == "" || s.Anonymous(), Mobile: s.Mobile, TIN: maskTail(s.TIN, 3)},
 		RefundedAt: receipts.FormatTime(v.RefundedAt), IssuedAt: receipts.FormatTime(v.IssuedAt), KeyFingerprint: v.KeyID,
+		RefundReason: s.Reason, Partial: reb.partial(), Rebate: reb,
 		Valid: v.Valid, Reason: v.Reason, ReceiptURL: h.PublicURL + "/api/v1/receipts/" + url.PathEscape(v.Donation),
 		PDFURL: h.noteURL(v.Donation, v.Refund) + ".pdf", KeysURL: h.PublicURL + "/api/v1/units/" + v.Unit + "/keys",
 	}
+	out.RefundTrxID, out.CashRef = refundRef(s)
 	if !out.Donor.Anonymous {
 		out.Donor.Name = maskName(s.Donor)
 	}
@@ -110,17 +163,26 @@ func (h *handlers) notePDF(c *fiber.Ctx) error {
 		return problem(fiber.StatusConflict, "note-not-verifiable", "This cancellation note fails verification",
 			"The stored note does not match its signature ("+v.Reason+"), so no document is issued for it.")
 	}
-	rc, err := h.pdfNote(v)
+	reb, err := h.noteRebate(c, v)
+	if err != nil {
+		return err
+	}
+	rc, err := h.pdfNote(v, reb)
 	if err != nil {
 		return err
 	}
 	return h.sendReceiptPDF(c, rc, "cancellation-"+v.Serial)
 }
 
-// pdfNote prints exactly the note's signed content.
-func (h *handlers) pdfNote(v *app.NoteView) (receiptpdf.Receipt, error) {
+// pdfNote prints exactly the note's signed content, and what it leaves
+// eligible (signed too from v2 on).
+func (h *handlers) pdfNote(v *app.NoteView, reb rebateJSON) (receiptpdf.Receipt, error) {
 	s := v.Signed
 	refunded, err := money.Parse(s.Refunded)
+	if err != nil {
+		return receiptpdf.Receipt{}, err
+	}
+	eligible, err := money.Parse(reb.Eligible)
 	if err != nil {
 		return receiptpdf.Receipt{}, err
 	}
@@ -143,7 +205,8 @@ func (h *handlers) pdfNote(v *app.NoteView) (receiptpdf.Receipt, error) {
 		Amount: original, Kind: s.Kind, Programme: s.Programme, PaymentMethod: s.Method,
 		// The QR code opens the note's page for people, not its JSON.
 		VerifyURL: h.notePageURL(v.Donation, v.Refund), KeyFingerprint: v.KeyID,
-		Cancellation: &receiptpdf.Cancellation{OriginalSerial: s.OriginalSerial, OriginalIssuedAt: origIssued, Refunded: refunded},
+		Cancellation: &receiptpdf.Cancellation{OriginalSerial: s.OriginalSerial, OriginalIssuedAt: origIssued, Refunded: refunded,
+			Reason: s.Reason, RefundRef: s.RefundRef, Eligible: eligible},
 	}
 	if !rc.Anonymous {
 		rc.DonorName = s.Donor

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kalyan-platform/kalyan/internal/bnfmt"
 	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/receiptpdf"
 	"github.com/kalyan-platform/kalyan/internal/receipts"
 )
 
@@ -24,6 +25,9 @@ type rebateJSON struct {
 	BN string `json:"bn,omitempty"`
 	EN string `json:"en,omitempty"`
 }
+
+// partial reports whether something stays eligible.
+func (r rebateJSON) partial() bool { return r.Eligible != "" && r.Eligible != money.Amount(0).String() }
 
 // noteLinkJSON points at one cancellation note.
 type noteLinkJSON struct {
@@ -45,13 +49,8 @@ func rebate(amount money.Amount, notes []receipts.Note) rebateJSON {
 	}
 	eligible := max(amount-refunded, 0)
 	out := rebateJSON{Refunded: refunded.String(), Eligible: eligible.String()}
-	switch {
-	case refunded <= 0:
-	case eligible == 0:
-		out.BN, out.EN = "সম্পূর্ণ ফেরত — রেয়াতযোগ্য নয়", "Fully refunded — not eligible for a tax rebate"
-	default:
-		out.BN = bnfmt.Taka(refunded, "bn") + " ফেরত — রেয়াতযোগ্য " + bnfmt.Taka(eligible, "bn")
-		out.EN = bnfmt.Taka(refunded, "en") + " refunded — " + bnfmt.Taka(eligible, "en") + " eligible for a tax rebate"
+	if refunded > 0 {
+		out.BN, out.EN = receiptpdf.RebateWords(refunded, eligible)
 	}
 	return out
 }
@@ -78,19 +77,31 @@ func (h *handlers) notePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// What this note leaves eligible, and the receipt's standing now.
+	reb, err := h.noteRebate(c, v)
+	if err != nil && v.Valid {
+		return err
+	}
 	notes, err := h.Receipts.Notes(c.UserContext(), v.Donation)
 	if err != nil {
 		return err
 	}
 	original, _ := money.Parse(v.Signed.OriginalAmount)
 	data := fiber.Map{"Title": "বাতিল নোট যাচাই · Cancellation note", "Nonce": nonceOf(c), "Valid": v.Valid, "Reason": v.Reason, "N": v,
-		"Rebate": rebate(original, notes), "ReceiptPage": h.PublicURL + "/r/" + url.PathEscape(v.Donation),
+		"Note": reb, "Rebate": rebate(original, notes), "ReceiptPage": h.PublicURL + "/r/" + url.PathEscape(v.Donation),
 		"PDFURL":   h.noteURL(v.Donation, v.Refund) + ".pdf",
 		"AmountBN": bnfmt.Taka(v.Amount, "bn"), "AmountEN": bnfmt.Taka(v.Amount, "en"),
-		"Partial": v.Amount < original}
-	if dv, err := h.Donations.Get(c.UserContext(), v.Donation); err == nil {
-		if rf, ok := dv.FindRefund(v.Refund); ok {
-			data["RefundReason"], data["RefundTrxID"] = rf.Reason, rf.RefundTrxID
+		"Partial": reb.partial(), "Cash": v.Signed.Method == "cash",
+		"RefundReason": v.Signed.Reason, "RefundRef": v.Signed.RefundRef}
+	if e, err := money.Parse(reb.Eligible); err == nil {
+		data["EligibleBN"], data["EligibleEN"] = bnfmt.Taka(e, "bn"), bnfmt.Taka(e, "en")
+	}
+	if v.Signed.Version == receipts.NoteVersionV1 {
+		// v1 notes were signed without them: the gift's record has them.
+		if dv, err := h.Donations.Get(c.UserContext(), v.Donation); err == nil {
+			if rf, ok := dv.FindRefund(v.Refund); ok {
+				data["RefundReason"], data["RefundRef"] = rf.Reason, rf.RefundTrxID
+			}
 		}
 	}
 	t := v.RefundedAt.In(receipts.Dhaka())
@@ -104,17 +115,19 @@ var notePageTmpl = template.Must(template.Must(verifyPages.Clone()).Parse(`
 <p lang="en"><strong>✔ This cancellation note is genuine.</strong> It is signed with the Samiti's key and matches our records.</p></div>
 {{else}}<div class="bad" role="alert"><p><strong>✘ এই বাতিল নোটটি যাচাই করা যায়নি।</strong></p><p lang="en"><strong>✘ This cancellation note could NOT be verified.</strong></p>
 <p class="muted" lang="en">Reason: {{.Reason}}</p></div>{{end}}
-{{if .Rebate.BN}}<p><strong>{{.Rebate.BN}}</strong><br><span lang="en">{{.Rebate.EN}}</span></p>{{end}}
+{{if .Note.BN}}<p><strong>{{.Note.BN}}</strong><br><span lang="en">{{.Note.EN}}</span></p>{{end}}
 <table>
 <tr><th>নোট নং · Note No.</th><td>{{.N.Serial}}</td></tr>
 <tr><th>মূল রসিদ · Original receipt</th><td><a href="{{.ReceiptPage}}">{{.N.OriginalSerial}}</a></td></tr>
 <tr><th>ফেরতের পরিমাণ · Amount refunded</th><td>{{.AmountBN}}<br>{{.AmountEN}}</td></tr>
 <tr><th>ফেরতের তারিখ · Refunded on</th><td>{{.DateBN}}<br>{{.DateEN}}</td></tr>
 {{if .RefundReason}}<tr><th>কারণ · Reason</th><td>{{.RefundReason}}</td></tr>{{end}}
-{{if .RefundTrxID}}<tr><th>বিকাশ ফেরত আইডি · bKash refund ID</th><td><code>{{.RefundTrxID}}</code></td></tr>{{end}}
+{{if .RefundRef}}<tr><th>{{if .Cash}}নগদ ফেরতের রেফারেন্স · Cash refund reference{{else}}বিকাশ ফেরত আইডি · bKash refund ID{{end}}</th><td><code>{{.RefundRef}}</code></td></tr>{{end}}
+{{if .EligibleBN}}<tr><th>এখনও রেয়াতযোগ্য · Still eligible for a tax rebate</th><td>{{.EligibleBN}}<br>{{.EligibleEN}}</td></tr>{{end}}
 </table>
 {{if .Partial}}<p>এই নোট রসিদের একাংশ বাতিল করে; বাকি অংশ কর রেয়াতযোগ্য থাকে।<br><span lang="en">This note cancels part of the receipt; the rest remains eligible for a tax rebate.</span></p>
-{{else}}<p>ফেরত দেওয়া দানের জন্য কর রেয়াত দাবি করা যায় না।<br><span lang="en">A refunded gift cannot be claimed for a tax rebate.</span></p>{{end}}
+{{else}}<p>এই নোটের পর রসিদের কোনো অংশ কর রেয়াতযোগ্য নয়।<br><span lang="en">After this note no part of the receipt is eligible for a tax rebate.</span></p>{{end}}
+{{if .Rebate.BN}}<p class="muted">রসিদের বর্তমান অবস্থা · The receipt now: {{.Rebate.BN}} · <span lang="en">{{.Rebate.EN}}</span></p>{{end}}
 {{if .Valid}}<p><a href="{{.PDFURL}}">নোট ডাউনলোড (PDF) · Download the note (PDF)</a></p>{{end}}
 <p class="muted">কল্যাণ · Kalyan — রোগীকল্যাণ সমিতিতে যাকাত ও দান</p></main></body></html>{{end}}
 `))

@@ -47,6 +47,26 @@ type Cancellation struct {
 	OriginalIssuedAt time.Time // optional
 	Reason           string
 	Refunded         money.Amount
+	// RefundRef is bKash's refund transaction ID, or for a gift given at
+	// the counter (PaymentMethod "cash") the cash refund's reference.
+	RefundRef string
+	// Eligible is what of the original receipt stays eligible for a tax
+	// rebate after this note: above zero, the note is a partial one.
+	Eligible money.Amount
+}
+
+// Partial reports whether part of the receipt stays eligible after c.
+func (c *Cancellation) Partial() bool { return c.Eligible > 0 }
+
+// RebateWords says what a refund leaves eligible for a tax rebate, in
+// Bengali and English: "৳৫০০.০০ ফেরত — রেয়াতযোগ্য ৳১,৫০০.০০", or for
+// nothing left "সম্পূর্ণ ফেরত — রেয়াতযোগ্য নয়" (issues 13 and 23).
+func RebateWords(refunded, eligible money.Amount) (bn, en string) {
+	if eligible <= 0 {
+		return "সম্পূর্ণ ফেরত — রেয়াতযোগ্য নয়", "Fully refunded — not eligible for a tax rebate"
+	}
+	return bnfmt.Taka(refunded, "bn") + " ফেরত — রেয়াতযোগ্য " + bnfmt.Taka(eligible, "bn"),
+		bnfmt.Taka(refunded, "en") + " refunded — " + bnfmt.Taka(eligible, "en") + " eligible for a tax rebate"
 }
 
 // ErrInvalid is returned for a receipt that cannot be rendered meaningfully.
@@ -70,7 +90,7 @@ func (rc *Receipt) validate() error {
 	if len(missing) > 0 {
 		return fmt.Errorf("%w: missing %s", ErrInvalid, strings.Join(missing, ", "))
 	}
-	if rc.Amount < 0 || (rc.Cancellation != nil && rc.Cancellation.Refunded < 0) {
+	if rc.Amount < 0 || (rc.Cancellation != nil && (rc.Cancellation.Refunded < 0 || rc.Cancellation.Eligible < 0)) {
 		return fmt.Errorf("%w: negative amount", ErrInvalid)
 	}
 	return nil
@@ -99,6 +119,9 @@ func (r *Renderer) Render(w io.Writer, rc Receipt) error {
 	title := "Donation receipt " + rc.Serial
 	if rc.Cancellation != nil {
 		title = "Cancellation note " + rc.Serial
+		if rc.Cancellation.Partial() {
+			title = "Partial cancellation note " + rc.Serial
+		}
 	}
 	if err := p.d.finish(w, docInfo{title: title, subject: rc.SamitiNameEN, created: rc.IssuedAt.In(r.dhaka)}); err != nil {
 		return fmt.Errorf("render receipt %s: %w", rc.Serial, err)
@@ -137,8 +160,14 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 	title := "দানের রসিদ  ·  Donation Receipt"
 	sub := "আয়কর রেয়াতযোগ্য দানের প্রাপ্তিস্বীকার  ·  Acknowledgement of a gift eligible for tax rebate"
 	if cancel != nil {
-		title = "বাতিল নোট  ·  Cancellation Note"
-		sub = "ফেরত দেওয়া দান কর রেয়াতের জন্য দাবি করা যাবে না  ·  A refunded gift cannot be claimed for tax rebate"
+		// A partial refund leaves the rest of the gift eligible: its note
+		// says how much, never that the gift cannot be claimed (issue 23).
+		title = "বাতিল নোট  ·  Cancellation note"
+		if cancel.Partial() {
+			title = "আংশিক বাতিল নোট  ·  Partial cancellation note"
+		}
+		bn, en := RebateWords(cancel.Refunded, cancel.Eligible)
+		sub = bn + "  ·  " + en
 	}
 	p.center(mid, top, title, style{size: 13, bold: true, fixed: true})
 	top += 13
@@ -222,6 +251,13 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 	if cancel != nil && cancel.Reason != "" {
 		rows = append(rows, row{bilingual{"বাতিলের কারণ", "Reason"}, cancel.Reason, false})
 	}
+	if cancel != nil && cancel.RefundRef != "" {
+		l := bilingual{"ফেরত আইডি", "bKash refund ID"}
+		if rc.PaymentMethod == "cash" {
+			l = bilingual{"নগদ ফেরত", "Cash refund ref."}
+		}
+		rows = append(rows, row{l, cancel.RefundRef, false})
+	}
 	// Each value is drawn in its own box, on one line (shrunk, then cut
 	// with "…"): no value can spill into the next row or pass for a label.
 	const labelW = 128.0
@@ -249,7 +285,7 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 	wordsEN := p.wrap("In words: "+bnfmt.WordsEN(amount), style{size: 8.5, vocab: true}, wordsW)
 	boxH := 44 + 12*float64(len(wordsBN)) + 11*float64(len(wordsEN))
 	if cancel != nil {
-		boxH += 12
+		boxH += 24
 	}
 	d.strokeGray(0)
 	d.strokeRect(rMargin, d.height-boxTop-boxH, rContent, boxH, 1.2)
@@ -266,6 +302,7 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 	if cancel != nil {
 		d.fillGray(gray)
 		p.left(rMargin+8, top+1, "মূল দানের পরিমাণ  ·  Original gift:  "+bnfmt.Taka(rc.Amount, "bn")+"  ("+bnfmt.Taka(rc.Amount, "en")+")", style{size: 8})
+		p.left(rMargin+8, top+13, "এখনও রেয়াতযোগ্য  ·  Still eligible for a tax rebate:  "+bnfmt.Taka(cancel.Eligible, "bn")+"  ("+bnfmt.Taka(cancel.Eligible, "en")+")", style{size: 8})
 		d.fillGray(0)
 	}
 	top = boxTop + boxH
@@ -300,6 +337,14 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 		paras = []string{
 			"এই নোট রসিদ " + cancel.OriginalSerial + "-এর দান ফেরতের প্রমাণ; মূল রসিদ অপরিবর্তিত রাখা হয়েছে।",
 			"This note records the refund of the gift on receipt " + cancel.OriginalSerial + "; the original receipt is kept unaltered.",
+		}
+		if cancel.Partial() {
+			paras = []string{
+				"এই নোট রসিদ " + cancel.OriginalSerial + "-এর দানের একাংশ ফেরতের প্রমাণ; বাকি " + bnfmt.Taka(cancel.Eligible, "bn") +
+					" কর রেয়াতযোগ্য থাকে। মূল রসিদ অপরিবর্তিত রাখা হয়েছে।",
+				"This note records the refund of part of the gift on receipt " + cancel.OriginalSerial + "; the remaining " +
+					bnfmt.Taka(cancel.Eligible, "en") + " stays eligible for a tax rebate. The original receipt is kept unaltered.",
+			}
 		}
 	}
 	heading := "কর রেয়াত  ·  Tax rebate"

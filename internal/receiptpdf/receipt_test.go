@@ -224,14 +224,37 @@ func TestCancellationNote(t *testing.T) {
 		OriginalIssuedAt: time.Date(2025, time.August, 15, 4, 30, 0, 0, time.UTC),
 		Reason:           "দাতার অনুরোধে ফেরত (donor request)",
 		Refunded:         money.Amount(5000000),
+		RefundRef:        "TR0011ABCD",
 	}
 	text := pdfText(t, render(t, r, rc))
-	wantText(t, text, "বাতিল নোট", "Cancellation Note", "DMCH/2025-26/000150", "DMCH/2025-26/000123",
-		"দাতার অনুরোধে ফেরত (donor request)", "সাধারণ দান / General donation",
+	wantText(t, text, "বাতিল নোট · Cancellation note", "DMCH/2025-26/000150", "DMCH/2025-26/000123",
+		"বাতিলের কারণ · Reason দাতার অনুরোধে ফেরত (donor request)", "ফেরত আইডি · bKash refund ID TR0011ABCD",
+		"সাধারণ দান / General donation", "সম্পূর্ণ ফেরত — রেয়াতযোগ্য নয়", "Fully refunded — not eligible for a tax rebate",
 		"কথায়: পঞ্চাশ হাজার টাকা মাত্র", "In words: Fifty thousand taka only",
 		"৳১,২৫,০০০.৫০", "৳৫০,০০০.০০", "Tk 50,000.00")
 	if strings.Contains(text, "Rogi Kalyan Samiti qualify") {
 		t.Error("cancellation note prints the tax-rebate citation")
+	}
+}
+
+// TestPartialCancellationNote (issue 23): a note that leaves part of the
+// gift eligible is titled a partial cancellation note and states the
+// refund and the remainder in both languages — never that the gift cannot
+// be claimed. A counter gift's note names the cash reference.
+func TestPartialCancellationNote(t *testing.T) {
+	r := newRenderer(t)
+	rc := sampleReceipt()
+	rc.Amount, rc.PaymentMethod, rc.TransactionID = money.Taka(2000), "cash", ""
+	rc.Cancellation = &Cancellation{OriginalSerial: "DMCH/2025-26/000123", Reason: "donor asked", Refunded: money.Taka(500),
+		RefundRef: "CASH-rf_0123", Eligible: money.Taka(1500)}
+	text := pdfText(t, render(t, r, rc))
+	wantText(t, text, "আংশিক বাতিল নোট · Partial cancellation note",
+		"৳৫০০.০০ ফেরত — রেয়াতযোগ্য ৳১,৫০০.০০", "Tk 500.00 refunded — Tk 1,500.00 eligible for a tax rebate",
+		"নগদ ফেরত · Cash refund ref. CASH-rf_0123", "৳১,৫০০.০০ (Tk 1,500.00)")
+	for _, absent := range []string{"cannot be claimed", "দাবি করা যাবে না", "সম্পূর্ণ ফেরত", "bKash refund ID"} {
+		if strings.Contains(text, absent) {
+			t.Errorf("partial note says %q:\n%s", absent, text)
+		}
 	}
 }
 

@@ -85,8 +85,9 @@ func (r *Renderer) RenderStatement(w io.Writer, st Statement) error {
 	gen = gen.In(r.dhaka)
 
 	var totals []kindTotal
-	var grand money.Amount
+	var grand, refunded money.Amount
 	for _, row := range st.Rows {
+		refunded += min(row.Refunded, row.Amount)
 		if row.Cancelled() {
 			continue
 		}
@@ -117,7 +118,7 @@ func (r *Renderer) RenderStatement(w io.Writer, st Statement) error {
 			if hi-lo == 0 && page > 0 {
 				top = sBodyTop - 30
 			}
-			p.statementTotals(&st, totals, grand, top+10)
+			p.statementTotals(&st, totals, grand, refunded, top+10)
 		}
 		p.statementFooter(page, pages, gen)
 	}
@@ -237,11 +238,14 @@ func (p *pen) statementTable(rows []StatementRow, first int) float64 {
 		kindW := colAmtR - 70 - colKind
 		switch {
 		case row.Cancelled():
-			kindText = "বাতিল / Cancelled: " + kind.en
+			// Two lines as below: the kind in both languages does not fit one.
+			p.left(colKind, top-3.5, "বাতিল / Cancelled:", style{size: 7, fixed: true, maxW: kindW, minSize: 4.5})
+			p.left(colKind, top+3.5, kindText, style{size: 7, fixed: true, maxW: kindW, minSize: 4.5})
+			kindText = ""
 		case row.Refunded > 0:
 			// Both languages, as every label of the statement, on a second
 			// line of the cell: on one line it would not fit its box.
-			p.left(colKind, top-3.5, kind.en+";", style{size: 7, fixed: true, maxW: kindW, minSize: 4.5})
+			p.left(colKind, top-3.5, kindText+";", style{size: 7, fixed: true, maxW: kindW, minSize: 4.5})
 			kindText = "ফেরত " + bnfmt.Taka(row.Refunded, "bn") + " / refunded Tk " + bnfmt.Taka(row.Refunded, "en")[len("Tk "):]
 			p.left(colKind, top+3.5, kindText, style{size: 6, maxW: kindW, minSize: 4})
 			kindText = ""
@@ -276,7 +280,7 @@ func (p *pen) statementTable(rows []StatementRow, first int) float64 {
 	return top
 }
 
-func (p *pen) statementTotals(st *Statement, totals []kindTotal, grand money.Amount, top float64) {
+func (p *pen) statementTotals(st *Statement, totals []kindTotal, grand, refunded money.Amount, top float64) {
 	d := p.d
 	top += 8
 	if st.Truncated {
@@ -302,6 +306,13 @@ func (p *pen) statementTotals(st *Statement, totals []kindTotal, grand money.Amo
 	p.right(colAmtR-150, top, bnfmt.Taka(grand, "bn"), style{size: 10, bold: true})
 	p.right(colAmtR, top, bnfmt.Taka(grand, "en"), style{size: 10, bold: true})
 	top += 15
+	if refunded > 0 {
+		// What refunds took back, not counted above (issue 13).
+		p.left(sMargin+10, top, "মোট ফেরত (রেয়াতযোগ্য নয়)  ·  Total refunded (not eligible)", style{size: 8.5, fixed: true})
+		p.right(colAmtR-150, top, bnfmt.Taka(refunded, "bn"), style{size: 8.5})
+		p.right(colAmtR, top, bnfmt.Taka(refunded, "en"), style{size: 8.5})
+		top += 14
+	}
 	top = p.drawLines(sMargin+10, top, p.wrap("কথায়: "+bnfmt.WordsBN(grand), style{size: 9, vocab: true}, sContent-10), 9, 12)
 	top = p.drawLines(sMargin+10, top, p.wrap("In words: "+bnfmt.WordsEN(grand), style{size: 8.5, vocab: true}, sContent-10), 8.5, 11)
 

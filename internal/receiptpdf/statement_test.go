@@ -85,7 +85,7 @@ func TestStatementMultiPage(t *testing.T) {
 	}
 	wantText(t, text,
 		"বার্ষিক দান বিবরণী", "Annual Donation Statement", "অর্থবছর ২০২৫-২৬", "1 July 2025 – 30 June 2026",
-		"ফাতেমা খাতুন", "বাতিল / Cancelled: General donation", "refunded Tk 200.00",
+		"ফাতেমা খাতুন", "বাতিল / Cancelled: সাধারণ দান / General donation", "refunded Tk 200.00",
 		fmt.Sprintf("Page %d of %d", pages, pages), fmt.Sprintf("পৃষ্ঠা %s/%s", bnfmt.Digits(fmt.Sprint(pages)), bnfmt.Digits(fmt.Sprint(pages))),
 		total("zakat", "যাকাত / Zakat"), total("sadaqah", "সদকা / Sadaqah"), total("general", "সাধারণ দান / General donation"),
 		bnfmt.Taka(grand, "bn"), bnfmt.Taka(grand, "en"),
@@ -119,4 +119,18 @@ func TestStatementEmptyAndShort(t *testing.T) {
 	if err := r.RenderStatement(&buf, Statement{}); err == nil {
 		t.Error("statement without fiscal year accepted")
 	}
+}
+
+// TestStatementRefundsInBothLanguages (issue 13): a refunded row keeps its
+// gift type in Bengali as well as English, says what was refunded in both,
+// and the totals state the year's refunded amount in both languages.
+func TestStatementRefundsInBothLanguages(t *testing.T) {
+	r := newRenderer(t)
+	st := sampleStatement(10)
+	st.Rows[5].Refunded = st.Rows[5].Amount // 600 taka general donation, refunded
+	st.Rows[6].Refunded = money.Taka(200)   // 700 taka zakat, 200 refunded
+	text := pdfText(t, renderStatement(t, r, st))
+	wantText(t, text,
+		"বাতিল / Cancelled: সাধারণ দান / General donation", "যাকাত / Zakat;", "ফেরত ৳২০০.০০ / refunded Tk 200.00",
+		"মোট ফেরত (রেয়াতযোগ্য নয়) · Total refunded (not eligible)", "৳৮০০.০০ Tk 800.00")
 }

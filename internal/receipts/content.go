@@ -117,7 +117,7 @@ func ParseContent(b []byte) (Content, error) {
 
 // parseCanonical decodes b strictly into a T that valid accepts and whose
 // canonical form is exactly b: anything else cannot be what was signed.
-func parseCanonical[T any](b []byte, valid func(*T) error) (T, error) {
+func parseCanonical[T interface{ Canonical() ([]byte, error) }](b []byte, valid func(*T) error) (T, error) {
 	var c T
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -127,7 +127,7 @@ func parseCanonical[T any](b []byte, valid func(*T) error) (T, error) {
 	if err := valid(&c); err != nil {
 		return c, err
 	}
-	again, err := canonical(c)
+	again, err := c.Canonical()
 	if err != nil {
 		return c, err
 	}

@@ -9,17 +9,28 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kalyan-platform/kalyan/internal/freetext"
 	"github.com/kalyan-platform/kalyan/internal/money"
 )
 
-// NoteVersion names the canonical encoding of cancellation notes: the same
-// rules as ContentVersion (sorted keys, no whitespace, no HTML escaping,
-// every field a string), with its own fields.
-const NoteVersion = "kalyan.cancellation.v1"
+// Canonical encodings of cancellation notes: the same rules as
+// ContentVersion (sorted keys, no whitespace, no HTML escaping, every field
+// a string), with their own fields. v2 (issues 13 and 23) adds why the gift
+// was refunded, the reference of the money going back (bKash's refund
+// transaction ID, or the counter's cash reference) and what of the receipt
+// is still eligible for a tax rebate after the note; v1 notes, signed
+// without them, keep verifying.
+const (
+	NoteVersionV1 = "kalyan.cancellation.v1"
+	NoteVersion   = "kalyan.cancellation.v2"
+)
 
-// NoteContent is what a cancellation note says, exactly as signed. It
-// carries no refund reason: the reason is staff's free text and may hold
-// personal data.
+// noteV2Fields are the keys v1 content does not have.
+var noteV2Fields = []string{"reason", "refundRef", "eligible"}
+
+// NoteContent is what a cancellation note says, exactly as signed. The
+// reason is staff's free text, normalised to one clean line at the edge
+// (freetext) like every field of a signed document.
 type NoteContent struct {
 	Version          string `json:"v"`
 	Doc              string `json:"doc"`
@@ -43,15 +54,39 @@ type NoteContent struct {
 	TIN              string `json:"tin"`
 	RefundedAt       string `json:"refundedAt"`
 	IssuedAt         string `json:"issuedAt"`
+	// Reason is why the gift was refunded (v2).
+	Reason string `json:"reason"`
+	// RefundRef is bKash's refundTrxID, or for a gift given at the counter
+	// the cash refund's reference (v2; Method tells which).
+	RefundRef string `json:"refundRef"`
+	// Eligible is what of the original receipt remains eligible for a tax
+	// rebate once this and every earlier note are counted (v2).
+	Eligible string `json:"eligible"`
 }
 
 // Anonymous reports whether the cancelled gift was anonymous.
 func (c NoteContent) Anonymous() bool { return c.Donor == AnonymousDonor }
 
-// Canonical encodes c in its canonical form.
-func (c NoteContent) Canonical() ([]byte, error) { return canonical(c) }
+// Canonical encodes c in its canonical form (its version's fields only).
+func (c NoteContent) Canonical() ([]byte, error) {
+	if c.Version == NoteVersionV1 {
+		return canonical(c, noteV2Fields...)
+	}
+	return canonical(c)
+}
 
-func canonical(v any) ([]byte, error) {
+// Partial reports whether part of the receipt stays eligible for a rebate
+// after this note; ok is false for v1 notes, which do not say.
+func (c NoteContent) Partial() (partial, ok bool) {
+	if c.Version == NoteVersionV1 {
+		return false, false
+	}
+	e, err := money.Parse(c.Eligible)
+	return err == nil && e > 0, err == nil
+}
+
+// canonical encodes v's fields, less the keys in drop.
+func canonical(v any, drop ...string) ([]byte, error) {
 	// A map makes encoding/json sort the keys, whatever the field order.
 	flat, err := json.Marshal(v)
 	if err != nil {
@@ -60,6 +95,9 @@ func canonical(v any) ([]byte, error) {
 	var m map[string]string
 	if err := json.Unmarshal(flat, &m); err != nil {
 		return nil, fmt.Errorf("encode signed content: %w", err)
+	}
+	for _, k := range drop {
+		delete(m, k)
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
@@ -73,7 +111,7 @@ func canonical(v any) ([]byte, error) {
 // ParseNoteContent decodes canonical note content, refusing any other form.
 func ParseNoteContent(b []byte) (NoteContent, error) {
 	return parseCanonical(b, func(c *NoteContent) error {
-		if c.Version != NoteVersion || c.Doc != DocCancellation {
+		if (c.Version != NoteVersion && c.Version != NoteVersionV1) || c.Doc != DocCancellation {
 			return fmt.Errorf("%w: version %q doc %q", ErrNotCanonical, c.Version, c.Doc)
 		}
 		return nil
@@ -102,15 +140,23 @@ type Note struct {
 // "DMCH/2025-26/000007-C1".
 func NoteSerial(original string, n int) string { return fmt.Sprintf("%s-C%d", original, n) }
 
+// NoteDetails are what a note says beyond the records it joins: why, the
+// reference of the money going back, and what stays eligible after it.
+type NoteDetails struct {
+	Reason, RefundRef string
+	Eligible          money.Amount
+}
+
 // NoteContentOf builds the content of note n, cancelling orig whose signed
 // content is oc.
-func NoteContentOf(n *Note, orig *Receipt, oc Content) NoteContent {
+func NoteContentOf(n *Note, orig *Receipt, oc Content, nd NoteDetails) NoteContent {
 	return NoteContent{
 		Version: NoteVersion, Doc: DocCancellation, Serial: n.Serial, OriginalSerial: orig.Serial,
 		OriginalIssuedAt: FormatTime(orig.IssuedAt), OriginalAmount: orig.Amount.String(), FiscalYear: orig.FiscalYear,
 		Unit: n.Unit, UnitNameBN: oc.UnitNameBN, UnitNameEN: oc.UnitNameEN, Donation: n.Donation, Refund: n.Refund,
 		Refunded: n.Amount.String(), Currency: "BDT", Kind: orig.Kind, Programme: orig.Programme, Method: orig.Method,
 		Donor: oc.Donor, Mobile: oc.Mobile, TIN: oc.TIN, RefundedAt: FormatTime(n.RefundedAt), IssuedAt: FormatTime(n.IssuedAt),
+		Reason: freetext.OneLine(nd.Reason), RefundRef: freetext.OneLine(nd.RefundRef), Eligible: nd.Eligible.String(),
 	}
 }
 

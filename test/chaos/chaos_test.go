@@ -48,6 +48,12 @@ func TestMain(m *testing.M) {
 			"KALYAN_RECONCILE_INTERVAL=5s",
 			"KALYAN_RECONCILE_AFTER=5s",
 			"KALYAN_RECONCILE_EXPIRE=30s",
+			// A refund bKash left unanswered is asked about soon, and one
+			// it has no record of fails (its hold released) once no call
+			// can be in flight: longer than the 4 s timeout and the 6 s
+			// fault hold.
+			"KALYAN_RECONCILE_REFUND_AFTER=3s",
+			"KALYAN_RECONCILE_REFUND_GRACE=20s",
 		}, env...),
 		SandboxEnv: []string{"BKASH_SANDBOX_FAULT_HOLD=6s"},
 	}, func(s *harness.System) { sys = s }))
@@ -56,6 +62,9 @@ func TestMain(m *testing.M) {
 // settings of one run, from CHAOS_* variables.
 type settings struct {
 	donations, aid, units, concurrency, aidConcurrency int
+	// refundEvery: every refundEvery-th gift paid at the counter or on
+	// bKash's page is refunded (0: no refunds); refunds.go says how.
+	refundEvery, refundConcurrency int
 	// rate paces the gifts (per second; 0: as fast as the clients go), so
 	// the chaos meets a steady flow rather than a burst.
 	rate                                       float64
@@ -68,14 +77,15 @@ func load(t *testing.T) settings {
 		donations: envInt(t, "CHAOS_DONATIONS", 100_000), aid: envInt(t, "CHAOS_AID", 1_000),
 		units: envInt(t, "CHAOS_UNITS", 8), concurrency: envInt(t, "CHAOS_CONCURRENCY", 32),
 		aidConcurrency: envInt(t, "CHAOS_AID_CONCURRENCY", 4),
-		rate:           float64(envInt(t, "CHAOS_RATE", 50)),
-		killEvery:      envDur(t, "CHAOS_KILL_EVERY", 5*time.Second),
-		faultEvery:     envDur(t, "CHAOS_FAULT_EVERY", 20*time.Second),
-		faultWindow:    envDur(t, "CHAOS_FAULT_WINDOW", 2*time.Second),
-		settle:         envDur(t, "CHAOS_SETTLE_TIMEOUT", 60*time.Minute),
-		report:         os.Getenv("CHAOS_REPORT"),
+		refundEvery:    envInt(t, "CHAOS_REFUND_EVERY", 20), refundConcurrency: envInt(t, "CHAOS_REFUND_CONCURRENCY", 4),
+		rate:        float64(envInt(t, "CHAOS_RATE", 50)),
+		killEvery:   envDur(t, "CHAOS_KILL_EVERY", 5*time.Second),
+		faultEvery:  envDur(t, "CHAOS_FAULT_EVERY", 20*time.Second),
+		faultWindow: envDur(t, "CHAOS_FAULT_WINDOW", 2*time.Second),
+		settle:      envDur(t, "CHAOS_SETTLE_TIMEOUT", 60*time.Minute),
+		report:      os.Getenv("CHAOS_REPORT"),
 	}
-	if s.donations < 1 || s.units < 1 || s.concurrency < 1 || s.aid < 0 {
+	if s.donations < 1 || s.units < 1 || s.concurrency < 1 || s.aid < 0 || s.refundEvery < 0 {
 		t.Fatalf("bad CHAOS_* sizes: %+v", s)
 	}
 	return s
@@ -152,16 +162,29 @@ func TestChaos(t *testing.T) {
 		defer close(aidDone)
 		aidIDs, aidErr = fileAid(ctx, cfg, units, start)
 	}()
+	// Unit admins refund some of the gifts meanwhile.
+	plans := make(chan refundPlan, cfg.donations/max(cfg.refundEvery, 1)+1)
+	refunds := newRefundStats()
+	refundsDone := make(chan struct{})
+	go func() {
+		defer close(refundsDone)
+		refunder(ctx, cfg, plans, refunds)
+	}()
 	giftErr := harness.Drive(ctx, cfg.donations, cfg.concurrency, &given, func(ctx context.Context, i int) error {
 		if err := harness.Pace(ctx, start, i, cfg.rate); err != nil {
 			return err
 		}
 		g := harness.Gift{Unit: units[i%len(units)], Key: fmt.Sprintf("chaos-%d", i),
 			Amount: fmt.Sprintf("%d.00", 100+(i*37)%4900), Kind: kinds[i%len(kinds)], Outcome: outcomeOf(i)}
-		_, err := sys.Give(ctx, g)
+		id, err := sys.Give(ctx, g)
+		if err == nil && cfg.refundEvery > 0 && i%cfg.refundEvery == 1 && (g.Outcome == harness.Cash || g.Outcome == harness.Pay) {
+			plans <- refundPlan{i: i, seq: i / cfg.refundEvery, id: id, unit: g.Unit, amount: g.Amount, outcome: g.Outcome}
+		}
 		return err
 	})
+	close(plans)
 	<-aidDone
+	<-refundsDone
 	driven := time.Since(start)
 	stop()
 	if giftErr != nil {
@@ -172,6 +195,9 @@ func TestChaos(t *testing.T) {
 	}
 	if killErr != nil {
 		t.Error(killErr)
+	}
+	for _, e := range refunds.errs {
+		t.Error(e)
 	}
 	for _, e := range infra.errs {
 		t.Error(e)
@@ -220,7 +246,8 @@ func TestChaos(t *testing.T) {
 		t.Errorf("%d donations stored, %d given", final.Total, cfg.donations)
 	}
 	if !final.Settled() {
-		t.Errorf("not settled: %d still initiated (%v), %d paid without receipt", final.Donations["initiated"], final.NonFinal, final.PaidWithoutReceipt)
+		t.Errorf("not settled: %d still initiated (%v), %d paid without receipt, gifts with an open refund %v, %d completed refunds without a note",
+			final.Donations["initiated"], final.NonFinal, final.PaidWithoutReceipt, final.OpenRefunds, final.NotesMissing)
 	}
 	if final.DuplicateReceipts != 0 {
 		t.Errorf("%d gifts with more than one receipt", final.DuplicateReceipts)
@@ -232,7 +259,8 @@ func TestChaos(t *testing.T) {
 		t.Errorf("%d receipts for %d paid gifts", final.Receipts, final.Donations["paid"])
 	}
 	rep := report{cfg: cfg, census: final, settledCensus: c, driven: driven, settled: settled, wall: wall,
-		kills: kills, windows: windows.Load(), infra: infra, disbursed: disbursed, verify: strings.TrimSpace(out), failed: t.Failed()}
+		kills: kills, windows: windows.Load(), infra: infra, disbursed: disbursed, verify: strings.TrimSpace(out), failed: t.Failed(),
+		refunds: refunds}
 	text := rep.String()
 	t.Log("\n" + text)
 	if cfg.report != "" {

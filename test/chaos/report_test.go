@@ -23,6 +23,7 @@ type report struct {
 	infra                 *infraLog
 	verify                string
 	failed                bool
+	refunds               *refundStats
 }
 
 func (r report) String() string {
@@ -38,6 +39,9 @@ func (r report) String() string {
 		r.cfg.donations, r.cfg.units, r.cfg.concurrency, r.cfg.rate, r.cfg.aid, r.cfg.aidConcurrency)
 	fmt.Fprintf(&b, "- chaos: %d worker SIGKILLs (one every %s, each restarted), %d execute fault windows of %s (timeout/cancel alternating, every %s)\n",
 		r.kills, r.cfg.killEvery, r.windows, r.cfg.faultWindow, r.cfg.faultEvery)
+	if r.refunds != nil {
+		fmt.Fprintf(&b, "- refunds (every %d-th counter or bKash-page gift, %d clients): %s\n", r.cfg.refundEvery, r.cfg.refundConcurrency, r.refunds)
+	}
 	for _, l := range r.infra.lines {
 		fmt.Fprintf(&b, "- %s\n", l)
 	}
@@ -46,25 +50,14 @@ func (r report) String() string {
 		r.wall.Round(time.Second), float64(r.cfg.donations)/r.settled.Seconds())
 	c := r.census
 	b.WriteString("\n| figure | count |\n| --- | ---: |\n")
-	keys := make([]string, 0, len(c.Donations))
-	for k := range c.Donations {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Fprintf(&b, "| gifts %s | %d |\n", k, c.Donations[k])
-	}
+	countRows(&b, "gifts", c.Donations)
 	fmt.Fprintf(&b, "| gifts, all | %d |\n| gifts still initiated | %d |\n", c.Total, len(c.NonFinal))
 	fmt.Fprintf(&b, "| receipts | %d |\n| gifts with more than one receipt | %d |\n| paid gifts without receipt | %d |\n| serial gaps or repeats | %d |\n",
 		c.Receipts, c.DuplicateReceipts, c.PaidWithoutReceipt, len(c.SerialProblems))
-	aks := make([]string, 0, len(c.Aid))
-	for k := range c.Aid {
-		aks = append(aks, k)
-	}
-	sort.Strings(aks)
-	for _, k := range aks {
-		fmt.Fprintf(&b, "| aid requests %s | %d |\n", k, c.Aid[k])
-	}
+	countRows(&b, "refunds", c.Refunds)
+	fmt.Fprintf(&b, "| gifts with a refund still open | %d |\n| cancellation notes | %d |\n| completed refunds without a note | %d |\n",
+		len(c.OpenRefunds), c.Notes, c.NotesMissing)
+	countRows(&b, "aid requests", c.Aid)
 	fmt.Fprintf(&b, "| aid requests, all | %d |\n| allocation steps that moved money | %d |\n| disbursed in this run | %d |\n",
 		c.AidTotal, c.Allocations, r.disbursed)
 	if r.settledCensus != nil {
@@ -72,4 +65,16 @@ func (r report) String() string {
 	}
 	fmt.Fprintf(&b, "\nkalyan-worker verify: %s\n", r.verify)
 	return b.String()
+}
+
+// countRows writes one table row per key of counts, in key order.
+func countRows(b *strings.Builder, what string, counts map[string]int) {
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(b, "| %s %s | %d |\n", what, k, counts[k])
+	}
 }

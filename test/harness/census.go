@@ -44,6 +44,15 @@ type Census struct {
 	AidTotal    int
 	Allocations int
 
+	// Refunds counts every refund by status (requested, pending, completed,
+	// failed); OpenRefunds lists gifts with a refund still requested or
+	// pending (at most 20). Notes counts cancellation notes, and
+	// NotesMissing completed refunds without one.
+	Refunds      map[string]int
+	OpenRefunds  []string
+	Notes        int
+	NotesMissing int
+
 	// Outbox is the relay's backlog: stored versions whose events have not
 	// reached Kafka yet.
 	Outbox int64
@@ -66,17 +75,23 @@ func (s *System) Census(ctx context.Context, units []string) (*Census, error) {
 			filters = append(filters, bson.D{{Key: "unit", Value: u}})
 		}
 	}
-	c := &Census{Donations: map[string]int{}, ReceiptsByUnit: map[string]int{}, Aid: map[string]int{}}
+	c := &Census{Donations: map[string]int{}, ReceiptsByUnit: map[string]int{}, Aid: map[string]int{}, Refunds: map[string]int{}}
 
+	type refund struct {
+		ID     string `bson:"id"`
+		Status string `bson:"status"`
+	}
 	type donation struct {
-		ID      string `bson:"donation"`
-		Version int    `bson:"version"`
-		Status  string `bson:"status"`
-		Reason  string `bson:"failureReason"`
+		ID      string   `bson:"donation"`
+		Version int      `bson:"version"`
+		Status  string   `bson:"status"`
+		Reason  string   `bson:"failureReason"`
+		Refunds []refund `bson:"refunds"`
 	}
 	latest := map[string]donation{}
 	err = scan(ctx, db.Collection("donation_versions"), filters,
-		bson.D{{Key: "donation", Value: 1}, {Key: "version", Value: 1}, {Key: "status", Value: 1}, {Key: "failureReason", Value: 1}},
+		bson.D{{Key: "donation", Value: 1}, {Key: "version", Value: 1}, {Key: "status", Value: 1}, {Key: "failureReason", Value: 1},
+			{Key: "refunds.id", Value: 1}, {Key: "refunds.status", Value: 1}},
 		func(d donation) {
 			if cur, ok := latest[d.ID]; !ok || d.Version > cur.Version {
 				latest[d.ID] = d
@@ -114,6 +129,7 @@ func (s *System) Census(ctx context.Context, units []string) (*Census, error) {
 			}
 		}
 	}
+	completed := map[string]bool{}
 	for id, d := range latest {
 		c.Total++
 		st := d.Status
@@ -130,10 +146,34 @@ func (s *System) Census(ctx context.Context, units []string) (*Census, error) {
 			c.DuplicateReceipts++
 		case n == 1 && d.Status != "paid" && !strings.Contains(d.Status, "refunded"):
 			c.SerialProblems = append(c.SerialProblems, fmt.Sprintf("donation %s is %s but has a receipt", id, d.Status))
-		case n == 0 && d.Status == "paid":
+		case n == 0 && d.Status == "paid": // refunds leave it paid (their state is derived)
 			c.PaidWithoutReceipt++
 		}
+		open := false
+		for _, r := range d.Refunds {
+			c.Refunds[r.Status]++
+			open = open || r.Status == "requested" || r.Status == "pending"
+			if r.Status == "completed" {
+				completed[d.ID+"/refund/"+r.ID] = true
+			}
+		}
+		if open && len(c.OpenRefunds) < 20 {
+			c.OpenRefunds = append(c.OpenRefunds, id)
+		}
 	}
+	// Each completed refund has its cancellation note, keyed by the refund
+	// event's ID.
+	err = scan(ctx, db.Collection("receipt_notes"), filters, bson.D{{Key: "_id", Value: 1}}, func(n struct {
+		ID string `bson:"_id"`
+	}) {
+		c.Notes++
+		delete(completed, n.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.NotesMissing = len(completed)
+	sort.Strings(c.OpenRefunds)
 	for id := range perDonation {
 		if _, ok := latest[id]; !ok {
 			c.SerialProblems = append(c.SerialProblems, "receipt of unknown donation "+id)
@@ -171,8 +211,10 @@ func (s *System) Census(ctx context.Context, units []string) (*Census, error) {
 }
 
 // Settled reports whether every gift is final and every paid gift has its
-// receipt.
-func (c *Census) Settled() bool { return len(c.NonFinal) == 0 && c.PaidWithoutReceipt == 0 }
+// receipt, and every refund is settled with its cancellation note.
+func (c *Census) Settled() bool {
+	return len(c.NonFinal) == 0 && c.PaidWithoutReceipt == 0 && len(c.OpenRefunds) == 0 && c.NotesMissing == 0
+}
 
 // String is a one-line summary.
 func (c *Census) String() string {
@@ -189,8 +231,9 @@ func (c *Census) String() string {
 		}
 		fmt.Fprintf(&b, "%s %d", k, c.Donations[k])
 	}
-	fmt.Fprintf(&b, "), %d receipts, %d paid without receipt, %d duplicate receipts, %d serial problems; %d aid requests %v, %d allocations; outbox backlog %d",
-		c.Receipts, c.PaidWithoutReceipt, c.DuplicateReceipts, len(c.SerialProblems), c.AidTotal, c.Aid, c.Allocations, c.Outbox)
+	fmt.Fprintf(&b, "), %d receipts, %d paid without receipt, %d duplicate receipts, %d serial problems; refunds %v (%d gifts open), %d cancellation notes (%d missing); %d aid requests %v, %d allocations; outbox backlog %d",
+		c.Receipts, c.PaidWithoutReceipt, c.DuplicateReceipts, len(c.SerialProblems), c.Refunds, len(c.OpenRefunds), c.Notes, c.NotesMissing,
+		c.AidTotal, c.Aid, c.Allocations, c.Outbox)
 	return b.String()
 }
 
