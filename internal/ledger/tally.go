@@ -139,7 +139,9 @@ type Checkpoint struct {
 }
 
 // Checkpoint returns the tally to store.
-func (t *Tally) Checkpoint() Checkpoint { return Checkpoint{Unit: t.Unit, Seq: t.Seq, Cells: t.Cells()} }
+func (t *Tally) Checkpoint() Checkpoint {
+	return Checkpoint{Unit: t.Unit, Seq: t.Seq, Cells: t.Cells()}
+}
 
 // Tally restores a stored checkpoint.
 func (c Checkpoint) Tally() *Tally {
