@@ -26,8 +26,8 @@ import (
 //   - unit-miss: the unit page's figures (UnitFunds + 12 months) with the
 //     cache off, in a process that has read the unit before (what every
 //     cache expiry of a running API costs);
-//   - unit-cold: the same from a process that never read it (last checkpoint
-//     + tail: what a new replica's first view costs);
+//   - unit-cold: the same from a process that never read it (the last
+//     checkpoint and the entries after it: a new replica's first view);
 //   - unit-page: GET /u/{code} through the API (HTML, its 2 s cache on);
 //   - full-fold (KALYAN_BENCH_FULLFOLD=1): the fold of the unit's whole
 //     ledger, which every miss cost before ADR 0012 — the baseline;
