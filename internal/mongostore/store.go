@@ -119,7 +119,14 @@ func findByID(ctx context.Context, c *mongo.Collection, id string, out any) (boo
 // started. Retrying is safe for our writes: each is an insert guarded by a
 // unique key, so a retry after an earlier success reports a duplicate.
 func transient(err error) bool {
-	return err != nil && (strings.Contains(err.Error(), "interrupted (9)") || mongo.IsNetworkError(err))
+	if err == nil {
+		return false
+	}
+	// FerretDB's embedded SQLite backend answers "database is locked (5)"
+	// (SQLITE_BUSY) when writers collide under load; like an interrupted
+	// operation nothing was written, so the same operation may run again.
+	msg := err.Error()
+	return strings.Contains(msg, "interrupted (9)") || strings.Contains(msg, "database is locked (5)") || mongo.IsNetworkError(err)
 }
 
 // retry runs op up to ten times (about a second) while it fails
@@ -131,7 +138,11 @@ func retry[T any](ctx context.Context, op func() (T, error)) (T, error) {
 		if out, err = op(); !transient(err) || ctx.Err() != nil {
 			return out, err
 		}
-		time.Sleep(min(time.Duration(5<<attempt)*time.Millisecond, 150*time.Millisecond))
+		select {
+		case <-ctx.Done():
+			return out, err
+		case <-time.After(min(time.Duration(5<<attempt)*time.Millisecond, 150*time.Millisecond)):
+		}
 	}
 	return out, err
 }
