@@ -8,7 +8,7 @@ FUZZTIME ?= 10s
 # Bound of one `make chaos` run (sizes: CHAOS_DONATIONS, CHAOS_AID, … in docs/chaos.md).
 CHAOS_TIMEOUT ?= 4h
 
-.PHONY: help run test e2e chaos schemathesis onboard generate test-short bench build lint k8s-lint fuzz docker clean
+.PHONY: help run test e2e chaos schemathesis onboard generate test-short bench seed-volume build lint k8s-lint fuzz docker clean
 
 help: ## Show this help
 	@awk 'BEGIN{FS=":.*##"} /^[a-zA-Z0-9_-]+:.*##/ {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -52,6 +52,12 @@ fuzz: ## Run every fuzz target for FUZZTIME each (hack/fuzz.sh)
 bench: ## Benchmarks (consumers fed from real Apache Kafka, intake under vegeta); figures go to docs/benchmarks.md
 	GO=$(GO) hack/bench.sh
 	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" $(GO) test -run '^$$' -bench Onboard538 -benchtime 1x ./operator/internal/controller/
+
+# `make seed-volume UNIT=dmch GIFTS=20000` against KALYAN_MONGODB_URI (a development store: the money is made up).
+UNIT ?= dmch
+GIFTS ?= 20000
+seed-volume: ## Write GIFTS gifts' ledger entries for UNIT into KALYAN_MONGODB_URI's store (history for benchmarks)
+	$(GO) run ./internal/ledgerseed/cmd/seed-volume --unit $(UNIT) --gifts $(GIFTS)
 
 generate: ## Regenerate CRDs, RBAC and deepcopy with controller-gen
 	hack/controller-gen.sh

@@ -1,7 +1,8 @@
 // Command kalyan-worker runs the outbox relay, the payment reconciler and the
 // Kafka consumers that credit the ledger and issue receipts.
 // `kalyan-worker verify` checks the money invariants of the whole store;
-// `kalyan-worker reseal` re-seals it under the seal key ring's newest key.
+// `kalyan-worker reseal` re-seals it under the seal key ring's newest key;
+// `kalyan-worker rebuild-aggregates` rebuilds the ledger checkpoints.
 package main
 
 import (
@@ -18,10 +19,13 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 1 && (os.Args[1] == "verify" || os.Args[1] == "reseal") {
+	if len(os.Args) > 1 && (os.Args[1] == "verify" || os.Args[1] == "reseal" || os.Args[1] == "rebuild-aggregates") {
 		check := verifyStore
-		if os.Args[1] == "reseal" {
+		switch os.Args[1] {
+		case "reseal":
 			check = func(args []string) (bool, error) { return reseal(args, os.Stderr) }
+		case "rebuild-aggregates":
+			check = func(args []string) (bool, error) { return rebuildAggregates(args, os.Stdout, os.Stderr) }
 		}
 		ok, err := check(os.Args[2:])
 		if err != nil {

@@ -51,8 +51,8 @@ func verifyStore(args []string) (bool, error) {
 	for _, v := range rep.Violations {
 		fmt.Println("VIOLATION:", v)
 	}
-	fmt.Printf("checked %d donations (%d paid), %d receipts, %d ledger transactions: %d violations\n",
-		rep.Donations, rep.Paid, rep.Receipts, rep.Transactions, len(rep.Violations))
+	fmt.Printf("checked %d donations (%d paid), %d receipts, %d ledger transactions, %d ledger checkpoints: %d violations\n",
+		rep.Donations, rep.Paid, rep.Receipts, rep.Transactions, rep.Checkpoints, len(rep.Violations))
 	return rep.OK(), nil
 }
 

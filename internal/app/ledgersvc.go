@@ -6,56 +6,74 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/units"
 )
 
-// LedgerSummaries is the ledger read port.
-type LedgerSummaries interface {
-	Summary(ctx context.Context, unit string) (*ledger.Summary, error)
+// LedgerTallies is the ledger read port.
+type LedgerTallies interface {
+	// Tally returns the fold of the unit's whole ledger (shared: read only).
+	Tally(ctx context.Context, unit string) (*ledger.Tally, error)
 }
 
-// Transparency serves the public ledger figures. They are derived by
-// folding the append-only ledger, cached briefly because every public page
-// view would otherwise re-read it.
+// Transparency serves the public ledger figures. They are derived from each
+// unit's tally, which the store keeps incrementally (checkpoints, ADR 0012):
+// a read costs the entries since the last checkpoint, not the history. The
+// figures are still cached briefly because every public page view would
+// otherwise ask the store.
 type Transparency struct {
-	Ledger LedgerSummaries
+	Ledger LedgerTallies
 	Units  *Units
 	TTL    time.Duration
 	Now    func() time.Time
 
-	mu     sync.Mutex
-	at     time.Time
-	cached *ledger.Summary
+	mu    sync.Mutex
+	units map[string]cachedTally
+	// national is the cached national view.
+	national   *nationalView
+	nationalAt time.Time
 }
 
-func (t *Transparency) summary(ctx context.Context) (*ledger.Summary, error) {
+type cachedTally struct {
+	at    time.Time
+	funds map[string]*ledger.FundFigures
+	month map[string]money.Amount
+}
+
+type nationalView struct {
+	rows []UnitTotals
+	nat  ledger.FundFigures
+}
+
+// tally returns a unit's figures, from the cache while they are fresh.
+func (t *Transparency) tally(ctx context.Context, unit string) (cachedTally, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.cached != nil && t.Now().Sub(t.at) < t.TTL {
-		return t.cached, nil
+	c, ok := t.units[unit]
+	t.mu.Unlock()
+	if ok && t.Now().Sub(c.at) < t.TTL {
+		return c, nil
 	}
-	s, err := t.Ledger.Summary(ctx, "")
+	tl, err := t.Ledger.Tally(ctx, unit)
 	if err != nil {
-		return nil, err
+		return cachedTally{}, err
 	}
-	t.cached, t.at = s, t.Now()
-	return s, nil
-}
-
-func (t *Transparency) all(ctx context.Context) (map[string]map[string]*ledger.FundFigures, error) {
-	s, err := t.summary(ctx)
-	if err != nil {
-		return nil, err
+	c = cachedTally{at: t.Now(), funds: tl.Funds(), month: tl.Monthly()}
+	t.mu.Lock()
+	if t.units == nil {
+		t.units = map[string]cachedTally{}
 	}
-	return s.Funds, nil
+	t.units[unit] = c
+	t.mu.Unlock()
+	return c, nil
 }
 
 // Monthly returns a unit's gifts received in each of the last n months
 // (oldest first, months as "2006-01").
 func (t *Transparency) Monthly(ctx context.Context, unit string, n int) ([]string, []money.Amount, error) {
-	s, err := t.summary(ctx)
+	c, err := t.tally(ctx, unit)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -64,21 +82,21 @@ func (t *Transparency) Monthly(ctx context.Context, unit string, n int) ([]strin
 	months, amounts := make([]string, n), make([]money.Amount, n)
 	for i := 0; i < n; i++ {
 		months[i] = first.AddDate(0, i, 0).Format("2006-01")
-		amounts[i] = s.Monthly[unit][months[i]]
+		amounts[i] = c.month[months[i]]
 	}
 	return months, amounts, nil
 }
 
 // UnitFunds returns a unit's funds (every fund of its policy, even empty).
 func (t *Transparency) UnitFunds(ctx context.Context, u *units.Unit) ([]ledger.FundFigures, error) {
-	all, err := t.all(ctx)
+	c, err := t.tally(ctx, u.Code)
 	if err != nil {
 		return nil, err
 	}
 	// Each restricted fund is its own row (ADR 0011); zakat for a programme
 	// shows once it has moved money.
 	names := append([]string{"zakat", "sadaqah", "general", "grant"}, u.Policy.Programmes...)
-	got := all[u.Code]
+	got := c.funds
 	out := make([]ledger.FundFigures, 0, len(names))
 	seen := map[string]bool{}
 	for _, n := range names {
@@ -110,26 +128,45 @@ type UnitTotals struct {
 }
 
 // National returns per-unit totals for all registered units, sorted by
-// code, and the national total.
+// code, and the national total. Each unit's tally is read side by side: a
+// refresh costs a few exact reads per unit, not the national history.
 func (t *Transparency) National(ctx context.Context) ([]UnitTotals, ledger.FundFigures, error) {
-	all, err := t.all(ctx)
-	if err != nil {
-		return nil, ledger.FundFigures{}, err
+	t.mu.Lock()
+	v, at := t.national, t.nationalAt
+	t.mu.Unlock()
+	if v != nil && t.Now().Sub(at) < t.TTL {
+		return v.rows, v.nat, nil
 	}
 	us, err := t.Units.Store.List(ctx)
 	if err != nil {
 		return nil, ledger.FundFigures{}, err
 	}
-	var nat ledger.FundFigures
-	rows := make([]UnitTotals, 0, len(us))
-	for _, u := range us {
-		row := UnitTotals{Unit: u}
-		for _, f := range all[u.Code] {
-			add(&row.Totals, f)
-		}
-		add(&nat, &row.Totals)
-		rows = append(rows, row)
+	rows := make([]UnitTotals, len(us))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for i, u := range us {
+		g.Go(func() error {
+			c, err := t.tally(gctx, u.Code)
+			if err != nil {
+				return err
+			}
+			rows[i] = UnitTotals{Unit: u}
+			for _, f := range c.funds {
+				add(&rows[i].Totals, f)
+			}
+			return nil
+		})
 	}
+	if err := g.Wait(); err != nil {
+		return nil, ledger.FundFigures{}, err
+	}
+	var nat ledger.FundFigures
+	for i := range rows {
+		add(&nat, &rows[i].Totals)
+	}
+	t.mu.Lock()
+	t.national, t.nationalAt = &nationalView{rows: rows, nat: nat}, t.Now()
+	t.mu.Unlock()
 	return rows, nat, nil
 }
 

@@ -9,7 +9,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
@@ -28,10 +27,15 @@ type Ledger struct {
 
 	mu   sync.Mutex
 	hint map[string]*ledger.Transaction // last entry seen per unit
+	// tallies is this process's last fold of each unit (ADR 0012): a read
+	// folds only the entries appended since. Replaced, never changed.
+	tallies map[string]*ledger.Tally
 }
 
 // Ledger returns the ledger repository.
-func (s *Store) Ledger() *Ledger { return &Ledger{s: s, hint: map[string]*ledger.Transaction{}} }
+func (s *Store) Ledger() *Ledger {
+	return &Ledger{s: s, hint: map[string]*ledger.Transaction{}, tallies: map[string]*ledger.Tally{}}
+}
 
 type ledgerDoc struct {
 	Key                string `bson:"_id"`
@@ -135,6 +139,8 @@ func (r *Ledger) Append(ctx context.Context, unit string, build func(map[string]
 		err = insertOne(ctx, r.s.col(colLedger), ledgerDoc{Key: key, Transaction: t})
 		if err == nil {
 			r.remember(unit, &t)
+			// Stored: a checkpoint this misses is written by the next reader.
+			_ = r.appended(ctx, unit, []*ledger.Transaction{&t})
 			return true, nil
 		}
 		if !mongo.IsDuplicateKeyError(err) {
@@ -189,29 +195,6 @@ func (r *Ledger) FundBalances(ctx context.Context, unit string) (map[string]mone
 		return map[string]money.Amount{}, err
 	}
 	return t.Balances, nil
-}
-
-// Summary folds the ledger (of one unit, or all when unit is "") into
-// public per-fund figures.
-func (r *Ledger) Summary(ctx context.Context, unit string) (*ledger.Summary, error) {
-	filter := bson.D{}
-	if unit != "" {
-		filter = bson.D{{Key: "unit", Value: unit}}
-	}
-	cur, err := r.s.col(colLedger).Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "balances", Value: 0}}))
-	if err != nil {
-		return nil, fmt.Errorf("read ledger: %w", err)
-	}
-	defer cur.Close(ctx)
-	out := ledger.NewSummary()
-	for cur.Next(ctx) {
-		var t ledger.Transaction
-		if err := cur.Decode(&t); err != nil {
-			return nil, fmt.Errorf("decode ledger entry: %w", err)
-		}
-		out.Add(&t)
-	}
-	return out, cur.Err()
 }
 
 // recentSources returns the sources of the unit's last n entries (at most
@@ -361,6 +344,8 @@ func (r *Ledger) AppendMany(ctx context.Context, unit string, sources []string, 
 		}
 		if k > 0 {
 			r.remember(unit, txs[k-1])
+			// Stored: a checkpoint this misses is written by the next reader.
+			_ = r.appended(ctx, unit, txs[:k])
 		}
 		if err == nil {
 			pending = rest

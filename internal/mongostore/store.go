@@ -41,9 +41,20 @@ func Connect(ctx context.Context, uri, database string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to mongodb: %w", err)
 	}
+	s, err := ConnectClient(ctx, client, database)
+	if err != nil {
+		_ = client.Disconnect(context.Background())
+		return nil, err
+	}
+	return s, nil
+}
+
+// ConnectClient opens the database over a client the caller configured
+// (tests watch the commands a read sends) and makes sure its indexes exist.
+// Close disconnects the client.
+func ConnectClient(ctx context.Context, client *mongo.Client, database string) (*Store, error) {
 	s := &Store{client: client, db: client.Database(database)}
 	if err := s.ensureIndexes(ctx); err != nil {
-		_ = client.Disconnect(context.Background())
 		return nil, err
 	}
 	return s, nil

@@ -27,12 +27,17 @@ import (
 
 var store, blocks *mongostore.Store
 
+// ferretURI is the test server's address, for tests that need a database
+// or a client of their own.
+var ferretURI, ferretDir string
+
 func TestMain(m *testing.M) {
 	dir, _ := os.MkdirTemp("", "kalyan-store-")
 	f, err := devstack.StartFerret(dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		panic(err)
 	}
+	ferretURI, ferretDir = f.URI(), dir
 	store, err = mongostore.Connect(context.Background(), f.URI(), "kalyan")
 	if err != nil {
 		panic(err)

@@ -4,6 +4,7 @@
 package verify
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -24,6 +25,8 @@ type Report struct {
 	Violations []string
 	// Figures summarise what was checked.
 	Donations, Paid, Receipts, Transactions int
+	// Checkpoints of the ledger compared with its fold.
+	Checkpoints int
 }
 
 // OK reports whether nothing was violated.
@@ -186,12 +189,14 @@ func Run(ctx context.Context, db *mongo.Database, settle *Settlement) (*Report, 
 		}
 		return m
 	}
+	segs := map[string]map[int64]*ledger.Tally{}
 	if err := each(ctx, db.Collection("ledger"), func(raw bson.Raw) error {
 		var t ledger.Transaction
 		if err := bson.Unmarshal(raw, &t); err != nil {
 			return err
 		}
 		r.Transactions++
+		segment(segs, &t)
 		seqs[t.Unit] = append(seqs[t.Unit], t.Seq)
 		if t.Cause == ledger.CauseRefund || t.Cause == ledger.CauseRefundHold || t.Cause == ledger.CauseRefundRelease {
 			sources[t.ID]++
@@ -307,6 +312,9 @@ func Run(ctx context.Context, db *mongo.Database, settle *Settlement) (*Report, 
 	if err := restrictedFunds(ctx, db, r); err != nil {
 		return nil, err
 	}
+	if err := checkpoints(ctx, r, db, segs, seqs); err != nil {
+		return nil, err
+	}
 	for id, d := range latest {
 		if d.Status == donations.Paid && units[d.Unit] != nil {
 			if _, ok := units[d.Unit].creditedDonations[id]; !ok {
@@ -392,6 +400,68 @@ func refunds(ctx context.Context, r *Report, latest map[string]*donations.Donati
 			r.bad("unit %s holds %s for refunds, its open refunds are %s", unit, held[unit], pending[unit])
 		}
 	}
+}
+
+// segment adds t to the tally of its checkpoint segment (entries
+// (k-1)·N+1 … k·N form segment k, N = ledger.CheckpointEvery): the ledger is
+// scanned in no order, and the segments are summed in order afterwards.
+func segment(segs map[string]map[int64]*ledger.Tally, t *ledger.Transaction) {
+	k := (t.Seq + ledger.CheckpointEvery - 1) / ledger.CheckpointEvery
+	if segs[t.Unit] == nil {
+		segs[t.Unit] = map[int64]*ledger.Tally{}
+	}
+	if segs[t.Unit][k] == nil {
+		segs[t.Unit][k] = ledger.NewTally(t.Unit)
+	}
+	segs[t.Unit][k].AddAny(t)
+}
+
+// checkpoints checks every stored ledger checkpoint (ADR 0012) against the
+// fold of its unit's entries up to it: the public figures are read from
+// them, so a wrong one is a wrong figure on every page.
+func checkpoints(ctx context.Context, r *Report, db *mongo.Database, segs map[string]map[int64]*ledger.Tally, seqs map[string][]int64) error {
+	stored := map[string][]ledger.Checkpoint{}
+	if err := each(ctx, db.Collection("ledger_checkpoints"), func(raw bson.Raw) error {
+		var c struct {
+			Key               string `bson:"_id"`
+			ledger.Checkpoint `bson:",inline"`
+		}
+		if err := bson.Unmarshal(raw, &c); err != nil {
+			return err
+		}
+		r.Checkpoints++
+		if c.Key != fmt.Sprintf("%s/%010d", c.Unit, c.Seq) || c.Seq <= 0 || c.Seq%ledger.CheckpointEvery != 0 {
+			r.bad("ledger checkpoint %s names %s/%d", c.Key, c.Unit, c.Seq)
+			return nil
+		}
+		stored[c.Unit] = append(stored[c.Unit], c.Checkpoint)
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, unit := range slices.Sorted(maps.Keys(stored)) {
+		cps := stored[unit]
+		slices.SortFunc(cps, func(a, b ledger.Checkpoint) int { return cmp.Compare(a.Seq, b.Seq) })
+		head := int64(len(seqs[unit]))
+		sum := ledger.NewTally(unit)
+		k := int64(0)
+		for _, c := range cps {
+			if c.Seq > head {
+				r.bad("ledger checkpoint %s/%d is beyond the ledger's %d entries", unit, c.Seq, head)
+				continue
+			}
+			for ; k < c.Seq/ledger.CheckpointEvery; k++ {
+				if s := segs[unit][k+1]; s != nil {
+					sum.Merge(s)
+				}
+			}
+			sum.Seq = c.Seq
+			if !c.Tally().Equal(sum) {
+				r.bad("ledger checkpoint %s/%d differs from the fold of its entries (rebuild with kalyan-worker rebuild-aggregates)", unit, c.Seq)
+			}
+		}
+	}
+	return nil
 }
 
 func each(ctx context.Context, c *mongo.Collection, fn func(bson.Raw) error) error {

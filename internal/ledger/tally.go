@@ -1,0 +1,220 @@
+package ledger
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kalyan-platform/kalyan/internal/money"
+)
+
+// CheckpointEvery is how many entries of a unit's ledger lie between two of
+// its checkpoints: a checkpoint is stored at every multiple of it, so a read
+// folds at most CheckpointEvery-1 entries after the last one (ADR 0012).
+const CheckpointEvery = 100
+
+// Account classes of a Cell: what the public figures tell apart.
+const (
+	ClassFund      = "fund"
+	ClassHeld      = "held"
+	ClassDisbursed = "disbursed"
+)
+
+// Cell is the sum of a unit's ledger lines of one month (Asia/Dhaka), fund,
+// account class and cause: the grain of the public figures and of reports.
+type Cell struct {
+	Month  string       `bson:"m" json:"month"`
+	Class  string       `bson:"a" json:"class"`
+	Fund   string       `bson:"f" json:"fund"`
+	Cause  string       `bson:"c" json:"cause"`
+	Debit  money.Amount `bson:"dr" json:"debit"`
+	Credit money.Amount `bson:"cr" json:"credit"`
+	// Lines is how many ledger lines were summed (a gift's credit is one).
+	Lines int64 `bson:"n" json:"lines"`
+}
+
+type cellKey struct{ month, class, fund, cause string }
+
+type cellSums struct {
+	debit, credit money.Amount
+	lines         int64
+}
+
+// Tally is the fold of a unit's ledger entries 1..Seq into cells. It is what
+// a checkpoint stores and what the public figures are derived from; folding
+// one more entry costs its lines, never the history.
+type Tally struct {
+	Unit  string
+	Seq   int64
+	cells map[cellKey]cellSums
+}
+
+// NewTally returns the tally of a unit's empty ledger.
+func NewTally(unit string) *Tally { return &Tally{Unit: unit, cells: map[cellKey]cellSums{}} }
+
+// Clone returns an independent copy.
+func (t *Tally) Clone() *Tally {
+	c := &Tally{Unit: t.Unit, Seq: t.Seq, cells: make(map[cellKey]cellSums, len(t.cells))}
+	for k, v := range t.cells {
+		c.cells[k] = v
+	}
+	return c
+}
+
+// Add folds the unit's next entry in. Entries must come in sequence: a gap
+// or a repeat would make every later figure wrong, so it is an error.
+func (t *Tally) Add(tx *Transaction) error {
+	if tx.Unit != t.Unit || tx.Seq != t.Seq+1 {
+		return fmt.Errorf("tally of %s at %d: entry %s/%d is not the next one", t.Unit, t.Seq, tx.Unit, tx.Seq)
+	}
+	t.AddAny(tx)
+	t.Seq = tx.Seq
+	return nil
+}
+
+// AddAny folds an entry in without the sequence check and leaves Seq as it
+// is: for sums of parts of a ledger read in no order (verify's segments),
+// which Merge then adds up in order.
+func (t *Tally) AddAny(tx *Transaction) {
+	month := tx.At.In(dhaka).Format("2006-01")
+	for _, l := range tx.Lines {
+		class, fund, ok := classify(l.Account)
+		if !ok {
+			continue
+		}
+		k := cellKey{month: month, class: class, fund: fund, cause: tx.Cause}
+		s := t.cells[k]
+		s.debit += l.Debit
+		s.credit += l.Credit
+		s.lines++
+		t.cells[k] = s
+	}
+}
+
+// Merge adds o's cells to t's (Seq is the caller's to set).
+func (t *Tally) Merge(o *Tally) {
+	for k, v := range o.cells {
+		s := t.cells[k]
+		t.cells[k] = cellSums{debit: s.debit + v.debit, credit: s.credit + v.credit, lines: s.lines + v.lines}
+	}
+}
+
+// classify names the public class and fund of an account; clearing and
+// per-request accounts are not public figures.
+func classify(account string) (class, fund string, ok bool) {
+	switch {
+	case strings.HasPrefix(account, DisbursedPrefix):
+		return ClassDisbursed, fundName(strings.TrimPrefix(account, DisbursedPrefix)), true
+	case IsHold(account):
+		return ClassHeld, fundName(strings.TrimPrefix(account, HoldPrefix)), true
+	case IsFund(account):
+		return ClassFund, fundName(account), true
+	}
+	return "", "", false
+}
+
+func fundName(account string) string { return FundName(account) }
+
+// Cells returns the tally's cells in a stable order (month, class, fund,
+// cause), as a checkpoint stores them.
+func (t *Tally) Cells() []Cell {
+	out := make([]Cell, 0, len(t.cells))
+	for k, v := range t.cells {
+		out = append(out, Cell{Month: k.month, Class: k.class, Fund: k.fund, Cause: k.cause, Debit: v.debit, Credit: v.credit, Lines: v.lines})
+	}
+	slices.SortFunc(out, func(a, b Cell) int {
+		return cmp.Or(cmp.Compare(a.Month, b.Month), cmp.Compare(a.Class, b.Class), cmp.Compare(a.Fund, b.Fund), cmp.Compare(a.Cause, b.Cause))
+	})
+	return out
+}
+
+// Checkpoint is a tally as stored: the fold of entries 1..Seq of Unit.
+type Checkpoint struct {
+	Unit  string `bson:"unit"`
+	Seq   int64  `bson:"seq"`
+	Cells []Cell `bson:"cells"`
+}
+
+// Checkpoint returns the tally to store.
+func (t *Tally) Checkpoint() Checkpoint {
+	return Checkpoint{Unit: t.Unit, Seq: t.Seq, Cells: t.Cells()}
+}
+
+// Tally restores a stored checkpoint.
+func (c Checkpoint) Tally() *Tally {
+	t := &Tally{Unit: c.Unit, Seq: c.Seq, cells: make(map[cellKey]cellSums, len(c.Cells))}
+	for _, x := range c.Cells {
+		k := cellKey{month: x.Month, class: x.Class, fund: x.Fund, cause: x.Cause}
+		s := t.cells[k]
+		t.cells[k] = cellSums{debit: s.debit + x.Debit, credit: s.credit + x.Credit, lines: s.lines + x.Lines}
+	}
+	return t
+}
+
+// Equal reports whether two tallies hold the same fold of the same entries.
+func (t *Tally) Equal(o *Tally) bool {
+	if t.Unit != o.Unit || t.Seq != o.Seq || len(t.cells) != len(o.cells) {
+		return false
+	}
+	for k, v := range t.cells {
+		if o.cells[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// Funds derives the unit's public per-fund figures (every fund its ledger
+// ever touched), exactly as Summarise folds them line by line.
+func (t *Tally) Funds() map[string]*FundFigures {
+	out := map[string]*FundFigures{}
+	for k, v := range t.cells {
+		f := out[k.fund]
+		if f == nil {
+			f = &FundFigures{Fund: k.fund}
+			out[k.fund] = f
+		}
+		switch k.class {
+		case ClassDisbursed:
+			f.Disbursed += v.credit
+		case ClassHeld:
+			f.Held += v.credit - v.debit
+			if k.cause == CauseRefund {
+				f.Refunded += v.debit
+				f.Refunds += int(v.lines)
+			}
+		case ClassFund:
+			switch k.cause {
+			case CauseGift:
+				f.Received += v.credit
+				f.Gifts += int(v.lines)
+			case CauseRefund:
+				f.Refunded += v.debit
+				f.Refunds += int(v.lines)
+			case CauseGovernmentAllocation:
+				f.Received += v.credit
+			case CauseTransferIn:
+				f.TransferredIn += v.credit
+			case CauseTransferOut:
+				f.TransferredOut += v.debit
+			case CauseAllocation:
+				f.Allocated += v.debit
+			case CauseDisbursement:
+				f.Allocated -= v.credit
+			}
+		}
+	}
+	return out
+}
+
+// Monthly derives the gifts received per month ("2006-01", Asia/Dhaka).
+func (t *Tally) Monthly() map[string]money.Amount {
+	out := map[string]money.Amount{}
+	for k, v := range t.cells {
+		if k.class == ClassFund && k.cause == CauseGift {
+			out[k.month] += v.credit
+		}
+	}
+	return out
+}
