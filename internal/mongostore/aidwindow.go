@@ -16,13 +16,17 @@ import (
 // mobile with the approval time: the threshold check of every approval
 // reads them across all units.
 func (s *Store) ensureAidWindowIndexes(ctx context.Context) error {
-	_, err := s.col(colAid).Indexes().CreateMany(ctx, []mongo.IndexModel{
+	// One createIndexes command per index: FerretDB 1.24 panics ("slice
+	// bounds out of range") on a command listing several indexes when they
+	// exist already, i.e. on every start after the first.
+	for _, m := range []mongo.IndexModel{
 		{Keys: bson.D{{Key: "patient.nid", Value: 1}, {Key: "approvedAt", Value: 1}}, Options: options.Index().SetName("nid_approved")},
 		{Keys: bson.D{{Key: "patient.idKey", Value: 1}, {Key: "approvedAt", Value: 1}}, Options: options.Index().SetName("idkey_approved")},
 		{Keys: bson.D{{Key: "patient.mobile", Value: 1}, {Key: "approvedAt", Value: 1}}, Options: options.Index().SetName("mobile_approved")},
-	})
-	if err != nil {
-		return fmt.Errorf("create aid window indexes: %w", err)
+	} {
+		if _, err := s.col(colAid).Indexes().CreateOne(ctx, m); err != nil {
+			return fmt.Errorf("create aid window indexes: %w", err)
+		}
 	}
 	return nil
 }
