@@ -81,10 +81,10 @@ type noteJSON struct {
 	Partial      bool       `json:"partial"`
 	Rebate       rebateJSON `json:"rebate"`
 	Valid        bool       `json:"valid"`
-	Reason           string           `json:"reason,omitempty"`
-	ReceiptURL       string           `json:"receiptURL"`
-	PDFURL           string           `json:"pdfURL"`
-	KeysURL          string           `json:"keysURL"`
+	Reason       string     `json:"reason,omitempty"`
+	ReceiptURL   string     `json:"receiptURL"`
+	PDFURL       string     `json:"pdfURL"`
+	KeysURL      string     `json:"keysURL"`
 }
 
 // noteRebate is what of the receipt stays eligible after note v: signed on
