@@ -114,7 +114,10 @@ func validateIdentity(v *validation.Errors, p *Patient) {
 		return
 	}
 	if len(d) == 17 && !born.IsZero() && d[:4] != strconv.Itoa(born.Year()) {
-		v.Add("patient.nid", "a 17-digit number starts with the year of birth: "+d[:4]+" is not the year of the date of birth")
+		// Coded: pages say it in the reader's language (not a wrong
+		// length, which their general NID message is about).
+		*v = append(*v, validation.FieldError{Field: "patient.nid", Code: "nid-birth-year",
+			Message: "a 17-digit number starts with the year of birth: " + d[:4] + " is not the year of the date of birth"})
 		return
 	}
 	p.NID, p.IDKey = d, IdentityKey(d)

@@ -3,6 +3,8 @@ package aid
 import (
 	"strings"
 	"testing"
+
+	"github.com/kalyan-platform/kalyan/internal/validation"
 )
 
 func TestIdentityKeyOfEveryForm(t *testing.T) {
@@ -41,8 +43,13 @@ func TestIdentityKeyOfEveryForm(t *testing.T) {
 func TestSeventeenDigitsMustMatchTheDateOfBirth(t *testing.T) {
 	r := validRequest()
 	r.Patient.NID, r.Patient.BirthDate = "19852691234567890", "1986-03-01"
-	if err := r.Validate(); err == nil || !strings.Contains(err.Error(), "patient.nid") {
+	err := r.Validate()
+	if err == nil || !strings.Contains(err.Error(), "patient.nid") {
 		t.Fatalf("year 1985 against a 1986 birth: %v", err)
+	}
+	// Coded, so the console says this rather than its general NID message.
+	if v, _ := validation.As(err); len(v) != 1 || v[0].Code != "nid-birth-year" {
+		t.Fatalf("year mismatch carries code %v, want nid-birth-year", v)
 	}
 	r = validRequest()
 	r.Patient.NID, r.Patient.BirthDate = "19852691234567890", "1985-03-01"

@@ -28,6 +28,11 @@ type AidStore interface {
 	// the given time for this identity key, NID as written or mobile, in
 	// every unit.
 	ApprovedSince(ctx context.Context, idKey, nid, mobile string, since time.Time) ([]aid.Request, error)
+	// WindowEntries lists the window entries of these keys (all units).
+	WindowEntries(ctx context.Context, keys []string) ([]aid.WindowEntry, error)
+	// TakeWindow inserts entries guarded by their unique (key, seq);
+	// aid.ErrWindowMoved when a slot is taken.
+	TakeWindow(ctx context.Context, entries []aid.WindowEntry) error
 }
 
 // ErrGrantTaken is returned when a patient already received the one-time
@@ -156,29 +161,106 @@ func (s *Aid) Assess(ctx context.Context, a aid.Actor, id string, approved []mon
 // Approve approves under the unit's policy (aid.Rules): four-eyes at every
 // amount, and above the threshold — counting what the patient received in
 // the unit's window — the committee's quorum with the meeting's resolution.
+//
+// Approvals of one patient's requests decided at the same moment must see
+// each other, or each stays under the threshold alone: a final approval
+// takes the next slot of the patient's window chains (aid.WindowEntry), as
+// read for its decision, before its version is stored. A slot taken in
+// between means another approval went first: read again and decide again.
 func (s *Aid) Approve(ctx context.Context, a aid.Actor, id string, res aid.Resolution, note string) (*aid.Request, error) {
-	return s.checked(ctx, id, true, func(q *aid.Request, rules aid.Rules) error {
-		return approve(s.Snapshots, q, func(q *aid.Request) error { return q.Approve(a, rules, res, note, s.Now()) })
-	})
+	for attempt := 0; attempt < 20; attempt++ {
+		q, u, err := s.requestAndUnit(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		rules, slots, err := s.window(ctx, u, q)
+		if err != nil {
+			return nil, err
+		}
+		taken := false
+		out, err := s.Store.Update(ctx, id, func(q *aid.Request) error {
+			err := approve(s.Snapshots, q, func(q *aid.Request) error { return q.Approve(a, rules, res, note, s.Now()) })
+			if err != nil || q.Status != aid.Approved || taken {
+				return err
+			}
+			for i := range slots {
+				slots[i].Amount = q.ApprovedTotal()
+			}
+			if err := s.Store.TakeWindow(ctx, slots); err != nil {
+				return err
+			}
+			taken = true
+			return nil
+		})
+		if !errors.Is(err, aid.ErrWindowMoved) {
+			return out, err
+		}
+	}
+	return nil, fmt.Errorf("approve aid request %s: the patient's window keeps changing", id)
 }
 
 // Rules are the unit's approval rules for q, with what its patient
 // received lately by other requests in any unit (q nil: the rules alone).
 func (s *Aid) Rules(ctx context.Context, u *units.Unit, q *aid.Request) (aid.Rules, error) {
+	rules, _, err := s.window(ctx, u, q)
+	return rules, err
+}
+
+// window is Rules, with the window slots an approval of q would take.
+// What the patient received counts the approved requests and the window
+// entries of approvals still in flight (their request not yet stored as
+// approved): an entry counts unless its request was closed.
+func (s *Aid) window(ctx context.Context, u *units.Unit, q *aid.Request) (aid.Rules, []aid.WindowEntry, error) {
 	rules := aid.Rules{Threshold: u.Policy.ApprovalThreshold, Quorum: u.Policy.Quorum(), Checkers: u.Policy.Checkers}
 	if q == nil {
-		return rules, nil
+		return rules, nil, nil
 	}
-	prior, err := s.Store.ApprovedSince(ctx, q.Patient.IDKey, q.Patient.NID, q.Patient.Mobile, s.Now().Add(-u.Policy.Window()))
+	now := s.Now()
+	since := now.Add(-u.Policy.Window())
+	// Entries first: an approval stored after this read took its slot
+	// before, so it is either among the entries or among the approved.
+	keys := q.Patient.WindowKeys()
+	entries, err := s.Store.WindowEntries(ctx, keys)
 	if err != nil {
-		return rules, err
+		return rules, nil, err
 	}
+	prior, err := s.Store.ApprovedSince(ctx, q.Patient.IDKey, q.Patient.NID, q.Patient.Mobile, since)
+	if err != nil {
+		return rules, nil, err
+	}
+	counted := map[string]bool{q.ID: true}
 	for i := range prior {
-		if prior[i].ID != q.ID {
+		if !counted[prior[i].ID] {
+			counted[prior[i].ID] = true
 			rules.Received += prior[i].Received()
 		}
 	}
-	return rules, nil
+	last := map[string]int{}
+	for _, e := range entries {
+		last[e.Key] = max(last[e.Key], e.Seq)
+		if e.At.Before(since) || counted[e.Request] {
+			continue
+		}
+		counted[e.Request] = true
+		other, err := s.Store.Get(ctx, e.Request)
+		if err != nil {
+			return rules, nil, err
+		}
+		switch other.Status {
+		case aid.Submitted, aid.Rejected, aid.Withdrawn:
+		case aid.Assessed:
+			// In flight, or an approval that failed after taking its
+			// slot: counted until the request is decided.
+			rules.Received += e.Amount
+		default:
+			rules.Received += other.Received()
+		}
+	}
+	slots := make([]aid.WindowEntry, len(keys))
+	for i, k := range keys {
+		slots[i] = aid.WindowEntry{Key: k, Seq: last[k] + 1, Request: q.ID, Unit: q.Unit, At: now}
+	}
+	return rules, slots, nil
 }
 
 // Reject rejects with a reason.
@@ -199,7 +281,7 @@ func (s *Aid) Disburse(ctx context.Context, a aid.Actor, id string, ds []aid.Dis
 // money moves (aid.disbursed).
 // The one-time grant counts as received from this moment.
 func (s *Aid) ConfirmDisbursement(ctx context.Context, a aid.Actor, id string) (*aid.Request, error) {
-	q, err := s.checked(ctx, id, false, func(q *aid.Request, rules aid.Rules) error { return q.ConfirmDisbursement(a, rules, s.Now()) })
+	q, err := s.checked(ctx, id, func(q *aid.Request, rules aid.Rules) error { return q.ConfirmDisbursement(a, rules, s.Now()) })
 	if err != nil {
 		return q, err
 	}
@@ -208,24 +290,26 @@ func (s *Aid) ConfirmDisbursement(ctx context.Context, a aid.Actor, id string) (
 
 // DeclineDisbursement sends a recorded disbursement back with a reason.
 func (s *Aid) DeclineDisbursement(ctx context.Context, a aid.Actor, id, reason string) (*aid.Request, error) {
-	return s.checked(ctx, id, false, func(q *aid.Request, rules aid.Rules) error { return q.DeclineDisbursement(a, rules, reason, s.Now()) })
+	return s.checked(ctx, id, func(q *aid.Request, rules aid.Rules) error { return q.DeclineDisbursement(a, rules, reason, s.Now()) })
 }
 
-// checked applies fn with the unit's rules (with what the patient received
-// lately when window is set).
-func (s *Aid) checked(ctx context.Context, id string, window bool, fn func(*aid.Request, aid.Rules) error) (*aid.Request, error) {
+// requestAndUnit reads request id and its unit.
+func (s *Aid) requestAndUnit(ctx context.Context, id string) (*aid.Request, *units.Unit, error) {
 	q, err := s.Store.Get(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	u, err := s.Units.Get(ctx, q.Unit)
+	return q, u, err
+}
+
+// checked applies fn with the unit's rules (without the patient's window).
+func (s *Aid) checked(ctx context.Context, id string, fn func(*aid.Request, aid.Rules) error) (*aid.Request, error) {
+	_, u, err := s.requestAndUnit(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if !window {
-		q = nil
-	}
-	rules, err := s.Rules(ctx, u, q)
+	rules, err := s.Rules(ctx, u, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,7 @@ func (h *handlers) consoleRoutes(a *fiber.App) {
 	a.Get("/console/requests/new", cs.staff(cs.newPage))
 	a.Post("/console/requests/new", cs.staff(cs.file))
 	a.Get("/console/requests/:id", cs.staff(cs.detail))
-	for _, action := range []string{"assess", "approve", "reject", "disburse", "confirm", "decline"} {
+	for _, action := range []string{"assess", "approve", "reject", "withdraw", "disburse", "confirm", "decline"} {
 		a.Post("/console/requests/:id/"+action, cs.staff(cs.act(action)))
 	}
 }
@@ -360,7 +360,7 @@ type newView struct {
 	// Key is the form's Idempotency-Key: sending the same form twice (a
 	// double click, a retry after a lost answer) files one request.
 	Action, Key                               string
-	Name, Age, Guardian, Mobile, NID          field
+	Name, Age, Guardian, Mobile, NID, Birth   field
 	District, Upazila, HospitalReg, Ward, Bed field
 	Sex, Diagnosis, Urgency                   selectField
 	Items                                     []itemRow
@@ -400,6 +400,8 @@ func (cs *console) newForm(c *fiber.Ctx, l i18n.Lang, unit, key string, val func
 	v.Mobile.Type, v.Mobile.InputMode = "tel", "tel"
 	v.NID = txt("nid", "console.f.nid", false)
 	v.NID.InputMode, v.NID.Hint = "numeric", l.T("console.f.nid-hint")
+	v.Birth = txt("birthDate", "console.f.birth-date", false)
+	v.Birth.InputMode, v.Birth.Hint = "numeric", l.T("console.f.birth-date-hint")
 	v.District = txt("district", "console.f.district", true)
 	v.Upazila = txt("upazila", "console.f.upazila", false)
 	v.HospitalReg = txt("hospitalReg", "console.f.hospital-reg", true)
@@ -464,6 +466,8 @@ func fieldID(f string, rows []int) (id, key string) {
 		return "mobile", "console.err.mobile"
 	case "patient.nid":
 		return "nid", "console.err.nid"
+	case "patient.birthDate":
+		return "birthDate", "console.err.birth-date"
 	case "patient.district":
 		return "district", "console.err.district"
 	case "patient.hospitalReg":
@@ -494,7 +498,8 @@ func (cs *console) file(c *fiber.Ctx) error {
 	num := func(k string) string { return i18n.NormalizeNumber(val(k)) }
 	q := &aid.Request{Diagnosis: val("diagnosis"), Urgency: val("urgency"), Patient: aid.Patient{Name: val("name"), Sex: val("sex"),
 		Guardian: val("guardian"), Mobile: i18n.ASCIIDigits(val("mobile")), NID: i18n.ASCIIDigits(val("nid")), District: val("district"),
-		Upazila: val("upazila"), HospitalReg: val("hospitalReg"), Ward: val("ward"), Bed: val("bed")}}
+		BirthDate: i18n.ASCIIDigits(val("birthDate")),
+		Upazila:   val("upazila"), HospitalReg: val("hospitalReg"), Ward: val("ward"), Bed: val("bed")}}
 	q.CaseStudy = aid.CaseStudy{Occupation: val("occupation"), Assets: val("assets"), Narrative: val("narrative")}
 	for _, d := range aid.Documents {
 		if val("doc-"+d) != "" {
@@ -600,6 +605,7 @@ type dupRow struct{ Unit, Filed, Status, Approved string }
 type detailView struct {
 	consoleView
 	ID, Status, Patient, Age, Sex, Guardian, Mobile, NID, District, Hospital string
+	BirthDate                                                                string
 	Diagnosis, Urgency, Requested, Approved, Allocated, Threshold            string
 	Household, Income, Occupation, Assets, Narrative, Zakat, RejectReason    string
 	Documents                                                                []string
@@ -610,10 +616,13 @@ type detailView struct {
 	Dups                                                                     []dupRow
 	Done, Failure                                                            string
 	CanAssess, CanApprove, CanReject, CanDisburse, ZakatChecked              bool
-	NeedsCommittee                                                           bool
-	Note, AssessNote, Reason                                                 field
-	ZakatErr                                                                 string
-	Base                                                                     string
+	// CanWithdraw: the request is no longer wanted (before its decision).
+	CanWithdraw              bool
+	WithdrawReason           field
+	NeedsCommittee           bool
+	Note, AssessNote, Reason field
+	ZakatErr                 string
+	Base                     string
 
 	// Four-eyes steps: the committee's quorum and resolution above the
 	// threshold, and the confirmation of a recorded disbursement.
@@ -649,7 +658,7 @@ func (cs *console) detail(c *fiber.Ctx) error {
 	}
 	l := pageLang(c)
 	var done string
-	if d := c.Query("done"); slices.Contains([]string{"filed", "assess", "approve", "reject", "disburse", "confirm", "decline"}, d) {
+	if d := c.Query("done"); slices.Contains([]string{"filed", "assess", "approve", "reject", "withdraw", "disburse", "confirm", "decline"}, d) {
 		if d == "disburse" {
 			d = "disburse-pending"
 		}
@@ -674,7 +683,7 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 	p := principalOf(c)
 	v := &detailView{consoleView: cs.base(c, l, q.Unit, l.F("console.detail.title", q.Patient.Name), ""), ID: q.ID,
 		Status: label(l, "console.status.", string(q.Status)), Patient: q.Patient.Name, Age: l.Num(int64(q.Patient.Age)),
-		Sex: label(l, "console.sex.", q.Patient.Sex), Guardian: q.Patient.Guardian, Mobile: q.Patient.Mobile, NID: q.Patient.NID,
+		Sex: label(l, "console.sex.", q.Patient.Sex), Guardian: q.Patient.Guardian, Mobile: q.Patient.Mobile, NID: q.Patient.NID, BirthDate: l.Digits(q.Patient.BirthDate),
 		District:  strings.Trim(q.Patient.District+", "+q.Patient.Upazila, ", "),
 		Hospital:  strings.Join(slices.DeleteFunc([]string{q.Patient.HospitalReg, q.Patient.Ward, q.Patient.Bed}, func(s string) bool { return s == "" }), " / "),
 		Diagnosis: label(l, "console.diag.", q.Diagnosis), Urgency: label(l, "console.urg.", q.Urgency),
@@ -701,6 +710,7 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 	v.CanAssess = open && (admin || role == auth.SocialWorker || role == auth.UnitAdmin)
 	v.CanApprove = q.Status == aid.Assessed && !maker && (admin || named || role == auth.SocialWorker || role == auth.Committee)
 	v.CanReject = open && (admin || role == auth.SocialWorker || role == auth.Committee)
+	v.CanWithdraw = open && (admin || role == auth.SocialWorker || role == auth.UnitAdmin)
 	v.CanDisburse = (q.Status == aid.Allocated || q.Status == aid.PartiallyAllocated) && (admin || role == auth.SocialWorker || role == auth.UnitAdmin)
 	if q.Status == aid.Assessed {
 		var rq *aid.Request
@@ -778,6 +788,8 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 	v.AssessNote = field{ID: "anote", Name: "note", Type: "text", Label: l.T("console.f.note"), Value: val("note")}
 	v.ZakatErr = fe.get("zakat")
 	v.Reason = field{ID: "reason", Name: "reason", Type: "text", Label: l.T("console.f.reason"), Err: fe.get("reason"), Value: val("reason"), Required: true}
+	v.WithdrawReason = field{ID: "wreason", Name: "wreason", Type: "text", Label: l.T("console.f.withdraw-reason"), Err: fe.get("wreason"),
+		Value: val("wreason"), Required: true}
 	for _, a := range q.Allocations {
 		v.Allocations = append(v.Allocations, link{Label: fundName(l, a.Fund), Href: l.Money(a.Amount)})
 	}
@@ -859,7 +871,7 @@ func (cs *console) act(action string) fiber.Handler {
 func (cs *console) do(c *fiber.Ctx, action string) error {
 	var roles []auth.Role
 	switch action {
-	case "assess", "disburse":
+	case "assess", "disburse", "withdraw":
 		roles = []auth.Role{auth.SocialWorker, auth.UnitAdmin}
 	case "reject":
 		roles = []auth.Role{auth.SocialWorker, auth.Committee}
@@ -900,6 +912,8 @@ func (cs *console) do(c *fiber.Ctx, action string) error {
 		_, err = cs.h.Aid.DeclineDisbursement(ctx, a, q.ID, val("reason"))
 	case "reject":
 		_, err = cs.h.Aid.Reject(ctx, a, q.ID, val("reason"))
+	case "withdraw":
+		_, err = cs.h.Aid.Withdraw(ctx, a, q.ID, val("wreason"))
 	case "disburse":
 		var ds []aid.Disbursement
 		for i := range q.Items {
@@ -961,6 +975,8 @@ func actionFieldID(action, f string, rows []int) string {
 		return strconv.Itoa(i + 1)
 	}
 	switch {
+	case f == "reason" && action == "withdraw":
+		return "wreason"
 	case f == "reason":
 		return "reason"
 	case f == "resolution.number":

@@ -3,6 +3,7 @@ package mongostore
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -26,6 +27,56 @@ func (s *Store) ensureAidWindowIndexes(ctx context.Context) error {
 	} {
 		if _, err := s.col(colAid).Indexes().CreateOne(ctx, m); err != nil {
 			return fmt.Errorf("create aid window indexes: %w", err)
+		}
+	}
+	_, err = s.col(colAidWindow).Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "key", Value: 1}}, Options: options.Index().SetName("key")})
+	if err != nil {
+		return fmt.Errorf("create aid window entry index: %w", err)
+	}
+	return nil
+}
+
+// colAidWindow holds the patients' window entries (aid.WindowEntry), one
+// document per (key, seq): its _id "<key>#<seq>" is the unique guard.
+const colAidWindow = "aid_window"
+
+type windowDoc struct {
+	DocID           string `bson:"_id"`
+	aid.WindowEntry `bson:",inline"`
+}
+
+// WindowEntries returns every window entry of these keys.
+func (r *AidRequests) WindowEntries(ctx context.Context, keys []string) ([]aid.WindowEntry, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	cur, err := r.s.col(colAidWindow).Find(ctx, bson.D{{Key: "key", Value: bson.D{{Key: "$in", Value: keys}}}})
+	if err != nil {
+		return nil, fmt.Errorf("list window entries: %w", err)
+	}
+	var docs []windowDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("list window entries: %w", err)
+	}
+	out := make([]aid.WindowEntry, len(docs))
+	for i, d := range docs {
+		out[i] = d.WindowEntry
+	}
+	return out, nil
+}
+
+// TakeWindow inserts the entries in order; aid.ErrWindowMoved when a slot
+// is taken already (the entries inserted before it stay: they count as
+// the request's approval in flight).
+func (r *AidRequests) TakeWindow(ctx context.Context, entries []aid.WindowEntry) error {
+	for _, e := range entries {
+		e.At = e.At.UTC()
+		err := insertOne(ctx, r.s.col(colAidWindow), windowDoc{DocID: e.Key + "#" + strconv.Itoa(e.Seq), WindowEntry: e})
+		if mongo.IsDuplicateKeyError(err) {
+			return aid.ErrWindowMoved
+		}
+		if err != nil {
+			return fmt.Errorf("take window slot: %w", err)
 		}
 	}
 	return nil

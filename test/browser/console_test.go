@@ -127,6 +127,7 @@ func TestConsole(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#guardian`), "আব্দুল করিম"),
 		chromedp.SendKeys(chromedp.CSS(`#mobile`), "01711111111"),
 		chromedp.SendKeys(chromedp.CSS(`#nid`), "1234567890"),
+		chromedp.SendKeys(chromedp.CSS(`#birthDate`), "১৯৯০-০২-৩০"), // no such day
 		chromedp.SendKeys(chromedp.CSS(`#district`), "কুমিল্লা"),
 		chromedp.SendKeys(chromedp.CSS(`#hospitalReg`), "REG-1"),
 		chromedp.SetValue(chromedp.CSS(`#diagnosis`), "kidney"),
@@ -144,11 +145,25 @@ func TestConsole(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#grant`)), // unticks it: a kidney grant would change the amounts below
 	)
 	b.submit(`form[action^="/console/requests/new"] button`)
+	// A date of birth that is no date: refused in Bengali beside the field,
+	// everything typed kept.
+	if !eval[bool](b, `!!document.querySelector("#birthDate-err") && document.querySelector("#birthDate").getAttribute("aria-invalid") === "true" && document.querySelector("#name").value === "আমেনা খাতুন"`) {
+		t.Fatalf("an impossible date of birth: no error beside the field (at %s): %.3000s", b.location(), eval[string](b, `document.querySelector("main").innerHTML`))
+	}
+	if msg := eval[string](b, `document.querySelector("#birthDate-err").textContent`); !strings.Contains(msg, "জন্মতারিখ") {
+		t.Fatalf("date of birth error %q is not in Bengali", msg)
+	}
+	b.checkA11y("new request form (date of birth refused)")
+	b.do("correct the date of birth", chromedp.SetValue(chromedp.CSS(`#birthDate`), "১৯৯০-০৩-১৫"))
+	b.submit(`form[action^="/console/requests/new"] button`)
 	if loc := b.location(); !strings.Contains(loc, "/console/requests/aid_") || !strings.Contains(loc, "done=filed") {
 		t.Fatalf("after filing at %s, want the request's page", loc)
 	}
 	if got := eval[string](b, `document.querySelector("main").textContent`); !strings.Contains(got, "জাতীয় পরিচয়পত্র, ব্যবস্থাপত্র") || strings.Contains(got, "এককালীন ৫০,০০০ টাকার অনুদানের জন্য আবেদন") {
 		t.Fatalf("request page does not show the documents checked (or shows a grant application): %.2000s", got)
+	}
+	if got := eval[string](b, `document.querySelector("#birth-date").textContent`); got != "১৯৯০-০৩-১৫" {
+		t.Fatalf("request page shows the date of birth as %q", got)
 	}
 	detail := strings.SplitN(strings.TrimPrefix(b.location(), stack.APIURL()), "?", 2)[0]
 	b.checkA11y("request page (submitted)")
@@ -256,4 +271,38 @@ func TestConsole(t *testing.T) {
 	c.checkA11y("waitlist")
 	c.open("/console/requests/" + largeID)
 	c.checkA11y("committee: request page (partially allocated)")
+
+	// A request no longer wanted is withdrawn from its page, with a reason.
+	small := `{"patient":{"name":"Salma Begum","age":40,"sex":"female","guardian":"Rafiq Mia","mobile":"01733333333","district":"Cumilla","hospitalReg":"REG-3"},` +
+		`"diagnosis":"kidney","urgency":"normal","items":[{"category":"medicine","description":"kit","estimated":"500.00"}],` +
+		`"caseStudy":{"householdSize":3,"monthlyIncome":"4000","narrative":"moved to Dhaka"}}`
+	st, filed = apiJSON(t, "POST", "/api/v1/units/"+consoleUnit+"/aid-requests", small, sw, nil)
+	if st != 201 {
+		t.Fatalf("file small: %d %v", st, filed)
+	}
+	smallID, _ := filed["id"].(string)
+	b.open("/console/requests/" + smallID)
+	b.checkA11y("request page (withdraw offered)")
+	b.submit(`#withdraw-btn`)
+	if !eval[bool](b, `!!document.querySelector("#wreason-err") && document.querySelector("#wreason").getAttribute("aria-invalid") === "true"`) {
+		t.Fatalf("withdrawal without a reason: %.2000s", eval[string](b, `document.querySelector("main").innerHTML`))
+	}
+	if msg := eval[string](b, `document.querySelector("#wreason-err").textContent`); !strings.Contains(msg, "কারণ") {
+		t.Fatalf("withdrawal reason error %q is not in Bengali", msg)
+	}
+	b.checkA11y("request page (withdrawal without a reason)")
+	b.do("the reason", chromedp.SendKeys(chromedp.CSS(`#wreason`), "রোগী ঢাকায় চলে গেছেন"))
+	b.submit(`#withdraw-btn`)
+	if !eval[bool](b, `document.querySelector("#status").textContent.includes("প্রত্যাহার") && !document.querySelector("#withdraw-btn")`) {
+		t.Fatalf("after withdrawing: %.2000s", eval[string](b, `document.querySelector("main").innerHTML`))
+	}
+	if got := eval[string](b, `(document.querySelector("[role=status]") || {}).textContent || ""`); !strings.Contains(got, "প্রত্যাহার") {
+		t.Fatalf("withdrawal: %q", got)
+	}
+	b.checkA11y("request page (withdrawn)")
+	// Approved requests are not withdrawn: the button is gone.
+	b.open("/console/requests/" + largeID)
+	if eval[bool](b, `!!document.querySelector("#withdraw-btn")`) {
+		t.Fatal("the console offers to withdraw an approved request")
+	}
 }

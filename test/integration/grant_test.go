@@ -197,6 +197,8 @@ func TestGrantPaidFromTheGrantFundOnly(t *testing.T) {
 		{"item": 0, "amount": "1000.00", "method": "cash"}, {"item": 1, "amount": "50000.00", "method": "bkash", "reference": "TRX-GRANT-1"}}}, sw); r.status != 200 {
 		t.Fatalf("disburse: %d %s", r.status, r.body)
 	}
+	// Four-eyes: a second staff member confirms before money moves.
+	mustStatus(t, "confirm", post(t, "/api/v1/aid-requests/"+id+"/confirm-disbursement", nil, staffToken(t, "social_worker", unit, "grantfund-sw-2")), 200)
 	eventually(t, "grant disbursed from the grant fund", func() bool { return fundRow(t, unit, "grant")["disbursed"] == "50000.00" })
 	// Received: barred everywhere now, and said so.
 	wantConflict(t, do(t, "POST", "/api/v1/units/dmch/aid-requests", grantBody(nid, "01777777772"), token(t, "social_worker", "dmch")), "grant-already-given")
