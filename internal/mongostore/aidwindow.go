@@ -29,7 +29,7 @@ func (s *Store) ensureAidWindowIndexes(ctx context.Context) error {
 			return fmt.Errorf("create aid window indexes: %w", err)
 		}
 	}
-	_, err = s.col(colAidWindow).Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "key", Value: 1}}, Options: options.Index().SetName("key")})
+	_, err := s.col(colAidWindow).Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "key", Value: 1}}, Options: options.Index().SetName("key")})
 	if err != nil {
 		return fmt.Errorf("create aid window entry index: %w", err)
 	}

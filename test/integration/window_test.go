@@ -107,4 +107,3 @@ func TestWindowCountsEveryNIDForm(t *testing.T) {
 		t.Fatalf("the 17-digit form's request refused for another reason: %s", r.body)
 	}
 }
-
