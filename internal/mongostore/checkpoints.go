@@ -2,6 +2,7 @@ package mongostore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -30,10 +31,18 @@ func (r *Ledger) checkpoint(ctx context.Context, unit string, seq int64) (*ledge
 		return nil, err
 	}
 	if d.Unit != unit || d.Seq != seq {
-		return nil, fmt.Errorf("ledger checkpoint %s names %s/%d", d.Key, d.Unit, d.Seq)
+		return nil, fmt.Errorf("ledger checkpoint %s names %s/%d: %w", d.Key, d.Unit, d.Seq, errBadCheckpoint)
 	}
-	return d.Tally(), nil
+	t, err := d.Tally()
+	if err != nil {
+		return nil, fmt.Errorf("ledger checkpoint %s: %w: %w", d.Key, errBadCheckpoint, err)
+	}
+	return t, nil
 }
+
+// errBadCheckpoint marks a stored checkpoint no writer would store (altered
+// or corrupt): readers fail on it, RebuildCheckpoints replaces it.
+var errBadCheckpoint = errors.New("not a checkpoint of this ledger")
 
 // putCheckpoint stores t as its unit's checkpoint; one stored already is
 // the same fold (verify proves it), so a duplicate is success.
@@ -258,13 +267,14 @@ func (r *Ledger) RebuildCheckpoints(ctx context.Context, unit string) (RebuildRe
 			break
 		}
 		stored, err := r.checkpoint(ctx, unit, t.Seq)
-		if err != nil {
+		bad := errors.Is(err, errBadCheckpoint)
+		if err != nil && !bad {
 			return res, err
 		}
 		switch {
-		case stored == nil:
+		case stored == nil && !bad:
 			res.Written++
-		case stored.Equal(t):
+		case stored != nil && stored.Equal(t):
 			res.Checked++
 			continue
 		default:

@@ -456,7 +456,9 @@ func checkpoints(ctx context.Context, r *Report, db *mongo.Database, segs map[st
 				}
 			}
 			sum.Seq = c.Seq
-			if !c.Tally().Equal(sum) {
+			if stored, err := c.Tally(); err != nil {
+				r.bad("ledger checkpoint %s/%d is unreadable: %v (rebuild with kalyan-worker rebuild-aggregates)", unit, c.Seq, err)
+			} else if !stored.Equal(sum) {
 				r.bad("ledger checkpoint %s/%d differs from the fold of its entries (rebuild with kalyan-worker rebuild-aggregates)", unit, c.Seq)
 			}
 		}
