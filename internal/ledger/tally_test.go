@@ -78,3 +78,31 @@ func TestTallyFiguresEqualTheLineFold(t *testing.T) {
 		t.Fatal("a tally took entry 2 before entry 1")
 	}
 }
+
+// TestPackedCellsRefuseDamage: a packed checkpoint cut short or with a byte
+// changed in its structure is refused, never read as other figures.
+func TestPackedCellsRefuseDamage(t *testing.T) {
+	g := ledgerseed.New("u1", 3, time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC), 5*time.Hour)
+	tally := ledger.NewTally("u1")
+	for i := range 500 {
+		tx := g.Next()
+		tx.Seq = int64(i + 1)
+		if err := tally.Add(&tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	packed := tally.Checkpoint().Packed
+	for n := range len(packed) {
+		if _, err := ledger.UnpackCells(packed[:n]); err == nil {
+			t.Fatalf("a packed value cut to %d of %d bytes was read", n, len(packed))
+		}
+	}
+	if _, err := ledger.UnpackCells(append(append([]byte(nil), packed...), 0)); err == nil {
+		t.Fatal("a packed value with a trailing byte was read")
+	}
+	bad := append([]byte(nil), packed...)
+	bad[0] = 9
+	if _, err := ledger.UnpackCells(bad); err == nil {
+		t.Fatal("a packed value of an unknown version was read")
+	}
+}
