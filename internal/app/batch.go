@@ -70,7 +70,7 @@ func ledgerTx(e events.Envelope) (*ledger.Transaction, error) {
 	case events.DonationPaid:
 		p, err := donations.DecodePaid(e)
 		if err != nil {
-			return nil, PoisonError{err}
+			return nil, events.PoisonError{Err: err}
 		}
 		t := ledger.Gift(e.ID, e.Unit, p.Donation, string(p.Kind), p.Programme, string(p.Method), p.Amount, p.PaidAt)
 		return &t, nil
@@ -316,7 +316,7 @@ func (w *AllocationWorker) HandleBatch(ctx context.Context, envs []events.Envelo
 			case aid.EventApproved:
 				var p aid.ApprovedPayload
 				if err := json.Unmarshal(e.Payload, &p); err != nil || p.Request == "" {
-					return PoisonError{fmt.Errorf("decode %s: %v", e.ID, err)}
+					return events.PoisonError{Err: fmt.Errorf("decode %s: %v", e.ID, err)}
 				}
 				if len(gifts) > 0 {
 					if err := flush(); err != nil {
@@ -374,7 +374,7 @@ func (h *ReceiptIssuer) HandleBatch(ctx context.Context, envs []events.Envelope)
 			case events.DonationPaid:
 				p, err := donations.DecodePaid(e)
 				if err != nil {
-					return PoisonError{err}
+					return events.PoisonError{Err: err}
 				}
 				paid = append(paid, p)
 			case donations.EventRefunded:
