@@ -14,7 +14,6 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/events"
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
-	"github.com/kalyan-platform/kalyan/internal/mongostore"
 	"github.com/kalyan-platform/kalyan/internal/receipts"
 )
 
@@ -28,7 +27,7 @@ import (
 // ManyAppender appends a block of transactions to a unit's ledger sequence
 // (mongostore.Ledger.AppendMany).
 type ManyAppender interface {
-	AppendMany(ctx context.Context, unit string, sources []string, build func(i int, balances map[string]money.Amount) (ledger.Transaction, error)) ([]mongostore.Outcome, error)
+	AppendMany(ctx context.Context, unit string, sources []string, build func(i int, balances map[string]money.Amount) (ledger.Transaction, error)) ([]ledger.Outcome, error)
 }
 
 // byUnit splits envelopes per unit, keeping each unit's order, units in
@@ -128,14 +127,14 @@ func appendFixed(ctx context.Context, ma ManyAppender, unit string, txs []ledger
 
 // AidBatchStore is what allocating in blocks needs of the aid store.
 type AidBatchStore interface {
-	Versions(ctx context.Context, refs []mongostore.VersionRef) ([]*aid.Request, error)
+	Versions(ctx context.Context, refs []aid.VersionRef) ([]*aid.Request, error)
 	InsertNext(ctx context.Context, qs []*aid.Request) (map[int]bool, error)
 }
 
 // ApprovedRef names an approved version to allocate to, with the snapshot
 // of it its event carried (nil: none that opened; the version is read).
 type ApprovedRef struct {
-	mongostore.VersionRef
+	aid.VersionRef
 	Snapshot *aid.Request
 }
 
@@ -152,7 +151,7 @@ func (s *Aid) AllocateMany(ctx context.Context, unit string, refs []ApprovedRef)
 		return s.allocateEach(ctx, refs, out)
 	}
 	named := make([]*aid.Request, len(refs))
-	var exact []mongostore.VersionRef
+	var exact []aid.VersionRef
 	var at []int
 	for i, r := range refs {
 		switch {
@@ -323,7 +322,7 @@ func (w *AllocationWorker) HandleBatch(ctx context.Context, envs []events.Envelo
 						return err
 					}
 				}
-				approved = append(approved, ApprovedRef{VersionRef: mongostore.VersionRef{ID: p.Request, Version: p.Version},
+				approved = append(approved, ApprovedRef{VersionRef: aid.VersionRef{ID: p.Request, Version: p.Version},
 					Snapshot: openApproved(w.Aid.Snapshots, unit, p)})
 			case events.DonationPaid:
 				t, err := ledgerTx(e)
