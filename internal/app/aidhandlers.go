@@ -29,7 +29,7 @@ func (w *AllocationWorker) Handle(ctx context.Context, e events.Envelope) error 
 	case aid.EventApproved:
 		var p aid.ApprovedPayload
 		if err := json.Unmarshal(e.Payload, &p); err != nil || p.Request == "" {
-			return PoisonError{fmt.Errorf("decode %s: %v", e.ID, err)}
+			return events.PoisonError{Err: fmt.Errorf("decode %s: %v", e.ID, err)}
 		}
 		if _, err := w.Aid.Allocate(ctx, p.Request); err != nil {
 			return fmt.Errorf("allocate %s: %w", p.Request, err)
@@ -45,7 +45,7 @@ func (w *AllocationWorker) Handle(ctx context.Context, e events.Envelope) error 
 	case aid.EventDisbursed:
 		var p aid.DisbursedPayload
 		if err := json.Unmarshal(e.Payload, &p); err != nil || p.Request == "" {
-			return PoisonError{fmt.Errorf("decode %s: %v", e.ID, err)}
+			return events.PoisonError{Err: fmt.Errorf("decode %s: %v", e.ID, err)}
 		}
 		t := ledger.Transaction{ID: e.ID, Cause: ledger.CauseDisbursement, Request: p.Request, At: time.Now().UTC(),
 			Lines: []ledger.Line{{Account: ledger.RequestAccount(p.Request), Debit: p.Allocated}}}
@@ -76,7 +76,7 @@ func (w *AllocationWorker) Handle(ctx context.Context, e events.Envelope) error 
 // resolve, instead of blocking the unit's partition forever.
 func refundReversalRefused(err error) error {
 	if errors.Is(err, ledger.ErrInsufficient) {
-		return PoisonError{err}
+		return events.PoisonError{Err: err}
 	}
 	return err
 }

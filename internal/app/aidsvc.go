@@ -12,7 +12,6 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/aid"
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
-	"github.com/kalyan-platform/kalyan/internal/mongostore"
 	"github.com/kalyan-platform/kalyan/internal/units"
 )
 
@@ -23,7 +22,7 @@ type AidStore interface {
 	History(ctx context.Context, id string) ([]aid.Request, error)
 	Update(ctx context.Context, id string, fn func(*aid.Request) error) (*aid.Request, error)
 	UpdateFrom(ctx context.Context, id string, from *aid.Request, fn func(*aid.Request) error) (*aid.Request, error)
-	List(ctx context.Context, f mongostore.AidFilter) ([]aid.Request, error)
+	List(ctx context.Context, f aid.Filter) ([]aid.Request, error)
 	// ApprovedSince lists the latest versions of requests approved since
 	// the given time for this identity key, NID as written or mobile, in
 	// every unit.
@@ -139,7 +138,7 @@ func (s *Aid) duplicates(ctx context.Context, q *aid.Request) ([]aid.Request, er
 		if key == "" {
 			continue
 		}
-		found, err := s.Store.List(ctx, mongostore.AidFilter{Patient: key, Since: s.Now().AddDate(0, 0, -90)})
+		found, err := s.Store.List(ctx, aid.Filter{Patient: key, Since: s.Now().AddDate(0, 0, -90)})
 		if err != nil {
 			return nil, err
 		}
@@ -446,10 +445,15 @@ func (s *Aid) movedBy(ctx context.Context, unit, source string) ([]aid.Allocatio
 	return out, nil
 }
 
+// allocateBlock is how many waiting requests DrainWaitlist allocates to at
+// once: one ordered insert's worth in the store (mongostore.MaxInsertBatch,
+// FerretDB's chunk), which splits larger blocks anyway.
+const allocateBlock = 100
+
 // DrainWaitlist allocates to a unit's waiting requests, most urgent first,
 // then oldest, until the funds run dry.
 func (s *Aid) DrainWaitlist(ctx context.Context, unit string) (int, error) {
-	waiting, err := s.Store.List(ctx, mongostore.AidFilter{Unit: unit, Awaiting: true})
+	waiting, err := s.Store.List(ctx, aid.Filter{Unit: unit, Awaiting: true})
 	if err != nil {
 		return 0, err
 	}
@@ -464,8 +468,8 @@ func (s *Aid) DrainWaitlist(ctx context.Context, unit string) (int, error) {
 	if _, ok := s.Store.(AidBatchStore); ok {
 		// In blocks, from the versions just listed; what a block cannot
 		// settle (a listed version that is no longer the latest) re-reads.
-		for lo := 0; lo < len(waiting); lo += mongostore.MaxInsertBatch {
-			hi := min(lo+mongostore.MaxInsertBatch, len(waiting))
+		for lo := 0; lo < len(waiting); lo += allocateBlock {
+			hi := min(lo+allocateBlock, len(waiting))
 			qs, pos := make([]*aid.Request, 0, hi-lo), make([]int, 0, hi-lo)
 			for i := lo; i < hi; i++ {
 				qs, pos = append(qs, &waiting[i]), append(pos, i)

@@ -14,7 +14,6 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/events"
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
-	"github.com/kalyan-platform/kalyan/internal/mongostore"
 	"github.com/kalyan-platform/kalyan/internal/receipts"
 )
 
@@ -28,7 +27,7 @@ import (
 // ManyAppender appends a block of transactions to a unit's ledger sequence
 // (mongostore.Ledger.AppendMany).
 type ManyAppender interface {
-	AppendMany(ctx context.Context, unit string, sources []string, build func(i int, balances map[string]money.Amount) (ledger.Transaction, error)) ([]mongostore.Outcome, error)
+	AppendMany(ctx context.Context, unit string, sources []string, build func(i int, balances map[string]money.Amount) (ledger.Transaction, error)) ([]ledger.Outcome, error)
 }
 
 // byUnit splits envelopes per unit, keeping each unit's order, units in
@@ -70,7 +69,7 @@ func ledgerTx(e events.Envelope) (*ledger.Transaction, error) {
 	case events.DonationPaid:
 		p, err := donations.DecodePaid(e)
 		if err != nil {
-			return nil, PoisonError{err}
+			return nil, events.PoisonError{Err: err}
 		}
 		t := ledger.Gift(e.ID, e.Unit, p.Donation, string(p.Kind), p.Programme, string(p.Method), p.Amount, p.PaidAt)
 		return &t, nil
@@ -128,14 +127,14 @@ func appendFixed(ctx context.Context, ma ManyAppender, unit string, txs []ledger
 
 // AidBatchStore is what allocating in blocks needs of the aid store.
 type AidBatchStore interface {
-	Versions(ctx context.Context, refs []mongostore.VersionRef) ([]*aid.Request, error)
+	Versions(ctx context.Context, refs []aid.VersionRef) ([]*aid.Request, error)
 	InsertNext(ctx context.Context, qs []*aid.Request) (map[int]bool, error)
 }
 
 // ApprovedRef names an approved version to allocate to, with the snapshot
 // of it its event carried (nil: none that opened; the version is read).
 type ApprovedRef struct {
-	mongostore.VersionRef
+	aid.VersionRef
 	Snapshot *aid.Request
 }
 
@@ -152,7 +151,7 @@ func (s *Aid) AllocateMany(ctx context.Context, unit string, refs []ApprovedRef)
 		return s.allocateEach(ctx, refs, out)
 	}
 	named := make([]*aid.Request, len(refs))
-	var exact []mongostore.VersionRef
+	var exact []aid.VersionRef
 	var at []int
 	for i, r := range refs {
 		switch {
@@ -316,14 +315,14 @@ func (w *AllocationWorker) HandleBatch(ctx context.Context, envs []events.Envelo
 			case aid.EventApproved:
 				var p aid.ApprovedPayload
 				if err := json.Unmarshal(e.Payload, &p); err != nil || p.Request == "" {
-					return PoisonError{fmt.Errorf("decode %s: %v", e.ID, err)}
+					return events.PoisonError{Err: fmt.Errorf("decode %s: %v", e.ID, err)}
 				}
 				if len(gifts) > 0 {
 					if err := flush(); err != nil {
 						return err
 					}
 				}
-				approved = append(approved, ApprovedRef{VersionRef: mongostore.VersionRef{ID: p.Request, Version: p.Version},
+				approved = append(approved, ApprovedRef{VersionRef: aid.VersionRef{ID: p.Request, Version: p.Version},
 					Snapshot: openApproved(w.Aid.Snapshots, unit, p)})
 			case events.DonationPaid:
 				t, err := ledgerTx(e)
@@ -374,7 +373,7 @@ func (h *ReceiptIssuer) HandleBatch(ctx context.Context, envs []events.Envelope)
 			case events.DonationPaid:
 				p, err := donations.DecodePaid(e)
 				if err != nil {
-					return PoisonError{err}
+					return events.PoisonError{Err: err}
 				}
 				paid = append(paid, p)
 			case donations.EventRefunded:

@@ -11,7 +11,6 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/freetext"
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
-	"github.com/kalyan-platform/kalyan/internal/mongostore"
 	"github.com/kalyan-platform/kalyan/internal/validation"
 )
 
@@ -28,12 +27,23 @@ func DefaultGrantEnvelope() GrantEnvelope {
 	return GrantEnvelope{Amount: money.Taka(300_00_00_000), Patients: 60_000}
 }
 
+// GrantAllocations is the national sequence of grant allocations per fiscal
+// year (ADR 0011), the port GrantFund needs (mongostore.GrantAllocations).
+type GrantAllocations interface {
+	// ByID returns the allocation named id, or nil.
+	ByID(ctx context.Context, id string) (*ledger.GrantAllocation, error)
+	// Append stores a as the year's next entry unless the running total
+	// would pass a.Envelope (ledger.ErrEnvelope); an allocation with a's ID
+	// stored already is returned as it is.
+	Append(ctx context.Context, a ledger.GrantAllocation) (*ledger.GrantAllocation, error)
+}
+
 // GrantFund records the Department's grant money into units' grant funds
 // (docs/adr/0011-restricted-funds.md): never donors' gifts.
 type GrantFund struct {
 	Units       *Units
 	Ledger      ledger.Repository
-	Allocations *mongostore.GrantAllocations
+	Allocations GrantAllocations
 	// Keys maps an Idempotency-Key to the allocation it made.
 	Keys Claims
 	// Envelope returns a fiscal year's budget (nil: DefaultGrantEnvelope).
@@ -53,7 +63,7 @@ func (g *GrantFund) envelope(fy string) GrantEnvelope {
 // first, then the unit's ledger, both keyed by the allocation's ID, so a
 // retry with the same key finishes what a crash interrupted and never
 // allocates twice. It returns the allocation and whether this call made it.
-func (g *GrantFund) Allocate(ctx context.Context, by, unit, fy, key, reference string, amount money.Amount) (*mongostore.GrantAllocation, bool, error) {
+func (g *GrantFund) Allocate(ctx context.Context, by, unit, fy, key, reference string, amount money.Amount) (*ledger.GrantAllocation, bool, error) {
 	var v validation.Errors
 	if !ValidFiscalYear(fy) {
 		v.Add("fiscalYear", "must be a fiscal year such as 2026-27")
@@ -86,7 +96,7 @@ func (g *GrantFund) Allocate(ctx context.Context, by, unit, fy, key, reference s
 	}
 	created := a == nil && took
 	if a == nil {
-		a, err = g.Allocations.Append(ctx, mongostore.GrantAllocation{ID: id, FY: fy, Unit: u.Code, Amount: amount,
+		a, err = g.Allocations.Append(ctx, ledger.GrantAllocation{ID: id, FY: fy, Unit: u.Code, Amount: amount,
 			Envelope: g.envelope(fy).Amount, Reference: reference, By: by, At: g.Now().UTC()})
 		if err != nil {
 			return nil, false, err

@@ -7,17 +7,16 @@ import (
 	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/aid"
-	"github.com/kalyan-platform/kalyan/internal/mongostore"
 )
 
 // GrantClaims is the port of the one-time grant's claims (ADR 0010): a claim
 // per patient identity taken at filing, given back when the application is
 // rejected or withdrawn, and fixed for ever once the grant is disbursed.
 type GrantClaims interface {
-	ClaimGrant(ctx context.Context, key, unit, request string, at time.Time) (mongostore.GrantClaim, bool, error)
+	ClaimGrant(ctx context.Context, key, unit, request string, at time.Time) (aid.GrantClaim, bool, error)
 	ReleaseGrant(ctx context.Context, key, request string) error
 	ReceiveGrant(ctx context.Context, key, unit, request string, at time.Time) error
-	GrantReceived(ctx context.Context, key string) (*mongostore.GrantClaim, error)
+	GrantReceived(ctx context.Context, key string) (*aid.GrantClaim, error)
 }
 
 // ErrGrantPending is returned when another application for the patient's

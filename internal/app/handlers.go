@@ -11,13 +11,6 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/receipts"
 )
 
-// PoisonError marks an event that can never be processed (malformed); the
-// worker dead-letters it instead of retrying.
-type PoisonError struct{ Err error }
-
-func (e PoisonError) Error() string { return "poison event: " + e.Err.Error() }
-func (e PoisonError) Unwrap() error { return e.Err }
-
 // LedgerCredits credits every paid gift to its fund. The transaction's ID is
 // the event's, so redelivery never credits twice.
 type LedgerCredits struct {
@@ -41,7 +34,7 @@ func (h *LedgerCredits) Handle(ctx context.Context, e events.Envelope) error {
 	}
 	p, err := donations.DecodePaid(e)
 	if err != nil {
-		return PoisonError{err}
+		return events.PoisonError{Err: err}
 	}
 	tx := ledger.Gift(e.ID, e.Unit, p.Donation, string(p.Kind), p.Programme, string(p.Method), p.Amount, p.PaidAt)
 	if _, err := h.Ledger.Append(ctx, e.Unit, ledger.Fixed(tx)); err != nil {
@@ -56,7 +49,7 @@ func (h *LedgerCredits) Handle(ctx context.Context, e events.Envelope) error {
 func refundTx(e events.Envelope) (*ledger.Transaction, error) {
 	p, err := donations.DecodeRefunded(e)
 	if err != nil {
-		return nil, PoisonError{err}
+		return nil, events.PoisonError{Err: err}
 	}
 	fund := ledger.FundForGift(string(p.Kind), p.Programme)
 	var t ledger.Transaction
@@ -100,7 +93,7 @@ func (h *ReceiptIssuer) Handle(ctx context.Context, e events.Envelope) error {
 	}
 	p, err := donations.DecodePaid(e)
 	if err != nil {
-		return PoisonError{err}
+		return events.PoisonError{Err: err}
 	}
 	u, err := h.Units.Get(ctx, e.Unit)
 	if err != nil {

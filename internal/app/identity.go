@@ -6,7 +6,6 @@ import (
 
 	"github.com/kalyan-platform/kalyan/internal/aid"
 	"github.com/kalyan-platform/kalyan/internal/money"
-	"github.com/kalyan-platform/kalyan/internal/mongostore"
 )
 
 // IdentityFlag names another request, in any unit, whose patient has q's
@@ -29,7 +28,7 @@ func (s *Aid) IdentityFlags(ctx context.Context, q *aid.Request) ([]IdentityFlag
 	if q.Patient.NID == "" || q.Patient.BirthDate == "" {
 		return nil, nil
 	}
-	born, err := s.Store.List(ctx, mongostore.AidFilter{BirthDate: q.Patient.BirthDate})
+	born, err := s.Store.List(ctx, aid.Filter{BirthDate: q.Patient.BirthDate})
 	if err != nil {
 		return nil, err
 	}

@@ -5,9 +5,9 @@ package app
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"time"
 
+	"github.com/kalyan-platform/kalyan/internal/lease"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/units"
 )
@@ -112,26 +112,6 @@ type RefundTransaction struct {
 	Completed   bool
 }
 
-// Lease elects one of the replicas running the same loop (a lease held in
-// the store; see mongostore.Lease).
-type Lease interface {
-	Held(ctx context.Context) (bool, error)
-}
-
-// LeaseHeld reports whether the replica holding l should run job now. No
-// lease means every replica runs it; an unreadable lease counts as held:
-// the jobs that take one (the outbox relay, the reconciler) are safe to run
-// twice, not safe to skip.
-func LeaseHeld(ctx context.Context, l Lease, log *slog.Logger, job string) bool {
-	if l == nil {
-		return true
-	}
-	held, err := l.Held(ctx)
-	if err != nil {
-		if ctx.Err() == nil {
-			log.WarnContext(ctx, "lease unreadable; running anyway", "job", job, "err", err)
-		}
-		return true
-	}
-	return held
-}
+// Lease elects the one replica that runs the reconciler (lease.Lease; the
+// store implements it, see mongostore.Lease).
+type Lease = lease.Lease

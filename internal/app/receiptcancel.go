@@ -24,7 +24,7 @@ func (h *ReceiptIssuer) cancel(ctx context.Context, e events.Envelope) error {
 	}
 	p, err := donations.DecodeRefunded(e)
 	if err != nil {
-		return PoisonError{err}
+		return events.PoisonError{Err: err}
 	}
 	if _, err := h.Notes.NoteByID(ctx, e.ID); err == nil {
 		return nil

@@ -54,7 +54,7 @@ func (h *ReceiptNotifier) Handle(ctx context.Context, e events.Envelope) error {
 	}
 	p, err := donations.DecodePaid(e)
 	if err != nil {
-		return PoisonError{err}
+		return events.PoisonError{Err: err}
 	}
 	r, err := h.waitReceipt(ctx, p.Donation)
 	if err != nil {
@@ -105,7 +105,7 @@ func (h *ReceiptNotifier) Handle(ctx context.Context, e events.Envelope) error {
 func (h *ReceiptNotifier) refunded(ctx context.Context, e events.Envelope) error {
 	p, err := donations.DecodeRefunded(e)
 	if err != nil {
-		return PoisonError{err}
+		return events.PoisonError{Err: err}
 	}
 	d, err := h.Donations.Get(ctx, p.Donation)
 	if err != nil {
@@ -113,7 +113,7 @@ func (h *ReceiptNotifier) refunded(ctx context.Context, e events.Envelope) error
 	}
 	rf, ok := d.FindRefund(p.Refund)
 	if !ok {
-		return PoisonError{fmt.Errorf("refund %s of %s unknown", p.Refund, p.Donation)}
+		return events.PoisonError{Err: fmt.Errorf("refund %s of %s unknown", p.Refund, p.Donation)}
 	}
 	link := h.PublicURL + "/r/" + url.PathEscape(d.ID) + "/notes/" + url.PathEscape(p.Refund)
 	amountBN, amountEN := bnfmt.Taka(p.Amount, "bn"), bnfmt.Taka(p.Amount, "en")

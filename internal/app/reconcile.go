@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/donations"
+	"github.com/kalyan-platform/kalyan/internal/lease"
 )
 
 // StaleFinder lists reconciliation candidates.
@@ -60,7 +61,7 @@ func (r *Reconciler) Run(ctx context.Context) error {
 	for {
 		// One replica at a time: each pass scans the donations and queries
 		// bKash for what it finds.
-		if LeaseHeld(ctx, r.Lease, r.Donations.Log, "reconciler") {
+		if lease.Held(ctx, r.Lease, r.Donations.Log, "reconciler") {
 			if n, err := r.Pass(ctx); err != nil && ctx.Err() == nil {
 				r.Donations.Log.WarnContext(ctx, "reconciliation pass failed", "err", err)
 			} else if n > 0 {

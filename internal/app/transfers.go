@@ -9,8 +9,6 @@ import (
 	"slices"
 	"time"
 
-	"go.mongodb.org/mongo-driver/v2/mongo"
-
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/units"
@@ -112,7 +110,7 @@ func (t *FundTransfers) move(ctx context.Context, id, from, to, fund string) (mo
 	var amount money.Amount
 	if out, err := t.Ledger.BySource(ctx, from, src+"/out"); err == nil {
 		amount = out.Lines[0].Debit
-	} else if !errors.Is(err, mongo.ErrNoDocuments) {
+	} else if !errors.Is(err, ledger.ErrNotFound) {
 		return 0, err
 	} else {
 		applied, err := t.Ledger.Append(ctx, from, func(bal map[string]money.Amount) (ledger.Transaction, error) {

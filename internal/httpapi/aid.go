@@ -14,7 +14,6 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/auth"
 	"github.com/kalyan-platform/kalyan/internal/contact"
 	"github.com/kalyan-platform/kalyan/internal/money"
-	"github.com/kalyan-platform/kalyan/internal/mongostore"
 	"github.com/kalyan-platform/kalyan/internal/validation"
 )
 
@@ -266,7 +265,7 @@ func (h *handlers) listAid(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	qs, err := h.Aid.Store.List(c.UserContext(), mongostore.AidFilter{Unit: code, Status: c.Query("status"), Limit: limit, Offset: offset})
+	qs, err := h.Aid.Store.List(c.UserContext(), aid.Filter{Unit: code, Status: c.Query("status"), Limit: limit, Offset: offset})
 	if err != nil {
 		return err
 	}

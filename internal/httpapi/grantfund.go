@@ -8,7 +8,6 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/app"
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
-	"github.com/kalyan-platform/kalyan/internal/mongostore"
 	"github.com/kalyan-platform/kalyan/internal/validation"
 )
 
@@ -39,7 +38,7 @@ func (h *handlers) allocateGrant(c *fiber.Ctx) error {
 		return fieldProblem(fiber.StatusUnprocessableEntity, "amount", err.Error())
 	}
 	a, created, err := h.GrantFund.Allocate(c.UserContext(), p.Subject, c.Params("code"), body.FiscalYear, key, body.Reference, amount)
-	if errors.Is(err, mongostore.ErrEnvelope) {
+	if errors.Is(err, ledger.ErrEnvelope) {
 		return problem(fiber.StatusUnprocessableEntity, "grant-envelope-exceeded", "The fiscal year's grant budget would be exceeded",
 			"The national envelope of "+body.FiscalYear+" is "+h.GrantFund.Budget(body.FiscalYear).String()+".")
 	}

@@ -22,7 +22,6 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/contact"
 	"github.com/kalyan-platform/kalyan/internal/i18n"
 	"github.com/kalyan-platform/kalyan/internal/money"
-	"github.com/kalyan-platform/kalyan/internal/mongostore"
 	"github.com/kalyan-platform/kalyan/internal/validation"
 )
 
@@ -270,7 +269,7 @@ func (cs *console) queue(kind queueKind) fiber.Handler {
 		}
 		var qs []aid.Request
 		for _, st := range statuses {
-			found, err := cs.h.Aid.Store.List(ctx, mongostore.AidFilter{Unit: unit, Status: string(st), Limit: 200})
+			found, err := cs.h.Aid.Store.List(ctx, aid.Filter{Unit: unit, Status: string(st), Limit: 200})
 			if err != nil {
 				return err
 			}
@@ -809,7 +808,7 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 		if key == "" {
 			continue
 		}
-		found, err := cs.h.Aid.Store.List(ctx, mongostore.AidFilter{Patient: key, Since: time.Now().AddDate(0, 0, -90)})
+		found, err := cs.h.Aid.Store.List(ctx, aid.Filter{Patient: key, Since: time.Now().AddDate(0, 0, -90)})
 		if err != nil {
 			return err
 		}

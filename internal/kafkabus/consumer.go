@@ -11,7 +11,6 @@ import (
 	"github.com/cenkalti/backoff/v5"
 	"github.com/segmentio/kafka-go"
 
-	"github.com/kalyan-platform/kalyan/internal/app"
 	"github.com/kalyan-platform/kalyan/internal/events"
 )
 
@@ -38,7 +37,7 @@ func Retry(log *slog.Logger, initial, max time.Duration) Middleware {
 			b.InitialInterval, b.MaxInterval = initial, max
 			_, err := backoff.Retry(ctx, func() (struct{}, error) {
 				err := next(ctx, e)
-				var poison app.PoisonError
+				var poison events.PoisonError
 				if errors.As(err, &poison) {
 					return struct{}{}, backoff.Permanent(err)
 				}
@@ -205,11 +204,11 @@ func (c *Consumer) process(ctx context.Context, m kafka.Message) error {
 		err = errors.New("envelope without id or type")
 	}
 	if err != nil {
-		err = app.PoisonError{Err: err}
+		err = events.PoisonError{Err: err}
 	} else {
 		err = c.Handler(ctx, e)
 	}
-	var poison app.PoisonError
+	var poison events.PoisonError
 	if errors.As(err, &poison) {
 		c.Log.ErrorContext(ctx, "dead-lettering poison message", "group", c.Group, "partition", m.Partition, "offset", m.Offset, "err", err)
 		dl := kafka.Message{Topic: events.TopicDeadLetter, Key: m.Key, Value: m.Value, Headers: append(m.Headers,

@@ -5,15 +5,14 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/kalyan-platform/kalyan/internal/app"
 	"github.com/kalyan-platform/kalyan/internal/events"
-	"github.com/kalyan-platform/kalyan/internal/mongostore"
+	"github.com/kalyan-platform/kalyan/internal/lease"
 )
 
 // Outbox is what the relay reads and acknowledges.
 type Outbox interface {
-	PendingEvents(ctx context.Context, limit int) ([]mongostore.Pending, error)
-	MarkPublished(ctx context.Context, published []mongostore.Pending) error
+	PendingEvents(ctx context.Context, limit int) ([]events.Pending, error)
+	MarkPublished(ctx context.Context, published []events.Pending) error
 	Sweep(ctx context.Context) (int, error)
 }
 
@@ -34,14 +33,14 @@ type Relay struct {
 	// published every event once per replica, doubling every consumer's
 	// work. Without a holder for a moment (it died) events wait, they are
 	// not lost.
-	Lease app.Lease
+	Lease lease.Lease
 }
 
 // Run relays until ctx ends.
 func (r *Relay) Run(ctx context.Context) error {
 	lastSweep := time.Time{}
 	for {
-		if !app.LeaseHeld(ctx, r.Lease, r.Log, "outbox relay") {
+		if !lease.Held(ctx, r.Lease, r.Log, "outbox relay") {
 			select {
 			case <-ctx.Done():
 				return nil

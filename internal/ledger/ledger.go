@@ -129,6 +129,9 @@ type Transaction struct {
 // ErrInsufficient is returned when a movement would take a fund below zero.
 var ErrInsufficient = errors.New("insufficient funds")
 
+// ErrNotFound is returned when no ledger entry has the source looked up.
+var ErrNotFound = errors.New("ledger entry not found")
+
 // Apply checks t against the balances before it and fills in the balances
 // after it. No fund may go below zero.
 func (t *Transaction) Apply(before map[string]money.Amount) error {
@@ -379,4 +382,16 @@ func Summarise(into map[string]map[string]*FundFigures, t *Transaction) {
 			f.Allocated -= l.Credit
 		}
 	}
+}
+
+// Outcome is what became of one transaction of a block appended at once.
+type Outcome struct {
+	// Applied: this call appended it. False with a nil Err: its source was
+	// appended before (a redelivery, or a racing replica).
+	Applied bool
+	// Tx is the appended transaction (when Applied).
+	Tx *Transaction
+	// Err is the build or validation error that kept it out (e.g.
+	// ErrInsufficient); the others went ahead without it.
+	Err error
 }

@@ -131,25 +131,12 @@ func (r *AidRequests) UpdateFrom(ctx context.Context, id string, from *aid.Reque
 	return nil, fmt.Errorf("update aid request %s: too much contention", id)
 }
 
-// Filter selects requests in a listing.
-type AidFilter struct {
-	Unit     string
-	Status   string
-	Limit    int
-	Offset   int
-	Patient  string // NID or mobile: duplicate-benefit look-ups across units
-	Since    time.Time
-	Awaiting bool // approved/waitlisted/partially allocated with something outstanding
-	// BirthDate (YYYY-MM-DD): patients born that day (identity flags).
-	BirthDate string
-}
-
 // List returns the latest versions matching f (scan: fine for a unit's
 // working set; indexes on unit serve real MongoDB). The status is matched
 // after picking each request's latest version: an older version still in
 // that status (its "superseded" hint unwritten, as block allocation leaves
 // it) must not make the request look like it still is.
-func (r *AidRequests) List(ctx context.Context, f AidFilter) ([]aid.Request, error) {
+func (r *AidRequests) List(ctx context.Context, f aid.Filter) ([]aid.Request, error) {
 	filter := bson.D{{Key: "superseded", Value: bson.D{{Key: "$ne", Value: true}}}}
 	if f.Unit != "" {
 		filter = append(filter, bson.E{Key: "unit", Value: f.Unit})
@@ -197,16 +184,10 @@ func (r *AidRequests) List(ctx context.Context, f AidFilter) ([]aid.Request, err
 	return out, nil
 }
 
-// VersionRef names one version of a request.
-type VersionRef struct {
-	ID      string
-	Version int
-}
-
 // Versions reads the given versions by exact _id, concurrently (missing
 // ones are nil). A caller that then writes version+1 learns from the
 // unique _id whether the one it read was still the latest.
-func (r *AidRequests) Versions(ctx context.Context, refs []VersionRef) ([]*aid.Request, error) {
+func (r *AidRequests) Versions(ctx context.Context, refs []aid.VersionRef) ([]*aid.Request, error) {
 	out := make([]*aid.Request, len(refs))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(readers)

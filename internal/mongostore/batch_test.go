@@ -13,7 +13,6 @@ import (
 
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
-	"github.com/kalyan-platform/kalyan/internal/mongostore"
 	"github.com/kalyan-platform/kalyan/internal/receipts"
 )
 
@@ -103,7 +102,7 @@ func TestAppendManyRacingReplicasApplyEachOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	applied, refused := map[string]int{}, 0
-	record := func(outs []mongostore.Outcome, err error) {
+	record := func(outs []ledger.Outcome, err error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {

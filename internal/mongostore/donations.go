@@ -173,17 +173,8 @@ func (r *Donations) Update(ctx context.Context, id string, fn func(*donations.Do
 	return nil, fmt.Errorf("update donation %s: too much contention", id)
 }
 
-// Pending is a version with unpublished events.
-type Pending struct {
-	DocID  string
-	Col    string
-	Topic  string
-	Unit   string
-	Events []events.Envelope
-}
-
 // PendingEvents returns up to limit versions awaiting publication, oldest first.
-func (r *Donations) PendingEvents(ctx context.Context, limit int) ([]Pending, error) {
+func (r *Donations) PendingEvents(ctx context.Context, limit int) ([]events.Pending, error) {
 	cur, err := r.s.col(colOutbox).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, fmt.Errorf("list outbox: %w", err)
@@ -193,7 +184,7 @@ func (r *Donations) PendingEvents(ctx context.Context, limit int) ([]Pending, er
 		return nil, fmt.Errorf("list outbox: %w", err)
 	}
 	// Point reads, several at a time (see parallelIO).
-	found := make([]*Pending, len(marks))
+	found := make([]*events.Pending, len(marks))
 	err = eachParallel(ctx, len(marks), func(gctx context.Context, i int) error {
 		m := marks[i]
 		if m.Col == "" {
@@ -214,13 +205,13 @@ func (r *Donations) PendingEvents(ctx context.Context, limit int) ([]Pending, er
 			}
 			return nil
 		}
-		found[i] = &Pending{DocID: m.ID, Col: m.Col, Topic: m.Topic, Unit: m.Unit, Events: doc.Outbox}
+		found[i] = &events.Pending{DocID: m.ID, Col: m.Col, Topic: m.Topic, Unit: m.Unit, Events: doc.Outbox}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Pending, 0, len(marks))
+	out := make([]events.Pending, 0, len(marks))
 	for _, p := range found {
 		if p != nil {
 			out = append(out, *p)
@@ -232,7 +223,7 @@ func (r *Donations) PendingEvents(ctx context.Context, limit int) ([]Pending, er
 // MarkPublished records that the versions' events reached Kafka. Losing this
 // write only means publishing again; consumers dedupe by event ID. Each
 // write is by _id, several at a time: an "$in" would read the whole outbox.
-func (r *Donations) MarkPublished(ctx context.Context, published []Pending) error {
+func (r *Donations) MarkPublished(ctx context.Context, published []events.Pending) error {
 	return eachParallel(ctx, len(published), func(ctx context.Context, i int) error {
 		p := published[i]
 		col := p.Col

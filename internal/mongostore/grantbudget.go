@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/ledger"
 )
 
 // colGrantAllocations is the national sequence of the Department's grant
@@ -18,23 +17,6 @@ import (
 // and carries the year's running total, so the envelope check and the
 // append are one unique insert.
 const colGrantAllocations = "grant_allocations"
-
-// GrantAllocation is one government allocation into a unit's grant fund.
-type GrantAllocation struct {
-	DocID string `bson:"_id"`
-	// ID names the allocation (unique): its ledger entry's source is
-	// "grant-allocation/<ID>".
-	ID        string       `bson:"alloc"`
-	FY        string       `bson:"fy"`
-	Seq       int64        `bson:"seq"`
-	Unit      string       `bson:"unit"`
-	Amount    money.Amount `bson:"amount"`
-	Total     money.Amount `bson:"total"`
-	Envelope  money.Amount `bson:"envelope"`
-	Reference string       `bson:"reference"`
-	By        string       `bson:"by"`
-	At        time.Time    `bson:"at"`
-}
 
 // GrantAllocations is the national grant allocation sequence.
 type GrantAllocations struct{ s *Store }
@@ -53,12 +35,9 @@ func (s *Store) ensureGrantIndexes(ctx context.Context) error {
 	return nil
 }
 
-// ErrEnvelope is returned when an allocation would pass the year's budget.
-var ErrEnvelope = errors.New("the fiscal year's grant budget envelope would be exceeded")
-
 // ByID returns the allocation named id, or nil.
-func (g *GrantAllocations) ByID(ctx context.Context, id string) (*GrantAllocation, error) {
-	var a GrantAllocation
+func (g *GrantAllocations) ByID(ctx context.Context, id string) (*ledger.GrantAllocation, error) {
+	var a ledger.GrantAllocation
 	err := g.s.col(colGrantAllocations).FindOne(ctx, bson.D{{Key: "alloc", Value: id}}).Decode(&a)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, nil
@@ -70,8 +49,8 @@ func (g *GrantAllocations) ByID(ctx context.Context, id string) (*GrantAllocatio
 }
 
 // Last returns the fiscal year's latest entry, or nil.
-func (g *GrantAllocations) Last(ctx context.Context, fy string) (*GrantAllocation, error) {
-	var a GrantAllocation
+func (g *GrantAllocations) Last(ctx context.Context, fy string) (*ledger.GrantAllocation, error) {
+	var a ledger.GrantAllocation
 	err := g.s.col(colGrantAllocations).FindOne(ctx, bson.D{{Key: "fy", Value: fy}}, options.FindOne().SetSort(bson.D{{Key: "seq", Value: -1}})).Decode(&a)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, nil
@@ -83,10 +62,10 @@ func (g *GrantAllocations) Last(ctx context.Context, fy string) (*GrantAllocatio
 }
 
 // Append stores a as the year's next entry unless the running total would
-// pass a.Envelope (ErrEnvelope). Another writer taking the same number
+// pass a.Envelope (ledger.ErrEnvelope). Another writer taking the same number
 // makes it re-read and re-check; an allocation with a's ID stored already
 // is returned as it is (a retry).
-func (g *GrantAllocations) Append(ctx context.Context, a GrantAllocation) (*GrantAllocation, error) {
+func (g *GrantAllocations) Append(ctx context.Context, a ledger.GrantAllocation) (*ledger.GrantAllocation, error) {
 	for attempt := 0; attempt < 50; attempt++ {
 		if prev, err := g.ByID(ctx, a.ID); err != nil || prev != nil {
 			return prev, err
@@ -100,7 +79,7 @@ func (g *GrantAllocations) Append(ctx context.Context, a GrantAllocation) (*Gran
 			a.Seq, a.Total = last.Seq+1, last.Total+a.Amount
 		}
 		if a.Total > a.Envelope {
-			return nil, ErrEnvelope
+			return nil, ledger.ErrEnvelope
 		}
 		a.DocID = fmt.Sprintf("%s/%d", a.FY, a.Seq)
 		err = insertOne(ctx, g.s.col(colGrantAllocations), a)

@@ -7,6 +7,8 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/kalyan-platform/kalyan/internal/aid"
 )
 
 // Collections of the one-time programme grant.
@@ -20,37 +22,29 @@ const (
 	colGrantsReceived = "pfa_grants_received"
 )
 
-// GrantClaim is who holds a patient's one-time grant claim.
-type GrantClaim struct {
-	Key     string    `bson:"_id"`
-	Unit    string    `bson:"unit"`
-	Request string    `bson:"request"`
-	At      time.Time `bson:"at"`
-}
-
 // ClaimGrant claims the one-time programme grant of the patient identity
 // key for request: an insert, so two units cannot both take it. It returns
 // the claim that holds it (request's own when ok).
-func (r *AidRequests) ClaimGrant(ctx context.Context, key, unit, request string, at time.Time) (held GrantClaim, ok bool, err error) {
-	doc := GrantClaim{Key: key, Unit: unit, Request: request, At: at.UTC()}
+func (r *AidRequests) ClaimGrant(ctx context.Context, key, unit, request string, at time.Time) (held aid.GrantClaim, ok bool, err error) {
+	doc := aid.GrantClaim{Key: key, Unit: unit, Request: request, At: at.UTC()}
 	for attempt := 0; ; attempt++ {
 		err := insertOne(ctx, r.s.col(colGrantClaims), doc)
 		if err == nil {
 			return doc, true, nil
 		}
 		if !mongo.IsDuplicateKeyError(err) {
-			return GrantClaim{}, false, fmt.Errorf("claim grant: %w", err)
+			return aid.GrantClaim{}, false, fmt.Errorf("claim grant: %w", err)
 		}
 		found, err := findByID(ctx, r.s.col(colGrantClaims), key, &held)
 		if err != nil {
-			return GrantClaim{}, false, err
+			return aid.GrantClaim{}, false, err
 		}
 		if found {
 			return held, held.Request == request, nil
 		}
 		// Given back between our insert and our read: try again.
 		if attempt == 3 {
-			return GrantClaim{}, false, fmt.Errorf("claim grant: the claim keeps being released")
+			return aid.GrantClaim{}, false, fmt.Errorf("claim grant: the claim keeps being released")
 		}
 	}
 }
@@ -72,7 +66,7 @@ func (r *AidRequests) ReleaseGrant(ctx context.Context, key, request string) err
 // by the identity, so it happens once; repeating it for the same request is
 // a no-op.
 func (r *AidRequests) ReceiveGrant(ctx context.Context, key, unit, request string, at time.Time) error {
-	err := insertOne(ctx, r.s.col(colGrantsReceived), GrantClaim{Key: key, Unit: unit, Request: request, At: at.UTC()})
+	err := insertOne(ctx, r.s.col(colGrantsReceived), aid.GrantClaim{Key: key, Unit: unit, Request: request, At: at.UTC()})
 	if err == nil {
 		return nil
 	}
@@ -90,8 +84,8 @@ func (r *AidRequests) ReceiveGrant(ctx context.Context, key, unit, request strin
 }
 
 // GrantReceived returns the grant disbursed to key, or nil.
-func (r *AidRequests) GrantReceived(ctx context.Context, key string) (*GrantClaim, error) {
-	var g GrantClaim
+func (r *AidRequests) GrantReceived(ctx context.Context, key string) (*aid.GrantClaim, error) {
+	var g aid.GrantClaim
 	found, err := findByID(ctx, r.s.col(colGrantsReceived), key, &g)
 	if err != nil || !found {
 		return nil, err

@@ -229,10 +229,15 @@ func (r *Ledger) recentSources(ctx context.Context, unit string, n int) (map[str
 	return out, nil
 }
 
-// BySource finds the entry caused by source (a scan: crash recovery only).
+// BySource finds the entry caused by source (a scan: crash recovery only),
+// ledger.ErrNotFound when there is none.
 func (r *Ledger) BySource(ctx context.Context, unit, source string) (*ledger.Transaction, error) {
 	var d ledgerDoc
-	if err := r.s.col(colLedger).FindOne(ctx, bson.D{{Key: "unit", Value: unit}, {Key: "source", Value: source}}).Decode(&d); err != nil {
+	err := r.s.col(colLedger).FindOne(ctx, bson.D{{Key: "unit", Value: unit}, {Key: "source", Value: source}}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, fmt.Errorf("ledger entry %s: %w", source, ledger.ErrNotFound)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("ledger entry %s: %w", source, err)
 	}
 	return &d.Transaction, nil
@@ -254,18 +259,6 @@ func pruneSnapshot(bal map[string]money.Amount) {
 
 var requestPrefix = ledger.RequestAccount("")
 
-// Outcome is what became of one transaction of AppendMany.
-type Outcome struct {
-	// Applied: this call appended it. False with a nil Err: its source was
-	// appended before (a redelivery, or a racing replica).
-	Applied bool
-	// Tx is the appended transaction (when Applied).
-	Tx *ledger.Transaction
-	// Err is the build or validation error that kept it out (e.g.
-	// ledger.ErrInsufficient); the others went ahead without it.
-	Err error
-}
-
 // AppendMany appends the transactions with IDs sources to the unit's
 // sequence in order, as consecutive entries written by ordered inserts of up
 // to MaxInsertBatch: build(i, balances) makes transaction i (whose ID must be
@@ -277,9 +270,9 @@ type Outcome struct {
 // for the same i; the last call's result is what was appended. The error is
 // for failures other than duplicates: some transactions may be stored
 // then, and repeating the call is safe.
-func (r *Ledger) AppendMany(ctx context.Context, unit string, sources []string, build func(i int, balances map[string]money.Amount) (ledger.Transaction, error)) ([]Outcome, error) {
+func (r *Ledger) AppendMany(ctx context.Context, unit string, sources []string, build func(i int, balances map[string]money.Amount) (ledger.Transaction, error)) ([]ledger.Outcome, error) {
 	n := len(sources)
-	out := make([]Outcome, n)
+	out := make([]ledger.Outcome, n)
 	pending := make([]int, n)
 	for i := range pending {
 		pending[i] = i
@@ -323,7 +316,7 @@ func (r *Ledger) AppendMany(ctx context.Context, unit string, sources []string, 
 				}
 			}
 			if err != nil {
-				out[i] = Outcome{Err: err}
+				out[i] = ledger.Outcome{Err: err}
 				continue
 			}
 			pruneSnapshot(t.Balances)
@@ -340,7 +333,7 @@ func (r *Ledger) AppendMany(ctx context.Context, unit string, sources []string, 
 			return out, fmt.Errorf("append to %s: %w", unit, err)
 		}
 		for j := 0; j < k; j++ {
-			out[idx[j]] = Outcome{Applied: true, Tx: txs[j]}
+			out[idx[j]] = ledger.Outcome{Applied: true, Tx: txs[j]}
 		}
 		if k > 0 {
 			r.remember(unit, txs[k-1])
@@ -370,7 +363,7 @@ func (r *Ledger) AppendMany(ctx context.Context, unit string, sources []string, 
 					continue
 				}
 			}
-			out[idx[k]] = Outcome{}
+			out[idx[k]] = ledger.Outcome{}
 			next = idx[k+1:]
 			if !sifted {
 				// A redelivered batch (or the other group appending the
@@ -390,7 +383,7 @@ func (r *Ledger) AppendMany(ctx context.Context, unit string, sources []string, 
 		case holder.ID == txs[k].ID:
 			// A racing replica appended the same transaction.
 			r.remember(unit, holder)
-			out[idx[k]] = Outcome{}
+			out[idx[k]] = ledger.Outcome{}
 			next = idx[k+1:]
 		default:
 			r.remember(unit, holder)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
-	"github.com/kalyan-platform/kalyan/internal/mongostore"
 )
 
 // grantCredits are the causes that may put money into a grant fund: the
@@ -70,9 +69,9 @@ func restrictedFunds(ctx context.Context, db *mongo.Database, r *Report) error {
 	}); err != nil {
 		return err
 	}
-	byFY := map[string][]mongostore.GrantAllocation{}
+	byFY := map[string][]ledger.GrantAllocation{}
 	if err := each(ctx, db.Collection("grant_allocations"), func(raw bson.Raw) error {
-		var a mongostore.GrantAllocation
+		var a ledger.GrantAllocation
 		if err := bson.Unmarshal(raw, &a); err != nil {
 			return err
 		}
@@ -94,7 +93,7 @@ func restrictedFunds(ctx context.Context, db *mongo.Database, r *Report) error {
 	}
 	for _, fy := range slices.Sorted(maps.Keys(byFY)) {
 		as := byFY[fy]
-		slices.SortFunc(as, func(a, b mongostore.GrantAllocation) int { return int(a.Seq - b.Seq) })
+		slices.SortFunc(as, func(a, b ledger.GrantAllocation) int { return int(a.Seq - b.Seq) })
 		var sum money.Amount
 		for i, a := range as {
 			sum += a.Amount
