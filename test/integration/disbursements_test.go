@@ -2,6 +2,7 @@ package integration
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -150,22 +151,42 @@ func TestDisbursementInParts(t *testing.T) {
 	sw2 := namedToken(t, "social_worker", unit, "dp-sw-2", "Karim Uddin")
 	payGift(t, unit, "9000.00", "general", "", "dp-fund-1")
 
-	// held is what the request's ledger account holds: allocation credits
-	// it, each confirmed part debits it.
-	held := func(id string) money.Amount { return -fundBalance(t, unit, ledger.RequestAccount(id)) }
+	// moved is what part n's ledger entry took from the request's account
+	// and where it went (zero until the entry is appended).
+	moved := func(id string, n int) (out money.Amount, to map[string]money.Amount) {
+		tx, err := stack.Store.Ledger().BySource(t.Context(), unit, fmt.Sprintf("%s/disbursed/%d", id, n))
+		if err != nil {
+			return 0, nil
+		}
+		to = map[string]money.Amount{}
+		for _, l := range tx.Lines {
+			if l.Account == ledger.RequestAccount(id) {
+				out += l.Debit
+			}
+			to[l.Account] += l.Credit
+		}
+		return out, to
+	}
+	entry := func(what, id string, n int, amount money.Amount, account string) {
+		t.Helper()
+		eventually(t, what, func() bool {
+			out, to := moved(id, n)
+			return out == amount && to[account] == amount
+		})
+	}
 
 	t.Run("two parts then close", func(t *testing.T) {
 		id := allocatedRequest(t, unit, "01811000201", sw, sw2, "6000.00")
 		if st := disbursePart(t, id, session("2000.00", "INV-S1"), false, sw2, sw); st != "allocated" {
 			t.Fatalf("after the first part the request is %s, want it open (allocated)", st)
 		}
-		eventually(t, "first part in the ledger", func() bool { return held(id) == money.Taka(4000) })
+		entry("first part in the ledger", id, 1, money.Taka(2000), ledger.DisbursedPrefix+"fund:general")
 		// More than is left of the item is refused.
 		problemOf(t, post(t, "/api/v1/aid-requests/"+id+"/disburse", map[string]any{"items": session("4000.01", "INV-X"), "final": false}, sw2), 422, "items[0].amount")
 		if st := disbursePart(t, id, session("4000.00", "INV-S2"), false, sw, sw2); st != "disbursed" {
 			t.Fatalf("everything given, yet the request is %s", st)
 		}
-		eventually(t, "second part in the ledger", func() bool { return held(id) == 0 })
+		entry("second part in the ledger", id, 2, money.Taka(4000), ledger.DisbursedPrefix+"fund:general")
 		got := aidStatus(t, id, sw)
 		parts := jsonOf[[]partOut](t, got["disbursements"])
 		if got["disbursed"] != "6000.00" || len(parts) != 2 || parts[0].Final || !parts[1].Final || parts[0].Items[0].Reference != "INV-S1" ||
@@ -185,7 +206,8 @@ func TestDisbursementInParts(t *testing.T) {
 		if st := disbursePart(t, id, nil, true, sw2, sw); st != "disbursed" {
 			t.Fatalf("after the release the request is %s", st)
 		}
-		eventually(t, "remainder back in the fund", func() bool { return held(id) == 0 })
+		entry("first part in the ledger", id, 1, money.Taka(1000), ledger.DisbursedPrefix+"fund:general")
+		entry("remainder back in the fund", id, 2, money.Taka(2000), "fund:general")
 		parts := jsonOf[[]partOut](t, aidStatus(t, id, sw)["disbursements"])
 		if len(parts) != 2 || len(parts[1].Items) != 0 || len(parts[1].Returned) != 1 || parts[1].Returned[0].Amount != "2000.00" {
 			t.Fatalf("parts %+v", parts)
