@@ -776,6 +776,9 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 			Value: val("reason"), Required: true}
 	}
 	v.ZakatChecked = q.ZakatEligible || val("zakat") != ""
+	// The disbursement form was posted (its part-or-final choice is always
+	// sent) and comes back with an error.
+	disbursePosted := val("final") != ""
 	for i, it := range q.Items {
 		n := strconv.Itoa(i + 1)
 		d := detailItem{N: i + 1, Category: label(l, "console.item.", it.Category), Description: it.Description,
@@ -795,6 +798,9 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 			Label: l.F("console.f.approved", l.Digits(n)), Err: fe.get("approved" + n), Value: pre("approved"+n, appr), Required: true}
 		d.AmountIn = field{ID: "amount" + n, Name: "amount" + n, Type: "text", InputMode: "decimal",
 			Label: l.F("console.f.amount", l.Digits(n)), Err: fe.get("amount" + n), Value: pre("amount"+n, left)}
+		if disbursePosted {
+			d.AmountIn.Value = val("amount" + n) // a cleared amount stays cleared: that item is not in this part
+		}
 		d.Method = selectField{ID: "method" + n, Name: "method" + n, Label: l.F("console.f.method", l.Digits(n)), Err: fe.get("method" + n),
 			Options: options(l, "console.method.", aid.Methods, val("method"+n))}
 		d.Recipient = selectField{ID: "recipient" + n, Name: "recipient" + n, Label: l.F("console.f.recipient", l.Digits(n)), Err: fe.get("recipient" + n),

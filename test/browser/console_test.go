@@ -198,7 +198,7 @@ func TestConsole(t *testing.T) {
 	b.do("record a part: a vendor payment without the vendor",
 		chromedp.SetValue(chromedp.CSS(`#method1`), "vendor_payment"),
 		chromedp.SendKeys(chromedp.CSS(`#ref1`), "INV-77"),
-		chromedp.SetValue(chromedp.CSS(`#amount2`), ""),
+		chromedp.Clear(chromedp.CSS(`#amount2`)),
 		chromedp.SetValue(chromedp.CSS(`#final`), "0"),
 	)
 	b.submit(`#disburse-btn`)
