@@ -441,8 +441,8 @@ func (h *handlers) withdrawAid(c *fiber.Ctx) error {
 func (h *handlers) disburseAid(c *fiber.Ctx) error {
 	var body struct {
 		Items []struct {
-			Item      int    `json:"item"`
-			Amount    string `json:"amount"`
+			Item          int    `json:"item"`
+			Amount        string `json:"amount"`
 			Method        string `json:"method"`
 			Reference     string `json:"reference"`
 			Recipient     string `json:"recipient"`
