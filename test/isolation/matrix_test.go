@@ -174,6 +174,7 @@ var matrix = map[string]entry{
 	"POST /console/requests/:id/disburse": {role: "social_worker", req: consoleForm("disburse", map[string]any{"amount1": "1"})},
 	"POST /console/requests/:id/confirm":  {role: "social_worker", req: consoleForm("confirm", map[string]any{})},
 	"POST /console/requests/:id/decline":  {role: "social_worker", req: consoleForm("decline", map[string]any{"reason": "isolation check"})},
+	"POST /console/requests/:id/withdraw": {role: "social_worker", req: consoleForm("withdraw", map[string]any{"wreason": "isolation check"})},
 }
 
 // consoleUnitQ is a console list page of fx's unit: lists take ?unit= (a
