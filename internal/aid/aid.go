@@ -179,7 +179,9 @@ type Request struct {
 	Committee []CommitteeApproval `bson:"committee,omitempty"`
 	// Pending is a recorded disbursement awaiting its confirmation.
 	Pending *PendingDisbursement `bson:"pendingDisbursement,omitempty"`
-	// DisbursedBy recorded the disbursement; ConfirmedBy confirmed it.
+	// Parts are the confirmed disbursements, in order.
+	Parts []Part `bson:"parts,omitempty"`
+	// DisbursedBy recorded the latest part; ConfirmedBy confirmed it.
 	DisbursedBy string `bson:"disbursedBy,omitempty"`
 	ConfirmedBy string `bson:"confirmedBy,omitempty"`
 }

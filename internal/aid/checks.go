@@ -74,8 +74,12 @@ type PendingDisbursement struct {
 	By    string         `bson:"by"`
 	Name  string         `bson:"name,omitempty"`
 	At    time.Time      `bson:"at"`
-	// From is the status to return to if the record is declined.
+	// From is the status to return to if the record is declined (or once
+	// a part that does not close the request is confirmed).
 	From Status `bson:"from"`
+	// Open: a part after which the request stays open for more (zero, the
+	// final part, is what records stored before parts existed meant).
+	Open bool `bson:"open,omitempty"`
 }
 
 var bangladesh = time.FixedZone("Asia/Dhaka", 6*3600)
@@ -128,9 +132,10 @@ func (r *Request) ConfirmDisbursement(a Actor, rules Rules, at time.Time) error 
 	if !rules.checker(a, RoleUnitAdmin) {
 		return ErrNotChecker
 	}
-	p := r.Pending
+	p := *r.Pending
+	p.Items = slices.Clone(p.Items)
 	r.Pending, r.DisbursedBy, r.ConfirmedBy = nil, p.By, a.Sub
-	return r.settle(a, slices.Clone(p.Items), at)
+	return r.settle(a, &p, at)
 }
 
 // DeclineDisbursement sends a recorded disbursement back (wrong amounts, an

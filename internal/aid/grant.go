@@ -83,35 +83,54 @@ func (r *Request) disbursedOf(ds []Disbursement, grant bool) money.Amount {
 	return s
 }
 
+// givenFrom sums what confirmed parts gave of the grant's items (grant
+// true) or the others.
+func (r *Request) givenFrom(grant bool) money.Amount {
+	var s money.Amount
+	for _, it := range r.Items {
+		if it.Grant == grant {
+			s += it.Disbursed
+		}
+	}
+	return s
+}
+
 // checkGrantDisbursement refuses paying the grant's items with donors' money
-// or other items with the grant's.
+// or other items with the grant's, counting what earlier parts gave.
 func (r *Request) checkGrantDisbursement(v *validation.Errors, ds []Disbursement) {
-	if g, a := r.disbursedOf(ds, true), r.allocatedFrom(true); g > a {
+	if g, a := r.givenFrom(true)+r.disbursedOf(ds, true), r.allocatedFrom(true); g > a {
 		v.Add("items", "the grant's items are paid from the grant fund only ("+a.String()+" allocated from it)")
 	}
-	if o, a := r.disbursedOf(ds, false), r.allocatedFrom(false); o > a && r.allocatedFrom(true) > 0 {
+	if o, a := r.givenFrom(false)+r.disbursedOf(ds, false), r.allocatedFrom(false); o > a && r.allocatedFrom(true) > 0 {
 		v.Add("items", "the grant fund pays only the grant's items ("+a.String()+" allocated for the others)")
 	}
 }
 
-// spendAndReturn splits the allocations into what ds spent and what goes
-// back, per fund: the grant fund's part against the grant's items, the
-// rest against the others, each last taken, first back.
-func (r *Request) spendAndReturn(ds []Disbursement) (spent, returns []Allocation) {
-	unspent := map[bool]money.Amount{
-		true:  r.allocatedFrom(true) - r.disbursedOf(ds, true),
-		false: r.allocatedFrom(false) - r.disbursedOf(ds, false),
-	}
-	for i := len(r.Allocations) - 1; i >= 0; i-- {
-		a := r.Allocations[i]
+// spendAndReturn splits the allocations for the part ds, given before the
+// items record it: the part is spent from the earliest allocations that
+// earlier parts left (the grant fund's against the grant's items, the rest
+// against the others); a final part returns what is still unspent, last
+// taken, first back.
+func (r *Request) spendAndReturn(ds []Disbursement, final bool) (spent, returns []Allocation) {
+	skip := map[bool]money.Amount{true: r.givenFrom(true), false: r.givenFrom(false)}
+	take := map[bool]money.Amount{true: r.disbursedOf(ds, true), false: r.disbursedOf(ds, false)}
+	rest := make([]money.Amount, len(r.Allocations))
+	for i, a := range r.Allocations {
 		g := a.Fund == grantFund
-		back := min(max(unspent[g], 0), a.Amount)
-		if back > 0 {
-			returns = append(returns, Allocation{Fund: a.Fund, Amount: back})
-			unspent[g] -= back
+		done := min(skip[g], a.Amount)
+		skip[g] -= done
+		use := min(take[g], a.Amount-done)
+		take[g] -= use
+		if use > 0 {
+			spent = append(spent, Allocation{Fund: a.Fund, Amount: use})
 		}
-		if a.Amount-back > 0 {
-			spent = append(spent, Allocation{Fund: a.Fund, Amount: a.Amount - back})
+		rest[i] = a.Amount - done - use
+	}
+	if final {
+		for i := len(r.Allocations) - 1; i >= 0; i-- {
+			if rest[i] > 0 {
+				returns = append(returns, Allocation{Fund: r.Allocations[i].Fund, Amount: rest[i]})
+			}
 		}
 	}
 	return spent, returns

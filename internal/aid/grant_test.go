@@ -32,7 +32,7 @@ func TestGrantItemsArePaidFromTheGrantFundOnly(t *testing.T) {
 	if err := grant.Disburse(a, []Disbursement{{Item: 0, Amount: 400, Method: "cash"}, {Item: 1, Amount: GrantAmount - 100, Method: "cash"}}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	spent, returns := grant.spendAndReturn([]Disbursement{{Item: 0, Amount: 400}, {Item: 1, Amount: GrantAmount - 100}})
+	spent, returns := grant.spendAndReturn([]Disbursement{{Item: 0, Amount: 400}, {Item: 1, Amount: GrantAmount - 100}}, true)
 	if len(returns) != 2 || returns[0] != (Allocation{Fund: grantFund, Amount: 100}) || returns[1] != (Allocation{Fund: "fund:general", Amount: 600}) || len(spent) != 2 {
 		t.Fatalf("spent %v, returns %v", spent, returns)
 	}

@@ -3,6 +3,7 @@ package aid
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/events"
@@ -177,47 +178,112 @@ func (r *Request) ApplyAllocation(tx string, moved []Allocation, at time.Time) e
 	return nil
 }
 
-// Disbursement of one item.
+// Methods of giving an item: from the hospital store or a pharmacy in
+// kind, cash at the counter, bKash to the patient's wallet, or payment to a
+// vendor (pharmacy, laboratory, blood bank) against its invoice.
+var Methods = []string{"in_kind", "cash", "bkash", "vendor_payment"}
+
+// Recipients: who took what was given.
+var Recipients = []string{"patient", "attendant", "vendor"}
+
+// Disbursement of one item in one part.
 type Disbursement struct {
-	Item      int          `bson:"item" json:"item"`
-	Amount    money.Amount `bson:"amount" json:"amount"`
-	Method    string       `bson:"method" json:"method"` // in_kind, cash, bkash
-	Reference string       `bson:"reference" json:"reference"`
+	Item   int          `bson:"item" json:"item"`
+	Amount money.Amount `bson:"amount" json:"amount"`
+	Method string       `bson:"method" json:"method"`
+	// Reference: the store issue number, bKash TrxID or vendor invoice.
+	Reference string `bson:"reference" json:"reference"`
+	// Recipient is patient, attendant or vendor; RecipientName names the
+	// attendant or the vendor.
+	Recipient     string `bson:"recipient,omitempty" json:"recipient,omitempty"`
+	RecipientName string `bson:"recipientName,omitempty" json:"recipientName,omitempty"`
 }
 
-// DisbursedPayload is the body of aid.disbursed: what was given and what
+// Part is one confirmed disbursement: what was given, by whom, and which
+// funds paid it (a dialysis patient gets sessions over months, each a part).
+type Part struct {
+	Number int            `bson:"number"`
+	Items  []Disbursement `bson:"items"`
+	// Final parts close the request: what is allocated and not given
+	// returns to the funds (Returned).
+	Final        bool      `bson:"final"`
+	RecordedBy   string    `bson:"recordedBy"`
+	RecordedName string    `bson:"recordedName,omitempty"`
+	RecordedAt   time.Time `bson:"recordedAt"`
+	ConfirmedBy  string    `bson:"confirmedBy"`
+	// ConfirmedName is the second staff member's name.
+	ConfirmedName string       `bson:"confirmedName,omitempty"`
+	ConfirmedAt   time.Time    `bson:"confirmedAt"`
+	Spent         []Allocation `bson:"spent,omitempty"`
+	Returned      []Allocation `bson:"returned,omitempty"`
+}
+
+// Total is what the part gave.
+func (p *Part) Total() money.Amount {
+	var s money.Amount
+	for _, d := range p.Items {
+		s += d.Amount
+	}
+	return s
+}
+
+// DisbursedPayload is the body of aid.disbursed, one per confirmed part:
+// what leaves the request's account (Allocated), what was given and what
 // goes back to which fund.
 type DisbursedPayload struct {
 	Request   string       `json:"request"`
 	Allocated money.Amount `json:"allocated"`
 	Disbursed money.Amount `json:"disbursed"`
-	// Spent and Returns split the allocation per fund.
+	// Spent and Returns split Allocated per fund.
 	Spent   []Allocation `json:"spent"`
 	Returns []Allocation `json:"returns"`
 }
 
-// Disburse records what was actually given per item. Nothing moves until a
-// second staff member confirms it (ConfirmDisbursement, checks.go).
+// Disburse records what was given per item as the request's final part.
 func (r *Request) Disburse(a Actor, ds []Disbursement, at time.Time) error {
+	return r.DisbursePart(a, ds, true, at)
+}
+
+// DisbursePart records one part of what was given. Nothing moves until a
+// second staff member confirms it (ConfirmDisbursement, checks.go). A final
+// part closes the request and returns what it does not give to the funds;
+// with no items it only releases that remainder. A request also closes
+// when its parts have given every item in full.
+func (r *Request) DisbursePart(a Actor, ds []Disbursement, final bool, at time.Time) error {
 	if r.Status != Allocated && r.Status != PartiallyAllocated {
 		return ErrState
 	}
-	if _, err := r.checkDisbursement(ds); err != nil {
+	total, err := r.checkDisbursement(ds)
+	if err != nil {
 		return err
 	}
-	r.Pending = &PendingDisbursement{Items: ds, By: a.Sub, Name: a.Name, At: at.UTC(), From: r.Status}
+	if !final && total == 0 {
+		return validation.Errors{{Field: "items", Message: "list what was given in this part (or make it the final part to release the rest)"}}
+	}
+	r.Pending = &PendingDisbursement{Items: ds, By: a.Sub, Name: a.Name, At: at.UTC(), From: r.Status, Open: !final}
 	r.Status = DisbursementRecorded
 	r.record(a, "disbursement-recorded", "", at)
 	return nil
 }
 
-// checkDisbursement validates ds (cleaning references in place) and
-// returns its total.
+// DisbursedTotal is what the confirmed parts gave.
+func (r *Request) DisbursedTotal() money.Amount {
+	var s money.Amount
+	for _, it := range r.Items {
+		s += it.Disbursed
+	}
+	return s
+}
+
+// checkDisbursement validates one part ds (cleaning free text in place and
+// defaulting the recipient to the patient) against what earlier parts gave,
+// and returns its total.
 func (r *Request) checkDisbursement(ds []Disbursement) (money.Amount, error) {
 	var v validation.Errors
 	var total money.Amount
 	listed := map[int]int{}
-	for i, d := range ds {
+	for i := range ds {
+		d := &ds[i]
 		f := fmt.Sprintf("items[%d]", i)
 		if d.Item < 0 || d.Item >= len(r.Items) {
 			v.Add(f+".item", "no such item")
@@ -230,42 +296,67 @@ func (r *Request) checkDisbursement(ds []Disbursement) (money.Amount, error) {
 			continue
 		}
 		listed[d.Item] = i
-		if !slices.Contains([]string{"in_kind", "cash", "bkash"}, d.Method) {
-			v.Add(f+".method", "must be in_kind, cash or bkash")
+		if !slices.Contains(Methods, d.Method) {
+			v.Add(f+".method", "must be one of "+strings.Join(Methods, ", "))
 		}
-		if !freetext.Into(&v, f+".reference", &ds[i].Reference, freetext.Line) {
-			continue
+		if d.Recipient == "" {
+			d.Recipient = "patient"
 		}
-		if d.Method != "cash" && ds[i].Reference == "" {
-			v.Add(f+".reference", "is required (store issue number, bKash transaction ID)")
+		if !slices.Contains(Recipients, d.Recipient) {
+			v.Add(f+".recipient", "must be one of "+strings.Join(Recipients, ", "))
 		}
-		if d.Amount < 0 || d.Amount > r.Items[d.Item].Approved {
-			v.Add(f+".amount", "must be between 0 and the item's approved amount")
+		if freetext.Into(&v, f+".recipientName", &d.RecipientName, freetext.Line.WithMax(200)) && d.RecipientName == "" && d.Recipient != "patient" {
+			v.Add(f+".recipientName", "is required for an attendant or a vendor (their name)")
+		}
+		if d.Method == "vendor_payment" && d.Recipient != "vendor" {
+			v.Add(f+".recipient", "a vendor payment goes to a vendor: name it")
+		}
+		if freetext.Into(&v, f+".reference", &d.Reference, freetext.Line.WithMax(100)) && d.Method != "cash" && d.Reference == "" {
+			v.Add(f+".reference", "is required (store issue number, bKash TrxID or vendor invoice number)")
+		}
+		it := r.Items[d.Item]
+		if d.Amount < 0 || d.Amount > it.Approved-it.Disbursed {
+			v.Add(f+".amount", "must be between 0 and what is left of the item's approved amount ("+(it.Approved-it.Disbursed).String()+")")
 		}
 		total += d.Amount
 	}
-	if total > r.AllocatedTotal() {
-		v.Add("items", "more than was allocated ("+r.AllocatedTotal().String()+")")
+	if left := r.AllocatedTotal() - r.DisbursedTotal(); total > left {
+		v.Add("items", "more than is allocated and not yet given ("+left.String()+")")
 	}
 	r.checkGrantDisbursement(&v, ds)
 	return total, v.Err()
 }
 
-// settle applies a confirmed disbursement: the unspent part of the
-// allocation returns to the funds it came from (last taken, first back:
-// general before zakat before the programme).
-func (r *Request) settle(a Actor, ds []Disbursement, at time.Time) error {
-	total, err := r.checkDisbursement(ds)
+// settle applies a confirmed part: it is spent from the earliest
+// allocations; a final part (or the one that gives everything) returns the
+// unspent rest to the funds it came from (last taken, first back).
+func (r *Request) settle(a Actor, p *PendingDisbursement, at time.Time) error {
+	total, err := r.checkDisbursement(p.Items)
 	if err != nil {
 		return err
 	}
-	for _, d := range ds {
+	// Every item given in full closes the request too.
+	final := !p.Open || r.DisbursedTotal()+total == r.ApprovedTotal()
+	spent, returns := r.spendAndReturn(p.Items, final)
+	for _, d := range p.Items {
 		r.Items[d.Item].Disbursed += d.Amount
 	}
-	spent, returns := r.spendAndReturn(ds)
-	r.Status = Disbursed
-	r.record(a, "disbursed", "", at)
-	ev, err := events.New(r.ID+"/disbursed", EventDisbursed, r.Unit, at, DisbursedPayload{Request: r.ID, Allocated: r.AllocatedTotal(), Disbursed: total, Spent: spent, Returns: returns})
+	part := Part{Number: len(r.Parts) + 1, Items: p.Items, Final: final, RecordedBy: p.By, RecordedName: p.Name, RecordedAt: p.At,
+		ConfirmedBy: a.Sub, ConfirmedName: a.Name, ConfirmedAt: at.UTC(), Spent: spent, Returned: returns}
+	// A fresh slice: the store's copy of the previous version shares arrays.
+	r.Parts = append(slices.Clip(r.Parts), part)
+	action := "part-disbursed"
+	r.Status = p.From
+	if final {
+		action, r.Status = "disbursed", Disbursed
+	}
+	r.record(a, action, "", at)
+	var moved money.Amount
+	for _, x := range append(slices.Clip(spent), returns...) {
+		moved += x.Amount
+	}
+	ev, err := events.New(fmt.Sprintf("%s/disbursed/%d", r.ID, part.Number), EventDisbursed, r.Unit, at,
+		DisbursedPayload{Request: r.ID, Allocated: moved, Disbursed: total, Spent: spent, Returns: returns})
 	if err != nil {
 		return err
 	}

@@ -70,15 +70,76 @@ type aidJSON struct {
 	// PendingDisbursement is a recorded disbursement awaiting its second
 	// staff member's confirmation.
 	PendingDisbursement *pendingJSON `json:"pendingDisbursement,omitempty"`
+	// Disbursed is what the confirmed parts gave; Disbursements are those
+	// parts, each with who recorded and who confirmed it.
+	Disbursed     string     `json:"disbursed"`
+	Disbursements []partJSON `json:"disbursements,omitempty"`
 	// IdentityFlags: the same name and date of birth under the other form
 	// of NID elsewhere (ADR 0010); on a single request only.
 	IdentityFlags []fiber.Map `json:"identityFlags,omitempty"`
 }
 
 type pendingJSON struct {
-	Items      []map[string]any `json:"items"`
-	RecordedBy string           `json:"recordedBy"`
-	RecordedAt time.Time        `json:"recordedAt"`
+	Items      []disbursementJSON `json:"items"`
+	RecordedBy string             `json:"recordedBy"`
+	RecordedAt time.Time          `json:"recordedAt"`
+	// Final: confirming it closes the request, returning the rest.
+	Final bool `json:"final"`
+}
+
+type disbursementJSON struct {
+	Item          int    `json:"item"`
+	Amount        string `json:"amount"`
+	Method        string `json:"method"`
+	Reference     string `json:"reference"`
+	Recipient     string `json:"recipient"`
+	RecipientName string `json:"recipientName,omitempty"`
+}
+
+type fundAmountJSON struct {
+	Fund   string `json:"fund"`
+	Amount string `json:"amount"`
+}
+
+// partJSON is one confirmed part; staff appear by name, never by subject.
+type partJSON struct {
+	Part        int                `json:"part"`
+	Items       []disbursementJSON `json:"items"`
+	Total       string             `json:"total"`
+	Final       bool               `json:"final"`
+	RecordedBy  string             `json:"recordedBy"`
+	RecordedAt  time.Time          `json:"recordedAt"`
+	ConfirmedBy string             `json:"confirmedBy"`
+	ConfirmedAt time.Time          `json:"confirmedAt"`
+	Spent       []fundAmountJSON   `json:"spent,omitempty"`
+	Returned    []fundAmountJSON   `json:"returned,omitempty"`
+}
+
+func disbursementsJSON(ds []aid.Disbursement) []disbursementJSON {
+	out := make([]disbursementJSON, len(ds))
+	for i, d := range ds {
+		r := d.Recipient
+		if r == "" {
+			r = "patient"
+		}
+		out[i] = disbursementJSON{Item: d.Item, Amount: d.Amount.String(), Method: d.Method, Reference: d.Reference, Recipient: r,
+			RecipientName: d.RecipientName}
+	}
+	return out
+}
+
+func fundAmounts(as []aid.Allocation) []fundAmountJSON {
+	var out []fundAmountJSON
+	for _, a := range as {
+		out = append(out, fundAmountJSON{Fund: a.Fund, Amount: a.Amount.String()})
+	}
+	return out
+}
+
+func toPartJSON(p *aid.Part) partJSON {
+	return partJSON{Part: p.Number, Items: disbursementsJSON(p.Items), Total: p.Total().String(), Final: p.Final,
+		RecordedBy: staffName(p.RecordedName), RecordedAt: p.RecordedAt, ConfirmedBy: staffName(p.ConfirmedName), ConfirmedAt: p.ConfirmedAt,
+		Spent: fundAmounts(p.Spent), Returned: fundAmounts(p.Returned)}
 }
 
 // toAidJSON renders a request; masked hides the patient's mobile and NID
@@ -103,11 +164,11 @@ func toAidJSON(q *aid.Request, masked bool) aidJSON {
 	out.Requested = req.String()
 	out.Committee = q.Committee
 	if p := q.Pending; p != nil {
-		out.PendingDisbursement = &pendingJSON{RecordedBy: staffName(p.Name), RecordedAt: p.At}
-		for _, d := range p.Items {
-			out.PendingDisbursement.Items = append(out.PendingDisbursement.Items, map[string]any{"item": d.Item, "amount": d.Amount.String(),
-				"method": d.Method, "reference": d.Reference})
-		}
+		out.PendingDisbursement = &pendingJSON{RecordedBy: staffName(p.Name), RecordedAt: p.At, Final: !p.Open, Items: disbursementsJSON(p.Items)}
+	}
+	out.Disbursed = q.DisbursedTotal().String()
+	for i := range q.Parts {
+		out.Disbursements = append(out.Disbursements, toPartJSON(&q.Parts[i]))
 	}
 	for _, a := range q.Allocations {
 		out.Allocations = append(out.Allocations, map[string]string{"fund": a.Fund, "amount": a.Amount.String()})
@@ -248,6 +309,17 @@ func (h *handlers) aidHistory(c *fiber.Ctx) error {
 	for i, v := range hist {
 		out[i] = fiber.Map{"version": v.Version, "action": v.Change.Action, "by": staffName(v.Change.Name), "role": v.Change.Role,
 			"at": v.Change.At, "note": v.Change.Note, "status": v.Status}
+		// What was recorded or confirmed, as staff entered it.
+		switch v.Change.Action {
+		case "disbursement-recorded":
+			if p := v.Pending; p != nil {
+				out[i]["disbursement"] = fiber.Map{"items": disbursementsJSON(p.Items), "final": !p.Open}
+			}
+		case "disbursed", "part-disbursed":
+			if n := len(v.Parts); n > 0 {
+				out[i]["disbursement"] = toPartJSON(&v.Parts[n-1])
+			}
+		}
 	}
 	return c.JSON(fiber.Map{"id": q.ID, "history": out})
 }
@@ -368,11 +440,17 @@ func (h *handlers) withdrawAid(c *fiber.Ctx) error {
 func (h *handlers) disburseAid(c *fiber.Ctx) error {
 	var body struct {
 		Items []struct {
-			Item      int    `json:"item"`
-			Amount    string `json:"amount"`
-			Method    string `json:"method"`
-			Reference string `json:"reference"`
+			Item          int    `json:"item"`
+			Amount        string `json:"amount"`
+			Method        string `json:"method"`
+			Reference     string `json:"reference"`
+			Recipient     string `json:"recipient"`
+			RecipientName string `json:"recipientName"`
 		} `json:"items"`
+		// Final (default true) closes the request once confirmed: what is
+		// allocated and not given returns to the funds. false records a
+		// part and keeps the request open for the next.
+		Final *bool `json:"final"`
 	}
 	var ds []aid.Disbursement
 	decode := func() error {
@@ -385,12 +463,13 @@ func (h *handlers) disburseAid(c *fiber.Ctx) error {
 			if err != nil {
 				return fieldProblem(fiber.StatusUnprocessableEntity, "items["+strconv.Itoa(i)+"].amount", err.Error())
 			}
-			ds[i] = aid.Disbursement{Item: it.Item, Amount: a, Method: it.Method, Reference: it.Reference}
+			ds[i] = aid.Disbursement{Item: it.Item, Amount: a, Method: it.Method, Reference: it.Reference, Recipient: it.Recipient,
+				RecipientName: it.RecipientName}
 		}
 		return nil
 	}
 	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
-		return h.Aid.Disburse(c.UserContext(), a, q.ID, ds)
+		return h.Aid.DisbursePart(c.UserContext(), a, q.ID, ds, body.Final == nil || *body.Final)
 	}, auth.SocialWorker, auth.UnitAdmin)
 }
 

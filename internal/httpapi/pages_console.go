@@ -595,6 +595,17 @@ type detailItem struct {
 	Estimated, Approved, Disbursed string
 	ApprovedIn, AmountIn, RefIn    field
 	Method                         selectField
+	Recipient                      selectField
+	RecipientName                  field
+}
+
+// partRow is one item given in a confirmed part (the part's first row
+// carries its number, who recorded and who confirmed it).
+type partRow struct {
+	Part, Item, Amount, Method, Reference, Recipient string
+	Recorded, Confirmed                              string
+	// Returned: what a final part released to the funds.
+	Returned string
 }
 
 type historyRow struct{ At, Action, By, Role, Note, Status string }
@@ -631,6 +642,11 @@ type detailView struct {
 	PendingIntro           string
 	CanConfirm, CanDecline bool
 	DeclineReason          field
+	// Parts given so far; Final chooses whether a new part closes the
+	// request; CanRelease offers to release what is left to the funds.
+	Parts      []partRow
+	Final      selectField
+	CanRelease bool
 	// SamePerson: requests recording the patient's name and date of birth
 	// under the other form of NID (ADR 0010).
 	SamePerson []dupRow
@@ -748,20 +764,25 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 			if d.Item < 0 || d.Item >= len(q.Items) {
 				continue
 			}
-			line := label(l, "console.item.", q.Items[d.Item].Category) + ": " + l.Money(d.Amount) + " · " + label(l, "console.method.", d.Method)
-			if d.Reference != "" {
-				line += " · " + d.Reference
-			}
-			v.Pending = append(v.Pending, line)
+			v.Pending = append(v.Pending, givenLine(l, q, d))
+		}
+		if pd.Open {
+			v.Pending = append(v.Pending, l.T("console.disburse.part"))
+		} else {
+			v.Pending = append(v.Pending, l.T("console.disburse.final"))
 		}
 		v.DeclineReason = field{ID: "reason", Name: "reason", Type: "text", Label: l.T("console.f.reason"), Err: fe.get("reason"),
 			Value: val("reason"), Required: true}
 	}
 	v.ZakatChecked = q.ZakatEligible || val("zakat") != ""
+	// The disbursement form was posted (its part-or-final choice is always
+	// sent) and comes back with an error.
+	disbursePosted := val("final") != ""
 	for i, it := range q.Items {
 		n := strconv.Itoa(i + 1)
 		d := detailItem{N: i + 1, Category: label(l, "console.item.", it.Category), Description: it.Description,
 			Estimated: l.Money(it.Estimated), Approved: l.Money(it.Approved), Disbursed: l.Money(it.Disbursed)}
+		left := it.Approved - it.Disbursed
 		pre := func(id string, a money.Amount) string {
 			if s := val(id); s != "" {
 				return s
@@ -775,9 +796,16 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 		d.ApprovedIn = field{ID: "approved" + n, Name: "approved" + n, Type: "text", InputMode: "decimal",
 			Label: l.F("console.f.approved", l.Digits(n)), Err: fe.get("approved" + n), Value: pre("approved"+n, appr), Required: true}
 		d.AmountIn = field{ID: "amount" + n, Name: "amount" + n, Type: "text", InputMode: "decimal",
-			Label: l.F("console.f.amount", l.Digits(n)), Err: fe.get("amount" + n), Value: pre("amount"+n, it.Approved)}
+			Label: l.F("console.f.amount", l.Digits(n)), Err: fe.get("amount" + n), Value: pre("amount"+n, left)}
+		if disbursePosted {
+			d.AmountIn.Value = val("amount" + n) // a cleared amount stays cleared: that item is not in this part
+		}
 		d.Method = selectField{ID: "method" + n, Name: "method" + n, Label: l.F("console.f.method", l.Digits(n)), Err: fe.get("method" + n),
-			Options: options(l, "console.method.", []string{"in_kind", "cash", "bkash"}, val("method"+n))}
+			Options: options(l, "console.method.", aid.Methods, val("method"+n))}
+		d.Recipient = selectField{ID: "recipient" + n, Name: "recipient" + n, Label: l.F("console.f.recipient", l.Digits(n)), Err: fe.get("recipient" + n),
+			Options: options(l, "console.recipient.", aid.Recipients, val("recipient"+n))}
+		d.RecipientName = field{ID: "rname" + n, Name: "rname" + n, Type: "text", Label: l.F("console.f.recipient-name", l.Digits(n)),
+			Err: fe.get("rname" + n), Value: val("rname" + n), Hint: l.T("console.f.recipient-name-hint")}
 		d.RefIn = field{ID: "ref" + n, Name: "ref" + n, Type: "text", Label: l.F("console.f.ref", l.Digits(n)), Err: fe.get("ref" + n),
 			Value: val("ref" + n), Hint: l.T("console.f.ref-hint")}
 		d.RefIn.ID, d.RefIn.Name = "ref"+n, "ref"+n
@@ -792,6 +820,16 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 	for _, a := range q.Allocations {
 		v.Allocations = append(v.Allocations, link{Label: fundName(l, a.Fund), Href: l.Money(a.Amount)})
 	}
+	final := val("final")
+	if final == "" {
+		final = "1"
+	}
+	v.Final = selectField{ID: "final", Name: "final", Label: l.T("console.f.final"), Options: []choice{
+		{Value: "1", Label: l.T("console.disburse.final"), Checked: final == "1"}, {Value: "0", Label: l.T("console.disburse.part"), Checked: final == "0"}}}
+	v.CanRelease = v.CanDisburse && len(q.Parts) > 0
+	for _, pt := range q.Parts {
+		v.Parts = append(v.Parts, partRows(l, q, &pt)...)
+	}
 	hist, err := cs.h.Aid.Store.History(ctx, q.ID)
 	if err != nil {
 		return err
@@ -799,7 +837,7 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 	for _, h := range hist {
 		v.History = append(v.History, historyRow{At: l.Digits(h.Change.At.In(dhaka).Format("2006-01-02 15:04")),
 			Action: label(l, "console.action.", h.Change.Action), By: historyName(l, h.Change.Name), Role: label(l, "console.role.", h.Change.Role),
-			Note: h.Change.Note, Status: label(l, "console.status.", string(h.Status))})
+			Note: historyNote(l, &h), Status: label(l, "console.status.", string(h.Status))})
 	}
 	// Duplicate-benefit flags: other requests for this NID or mobile in any
 	// unit in the last 90 days; where, when and how much only.
@@ -915,7 +953,11 @@ func (cs *console) do(c *fiber.Ctx, action string) error {
 		_, err = cs.h.Aid.Withdraw(ctx, a, q.ID, val("wreason"))
 	case "disburse":
 		var ds []aid.Disbursement
+		release := val("release") != ""
 		for i := range q.Items {
+			if release {
+				break // the rest goes back to the funds; nothing is given
+			}
 			n := strconv.Itoa(i + 1)
 			s := i18n.NormalizeNumber(val("amount" + n))
 			if s == "" {
@@ -926,10 +968,15 @@ func (cs *console) do(c *fiber.Ctx, action string) error {
 				fe.add("amount"+n, l.T("console.err.amount"))
 			}
 			rows = append(rows, i)
-			ds = append(ds, aid.Disbursement{Item: i, Amount: amt, Method: val("method" + n), Reference: val("ref" + n)})
+			ds = append(ds, aid.Disbursement{Item: i, Amount: amt, Method: val("method" + n), Reference: val("ref" + n),
+				Recipient: val("recipient" + n), RecipientName: val("rname" + n)})
+		}
+		final := release || val("final") != "0"
+		if !final && len(ds) == 0 && len(fe.list) == 0 {
+			fe.add("amount1", l.T("console.err.part-empty"))
 		}
 		if len(fe.list) == 0 {
-			_, err = cs.h.Aid.Disburse(ctx, a, q.ID, ds)
+			_, err = cs.h.Aid.DisbursePart(ctx, a, q.ID, ds, final)
 		}
 	}
 	if len(fe.list) == 0 && err == nil {
@@ -994,6 +1041,10 @@ func actionFieldID(action, f string, rows []int) string {
 			return "method" + idx(i)
 		case "reference":
 			return "ref" + idx(i)
+		case "recipient":
+			return "recipient" + idx(i)
+		case "recipientName":
+			return "rname" + idx(i)
 		}
 		return "amount" + idx(i)
 	case action == "assess":
@@ -1018,10 +1069,95 @@ func actionErrKey(f string) string {
 		return "console.err.method"
 	case strings.HasSuffix(f, ".reference"):
 		return "console.err.reference"
+	case strings.HasSuffix(f, ".recipient"):
+		return "console.err.recipient"
+	case strings.HasSuffix(f, ".recipientName"):
+		return "console.err.recipient-name"
 	case f == "approved":
 		return "console.err.approve-something"
 	case f == "items":
 		return "console.err.over-allocated"
 	}
 	return "console.err.amount-range"
+}
+
+// givenLine says what was given of one item: amount, how, reference and
+// to whom.
+func givenLine(l i18n.Lang, q *aid.Request, d aid.Disbursement) string {
+	line := label(l, "console.item.", q.Items[d.Item].Category) + ": " + l.Money(d.Amount) + " · " + label(l, "console.method.", d.Method)
+	if d.Reference != "" {
+		line += " · " + d.Reference
+	}
+	return line + " · " + recipientText(l, d)
+}
+
+func recipientText(l i18n.Lang, d aid.Disbursement) string {
+	r := d.Recipient
+	if r == "" {
+		r = "patient"
+	}
+	out := label(l, "console.recipient.", r)
+	if d.RecipientName != "" {
+		out += " (" + d.RecipientName + ")"
+	}
+	return out
+}
+
+// partRows renders a confirmed part, one row per item given (a release
+// gives none and shows one row with what went back).
+func partRows(l i18n.Lang, q *aid.Request, pt *aid.Part) []partRow {
+	when := func(name string, at time.Time) string {
+		return historyName(l, name) + ", " + l.Digits(at.In(dhaka).Format("2006-01-02 15:04"))
+	}
+	head := partRow{Part: l.Num(int64(pt.Number)), Recorded: when(pt.RecordedName, pt.RecordedAt), Confirmed: when(pt.ConfirmedName, pt.ConfirmedAt)}
+	var back money.Amount
+	for _, r := range pt.Returned {
+		back += r.Amount
+	}
+	if back > 0 {
+		head.Returned = l.F("console.parts.returned", l.Money(back))
+	}
+	var rows []partRow
+	for _, d := range pt.Items {
+		if d.Item < 0 || d.Item >= len(q.Items) {
+			continue
+		}
+		r := partRow{Item: label(l, "console.item.", q.Items[d.Item].Category), Amount: l.Money(d.Amount), Method: label(l, "console.method.", d.Method),
+			Reference: d.Reference, Recipient: recipientText(l, d)}
+		if len(rows) == 0 {
+			r.Part, r.Recorded, r.Confirmed, r.Returned = head.Part, head.Recorded, head.Confirmed, head.Returned
+		}
+		rows = append(rows, r)
+	}
+	if len(rows) == 0 {
+		head.Item = l.T("console.parts.release")
+		rows = append(rows, head)
+	}
+	return rows
+}
+
+// historyNote is a version's note, and for a disbursement step what was
+// recorded or given, as staff entered it.
+func historyNote(l i18n.Lang, h *aid.Request) string {
+	var ds []aid.Disbursement
+	switch h.Change.Action {
+	case "disbursement-recorded":
+		if h.Pending != nil {
+			ds = h.Pending.Items
+		}
+	case "disbursed", "part-disbursed":
+		if n := len(h.Parts); n > 0 {
+			ds = h.Parts[n-1].Items
+		}
+	}
+	parts := []string{}
+	if h.Change.Note != "" {
+		parts = append(parts, h.Change.Note)
+	}
+	for _, d := range ds {
+		if d.Item >= 0 && d.Item < len(h.Items) {
+			parts = append(parts, givenLine(l, h, d))
+		}
+	}
+	return strings.Join(parts, "; ")
 }

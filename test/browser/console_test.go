@@ -191,24 +191,57 @@ func TestConsole(t *testing.T) {
 	}
 	b.checkA11y("request page (allocated, disburse form)")
 
-	// The first records what was given; nothing moves until the second
-	// confirms it.
-	b.do("record the disbursement",
-		chromedp.SetValue(chromedp.CSS(`#method1`), "in_kind"),
-		chromedp.SendKeys(chromedp.CSS(`#ref1`), "PHARM-77"),
-		chromedp.SetValue(chromedp.CSS(`#method2`), "cash"),
+	// The first records what was given, as a part: the medicine paid to the
+	// pharmacy against its invoice, the tests not yet; nothing moves until
+	// the second confirms it. A vendor payment names its vendor (Bengali
+	// error beside the field).
+	b.do("record a part: a vendor payment without the vendor",
+		chromedp.SetValue(chromedp.CSS(`#method1`), "vendor_payment"),
+		chromedp.SendKeys(chromedp.CSS(`#ref1`), "INV-77"),
+		chromedp.Clear(chromedp.CSS(`#amount2`)),
+		chromedp.SetValue(chromedp.CSS(`#final`), "0"),
+	)
+	b.submit(`#disburse-btn`)
+	if !eval[bool](b, `!!document.querySelector("#recipient1-err") && document.querySelector("#recipient1").getAttribute("aria-invalid") === "true" && document.querySelector("#recipient1-err").textContent.includes("বিক্রেতা")`) {
+		t.Fatalf("a vendor payment to the patient: no Bengali error beside the recipient: %.3000s", eval[string](b, `document.querySelector("main").innerHTML`))
+	}
+	b.checkA11y("request page (disbursement form with errors)")
+	b.do("name the vendor",
+		chromedp.SetValue(chromedp.CSS(`#recipient1`), "vendor"),
+		chromedp.SendKeys(chromedp.CSS(`#rname1`), "লাজ ফার্মা"),
 	)
 	b.submit(`#disburse-btn`)
 	if !eval[bool](b, `document.querySelector("#status").textContent.includes("নিশ্চিতকরণের অপেক্ষায়") && !document.querySelector("#confirm-btn")`) {
 		t.Fatalf("after recording: %.2000s", eval[string](b, `document.querySelector("main").innerHTML`))
 	}
+	if got := eval[string](b, `document.querySelector("#pending").textContent`); !strings.Contains(got, "বিক্রেতাকে পরিশোধ") || !strings.Contains(got, "লাজ ফার্মা") || !strings.Contains(got, "INV-77") {
+		t.Fatalf("the recorded part shows %q", got)
+	}
 	b.checkA11y("request page (disbursement recorded)")
 	b2.open(detail)
 	b2.checkA11y("request page (confirm the disbursement)")
 	b2.submit(`#confirm-btn`)
+	if !eval[bool](b2, `document.querySelector("#status").textContent.includes("বরাদ্দ হয়েছে")`) {
+		t.Fatalf("after confirming a part: status %q, want the request open", eval[string](b2, `document.querySelector("#status").textContent`))
+	}
+	if got := eval[string](b2, `document.querySelector("#parts").textContent`); !strings.Contains(got, "লাজ ফার্মা") || !strings.Contains(got, "INV-77") || !strings.Contains(got, "Karim Uddin") {
+		t.Fatalf("the parts table shows %q", got)
+	}
+	b2.checkA11y("request page (a part given)")
+
+	// Nothing more will be given: the first releases the rest to the funds,
+	// the second confirms it.
+	b.open(detail)
+	b.submit(`#release-btn`)
+	b2.open(detail)
+	b2.submit(`#confirm-btn`)
 	if !eval[bool](b2, `document.querySelector("#status").textContent.includes("প্রদান করা হয়েছে")`) {
 		t.Fatalf("after confirming: status %q", eval[string](b2, `document.querySelector("#status").textContent`))
 	}
+	if got := eval[string](b2, `document.querySelector("#parts").textContent`); !strings.Contains(got, "বাকি টাকা তহবিলে ফেরত") || !strings.Contains(got, "৳৫০০") {
+		t.Fatalf("the parts table after the release shows %q", got)
+	}
+	b2.checkA11y("request page (remainder released)")
 	if got := eval[string](b2, `document.querySelector("#history").textContent`); !strings.Contains(got, "Karim Uddin") || strings.Contains(got, "sw-console-karim") {
 		t.Fatalf("history does not show staff by name: %q", got)
 	}
