@@ -325,61 +325,55 @@ func Summarise(into map[string]map[string]*FundFigures, t *Transaction) {
 		into[t.Unit] = funds
 	}
 	for _, l := range t.Lines {
-		if strings.HasPrefix(l.Account, DisbursedPrefix) {
-			name := FundName(l.Account)
-			f := funds[name]
-			if f == nil {
-				f = &FundFigures{Fund: name}
-				funds[name] = f
-			}
-			f.Disbursed += l.Credit
+		class, name, ok := classify(l.Account)
+		if !ok {
 			continue
 		}
-		if IsHold(l.Account) {
-			// A held refund: reserved (hold), returned (release) or paid
-			// out (refund); the fund's own line is not counted again.
-			name := FundName(l.Account)
-			f := funds[name]
-			if f == nil {
-				f = &FundFigures{Fund: name}
-				funds[name] = f
-			}
-			f.Held += l.Credit - l.Debit
-			if t.Cause == CauseRefund {
-				f.Refunded += l.Debit
-				f.Refunds++
-			}
-			continue
-		}
-		if !IsFund(l.Account) {
-			continue
-		}
-		name := FundName(l.Account)
 		f := funds[name]
 		if f == nil {
 			f = &FundFigures{Fund: name}
 			funds[name] = f
 		}
-		switch t.Cause {
+		f.add(class, t.Cause, l.Debit, l.Credit, 1)
+	}
+}
+
+// add counts lines lines of one class of a fund's accounts (their debits and
+// credits summed) moved under cause: the one rule both the line fold
+// (Summarise) and the tally's cells (Tally.Funds) apply.
+func (f *FundFigures) add(class, cause string, debit, credit money.Amount, lines int) {
+	switch class {
+	case ClassDisbursed:
+		f.Disbursed += credit
+	case ClassHeld:
+		// A held refund: reserved (hold), returned (release) or paid out
+		// (refund); the fund's own line is not counted again.
+		f.Held += credit - debit
+		if cause == CauseRefund {
+			f.Refunded += debit
+			f.Refunds += lines
+		}
+	case ClassFund:
+		switch cause {
 		case CauseGift:
-			f.Received += l.Credit
-			f.Gifts++
+			f.Received += credit
+			f.Gifts += lines
 		case CauseRefund:
 			// A reversal straight from the fund (refunds recorded before
 			// holds existed).
-			f.Refunded += l.Debit
-			f.Refunds++
+			f.Refunded += debit
+			f.Refunds += lines
 		case CauseGovernmentAllocation:
-			f.Received += l.Credit
+			f.Received += credit
 		case CauseTransferIn:
-			f.TransferredIn += l.Credit
+			f.TransferredIn += credit
 		case CauseTransferOut:
-			f.TransferredOut += l.Debit
+			f.TransferredOut += debit
 		case CauseAllocation:
-			f.Allocated += l.Debit
+			f.Allocated += debit
 		case CauseDisbursement:
 			// Unspent allocation coming back.
-			f.Allocated -= l.Credit
+			f.Allocated -= credit
 		}
 	}
 }

@@ -107,16 +107,14 @@ func (t *Tally) Merge(o *Tally) {
 func classify(account string) (class, fund string, ok bool) {
 	switch {
 	case strings.HasPrefix(account, DisbursedPrefix):
-		return ClassDisbursed, fundName(strings.TrimPrefix(account, DisbursedPrefix)), true
+		return ClassDisbursed, FundName(account), true
 	case IsHold(account):
-		return ClassHeld, fundName(strings.TrimPrefix(account, HoldPrefix)), true
+		return ClassHeld, FundName(account), true
 	case IsFund(account):
-		return ClassFund, fundName(account), true
+		return ClassFund, FundName(account), true
 	}
 	return "", "", false
 }
-
-func fundName(account string) string { return FundName(account) }
 
 // Cells returns the tally's cells in a stable order (month, class, fund,
 // cause), as a checkpoint stores them.
@@ -325,35 +323,7 @@ func (t *Tally) Funds() map[string]*FundFigures {
 			f = &FundFigures{Fund: k.fund}
 			out[k.fund] = f
 		}
-		switch k.class {
-		case ClassDisbursed:
-			f.Disbursed += v.credit
-		case ClassHeld:
-			f.Held += v.credit - v.debit
-			if k.cause == CauseRefund {
-				f.Refunded += v.debit
-				f.Refunds += int(v.lines)
-			}
-		case ClassFund:
-			switch k.cause {
-			case CauseGift:
-				f.Received += v.credit
-				f.Gifts += int(v.lines)
-			case CauseRefund:
-				f.Refunded += v.debit
-				f.Refunds += int(v.lines)
-			case CauseGovernmentAllocation:
-				f.Received += v.credit
-			case CauseTransferIn:
-				f.TransferredIn += v.credit
-			case CauseTransferOut:
-				f.TransferredOut += v.debit
-			case CauseAllocation:
-				f.Allocated += v.debit
-			case CauseDisbursement:
-				f.Allocated -= v.credit
-			}
-		}
+		f.add(k.class, k.cause, v.debit, v.credit, int(v.lines))
 	}
 	return out
 }
