@@ -163,19 +163,17 @@ func TestCreateProvisionsAndRegisters(t *testing.T) {
 
 func TestSpecChangeUpdatesTheAPI(t *testing.T) {
 	s := operator(t)
-	ctx := context.Background()
 	code := uniqueCode("uhc-change")
 	s.create(t, newUnit(code))
 	hu := s.waitReady(t, code)
 	oldHash := hu.Status.RegisteredHash
 
-	hu.Spec.Names.EN = "Debidwar 50-bed Upazila Health Complex"
-	hu.Spec.Policy.ApprovalThreshold = "20000.00"
-	hu.Spec.Policy.Programmes = []kalyanv1alpha1.Programme{"cancer", "kidney", "thalassaemia"}
-	hu.Spec.Quota.Hard = corev1.ResourceList{corev1.ResourcePods: resource.MustParse("4")}
-	if err := s.k8s.Update(ctx, hu); err != nil {
-		t.Fatal(err)
-	}
+	s.change(t, code, func(hu *kalyanv1alpha1.HospitalUnit) {
+		hu.Spec.Names.EN = "Debidwar 50-bed Upazila Health Complex"
+		hu.Spec.Policy.ApprovalThreshold = "20000.00"
+		hu.Spec.Policy.Programmes = []kalyanv1alpha1.Programme{"cancer", "kidney", "thalassaemia"}
+		hu.Spec.Quota.Hard = corev1.ResourceList{corev1.ResourcePods: resource.MustParse("4")}
+	})
 	hu = s.waitReady(t, code)
 	if hu.Status.RegisteredHash == oldHash {
 		t.Errorf("registration digest unchanged after a spec change")
@@ -205,11 +203,7 @@ func TestSigningKeyIsKeptAndNeverReplacedSilently(t *testing.T) {
 	first := signingKey(t, s.k8s, code)
 
 	// Reconcile several times: a spec change, and an owned object deleted and put back.
-	hu := s.get(t, code)
-	hu.Spec.Names.EN = "Renamed"
-	if err := s.k8s.Update(ctx, hu); err != nil {
-		t.Fatal(err)
-	}
+	s.change(t, code, func(hu *kalyanv1alpha1.HospitalUnit) { hu.Spec.Names.EN = "Renamed" })
 	s.waitReady(t, code)
 	np := &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: controller.NetworkPolicyName, Namespace: kalyanv1alpha1.NamespaceName(code)}}
 	if err := s.k8s.Delete(ctx, np); err != nil {
@@ -230,7 +224,7 @@ func TestSigningKeyIsKeptAndNeverReplacedSilently(t *testing.T) {
 	if err := s.k8s.Delete(ctx, first); err != nil {
 		t.Fatal(err)
 	}
-	hu = s.waitCondition(t, code, kalyanv1alpha1.ConditionProvisioned, metav1.ConditionFalse, "SigningKeyMissing")
+	hu := s.waitCondition(t, code, kalyanv1alpha1.ConditionProvisioned, metav1.ConditionFalse, "SigningKeyMissing")
 	if isTrue(hu, kalyanv1alpha1.ConditionReady) {
 		t.Errorf("Ready with no signing key")
 	}
@@ -287,14 +281,12 @@ func TestSigningKeyIsKeptAndNeverReplacedSilently(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.waitCondition(t, code, kalyanv1alpha1.ConditionProvisioned, metav1.ConditionFalse, "SigningKeyMissing")
-	hu = s.get(t, code)
-	if hu.Annotations == nil {
-		hu.Annotations = map[string]string{}
-	}
-	hu.Annotations[controller.AllowNewSigningKeyAnnotation] = "true"
-	if err := s.k8s.Update(ctx, hu); err != nil {
-		t.Fatal(err)
-	}
+	s.change(t, code, func(hu *kalyanv1alpha1.HospitalUnit) {
+		if hu.Annotations == nil {
+			hu.Annotations = map[string]string{}
+		}
+		hu.Annotations[controller.AllowNewSigningKeyAnnotation] = "true"
+	})
 	waitFor(t, "a new key and the annotation removed", func() (bool, string) {
 		hu := s.get(t, code)
 		_, annotated := hu.Annotations[controller.AllowNewSigningKeyAnnotation]

@@ -263,6 +263,19 @@ func (s *suite) get(tb testing.TB, name string) *kalyanv1alpha1.HospitalUnit {
 	return &hu
 }
 
+// change applies edit to the unit as a merge patch. The operator writes
+// status meanwhile; an Update carrying the read's resourceVersion is then
+// refused with a conflict, which is the test racing, not the operator.
+func (s *suite) change(tb testing.TB, name string, edit func(*kalyanv1alpha1.HospitalUnit)) {
+	tb.Helper()
+	hu := s.get(tb, name)
+	base := hu.DeepCopy()
+	edit(hu)
+	if err := s.k8s.Patch(context.Background(), hu, client.MergeFrom(base)); err != nil {
+		tb.Fatalf("patch HospitalUnit %s: %v", name, err)
+	}
+}
+
 // conditionState describes a unit's conditions for failure messages.
 func conditionState(hu *kalyanv1alpha1.HospitalUnit) string {
 	var b strings.Builder
