@@ -74,18 +74,56 @@ func (h *handlers) consoleRoutes(a *fiber.App) {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	cs := &console{h: h, key: key}
+	// Unit staff and platform admins may use the console.
+	consoleRoles := append(slices.Clone(webkit.StaffRoles), auth.PlatformAdmin)
+	// Every console page: the session (cookie, CSRF), then the caller must
+	// be staff (webkit.Authorize).
+	staff := func(hs ...fiber.Handler) []fiber.Handler {
+		return append([]fiber.Handler{cs.session, h.Authorize(webkit.Access{Roles: consoleRoles, Unauthenticated: toLogin})}, hs...)
+	}
+	// A request's pages: the caller acts on its unit with one of roles.
+	request := func(roles []auth.Role, hs ...fiber.Handler) []fiber.Handler {
+		return staff(append([]fiber.Handler{h.Authorize(webkit.Access{Roles: roles, Unit: webkit.AidRequest(cs.getAidRequest)})}, hs...)...)
+	}
 	a.Get("/console/login", cs.loginPage)
 	a.Post("/console/login", cs.login)
 	a.Post("/console/logout", cs.logout)
-	a.Get("/console", cs.staff(cs.queue(queueMine)))
-	a.Get("/console/waitlist", cs.staff(cs.queue(queueWaitlist)))
-	a.Get("/console/committee", cs.staff(cs.queue(queueCommittee)))
-	a.Get("/console/requests/new", cs.staff(cs.newPage))
-	a.Post("/console/requests/new", cs.staff(cs.file))
-	a.Get("/console/requests/:id", cs.staff(cs.detail))
+	a.Get("/console", staff(cs.queue(queueMine))...)
+	a.Get("/console/waitlist", staff(cs.queue(queueWaitlist))...)
+	a.Get("/console/committee", staff(cs.queue(queueCommittee))...)
+	a.Get("/console/requests/new", staff(cs.newPage)...)
+	a.Post("/console/requests/new", staff(cs.file)...)
+	a.Get("/console/requests/:id", request(webkit.StaffRoles, cs.detail)...)
 	for _, action := range []string{"assess", "approve", "reject", "withdraw", "disburse", "confirm", "decline"} {
-		a.Post("/console/requests/:id/"+action, cs.staff(cs.act(action)))
+		a.Post("/console/requests/:id/"+action, request(actionRoles(action), cs.act(action))...)
 	}
+}
+
+// actionRoles are the roles that may take action on a request.
+func actionRoles(action string) []auth.Role {
+	switch action {
+	case "assess", "disburse", "withdraw":
+		return []auth.Role{auth.SocialWorker, auth.UnitAdmin}
+	case "reject":
+		return []auth.Role{auth.SocialWorker, auth.Committee}
+	}
+	// approve, confirm, decline: the unit's named checker may hold any
+	// staff role; the domain's rules decide.
+	return webkit.StaffRoles
+}
+
+// getAidRequest loads an aid request for webkit.AidRequest.
+func (cs *console) getAidRequest(c *fiber.Ctx, id string) (*aid.Request, error) {
+	return cs.h.Aid.Store.Get(c.UserContext(), id)
+}
+
+// toLogin sends a browser whose session no longer verifies to the sign-in
+// page; everyone else gets the 401.
+func toLogin(c *fiber.Ctx, err error) error {
+	if c.Method() == fiber.MethodGet && webkit.WantsHTML(c) && c.Cookies(staffCookie) != "" {
+		return c.Redirect("/console/login", fiber.StatusSeeOther)
+	}
+	return err
 }
 
 func (cs *console) csrf(session string) string {
@@ -94,50 +132,32 @@ func (cs *console) csrf(session string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// staff authenticates a console request: the Authorization header, or the
-// session cookie, whose POSTs must carry the CSRF token. A browser without
-// a session is sent to the sign-in page.
-func (cs *console) staff(next fiber.Handler) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		if c.Get(fiber.HeaderAuthorization) == "" {
-			tok := c.Cookies(staffCookie)
-			if tok == "" {
-				if c.Method() == fiber.MethodGet && webkit.WantsHTML(c) {
-					return c.Redirect("/console/login", fiber.StatusSeeOther)
-				}
-				return auth.ErrUnauthenticated
-			}
-			if c.Method() == fiber.MethodPost {
-				if !cs.h.SameOrigin(c) {
-					return webkit.ErrCrossSite
-				}
-				got := c.FormValue(csrfField)
-				if subtle.ConstantTimeCompare([]byte(got), []byte(cs.csrf(tok))) != 1 {
-					return webkit.NewProblem(fiber.StatusForbidden, "csrf", "Form expired", "Reload the page and send the form again.")
-				}
-			}
-			// The handlers below read the caller the same way as the API.
-			c.Request().Header.Set(fiber.HeaderAuthorization, "Bearer "+tok)
-			c.Locals("csrf", cs.csrf(tok))
-		}
-		p, err := cs.h.Principal(c)
-		if err != nil {
-			if c.Method() == fiber.MethodGet && webkit.WantsHTML(c) && c.Cookies(staffCookie) != "" {
+// session reads a console request's credentials: the Authorization
+// header, or the session cookie, whose POSTs must carry the CSRF token. A
+// browser without a session is sent to the sign-in page.
+func (cs *console) session(c *fiber.Ctx) error {
+	if c.Get(fiber.HeaderAuthorization) == "" {
+		tok := c.Cookies(staffCookie)
+		if tok == "" {
+			if c.Method() == fiber.MethodGet && webkit.WantsHTML(c) {
 				return c.Redirect("/console/login", fiber.StatusSeeOther)
 			}
-			return err
+			return auth.ErrUnauthenticated
 		}
-		if p.Role != auth.PlatformAdmin && !slices.Contains(webkit.StaffRoles, p.Role) {
-			return webkit.NewProblem(fiber.StatusForbidden, "forbidden", "Not allowed", "Your role may not do this.")
+		if c.Method() == fiber.MethodPost {
+			if !cs.h.SameOrigin(c) {
+				return webkit.ErrCrossSite
+			}
+			got := c.FormValue(csrfField)
+			if subtle.ConstantTimeCompare([]byte(got), []byte(cs.csrf(tok))) != 1 {
+				return webkit.NewProblem(fiber.StatusForbidden, "csrf", "Form expired", "Reload the page and send the form again.")
+			}
 		}
-		c.Locals("principal", p)
-		return next(c)
+		// Authorize reads the caller the same way as the API's.
+		c.Request().Header.Set(fiber.HeaderAuthorization, "Bearer "+tok)
+		c.Locals("csrf", cs.csrf(tok))
 	}
-}
-
-func principalOf(c *fiber.Ctx) auth.Principal {
-	p, _ := c.Locals("principal").(auth.Principal)
-	return p
+	return c.Next()
 }
 
 func csrfOf(c *fiber.Ctx) string {
@@ -159,7 +179,7 @@ type navLink struct {
 }
 
 func (cs *console) base(c *fiber.Ctx, l i18n.Lang, unit, heading, current string) consoleView {
-	p := principalOf(c)
+	p := webkit.Caller(c)
 	q := ""
 	if p.Role == auth.PlatformAdmin {
 		q = "?unit=" + url.QueryEscape(unit)
@@ -185,12 +205,12 @@ func roleKey(r auth.Role) string {
 // unitOf is the unit a list page shows: ?unit= (a platform admin's choice;
 // another unit's answers 404 to unit staff), else the caller's own.
 func (cs *console) unitOf(c *fiber.Ctx, roles ...auth.Role) (string, error) {
-	p := principalOf(c)
+	p := webkit.Caller(c)
 	unit := c.Query("unit", p.Unit)
 	if unit == "" {
 		return "", webkit.FieldProblem(fiber.StatusBadRequest, "unit", "choose a unit: ?unit=code")
 	}
-	if _, err := cs.h.StaffOf(c, unit, roles...); err != nil {
+	if err := webkit.ActOn(c, unit, roles...); err != nil {
 		return "", err
 	}
 	if _, err := cs.h.Units.Get(c.UserContext(), unit); err != nil {
@@ -281,7 +301,7 @@ func (cs *console) queue(kind queueKind) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		p := principalOf(c)
+		p := webkit.Caller(c)
 		var statuses []aid.Status
 		switch {
 		case kind == queueWaitlist:
@@ -566,7 +586,7 @@ func (cs *console) file(c *fiber.Ctx) error {
 		// Duplicate flags are shown on the request's page, looked up afresh.
 		// A form sent again with the same details answers with the request
 		// it filed the first time.
-		_, _, err = cs.h.Aid.File(c.UserContext(), webkit.Actor(principalOf(c)), unit, key, q)
+		_, _, err = cs.h.Aid.File(c.UserContext(), webkit.Actor(webkit.Caller(c)), unit, key, q)
 	}
 	if err != nil || len(fe.List) > 0 {
 		var ve validation.Errors
@@ -676,25 +696,8 @@ type detailView struct {
 	SamePerson []dupRow
 }
 
-func (cs *console) load(c *fiber.Ctx, roles ...auth.Role) (*aid.Request, error) {
-	q, err := cs.h.Aid.Store.Get(c.UserContext(), c.Params("id"))
-	if errors.Is(err, aid.ErrNotFound) {
-		return nil, webkit.NewProblem(fiber.StatusNotFound, "aid-request-not-found", "No such aid request", "")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if _, err := cs.h.StaffOf(c, q.Unit, roles...); err != nil {
-		return nil, err
-	}
-	return q, nil
-}
-
 func (cs *console) detail(c *fiber.Ctx) error {
-	q, err := cs.load(c, webkit.StaffRoles...)
-	if err != nil {
-		return err
-	}
+	q := webkit.LoadedAid(c)
 	l := webkit.Lang(c)
 	var done string
 	if d := c.Query("done"); slices.Contains([]string{"filed", "assess", "approve", "reject", "withdraw", "disburse", "confirm", "decline"}, d) {
@@ -719,7 +722,7 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 	if err != nil {
 		return err
 	}
-	p := principalOf(c)
+	p := webkit.Caller(c)
 	v := &detailView{consoleView: cs.base(c, l, q.Unit, l.F("console.detail.title", q.Patient.Name), ""), ID: q.ID,
 		Status: label(l, "console.status.", string(q.Status)), Patient: q.Patient.Name, Age: l.Num(int64(q.Patient.Age)),
 		Sex: label(l, "console.sex.", q.Patient.Sex), Guardian: q.Patient.Guardian, Mobile: q.Patient.Mobile, NID: q.Patient.NID, BirthDate: l.Digits(q.Patient.BirthDate),
@@ -930,23 +933,10 @@ func (cs *console) act(action string) fiber.Handler {
 }
 
 func (cs *console) do(c *fiber.Ctx, action string) error {
-	var roles []auth.Role
-	switch action {
-	case "assess", "disburse", "withdraw":
-		roles = []auth.Role{auth.SocialWorker, auth.UnitAdmin}
-	case "reject":
-		roles = []auth.Role{auth.SocialWorker, auth.Committee}
-	default:
-		// approve, confirm, decline: the unit's named checker may hold any
-		// staff role; the domain's rules decide.
-		roles = webkit.StaffRoles
-	}
-	q, err := cs.load(c, roles...)
-	if err != nil {
-		return err
-	}
+	q := webkit.LoadedAid(c)
+	var err error
 	l := webkit.Lang(c)
-	ctx, a := c.UserContext(), webkit.Actor(principalOf(c))
+	ctx, a := c.UserContext(), webkit.Actor(webkit.Caller(c))
 	val := func(k string) string { return strings.TrimSpace(c.FormValue(k)) }
 	var fe webkit.FormErrors
 	var rows []int // disbursed items, by position in the request

@@ -11,7 +11,6 @@ import (
 
 	"github.com/kalyan-platform/kalyan/internal/aid"
 	"github.com/kalyan-platform/kalyan/internal/app"
-	"github.com/kalyan-platform/kalyan/internal/auth"
 	"github.com/kalyan-platform/kalyan/internal/contact"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/validation"
@@ -194,10 +193,7 @@ func staffName(name string) string {
 
 func (h *handlers) fileAid(c *fiber.Ctx) error {
 	code := c.Params("code")
-	p, err := h.StaffOf(c, code, auth.SocialWorker, auth.UnitAdmin)
-	if err != nil {
-		return err
-	}
+	p := webkit.Caller(c)
 	// Optional for filing (older clients send none), but a retry after a
 	// lost answer files the patient twice without it.
 	key := c.Get("Idempotency-Key")
@@ -222,6 +218,7 @@ func (h *handlers) fileAid(c *fiber.Ctx) error {
 	cs := body.CaseStudy
 	q.CaseStudy = aid.CaseStudy{HouseholdSize: cs.HouseholdSize, Occupation: cs.Occupation, Assets: cs.Assets, Narrative: cs.Narrative, DocumentsChecked: cs.DocumentsChecked}
 	if cs.MonthlyIncome != "" {
+		var err error
 		if q.CaseStudy.MonthlyIncome, err = money.Parse(cs.MonthlyIncome); err != nil {
 			v.AddErr("caseStudy.monthlyIncome", err)
 		}
@@ -259,32 +256,15 @@ func (h *handlers) fileAid(c *fiber.Ctx) error {
 	return c.Status(status).JSON(fiber.Map{"id": q.ID, "status": q.Status, "duplicates": flags, "identityFlags": same})
 }
 
-// aidOf loads a request and checks the caller may act on its unit; other
-// units' requests answer 404.
-func (h *handlers) aidOf(c *fiber.Ctx, roles ...auth.Role) (*aid.Request, auth.Principal, error) {
-	p, err := h.Principal(c)
-	if err != nil {
-		return nil, p, err
-	}
-	q, err := h.Aid.Store.Get(c.UserContext(), c.Params("id"))
-	if errors.Is(err, aid.ErrNotFound) {
-		return nil, p, webkit.NewProblem(fiber.StatusNotFound, "aid-request-not-found", "No such aid request", "")
-	}
-	if err != nil {
-		return nil, p, err
-	}
-	if _, err := h.StaffOf(c, q.Unit, roles...); err != nil {
-		return nil, p, err
-	}
-	return q, p, nil
+// getAidRequest loads an aid request for webkit.AidRequest.
+func (h *handlers) getAidRequest(c *fiber.Ctx, id string) (*aid.Request, error) {
+	return h.Aid.Store.Get(c.UserContext(), id)
 }
 
 func (h *handlers) getAid(c *fiber.Ctx) error {
-	q, _, err := h.aidOf(c, webkit.StaffRoles...)
-	if err != nil {
-		return err
-	}
+	q := webkit.LoadedAid(c)
 	out := toAidJSON(q, false)
+	var err error
 	if out.IdentityFlags, err = h.identityFlags(c, q); err != nil {
 		return err
 	}
@@ -292,10 +272,7 @@ func (h *handlers) getAid(c *fiber.Ctx) error {
 }
 
 func (h *handlers) aidHistory(c *fiber.Ctx) error {
-	q, _, err := h.aidOf(c, webkit.StaffRoles...)
-	if err != nil {
-		return err
-	}
+	q := webkit.LoadedAid(c)
 	hist, err := h.Aid.Store.History(c.UserContext(), q.ID)
 	if err != nil {
 		return err
@@ -321,9 +298,6 @@ func (h *handlers) aidHistory(c *fiber.Ctx) error {
 
 func (h *handlers) listAid(c *fiber.Ctx) error {
 	code := c.Params("code")
-	if _, err := h.StaffOf(c, code, webkit.StaffRoles...); err != nil {
-		return err
-	}
 	limit, err := webkit.IntQuery(c, "limit", 50, 1, 200)
 	if err != nil {
 		return err
@@ -343,18 +317,15 @@ func (h *handlers) listAid(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"requests": out, "limit": limit, "offset": offset})
 }
 
-// aidTransition authorises the caller on the request's unit first, then
-// decodes the body (so a stranger learns nothing, not even a field error),
-// then applies fn.
-func (h *handlers) aidTransition(c *fiber.Ctx, decode func() error, fn func(q *aid.Request, a aid.Actor) (*aid.Request, error), roles ...auth.Role) error {
-	q, p, err := h.aidOf(c, roles...)
-	if err != nil {
-		return err
-	}
+// aidTransition runs after Authorize has let the caller act on the
+// request's unit, so the body is decoded only then (a stranger learns
+// nothing, not even a field error); then it applies fn.
+func (h *handlers) aidTransition(c *fiber.Ctx, decode func() error, fn func(q *aid.Request, a aid.Actor) (*aid.Request, error)) error {
+	q := webkit.LoadedAid(c)
 	if err := decode(); err != nil {
 		return err
 	}
-	out, err := fn(q, webkit.Actor(p))
+	out, err := fn(q, webkit.Actor(webkit.Caller(c)))
 	switch {
 	case errors.Is(err, aid.ErrState):
 		return webkit.NewProblem(fiber.StatusConflict, "invalid-state", "Not possible in this state", "The request is "+string(q.Status)+".")
@@ -392,7 +363,7 @@ func (h *handlers) assessAid(c *fiber.Ctx) error {
 	}
 	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
 		return h.Aid.Assess(c.UserContext(), a, q.ID, amounts, body.ZakatEligible, body.Note)
-	}, auth.SocialWorker, auth.UnitAdmin)
+	})
 }
 
 func (h *handlers) approveAid(c *fiber.Ctx) error {
@@ -409,7 +380,7 @@ func (h *handlers) approveAid(c *fiber.Ctx) error {
 	}
 	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
 		return h.Aid.Approve(c.UserContext(), a, q.ID, body.Resolution, body.Note)
-	}, webkit.StaffRoles...) // the unit's named checker may hold any staff role: the rules decide
+	})
 }
 
 func (h *handlers) rejectAid(c *fiber.Ctx) error {
@@ -419,7 +390,7 @@ func (h *handlers) rejectAid(c *fiber.Ctx) error {
 	decode := func() error { return webkit.DecodeJSON(c, &body) }
 	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
 		return h.Aid.Reject(c.UserContext(), a, q.ID, body.Reason)
-	}, auth.SocialWorker, auth.Committee)
+	})
 }
 
 func (h *handlers) withdrawAid(c *fiber.Ctx) error {
@@ -429,7 +400,7 @@ func (h *handlers) withdrawAid(c *fiber.Ctx) error {
 	decode := func() error { return webkit.DecodeJSON(c, &body) }
 	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
 		return h.Aid.Withdraw(c.UserContext(), a, q.ID, body.Reason)
-	}, auth.SocialWorker, auth.UnitAdmin)
+	})
 }
 
 func (h *handlers) disburseAid(c *fiber.Ctx) error {
@@ -465,7 +436,7 @@ func (h *handlers) disburseAid(c *fiber.Ctx) error {
 	}
 	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
 		return h.Aid.DisbursePart(c.UserContext(), a, q.ID, ds, body.Final == nil || *body.Final)
-	}, auth.SocialWorker, auth.UnitAdmin)
+	})
 }
 
 func (h *handlers) confirmDisbursement(c *fiber.Ctx) error {
@@ -477,7 +448,7 @@ func (h *handlers) confirmDisbursement(c *fiber.Ctx) error {
 	}
 	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
 		return h.Aid.ConfirmDisbursement(c.UserContext(), a, q.ID)
-	}, webkit.StaffRoles...)
+	})
 }
 
 func (h *handlers) declineDisbursement(c *fiber.Ctx) error {
@@ -487,7 +458,7 @@ func (h *handlers) declineDisbursement(c *fiber.Ctx) error {
 	decode := func() error { return webkit.DecodeJSON(c, &body) }
 	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
 		return h.Aid.DeclineDisbursement(c.UserContext(), a, q.ID, body.Reason)
-	}, webkit.StaffRoles...)
+	})
 }
 
 // identityFlags renders q's identity flags: where, which form, the number

@@ -18,10 +18,7 @@ func (h *handlers) allocateGrant(c *fiber.Ctx) error {
 	if h.GrantFund == nil {
 		return fiber.ErrNotFound
 	}
-	p, err := h.Principal(c)
-	if err != nil {
-		return err
-	}
+	p := webkit.Caller(c)
 	key := c.Get("Idempotency-Key")
 	if !webkit.ValidKey(key) {
 		return webkit.FieldProblem(fiber.StatusBadRequest, "Idempotency-Key", webkit.KeyRule)

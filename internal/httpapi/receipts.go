@@ -29,7 +29,7 @@ func (h *handlers) receiptRoutes(v1 fiber.Router, limit fiber.Handler) {
 	v1.Get("/receipts/:id/verify", h.verifyReceipt)
 	v1.Get("/receipts/:id", h.getReceipt)
 	v1.Post("/statements", limit, h.requestStatement)
-	v1.Post("/staff/statements", h.RequireRole(auth.SocialWorker, auth.UnitAdmin, auth.PlatformAdmin), h.counterStatement)
+	v1.Post("/staff/statements", h.Authorize(webkit.Access{Roles: []auth.Role{auth.SocialWorker, auth.UnitAdmin, auth.PlatformAdmin}}), h.counterStatement)
 }
 
 func (h *handlers) getReceipt(c *fiber.Ctx) error {
@@ -252,7 +252,7 @@ func (h *handlers) counterStatement(c *fiber.Ctx) error {
 	if err := webkit.DecodeJSON(c, &body); err != nil {
 		return err
 	}
-	p, _ := c.Locals("principal").(auth.Principal)
+	p := webkit.Caller(c)
 	by := app.CounterStaff{Subject: p.Subject, Role: string(p.Role), Unit: p.Unit}
 	ctx := c.UserContext()
 	if body.Challenge == "" && body.Code == "" {

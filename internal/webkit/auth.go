@@ -1,6 +1,8 @@
 package webkit
 
 import (
+	"errors"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -12,8 +14,100 @@ import (
 // StaffRoles are the roles of a unit's own staff.
 var StaffRoles = []auth.Role{auth.SocialWorker, auth.Committee, auth.UnitAdmin}
 
-// Principal returns the verified caller or a 401.
-func (k *Kit) Principal(c *fiber.Ctx) (auth.Principal, error) {
+// principalKey holds the authorised caller in the request's locals.
+const principalKey = "principal"
+
+// Access says who may use a route; Kit.Authorize enforces it.
+type Access struct {
+	// Roles may use the route. On a unit-scoped route a platform admin
+	// always may; otherwise only the roles listed.
+	Roles []auth.Role
+	// Unit names the unit the request acts on (nil: the route is not
+	// scoped to a unit). Staff of another unit get a 404, so they cannot
+	// even learn the resource exists; its errors are answered as they are.
+	Unit func(c *fiber.Ctx) (string, error)
+	// UnitFirst looks the unit up before checking the token, for resources
+	// that are public anyway (a donation, a donation link): asking after a
+	// missing one is a 404 whoever asks.
+	UnitFirst bool
+	// Unauthenticated, if set, answers a caller without a valid token
+	// (the console sends a browser to its sign-in page).
+	Unauthenticated func(c *fiber.Ctx, err error) error
+}
+
+// Authorize is the one authorisation middleware of the API and the
+// console: it verifies the caller's bearer token (401), scopes them to the
+// request's unit (404) and checks their role (403), then keeps the caller
+// for the handler (Caller).
+func (k *Kit) Authorize(a Access) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		p, err := k.check(c, a)
+		if err != nil {
+			return err
+		}
+		c.Locals(principalKey, p)
+		return c.Next()
+	}
+}
+
+func (k *Kit) check(c *fiber.Ctx, a Access) (auth.Principal, error) {
+	var unit string
+	if a.Unit != nil && a.UnitFirst {
+		u, err := a.Unit(c)
+		if err != nil {
+			return auth.Principal{}, err
+		}
+		unit = u
+	}
+	p, err := k.principal(c)
+	if err != nil {
+		if a.Unauthenticated != nil {
+			return p, a.Unauthenticated(c, err)
+		}
+		return p, err
+	}
+	if a.Unit == nil {
+		if !slices.Contains(a.Roles, p.Role) {
+			return p, errForbidden
+		}
+		return p, nil
+	}
+	if !a.UnitFirst {
+		if unit, err = a.Unit(c); err != nil {
+			return p, err
+		}
+	}
+	return p, scope(p, unit, a.Roles)
+}
+
+// ActOn checks the authorised caller may act on unit with one of roles, for
+// a handler that learns the unit only from the request's body or query.
+func ActOn(c *fiber.Ctx, unit string, roles ...auth.Role) error {
+	return scope(Caller(c), unit, roles)
+}
+
+// scope is the unit rule: staff act on their own unit only (another unit's
+// resources are a 404), with one of roles; a platform admin on any.
+func scope(p auth.Principal, unit string, roles []auth.Role) error {
+	if !p.CanActOn(unit) {
+		return NewProblem(fiber.StatusNotFound, "not-found", "Not found", "")
+	}
+	if p.Role == auth.PlatformAdmin || slices.Contains(roles, p.Role) {
+		return nil
+	}
+	return errForbidden
+}
+
+var errForbidden = NewProblem(fiber.StatusForbidden, "forbidden", "Not allowed", "Your role may not do this.")
+
+// Caller is the caller Authorize let through.
+func Caller(c *fiber.Ctx) auth.Principal {
+	p, _ := c.Locals(principalKey).(auth.Principal)
+	return p
+}
+
+// principal returns the verified caller or a 401.
+func (k *Kit) principal(c *fiber.Ctx) (auth.Principal, error) {
 	raw := c.Get(fiber.HeaderAuthorization)
 	tok, ok := strings.CutPrefix(raw, "Bearer ")
 	if !ok || tok == "" {
@@ -27,43 +121,33 @@ func (k *Kit) Principal(c *fiber.Ctx) (auth.Principal, error) {
 	return p, nil
 }
 
-// RequireRole lets through callers with one of roles.
-func (k *Kit) RequireRole(roles ...auth.Role) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		p, err := k.Principal(c)
+// Param names the unit by a route parameter.
+func Param(name string) func(c *fiber.Ctx) (string, error) {
+	return func(c *fiber.Ctx) (string, error) { return c.Params(name), nil }
+}
+
+// AidRequest names the unit of the aid request in the route's :id, loaded
+// by get; the handler finds the request with LoadedAid.
+func AidRequest(get func(c *fiber.Ctx, id string) (*aid.Request, error)) func(c *fiber.Ctx) (string, error) {
+	return func(c *fiber.Ctx) (string, error) {
+		q, err := get(c, c.Params("id"))
+		if errors.Is(err, aid.ErrNotFound) {
+			return "", NewProblem(fiber.StatusNotFound, "aid-request-not-found", "No such aid request", "")
+		}
 		if err != nil {
-			return err
+			return "", err
 		}
-		for _, r := range roles {
-			if p.Role == r {
-				c.Locals("principal", p)
-				return c.Next()
-			}
-		}
-		return NewProblem(fiber.StatusForbidden, "forbidden", "Not allowed", "Your role may not do this.")
+		c.Locals(aidKey, q)
+		return q.Unit, nil
 	}
 }
 
-// StaffOf returns the caller if they are staff of unit (or a platform
-// admin) with one of roles; otherwise a 401/404. Another unit's resources
-// answer 404, so staff cannot even learn they exist.
-func (k *Kit) StaffOf(c *fiber.Ctx, unit string, roles ...auth.Role) (auth.Principal, error) {
-	p, err := k.Principal(c)
-	if err != nil {
-		return p, err
-	}
-	if !p.CanActOn(unit) {
-		return p, NewProblem(fiber.StatusNotFound, "not-found", "Not found", "")
-	}
-	if p.Role == auth.PlatformAdmin {
-		return p, nil
-	}
-	for _, r := range roles {
-		if p.Role == r {
-			return p, nil
-		}
-	}
-	return p, NewProblem(fiber.StatusForbidden, "forbidden", "Not allowed", "Your role may not do this.")
+const aidKey = "aid-request"
+
+// LoadedAid is the aid request AidRequest loaded.
+func LoadedAid(c *fiber.Ctx) *aid.Request {
+	q, _ := c.Locals(aidKey).(*aid.Request)
+	return q
 }
 
 // Actor is the caller as the aid records name them.
