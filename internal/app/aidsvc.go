@@ -110,7 +110,7 @@ func (s *Aid) File(ctx context.Context, a aid.Actor, unitCode, key string, q *ai
 		}
 		return nil, false, err
 	}
-	dups, err := s.duplicates(ctx, q)
+	dups, err := s.Duplicates(ctx, q)
 	return dups, true, err
 }
 
@@ -126,12 +126,12 @@ func (s *Aid) replay(ctx context.Context, q *aid.Request) ([]aid.Request, error)
 		return nil, aid.ErrKeyReused
 	}
 	*q = *prev
-	return s.duplicates(ctx, q)
+	return s.Duplicates(ctx, q)
 }
 
-// duplicates flags (never blocks) other requests in any unit for the same
+// Duplicates flags (never blocks) other requests in any unit for the same
 // NID or mobile in the last 90 days.
-func (s *Aid) duplicates(ctx context.Context, q *aid.Request) ([]aid.Request, error) {
+func (s *Aid) Duplicates(ctx context.Context, q *aid.Request) ([]aid.Request, error) {
 	var out []aid.Request
 	seen := map[string]bool{q.ID: true}
 	for _, key := range []string{q.Patient.IDKey, q.Patient.Mobile} {

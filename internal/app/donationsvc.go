@@ -83,11 +83,10 @@ func (s *Donations) CallbackURL(id string) string {
 // Create starts an online gift: it validates, creates the payment at bKash
 // and stores the donation as initiated. The same idempotency key with the same
 // request returns the same donation; with another request, ErrKeyReused.
-func (s *Donations) Create(ctx context.Context, unitCode, idemKey string, req donations.Request) (*donations.Donation, bool, error) {
-	u, err := s.Units.Servable(ctx, unitCode)
-	if err != nil {
-		return nil, false, err
-	}
+// u is the unit as Units.Servable gave it to the caller, who needed it
+// first (the API to answer for an unknown unit before reading the body,
+// the donate page to show whose form it is): a gift looks its unit up once.
+func (s *Donations) Create(ctx context.Context, u *units.Unit, idemKey string, req donations.Request) (*donations.Donation, bool, error) {
 	build := func(id string) (*donations.Donation, error) {
 		return donations.New(u, id, donations.BKash, req, s.Now())
 	}

@@ -59,21 +59,17 @@ func approvedAD(request string, version int) []byte {
 	return []byte("kalyan/aid-approved/v1\x00" + request + "#" + strconv.Itoa(version))
 }
 
-// markPaid marks d paid and seals its donor snapshot into the paid event, so
-// the state and the event are still stored as one document.
+// markPaid marks d paid with its donor snapshot sealed into the paid event,
+// so the state and the event are still stored as one document.
 func markPaid(seal Sealer, d *donations.Donation, trxID string, now time.Time) error {
-	if err := d.MarkPaid(trxID, now); err != nil {
-		return err
-	}
-	if seal == nil {
-		return nil
-	}
-	return rewritePayload(d.Outbox, donations.PaidEventID(d.ID), func(p *donations.PaidPayload) bool {
+	var sealed []byte
+	if seal != nil {
 		// Without a usable seal key the event goes without: receipts read.
-		b, err := SealDonor(seal, d)
-		p.DonorSealed = b
-		return err == nil
-	})
+		if b, err := SealDonor(seal, d); err == nil {
+			sealed = b
+		}
+	}
+	return d.MarkPaidSealed(trxID, now, sealed)
 }
 
 // SealDonor seals the donor snapshot of d that donation.paid carries.

@@ -104,3 +104,13 @@ func TestKafkaBusImportsNoStoreNorUseCases(t *testing.T) {
 		module + "/internal/webkit",
 	})
 }
+
+// TestFrontEndsCallUseCasesOnly: the three front ends and what they share
+// reach storage only through the use cases in internal/app, never the
+// store or its driver.
+func TestFrontEndsCallUseCasesOnly(t *testing.T) {
+	forbid(t, list(t, "internal/httpapi/...", "internal/donorweb/...", "internal/console/...", "internal/webkit/..."), []string{
+		"go.mongodb.org/mongo-driver",
+		module + "/internal/mongostore",
+	})
+}

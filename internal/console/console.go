@@ -114,7 +114,7 @@ func actionRoles(action string) []auth.Role {
 
 // getAidRequest loads an aid request for webkit.AidRequest.
 func (cs *console) getAidRequest(c *fiber.Ctx, id string) (*aid.Request, error) {
-	return cs.h.Aid.Store.Get(c.UserContext(), id)
+	return cs.h.Aid.Get(c.UserContext(), id)
 }
 
 // toLogin sends a browser whose session no longer verifies to the sign-in
@@ -313,7 +313,7 @@ func (cs *console) queue(kind queueKind) fiber.Handler {
 		}
 		var qs []aid.Request
 		for _, st := range statuses {
-			found, err := cs.h.Aid.Store.List(ctx, aid.Filter{Unit: unit, Status: string(st), Limit: 200})
+			found, err := cs.h.Aid.List(ctx, aid.Filter{Unit: unit, Status: string(st), Limit: 200})
 			if err != nil {
 				return err
 			}
@@ -857,7 +857,7 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 	for _, pt := range q.Parts {
 		v.Parts = append(v.Parts, partRows(l, q, &pt)...)
 	}
-	hist, err := cs.h.Aid.Store.History(ctx, q.ID)
+	hist, err := cs.h.Aid.History(ctx, q.ID)
 	if err != nil {
 		return err
 	}
@@ -868,27 +868,17 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 	}
 	// Duplicate-benefit flags: other requests for this NID or mobile in any
 	// unit in the last 90 days; where, when and how much only.
-	seen := map[string]bool{q.ID: true}
-	for _, key := range []string{q.Patient.IDKey, q.Patient.Mobile} {
-		if key == "" {
-			continue
+	dups, err := cs.h.Aid.Duplicates(ctx, q)
+	if err != nil {
+		return err
+	}
+	for _, f := range dups {
+		unit := f.Unit
+		if fu, err := cs.h.Units.Get(ctx, f.Unit); err == nil {
+			unit = webkit.UnitName(l, fu)
 		}
-		found, err := cs.h.Aid.Store.List(ctx, aid.Filter{Patient: key, Since: time.Now().AddDate(0, 0, -90)})
-		if err != nil {
-			return err
-		}
-		for _, f := range found {
-			if seen[f.ID] {
-				continue
-			}
-			seen[f.ID] = true
-			unit := f.Unit
-			if fu, err := cs.h.Units.Get(ctx, f.Unit); err == nil {
-				unit = webkit.UnitName(l, fu)
-			}
-			v.Dups = append(v.Dups, dupRow{Unit: unit, Filed: l.Digits(f.CreatedAt.Format("2006-01-02")),
-				Status: label(l, "console.status.", string(f.Status)), Approved: l.Money(f.ApprovedTotal())})
-		}
+		v.Dups = append(v.Dups, dupRow{Unit: unit, Filed: l.Digits(f.CreatedAt.Format("2006-01-02")),
+			Status: label(l, "console.status.", string(f.Status)), Approved: l.Money(f.ApprovedTotal())})
 	}
 	same, err := cs.h.Aid.IdentityFlags(ctx, q)
 	if err != nil {
@@ -1019,7 +1009,7 @@ func (cs *console) do(c *fiber.Ctx, action string) error {
 	default:
 		return err
 	}
-	if fresh, gerr := cs.h.Aid.Store.Get(ctx, q.ID); gerr == nil {
+	if fresh, gerr := cs.h.Aid.Get(ctx, q.ID); gerr == nil {
 		q = fresh
 	}
 	return cs.renderDetail(c, status, q, "", failure, &fe, val)

@@ -245,6 +245,12 @@ func PaidEventID(donationID string) string { return donationID + "/paid" }
 // MarkPaid records that the money arrived (bKash execute/query said
 // Completed, or a cashier took cash) and emits donation.paid.
 func (d *Donation) MarkPaid(trxID string, at time.Time) error {
+	return d.MarkPaidSealed(trxID, at, nil)
+}
+
+// MarkPaidSealed is MarkPaid with the donor snapshot the application
+// sealed for the event (PaidPayload.DonorSealed; nil for none).
+func (d *Donation) MarkPaidSealed(trxID string, at time.Time, donorSealed []byte) error {
 	if d.Status == Paid {
 		return ErrNoChange
 	}
@@ -254,6 +260,7 @@ func (d *Donation) MarkPaid(trxID string, at time.Time) error {
 	d.Status, d.TrxID, d.PaidAt, d.UpdatedAt = Paid, trxID, at.UTC(), at.UTC()
 	ev, err := events.New(PaidEventID(d.ID), events.DonationPaid, d.Unit, at, PaidPayload{
 		Donation: d.ID, Amount: d.Amount, Kind: d.Kind, Programme: d.Programme, Method: d.Method, TrxID: trxID, PaidAt: d.PaidAt,
+		DonorSealed: donorSealed,
 	})
 	if err != nil {
 		return fmt.Errorf("build paid event: %w", err)

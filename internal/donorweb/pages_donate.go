@@ -141,7 +141,7 @@ func (h *handlers) donateSubmit(c *fiber.Ctx) error {
 	req.Donor.Email = form["email"]
 	req.Donor.TIN = i18n.ASCIIDigits(form["tin"])
 	key := webkit.FormKey(form["key"])
-	d, _, err := h.Donations.Create(c.UserContext(), t.Unit.Code, key, req)
+	d, _, err := h.Donations.Create(c.UserContext(), t.Unit, key, req)
 	var v validation.Errors
 	switch {
 	case errors.As(err, &v):

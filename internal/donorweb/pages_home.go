@@ -41,7 +41,7 @@ type homeView struct {
 var levelOrder = map[units.Level]int{units.MedicalCollege: 0, units.Specialised: 1, units.District: 2, units.Upazila: 3}
 
 func (h *handlers) home(c *fiber.Ctx) error {
-	us, err := h.Units.Store.List(c.UserContext())
+	us, err := h.Units.List(c.UserContext())
 	if err != nil {
 		return err
 	}

@@ -258,7 +258,7 @@ func (h *handlers) fileAid(c *fiber.Ctx) error {
 
 // getAidRequest loads an aid request for webkit.AidRequest.
 func (h *handlers) getAidRequest(c *fiber.Ctx, id string) (*aid.Request, error) {
-	return h.Aid.Store.Get(c.UserContext(), id)
+	return h.Aid.Get(c.UserContext(), id)
 }
 
 func (h *handlers) getAid(c *fiber.Ctx) error {
@@ -273,7 +273,7 @@ func (h *handlers) getAid(c *fiber.Ctx) error {
 
 func (h *handlers) aidHistory(c *fiber.Ctx) error {
 	q := webkit.LoadedAid(c)
-	hist, err := h.Aid.Store.History(c.UserContext(), q.ID)
+	hist, err := h.Aid.History(c.UserContext(), q.ID)
 	if err != nil {
 		return err
 	}
@@ -306,7 +306,7 @@ func (h *handlers) listAid(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	qs, err := h.Aid.Store.List(c.UserContext(), aid.Filter{Unit: code, Status: c.Query("status"), Limit: limit, Offset: offset})
+	qs, err := h.Aid.List(c.UserContext(), aid.Filter{Unit: code, Status: c.Query("status"), Limit: limit, Offset: offset})
 	if err != nil {
 		return err
 	}

@@ -87,14 +87,15 @@ func (h *handlers) createDonation(c *fiber.Ctx) error {
 	if !webkit.ValidKey(key) {
 		return webkit.FieldProblem(fiber.StatusBadRequest, "Idempotency-Key", "header is required: "+webkit.KeyRule)
 	}
-	if _, err := h.Units.Servable(c.UserContext(), c.Params("code")); err != nil {
+	u, err := h.Units.Servable(c.UserContext(), c.Params("code"))
+	if err != nil {
 		return err
 	}
 	var body donationRequest
 	if err := webkit.DecodeJSON(c, &body); err != nil {
 		return err
 	}
-	d, created, err := h.Donations.Create(c.UserContext(), c.Params("code"), key, body.domain())
+	d, created, err := h.Donations.Create(c.UserContext(), u, key, body.domain())
 	if err != nil {
 		return err
 	}

@@ -88,7 +88,7 @@ func (h *handlers) createLink(c *fiber.Ctx) error {
 // listLinks lists a unit's campaign links (its staff).
 func (h *handlers) listLinks(c *fiber.Ctx) error {
 	code := c.Params("code")
-	ls, err := h.Links.Store.ForUnit(c.UserContext(), code)
+	ls, err := h.Links.ForUnit(c.UserContext(), code)
 	if err != nil {
 		return err
 	}
@@ -102,7 +102,7 @@ func (h *handlers) listLinks(c *fiber.Ctx) error {
 // linkUnit names the unit of the link in the route's :slug (for
 // Authorize); the handler finds the link in the request's locals.
 func (h *handlers) linkUnit(c *fiber.Ctx) (string, error) {
-	l, err := h.Links.Store.Get(c.UserContext(), c.Params("slug"))
+	l, err := h.Links.Get(c.UserContext(), c.Params("slug"))
 	if errors.Is(err, links.ErrNotFound) {
 		return "", webkit.NewProblem(fiber.StatusNotFound, "link-not-found", "No such donation link", "")
 	}
@@ -118,7 +118,7 @@ const linkKey = "link"
 func (h *handlers) setLinkDisabled(disabled bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		l, _ := c.Locals(linkKey).(*links.Link)
-		if err := h.Links.Store.SetDisabled(c.UserContext(), l.Slug, disabled); err != nil {
+		if err := h.Links.SetDisabled(c.UserContext(), l.Slug, disabled); err != nil {
 			return err
 		}
 		l.Disabled = disabled

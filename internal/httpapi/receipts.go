@@ -14,7 +14,6 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/receiptpdf"
 	"github.com/kalyan-platform/kalyan/internal/receipts"
 	"github.com/kalyan-platform/kalyan/internal/signing"
-	"github.com/kalyan-platform/kalyan/internal/units"
 	"github.com/kalyan-platform/kalyan/internal/validation"
 	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
@@ -157,7 +156,7 @@ type keyJSON struct {
 // receipts verify against them). Archived units keep theirs public.
 func (h *handlers) unitKeys(c *fiber.Ctx) error {
 	code := c.Params("code")
-	if _, err := h.Units.Store.Get(c.UserContext(), code); err != nil {
+	if _, err := h.Units.Get(c.UserContext(), code); err != nil {
 		return err
 	}
 	ks, err := h.Keys.List(c.UserContext(), code)
@@ -169,19 +168,6 @@ func (h *handlers) unitKeys(c *fiber.Ctx) error {
 		out[i] = keyJSON{Fingerprint: k.Fingerprint, Algorithm: "Ed25519", PublicKey: base64.StdEncoding.EncodeToString(k.Public), CreatedAt: k.CreatedAt, Active: k.Active}
 	}
 	return c.JSON(fiber.Map{"unit": code, "keys": out})
-}
-
-// installKey gives a registered unit its signing key: the operator's (a
-// different one rotates: it becomes active, older ones stay), or a
-// generated one if it has none.
-func (h *handlers) installKey(c *fiber.Ctx, u *units.Unit, seed []byte) error {
-	var err error
-	if seed != nil {
-		_, err = h.Keys.Install(c.UserContext(), u.Code, seed)
-	} else {
-		_, err = h.Keys.Ensure(c.UserContext(), u.Code)
-	}
-	return err
 }
 
 // parseSigningKey reads the admin PUT's write-only signingKey ("" = none).

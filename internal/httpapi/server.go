@@ -19,7 +19,9 @@ import (
 
 // Deps are what the handlers use.
 type Deps struct {
-	Units        *app.Units
+	Units *app.Units
+	// Registry registers units with their merchant and signing key.
+	Registry     *app.UnitRegistry
 	Donations    *app.Donations
 	Transparency *app.Transparency
 	Links        *app.Links

@@ -146,14 +146,11 @@ func (h *handlers) putUnit(c *fiber.Ctx) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	created, err := h.Units.RegisterWith(c.UserContext(), u, mc)
+	created, err := h.Registry.Put(c.UserContext(), u, mc, seed)
 	if errors.Is(err, app.ErrMerchantChecksLimited) {
 		c.Set(fiber.HeaderRetryAfter, "3600")
 	}
 	if err != nil {
-		return err
-	}
-	if err := h.installKey(c, u, seed); err != nil {
 		return err
 	}
 	status := fiber.StatusOK

@@ -138,7 +138,7 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 	},
 		httpapi.Routes(httpapi.Deps{
 			Receipts: rp.receipts, Keys: rp.keys, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation,
-			Units: unitSvc, Donations: don, Transparency: transparency, Links: linkSvc, Aid: aidSvc, AppGifts: appGifts,
+			Units: unitSvc, Registry: &app.UnitRegistry{Units: unitSvc, Keys: rp.keys}, Donations: don, Transparency: transparency, Links: linkSvc, Aid: aidSvc, AppGifts: appGifts,
 			Ready:     ready(store, c.Kafka.Brokers),
 			GrantFund: &app.GrantFund{Units: unitSvc, Ledger: store.Ledger(), Allocations: store.GrantAllocations(), Keys: keys, Now: now},
 			Transfers: &app.FundTransfers{Units: unitSvc, Ledger: store.Ledger(), Keys: keys, Now: now},
