@@ -3,48 +3,26 @@ package httpapi
 import (
 	"bufio"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/kalyan-platform/kalyan/internal/auth"
-	"github.com/kalyan-platform/kalyan/internal/metrics"
-	"github.com/kalyan-platform/kalyan/internal/webkit"
+	"github.com/kalyan-platform/kalyan/internal/testkit/httpkit"
 )
 
-// bareApp is the API with no services behind it: enough for what
-// answers before a use case runs (headers, sign-in, body decoding). Fiber's
-// test requests come from 0.0.0.0, which trusted names as a proxy.
+// bareApp is the API with no services behind it (httpkit.BareApp).
 func bareApp(t *testing.T, publicURL string, trusted ...string) (*fiber.App, *auth.Signer) {
 	t.Helper()
-	v, s, err := auth.LocalKeys(filepath.Join(t.TempDir(), "k.jwk"), "kalyan", "kalyan-api")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return webkit.New(webkit.Config{Verifier: v, Metrics: metrics.New(), Log: slog.New(slog.DiscardHandler), PublicURL: publicURL,
-		TrustedProxies: trusted, BodyLimit: 64 << 10, ReadTimeout: time.Second, WriteTimeout: time.Second}, Routes(Deps{})), s
+	return httpkit.BareApp(t, publicURL, trusted, Routes(Deps{}))
 }
 
 func send(t *testing.T, a *fiber.App, method, path, body string, hdr map[string]string) (*http.Response, string) {
 	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	res, err := a.Test(req, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	return res, string(b)
+	return httpkit.Test(t, a, method, path, body, hdr)
 }
 
 // TestOnlyJSONIsReadAsJSON: a JSON endpoint reads application/json and

@@ -2,14 +2,14 @@ package browser
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
+	"maps"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/kalyan-platform/kalyan/internal/testkit/httpkit"
 	"github.com/kalyan-platform/kalyan/internal/units"
 )
 
@@ -51,24 +51,12 @@ func (b *browser) waitFor(what, path, expr string) {
 // apiJSON sends a JSON request with a staff token and decodes the answer.
 func apiJSON(t testing.TB, method, path, body, tok string, hdr map[string]string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(method, stack.APIURL()+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+tok)
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
+	h := httpkit.Bearer(tok)
+	maps.Copy(h, hdr)
+	r := web.Do(t, method, path, body, h)
 	var out map[string]any
-	_ = json.Unmarshal(b, &out)
-	return res.StatusCode, out
+	_ = json.Unmarshal(r.Body, &out)
+	return r.Status, out
 }
 
 // TestConsole: a social worker signs in, files a small request in Bengali

@@ -1,7 +1,6 @@
 package browser
 
 import (
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -34,18 +33,6 @@ func TestDonateWhileBKashIsDown(t *testing.T) {
 
 func postForm(t testing.TB, path string, vals url.Values) (int, string, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, stack.APIURL()+path, strings.NewReader(vals.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "text/html")
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, res.Header.Get("Location"), string(b)
+	r := web.Do(t, http.MethodPost, path, vals, map[string]string{"Accept": "text/html"})
+	return r.Status, r.Header.Get("Location"), string(r.Body)
 }

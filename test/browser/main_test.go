@@ -19,7 +19,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -32,6 +32,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/config"
 	"github.com/kalyan-platform/kalyan/internal/devstack"
 	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/testkit/httpkit"
 	"github.com/kalyan-platform/kalyan/internal/units"
 )
 
@@ -106,50 +107,27 @@ func registerAll(ctx context.Context, path string) error {
 	return g.Wait()
 }
 
+// web talks to the stack's server without following redirects.
+var web = httpkit.Client{Base: func() string { return stack.APIURL() }, HTTP: httpkit.NoRedirects(30 * time.Second)}
+
 // fetch GETs a page as a browser would, without following redirects.
-func fetch(t testing.TB, path string, hdr map[string]string) (*http.Response, []byte) {
+func fetch(t testing.TB, path string, hdr map[string]string) httpkit.Resp {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, stack.APIURL()+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Accept", "text/html")
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	c := &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, b
+	h := map[string]string{"Accept": "text/html"}
+	maps.Copy(h, hdr)
+	return web.Do(t, http.MethodGet, path, nil, h)
 }
 
 // createDonation starts a bKash gift through the JSON API and returns its id.
 func createDonation(t testing.TB, unit, key string) string {
 	t.Helper()
 	body := `{"amount":"750","kind":"sadaqah","donor":{"name":"Test Donor","phone":"01712345678"}}`
-	req, err := http.NewRequest(http.MethodPost, stack.APIURL()+"/api/v1/units/"+unit+"/donations", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", key)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
+	r := web.Do(t, http.MethodPost, "/api/v1/units/"+unit+"/donations", body, map[string]string{"Idempotency-Key": key})
 	var d struct {
 		ID string `json:"id"`
 	}
-	if err := json.NewDecoder(res.Body).Decode(&d); err != nil || res.StatusCode != http.StatusCreated || d.ID == "" {
-		t.Fatalf("create donation: %d %v", res.StatusCode, err)
+	if err := json.Unmarshal(r.Body, &d); err != nil || r.Status != http.StatusCreated || d.ID == "" {
+		t.Fatalf("create donation: %d %v", r.Status, err)
 	}
 	return d.ID
 }
@@ -157,19 +135,9 @@ func createDonation(t testing.TB, unit, key string) string {
 // apiCall sends a JSON request to the API and returns the status.
 func apiCall(t testing.TB, method, path, body, auth string) int {
 	t.Helper()
-	req, err := http.NewRequest(method, stack.APIURL()+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	var b any
 	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+		b = body
 	}
-	req.Header.Set("Authorization", auth)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	_, _ = io.Copy(io.Discard, res.Body)
-	return res.StatusCode
+	return web.Do(t, method, path, b, map[string]string{"Authorization": auth}).Status
 }

@@ -123,16 +123,16 @@ func TestErrorPages(t *testing.T) {
 	b.checkA11y("unknown donation page")
 
 	for path, status := range map[string]int{"/d/no-such-unit": 404, "/d/closed-unit": 410} {
-		res, body := fetch(t, path, map[string]string{"Accept": "application/json"})
-		if res.StatusCode != status || res.Header.Get("Content-Type") != "application/problem+json" {
-			t.Errorf("API client GET %s: %d %s %s", path, res.StatusCode, res.Header.Get("Content-Type"), body)
+		res := fetch(t, path, map[string]string{"Accept": "application/json"})
+		if res.Status != status || res.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("API client GET %s: %d %s %s", path, res.Status, res.Header.Get("Content-Type"), res.Body)
 		}
-		res, _ = fetch(t, path, nil)
-		if res.StatusCode != status || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
-			t.Errorf("browser GET %s: %d %s", path, res.StatusCode, res.Header.Get("Content-Type"))
+		res = fetch(t, path, nil)
+		if res.Status != status || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("browser GET %s: %d %s", path, res.Status, res.Header.Get("Content-Type"))
 		}
 	}
-	if res, _ := fetch(t, "/d/closed-unit", nil); res.StatusCode != http.StatusGone {
+	if res := fetch(t, "/d/closed-unit", nil); res.Status != http.StatusGone {
 		t.Fatal("archived unit is not 410")
 	}
 }
@@ -189,8 +189,8 @@ func TestCampaignLink(t *testing.T) {
 		t.Fatal("a switched-off link does not offer the unit's own link")
 	}
 	b.checkA11y("switched-off campaign link")
-	if res, _ := fetch(t, "/d/"+slug, nil); res.StatusCode != http.StatusGone {
-		t.Fatalf("switched-off link: %d, want 410", res.StatusCode)
+	if res := fetch(t, "/d/"+slug, nil); res.Status != http.StatusGone {
+		t.Fatalf("switched-off link: %d, want 410", res.Status)
 	}
 }
 

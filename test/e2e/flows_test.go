@@ -45,19 +45,19 @@ func registerUnit(t *testing.T, code string) {
 	reg := map[string]any{"names": map[string]any{"en": "Rajshahi Medical College Hospital", "bn": "রাজশাহী মেডিকেল কলেজ হাসপাতাল"},
 		"level": "medical-college", "division": "Rajshahi", "district": "Rajshahi"}
 	r := do(t, "PUT", "/api/v1/admin/units/"+code, reg, staff(t, "platform_admin", ""))
-	if r.status != 201 {
-		t.Fatalf("register: %d %s", r.status, r.body)
+	if r.Status != 201 {
+		t.Fatalf("register: %d %s", r.Status, r.Body)
 	}
-	if r := do(t, "PUT", "/api/v1/admin/units/"+code, reg, staff(t, "unit_admin", code)); r.status != 403 {
-		t.Fatalf("unit admin registering units: %d %s", r.status, r.body)
+	if r := do(t, "PUT", "/api/v1/admin/units/"+code, reg, staff(t, "unit_admin", code)); r.Status != 403 {
+		t.Fatalf("unit admin registering units: %d %s", r.Status, r.Body)
 	}
 	got := do(t, "GET", "/api/v1/units/"+code, nil, nil)
-	if got.status != 200 || got.json(t)["code"] != code {
-		t.Fatalf("public profile: %d %s", got.status, got.body)
+	if got.Status != 200 || got.JSON(t)["code"] != code {
+		t.Fatalf("public profile: %d %s", got.Status, got.Body)
 	}
 	keys := do(t, "GET", "/api/v1/units/"+code+"/keys", nil, nil)
-	if keys.status != 200 || !strings.Contains(string(keys.body), `"Ed25519"`) {
-		t.Fatalf("unit keys: %d %s", keys.status, keys.body)
+	if keys.Status != 200 || !strings.Contains(string(keys.Body), `"Ed25519"`) {
+		t.Fatalf("unit keys: %d %s", keys.Status, keys.Body)
 	}
 }
 
@@ -69,10 +69,10 @@ func linkPayReceipt(t *testing.T, unit string) {
 	body := map[string]any{"slug": slug, "title": map[string]any{"en": "Ramadan zakat drive", "bn": "রমজান যাকাত অভিযান"},
 		"kind": "zakat", "amounts": []string{"500", "1000"}, "endsAt": time.Now().Add(48 * time.Hour)}
 	r := do(t, "POST", "/api/v1/units/"+unit+"/links", body, staff(t, "unit_admin", unit))
-	if r.status != 201 {
-		t.Fatalf("create link: %d %s", r.status, r.body)
+	if r.Status != 201 {
+		t.Fatalf("create link: %d %s", r.Status, r.Body)
 	}
-	link := r.json(t)
+	link := r.JSON(t)
 	linkURL, _ := link["url"].(string)
 	if !strings.HasPrefix(linkURL, sys.APIURL()+"/d/") {
 		t.Fatalf("link url %q", linkURL)
@@ -80,10 +80,10 @@ func linkPayReceipt(t *testing.T, unit string) {
 	zakatBefore := amountOf(t, fund(t, unit, "zakat")["received"])
 
 	page := do(t, "GET", linkURL, nil, map[string]string{"Accept": "text/html"})
-	if page.status != 200 || !strings.Contains(string(page.body), "রমজান যাকাত অভিযান") {
-		t.Fatalf("link page: %d %.300s", page.status, page.body)
+	if page.Status != 200 || !strings.Contains(string(page.Body), "রমজান যাকাত অভিযান") {
+		t.Fatalf("link page: %d %.300s", page.Status, page.Body)
 	}
-	action, vals := donorForm(t, page.body)
+	action, vals := donorForm(t, page.Body)
 	if vals.Get("key") == "" {
 		t.Fatalf("the form carries no idempotency key: %v", vals)
 	}
@@ -105,13 +105,13 @@ func linkPayReceipt(t *testing.T, unit string) {
 		}
 	}
 	submit := form(t, target.String(), vals)
-	payURL := submit.header.Get("Location")
-	if submit.status != 303 || !strings.HasPrefix(payURL, sys.SandboxURL()+"/redirect/tokenized/?paymentID=") {
-		t.Fatalf("submit: %d %v %.300s", submit.status, submit.header, submit.body)
+	payURL := submit.Header.Get("Location")
+	if submit.Status != 303 || !strings.HasPrefix(payURL, sys.SandboxURL()+"/redirect/tokenized/?paymentID=") {
+		t.Fatalf("submit: %d %v %.300s", submit.Status, submit.Header, submit.Body)
 	}
 	// A double tap on the button gives the same payment.
-	if again := form(t, target.String(), vals); again.header.Get("Location") != payURL {
-		t.Fatalf("double submit: %d %v", again.status, again.header)
+	if again := form(t, target.String(), vals); again.Header.Get("Location") != payURL {
+		t.Fatalf("double submit: %d %v", again.Status, again.Header)
 	}
 	cb := payAtSandbox(t, payURL, "pay")
 	m := regexp.MustCompile(`/api/v1/donations/([^/?]+)/bkash-callback`).FindStringSubmatch(cb)
@@ -120,8 +120,8 @@ func linkPayReceipt(t *testing.T, unit string) {
 	}
 	id := m[1]
 	back := do(t, "GET", cb, nil, nil)
-	if back.status != 303 || back.header.Get("Location") != "/donations/"+id {
-		t.Fatalf("callback: %d %v", back.status, back.header)
+	if back.Status != 303 || back.Header.Get("Location") != "/donations/"+id {
+		t.Fatalf("callback: %d %v", back.Status, back.Header)
 	}
 
 	d := waitReceipted(t, id)
@@ -135,19 +135,19 @@ func linkPayReceipt(t *testing.T, unit string) {
 		t.Fatalf("first serial of the unit: %q", serial)
 	}
 	receipt := do(t, "GET", "/api/v1/receipts/"+rid, nil, nil)
-	if receipt.status != 200 || receipt.json(t)["valid"] != true || receipt.json(t)["serial"] != serial {
-		t.Fatalf("receipt: %d %s", receipt.status, receipt.body)
+	if receipt.Status != 200 || receipt.JSON(t)["valid"] != true || receipt.JSON(t)["serial"] != serial {
+		t.Fatalf("receipt: %d %s", receipt.Status, receipt.Body)
 	}
 	pdf := do(t, "GET", "/api/v1/receipts/"+rid+".pdf", nil, nil)
-	if pdf.status != 200 || !strings.HasPrefix(string(pdf.body), "%PDF-") {
-		t.Fatalf("receipt pdf: %d %.100s", pdf.status, pdf.body)
+	if pdf.Status != 200 || !strings.HasPrefix(string(pdf.Body), "%PDF-") {
+		t.Fatalf("receipt pdf: %d %.100s", pdf.Status, pdf.Body)
 	}
 	eventually(t, "zakat credited", func() bool {
 		return amountOf(t, fund(t, unit, "zakat")["received"])-zakatBefore == money.Taka(500)
 	})
 	status := do(t, "GET", "/donations/"+id, nil, map[string]string{"Accept": "text/html"})
-	if status.status != 200 || !strings.Contains(string(status.body), serial) {
-		t.Fatalf("status page: %d", status.status)
+	if status.Status != 200 || !strings.Contains(string(status.Body), serial) {
+		t.Fatalf("status page: %d", status.Status)
 	}
 }
 
@@ -157,15 +157,15 @@ func cashGift(t *testing.T, unit string) {
 	hdr := staff(t, "social_worker", unit, "Idempotency-Key", "e2e-cash-1")
 	before := amountOf(t, fund(t, unit, "burn")["received"])
 	r := do(t, "POST", "/api/v1/units/"+unit+"/cash-donations", body, hdr)
-	if r.status != 201 {
-		t.Fatalf("cash: %d %s", r.status, r.body)
+	if r.Status != 201 {
+		t.Fatalf("cash: %d %s", r.Status, r.Body)
 	}
-	d := r.json(t)
+	d := r.JSON(t)
 	if d["method"] != "cash" || d["status"] != "paid" {
 		t.Fatalf("cash gift %v", d)
 	}
-	if again := do(t, "POST", "/api/v1/units/"+unit+"/cash-donations", body, hdr); again.status != 200 || again.json(t)["id"] != d["id"] {
-		t.Fatalf("replay: %d %s", again.status, again.body)
+	if again := do(t, "POST", "/api/v1/units/"+unit+"/cash-donations", body, hdr); again.Status != 200 || again.JSON(t)["id"] != d["id"] {
+		t.Fatalf("replay: %d %s", again.Status, again.Body)
 	}
 	waitReceipted(t, d["id"].(string))
 	eventually(t, "cash in the burn fund", func() bool {
@@ -183,19 +183,19 @@ func refundHalf(t *testing.T, unit string) {
 	})
 	admin := staff(t, "unit_admin", unit, "Idempotency-Key", "e2e-refund-1")
 	r := do(t, "POST", "/api/v1/donations/"+id+"/refunds", map[string]any{"amount": "400.00", "reason": "donor asked"}, admin)
-	if r.status != 201 {
-		t.Fatalf("refund: %d %s", r.status, r.body)
+	if r.Status != 201 {
+		t.Fatalf("refund: %d %s", r.Status, r.Body)
 	}
-	got := r.json(t)
+	got := r.JSON(t)
 	ref, _ := got["refund"].(map[string]any)
 	don, _ := got["donation"].(map[string]any)
 	if ref["status"] != "completed" || don["status"] != "partially_refunded" || don["refunded"] != "400.00" {
-		t.Fatalf("refund answer %s", r.body)
+		t.Fatalf("refund answer %s", r.Body)
 	}
 	// A retry of the same request is the same refund, not a second one.
-	if again := do(t, "POST", "/api/v1/donations/"+id+"/refunds", map[string]any{"amount": "400.00", "reason": "donor asked"}, admin); again.status != 201 ||
-		again.json(t)["refund"].(map[string]any)["id"] != ref["id"] {
-		t.Fatalf("replayed refund: %d %s", again.status, again.body)
+	if again := do(t, "POST", "/api/v1/donations/"+id+"/refunds", map[string]any{"amount": "400.00", "reason": "donor asked"}, admin); again.Status != 201 ||
+		again.JSON(t)["refund"].(map[string]any)["id"] != ref["id"] {
+		t.Fatalf("replayed refund: %d %s", again.Status, again.Body)
 	}
 	eventually(t, "ledger reversal", func() bool {
 		f := fund(t, unit, "general")
@@ -209,10 +209,10 @@ func refundHalf(t *testing.T, unit string) {
 func closedTab(t *testing.T, unit string) {
 	start := func(key string) (string, string) {
 		r := do(t, "POST", "/api/v1/units/"+unit+"/donations", gift("120.00", "general"), map[string]string{"Idempotency-Key": key})
-		if r.status != 201 {
-			t.Fatalf("create: %d %s", r.status, r.body)
+		if r.Status != 201 {
+			t.Fatalf("create: %d %s", r.Status, r.Body)
 		}
-		d := r.json(t)
+		d := r.JSON(t)
 		return d["id"].(string), d["paymentURL"].(string)
 	}
 	paidID, paidURL := start("e2e-closed-tab-paid")
@@ -328,29 +328,29 @@ func aidRequest(t *testing.T, unit string) {
 	}
 	sw, committee := staff(t, "social_worker", unit), staff(t, "committee", unit)
 	r := do(t, "POST", "/api/v1/units/"+unit+"/aid-requests", body, sw)
-	if r.status != 201 {
-		t.Fatalf("file: %d %s", r.status, r.body)
+	if r.Status != 201 {
+		t.Fatalf("file: %d %s", r.Status, r.Body)
 	}
-	id, _ := r.json(t)["id"].(string)
+	id, _ := r.JSON(t)["id"].(string)
 	if r := do(t, "POST", "/api/v1/aid-requests/"+id+"/assess", map[string]any{"approved": []string{"1500.00"}, "zakatEligible": false,
-		"note": "home visit done"}, sw); r.status != 200 {
-		t.Fatalf("assess: %d %s", r.status, r.body)
+		"note": "home visit done"}, sw); r.Status != 200 {
+		t.Fatalf("assess: %d %s", r.Status, r.Body)
 	}
-	if r := do(t, "POST", "/api/v1/aid-requests/"+id+"/approve", map[string]any{"note": "approved"}, committee); r.status != 200 {
-		t.Fatalf("approve: %d %s", r.status, r.body)
+	if r := do(t, "POST", "/api/v1/aid-requests/"+id+"/approve", map[string]any{"note": "approved"}, committee); r.Status != 200 {
+		t.Fatalf("approve: %d %s", r.Status, r.Body)
 	}
 	eventually(t, "allocation from the unit's funds", func() bool {
-		q := do(t, "GET", "/api/v1/aid-requests/"+id, nil, committee).json(t)
+		q := do(t, "GET", "/api/v1/aid-requests/"+id, nil, committee).JSON(t)
 		return q["allocated"] == "1500.00"
 	})
 	r = do(t, "POST", "/api/v1/aid-requests/"+id+"/disburse", map[string]any{"items": []map[string]any{
 		{"item": 0, "amount": "1500.00", "method": "in_kind", "reference": "STORE-ISSUE-88"}}}, sw)
-	if r.status != 200 {
-		t.Fatalf("disburse: %d %s", r.status, r.body)
+	if r.Status != 200 {
+		t.Fatalf("disburse: %d %s", r.Status, r.Body)
 	}
 	// A second staff member confirms it; only then does the money move.
-	if r := do(t, "POST", "/api/v1/aid-requests/"+id+"/confirm-disbursement", nil, staff(t, "unit_admin", unit)); r.status != 200 {
-		t.Fatalf("confirm disbursement: %d %s", r.status, r.body)
+	if r := do(t, "POST", "/api/v1/aid-requests/"+id+"/confirm-disbursement", nil, staff(t, "unit_admin", unit)); r.Status != 200 {
+		t.Fatalf("confirm disbursement: %d %s", r.Status, r.Body)
 	}
 	eventually(t, "disbursement in the ledger", func() bool {
 		return amountOf(t, fund(t, unit, "general")["disbursed"]) >= money.Taka(1500)
@@ -366,11 +366,11 @@ func receiptsHandled(t *testing.T, i int) int {
 		return lastReceipts[i]
 	}
 	r, err := send(t.Context(), "GET", sys.WorkerURL(i)+"/metrics", nil, nil)
-	if err != nil || r.status != 200 {
-		t.Fatalf("metrics of %s: %v %d", w.Name, err, r.status)
+	if err != nil || r.Status != 200 {
+		t.Fatalf("metrics of %s: %v %d", w.Name, err, r.Status)
 	}
 	n := 0
-	for _, line := range strings.Split(string(r.body), "\n") {
+	for _, line := range strings.Split(string(r.Body), "\n") {
 		if !strings.HasPrefix(line, "kalyan_events_handled_total{") || !strings.Contains(line, `group="kalyan-receipts"`) {
 			continue
 		}
@@ -399,26 +399,26 @@ func giveDuringChaos(ctx context.Context, unit string, i int, created func(id st
 		ID         string `json:"id"`
 		PaymentURL string `json:"paymentURL"`
 	}
-	if r.status != 201 || json.Unmarshal(r.body, &d) != nil || d.ID == "" {
-		return fmt.Errorf("create %d: %d %s", i, r.status, r.body)
+	if r.Status != 201 || json.Unmarshal(r.Body, &d) != nil || d.ID == "" {
+		return fmt.Errorf("create %d: %d %s", i, r.Status, r.Body)
 	}
 	created(d.ID)
 	page, err := send(ctx, "POST", d.PaymentURL, url.Values{"action": {"pay"}}, nil)
 	if err != nil {
 		return err
 	}
-	if page.status != 303 {
-		return fmt.Errorf("pay %d: %d %s", i, page.status, page.body)
+	if page.Status != 303 {
+		return fmt.Errorf("pay %d: %d %s", i, page.Status, page.Body)
 	}
 	if i%6 == 5 {
 		return nil
 	}
-	back, err := send(ctx, "GET", page.header.Get("Location"), nil, nil)
+	back, err := send(ctx, "GET", page.Header.Get("Location"), nil, nil)
 	if err != nil {
 		return err
 	}
-	if back.status != 303 {
-		return fmt.Errorf("callback %d: %d %s", i, back.status, back.body)
+	if back.Status != 303 {
+		return fmt.Errorf("callback %d: %d %s", i, back.Status, back.Body)
 	}
 	return nil
 }

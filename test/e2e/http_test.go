@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"html"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -14,22 +13,10 @@ import (
 	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/testkit/httpkit"
 )
 
-type resp struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r resp) json(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("decode %q: %v", r.body, err)
-	}
-	return m
-}
+type resp = httpkit.Resp
 
 // do sends a request to the API (or to an absolute URL) over real HTTP.
 func do(t *testing.T, method, path string, body any, hdr map[string]string) resp {
@@ -43,8 +30,7 @@ func do(t *testing.T, method, path string, body any, hdr map[string]string) resp
 
 // send is do without a *testing.T, for goroutines (which may not FailNow).
 func send(ctx context.Context, method, path string, body any, hdr map[string]string) (resp, error) {
-	r, err := sys.Send(ctx, method, path, body, hdr)
-	return resp{r.Status, r.Header, r.Body}, err
+	return sys.Send(ctx, method, path, body, hdr)
 }
 
 func form(t *testing.T, u string, vals url.Values) resp {
@@ -59,7 +45,7 @@ func staff(t *testing.T, role, unit string, extra ...string) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := map[string]string{"Authorization": "Bearer " + tok}
+	h := httpkit.Bearer(tok)
 	for i := 0; i+1 < len(extra); i += 2 {
 		h[extra[i]] = extra[i+1]
 	}
@@ -107,20 +93,20 @@ func amountOf(t *testing.T, v any) money.Amount {
 func donation(t *testing.T, id string) map[string]any {
 	t.Helper()
 	r := do(t, "GET", "/api/v1/donations/"+id, nil, nil)
-	if r.status != 200 {
-		t.Fatalf("donation %s: %d %s", id, r.status, r.body)
+	if r.Status != 200 {
+		t.Fatalf("donation %s: %d %s", id, r.Status, r.Body)
 	}
-	return r.json(t)
+	return r.JSON(t)
 }
 
 // fund returns one fund's figures from the unit's public ledger.
 func fund(t *testing.T, unit, name string) map[string]any {
 	t.Helper()
 	r := do(t, "GET", "/api/v1/units/"+unit+"/ledger", nil, nil)
-	if r.status != 200 {
-		t.Fatalf("ledger: %d %s", r.status, r.body)
+	if r.Status != 200 {
+		t.Fatalf("ledger: %d %s", r.Status, r.Body)
 	}
-	funds, _ := r.json(t)["funds"].([]any)
+	funds, _ := r.JSON(t)["funds"].([]any)
 	for _, f := range funds {
 		if m, _ := f.(map[string]any); m["fund"] == name {
 			return m
@@ -180,10 +166,10 @@ func donorForm(t *testing.T, page []byte) (string, url.Values) {
 func payAtSandbox(t *testing.T, paymentURL, action string) string {
 	t.Helper()
 	page := form(t, paymentURL, url.Values{"action": {action}})
-	if page.status != 303 {
-		t.Fatalf("sandbox %s: %d %s", action, page.status, page.body)
+	if page.Status != 303 {
+		t.Fatalf("sandbox %s: %d %s", action, page.Status, page.Body)
 	}
-	return page.header.Get("Location")
+	return page.Header.Get("Location")
 }
 
 // payGift gives amount of kind at unit through the JSON API and the
@@ -191,15 +177,15 @@ func payAtSandbox(t *testing.T, paymentURL, action string) string {
 func payGift(t *testing.T, unit, amount, kind, key string) string {
 	t.Helper()
 	r := do(t, "POST", "/api/v1/units/"+unit+"/donations", gift(amount, kind), map[string]string{"Idempotency-Key": key})
-	if r.status != 201 {
-		t.Fatalf("create: %d %s", r.status, r.body)
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
-	d := r.json(t)
+	d := r.JSON(t)
 	id, _ := d["id"].(string)
 	payURL, _ := d["paymentURL"].(string)
 	cb := payAtSandbox(t, payURL, "pay")
-	if back := do(t, "GET", cb, nil, nil); back.status != 303 {
-		t.Fatalf("callback: %d %s", back.status, back.body)
+	if back := do(t, "GET", cb, nil, nil); back.Status != 303 {
+		t.Fatalf("callback: %d %s", back.Status, back.Body)
 	}
 	return id
 }

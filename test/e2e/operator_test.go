@@ -43,8 +43,8 @@ func TestOperatorOnboardsUnit(t *testing.T) {
 		t.Fatalf("status of a Ready unit: %+v", hu.Status)
 	}
 	got := do(t, "GET", "/api/v1/units/"+code, nil, nil)
-	if got.status != 200 || got.json(t)["code"] != code {
-		t.Fatalf("public profile of the registered unit: %d %s", got.status, got.body)
+	if got.Status != 200 || got.JSON(t)["code"] != code {
+		t.Fatalf("public profile of the registered unit: %d %s", got.Status, got.Body)
 	}
 
 	id := payGift(t, code, "750.00", "general", "e2e-operator-gift")
@@ -55,7 +55,7 @@ func TestOperatorOnboardsUnit(t *testing.T) {
 		t.Fatalf("first serial of the unit: %q", serial)
 	}
 	rid, _ := rc["id"].(string)
-	if r := do(t, "GET", "/api/v1/receipts/"+rid, nil, nil); r.status != 200 || r.json(t)["valid"] != true {
-		t.Fatalf("receipt signed with the key the operator provisioned: %d %s", r.status, r.body)
+	if r := do(t, "GET", "/api/v1/receipts/"+rid, nil, nil); r.Status != 200 || r.JSON(t)["valid"] != true {
+		t.Fatalf("receipt signed with the key the operator provisioned: %d %s", r.Status, r.Body)
 	}
 }

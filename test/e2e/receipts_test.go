@@ -126,8 +126,8 @@ func TestReceiptsUnderWorkerKills(t *testing.T) {
 				Serial string `json:"serial"`
 			} `json:"receipt"`
 		}
-		if r.status != 200 || jsonInto(r.body, &d) != nil || d.Status != "receipted" || d.Receipt.Serial == "" {
-			return fmt.Errorf("donation %s: %d %.200s", ids[i], r.status, r.body)
+		if r.Status != 200 || jsonInto(r.Body, &d) != nil || d.Status != "receipted" || d.Receipt.Serial == "" {
+			return fmt.Errorf("donation %s: %d %.200s", ids[i], r.Status, r.Body)
 		}
 		mu.Lock()
 		defer mu.Unlock()

@@ -25,19 +25,19 @@ func aidBody(diagnosis, nid, mobile string, estimates ...string) map[string]any 
 func fileAid(t *testing.T, unit string, body map[string]any, hdr map[string]string) string {
 	t.Helper()
 	r := do(t, "POST", "/api/v1/units/"+unit+"/aid-requests", body, hdr)
-	if r.status != 201 {
-		t.Fatalf("file: %d %s", r.status, r.body)
+	if r.Status != 201 {
+		t.Fatalf("file: %d %s", r.Status, r.Body)
 	}
-	return r.json(t)["id"].(string)
+	return r.JSON(t)["id"].(string)
 }
 
 func aidStatus(t *testing.T, id string, hdr map[string]string) map[string]any {
 	t.Helper()
 	r := do(t, "GET", "/api/v1/aid-requests/"+id, nil, hdr)
-	if r.status != 200 {
-		t.Fatalf("get: %d %s", r.status, r.body)
+	if r.Status != 200 {
+		t.Fatalf("get: %d %s", r.Status, r.Body)
 	}
-	return r.json(t)
+	return r.JSON(t)
 }
 
 // TestAidLifecycle: a small request approved by the social worker is
@@ -47,8 +47,8 @@ func aidStatus(t *testing.T, id string, hdr map[string]string) map[string]any {
 func TestAidLifecycle(t *testing.T) {
 	reg := map[string]any{"names": map[string]any{"en": "Chandina Upazila Health Complex", "bn": "চান্দিনা উপজেলা স্বাস্থ্য কমপ্লেক্স"},
 		"level": "upazila", "division": "Chattagram", "district": "Cumilla", "upazila": "Chandina", "policy": map[string]any{"approvalThreshold": "10000.00"}}
-	if r := do(t, "PUT", "/api/v1/admin/units/uhc-chandina", reg, token(t, "platform_admin", "")); r.status != 201 {
-		t.Fatalf("register: %d %s", r.status, r.body)
+	if r := do(t, "PUT", "/api/v1/admin/units/uhc-chandina", reg, token(t, "platform_admin", "")); r.Status != 201 {
+		t.Fatalf("register: %d %s", r.Status, r.Body)
 	}
 	sw, _ := stack.Token("social_worker", "uhc-chandina", "sw-rahima")
 	sw2, _ := stack.Token("social_worker", "uhc-chandina", "sw-karim")
@@ -61,14 +61,14 @@ func TestAidLifecycle(t *testing.T) {
 	// Small request: filed and assessed by one social worker, approved by
 	// another (four-eyes at every amount).
 	small := fileAid(t, "uhc-chandina", aidBody("kidney", "1234567890", "01711111111", "1500.00", "800.00"), hdr(sw))
-	if r := do(t, "POST", "/api/v1/aid-requests/"+small+"/approve", nil, hdr(sw2)); r.status != 409 {
-		t.Fatalf("approve before assessment: %d", r.status)
+	if r := do(t, "POST", "/api/v1/aid-requests/"+small+"/approve", nil, hdr(sw2)); r.Status != 409 {
+		t.Fatalf("approve before assessment: %d", r.Status)
 	}
-	if r := do(t, "POST", "/api/v1/aid-requests/"+small+"/assess", map[string]any{"approved": []string{"1500.00", "500.00"}, "zakatEligible": true}, hdr(sw)); r.status != 200 {
-		t.Fatalf("assess: %d %s", r.status, r.body)
+	if r := do(t, "POST", "/api/v1/aid-requests/"+small+"/assess", map[string]any{"approved": []string{"1500.00", "500.00"}, "zakatEligible": true}, hdr(sw)); r.Status != 200 {
+		t.Fatalf("assess: %d %s", r.Status, r.Body)
 	}
-	if r := do(t, "POST", "/api/v1/aid-requests/"+small+"/approve", nil, hdr(sw2)); r.status != 200 {
-		t.Fatalf("approve: %d %s", r.status, r.body)
+	if r := do(t, "POST", "/api/v1/aid-requests/"+small+"/approve", nil, hdr(sw2)); r.Status != 200 {
+		t.Fatalf("approve: %d %s", r.Status, r.Body)
 	}
 	eventually(t, "small request allocated", func() bool { return aidStatus(t, small, hdr(sw))["status"] == "allocated" })
 	got := aidStatus(t, small, hdr(sw))
@@ -82,8 +82,8 @@ func TestAidLifecycle(t *testing.T) {
 	// here, since general is empty: it waits.
 	large := fileAid(t, "uhc-chandina", aidBody("cancer", "", "01722222222", "12000.00"), hdr(sw2))
 	do(t, "POST", "/api/v1/aid-requests/"+large+"/assess", map[string]any{"approved": []string{"12000.00"}, "zakatEligible": false}, hdr(sw2))
-	if r := do(t, "POST", "/api/v1/aid-requests/"+large+"/approve", nil, hdr(sw2)); r.status != 403 {
-		t.Fatalf("social worker approved above threshold: %d", r.status)
+	if r := do(t, "POST", "/api/v1/aid-requests/"+large+"/approve", nil, hdr(sw2)); r.Status != 403 {
+		t.Fatalf("social worker approved above threshold: %d", r.Status)
 	}
 	// Concurrent committee approvals: exactly one takes effect.
 	var wg sync.WaitGroup
@@ -92,7 +92,7 @@ func TestAidLifecycle(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			codes[i] = do(t, "POST", "/api/v1/aid-requests/"+large+"/approve", map[string]any{"resolution": map[string]any{"number": "RKS-1", "date": meetingDate()}}, hdr(cm)).status
+			codes[i] = do(t, "POST", "/api/v1/aid-requests/"+large+"/approve", map[string]any{"resolution": map[string]any{"number": "RKS-1", "date": meetingDate()}}, hdr(cm)).Status
 		}()
 	}
 	wg.Wait()
@@ -111,11 +111,11 @@ func TestAidLifecycle(t *testing.T) {
 	// Disburse the small request: 1,500 medicine in kind, 300 of 500 tests.
 	r := do(t, "POST", "/api/v1/aid-requests/"+small+"/disburse", map[string]any{"items": []map[string]any{
 		{"item": 0, "amount": "1500.00", "method": "in_kind", "reference": "PHARM-77"}, {"item": 1, "amount": "300.00", "method": "cash"}}}, hdr(sw))
-	if r.status != 200 || r.json(t)["status"] != "disbursement_recorded" {
-		t.Fatalf("disburse: %d %s", r.status, r.body)
+	if r.Status != 200 || r.JSON(t)["status"] != "disbursement_recorded" {
+		t.Fatalf("disburse: %d %s", r.Status, r.Body)
 	}
-	if r := do(t, "POST", "/api/v1/aid-requests/"+small+"/confirm-disbursement", nil, hdr(sw2)); r.status != 200 || r.json(t)["status"] != "disbursed" {
-		t.Fatalf("confirm: %d %s", r.status, r.body)
+	if r := do(t, "POST", "/api/v1/aid-requests/"+small+"/confirm-disbursement", nil, hdr(sw2)); r.Status != 200 || r.JSON(t)["status"] != "disbursed" {
+		t.Fatalf("confirm: %d %s", r.Status, r.Body)
 	}
 	eventually(t, "ledger shows disbursement and return", func() bool {
 		f := fund(t, "uhc-chandina", "kidney")
@@ -124,7 +124,7 @@ func TestAidLifecycle(t *testing.T) {
 	})
 
 	// History is the audit trail.
-	h := do(t, "GET", "/api/v1/aid-requests/"+small+"/history", nil, hdr(sw)).json(t)["history"].([]any)
+	h := do(t, "GET", "/api/v1/aid-requests/"+small+"/history", nil, hdr(sw)).JSON(t)["history"].([]any)
 	var actions []string
 	for _, e := range h {
 		actions = append(actions, e.(map[string]any)["action"].(string))
@@ -133,12 +133,12 @@ func TestAidLifecycle(t *testing.T) {
 		t.Fatalf("history %s", got)
 	}
 	// Another unit's staff see nothing; lists mask patient data.
-	if r := do(t, "GET", "/api/v1/aid-requests/"+small, nil, token(t, "social_worker", "dmch")); r.status != 404 || strings.Contains(string(r.body), "Amena") {
-		t.Fatalf("foreign read: %d %s", r.status, r.body)
+	if r := do(t, "GET", "/api/v1/aid-requests/"+small, nil, token(t, "social_worker", "dmch")); r.Status != 404 || strings.Contains(string(r.Body), "Amena") {
+		t.Fatalf("foreign read: %d %s", r.Status, r.Body)
 	}
 	list := do(t, "GET", "/api/v1/units/uhc-chandina/aid-requests", nil, hdr(cm))
-	if list.status != 200 || strings.Contains(string(list.body), "01711111111") || strings.Contains(string(list.body), "1234567890") {
-		t.Fatalf("list leaks or fails: %d %s", list.status, list.body)
+	if list.Status != 200 || strings.Contains(string(list.Body), "01711111111") || strings.Contains(string(list.Body), "1234567890") {
+		t.Fatalf("list leaks or fails: %d %s", list.Status, list.Body)
 	}
 }
 
@@ -147,14 +147,14 @@ func TestOneTimeGrantAcrossUnits(t *testing.T) {
 	body["grantRequested"] = true
 	first := fileAid(t, "dmch", body, token(t, "social_worker", "dmch"))
 	r := do(t, "POST", "/api/v1/units/dh-cumilla/aid-requests", body, token(t, "social_worker", "dh-cumilla"))
-	if r.status != 409 || !strings.Contains(string(r.body), "dmch") {
-		t.Fatalf("second grant: %d %s", r.status, r.body)
+	if r.Status != 409 || !strings.Contains(string(r.Body), "dmch") {
+		t.Fatalf("second grant: %d %s", r.Status, r.Body)
 	}
 	// Duplicate-benefit flag: same mobile within 90 days, flagged not blocked.
 	plain := aidBody("general", "", "01733333333", "500.00")
 	r2 := do(t, "POST", "/api/v1/units/dh-cumilla/aid-requests", plain, token(t, "social_worker", "dh-cumilla"))
-	if r2.status != 201 || !strings.Contains(string(r2.body), first) {
-		t.Fatalf("duplicate flag: %d %s", r2.status, r2.body)
+	if r2.Status != 201 || !strings.Contains(string(r2.Body), first) {
+		t.Fatalf("duplicate flag: %d %s", r2.Status, r2.Body)
 	}
 	bad := aidBody("lottery", "12", "123", "5.00")
 	problemOf(t, do(t, "POST", "/api/v1/units/dmch/aid-requests", bad, token(t, "social_worker", "dmch")), 422, "diagnosis")

@@ -24,13 +24,13 @@ func TestAidFilingIdempotencyKey(t *testing.T) {
 
 	key := fmt.Sprintf("aid-key-%d", run)
 	first := do(t, "POST", path, body, with(key))
-	if first.status != 201 {
-		t.Fatalf("first filing: %d %s", first.status, first.body)
+	if first.Status != 201 {
+		t.Fatalf("first filing: %d %s", first.Status, first.Body)
 	}
-	id := first.json(t)["id"].(string)
+	id := first.JSON(t)["id"].(string)
 	again := do(t, "POST", path, body, with(key))
-	if again.status != 200 || again.header.Get("Idempotent-Replayed") != "true" || again.json(t)["id"] != id {
-		t.Fatalf("retry: %d %v %s, want 200 replay of %s", again.status, again.header, again.body, id)
+	if again.Status != 200 || again.Header.Get("Idempotent-Replayed") != "true" || again.JSON(t)["id"] != id {
+		t.Fatalf("retry: %d %v %s, want 200 replay of %s", again.Status, again.Header, again.Body, id)
 	}
 
 	// Retries racing each other: one filing, every answer names it.
@@ -46,13 +46,13 @@ func TestAidFilingIdempotencyKey(t *testing.T) {
 			r := do(t, "POST", path, body2, with(key2))
 			mu.Lock()
 			defer mu.Unlock()
-			if r.status == 201 {
+			if r.Status == 201 {
 				created++
-			} else if r.status != 200 {
-				t.Errorf("racing retry: %d %s", r.status, r.body)
+			} else if r.Status != 200 {
+				t.Errorf("racing retry: %d %s", r.Status, r.Body)
 				return
 			}
-			ids[r.json(t)["id"].(string)] = true
+			ids[r.JSON(t)["id"].(string)] = true
 		}()
 	}
 	wg.Wait()
@@ -61,7 +61,7 @@ func TestAidFilingIdempotencyKey(t *testing.T) {
 	}
 
 	// The unit's list holds each filing once.
-	list := string(do(t, "GET", path+"?limit=200", nil, token(t, "committee", "dmch")).body)
+	list := string(do(t, "GET", path+"?limit=200", nil, token(t, "committee", "dmch")).Body)
 	for got := range ids {
 		if n := strings.Count(list, `"`+got+`"`); n != 1 {
 			t.Fatalf("request %s listed %d times", got, n)
@@ -84,16 +84,16 @@ func TestAidFilingIdempotencyKey(t *testing.T) {
 	grant := aidBody("thalassaemia", nid, mobile, "1000.00")
 	grant["grantRequested"] = true
 	gkey := fmt.Sprintf("aid-key-grant-%d", run)
-	if r := do(t, "POST", path, grant, with(gkey)); r.status != 201 {
-		t.Fatalf("grant filing: %d %s", r.status, r.body)
+	if r := do(t, "POST", path, grant, with(gkey)); r.Status != 201 {
+		t.Fatalf("grant filing: %d %s", r.Status, r.Body)
 	}
-	if r := do(t, "POST", path, grant, with(gkey)); r.status != 200 {
-		t.Fatalf("grant retry: %d %s, want 200 (the same application)", r.status, r.body)
+	if r := do(t, "POST", path, grant, with(gkey)); r.Status != 200 {
+		t.Fatalf("grant retry: %d %s, want 200 (the same application)", r.Status, r.Body)
 	}
 	otherGrant := aidBody("thalassaemia", other, mobile, "1000.00")
 	otherGrant["grantRequested"] = true
 	problemOf(t, do(t, "POST", path, otherGrant, with(gkey)), 422, "Idempotency-Key")
-	if r := do(t, "POST", path, otherGrant, with(gkey+"-new")); r.status != 201 {
-		t.Fatalf("the other patient's own application: %d %s (the reused key must not have claimed the grant)", r.status, r.body)
+	if r := do(t, "POST", path, otherGrant, with(gkey+"-new")); r.Status != 201 {
+		t.Fatalf("the other patient's own application: %d %s (the reused key must not have claimed the grant)", r.Status, r.Body)
 	}
 }

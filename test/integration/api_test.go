@@ -3,6 +3,7 @@ package integration
 import (
 	"bufio"
 	"fmt"
+	"github.com/kalyan-platform/kalyan/internal/testkit/httpkit"
 	"io"
 	"net"
 	"net/http"
@@ -12,18 +13,9 @@ import (
 
 func problemOf(t *testing.T, r resp, status int, field string) {
 	t.Helper()
-	if r.status != status {
-		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
-	}
-	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
-		t.Fatalf("content type %q", ct)
-	}
-	p := r.json(t)
-	if p["type"] == "" || p["title"] == "" || int(p["status"].(float64)) != status {
-		t.Fatalf("not a problem document: %s", r.body)
-	}
-	if field != "" && !strings.Contains(string(r.body), `"field":"`+field+`"`) {
-		t.Fatalf("problem does not name %s: %s", field, r.body)
+	httpkit.Problem(t, r, status)
+	if field != "" && !strings.Contains(string(r.Body), `"field":"`+field+`"`) {
+		t.Fatalf("problem does not name %s: %s", field, r.Body)
 	}
 }
 
@@ -82,7 +74,7 @@ func TestDonationBadInput(t *testing.T) {
 		}
 		defer res.Body.Close()
 		b, _ := io.ReadAll(res.Body)
-		problemOf(t, resp{res.StatusCode, res.Header, b}, 413, "")
+		problemOf(t, resp{Status: res.StatusCode, Header: res.Header, Body: b}, 413, "")
 	})
 	t.Run("unknown unit", func(t *testing.T) {
 		problemOf(t, do(t, "POST", "/api/v1/units/no-such-unit/donations", gift("50.00", "zakat"), map[string]string{"Idempotency-Key": "nu"}), 404, "")
@@ -102,13 +94,13 @@ func TestUnitRegistryAndArchive(t *testing.T) {
 
 	admin := token(t, "platform_admin", "")
 	r := do(t, "PUT", "/api/v1/admin/units/rmch", body, admin)
-	if r.status != 201 {
-		t.Fatalf("register: %d %s", r.status, r.body)
+	if r.Status != 201 {
+		t.Fatalf("register: %d %s", r.Status, r.Body)
 	}
-	if r := do(t, "PUT", "/api/v1/admin/units/rmch", body, admin); r.status != 200 {
-		t.Fatalf("re-register: %d", r.status)
+	if r := do(t, "PUT", "/api/v1/admin/units/rmch", body, admin); r.Status != 200 {
+		t.Fatalf("re-register: %d", r.Status)
 	}
-	u := do(t, "GET", "/api/v1/units/rmch", nil, nil).json(t)
+	u := do(t, "GET", "/api/v1/units/rmch", nil, nil).JSON(t)
 	if u["policy"].(map[string]any)["approvalThreshold"] != "15000.00" || u["names"].(map[string]any)["bn"] != "রাজশাহী মেডিকেল কলেজ হাসপাতাল" {
 		t.Fatalf("profile %v", u)
 	}
@@ -121,19 +113,19 @@ func TestUnitRegistryAndArchive(t *testing.T) {
 
 	// A gift made before archiving stays readable afterwards.
 	g := do(t, "POST", "/api/v1/units/rmch/donations", gift("20.00", "general"), map[string]string{"Idempotency-Key": "pre-archive"})
-	if g.status != 201 {
-		t.Fatalf("gift: %d %s", g.status, g.body)
+	if g.Status != 201 {
+		t.Fatalf("gift: %d %s", g.Status, g.Body)
 	}
-	if r := do(t, "DELETE", "/api/v1/admin/units/rmch", nil, admin); r.status != 204 {
-		t.Fatalf("archive: %d %s", r.status, r.body)
+	if r := do(t, "DELETE", "/api/v1/admin/units/rmch", nil, admin); r.Status != 204 {
+		t.Fatalf("archive: %d %s", r.Status, r.Body)
 	}
-	if r := do(t, "DELETE", "/api/v1/admin/units/rmch", nil, admin); r.status != 204 {
-		t.Fatalf("archive again: %d", r.status)
+	if r := do(t, "DELETE", "/api/v1/admin/units/rmch", nil, admin); r.Status != 204 {
+		t.Fatalf("archive again: %d", r.Status)
 	}
 	problemOf(t, do(t, "GET", "/api/v1/units/rmch", nil, nil), 410, "")
 	problemOf(t, do(t, "POST", "/api/v1/units/rmch/donations", gift("20.00", "general"), map[string]string{"Idempotency-Key": "post-archive"}), 410, "")
-	if r := do(t, "GET", "/api/v1/donations/"+g.json(t)["id"].(string), nil, nil); r.status != 200 {
-		t.Fatalf("donation after archive: %d", r.status)
+	if r := do(t, "GET", "/api/v1/donations/"+g.JSON(t)["id"].(string), nil, nil); r.Status != 200 {
+		t.Fatalf("donation after archive: %d", r.Status)
 	}
 	problemOf(t, do(t, "DELETE", "/api/v1/admin/units/never-was", nil, admin), 404, "")
 }
@@ -142,22 +134,22 @@ func TestOperationalEndpoints(t *testing.T) {
 	for _, base := range []string{stack.APIURL(), stack.WorkerURL()} {
 		for _, p := range []string{"/livez", "/readyz"} {
 			r := do(t, "GET", base+p, nil, nil)
-			if r.status != 200 {
-				t.Fatalf("%s%s: %d %s", base, p, r.status, r.body)
+			if r.Status != 200 {
+				t.Fatalf("%s%s: %d %s", base, p, r.Status, r.Body)
 			}
-			if r.header.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(r.header.Get("Content-Security-Policy"), "default-src 'none'") {
-				t.Errorf("%s%s: security headers missing: %v", base, p, r.header)
+			if r.Header.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(r.Header.Get("Content-Security-Policy"), "default-src 'none'") {
+				t.Errorf("%s%s: security headers missing: %v", base, p, r.Header)
 			}
 		}
 	}
 	do(t, "GET", "/api/v1/units/dmch", nil, nil)
-	m := string(do(t, "GET", "/metrics", nil, nil).body)
+	m := string(do(t, "GET", "/metrics", nil, nil).Body)
 	for _, want := range []string{`kalyan_http_request_duration_seconds_bucket{code="200",method="GET",route="/api/v1/units/:code"`, "kalyan_donations_total", "kalyan_build_info{"} {
 		if !strings.Contains(m, want) {
 			t.Errorf("api metrics lack %s", want)
 		}
 	}
-	wm := string(do(t, "GET", stack.WorkerURL()+"/metrics", nil, nil).body)
+	wm := string(do(t, "GET", stack.WorkerURL()+"/metrics", nil, nil).Body)
 	for _, want := range []string{"kalyan_kafka_consumer_lag", "kalyan_event_processing_seconds", "kalyan_outbox_published_total", "kalyan_build_info{"} {
 		if !strings.Contains(wm, want) {
 			t.Errorf("worker metrics lack %s", want)

@@ -91,15 +91,15 @@ func TestGiftMadeInTheBKashApp(t *testing.T) {
 	// A wrong number: refused, nothing stored.
 	r := claim(t, "dh-pabna", strings.ToLower(trx), "01912345678")
 	problemOf(t, r, 422, "")
-	if !strings.Contains(string(r.body), "trx-other-payer") {
-		t.Fatalf("wrong payer: %s", r.body)
+	if !strings.Contains(string(r.Body), "trx-other-payer") {
+		t.Fatalf("wrong payer: %s", r.Body)
 	}
 	// The TrxID as typed from the SMS (lower case) and the right number.
 	r = claim(t, "dh-pabna", " "+strings.ToLower(trx)+" ", "+8801812345678")
-	if r.status != 201 {
-		t.Fatalf("claim: %d %s", r.status, r.body)
+	if r.Status != 201 {
+		t.Fatalf("claim: %d %s", r.Status, r.Body)
 	}
-	d := r.json(t)
+	d := r.JSON(t)
 	id := d["id"].(string)
 	if d["status"] != "paid" || d["method"] != "bkash_app" || d["amount"] != "750.00" || d["trxID"] != trx || d["kind"] != "sadaqah" {
 		t.Fatalf("claimed gift: %v", d)
@@ -117,8 +117,8 @@ func TestGiftMadeInTheBKashApp(t *testing.T) {
 	// The same donor again (a double tap, or coming back for the receipt):
 	// the same gift, nothing new.
 	r = claim(t, "dh-pabna", trx, "01812345678")
-	if r.status != 200 || r.json(t)["id"] != id {
-		t.Fatalf("claim again: %d %s", r.status, r.body)
+	if r.Status != 200 || r.JSON(t)["id"] != id {
+		t.Fatalf("claim again: %d %s", r.Status, r.Body)
 	}
 	// Anyone else, here or at another unit: already received.
 	problemOf(t, claim(t, "dh-pabna", trx, "01912345678"), 409, "")
@@ -138,8 +138,8 @@ func TestGiftMadeInTheBKashApp(t *testing.T) {
 	foreign := appPayment(t, "shop-stranger", "300.00", "01812345671", time.Time{})
 	r = claim(t, "dh-pabna", foreign, "01812345671")
 	problemOf(t, r, 422, "")
-	if !strings.Contains(string(r.body), "trx-other-merchant") {
-		t.Fatalf("foreign merchant: %s", r.body)
+	if !strings.Contains(string(r.Body), "trx-other-merchant") {
+		t.Fatalf("foreign merchant: %s", r.Body)
 	}
 	// A checkout gift's TrxID is already a gift.
 	checkout := payGift(t, "dh-pabna", "200.00", "general", "", "pabna-checkout-2")
@@ -155,8 +155,8 @@ func TestGiftMadeInTheBKashApp(t *testing.T) {
 	old := appPayment(t, "rks-natore", "500.00", "01812345672", time.Now().Add(-16*24*time.Hour))
 	r = claim(t, "dh-natore", old, "01812345672")
 	problemOf(t, r, 422, "")
-	if !strings.Contains(string(r.body), "trx-too-old") {
-		t.Fatalf("too old: %s", r.body)
+	if !strings.Contains(string(r.Body), "trx-too-old") {
+		t.Fatalf("too old: %s", r.Body)
 	}
 	// A unit whose merchant wallet number is unknown cannot confirm.
 	onboardMerchant(t, "rks-joypurhat", "jp-pw")
@@ -164,8 +164,8 @@ func TestGiftMadeInTheBKashApp(t *testing.T) {
 	jp := appPayment(t, "rks-joypurhat", "50.00", "01812345673", time.Time{})
 	r = claim(t, "dh-joypurhat", jp, "01812345673")
 	problemOf(t, r, 503, "")
-	if !strings.Contains(string(r.body), "app-gifts-unavailable") {
-		t.Fatalf("unknown wallet number: %s", r.body)
+	if !strings.Contains(string(r.Body), "app-gifts-unavailable") {
+		t.Fatalf("unknown wallet number: %s", r.Body)
 	}
 
 	// The refund API cannot refund it (bKash's refund needs a checkout
@@ -183,12 +183,12 @@ func TestAppGiftClaimsAreRateLimited(t *testing.T) {
 	var r resp
 	for i := range 6 {
 		r = claim(t, "dh-bogura", "QQQQQQQQQ"+string(rune('A'+i)), "01812345699")
-		if i < 5 && r.status != 404 {
-			t.Fatalf("claim %d: %d %s", i+1, r.status, r.body)
+		if i < 5 && r.Status != 404 {
+			t.Fatalf("claim %d: %d %s", i+1, r.Status, r.Body)
 		}
 	}
 	problemOf(t, r, 429, "")
-	if r.header.Get("Retry-After") == "" {
+	if r.Header.Get("Retry-After") == "" {
 		t.Fatal("429 without Retry-After")
 	}
 }

@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"github.com/kalyan-platform/kalyan/internal/testkit/httpkit"
 	"strings"
 	"testing"
 	"time"
@@ -16,15 +17,13 @@ func meetingDate() string {
 	return time.Now().In(time.FixedZone("Asia/Dhaka", 6*3600)).AddDate(0, 0, -1).Format("2006-01-02")
 }
 
-func bearer(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
-
 // registerPolicyUnit registers an upazila unit with the given policy.
 func registerPolicyUnit(t *testing.T, code string, policy map[string]any) {
 	t.Helper()
 	reg := map[string]any{"names": map[string]any{"en": "Upazila Health Complex " + code, "bn": "উপজেলা স্বাস্থ্য কমপ্লেক্স"},
 		"level": "upazila", "division": "Chattagram", "district": "Cumilla", "upazila": "Burichang", "policy": policy}
-	if r := do(t, "PUT", "/api/v1/admin/units/"+code, reg, token(t, "platform_admin", "")); r.status != 201 {
-		t.Fatalf("register %s: %d %s", code, r.status, r.body)
+	if r := do(t, "PUT", "/api/v1/admin/units/"+code, reg, token(t, "platform_admin", "")); r.Status != 201 {
+		t.Fatalf("register %s: %d %s", code, r.Status, r.Body)
 	}
 }
 
@@ -34,7 +33,7 @@ func staffToken(t *testing.T, role, unit, sub string) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bearer(tok)
+	return httpkit.Bearer(tok)
 }
 
 func namedToken(t *testing.T, role, unit, sub, name string) map[string]string {
@@ -43,7 +42,7 @@ func namedToken(t *testing.T, role, unit, sub, name string) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bearer(tok)
+	return httpkit.Bearer(tok)
 }
 
 // containsJSON reports whether one history entry has the by and role that
@@ -52,7 +51,7 @@ func containsJSON(t *testing.T, r resp, want string) bool {
 	t.Helper()
 	by, role, _ := strings.Cut(strings.TrimPrefix(want, `"by":"`), `","role":"`)
 	role = strings.TrimSuffix(role, `"`)
-	for _, e := range r.json(t)["history"].([]any) {
+	for _, e := range r.JSON(t)["history"].([]any) {
 		m := e.(map[string]any)
 		if m["by"] == by && m["role"] == role {
 			return true
@@ -68,8 +67,8 @@ func post(t *testing.T, path string, body any, hdr map[string]string) resp {
 
 func mustStatus(t *testing.T, what string, r resp, want int) {
 	t.Helper()
-	if r.status != want {
-		t.Fatalf("%s: %d, want %d: %s", what, r.status, want, r.body)
+	if r.Status != want {
+		t.Fatalf("%s: %d, want %d: %s", what, r.Status, want, r.Body)
 	}
 }
 
@@ -86,13 +85,13 @@ func TestFourEyesAtEveryAmount(t *testing.T) {
 	mustStatus(t, "assess", post(t, "/api/v1/aid-requests/"+id+"/assess", map[string]any{"approved": []string{"1000.00"}}, sw), 200)
 	r := post(t, "/api/v1/aid-requests/"+id+"/approve", nil, sw)
 	problemOf(t, r, 403, "")
-	if !strings.Contains(string(r.body), "maker-checker") {
-		t.Fatalf("filer's own approval refused for another reason: %s", r.body)
+	if !strings.Contains(string(r.Body), "maker-checker") {
+		t.Fatalf("filer's own approval refused for another reason: %s", r.Body)
 	}
 	// The console refuses it too, in Bengali.
 	page := post(t, "/console/requests/"+id+"/approve", nil, sw)
-	if page.status != 403 || !strings.Contains(string(page.body), "যিনি আবেদন") {
-		t.Fatalf("console approval by the filer: %d %s", page.status, page.body)
+	if page.Status != 403 || !strings.Contains(string(page.Body), "যিনি আবেদন") {
+		t.Fatalf("console approval by the filer: %d %s", page.Status, page.Body)
 	}
 	mustStatus(t, "approve by a second social worker", post(t, "/api/v1/aid-requests/"+id+"/approve", nil, sw2), 200)
 	eventually(t, "allocated", func() bool { return aidStatus(t, id, sw)["status"] == "allocated" })
@@ -101,7 +100,7 @@ func TestFourEyesAtEveryAmount(t *testing.T) {
 	give := map[string]any{"items": []map[string]any{{"item": 0, "amount": "800.00", "method": "cash"}}}
 	r = post(t, "/api/v1/aid-requests/"+id+"/disburse", give, sw2)
 	mustStatus(t, "record disbursement", r, 200)
-	if st := r.json(t)["status"]; st != "disbursement_recorded" {
+	if st := r.JSON(t)["status"]; st != "disbursement_recorded" {
 		t.Fatalf("a recorded disbursement is %v, want disbursement_recorded (awaiting a second staff member)", st)
 	}
 	if f := fund(t, unit, "general"); f["disbursed"] != "0.00" {
@@ -111,19 +110,19 @@ func TestFourEyesAtEveryAmount(t *testing.T) {
 	problemOf(t, post(t, "/api/v1/aid-requests/"+id+"/confirm-disbursement", nil, sw2), 403, "")
 	problemOf(t, post(t, "/api/v1/aid-requests/"+id+"/confirm-disbursement", nil, staffToken(t, "social_worker", "dmch", "fe-x")), 404, "")
 	// The console shows the step to the second staff member.
-	if p := do(t, "GET", "/console/requests/"+id, nil, sw); !strings.Contains(string(p.body), `id="confirm-btn"`) {
-		t.Fatalf("console does not offer the confirmation: %s", p.body)
+	if p := do(t, "GET", "/console/requests/"+id, nil, sw); !strings.Contains(string(p.Body), `id="confirm-btn"`) {
+		t.Fatalf("console does not offer the confirmation: %s", p.Body)
 	}
 	r = post(t, "/api/v1/aid-requests/"+id+"/confirm-disbursement", nil, sw)
 	mustStatus(t, "confirm", r, 200)
-	if st := r.json(t)["status"]; st != "disbursed" {
+	if st := r.JSON(t)["status"]; st != "disbursed" {
 		t.Fatalf("confirmed disbursement is %v", st)
 	}
 	eventually(t, "ledger shows the disbursement", func() bool {
 		f := fund(t, unit, "general")
 		return f["disbursed"] == "800.00"
 	})
-	h := do(t, "GET", "/api/v1/aid-requests/"+id+"/history", nil, sw).json(t)["history"].([]any)
+	h := do(t, "GET", "/api/v1/aid-requests/"+id+"/history", nil, sw).JSON(t)["history"].([]any)
 	var actions []string
 	for _, e := range h {
 		actions = append(actions, e.(map[string]any)["action"].(string))
@@ -146,8 +145,8 @@ func TestSecondCheckerForOneWorkerUnit(t *testing.T) {
 	problemOf(t, do(t, "PUT", "/api/v1/admin/units/"+unit, bad, token(t, "platform_admin", "")), 422, "policy.checkers")
 	registerPolicyUnit(t, unit, map[string]any{"checkers": []string{"ms-rahman"}})
 	// Staff identities are not for the public unit document.
-	if u := do(t, "GET", "/api/v1/units/"+unit, nil, nil); u.status != 200 || strings.Contains(string(u.body), "ms-rahman") {
-		t.Fatalf("public unit: %d %s", u.status, u.body)
+	if u := do(t, "GET", "/api/v1/units/"+unit, nil, nil); u.Status != 200 || strings.Contains(string(u.Body), "ms-rahman") {
+		t.Fatalf("public unit: %d %s", u.Status, u.Body)
 	}
 	sw := staffToken(t, "social_worker", unit, "ow-sw")
 	cm := staffToken(t, "committee", unit, "ow-cm")
@@ -187,8 +186,8 @@ func TestSplittingCountsTowardThreshold(t *testing.T) {
 	mustStatus(t, "assess 2", post(t, "/api/v1/aid-requests/"+second+"/assess", map[string]any{"approved": []string{"9000.00"}}, swB), 200)
 	r := post(t, "/api/v1/aid-requests/"+second+"/approve", nil, swB2)
 	problemOf(t, r, 403, "")
-	if !strings.Contains(string(r.body), "committee") {
-		t.Fatalf("second request refused for another reason: %s", r.body)
+	if !strings.Contains(string(r.Body), "committee") {
+		t.Fatalf("second request refused for another reason: %s", r.Body)
 	}
 	res := map[string]any{"resolution": map[string]any{"number": "RKS-2026/07", "date": meetingDate()}}
 	mustStatus(t, "committee approves 2", post(t, "/api/v1/aid-requests/"+second+"/approve", res, cmB), 200)
@@ -227,13 +226,13 @@ func TestCommitteeQuorumAndResolution(t *testing.T) {
 	problemOf(t, approve(cm1, "RKS-12", "2999-01-01"), 422, "resolution.date")
 	r := approve(cm1, "RKS-12", meetingDate())
 	mustStatus(t, "first member", r, 200)
-	if st := r.json(t)["status"]; st != "assessed" {
+	if st := r.JSON(t)["status"]; st != "assessed" {
 		t.Fatalf("one of two approvals made it %v", st)
 	}
 	problemOf(t, approve(cm1, "RKS-12", meetingDate()), 409, "")
 	r = approve(cm2, "RKS-12", meetingDate())
 	mustStatus(t, "second member", r, 200)
-	if st := r.json(t)["status"]; st != "approved" {
+	if st := r.JSON(t)["status"]; st != "approved" {
 		t.Fatalf("two of two approvals made it %v", st)
 	}
 	got := aidStatus(t, id, sw)
@@ -245,17 +244,17 @@ func TestCommitteeQuorumAndResolution(t *testing.T) {
 	hist := do(t, "GET", "/api/v1/aid-requests/"+id+"/history", nil, sw)
 	for _, want := range []string{`"by":"Rahima Begum","role":"social_worker"`, `"by":"Hasan Mahmud","role":"committee"`, `"by":"Nasrin Akter","role":"committee"`} {
 		if !containsJSON(t, hist, want) {
-			t.Fatalf("history lacks %s: %s", want, hist.body)
+			t.Fatalf("history lacks %s: %s", want, hist.Body)
 		}
 	}
 	page := do(t, "GET", "/console/requests/"+id, nil, cm1)
-	for _, b := range [][]byte{hist.body, page.body} {
+	for _, b := range [][]byte{hist.Body, page.Body} {
 		if strings.Contains(string(b), "q-cm1") || strings.Contains(string(b), "q-sw") {
 			t.Fatalf("history shows subject IDs: %s", b)
 		}
 	}
-	if !strings.Contains(string(page.body), "Nasrin Akter (") {
-		t.Fatalf("console history without names: %s", page.body)
+	if !strings.Contains(string(page.Body), "Nasrin Akter (") {
+		t.Fatalf("console history without names: %s", page.Body)
 	}
 	// The policy is validated: N of M.
 	reg := map[string]any{"names": map[string]any{"en": "Quorum B", "bn": "কোরাম"}, "level": "district", "division": "Dhaka", "district": "Dhaka",

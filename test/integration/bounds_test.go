@@ -28,25 +28,25 @@ func TestPagingIsBounded(t *testing.T) {
 	}
 	// The largest page allowed answers, empty.
 	r := do(t, "GET", "/api/v1/ledger?page=10000&pageSize=200", nil, nil)
-	if r.status != 200 {
-		t.Fatalf("last page: %d %s", r.status, r.body)
+	if r.Status != 200 {
+		t.Fatalf("last page: %d %s", r.Status, r.Body)
 	}
-	if units, _ := r.json(t)["units"].([]any); len(units) != 0 {
+	if units, _ := r.JSON(t)["units"].([]any); len(units) != 0 {
 		t.Fatalf("page 10000 has %d units", len(units))
 	}
-	if r := do(t, "GET", "/api/v1/units/dmch/aid-requests?offset=1000000&limit=200", nil, staff); r.status != 200 {
-		t.Fatalf("largest offset: %d %s", r.status, r.body)
+	if r := do(t, "GET", "/api/v1/units/dmch/aid-requests?offset=1000000&limit=200", nil, staff); r.Status != 200 {
+		t.Fatalf("largest offset: %d %s", r.Status, r.Body)
 	}
 
 	// The status page's reload counter: a huge n stops reloading, it does
 	// not wrap round into reloading for ever.
-	id := do(t, "POST", "/api/v1/units/dmch/donations", gift("100.00", "general"), map[string]string{"Idempotency-Key": "bounds-status-1"}).json(t)["id"].(string)
+	id := do(t, "POST", "/api/v1/units/dmch/donations", gift("100.00", "general"), map[string]string{"Idempotency-Key": "bounds-status-1"}).JSON(t)["id"].(string)
 	for _, n := range []string{"1844674407370955162", "9223372036854775807", "99999999999999999999", "-5", "x"} {
 		p := do(t, "GET", "/donations/"+id+"?n="+n, nil, map[string]string{"Accept": "text/html"})
-		if p.status != 200 {
-			t.Fatalf("status page n=%s: %d", n, p.status)
+		if p.Status != 200 {
+			t.Fatalf("status page n=%s: %d", n, p.Status)
 		}
-		if strings.Contains(string(p.body), `http-equiv="refresh"`) {
+		if strings.Contains(string(p.Body), `http-equiv="refresh"`) {
 			t.Errorf("status page n=%s reloads itself", n)
 		}
 	}

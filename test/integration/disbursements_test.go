@@ -94,7 +94,7 @@ func TestDisbursementsKeepWhatStaffEnter(t *testing.T) {
 		t.Fatalf("returned %+v, want 300.00 back to the general fund", p.Returned)
 	}
 	// The history shows what was recorded and what was confirmed.
-	h := do(t, "GET", "/api/v1/aid-requests/"+id+"/history", nil, sw).json(t)["history"].([]any)
+	h := do(t, "GET", "/api/v1/aid-requests/"+id+"/history", nil, sw).JSON(t)["history"].([]any)
 	var seen []string
 	for _, e := range h {
 		m := e.(map[string]any)
@@ -106,7 +106,7 @@ func TestDisbursementsKeepWhatStaffEnter(t *testing.T) {
 		t.Fatalf("history entries carrying the disbursement: %v", seen)
 	}
 	// The console's request page shows them, in Bengali.
-	page := string(do(t, "GET", "/console/requests/"+id, nil, sw).body)
+	page := string(do(t, "GET", "/console/requests/"+id, nil, sw).Body)
 	for _, want := range []string{"Lazz Pharma", "INV-2026-0042", "BGH3K9XQ2P", "Abdul Karim", "Karim Uddin", "বিক্রেতাকে পরিশোধ"} {
 		if !strings.Contains(page, want) {
 			t.Fatalf("console request page lacks %q", want)
@@ -133,7 +133,7 @@ func disbursePart(t *testing.T, id string, items []map[string]any, final bool, r
 	mustStatus(t, "record part", post(t, "/api/v1/aid-requests/"+id+"/disburse", map[string]any{"items": items, "final": final}, recorder), 200)
 	r := post(t, "/api/v1/aid-requests/"+id+"/confirm-disbursement", nil, checker)
 	mustStatus(t, "confirm part", r, 200)
-	return r.json(t)["status"].(string)
+	return r.JSON(t)["status"].(string)
 }
 
 func session(amount, ref string) []map[string]any {

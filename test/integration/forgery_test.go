@@ -41,8 +41,8 @@ func TestForgedDonorNamesRefused(t *testing.T) {
 	// The donation page says it in Bengali, keeping what was typed.
 	page := form(t, stack.APIURL()+"/d/dmch", url.Values{"amount": {"500"}, "kind": {"zakat"}, "name": {"Rahim\r\nIn words: Five lakh taka only"},
 		"phone": {"01712000231"}, "key": {"forged-page-1"}})
-	if page.status != 422 || !strings.Contains(string(page.body), "এক লাইনে লিখুন") {
-		t.Fatalf("donation page with a forged name: %d\n%s", page.status, page.body)
+	if page.Status != 422 || !strings.Contains(string(page.Body), "এক লাইনে লিখুন") {
+		t.Fatalf("donation page with a forged name: %d\n%s", page.Status, page.Body)
 	}
 
 	id := receiptGift(t, "dmch", "forged-spaces", donorGift("900.00", "general", "Rahim"+strings.Repeat(" ", 80)+"Tk 5,00,000", "01712000232"))
@@ -63,8 +63,8 @@ func TestForgedDonorNamesRefused(t *testing.T) {
 // dates and orders its rows by payment.
 func TestReceiptDatesAtFiscalYearEnd(t *testing.T) {
 	const unit, phone = "fy-edge", "01711000456"
-	if r := do(t, "PUT", "/api/v1/admin/units/"+unit, unitBody("Magura Sadar Hospital", "মাগুরা সদর হাসপাতাল"), token(t, "platform_admin", "")); r.status != 201 && r.status != 200 {
-		t.Fatalf("register: %d %s", r.status, r.body)
+	if r := do(t, "PUT", "/api/v1/admin/units/"+unit, unitBody("Magura Sadar Hospital", "মাগুরা সদর হাসপাতাল"), token(t, "platform_admin", "")); r.Status != 201 && r.Status != 200 {
+		t.Fatalf("register: %d %s", r.Status, r.Body)
 	}
 	ctx := context.Background()
 	dhaka := receipts.Dhaka()
@@ -88,7 +88,7 @@ func TestReceiptDatesAtFiscalYearEnd(t *testing.T) {
 		if err := handleRetrying(ctx, issuer, ev); err != nil {
 			t.Fatal(err)
 		}
-		rc := do(t, "GET", "/api/v1/receipts/"+d.ID, nil, nil).json(t)
+		rc := do(t, "GET", "/api/v1/receipts/"+d.ID, nil, nil).JSON(t)
 		serials[g.key], ids[g.key] = rc["serial"].(string), d.ID
 		if !strings.HasPrefix(rc["serial"].(string), "FY-EDGE/2025-26/") || rc["valid"] != true ||
 			rc["paidAt"] != receipts.FormatTime(g.paid) || rc["issuedAt"] != receipts.FormatTime(g.issued) {
@@ -100,10 +100,10 @@ func TestReceiptDatesAtFiscalYearEnd(t *testing.T) {
 		t.Fatalf("verify JSON: %v", v)
 	}
 	pdf := do(t, "GET", "/api/v1/receipts/"+a+".pdf", nil, nil)
-	if pdf.status != 200 {
-		t.Fatalf("pdf: %d", pdf.status)
+	if pdf.Status != 200 {
+		t.Fatalf("pdf: %d", pdf.Status)
 	}
-	text := pdfText(t, pdf.body)
+	text := pdfText(t, pdf.Body)
 	for _, want := range []string{serials["fy-edge-a"], "পরিশোধের তারিখ · Payment date", "৩০ জুন ২০২৬", "30 June 2026",
 		"ইস্যু · Issued", "১ জুলাই ২০২৬, ০০:০০ · 1 July 2026, 00:00 (UTC+6)"} {
 		if !strings.Contains(text, want) {
@@ -111,16 +111,16 @@ func TestReceiptDatesAtFiscalYearEnd(t *testing.T) {
 		}
 	}
 	page := do(t, "GET", "/r/"+a, nil, nil)
-	if body := string(page.body); !strings.Contains(body, "Payment date</th><td>৩০ জুন ২০২৬<br>30 June 2026") ||
+	if body := string(page.Body); !strings.Contains(body, "Payment date</th><td>৩০ জুন ২০২৬<br>30 June 2026") ||
 		!strings.Contains(body, "Issued</th><td>১ জুলাই ২০২৬, ০০:০০<br>1 July 2026, 00:00 (UTC") {
 		t.Errorf("verification page dates:\n%s", body)
 	}
 
 	st := counterStatement(t, token(t, "platform_admin", ""), phone, "2025-26")
-	if st.status != 200 {
-		t.Fatalf("statement: %d %s", st.status, st.body)
+	if st.Status != 200 {
+		t.Fatalf("statement: %d %s", st.Status, st.Body)
 	}
-	stText := pdfText(t, st.body)
+	stText := pdfText(t, st.Body)
 	ia, ib := strings.Index(stText, serials["fy-edge-a"]), strings.Index(stText, serials["fy-edge-b"])
 	if ia < 0 || ib < 0 || ia > ib {
 		t.Errorf("statement rows not in payment order (A paid first, issued last):\n%s", stText)

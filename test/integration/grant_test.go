@@ -27,8 +27,8 @@ func grantBody(nid, mobile string) map[string]any {
 
 func wantConflict(t *testing.T, r resp, typ string) {
 	t.Helper()
-	if r.status != 409 || !strings.Contains(string(r.body), typ) {
-		t.Fatalf("want 409 %s, got %d %s", typ, r.status, r.body)
+	if r.Status != 409 || !strings.Contains(string(r.Body), typ) {
+		t.Fatalf("want 409 %s, got %d %s", typ, r.Status, r.Body)
 	}
 }
 
@@ -48,15 +48,15 @@ func TestGrantClaimGivenBackWhenRejectedOrWithdrawn(t *testing.T) {
 	wantConflict(t, do(t, "POST", "/api/v1/units/dh-cumilla/aid-requests", grantBody(nid, "01744444442"), swB), "grant-application-open")
 
 	// Rejected: the claim goes back, another unit may file.
-	if r := do(t, "POST", "/api/v1/aid-requests/"+first+"/reject", map[string]any{"reason": "not poor enough"}, swA); r.status != 200 {
-		t.Fatalf("reject: %d %s", r.status, r.body)
+	if r := do(t, "POST", "/api/v1/aid-requests/"+first+"/reject", map[string]any{"reason": "not poor enough"}, swA); r.Status != 200 {
+		t.Fatalf("reject: %d %s", r.Status, r.Body)
 	}
 	second := fileAid(t, "dh-cumilla", grantBody(nid, "01744444442"), swB)
 
 	// Withdrawn: likewise (and a reason is required; not after approval).
 	problemOf(t, do(t, "POST", "/api/v1/aid-requests/"+second+"/withdraw", map[string]any{"reason": ""}, swB), 422, "reason")
-	if r := do(t, "POST", "/api/v1/aid-requests/"+second+"/withdraw", map[string]any{"reason": "patient moved to India for treatment"}, swB); r.status != 200 || r.json(t)["status"] != "withdrawn" {
-		t.Fatalf("withdraw: %d %s", r.status, r.body)
+	if r := do(t, "POST", "/api/v1/aid-requests/"+second+"/withdraw", map[string]any{"reason": "patient moved to India for treatment"}, swB); r.Status != 200 || r.JSON(t)["status"] != "withdrawn" {
+		t.Fatalf("withdraw: %d %s", r.Status, r.Body)
 	}
 	wantConflict(t, do(t, "POST", "/api/v1/aid-requests/"+second+"/withdraw", map[string]any{"reason": "again"}, swB), "invalid-state")
 
@@ -68,7 +68,7 @@ func TestGrantClaimGivenBackWhenRejectedOrWithdrawn(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			codes[i] = do(t, "POST", "/api/v1/units/"+u+"/aid-requests", grantBody(nid, "01744444443"), hdr).status
+			codes[i] = do(t, "POST", "/api/v1/units/"+u+"/aid-requests", grantBody(nid, "01744444443"), hdr).Status
 		}()
 	}
 	wg.Wait()
@@ -104,19 +104,19 @@ func TestNIDFormsAreOneIdentity(t *testing.T) {
 	old["patient"].(map[string]any)["birthDate"] = "1984-05-06"
 	old["patient"].(map[string]any)["name"] = "MD ROFIQUL  ISLAM"
 	r := do(t, "POST", "/api/v1/units/dh-cumilla/aid-requests", old, swB)
-	if r.status != 201 || !strings.Contains(string(r.body), cardID) {
-		t.Fatalf("17-digit filing not flagged against the smart card: %d %s", r.status, r.body)
+	if r.Status != 201 || !strings.Contains(string(r.Body), cardID) {
+		t.Fatalf("17-digit filing not flagged against the smart card: %d %s", r.Status, r.Body)
 	}
-	oldID := r.json(t)["id"].(string)
+	oldID := r.JSON(t)["id"].(string)
 	flags, _ := aidStatus(t, cardID, swA)["identityFlags"].([]any)
 	if len(flags) != 1 || flags[0].(map[string]any)["id"] != oldID || flags[0].(map[string]any)["form"] != "nid13" ||
-		strings.Contains(string(do(t, "GET", "/api/v1/aid-requests/"+cardID, nil, swA).body), "1984"+nid13) {
+		strings.Contains(string(do(t, "GET", "/api/v1/aid-requests/"+cardID, nil, swA).Body), "1984"+nid13) {
 		t.Fatalf("smart-card request's flags %v", flags)
 	}
 	// The console shows it too.
 	page := do(t, "GET", "/console/requests/"+cardID, nil, consoleSession(t, "social_worker", "dmch"))
-	if page.status != 200 || !strings.Contains(string(page.body), `id="same-person"`) {
-		t.Fatalf("console detail: %d", page.status)
+	if page.Status != 200 || !strings.Contains(string(page.Body), `id="same-person"`) {
+		t.Fatalf("console detail: %d", page.Status)
 	}
 }
 
@@ -140,11 +140,11 @@ func TestGrantPaidFromTheGrantFundOnly(t *testing.T) {
 	payGift(t, unit, "60000.00", "general", "", "grantfund-gift")
 	nid := newNID(t)
 	id := fileAid(t, unit, grantBody(nid, "01777777771"), sw)
-	if r := do(t, "POST", "/api/v1/aid-requests/"+id+"/assess", map[string]any{"approved": []string{"1000.00", "50000.00"}, "zakatEligible": false}, sw); r.status != 200 {
-		t.Fatalf("assess: %d %s", r.status, r.body)
+	if r := do(t, "POST", "/api/v1/aid-requests/"+id+"/assess", map[string]any{"approved": []string{"1000.00", "50000.00"}, "zakatEligible": false}, sw); r.Status != 200 {
+		t.Fatalf("assess: %d %s", r.Status, r.Body)
 	}
-	if r := do(t, "POST", "/api/v1/aid-requests/"+id+"/approve", nil, cm); r.status != 200 {
-		t.Fatalf("approve: %d %s", r.status, r.body)
+	if r := do(t, "POST", "/api/v1/aid-requests/"+id+"/approve", nil, cm); r.Status != 200 {
+		t.Fatalf("approve: %d %s", r.Status, r.Body)
 	}
 	eventually(t, "the request's own item allocated from general", func() bool { return aidStatus(t, id, sw)["status"] == "partially_allocated" })
 	if a := allocations(t, id, unit); len(a) != 1 || a["fund:general"] != "1000.00" {
@@ -163,10 +163,10 @@ func TestGrantPaidFromTheGrantFundOnly(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			r := allocateGrant(t, "dh-cumilla", "2031-32", "100000000.00", fmt.Sprint("ga-envelope-", i))
-			if r.status == 422 && !strings.Contains(string(r.body), "grant-envelope-exceeded") {
-				t.Errorf("envelope refusal: %s", r.body)
+			if r.Status == 422 && !strings.Contains(string(r.Body), "grant-envelope-exceeded") {
+				t.Errorf("envelope refusal: %s", r.Body)
 			}
-			codes[i] = r.status
+			codes[i] = r.Status
 		}()
 	}
 	wg.Wait()
@@ -174,16 +174,16 @@ func TestGrantPaidFromTheGrantFundOnly(t *testing.T) {
 		t.Fatalf("racing allocations past the envelope: %v", codes)
 	}
 	if r := do(t, "POST", "/api/v1/admin/units/"+unit+"/grant-allocations", map[string]any{"fiscalYear": "2026-27", "amount": "1.00", "reference": "x"},
-		map[string]string{"Authorization": token(t, "unit_admin", unit)["Authorization"], "Idempotency-Key": "ga-bad-4"}); r.status != 403 {
-		t.Fatalf("unit admin allocated grant money: %d", r.status)
+		map[string]string{"Authorization": token(t, "unit_admin", unit)["Authorization"], "Idempotency-Key": "ga-bad-4"}); r.Status != 403 {
+		t.Fatalf("unit admin allocated grant money: %d", r.Status)
 	}
 	// The Department's allocation: the grant is paid from it; a retry
 	// does not allocate twice.
-	if r := allocateGrant(t, unit, "2026-27", "100000.00", "ga-1"); r.status != 201 {
-		t.Fatalf("allocate: %d %s", r.status, r.body)
+	if r := allocateGrant(t, unit, "2026-27", "100000.00", "ga-1"); r.Status != 201 {
+		t.Fatalf("allocate: %d %s", r.Status, r.Body)
 	}
-	if r := allocateGrant(t, unit, "2026-27", "100000.00", "ga-1"); r.status != 200 {
-		t.Fatalf("retried allocation: %d %s", r.status, r.body)
+	if r := allocateGrant(t, unit, "2026-27", "100000.00", "ga-1"); r.Status != 200 {
+		t.Fatalf("retried allocation: %d %s", r.Status, r.Body)
 	}
 	eventually(t, "grant allocated", func() bool { return aidStatus(t, id, sw)["status"] == "allocated" })
 	if a := allocations(t, id, unit); a["fund:grant"] != "50000.00" || a["fund:general"] != "1000.00" {
@@ -194,8 +194,8 @@ func TestGrantPaidFromTheGrantFundOnly(t *testing.T) {
 		return g["received"] == "100000.00" && g["allocated"] == "50000.00" && fundRow(t, unit, "general")["allocated"] == "1000.00"
 	})
 	if r := do(t, "POST", "/api/v1/aid-requests/"+id+"/disburse", map[string]any{"items": []map[string]any{
-		{"item": 0, "amount": "1000.00", "method": "cash"}, {"item": 1, "amount": "50000.00", "method": "bkash", "reference": "TRX-GRANT-1"}}}, sw); r.status != 200 {
-		t.Fatalf("disburse: %d %s", r.status, r.body)
+		{"item": 0, "amount": "1000.00", "method": "cash"}, {"item": 1, "amount": "50000.00", "method": "bkash", "reference": "TRX-GRANT-1"}}}, sw); r.Status != 200 {
+		t.Fatalf("disburse: %d %s", r.Status, r.Body)
 	}
 	// Four-eyes: a second staff member confirms before money moves.
 	mustStatus(t, "confirm", post(t, "/api/v1/aid-requests/"+id+"/confirm-disbursement", nil, staffToken(t, "social_worker", unit, "grantfund-sw-2")), 200)

@@ -44,65 +44,65 @@ func TestIDsAreNotDerivedFromIdempotencyKeys(t *testing.T) {
 
 	// Online gifts.
 	r := do(t, "POST", "/api/v1/units/dmch/donations", gift, map[string]string{"Idempotency-Key": key})
-	if r.status != 201 {
-		t.Fatalf("create: %d %s", r.status, r.body)
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
-	id := r.json(t)["id"].(string)
+	id := r.JSON(t)["id"].(string)
 	if id == keyDerivedDonationID("dmch", key) || !donationIDRE.MatchString(id) {
 		t.Fatalf("donation ID %s is not random", id)
 	}
 	again := do(t, "POST", "/api/v1/units/dmch/donations", gift, map[string]string{"Idempotency-Key": key})
-	if again.status != 200 || again.json(t)["id"] != id {
-		t.Fatalf("replay: %d %s, want %s", again.status, again.body, id)
+	if again.Status != 200 || again.JSON(t)["id"] != id {
+		t.Fatalf("replay: %d %s, want %s", again.Status, again.Body, id)
 	}
 	other := do(t, "POST", "/api/v1/units/dh-cumilla/donations", gift, map[string]string{"Idempotency-Key": key})
-	if other.status != 201 || other.json(t)["id"] == id {
-		t.Fatalf("the same key at another unit: %d %s", other.status, other.body)
+	if other.Status != 201 || other.JSON(t)["id"] == id {
+		t.Fatalf("the same key at another unit: %d %s", other.Status, other.Body)
 	}
 
 	// Cash gifts: the key is the collecting staff member's.
 	clerk := staffAs(t, "social_worker", "dmch", "clerk-a")
 	clerk["Idempotency-Key"] = key
 	cash := do(t, "POST", "/api/v1/units/dmch/cash-donations", gift, clerk)
-	if cash.status != 201 {
-		t.Fatalf("cash: %d %s", cash.status, cash.body)
+	if cash.Status != 201 {
+		t.Fatalf("cash: %d %s", cash.Status, cash.Body)
 	}
-	cashID := cash.json(t)["id"].(string)
+	cashID := cash.JSON(t)["id"].(string)
 	if cashID == keyDerivedDonationID("dmch", "cash\x00"+key) || !donationIDRE.MatchString(cashID) || cashID == id {
 		t.Fatalf("cash gift ID %s is not random", cashID)
 	}
-	if r := do(t, "POST", "/api/v1/units/dmch/cash-donations", gift, clerk); r.status != 200 || r.json(t)["id"] != cashID {
-		t.Fatalf("cash replay: %d %s", r.status, r.body)
+	if r := do(t, "POST", "/api/v1/units/dmch/cash-donations", gift, clerk); r.Status != 200 || r.JSON(t)["id"] != cashID {
+		t.Fatalf("cash replay: %d %s", r.Status, r.Body)
 	}
 	// Another clerk with the same key and body records their own gift: one
 	// staff member's key never hands another the first one's record.
 	clerkB := staffAs(t, "social_worker", "dmch", "clerk-b")
 	clerkB["Idempotency-Key"] = key
-	if r := do(t, "POST", "/api/v1/units/dmch/cash-donations", gift, clerkB); r.status != 201 || r.json(t)["id"] == cashID {
-		t.Fatalf("another clerk's key: %d %s", r.status, r.body)
+	if r := do(t, "POST", "/api/v1/units/dmch/cash-donations", gift, clerkB); r.Status != 201 || r.JSON(t)["id"] == cashID {
+		t.Fatalf("another clerk's key: %d %s", r.Status, r.Body)
 	}
 	waitReceipted(t, cashID)
-	if rc := do(t, "GET", "/api/v1/receipts/"+cashID, nil, nil); rc.status != 200 || rc.json(t)["id"] != cashID {
-		t.Fatalf("receipt: %d %s", rc.status, rc.body)
+	if rc := do(t, "GET", "/api/v1/receipts/"+cashID, nil, nil); rc.Status != 200 || rc.JSON(t)["id"] != cashID {
+		t.Fatalf("receipt: %d %s", rc.Status, rc.Body)
 	}
 
 	// Refunds.
 	admin := staffAs(t, "unit_admin", "dmch", "admin-a")
 	admin["Idempotency-Key"] = key
 	rf := do(t, "POST", "/api/v1/donations/"+cashID+"/refunds", map[string]any{"amount": "10.00", "reason": "ids check"}, admin)
-	if rf.status != 201 {
-		t.Fatalf("refund: %d %s", rf.status, rf.body)
+	if rf.Status != 201 {
+		t.Fatalf("refund: %d %s", rf.Status, rf.Body)
 	}
-	refund, _ := rf.json(t)["refund"].(map[string]any)
+	refund, _ := rf.JSON(t)["refund"].(map[string]any)
 	rid, _ := refund["id"].(string)
 	if rid == keyDerivedRefundID(key) || !refundIDRE.MatchString(rid) {
 		t.Fatalf("refund ID %q is not random", rid)
 	}
 	rf2 := do(t, "POST", "/api/v1/donations/"+cashID+"/refunds", map[string]any{"amount": "10.00", "reason": "ids check"}, admin)
-	if rf2.status != 201 && rf2.status != 200 {
-		t.Fatalf("refund replay: %d %s", rf2.status, rf2.body)
+	if rf2.Status != 201 && rf2.Status != 200 {
+		t.Fatalf("refund replay: %d %s", rf2.Status, rf2.Body)
 	}
-	if again, _ := rf2.json(t)["refund"].(map[string]any); again["id"] != rid {
+	if again, _ := rf2.JSON(t)["refund"].(map[string]any); again["id"] != rid {
 		t.Fatalf("refund replay made %v, want %s", again["id"], rid)
 	}
 	problemOf(t, do(t, "POST", "/api/v1/donations/"+cashID+"/refunds", map[string]any{"amount": "11.00", "reason": "ids check"}, admin), 422, "Idempotency-Key")
@@ -112,14 +112,14 @@ func TestIDsAreNotDerivedFromIdempotencyKeys(t *testing.T) {
 	sw["Idempotency-Key"] = key
 	body := aidBody("cancer", "", "01819000082", "1500.00")
 	a := do(t, "POST", "/api/v1/units/dmch/aid-requests", body, sw)
-	if a.status != 201 {
-		t.Fatalf("aid: %d %s", a.status, a.body)
+	if a.Status != 201 {
+		t.Fatalf("aid: %d %s", a.Status, a.Body)
 	}
-	aidID := a.json(t)["id"].(string)
+	aidID := a.JSON(t)["id"].(string)
 	if aidID == keyDerivedAidID("dmch", key) || !aidIDRE.MatchString(aidID) {
 		t.Fatalf("aid request ID %s is not random", aidID)
 	}
-	if r := do(t, "POST", "/api/v1/units/dmch/aid-requests", body, sw); r.status != 200 || r.json(t)["id"] != aidID {
-		t.Fatalf("aid replay: %d %s", r.status, r.body)
+	if r := do(t, "POST", "/api/v1/units/dmch/aid-requests", body, sw); r.Status != 200 || r.JSON(t)["id"] != aidID {
+		t.Fatalf("aid replay: %d %s", r.Status, r.Body)
 	}
 }

@@ -53,11 +53,11 @@ func TestConcurrentCreatesShareBatches(t *testing.T) {
 			o = &outcome{ids: map[string]bool{}, urls: map[string]bool{}}
 			byKey[c.key] = o
 		}
-		switch c.r.status {
+		switch c.r.Status {
 		case 201:
 			o.created++
 		case 200:
-			if c.r.header.Get("Idempotent-Replayed") != "true" {
+			if c.r.Header.Get("Idempotent-Replayed") != "true" {
 				t.Errorf("%s: 200 without Idempotent-Replayed", c.key)
 			}
 			o.replayed++
@@ -66,9 +66,9 @@ func TestConcurrentCreatesShareBatches(t *testing.T) {
 			o.refused++
 			continue
 		default:
-			t.Fatalf("%s: %d %s", c.key, c.r.status, c.r.body)
+			t.Fatalf("%s: %d %s", c.key, c.r.Status, c.r.Body)
 		}
-		d := c.r.json(t)
+		d := c.r.JSON(t)
 		o.ids[d["id"].(string)] = true
 		o.urls[d["paymentURL"].(string)] = true
 	}

@@ -4,21 +4,17 @@
 package integration
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/config"
 	"github.com/kalyan-platform/kalyan/internal/devstack"
 	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/testkit/httpkit"
 	moneyverify "github.com/kalyan-platform/kalyan/internal/verify"
 )
 
@@ -58,67 +54,20 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// noRedirect lets tests see 303s.
-var client = &http.Client{Timeout: 60 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+// api talks to the stack's API without following redirects (tests see
+// the 303s).
+var api = httpkit.Client{Base: func() string { return stack.APIURL() }, HTTP: httpkit.NoRedirects(60 * time.Second)}
 
-type resp struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r resp) json(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("decode %s: %v", r.body, err)
-	}
-	return m
-}
+type resp = httpkit.Resp
 
 func do(t *testing.T, method, path string, body any, hdr map[string]string) resp {
 	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		j, _ := json.Marshal(b)
-		rd = bytes.NewReader(j)
-	}
-	u := path
-	if !strings.HasPrefix(path, "http") {
-		u = stack.APIURL() + path
-	}
-	req, err := http.NewRequest(method, u, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	res, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return resp{res.StatusCode, res.Header, b}
+	return api.Do(t, method, path, body, hdr)
 }
 
 func form(t *testing.T, u string, vals url.Values) resp {
 	t.Helper()
-	res, err := client.PostForm(u, vals)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return resp{res.StatusCode, res.Header, b}
+	return api.Do(t, "POST", u, vals, nil)
 }
 
 func token(t *testing.T, role, unit string) map[string]string {
@@ -127,7 +76,7 @@ func token(t *testing.T, role, unit string) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return map[string]string{"Authorization": "Bearer " + tok}
+	return httpkit.Bearer(tok)
 }
 
 // eventually polls cond until it holds or a generous deadline passes. The

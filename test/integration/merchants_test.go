@@ -42,8 +42,8 @@ func registerUnit(t *testing.T, code string, bkashField any) resp {
 		}
 	}
 	r := do(t, "PUT", "/api/v1/admin/units/"+code, body, token(t, "platform_admin", ""))
-	if r.status != 200 && r.status != 201 {
-		t.Fatalf("register %s: %d %s", code, r.status, r.body)
+	if r.Status != 200 && r.Status != 201 {
+		t.Fatalf("register %s: %d %s", code, r.Status, r.Body)
 	}
 	return r
 }
@@ -52,10 +52,10 @@ func registerUnit(t *testing.T, code string, bkashField any) resp {
 func startGift(t *testing.T, unit, amount, key string) (string, string) {
 	t.Helper()
 	r := do(t, "POST", "/api/v1/units/"+unit+"/donations", gift(amount, "general"), map[string]string{"Idempotency-Key": key})
-	if r.status != 201 {
-		t.Fatalf("create gift at %s: %d %s", unit, r.status, r.body)
+	if r.Status != 201 {
+		t.Fatalf("create gift at %s: %d %s", unit, r.Status, r.Body)
 	}
-	d := r.json(t)
+	d := r.JSON(t)
 	return d["id"].(string), d["paymentURL"].(string)
 }
 
@@ -85,8 +85,8 @@ func refund(t *testing.T, unit, id, amount, key string) {
 	t.Helper()
 	r := do(t, "POST", "/api/v1/donations/"+id+"/refunds", map[string]any{"amount": amount, "reason": "donor asked"},
 		map[string]string{"Idempotency-Key": key, "Authorization": token(t, "unit_admin", unit)["Authorization"]})
-	if r.status != 201 || r.json(t)["refund"].(map[string]any)["status"] != "completed" {
-		t.Fatalf("refund %s of %s: %d %s", amount, id, r.status, r.body)
+	if r.Status != 201 || r.JSON(t)["refund"].(map[string]any)["status"] != "completed" {
+		t.Fatalf("refund %s of %s: %d %s", amount, id, r.Status, r.Body)
 	}
 }
 
@@ -179,13 +179,13 @@ func TestUnitsOnTheirOwnMerchants(t *testing.T) {
 	// The credentials never come back: not from the PUT, not from any GET,
 	// and they rest sealed in the store.
 	secrets := []string{"jashore-pw", "rks-jashore-app-key", "rks-jashore-app-secret"}
-	bodies := map[string][]byte{"PUT answer": put.body}
+	bodies := map[string][]byte{"PUT answer": put.Body}
 	for _, path := range []string{"/api/v1/units/dh-jashore", "/api/v1/units/dh-jashore/ledger", "/api/v1/ledger", "/api/v1/donations/" + a, "/u/dh-jashore", "/d/dh-jashore", "/api/v1/openapi.json"} {
 		r := do(t, "GET", path, nil, nil)
-		if r.status != 200 {
-			t.Fatalf("GET %s: %d", path, r.status)
+		if r.Status != 200 {
+			t.Fatalf("GET %s: %d", path, r.Status)
 		}
-		bodies[path] = r.body
+		bodies[path] = r.Body
 	}
 	for _, coll := range []string{"units", "bkash_merchants", "donation_versions"} {
 		cur, err := stack.Store.Database().Collection(coll).Find(t.Context(), bson.D{})
@@ -230,7 +230,7 @@ func TestMerchantRotation(t *testing.T) {
 	// with the first merchant, and the refund goes through that merchant too.
 	form(t, oldURL, url.Values{"action": {"pay"}})
 	eventually(t, "reconciler executes the first merchant's payment", func() bool {
-		return do(t, "GET", "/api/v1/donations/"+old, nil, nil).json(t)["status"] == "receipted"
+		return do(t, "GET", "/api/v1/donations/"+old, nil, nil).JSON(t)["status"] == "receipted"
 	})
 	wantMerchant(t, old, "rks-satkhira-1")
 	refund(t, "dh-satkhira", old, "20.00", "rotation-old-refund")
@@ -289,7 +289,7 @@ func TestCrossMerchantExecuteIsRefused(t *testing.T) {
 	}
 	// Its own merchant (through the reconciler) still settles it.
 	eventually(t, "reconciled with its own merchant", func() bool {
-		return do(t, "GET", "/api/v1/donations/"+id, nil, nil).json(t)["status"] == "receipted"
+		return do(t, "GET", "/api/v1/donations/"+id, nil, nil).JSON(t)["status"] == "receipted"
 	})
 }
 
@@ -313,12 +313,12 @@ func TestMerchantRegistrationBadInput(t *testing.T) {
 	wrongKey := merchantCreds("rks-magura", "right-pw")
 	wrongKey["appKey"] = "typo"
 	problemOf(t, put(wrongKey), 422, "bkash")
-	if r := put(merchantCreds("rks-magura", "right-pw")); r.status != 201 {
-		t.Fatalf("accepted credentials: %d %s", r.status, r.body)
+	if r := put(merchantCreds("rks-magura", "right-pw")); r.Status != 201 {
+		t.Fatalf("accepted credentials: %d %s", r.Status, r.Body)
 	}
 	// An answer about bad credentials never echoes them.
-	if r := put(map[string]any{"username": "u", "password": "hunter2-secret", "appKey": "k"}); bytes.Contains(r.body, []byte("hunter2")) {
-		t.Fatalf("problem echoes the password: %s", r.body)
+	if r := put(map[string]any{"username": "u", "password": "hunter2-secret", "appKey": "k"}); bytes.Contains(r.Body, []byte("hunter2")) {
+		t.Fatalf("problem echoes the password: %s", r.Body)
 	}
 }
 
@@ -337,23 +337,23 @@ func TestRegistrationDuringBKashOutage(t *testing.T) {
 	onboardMerchant(t, "rks-bhola", "pw")
 	r := put("dh-bhola", merchantCreds("rks-bhola", "not-the-pw"))
 	problemOf(t, r, 503, "")
-	if !bytes.Contains(r.body, []byte("bkash-unavailable")) || !bytes.Contains(r.body, []byte("9999")) {
-		t.Fatalf("problem does not say bKash was unavailable: %s", r.body)
+	if !bytes.Contains(r.Body, []byte("bkash-unavailable")) || !bytes.Contains(r.Body, []byte("9999")) {
+		t.Fatalf("problem does not say bKash was unavailable: %s", r.Body)
 	}
-	if bytes.Contains(r.body, []byte("not-the-pw")) {
-		t.Fatalf("problem echoes the password: %s", r.body)
+	if bytes.Contains(r.Body, []byte("not-the-pw")) {
+		t.Fatalf("problem echoes the password: %s", r.Body)
 	}
 	if g := len(stack.Sandbox.GrantTimes("rks-bhola")); g != 0 {
 		t.Fatalf("%d tokens issued for refused credentials", g)
 	}
-	if r := do(t, "GET", "/api/v1/units/dh-bhola", nil, nil); r.status != 404 {
-		t.Fatalf("unit stored during the outage: %d %s", r.status, r.body)
+	if r := do(t, "GET", "/api/v1/units/dh-bhola", nil, nil); r.Status != 404 {
+		t.Fatalf("unit stored during the outage: %d %s", r.Status, r.Body)
 	}
 	// Those were rks-bhola's two grants of the hour: a third check is not
 	// tried (bKash would block the merchant for an hour). 429, Retry-After.
 	r = put("dh-bhola", merchantCreds("rks-bhola", "pw"))
 	problemOf(t, r, 429, "")
-	if r.header.Get("Retry-After") == "" || !bytes.Contains(r.body, []byte("bkash-grant-limit")) {
-		t.Fatalf("third check within the hour: %v %s", r.header, r.body)
+	if r.Header.Get("Retry-After") == "" || !bytes.Contains(r.Body, []byte("bkash-grant-limit")) {
+		t.Fatalf("third check within the hour: %v %s", r.Header, r.Body)
 	}
 }

@@ -21,15 +21,15 @@ func payGift(t *testing.T, unit, amount, kind, programme, key string) string {
 		g["programme"] = programme
 	}
 	r := do(t, "POST", "/api/v1/units/"+unit+"/donations", g, map[string]string{"Idempotency-Key": key})
-	if r.status != 201 {
-		t.Fatalf("create: %d %s", r.status, r.body)
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
-	d := r.json(t)
+	d := r.JSON(t)
 	id := d["id"].(string)
 	page := form(t, d["paymentURL"].(string), url.Values{"action": {"pay"}})
-	do(t, "GET", page.header.Get("Location"), nil, nil)
+	do(t, "GET", page.Header.Get("Location"), nil, nil)
 	eventually(t, "receipt of "+id, func() bool {
-		return do(t, "GET", "/api/v1/donations/"+id, nil, nil).json(t)["status"] == "receipted"
+		return do(t, "GET", "/api/v1/donations/"+id, nil, nil).JSON(t)["status"] == "receipted"
 	})
 	return id
 }
@@ -66,19 +66,19 @@ func TestCashGiftAtTheCounter(t *testing.T) {
 	hdr := token(t, "social_worker", "dh-cumilla")
 	hdr["Idempotency-Key"] = "cash-1"
 	r := do(t, "POST", "/api/v1/units/dh-cumilla/cash-donations", body, hdr)
-	if r.status != 201 {
-		t.Fatalf("cash: %d %s", r.status, r.body)
+	if r.Status != 201 {
+		t.Fatalf("cash: %d %s", r.Status, r.Body)
 	}
-	d := r.json(t)
+	d := r.JSON(t)
 	if d["method"] != "cash" || d["status"] != "paid" {
 		t.Fatalf("cash gift %v", d)
 	}
-	if again := do(t, "POST", "/api/v1/units/dh-cumilla/cash-donations", body, hdr); again.status != 200 || again.json(t)["id"] != d["id"] {
-		t.Fatalf("replay: %d %s", again.status, again.body)
+	if again := do(t, "POST", "/api/v1/units/dh-cumilla/cash-donations", body, hdr); again.Status != 200 || again.JSON(t)["id"] != d["id"] {
+		t.Fatalf("replay: %d %s", again.Status, again.Body)
 	}
 	id := d["id"].(string)
 	eventually(t, "cash receipt", func() bool {
-		return do(t, "GET", "/api/v1/donations/"+id, nil, nil).json(t)["status"] == "receipted"
+		return do(t, "GET", "/api/v1/donations/"+id, nil, nil).JSON(t)["status"] == "receipted"
 	})
 	eventually(t, "cash in the burn fund", func() bool {
 		return amountOf(t, fund(t, "dh-cumilla", "burn")["received"])-before == money.Taka(1000)
@@ -107,15 +107,15 @@ func TestPartialRefundReversesTheCredit(t *testing.T) {
 	problemOf(t, req("800.01", "r0", admin), 422, "amount")
 
 	r := req("400.00", "r1", admin)
-	if r.status != 201 {
-		t.Fatalf("refund: %d %s", r.status, r.body)
+	if r.Status != 201 {
+		t.Fatalf("refund: %d %s", r.Status, r.Body)
 	}
-	got := r.json(t)
+	got := r.JSON(t)
 	if got["refund"].(map[string]any)["status"] != "completed" || got["donation"].(map[string]any)["status"] != "partially_refunded" {
-		t.Fatalf("refund answer %s", r.body)
+		t.Fatalf("refund answer %s", r.Body)
 	}
-	if again := req("400.00", "r1", admin); again.status != 201 || again.json(t)["refund"].(map[string]any)["id"] != got["refund"].(map[string]any)["id"] {
-		t.Fatalf("replayed refund: %d %s", again.status, again.body)
+	if again := req("400.00", "r1", admin); again.Status != 201 || again.JSON(t)["refund"].(map[string]any)["id"] != got["refund"].(map[string]any)["id"] {
+		t.Fatalf("replayed refund: %d %s", again.Status, again.Body)
 	}
 	// Racing refunds of the remaining 400: together they may not exceed it.
 	var wg sync.WaitGroup
@@ -124,7 +124,7 @@ func TestPartialRefundReversesTheCredit(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = req("300.00", fmt.Sprintf("race-%d", i), admin).status
+			results[i] = req("300.00", fmt.Sprintf("race-%d", i), admin).Status
 		}()
 	}
 	wg.Wait()
@@ -137,7 +137,7 @@ func TestPartialRefundReversesTheCredit(t *testing.T) {
 	if ok != 1 {
 		t.Fatalf("racing refunds: statuses %v, want exactly one 201", results)
 	}
-	d := do(t, "GET", "/api/v1/donations/"+id, nil, nil).json(t)
+	d := do(t, "GET", "/api/v1/donations/"+id, nil, nil).JSON(t)
 	if d["refunded"] != "700.00" {
 		t.Fatalf("refunded %v", d["refunded"])
 	}
@@ -157,10 +157,10 @@ func TestPartialRefundReversesTheCredit(t *testing.T) {
 		}
 	}
 	nat := do(t, "GET", "/api/v1/ledger?pageSize=2", nil, nil)
-	if nat.status != 200 || !strings.Contains(string(nat.body), `"unitCount"`) || len(nat.json(t)["units"].([]any)) != 2 {
-		t.Fatalf("national ledger: %d %s", nat.status, nat.body)
+	if nat.Status != 200 || !strings.Contains(string(nat.Body), `"unitCount"`) || len(nat.JSON(t)["units"].([]any)) != 2 {
+		t.Fatalf("national ledger: %d %s", nat.Status, nat.Body)
 	}
-	if strings.Contains(string(nat.body), "01712345678") {
+	if strings.Contains(string(nat.Body), "01712345678") {
 		t.Fatal("national ledger leaks donor data")
 	}
 }
@@ -172,7 +172,7 @@ func TestPartialRefundReversesTheCredit(t *testing.T) {
 func TestClosedTabIsReconciled(t *testing.T) {
 	start := func(key string) (string, string) {
 		r := do(t, "POST", "/api/v1/units/uhc-debidwar/donations", gift("120.00", "general"), map[string]string{"Idempotency-Key": key})
-		d := r.json(t)
+		d := r.JSON(t)
 		return d["id"].(string), d["paymentURL"].(string)
 	}
 	paidID, paidURL := start("closed-tab-paid")
@@ -181,19 +181,19 @@ func TestClosedTabIsReconciled(t *testing.T) {
 	form(t, paidURL, url.Values{"action": {"pay"}})
 	form(t, cancelURL, url.Values{"action": {"cancel"}})
 	eventually(t, "reconciler executes the confirmed payment", func() bool {
-		return do(t, "GET", "/api/v1/donations/"+paidID, nil, nil).json(t)["status"] == "receipted"
+		return do(t, "GET", "/api/v1/donations/"+paidID, nil, nil).JSON(t)["status"] == "receipted"
 	})
 	eventually(t, "reconciler finalises the cancelled payment", func() bool {
-		return do(t, "GET", "/api/v1/donations/"+cancelID, nil, nil).json(t)["status"] == "cancelled"
+		return do(t, "GET", "/api/v1/donations/"+cancelID, nil, nil).JSON(t)["status"] == "cancelled"
 	})
 }
 
 func TestUnitTransparencyPage(t *testing.T) {
 	r := do(t, "GET", "/u/dmch?lang=en", nil, map[string]string{"Accept": "text/html"})
-	if r.status != 200 || !strings.Contains(string(r.body), "<svg") || !strings.Contains(string(r.body), "Zakat") {
-		t.Fatalf("unit page: %d", r.status)
+	if r.Status != 200 || !strings.Contains(string(r.Body), "<svg") || !strings.Contains(string(r.Body), "Zakat") {
+		t.Fatalf("unit page: %d", r.Status)
 	}
-	if strings.Contains(string(r.body), "01712345678") || strings.Contains(string(r.body), "Rahima") {
+	if strings.Contains(string(r.Body), "01712345678") || strings.Contains(string(r.Body), "Rahima") {
 		t.Fatal("unit page leaks donor data")
 	}
 	problemOf(t, do(t, "GET", "/u/no-such-unit", nil, nil), 404, "")
@@ -207,11 +207,11 @@ func TestUnitTransparencyPage(t *testing.T) {
 // can mark a gift paid.
 func TestClosedBKashPageIsReconciled(t *testing.T) {
 	r := do(t, "POST", "/api/v1/units/uhc-debidwar/donations", gift("130.00", "general"), map[string]string{"Idempotency-Key": "closed-page"})
-	d := r.json(t)
+	d := r.JSON(t)
 	id, payURL := d["id"].(string), d["paymentURL"].(string)
 	page := form(t, payURL, url.Values{"action": {"close"}})
-	if page.status != 200 || page.header.Get("Location") != "" {
-		t.Fatalf("closing bKash's page: %d %v", page.status, page.header)
+	if page.Status != 200 || page.Header.Get("Location") != "" {
+		t.Fatalf("closing bKash's page: %d %v", page.Status, page.Header)
 	}
 	don, err := stack.Store.Donations().Get(t.Context(), id)
 	if err != nil {
@@ -220,14 +220,14 @@ func TestClosedBKashPageIsReconciled(t *testing.T) {
 	// A callback as bKash would send it, but forged: status success, a
 	// made-up signature. Execute is refused (the payer never authorised).
 	cb := do(t, "GET", "/api/v1/donations/"+id+"/bkash-callback?paymentID="+don.PaymentID+"&status=success&signature=forged&apiVersion=v1.2.0-beta", nil, nil)
-	if cb.status != 303 {
-		t.Fatalf("callback: %d %s", cb.status, cb.body)
+	if cb.Status != 303 {
+		t.Fatalf("callback: %d %s", cb.Status, cb.Body)
 	}
 	queries := stack.Sandbox.Stats().Queries
 	eventually(t, "the reconciler asks bKash about the abandoned payment", func() bool {
 		return stack.Sandbox.Stats().Queries > queries+1
 	})
-	if st := do(t, "GET", "/api/v1/donations/"+id, nil, nil).json(t)["status"]; st != "initiated" {
+	if st := do(t, "GET", "/api/v1/donations/"+id, nil, nil).JSON(t)["status"]; st != "initiated" {
 		t.Fatalf("while bKash says Initiated the gift is %v", st)
 	}
 	// A day later bKash lets the payment expire.
@@ -235,7 +235,7 @@ func TestClosedBKashPageIsReconciled(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "the reconciler fails the expired payment", func() bool {
-		return do(t, "GET", "/api/v1/donations/"+id, nil, nil).json(t)["status"] == "failed"
+		return do(t, "GET", "/api/v1/donations/"+id, nil, nil).JSON(t)["status"] == "failed"
 	})
 	if info, _ := stack.Sandbox.Payment(don.PaymentID); info.Status != "Expired" || info.TrxID != "" {
 		t.Fatalf("at bKash: %+v", info)

@@ -22,19 +22,19 @@ func TestRefundIssuesCancellationNote(t *testing.T) {
 	ctx := context.Background()
 	id := payGift(t, "dmch", "600.00", "sadaqah", "", "note-gift")
 	waitReceipted(t, id)
-	serial := do(t, "GET", "/api/v1/receipts/"+id, nil, nil).json(t)["serial"].(string)
+	serial := do(t, "GET", "/api/v1/receipts/"+id, nil, nil).JSON(t)["serial"].(string)
 	before := receiptDoc(t, id)
 
 	r := do(t, "POST", "/api/v1/donations/"+id+"/refunds", map[string]any{"amount": "300.00", "reason": "duplicate payment"},
 		map[string]string{"Idempotency-Key": "note-r1", "Authorization": token(t, "unit_admin", "dmch")["Authorization"]})
-	if r.status != 201 {
-		t.Fatalf("refund: %d %s", r.status, r.body)
+	if r.Status != 201 {
+		t.Fatalf("refund: %d %s", r.Status, r.Body)
 	}
-	rid := r.json(t)["refund"].(map[string]any)["id"].(string)
+	rid := r.JSON(t)["refund"].(map[string]any)["id"].(string)
 
 	var rc map[string]any
 	eventually(t, "cancellation note listed", func() bool {
-		rc = do(t, "GET", "/api/v1/receipts/"+id, nil, nil).json(t)
+		rc = do(t, "GET", "/api/v1/receipts/"+id, nil, nil).JSON(t)
 		ns, _ := rc["cancellations"].([]any)
 		return len(ns) == 1
 	})
@@ -80,19 +80,19 @@ func TestRefundIssuesCancellationNote(t *testing.T) {
 	// The note verifies, names the original and carries the refund's reason
 	// (issue 13), never the donor's full number.
 	nr := do(t, "GET", "/api/v1/receipts/"+id+"/notes/"+rid, nil, nil)
-	note := nr.json(t)
-	if nr.status != 200 || note["valid"] != true || note["originalSerial"] != serial || note["amount"] != "300.00" ||
+	note := nr.JSON(t)
+	if nr.Status != 200 || note["valid"] != true || note["originalSerial"] != serial || note["amount"] != "300.00" ||
 		note["originalAmount"] != "600.00" || note["serial"] != serial+"-C1" || note["keyFingerprint"] != rc["keyFingerprint"] {
-		t.Fatalf("note: %d %s", nr.status, nr.body)
+		t.Fatalf("note: %d %s", nr.Status, nr.Body)
 	}
-	if note["refundReason"] != "duplicate payment" || strings.Contains(string(nr.body), "01712345678") {
-		t.Fatalf("note JSON: %s", nr.body)
+	if note["refundReason"] != "duplicate payment" || strings.Contains(string(nr.Body), "01712345678") {
+		t.Fatalf("note JSON: %s", nr.Body)
 	}
 	pdf := do(t, "GET", "/api/v1/receipts/"+id+"/notes/"+rid+".pdf", nil, nil)
-	if pdf.status != 200 || pdf.header.Get("Content-Type") != "application/pdf" {
-		t.Fatalf("note pdf: %d %s", pdf.status, pdf.body)
+	if pdf.Status != 200 || pdf.Header.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("note pdf: %d %s", pdf.Status, pdf.Body)
 	}
-	text := pdfText(t, pdf.body)
+	text := pdfText(t, pdf.Body)
 	for _, want := range []string{serial + "-C1", "Original receipt " + serial, "Partial cancellation note", "আংশিক বাতিল নোট", "Amount refunded",
 		"Reason duplicate payment"} {
 		if !strings.Contains(text, want) {
@@ -118,7 +118,7 @@ func TestRefundIssuesCancellationNote(t *testing.T) {
 	if _, err := notes.UpdateOne(ctx, bson.M{"_id": stored["_id"]}, bson.M{"$set": bson.M{"content": forged}}); err != nil {
 		t.Fatal(err)
 	}
-	if v := do(t, "GET", "/api/v1/receipts/"+id+"/notes/"+rid, nil, nil).json(t); v["valid"] != false || v["reason"] == "" {
+	if v := do(t, "GET", "/api/v1/receipts/"+id+"/notes/"+rid, nil, nil).JSON(t); v["valid"] != false || v["reason"] == "" {
 		t.Fatalf("tampered note %v", v)
 	}
 	problemOf(t, do(t, "GET", "/api/v1/receipts/"+id+"/notes/"+rid+".pdf", nil, nil), 409, "")

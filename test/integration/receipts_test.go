@@ -35,14 +35,14 @@ import (
 func receiptGift(t *testing.T, unit, key string, body map[string]any) string {
 	t.Helper()
 	r := do(t, "POST", "/api/v1/units/"+unit+"/donations", body, map[string]string{"Idempotency-Key": key})
-	if r.status != 201 {
-		t.Fatalf("create: %d %s", r.status, r.body)
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
-	d := r.json(t)
+	d := r.JSON(t)
 	id := d["id"].(string)
 	page := form(t, d["paymentURL"].(string), url.Values{"action": {"pay"}})
-	if cb := do(t, "GET", page.header.Get("Location"), nil, nil); cb.status != 303 {
-		t.Fatalf("callback: %d %s", cb.status, cb.body)
+	if cb := do(t, "GET", page.Header.Get("Location"), nil, nil); cb.Status != 303 {
+		t.Fatalf("callback: %d %s", cb.Status, cb.Body)
 	}
 	waitReceipted(t, id)
 	return id
@@ -57,20 +57,20 @@ func cashGift(t *testing.T, unit, key string, body map[string]any) string {
 	// A 500 invites a retry with the same key (SQLite-backed FerretDB says
 	// "database is locked" under heavy concurrent writes).
 	for try := 0; try < 5; try++ {
-		if r = do(t, "POST", "/api/v1/units/"+unit+"/cash-donations", body, hdr); r.status != 500 {
+		if r = do(t, "POST", "/api/v1/units/"+unit+"/cash-donations", body, hdr); r.Status != 500 {
 			break
 		}
 	}
-	if r.status != 201 && r.status != 200 {
-		t.Fatalf("cash gift: %d %s", r.status, r.body)
+	if r.Status != 201 && r.Status != 200 {
+		t.Fatalf("cash gift: %d %s", r.Status, r.Body)
 	}
-	return r.json(t)["id"].(string)
+	return r.JSON(t)["id"].(string)
 }
 
 func waitReceipted(t *testing.T, id string) {
 	t.Helper()
 	eventually(t, "receipt of "+id, func() bool {
-		return do(t, "GET", "/api/v1/receipts/"+id, nil, nil).status == 200
+		return do(t, "GET", "/api/v1/receipts/"+id, nil, nil).Status == 200
 	})
 }
 
@@ -82,10 +82,10 @@ func donorGift(amount, kind, name, phone string) map[string]any {
 func verify(t *testing.T, id string) map[string]any {
 	t.Helper()
 	r := do(t, "GET", "/api/v1/receipts/"+id+"/verify", nil, nil)
-	if r.status != 200 {
-		t.Fatalf("verify %s: %d %s", id, r.status, r.body)
+	if r.Status != 200 {
+		t.Fatalf("verify %s: %d %s", id, r.Status, r.Body)
 	}
-	return r.json(t)
+	return r.JSON(t)
 }
 
 // pdfText extracts a PDF's text with poppler's pdftotext, NFC-normalised
@@ -162,17 +162,17 @@ func TestSignedReceiptPDFVerificationAndNotification(t *testing.T) {
 	id := receiptGift(t, "dmch", "receipt-1", donorGift("500.00", "zakat", "Rahima Begum", "01712345678"))
 
 	r := do(t, "GET", "/api/v1/receipts/"+id, nil, nil)
-	rc := r.json(t)
+	rc := r.JSON(t)
 	serial := rc["serial"].(string)
 	if !regexp.MustCompile(`^DMCH/\d{4}-\d{2}/\d{6}$`).MatchString(serial) || rc["valid"] != true || rc["amount"] != "500.00" || rc["kind"] != "zakat" {
-		t.Fatalf("receipt %s", r.body)
+		t.Fatalf("receipt %s", r.Body)
 	}
 	if rc["unitNames"].(map[string]any)["bn"] != "ঢাকা মেডিকেল কলেজ হাসপাতাল" || rc["donor"].(map[string]any)["mobile"] != contact.MaskMobile("01712345678") {
-		t.Fatalf("receipt %s", r.body)
+		t.Fatalf("receipt %s", r.Body)
 	}
 	for _, secret := range []string{"Rahima", "01712345678", "123456789012", "donor@example.com"} {
-		if strings.Contains(string(r.body), secret) {
-			t.Fatalf("receipt JSON leaks %q: %s", secret, r.body)
+		if strings.Contains(string(r.Body), secret) {
+			t.Fatalf("receipt JSON leaks %q: %s", secret, r.Body)
 		}
 	}
 	if v := verify(t, id); v["valid"] != true || v["serial"] != serial || v["keyFingerprint"] != rc["keyFingerprint"] {
@@ -181,34 +181,34 @@ func TestSignedReceiptPDFVerificationAndNotification(t *testing.T) {
 
 	// The PDF: A5, real text, Bengali shaped, the signed details.
 	pdf := do(t, "GET", "/api/v1/receipts/"+id+".pdf", nil, nil)
-	if pdf.status != 200 || pdf.header.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(pdf.body, []byte("%PDF-")) {
-		t.Fatalf("pdf: %d %s", pdf.status, pdf.header)
+	if pdf.Status != 200 || pdf.Header.Get("Content-Type") != "application/pdf" || !bytes.HasPrefix(pdf.Body, []byte("%PDF-")) {
+		t.Fatalf("pdf: %d %s", pdf.Status, pdf.Header)
 	}
-	text := pdfText(t, pdf.body)
+	text := pdfText(t, pdf.Body)
 	for _, want := range []string{serial, "ঢাকা মেডিকেল কলেজ হাসপাতাল রোগীকল্যাণ সমিতি", "Dhaka Medical College Hospital Rogi Kalyan Samiti",
 		"Rahima Begum", contact.MaskMobile("01712345678"), "123456789012", "যাকাত", rc["keyFingerprint"].(string)} {
 		if !strings.Contains(text, want) {
 			t.Errorf("PDF text lacks %q:\n%s", want, text)
 		}
 	}
-	info, err := exec.Command("pdfinfo", writeTemp(t, pdf.body)).Output()
+	info, err := exec.Command("pdfinfo", writeTemp(t, pdf.Body)).Output()
 	if err != nil || !strings.Contains(string(info), "419.53 x 595.28 pts") { // A5 portrait
 		t.Errorf("pdfinfo: %v %s", err, info)
 	}
 
 	// The page the QR code opens.
 	page := do(t, "GET", "/r/"+id, nil, map[string]string{"Accept": "text/html"})
-	if page.status != 200 || !strings.Contains(string(page.body), "এই রসিদটি আসল") || !strings.Contains(string(page.body), "genuine") || !strings.Contains(string(page.body), serial) {
-		t.Fatalf("verification page: %d %s", page.status, page.body)
+	if page.Status != 200 || !strings.Contains(string(page.Body), "এই রসিদটি আসল") || !strings.Contains(string(page.Body), "genuine") || !strings.Contains(string(page.Body), serial) {
+		t.Fatalf("verification page: %d %s", page.Status, page.Body)
 	}
-	if strings.Contains(string(page.body), "Rahima") || strings.Contains(string(page.body), "01712345678") {
+	if strings.Contains(string(page.Body), "Rahima") || strings.Contains(string(page.Body), "01712345678") {
 		t.Fatal("verification page leaks donor data")
 	}
 
 	// The unit's public key verifies the stored signature independently.
 	keys := do(t, "GET", "/api/v1/units/dmch/keys", nil, nil)
 	var pub ed25519.PublicKey
-	for _, k := range keys.json(t)["keys"].([]any) {
+	for _, k := range keys.JSON(t)["keys"].([]any) {
 		k := k.(map[string]any)
 		if k["fingerprint"] == rc["keyFingerprint"] {
 			pub, _ = base64.StdEncoding.DecodeString(k["publicKey"].(string))
@@ -220,9 +220,9 @@ func TestSignedReceiptPDFVerificationAndNotification(t *testing.T) {
 	doc := receiptDoc(t, id)
 	sig := doc["sig"].(bson.Binary).Data
 	if pub == nil || !ed25519.Verify(pub, []byte(doc["content"].(string)), sig) {
-		t.Fatalf("published key does not verify the stored signature (keys %s)", keys.body)
+		t.Fatalf("published key does not verify the stored signature (keys %s)", keys.Body)
 	}
-	if strings.Contains(string(keys.body), "sealed") || strings.Contains(string(keys.body), "seed") {
+	if strings.Contains(string(keys.Body), "sealed") || strings.Contains(string(keys.Body), "seed") {
 		t.Fatal("keys endpoint leaks private material")
 	}
 
@@ -246,8 +246,8 @@ func TestSignedReceiptPDFVerificationAndNotification(t *testing.T) {
 			t.Fatalf("tampered amount verifies: %v", v)
 		}
 		page := do(t, "GET", "/r/"+id, nil, map[string]string{"Accept": "text/html"})
-		if !strings.Contains(string(page.body), "যাচাই করা যায়নি") || !strings.Contains(string(page.body), "NOT be verified") {
-			t.Fatalf("page of a tampered receipt: %s", page.body)
+		if !strings.Contains(string(page.Body), "যাচাই করা যায়নি") || !strings.Contains(string(page.Body), "NOT be verified") {
+			t.Fatalf("page of a tampered receipt: %s", page.Body)
 		}
 		problemOf(t, do(t, "GET", "/api/v1/receipts/"+id+".pdf", nil, nil), 409, "")
 	})
@@ -269,8 +269,8 @@ func TestSignedReceiptPDFVerificationAndNotification(t *testing.T) {
 			b := unitBody("Jashore General Hospital", "যশোর জেনারেল হাসপাতাল")
 			b["signingKey"] = seedB64(seed)
 			return b
-		}(), token(t, "platform_admin", "")); r.status != 201 && r.status != 200 {
-			t.Fatalf("register: %d %s", r.status, r.body)
+		}(), token(t, "platform_admin", "")); r.Status != 201 && r.Status != 200 {
+			t.Fatalf("register: %d %s", r.Status, r.Body)
 		}
 		priv := ed25519.NewKeyFromSeed(seed)
 		content := doc["content"].(string)
@@ -289,8 +289,8 @@ func TestSignedReceiptPDFVerificationAndNotification(t *testing.T) {
 			problemOf(t, do(t, "GET", p, nil, nil), 404, "")
 		}
 		page := do(t, "GET", "/r/don_nosuch", nil, map[string]string{"Accept": "text/html"})
-		if page.status != 404 || !strings.Contains(string(page.body), "কোনো রসিদ নেই") {
-			t.Fatalf("missing page: %d %s", page.status, page.body)
+		if page.Status != 404 || !strings.Contains(string(page.Body), "কোনো রসিদ নেই") {
+			t.Fatalf("missing page: %d %s", page.Status, page.Body)
 		}
 		problemOf(t, do(t, "GET", "/api/v1/units/no-such-unit/keys", nil, nil), 404, "")
 	})
@@ -316,11 +316,11 @@ type keyList struct {
 func unitKeys(t *testing.T, unit string) keyList {
 	t.Helper()
 	r := do(t, "GET", "/api/v1/units/"+unit+"/keys", nil, nil)
-	if r.status != 200 {
-		t.Fatalf("keys: %d %s", r.status, r.body)
+	if r.Status != 200 {
+		t.Fatalf("keys: %d %s", r.Status, r.Body)
 	}
 	var kl keyList
-	if err := json.Unmarshal(r.body, &kl); err != nil {
+	if err := json.Unmarshal(r.Body, &kl); err != nil {
 		t.Fatal(err)
 	}
 	return kl
@@ -342,8 +342,8 @@ func TestSigningKeyRotation(t *testing.T) {
 	problemOf(t, put(base64.StdEncoding.EncodeToString([]byte("too short"))), 422, "signingKey")
 
 	seed1, seed2 := signing.NewSeed(), signing.NewSeed()
-	if r := put(seedB64(seed1)); r.status != 201 || strings.Contains(string(r.body), seedB64(seed1)) {
-		t.Fatalf("register: %d %s", r.status, r.body)
+	if r := put(seedB64(seed1)); r.Status != 201 || strings.Contains(string(r.Body), seedB64(seed1)) {
+		t.Fatalf("register: %d %s", r.Status, r.Body)
 	}
 	if kl := unitKeys(t, "rcpt-rotate"); len(kl.Keys) != 1 || kl.Keys[0].Fingerprint != fp(seed1) || !kl.Keys[0].Active {
 		t.Fatalf("keys %+v", kl)
@@ -355,8 +355,8 @@ func TestSigningKeyRotation(t *testing.T) {
 	}
 
 	// The operator rotates the Secret: the new key signs, the old one stays.
-	if r := put(seedB64(seed2)); r.status != 200 {
-		t.Fatalf("rotate: %d %s", r.status, r.body)
+	if r := put(seedB64(seed2)); r.Status != 200 {
+		t.Fatalf("rotate: %d %s", r.Status, r.Body)
 	}
 	put("") // a PUT without a key changes nothing
 	kl := unitKeys(t, "rcpt-rotate")
@@ -373,8 +373,8 @@ func TestSigningKeyRotation(t *testing.T) {
 	}
 
 	// A unit registered without a key gets a generated one.
-	if r := do(t, "PUT", "/api/v1/admin/units/rcpt-nokey", unitBody("Magura Sadar Hospital", "মাগুরা সদর হাসপাতাল"), admin); r.status != 201 {
-		t.Fatalf("register: %d %s", r.status, r.body)
+	if r := do(t, "PUT", "/api/v1/admin/units/rcpt-nokey", unitBody("Magura Sadar Hospital", "মাগুরা সদর হাসপাতাল"), admin); r.Status != 201 {
+		t.Fatalf("register: %d %s", r.Status, r.Body)
 	}
 	do(t, "PUT", "/api/v1/admin/units/rcpt-nokey", unitBody("Magura Sadar Hospital", "মাগুরা সদর হাসপাতাল"), admin)
 	if kl := unitKeys(t, "rcpt-nokey"); len(kl.Keys) != 1 || !kl.Keys[0].Active {
@@ -389,8 +389,8 @@ func TestSigningKeyRotation(t *testing.T) {
 // with exactly one receipt, and the unit's serials run 1..n without a gap.
 func TestReceiptsUnderRacingIssuersAndCrashes(t *testing.T) {
 	const unit, n = "rcpt-race", 40
-	if r := do(t, "PUT", "/api/v1/admin/units/"+unit, unitBody("Narail Sadar Hospital", "নড়াইল সদর হাসপাতাল"), token(t, "platform_admin", "")); r.status != 201 && r.status != 200 {
-		t.Fatalf("register: %d %s", r.status, r.body)
+	if r := do(t, "PUT", "/api/v1/admin/units/"+unit, unitBody("Narail Sadar Hospital", "নড়াইল সদর হাসপাতাল"), token(t, "platform_admin", "")); r.Status != 201 && r.Status != 200 {
+		t.Fatalf("register: %d %s", r.Status, r.Body)
 	}
 	sealKey, err := signing.ParseSealKey(stack.Config.SealKey)
 	if err != nil {
@@ -455,7 +455,7 @@ func TestReceiptsUnderRacingIssuersAndCrashes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if after := do(t, "GET", "/api/v1/receipts/"+id, nil, nil).json(t)["serial"]; after != before {
+		if after := do(t, "GET", "/api/v1/receipts/"+id, nil, nil).JSON(t)["serial"]; after != before {
 			t.Fatalf("redelivery after a crash: serial %v, was %v", after, before)
 		}
 	}
@@ -517,15 +517,15 @@ func TestAnnualStatement(t *testing.T) {
 	b := cashGift(t, "dmch", "stmt-2", donorGift("300.50", "general", "Salma Khatun", phone))
 	waitReceipted(t, a)
 	waitReceipted(t, b)
-	serials := []string{do(t, "GET", "/api/v1/receipts/"+a, nil, nil).json(t)["serial"].(string), do(t, "GET", "/api/v1/receipts/"+b, nil, nil).json(t)["serial"].(string)}
+	serials := []string{do(t, "GET", "/api/v1/receipts/"+a, nil, nil).JSON(t)["serial"].(string), do(t, "GET", "/api/v1/receipts/"+b, nil, nil).JSON(t)["serial"].(string)}
 	// Half of the dmch gift is refunded: the statement counts only what stays.
 	refund := do(t, "POST", "/api/v1/donations/"+b+"/refunds", map[string]any{"amount": "100.50", "reason": "gave twice"},
 		map[string]string{"Idempotency-Key": "stmt-r1", "Authorization": token(t, "unit_admin", "dmch")["Authorization"]})
-	if refund.status != 201 {
-		t.Fatalf("refund: %d %s", refund.status, refund.body)
+	if refund.Status != 201 {
+		t.Fatalf("refund: %d %s", refund.Status, refund.Body)
 	}
 	eventually(t, "cancellation note issued", func() bool {
-		ns, _ := do(t, "GET", "/api/v1/receipts/"+b, nil, nil).json(t)["cancellations"].([]any)
+		ns, _ := do(t, "GET", "/api/v1/receipts/"+b, nil, nil).JSON(t)["cancellations"].([]any)
 		return len(ns) == 1
 	})
 
@@ -534,11 +534,11 @@ func TestAnnualStatement(t *testing.T) {
 
 	before := len(notifications(t))
 	// A number that never gave gets the same answer, and no message.
-	if r := do(t, "POST", "/api/v1/statements", map[string]any{"phone": "01819000002", "fiscalYear": fy}, nil); r.status != 202 {
-		t.Fatalf("unknown number: %d %s", r.status, r.body)
+	if r := do(t, "POST", "/api/v1/statements", map[string]any{"phone": "01819000002", "fiscalYear": fy}, nil); r.Status != 202 {
+		t.Fatalf("unknown number: %d %s", r.Status, r.Body)
 	}
-	if r := do(t, "POST", "/api/v1/statements", map[string]any{"phone": "+880 1819-000001", "fiscalYear": fy}, nil); r.status != 202 {
-		t.Fatalf("request: %d %s", r.status, r.body)
+	if r := do(t, "POST", "/api/v1/statements", map[string]any{"phone": "+880 1819-000001", "fiscalYear": fy}, nil); r.Status != 202 {
+		t.Fatalf("request: %d %s", r.Status, r.Body)
 	}
 	var link string
 	for _, l := range notifications(t)[before:] {
@@ -553,10 +553,10 @@ func TestAnnualStatement(t *testing.T) {
 		t.Fatal("no statement link in the notification file")
 	}
 	pdf := do(t, "GET", link, nil, nil)
-	if pdf.status != 200 || pdf.header.Get("Content-Type") != "application/pdf" {
-		t.Fatalf("statement: %d %s", pdf.status, pdf.body)
+	if pdf.Status != 200 || pdf.Header.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("statement: %d %s", pdf.Status, pdf.Body)
 	}
-	text := pdfText(t, pdf.body)
+	text := pdfText(t, pdf.Body)
 	// 1,200.00 zakat + (300.50 - 100.50) general.
 	for _, want := range append(serials, "Salma Khatun", "কুমিল্লা জেনারেল হাসপাতাল রোগীকল্যাণ সমিতি", "refunded Tk 100.50", "Tk 1,400.00") {
 		if !strings.Contains(text, want) {
@@ -571,15 +571,15 @@ func TestAnnualStatement(t *testing.T) {
 	// Staff at the counter, with the donor there to read out the code.
 	problemOf(t, do(t, "POST", "/api/v1/staff/statements", map[string]any{"phone": phone, "fiscalYear": fy}, nil), 401, "")
 	staff := counterStatement(t, token(t, "social_worker", "dmch"), phone, fy)
-	if staff.status != 200 || !strings.Contains(pdfText(t, staff.body), serials[0]) {
-		t.Fatalf("counter statement: %d", staff.status)
+	if staff.Status != 200 || !strings.Contains(pdfText(t, staff.Body), serials[0]) {
+		t.Fatalf("counter statement: %d", staff.Status)
 	}
 
 	// Per-number rate limit (3 an hour; at most two windows in this loop).
 	limited := false
 	for i := 0; i < 7 && !limited; i++ {
 		r := do(t, "POST", "/api/v1/statements", map[string]any{"phone": phone, "fiscalYear": fy}, nil)
-		limited = r.status == 429
+		limited = r.Status == 429
 		if limited {
 			problemOf(t, r, 429, "")
 		}

@@ -21,11 +21,11 @@ func TestReconcilerReachesEveryPayment(t *testing.T) {
 	for i := range abandoned {
 		r := do(t, "POST", "/api/v1/units/uhc-debidwar/donations", gift("75.00", "general"),
 			map[string]string{"Idempotency-Key": fmt.Sprintf("abandoned-%d", i)})
-		if r.status != 201 {
-			t.Fatalf("create: %d %s", r.status, r.body)
+		if r.Status != 201 {
+			t.Fatalf("create: %d %s", r.Status, r.Body)
 		}
 		if i < silent {
-			pu, err := url.Parse(r.json(t)["paymentURL"].(string))
+			pu, err := url.Parse(r.JSON(t)["paymentURL"].(string))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -42,14 +42,14 @@ func TestReconcilerReachesEveryPayment(t *testing.T) {
 	})
 
 	r := do(t, "POST", "/api/v1/units/uhc-debidwar/donations", gift("130.00", "general"), map[string]string{"Idempotency-Key": "closed-tab-behind-abandoned"})
-	if r.status != 201 {
-		t.Fatalf("create: %d %s", r.status, r.body)
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
-	d := r.json(t)
+	d := r.JSON(t)
 	// The payer confirms, but the browser never follows the callback.
 	form(t, d["paymentURL"].(string), url.Values{"action": {"pay"}})
 	eventually(t, "the confirmed payment behind the abandoned ones is executed", func() bool {
-		return do(t, "GET", "/api/v1/donations/"+d["id"].(string), nil, nil).json(t)["status"] == "receipted"
+		return do(t, "GET", "/api/v1/donations/"+d["id"].(string), nil, nil).JSON(t)["status"] == "receipted"
 	})
 	if n := workerMetric(t, "kalyan_reconcile_overdue_payments"); n != 0 {
 		t.Fatalf("%v payments overdue; none is older than the expiry age", n)
@@ -59,7 +59,7 @@ func TestReconcilerReachesEveryPayment(t *testing.T) {
 // workerMetric reads an unlabelled gauge or counter from the worker's /metrics.
 func workerMetric(t *testing.T, name string) float64 {
 	t.Helper()
-	sc := bufio.NewScanner(strings.NewReader(string(do(t, "GET", stack.WorkerURL()+"/metrics", nil, nil).body)))
+	sc := bufio.NewScanner(strings.NewReader(string(do(t, "GET", stack.WorkerURL()+"/metrics", nil, nil).Body)))
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
 			f, err := strconv.ParseFloat(v, 64)

@@ -26,10 +26,10 @@ import (
 func refundNote(t *testing.T, unit, id, amount, key string, notes int) (rid, ref string) {
 	t.Helper()
 	r := refundReq(t, id, amount, key, unit)
-	if r.status != 201 {
-		t.Fatalf("refund %s: %d %s", amount, r.status, r.body)
+	if r.Status != 201 {
+		t.Fatalf("refund %s: %d %s", amount, r.Status, r.Body)
 	}
-	rf := r.json(t)["refund"].(map[string]any)
+	rf := r.JSON(t)["refund"].(map[string]any)
 	eventually(t, "cancellation note", func() bool {
 		ns, _ := verify(t, id)["cancellations"].([]any)
 		return len(ns) == notes
@@ -40,10 +40,10 @@ func refundNote(t *testing.T, unit, id, amount, key string, notes int) (rid, ref
 func notePDFText(t *testing.T, id, rid string) string {
 	t.Helper()
 	pdf := do(t, "GET", "/api/v1/receipts/"+id+"/notes/"+rid+".pdf", nil, nil)
-	if pdf.status != 200 {
-		t.Fatalf("note pdf: %d %s", pdf.status, pdf.body)
+	if pdf.Status != 200 {
+		t.Fatalf("note pdf: %d %s", pdf.Status, pdf.Body)
 	}
-	return pdfText(t, pdf.body)
+	return pdfText(t, pdf.Body)
 }
 
 func wantIn(t *testing.T, what, text string, want ...string) {
@@ -76,13 +76,13 @@ func TestCancellationNoteCarriesReasonAndRefundID(t *testing.T) {
 	if trx == "" || strings.HasPrefix(trx, "CASH-") {
 		t.Fatalf("bKash refund ID %q", trx)
 	}
-	n := do(t, "GET", "/api/v1/receipts/"+gid+"/notes/"+rid, nil, nil).json(t)
+	n := do(t, "GET", "/api/v1/receipts/"+gid+"/notes/"+rid, nil, nil).JSON(t)
 	if n["valid"] != true || n["refundReason"] != "donor asked" || n["refundTrxID"] != trx || n["cashRef"] != nil {
 		t.Fatalf("note JSON: %v", n)
 	}
 	wantIn(t, "note PDF", notePDFText(t, gid, rid), "বাতিলের কারণ · Reason donor asked", "ফেরত আইডি · bKash refund ID "+trx)
 	page := do(t, "GET", "/r/"+gid+"/notes/"+rid, nil, nil)
-	wantIn(t, "note page", string(page.body), "donor asked", trx, "bKash refund ID")
+	wantIn(t, "note page", string(page.Body), "donor asked", trx, "bKash refund ID")
 
 	cid := cashGift(t, code, code+"-cash", donorGift("900.00", "sadaqah", "Karim Mia", "01712345670"))
 	waitReceipted(t, cid)
@@ -90,7 +90,7 @@ func TestCancellationNoteCarriesReasonAndRefundID(t *testing.T) {
 	if cref == "" {
 		t.Fatal("cash refund without a reference")
 	}
-	cn := do(t, "GET", "/api/v1/receipts/"+cid+"/notes/"+crid, nil, nil).json(t)
+	cn := do(t, "GET", "/api/v1/receipts/"+cid+"/notes/"+crid, nil, nil).JSON(t)
 	if cn["valid"] != true || cn["refundReason"] != "donor asked" || cn["cashRef"] != cref || cn["refundTrxID"] != nil {
 		t.Fatalf("cash note JSON: %v", cn)
 	}
@@ -98,8 +98,8 @@ func TestCancellationNoteCarriesReasonAndRefundID(t *testing.T) {
 	wantIn(t, "cash note PDF", text, "নগদ ফেরত · Cash refund ref. "+cref, "donor asked")
 	wantNotIn(t, "cash note PDF", text, "bKash refund ID")
 	cpage := do(t, "GET", "/r/"+cid+"/notes/"+crid, nil, nil)
-	wantIn(t, "cash note page", string(cpage.body), "Cash refund reference", cref)
-	wantNotIn(t, "cash note page", string(cpage.body), "bKash refund ID")
+	wantIn(t, "cash note page", string(cpage.Body), "Cash refund reference", cref)
+	wantNotIn(t, "cash note page", string(cpage.Body), "bKash refund ID")
 }
 
 // TestPartialCancellationNoteSaysWhatRemains (issue 23, "Partial refunds say
@@ -116,11 +116,11 @@ func TestPartialCancellationNoteSaysWhatRemains(t *testing.T) {
 	wantIn(t, "partial note PDF", text, "আংশিক বাতিল নোট · Partial cancellation note",
 		"৳৫০০.০০ ফেরত — রেয়াতযোগ্য ৳১,৫০০.০০", "Tk 500.00 refunded — Tk 1,500.00 eligible for a tax rebate")
 	wantNotIn(t, "partial note PDF", text, "cannot be claimed", "দাবি করা যাবে না", "সম্পূর্ণ ফেরত")
-	n := do(t, "GET", "/api/v1/receipts/"+gid+"/notes/"+rid, nil, nil).json(t)
+	n := do(t, "GET", "/api/v1/receipts/"+gid+"/notes/"+rid, nil, nil).JSON(t)
 	if reb, _ := n["rebate"].(map[string]any); n["partial"] != true || reb["eligible"] != "1500.00" || reb["bn"] != "৳৫০০.০০ ফেরত — রেয়াতযোগ্য ৳১,৫০০.০০" {
 		t.Fatalf("partial note JSON: %v", n)
 	}
-	page := string(do(t, "GET", "/r/"+gid+"/notes/"+rid, nil, nil).body)
+	page := string(do(t, "GET", "/r/"+gid+"/notes/"+rid, nil, nil).Body)
 	wantIn(t, "partial note page", page, "আংশিক বাতিল নোট", "Partial cancellation note", "৳৫০০.০০ ফেরত — রেয়াতযোগ্য ৳১,৫০০.০০")
 	wantNotIn(t, "partial note page", page, "cannot be claimed")
 
@@ -128,7 +128,7 @@ func TestPartialCancellationNoteSaysWhatRemains(t *testing.T) {
 	text = notePDFText(t, gid, rid2)
 	wantIn(t, "last note PDF", text, "বাতিল নোট · Cancellation note", "সম্পূর্ণ ফেরত — রেয়াতযোগ্য নয়", "Fully refunded — not eligible for a tax rebate")
 	wantNotIn(t, "last note PDF", text, "Partial", "আংশিক")
-	page = string(do(t, "GET", "/r/"+gid+"/notes/"+rid2, nil, nil).body)
+	page = string(do(t, "GET", "/r/"+gid+"/notes/"+rid2, nil, nil).Body)
 	wantIn(t, "last note page", page, "সম্পূর্ণ ফেরত — রেয়াতযোগ্য নয়")
 	wantNotIn(t, "last note page", page, "Partial cancellation note", "আংশিক বাতিল নোট")
 	// The first note still says what it said when it was signed.

@@ -27,8 +27,8 @@ func newUnit(t *testing.T, code string, bkash map[string]any) {
 	if bkash != nil {
 		reg["bkash"] = bkash
 	}
-	if r := do(t, "PUT", "/api/v1/admin/units/"+code, reg, token(t, "platform_admin", "")); r.status != 201 && r.status != 200 {
-		t.Fatalf("register %s: %d %s", code, r.status, r.body)
+	if r := do(t, "PUT", "/api/v1/admin/units/"+code, reg, token(t, "platform_admin", "")); r.Status != 201 && r.Status != 200 {
+		t.Fatalf("register %s: %d %s", code, r.Status, r.Body)
 	}
 }
 
@@ -74,7 +74,7 @@ func refundReq(t *testing.T, id, amount, key, unit string) resp {
 
 func refundStatus(t *testing.T, id string) (status, refunded string) {
 	t.Helper()
-	d := do(t, "GET", "/api/v1/donations/"+id, nil, nil).json(t)
+	d := do(t, "GET", "/api/v1/donations/"+id, nil, nil).JSON(t)
 	rs, _ := d["refunds"].([]any)
 	if len(rs) == 0 {
 		return "", "0.00"
@@ -114,8 +114,8 @@ func TestRefundRacingAllocationPaysOnce(t *testing.T) {
 				swTok, _ := stack.Token("social_worker", code, "sw-"+code)
 				swh := map[string]string{"Authorization": "Bearer " + swTok}
 				req := fileAid(t, code, aidBody("other", "", "01733333333", "1000.00"), swh)
-				if r := do(t, "POST", "/api/v1/aid-requests/"+req+"/assess", map[string]any{"approved": []string{"1000.00"}, "zakatEligible": false}, swh); r.status != 200 {
-					t.Fatalf("assess: %d %s", r.status, r.body)
+				if r := do(t, "POST", "/api/v1/aid-requests/"+req+"/assess", map[string]any{"approved": []string{"1000.00"}, "zakatEligible": false}, swh); r.Status != 200 {
+					t.Fatalf("assess: %d %s", r.Status, r.Body)
 				}
 				var wg sync.WaitGroup
 				var refund, approve resp
@@ -136,11 +136,11 @@ func TestRefundRacingAllocationPaysOnce(t *testing.T) {
 					approve = do(t, "POST", "/api/v1/aid-requests/"+req+"/approve", nil, staffToken(t, "social_worker", code, "sw2-"+code))
 				}()
 				wg.Wait()
-				if approve.status != 200 {
-					t.Fatalf("approve: %d %s", approve.status, approve.body)
+				if approve.Status != 200 {
+					t.Fatalf("approve: %d %s", approve.Status, approve.Body)
 				}
-				if refund.status != 201 && refund.status != 422 {
-					t.Fatalf("refund: %d %s", refund.status, refund.body)
+				if refund.Status != 201 && refund.Status != 422 {
+					t.Fatalf("refund: %d %s", refund.Status, refund.Body)
 				}
 				// Let allocation and the ledger settle.
 				eventually(t, "request settled", func() bool {
@@ -155,7 +155,7 @@ func TestRefundRacingAllocationPaysOnce(t *testing.T) {
 				_, bkashRefunded := sandboxRefunds(t, gid)
 				allocated := amountOf(t, aidStatus(t, req, swh)["allocated"])
 				if bkashRefunded+allocated != money.Taka(1000) {
-					t.Fatalf("bKash refunded %s and the request got %s of one Tk 1,000 gift (refund %d %s)", bkashRefunded, allocated, refund.status, refund.body)
+					t.Fatalf("bKash refunded %s and the request got %s of one Tk 1,000 gift (refund %d %s)", bkashRefunded, allocated, refund.Status, refund.Body)
 				}
 				f := fund(t, code, "general")
 				if amountOf(t, f["refunded"]) != bkashRefunded || amountOf(t, f["allocated"]) != allocated {
@@ -178,13 +178,13 @@ func TestRefundRetryAfterLostAnswer(t *testing.T) {
 		refundFaults(t, gid, bkashsandbox.Faults{Refund: bkashsandbox.FaultTimeout})
 		key := code + "-refund-" + c.gift
 		first := refundReq(t, gid, c.refund, key, code)
-		if first.status != 202 || first.json(t)["refund"].(map[string]any)["status"] != "pending" {
-			t.Fatalf("lost answer: %d %s, want 202 pending", first.status, first.body)
+		if first.Status != 202 || first.JSON(t)["refund"].(map[string]any)["status"] != "pending" {
+			t.Fatalf("lost answer: %d %s, want 202 pending", first.Status, first.Body)
 		}
 		// The admin retries at once, twice.
 		for range 2 {
-			if r := refundReq(t, gid, c.refund, key, code); r.status != 202 && r.status != 201 {
-				t.Fatalf("retry: %d %s", r.status, r.body)
+			if r := refundReq(t, gid, c.refund, key, code); r.Status != 202 && r.Status != 201 {
+				t.Fatalf("retry: %d %s", r.Status, r.Body)
 			}
 		}
 		eventually(t, "refund settled by refund status", func() bool { s, _ := refundStatus(t, gid); return s == "completed" })
@@ -210,8 +210,8 @@ func TestRefund503IsSettledAndReleased(t *testing.T) {
 	newUnit(t, code, nil)
 	gid := payGift(t, code, "700.00", "general", "", code+"-gift")
 	refundFaults(t, gid, bkashsandbox.Faults{Refund: bkashsandbox.FaultUnavailable})
-	if r := refundReq(t, gid, "700.00", code+"-r1", code); r.status != 202 {
-		t.Fatalf("503: %d %s, want 202 pending", r.status, r.body)
+	if r := refundReq(t, gid, "700.00", code+"-r1", code); r.Status != 202 {
+		t.Fatalf("503: %d %s, want 202 pending", r.Status, r.Body)
 	}
 	eventually(t, "the pending refund's hold on the public ledger", func() bool {
 		f := fund(t, code, "general")
@@ -227,8 +227,8 @@ func TestRefund503IsSettledAndReleased(t *testing.T) {
 		t.Fatalf("bKash holds %d refunds, want none", n)
 	}
 	r := refundReq(t, gid, "700.00", code+"-r2", code)
-	if r.status != 201 || r.json(t)["refund"].(map[string]any)["status"] != "completed" {
-		t.Fatalf("a new refund after the failed one: %d %s", r.status, r.body)
+	if r.Status != 201 || r.JSON(t)["refund"].(map[string]any)["status"] != "completed" {
+		t.Fatalf("a new refund after the failed one: %d %s", r.Status, r.Body)
 	}
 }
 
@@ -240,8 +240,8 @@ func TestRefundPendingAtBKash(t *testing.T) {
 	newUnit(t, code, nil)
 	gid := payGift(t, code, "400.00", "general", "", code+"-gift")
 	refundFaults(t, gid, bkashsandbox.Faults{Refund: bkashsandbox.FaultPending})
-	if r := refundReq(t, gid, "150.00", code+"-r", code); r.status != 202 {
-		t.Fatalf("pending at bKash: %d %s, want 202", r.status, r.body)
+	if r := refundReq(t, gid, "150.00", code+"-r", code); r.Status != 202 {
+		t.Fatalf("pending at bKash: %d %s, want 202", r.Status, r.Body)
 	}
 	eventually(t, "refund completed by refund status", func() bool { s, _ := refundStatus(t, gid); return s == "completed" })
 	eventually(t, "ledger", func() bool {
@@ -263,8 +263,8 @@ func TestRefundThroughV1API(t *testing.T) {
 	gid := payGift(t, code, "900.00", "general", "", code+"-gift")
 	for i, amount := range []string{"200.00", "300.00"} {
 		r := refundReq(t, gid, amount, fmt.Sprintf("%s-r%d", code, i), code)
-		if r.status != 201 || r.json(t)["refund"].(map[string]any)["status"] != "completed" {
-			t.Fatalf("v1 refund %s: %d %s", amount, r.status, r.body)
+		if r.Status != 201 || r.JSON(t)["refund"].(map[string]any)["status"] != "completed" {
+			t.Fatalf("v1 refund %s: %d %s", amount, r.Status, r.Body)
 		}
 	}
 	if n, sum := sandboxRefunds(t, gid); n != 2 || sum != money.Taka(500) {
@@ -272,8 +272,8 @@ func TestRefundThroughV1API(t *testing.T) {
 	}
 	// A lost v1 answer is settled by v1's refund status.
 	refundFaults(t, gid, bkashsandbox.Faults{Refund: bkashsandbox.FaultTimeout})
-	if r := refundReq(t, gid, "100.00", code+"-r3", code); r.status != 202 {
-		t.Fatalf("lost v1 answer: %d %s", r.status, r.body)
+	if r := refundReq(t, gid, "100.00", code+"-r3", code); r.Status != 202 {
+		t.Fatalf("lost v1 answer: %d %s", r.Status, r.Body)
 	}
 	eventually(t, "v1 refund status settles it", func() bool { s, _ := refundStatus(t, gid); return s == "completed" })
 	if n, sum := sandboxRefunds(t, gid); n != 3 || sum != money.Taka(600) {
@@ -289,8 +289,8 @@ func TestGiftRetryAfterPaidReplays(t *testing.T) {
 	id := payGift(t, "dmch", "250.00", "sadaqah", "", key)
 	before := stack.Sandbox.Stats().Creates
 	r := do(t, "POST", "/api/v1/units/dmch/donations", gift("250.00", "sadaqah"), map[string]string{"Idempotency-Key": key})
-	if r.status != 200 || r.json(t)["id"] != id || r.json(t)["status"] != "receipted" {
-		t.Fatalf("retry of a paid gift: %d %s, want 200 with %s", r.status, r.body, id)
+	if r.Status != 200 || r.JSON(t)["id"] != id || r.JSON(t)["status"] != "receipted" {
+		t.Fatalf("retry of a paid gift: %d %s, want 200 with %s", r.Status, r.Body, id)
 	}
 	if got := stack.Sandbox.Stats().Creates; got != before {
 		t.Fatalf("the retry created %d bKash payments", got-before)
@@ -298,18 +298,18 @@ func TestGiftRetryAfterPaidReplays(t *testing.T) {
 
 	// The donor form: pay, then press Pay again on the same form.
 	page := do(t, "GET", "/d/dmch", nil, nil)
-	fk := formKeyOf(t, page.body)
+	fk := formKeyOf(t, page.Body)
 	vals := url.Values{"key": {fk}, "amount": {"500"}, "kind": {"sadaqah"}, "name": {"Double Tap"}, "phone": {"01711000222"}}
 	first := form(t, stack.APIURL()+"/d/dmch", vals)
-	if first.status != 303 {
-		t.Fatalf("form submit: %d %s", first.status, first.body)
+	if first.Status != 303 {
+		t.Fatalf("form submit: %d %s", first.Status, first.Body)
 	}
-	paid := form(t, first.header.Get("Location"), url.Values{"action": {"pay"}})
-	do(t, "GET", paid.header.Get("Location"), nil, nil)
+	paid := form(t, first.Header.Get("Location"), url.Values{"action": {"pay"}})
+	do(t, "GET", paid.Header.Get("Location"), nil, nil)
 	before = stack.Sandbox.Stats().Creates
 	second := form(t, stack.APIURL()+"/d/dmch", vals)
-	if second.status != 303 || !regexpDonation.MatchString(second.header.Get("Location")) {
-		t.Fatalf("double submit after paying: %d %s %s, want the gift's status page", second.status, second.header.Get("Location"), second.body)
+	if second.Status != 303 || !regexpDonation.MatchString(second.Header.Get("Location")) {
+		t.Fatalf("double submit after paying: %d %s %s, want the gift's status page", second.Status, second.Header.Get("Location"), second.Body)
 	}
 	if got := stack.Sandbox.Stats().Creates; got != before {
 		t.Fatalf("the double submit created %d bKash payments", got-before)
@@ -339,10 +339,10 @@ func TestRefundedReceiptTellsTheTruth(t *testing.T) {
 	gid := payGift(t, code, "2000.00", "general", "", code+"-gift")
 	before := verify(t, gid)
 	r := refundReq(t, gid, "500.00", code+"-r1", code)
-	if r.status != 201 {
-		t.Fatalf("refund: %d %s", r.status, r.body)
+	if r.Status != 201 {
+		t.Fatalf("refund: %d %s", r.Status, r.Body)
 	}
-	rf := r.json(t)["refund"].(map[string]any)
+	rf := r.JSON(t)["refund"].(map[string]any)
 	rid, trx := rf["id"].(string), rf["refundTrxID"].(string)
 	eventually(t, "cancellation note", func() bool { return len(verify(t, gid)["cancellations"].([]any)) == 1 })
 	v := verify(t, gid)
@@ -353,26 +353,26 @@ func TestRefundedReceiptTellsTheTruth(t *testing.T) {
 	}
 	page := do(t, "GET", "/r/"+gid, nil, nil)
 	for _, want := range []string{"রেয়াতযোগ্য ৳১,৫০০.০০", "eligible for a tax rebate", "/r/" + gid + "/notes/" + rid} {
-		if !bytesContains(page.body, want) {
+		if !bytesContains(page.Body, want) {
 			t.Errorf("/r page lacks %q", want)
 		}
 	}
 	note := do(t, "GET", "/r/"+gid+"/notes/"+rid, nil, nil)
 	for _, want := range []string{"Partial cancellation note", "আংশিক বাতিল নোট", "donor asked", trx, "✔"} {
-		if note.status != 200 || !bytesContains(note.body, want) {
-			t.Errorf("note page (%d) lacks %q", note.status, want)
+		if note.Status != 200 || !bytesContains(note.Body, want) {
+			t.Errorf("note page (%d) lacks %q", note.Status, want)
 		}
 	}
 	eventually(t, "donor told of the refund", func() bool {
 		n := findNotification(t, gid+"/refund/"+rid+"/sms")
 		return n != nil && n.Kind == "refund-completed" && bytesContains([]byte(n.Text), trx) && bytesContains([]byte(n.Text), "/r/"+gid+"/notes/"+rid)
 	})
-	if st := do(t, "GET", "/donations/"+gid, nil, nil); !bytesContains(st.body, "/r/"+gid+"/notes/"+rid) {
+	if st := do(t, "GET", "/donations/"+gid, nil, nil); !bytesContains(st.Body, "/r/"+gid+"/notes/"+rid) {
 		t.Errorf("status page does not link the note")
 	}
 	// The rest: fully refunded, nothing eligible.
-	if r := refundReq(t, gid, "1500.00", code+"-r2", code); r.status != 201 {
-		t.Fatalf("second refund: %d %s", r.status, r.body)
+	if r := refundReq(t, gid, "1500.00", code+"-r2", code); r.Status != 201 {
+		t.Fatalf("second refund: %d %s", r.Status, r.Body)
 	}
 	eventually(t, "second note", func() bool { return len(verify(t, gid)["cancellations"].([]any)) == 2 })
 	reb = verify(t, gid)["rebate"].(map[string]any)

@@ -11,11 +11,11 @@ func approved(t *testing.T, unit, diagnosis, nid, amount string, zakatEligible b
 	t.Helper()
 	sw, cm := token(t, "social_worker", unit), token(t, "committee", unit)
 	id := fileAid(t, unit, aidBody(diagnosis, nid, "01766666666", amount), sw)
-	if r := do(t, "POST", "/api/v1/aid-requests/"+id+"/assess", map[string]any{"approved": []string{amount}, "zakatEligible": zakatEligible}, sw); r.status != 200 {
-		t.Fatalf("assess: %d %s", r.status, r.body)
+	if r := do(t, "POST", "/api/v1/aid-requests/"+id+"/assess", map[string]any{"approved": []string{amount}, "zakatEligible": zakatEligible}, sw); r.Status != 200 {
+		t.Fatalf("assess: %d %s", r.Status, r.Body)
 	}
-	if r := do(t, "POST", "/api/v1/aid-requests/"+id+"/approve", nil, cm); r.status != 200 {
-		t.Fatalf("approve: %d %s", r.status, r.body)
+	if r := do(t, "POST", "/api/v1/aid-requests/"+id+"/approve", nil, cm); r.Status != 200 {
+		t.Fatalf("approve: %d %s", r.Status, r.Body)
 	}
 	return id
 }
@@ -84,10 +84,10 @@ func TestZakatForCancerNeverPaysAKidneyPatient(t *testing.T) {
 func fundRow(t *testing.T, unit, name string) map[string]any {
 	t.Helper()
 	r := do(t, "GET", "/api/v1/units/"+unit+"/ledger", nil, nil)
-	if r.status != 200 {
-		t.Fatalf("ledger: %d %s", r.status, r.body)
+	if r.Status != 200 {
+		t.Fatalf("ledger: %d %s", r.Status, r.Body)
 	}
-	for _, f := range r.json(t)["funds"].([]any) {
+	for _, f := range r.JSON(t)["funds"].([]any) {
 		if m := f.(map[string]any); m["fund"] == name {
 			return m
 		}
@@ -115,24 +115,24 @@ func TestArchivedUnitFundsTransfer(t *testing.T) {
 	}
 	wantConflict(t, move("dh-closing", "dh-receiving", "tr-0"), "unit-not-archived")
 	for _, u := range []string{"dh-closing", "dh-closed"} {
-		if r := do(t, "DELETE", "/api/v1/admin/units/"+u, nil, admin); r.status != 204 {
-			t.Fatalf("archive %s: %d %s", u, r.status, r.body)
+		if r := do(t, "DELETE", "/api/v1/admin/units/"+u, nil, admin); r.Status != 204 {
+			t.Fatalf("archive %s: %d %s", u, r.Status, r.Body)
 		}
 	}
 	problemOf(t, move("dh-closing", "dh-nowhere", "tr-1"), 422, "to")
 	problemOf(t, move("dh-closing", "dh-closed", "tr-2"), 422, "to")
 	problemOf(t, move("dh-nowhere", "dh-receiving", "tr-3"), 404, "")
 	if r := do(t, "POST", "/api/v1/admin/units/dh-closing/transfers", map[string]any{"to": "dh-receiving"},
-		map[string]string{"Authorization": token(t, "unit_admin", "dh-closing")["Authorization"], "Idempotency-Key": "tr-4"}); r.status != 403 {
-		t.Fatalf("unit admin moved money: %d", r.status)
+		map[string]string{"Authorization": token(t, "unit_admin", "dh-closing")["Authorization"], "Idempotency-Key": "tr-4"}); r.Status != 403 {
+		t.Fatalf("unit admin moved money: %d", r.Status)
 	}
 
 	r := move("dh-closing", "dh-receiving", "tr-5")
-	if r.status != 200 || !strings.Contains(string(r.body), `{"amount":"700.00","fund":"zakat:cancer"}`) || !strings.Contains(string(r.body), `{"amount":"300.00","fund":"general"}`) {
-		t.Fatalf("transfer: %d %s", r.status, r.body)
+	if r.Status != 200 || !strings.Contains(string(r.Body), `{"amount":"700.00","fund":"zakat:cancer"}`) || !strings.Contains(string(r.Body), `{"amount":"300.00","fund":"general"}`) {
+		t.Fatalf("transfer: %d %s", r.Status, r.Body)
 	}
-	if again := move("dh-closing", "dh-receiving", "tr-5"); again.status != 200 || again.json(t)["id"] != r.json(t)["id"] {
-		t.Fatalf("retried transfer: %d %s", again.status, again.body)
+	if again := move("dh-closing", "dh-receiving", "tr-5"); again.Status != 200 || again.JSON(t)["id"] != r.JSON(t)["id"] {
+		t.Fatalf("retried transfer: %d %s", again.Status, again.Body)
 	}
 	eventually(t, "both ledgers show the transfer", func() bool {
 		out, in := fundRow(t, "dh-closing", "zakat:cancer"), fundRow(t, "dh-receiving", "zakat:cancer")
@@ -141,8 +141,8 @@ func TestArchivedUnitFundsTransfer(t *testing.T) {
 	})
 	for _, u := range []string{"dh-closing", "dh-receiving"} {
 		page := do(t, "GET", "/u/"+u+"?lang=en", nil, map[string]string{"Accept": "text/html"})
-		if page.status != 200 || !strings.Contains(string(page.body), "700") || !strings.Contains(string(page.body), map[string]string{"dh-closing": "−", "dh-receiving": "+"}[u]) {
-			t.Fatalf("public page of %s: %d %s", u, page.status, page.body)
+		if page.Status != 200 || !strings.Contains(string(page.Body), "700") || !strings.Contains(string(page.Body), map[string]string{"dh-closing": "−", "dh-receiving": "+"}[u]) {
+			t.Fatalf("public page of %s: %d %s", u, page.Status, page.Body)
 		}
 	}
 }

@@ -126,8 +126,8 @@ func donorPart(t *testing.T, id string) string {
 
 func TestReceiptsFromSealedDonorSnapshots(t *testing.T) {
 	const unit = "rcpt-sealed"
-	if r := do(t, "PUT", "/api/v1/admin/units/"+unit, unitBody("Jhenaidah Sadar Hospital", "ঝিনাইদহ সদর হাসপাতাল"), token(t, "platform_admin", "")); r.status != 201 && r.status != 200 {
-		t.Fatalf("register: %d %s", r.status, r.body)
+	if r := do(t, "PUT", "/api/v1/admin/units/"+unit, unitBody("Jhenaidah Sadar Hospital", "ঝিনাইদহ সদর হাসপাতাল"), token(t, "platform_admin", "")); r.Status != 201 && r.Status != 200 {
+		t.Fatalf("register: %d %s", r.Status, r.Body)
 	}
 	ctx := context.Background()
 	sealer := stackSealer(t)
@@ -278,8 +278,8 @@ func sealApproved(t *testing.T, s app.Sealer, q *aid.Request) []byte {
 
 func TestAllocationFromSealedApprovedSnapshots(t *testing.T) {
 	const unit = "aid-sealed"
-	if r := do(t, "PUT", "/api/v1/admin/units/"+unit, unitBody("Chuadanga Sadar Hospital", "চুয়াডাঙ্গা সদর হাসপাতাল"), token(t, "platform_admin", "")); r.status != 201 && r.status != 200 {
-		t.Fatalf("register: %d %s", r.status, r.body)
+	if r := do(t, "PUT", "/api/v1/admin/units/"+unit, unitBody("Chuadanga Sadar Hospital", "চুয়াডাঙ্গা সদর হাসপাতাল"), token(t, "platform_admin", "")); r.Status != 201 && r.Status != 200 {
+		t.Fatalf("register: %d %s", r.Status, r.Body)
 	}
 	ctx := context.Background()
 	sealer := stackSealer(t)
@@ -377,8 +377,8 @@ func TestAllocationFromSealedApprovedSnapshots(t *testing.T) {
 // carries state and sealed event together.
 func TestServicesSealIntoTheirEvents(t *testing.T) {
 	const unit = "rcpt-sealed-svc"
-	if r := do(t, "PUT", "/api/v1/admin/units/"+unit, unitBody("Meherpur Sadar Hospital", "মেহেরপুর সদর হাসপাতাল"), token(t, "platform_admin", "")); r.status != 201 && r.status != 200 {
-		t.Fatalf("register: %d %s", r.status, r.body)
+	if r := do(t, "PUT", "/api/v1/admin/units/"+unit, unitBody("Meherpur Sadar Hospital", "মেহেরপুর সদর হাসপাতাল"), token(t, "platform_admin", "")); r.Status != 201 && r.Status != 200 {
+		t.Fatalf("register: %d %s", r.Status, r.Body)
 	}
 	ctx := context.Background()
 	sealer := stackSealer(t)

@@ -23,24 +23,24 @@ func TestUnitsAndLinksShareOneSlugNamespace(t *testing.T) {
 
 	// A link slug that is a future unit's code.
 	future := fmt.Sprintf("dh-future-%d", run)
-	if r := do(t, "POST", "/api/v1/units/dmch/links", linkBody(future), dmchAdmin); r.status != 201 {
-		t.Fatalf("link: %d %s", r.status, r.body)
+	if r := do(t, "POST", "/api/v1/units/dmch/links", linkBody(future), dmchAdmin); r.Status != 201 {
+		t.Fatalf("link: %d %s", r.Status, r.Body)
 	}
 	problemOf(t, do(t, "PUT", "/api/v1/admin/units/"+future, unitBody("Future Hospital", "ভবিষ্যৎ হাসপাতাল"), admin), 409, "code")
 	problemOf(t, do(t, "GET", "/api/v1/units/"+future, nil, nil), 404, "")
-	if r := do(t, "GET", "/d/"+future+"/qr.svg", nil, nil); r.status != 200 {
-		t.Fatalf("the link stopped working: %d", r.status)
+	if r := do(t, "GET", "/d/"+future+"/qr.svg", nil, nil); r.Status != 200 {
+		t.Fatalf("the link stopped working: %d", r.Status)
 	}
 
 	// A unit code that is then asked for as a link slug.
 	unit := fmt.Sprintf("dh-slug-%d", run)
-	if r := do(t, "PUT", "/api/v1/admin/units/"+unit, unitBody("Slug Hospital", "স্লাগ হাসপাতাল"), admin); r.status != 201 {
-		t.Fatalf("register: %d %s", r.status, r.body)
+	if r := do(t, "PUT", "/api/v1/admin/units/"+unit, unitBody("Slug Hospital", "স্লাগ হাসপাতাল"), admin); r.Status != 201 {
+		t.Fatalf("register: %d %s", r.Status, r.Body)
 	}
 	problemOf(t, do(t, "POST", "/api/v1/units/dmch/links", linkBody(unit), dmchAdmin), 409, "slug")
 	// The unit keeps its code when registered again.
-	if r := do(t, "PUT", "/api/v1/admin/units/"+unit, unitBody("Slug Hospital", "স্লাগ হাসপাতাল"), admin); r.status != 200 {
-		t.Fatalf("register again: %d %s", r.status, r.body)
+	if r := do(t, "PUT", "/api/v1/admin/units/"+unit, unitBody("Slug Hospital", "স্লাগ হাসপাতাল"), admin); r.Status != 200 {
+		t.Fatalf("register again: %d %s", r.Status, r.Body)
 	}
 
 	// Races: a link and a unit asked for under one new name at once.
@@ -55,12 +55,12 @@ func TestUnitsAndLinksShareOneSlugNamespace(t *testing.T) {
 			reg = do(t, "PUT", "/api/v1/admin/units/"+name, unitBody("Race Hospital", "দৌড় হাসপাতাল"), admin)
 		}()
 		wg.Wait()
-		linkWon, unitWon := link.status == 201, reg.status == 201
+		linkWon, unitWon := link.Status == 201, reg.Status == 201
 		if linkWon == unitWon {
-			t.Fatalf("%s: link %d %s, unit %d %s: want exactly one", name, link.status, link.body, reg.status, reg.body)
+			t.Fatalf("%s: link %d %s, unit %d %s: want exactly one", name, link.Status, link.Body, reg.Status, reg.Body)
 		}
-		if loser := map[bool]resp{true: reg, false: link}[linkWon]; loser.status != 409 {
-			t.Fatalf("%s: the loser answered %d %s", name, loser.status, loser.body)
+		if loser := map[bool]resp{true: reg, false: link}[linkWon]; loser.Status != 409 {
+			t.Fatalf("%s: the loser answered %d %s", name, loser.Status, loser.Body)
 		}
 	}
 }

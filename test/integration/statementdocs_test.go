@@ -34,8 +34,8 @@ func TestStatementLinkServesStoredBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := do(t, "GET", "/s/"+tok, nil, nil)
-	if first.status != 200 || !bytes.HasPrefix(first.body, []byte("%PDF")) {
-		t.Fatalf("statement: %d %s", first.status, first.body)
+	if first.Status != 200 || !bytes.HasPrefix(first.Body, []byte("%PDF")) {
+		t.Fatalf("statement: %d %s", first.Status, first.Body)
 	}
 	time.Sleep(1100 * time.Millisecond) // a redrawn PDF would carry a later creation time
 	var wg sync.WaitGroup
@@ -44,8 +44,8 @@ func TestStatementLinkServesStoredBytes(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			again := do(t, "GET", "/s/"+tok, nil, nil)
-			if again.status != 200 || !bytes.Equal(again.body, first.body) {
-				t.Errorf("statement served again: %d, %d bytes, same as the first: %t", again.status, len(again.body), bytes.Equal(again.body, first.body))
+			if again.Status != 200 || !bytes.Equal(again.Body, first.Body) {
+				t.Errorf("statement served again: %d, %d bytes, same as the first: %t", again.Status, len(again.Body), bytes.Equal(again.Body, first.Body))
 			}
 		}()
 	}

@@ -21,12 +21,12 @@ func askCode(t *testing.T, hdr map[string]string, phone, fy string) (challenge, 
 	t.Helper()
 	before := len(notifications(t))
 	r := do(t, "POST", "/api/v1/staff/statements", map[string]any{"phone": phone, "fiscalYear": fy}, hdr)
-	if r.status != 202 {
-		t.Fatalf("ask for a code: %d %s", r.status, r.body)
+	if r.Status != 202 {
+		t.Fatalf("ask for a code: %d %s", r.Status, r.Body)
 	}
-	challenge, _ = r.json(t)["challenge"].(string)
+	challenge, _ = r.JSON(t)["challenge"].(string)
 	if challenge == "" {
-		t.Fatalf("no challenge in %s", r.body)
+		t.Fatalf("no challenge in %s", r.Body)
 	}
 	for _, l := range notifications(t)[before:] {
 		if l.Kind == "statement-code" && l.To == phone {
@@ -69,22 +69,22 @@ func TestStaffStatementNeedsTheDonor(t *testing.T) {
 	fy := receipts.FiscalYear(time.Now())
 	id := cashGift(t, "dh-cumilla", "stmt-otp-1", donorGift("450.00", "zakat", name, phone))
 	waitReceipted(t, id)
-	serial := do(t, "GET", "/api/v1/receipts/"+id, nil, nil).json(t)["serial"].(string)
+	serial := do(t, "GET", "/api/v1/receipts/"+id, nil, nil).JSON(t)["serial"].(string)
 	path := "/api/v1/staff/statements"
 	rahima := staffAs(t, "social_worker", "dmch", "rahima")
 
 	// Asking sends a code and shows nothing of the donor.
 	before := len(notifications(t))
 	ask := do(t, "POST", path, map[string]any{"phone": phone, "fiscalYear": fy}, rahima)
-	if ask.status != 202 || ask.header.Get("Content-Type") != "application/json" {
-		t.Fatalf("ask: %d %s", ask.status, ask.body)
+	if ask.Status != 202 || ask.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("ask: %d %s", ask.Status, ask.Body)
 	}
 	for _, secret := range []string{name, "Nasima", tin, phone, phone[1:], serial, "450"} {
-		if strings.Contains(string(ask.body), secret) {
-			t.Errorf("asking for a code shows %q: %s", secret, ask.body)
+		if strings.Contains(string(ask.Body), secret) {
+			t.Errorf("asking for a code shows %q: %s", secret, ask.Body)
 		}
 	}
-	challenge, _ := ask.json(t)["challenge"].(string)
+	challenge, _ := ask.JSON(t)["challenge"].(string)
 	var code string
 	for _, l := range notifications(t)[before:] {
 		if l.Kind == "statement-code" && l.To == phone {
@@ -115,15 +115,15 @@ func TestStaffStatementNeedsTheDonor(t *testing.T) {
 	problemOf(t, do(t, "POST", path, with(nil), staffAs(t, "committee", "dmch", "rahima")), 403, "")
 
 	pdf := do(t, "POST", path, with(nil), rahima)
-	if pdf.status != 200 || pdf.header.Get("Content-Type") != "application/pdf" {
-		t.Fatalf("statement: %d %s", pdf.status, pdf.body)
+	if pdf.Status != 200 || pdf.Header.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("statement: %d %s", pdf.Status, pdf.Body)
 	}
 	// A PDF is not run; a strict policy would only blank the browser's viewer.
-	if pdf.header.Get("X-Content-Type-Options") != "nosniff" || pdf.header.Get("Referrer-Policy") != "same-origin" ||
-		pdf.header.Get("Content-Security-Policy") != "" || pdf.header.Get("Cache-Control") != "no-store" {
-		t.Errorf("statement PDF headers: %v", pdf.header)
+	if pdf.Header.Get("X-Content-Type-Options") != "nosniff" || pdf.Header.Get("Referrer-Policy") != "same-origin" ||
+		pdf.Header.Get("Content-Security-Policy") != "" || pdf.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("statement PDF headers: %v", pdf.Header)
 	}
-	if text := pdfText(t, pdf.body); !strings.Contains(text, serial) || !strings.Contains(text, name) {
+	if text := pdfText(t, pdf.Body); !strings.Contains(text, serial) || !strings.Contains(text, name) {
 		t.Fatalf("statement lacks the gift:\n%s", text)
 	}
 	// Once only.
@@ -158,7 +158,7 @@ func TestStaffStatementNeedsTheDonor(t *testing.T) {
 	var last resp
 	for i := 0; i < 6; i++ {
 		last = do(t, "POST", path, with(map[string]any{"code": wrong}), rahima)
-		if last.status == 429 {
+		if last.Status == 429 {
 			break
 		}
 	}
@@ -190,16 +190,16 @@ func TestStatementRequestsAreLimitedPerClient(t *testing.T) {
 	}
 	for i := 0; i < limit; i++ {
 		// A made-up address to the left of the real one changes nothing.
-		if r := ask(i, fmt.Sprintf("198.18.%d.%d, 203.0.113.40", i/200, i%200)); r.status != 202 {
-			t.Fatalf("request %d: %d %s", i, r.status, r.body)
+		if r := ask(i, fmt.Sprintf("198.18.%d.%d, 203.0.113.40", i/200, i%200)); r.Status != 202 {
+			t.Fatalf("request %d: %d %s", i, r.Status, r.Body)
 		}
 	}
 	r := ask(limit, "198.18.99.99, 203.0.113.40")
 	problemOf(t, r, 429, "")
-	if r.header.Get("Retry-After") == "" {
+	if r.Header.Get("Retry-After") == "" {
 		t.Error("no Retry-After")
 	}
-	if r := ask(limit+1, "203.0.113.41"); r.status != 202 {
-		t.Fatalf("another client is limited too: %d %s", r.status, r.body)
+	if r := ask(limit+1, "203.0.113.41"); r.Status != 202 {
+		t.Fatalf("another client is limited too: %d %s", r.Status, r.Body)
 	}
 }

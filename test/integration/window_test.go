@@ -1,10 +1,8 @@
 package integration
 
 import (
-	"bytes"
+	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -16,21 +14,8 @@ import (
 
 // approveNow posts an approval from a goroutine (no t.Fatal there).
 func approveNow(path string, hdr map[string]string) (int, string, error) {
-	req, err := http.NewRequest("POST", stack.APIURL()+path, bytes.NewReader([]byte("{}")))
-	if err != nil {
-		return 0, "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	res, err := client.Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	return res.StatusCode, string(b), err
+	r, err := api.Send(context.Background(), "POST", path, "{}", hdr)
+	return r.Status, string(r.Body), err
 }
 
 // TestConcurrentSplitApprovals: eight Tk 9,000 requests for one patient
@@ -103,7 +88,7 @@ func TestWindowCountsEveryNIDForm(t *testing.T) {
 	mustStatus(t, "assess 2", post(t, "/api/v1/aid-requests/"+second+"/assess", map[string]any{"approved": []string{"9000.00"}}, sw), 200)
 	r := post(t, "/api/v1/aid-requests/"+second+"/approve", nil, sw2)
 	problemOf(t, r, 403, "")
-	if !strings.Contains(string(r.body), "committee") {
-		t.Fatalf("the 17-digit form's request refused for another reason: %s", r.body)
+	if !strings.Contains(string(r.Body), "committee") {
+		t.Fatalf("the 17-digit form's request refused for another reason: %s", r.Body)
 	}
 }

@@ -125,8 +125,8 @@ func badTokens(t *testing.T) []badToken {
 		return `{"iss":"` + cfg.Issuer + `","aud":["` + cfg.Audience + `"],"sub":"mallory","role":"platform_admin"` + times + `}`
 	}
 	goodTimes := `,"iat":` + itoa(now.Unix()) + `,"nbf":` + itoa(now.Unix()) + `,"exp":` + itoa(now.Add(time.Hour).Unix())
-	if r := call(t, request{method: "GET", path: "/api/v1/units/" + unitA + "/links"}, "Bearer "+signRaw(claimsWith(goodTimes), nil)); r.status != 200 {
-		t.Fatalf("a good raw-signed token is refused: %d %s", r.status, r.body)
+	if r := call(t, request{method: "GET", path: "/api/v1/units/" + unitA + "/links"}, "Bearer "+signRaw(claimsWith(goodTimes), nil)); r.Status != 200 {
+		t.Fatalf("a good raw-signed token is refused: %d %s", r.Status, r.Body)
 	}
 
 	expired := good
@@ -174,8 +174,8 @@ func TestBadTokensAreRefused(t *testing.T) {
 	toks := badTokens(t)
 	// Sanity: the forging code makes tokens the API accepts when nothing is
 	// wrong, so each refusal is about what was changed.
-	if r := call(t, request{method: "GET", path: "/api/v1/units/" + unitA + "/links"}, bearer(t, "platform_admin", "")); r.status != 200 {
-		t.Fatalf("a good token is refused: %d %s", r.status, r.body)
+	if r := call(t, request{method: "GET", path: "/api/v1/units/" + unitA + "/links"}, bearer(t, "platform_admin", "")); r.Status != 200 {
+		t.Fatalf("a good token is refused: %d %s", r.Status, r.Body)
 	}
 	for _, k := range staffKeys() {
 		e := matrix[k]
@@ -184,16 +184,16 @@ func TestBadTokensAreRefused(t *testing.T) {
 				req := e.req(u)
 				for _, bt := range toks {
 					r := call(t, req, bt.header)
-					if r.status != 401 {
-						t.Errorf("%s %s with %s token: %d %.300s", req.method, req.path, bt.name, r.status, r.body)
+					if r.Status != 401 {
+						t.Errorf("%s %s with %s token: %d %.300s", req.method, req.path, bt.name, r.Status, r.Body)
 						continue
 					}
 					problemBody(t, r, 401)
-					if !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Bearer") {
+					if !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
 						t.Errorf("%s %s with %s token: no Bearer challenge", req.method, req.path, bt.name)
 					}
-					if strings.Contains(string(r.body), u.donorPhone) || strings.Contains(string(r.body), u.patientName) {
-						t.Errorf("%s %s with %s token leaks data: %s", req.method, req.path, bt.name, r.body)
+					if strings.Contains(string(r.Body), u.donorPhone) || strings.Contains(string(r.Body), u.patientName) {
+						t.Errorf("%s %s with %s token leaks data: %s", req.method, req.path, bt.name, r.Body)
 					}
 				}
 			}

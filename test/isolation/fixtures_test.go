@@ -73,8 +73,8 @@ func (fx *fixtures) freshScratch(t *testing.T) *unitFx {
 	r := call(t, request{method: "PUT", path: "/api/v1/admin/units/" + code, body: map[string]any{
 		"names": map[string]any{"en": "Scratch Hospital", "bn": "পরীক্ষা হাসপাতাল"}, "level": "district",
 		"division": "Dhaka", "district": "Dhaka"}}, bearer(t, "platform_admin", ""))
-	if r.status != 201 {
-		t.Fatalf("register %s: %d %s", code, r.status, r.body)
+	if r.Status != 201 {
+		t.Fatalf("register %s: %d %s", code, r.Status, r.Body)
 	}
 	return &unitFx{code: code}
 }
@@ -85,22 +85,22 @@ func makeUnitFx(t *testing.T, code, donor, phone, patient, patientPhone string) 
 	t.Helper()
 	u := &unitFx{code: code, donorName: donor, donorPhone: phone, patientName: patient, patientPhone: patientPhone}
 	prof := call(t, request{method: "GET", path: "/api/v1/units/" + code}, "")
-	if prof.status != 200 {
-		t.Fatalf("unit %s: %d %s", code, prof.status, prof.body)
+	if prof.Status != 200 {
+		t.Fatalf("unit %s: %d %s", code, prof.Status, prof.Body)
 	}
-	names, _ := prof.json(t)["names"].(map[string]any)
+	names, _ := prof.JSON(t)["names"].(map[string]any)
 	u.nameEN, _ = names["en"].(string)
 	u.nameBN, _ = names["bn"].(string)
 
 	cash := call(t, request{method: "POST", path: "/api/v1/units/" + code + "/cash-donations", hdr: jsonKey("iso-fx-" + code),
 		body: giftBody("777.77", donor, phone)}, bearer(t, "social_worker", code))
-	if cash.status != 201 {
-		t.Fatalf("cash gift at %s: %d %s", code, cash.status, cash.body)
+	if cash.Status != 201 {
+		t.Fatalf("cash gift at %s: %d %s", code, cash.Status, cash.Body)
 	}
-	u.donation, _ = cash.json(t)["id"].(string)
+	u.donation, _ = cash.JSON(t)["id"].(string)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		d := call(t, request{method: "GET", path: "/api/v1/donations/" + u.donation}, "").json(t)
+		d := call(t, request{method: "GET", path: "/api/v1/donations/" + u.donation}, "").JSON(t)
 		if d["status"] == "receipted" {
 			rc, _ := d["receipt"].(map[string]any)
 			u.receiptID, _ = rc["id"].(string)
@@ -113,24 +113,24 @@ func makeUnitFx(t *testing.T, code, donor, phone, patient, patientPhone string) 
 		time.Sleep(50 * time.Millisecond)
 	}
 	rec := call(t, request{method: "GET", path: "/api/v1/receipts/" + u.receiptID}, "")
-	if rec.status != 200 {
-		t.Fatalf("receipt %s: %d %s", u.receiptID, rec.status, rec.body)
+	if rec.Status != 200 {
+		t.Fatalf("receipt %s: %d %s", u.receiptID, rec.Status, rec.Body)
 	}
-	u.fiscalYear, _ = rec.json(t)["fiscalYear"].(string)
+	u.fiscalYear, _ = rec.JSON(t)["fiscalYear"].(string)
 
 	u.link = code + "-iso-link"
 	link := call(t, request{method: "POST", path: "/api/v1/units/" + code + "/links", body: map[string]any{
 		"slug": u.link, "title": map[string]any{"en": "Isolation drive", "bn": "বিচ্ছিন্নতা"}, "kind": "general"}}, bearer(t, "unit_admin", code))
-	if link.status != 201 {
-		t.Fatalf("link at %s: %d %s", code, link.status, link.body)
+	if link.Status != 201 {
+		t.Fatalf("link at %s: %d %s", code, link.Status, link.Body)
 	}
 
 	filed := call(t, request{method: "POST", path: "/api/v1/units/" + code + "/aid-requests", body: aidBody(patient, patientPhone)},
 		bearer(t, "social_worker", code))
-	if filed.status != 201 {
-		t.Fatalf("aid request at %s: %d %s", code, filed.status, filed.body)
+	if filed.Status != 201 {
+		t.Fatalf("aid request at %s: %d %s", code, filed.Status, filed.Body)
 	}
-	u.aid, _ = filed.json(t)["id"].(string)
+	u.aid, _ = filed.JSON(t)["id"].(string)
 	u.aidStatus, u.aidHistory = u.aidState(t)
 	return u
 }
@@ -140,11 +140,11 @@ func (u *unitFx) aidState(t *testing.T) (string, int) {
 	own := bearer(t, "committee", u.code)
 	q := call(t, request{method: "GET", path: "/api/v1/aid-requests/" + u.aid}, own)
 	h := call(t, request{method: "GET", path: "/api/v1/aid-requests/" + u.aid + "/history"}, own)
-	if q.status != 200 || h.status != 200 {
-		t.Fatalf("aid request %s: %d %s / %d %s", u.aid, q.status, q.body, h.status, h.body)
+	if q.Status != 200 || h.Status != 200 {
+		t.Fatalf("aid request %s: %d %s / %d %s", u.aid, q.Status, q.Body, h.Status, h.Body)
 	}
-	status, _ := q.json(t)["status"].(string)
-	hist, _ := h.json(t)["history"].([]any)
+	status, _ := q.JSON(t)["status"].(string)
+	hist, _ := h.JSON(t)["history"].([]any)
 	return status, len(hist)
 }
 
@@ -166,12 +166,12 @@ func (u *unitFx) markers() []string {
 func (u *unitFx) unchanged(t *testing.T) {
 	t.Helper()
 	prof := call(t, request{method: "GET", path: "/api/v1/units/" + u.code}, "")
-	if prof.status != 200 {
-		t.Errorf("unit %s after the matrix: %d %s (archived?)", u.code, prof.status, prof.body)
-	} else if names, _ := prof.json(t)["names"].(map[string]any); names["en"] != u.nameEN {
+	if prof.Status != 200 {
+		t.Errorf("unit %s after the matrix: %d %s (archived?)", u.code, prof.Status, prof.Body)
+	} else if names, _ := prof.JSON(t)["names"].(map[string]any); names["en"] != u.nameEN {
 		t.Errorf("unit %s renamed to %v", u.code, names["en"])
 	}
-	d := call(t, request{method: "GET", path: "/api/v1/donations/" + u.donation}, "").json(t)
+	d := call(t, request{method: "GET", path: "/api/v1/donations/" + u.donation}, "").JSON(t)
 	if d["status"] != "receipted" || (d["refunded"] != nil && d["refunded"] != "" && d["refunded"] != "0.00") {
 		t.Errorf("gift %s after the matrix: status %v, refunded %v", u.donation, d["status"], d["refunded"])
 	}
@@ -179,8 +179,8 @@ func (u *unitFx) unchanged(t *testing.T) {
 	// unit's own call with it creates a gift rather than replaying one.
 	cash := call(t, request{method: "POST", path: "/api/v1/units/" + u.code + "/cash-donations", hdr: jsonKey("iso-cross-cash"),
 		body: giftBody("55.00", "Mallory", "01555000111")}, bearer(t, "social_worker", u.code))
-	if cash.status != 201 {
-		t.Errorf("another unit's staff recorded cash at %s: %d %s", u.code, cash.status, cash.body)
+	if cash.Status != 201 {
+		t.Errorf("another unit's staff recorded cash at %s: %d %s", u.code, cash.Status, cash.Body)
 	}
 	own := bearer(t, "unit_admin", u.code)
 	ls := call(t, request{method: "GET", path: "/api/v1/units/" + u.code + "/links"}, own)
@@ -190,15 +190,15 @@ func (u *unitFx) unchanged(t *testing.T) {
 			Disabled bool   `json:"disabled"`
 		} `json:"links"`
 	}
-	if err := json.Unmarshal(ls.body, &links); err != nil || ls.status != 200 {
-		t.Fatalf("links of %s: %d %s", u.code, ls.status, ls.body)
+	if err := json.Unmarshal(ls.Body, &links); err != nil || ls.Status != 200 {
+		t.Fatalf("links of %s: %d %s", u.code, ls.Status, ls.Body)
 	}
 	if len(links.Links) != 1 || links.Links[0].Slug != u.link || links.Links[0].Disabled {
-		t.Errorf("links of %s after the matrix: %s", u.code, ls.body)
+		t.Errorf("links of %s after the matrix: %s", u.code, ls.Body)
 	}
 	aids := call(t, request{method: "GET", path: "/api/v1/units/" + u.code + "/aid-requests"}, own)
-	if aids.status != 200 || strings.Count(string(aids.body), `"id":`) != 1 {
-		t.Errorf("aid requests of %s after the matrix: %d %s", u.code, aids.status, aids.body)
+	if aids.Status != 200 || strings.Count(string(aids.Body), `"id":`) != 1 {
+		t.Errorf("aid requests of %s after the matrix: %d %s", u.code, aids.Status, aids.Body)
 	}
 	if st, n := u.aidState(t); st != u.aidStatus || n != u.aidHistory {
 		t.Errorf("aid request %s after the matrix: status %s (was %s), %d history entries (was %d)", u.aid, st, u.aidStatus, n, u.aidHistory)

@@ -36,24 +36,24 @@ func TestEveryResponseCarriesSecurityHeaders(t *testing.T) {
 			r := call(t, request{method: method, path: placeholderPath(path), body: map[string]any{}, hdr: map[string]string{"Accept": accept}}, "")
 			what := k + " (Accept: " + accept + ")"
 			for h, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "X-Frame-Options": "DENY"} {
-				if got := r.header.Get(h); got != want {
-					t.Errorf("%s → %d: %s = %q, want %q", what, r.status, h, got, want)
+				if got := r.Header.Get(h); got != want {
+					t.Errorf("%s → %d: %s = %q, want %q", what, r.Status, h, got, want)
 				}
 			}
-			csp := r.header.Get("Content-Security-Policy")
+			csp := r.Header.Get("Content-Security-Policy")
 			if !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "default-src 'none'") {
-				t.Errorf("%s → %d: Content-Security-Policy %q lacks default-src 'none' and frame-ancestors 'none'", what, r.status, csp)
+				t.Errorf("%s → %d: Content-Security-Policy %q lacks default-src 'none' and frame-ancestors 'none'", what, r.Status, csp)
 			}
 			if strings.Contains(csp, "'unsafe-inline'") || strings.Contains(csp, "'unsafe-eval'") {
 				t.Errorf("%s: the policy allows inline code: %q", what, csp)
 			}
-			if r.header.Get("Strict-Transport-Security") != "" {
+			if r.Header.Get("Strict-Transport-Security") != "" {
 				t.Errorf("%s: HSTS over plain HTTP", what)
 			}
-			if !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
+			if !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
 				continue
 			}
-			body := string(r.body)
+			body := string(r.Body)
 			m := cspNonce.FindStringSubmatch(csp)
 			tags := append(styleTag.FindAllString(body, -1), scriptTag.FindAllString(body, -1)...)
 			if len(tags) > 0 && m == nil {
@@ -73,7 +73,7 @@ func TestEveryResponseCarriesSecurityHeaders(t *testing.T) {
 	// Two page views get two nonces.
 	a := call(t, request{method: "GET", path: "/", hdr: map[string]string{"Accept": "text/html"}}, "")
 	b := call(t, request{method: "GET", path: "/", hdr: map[string]string{"Accept": "text/html"}}, "")
-	na, nb := cspNonce.FindStringSubmatch(a.header.Get("Content-Security-Policy")), cspNonce.FindStringSubmatch(b.header.Get("Content-Security-Policy"))
+	na, nb := cspNonce.FindStringSubmatch(a.Header.Get("Content-Security-Policy")), cspNonce.FindStringSubmatch(b.Header.Get("Content-Security-Policy"))
 	if na == nil || nb == nil || na[1] == nb[1] || len(na[1]) < 16 {
 		t.Errorf("nonces %v and %v: want a fresh, long nonce per response", na, nb)
 	}
@@ -87,8 +87,8 @@ func TestEveryAPIRouteIsDocumented(t *testing.T) {
 	var doc struct {
 		Paths map[string]map[string]any `json:"paths"`
 	}
-	if err := json.Unmarshal(r.body, &doc); err != nil || len(doc.Paths) == 0 {
-		t.Fatalf("openapi.json: %d %v", r.status, err)
+	if err := json.Unmarshal(r.Body, &doc); err != nil || len(doc.Paths) == 0 {
+		t.Fatalf("openapi.json: %d %v", r.Status, err)
 	}
 	param := regexp.MustCompile(`:([a-zA-Z]+)`)
 	for _, k := range routes() {

@@ -4,19 +4,16 @@
 package isolation
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
+	"maps"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/config"
 	"github.com/kalyan-platform/kalyan/internal/devstack"
+	"github.com/kalyan-platform/kalyan/internal/testkit/httpkit"
 )
 
 var stack *devstack.Stack
@@ -45,7 +42,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-var client = &http.Client{Timeout: 60 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+var api = httpkit.Client{Base: func() string { return stack.APIURL() }, HTTP: httpkit.NoRedirects(60 * time.Second)}
 
 // request is one HTTP call of the matrix.
 type request struct {
@@ -54,55 +51,19 @@ type request struct {
 	hdr          map[string]string
 }
 
-type resp struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r resp) json(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("decode %q: %v", r.body, err)
-	}
-	return m
-}
+type resp = httpkit.Resp
 
 // call sends req with the Authorization header auth ("" = none).
 func call(t *testing.T, req request, auth string) resp {
 	t.Helper()
-	var rd io.Reader
-	if req.body != nil {
-		j, err := json.Marshal(req.body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(j)
-	}
-	hr, err := http.NewRequestWithContext(t.Context(), req.method, stack.APIURL()+req.path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if req.body != nil {
-		hr.Header.Set("Content-Type", "application/json")
-	}
-	for k, v := range req.hdr {
-		hr.Header.Set(k, v)
-	}
+	hdr := maps.Clone(req.hdr)
 	if auth != "" {
-		hr.Header.Set("Authorization", auth)
+		if hdr == nil {
+			hdr = map[string]string{}
+		}
+		hdr["Authorization"] = auth
 	}
-	res, err := client.Do(hr)
-	if err != nil {
-		t.Fatalf("%s %s: %v", req.method, req.path, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp{res.StatusCode, res.Header, b}
+	return api.Do(t, req.method, req.path, req.body, hdr)
 }
 
 // bearer is a valid token of role at unit from the stack's signing key.
@@ -119,20 +80,7 @@ func bearer(t *testing.T, role, unit string) string {
 // without "instance" (which echoes the caller's own path).
 func problemBody(t *testing.T, r resp, statuses ...int) map[string]any {
 	t.Helper()
-	ok := false
-	for _, s := range statuses {
-		ok = ok || r.status == s
-	}
-	if !ok {
-		t.Fatalf("status %d, want one of %v: %.500s", r.status, statuses, r.body)
-	}
-	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
-		t.Fatalf("content type %q, want application/problem+json: %.300s", ct, r.body)
-	}
-	p := r.json(t)
-	if p["type"] == nil || p["title"] == nil || p["status"] != float64(r.status) {
-		t.Fatalf("not a problem document: %s", r.body)
-	}
+	p := httpkit.Problem(t, r, statuses...)
 	delete(p, "instance")
 	return p
 }

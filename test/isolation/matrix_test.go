@@ -239,8 +239,8 @@ func TestPublicRoutesNeedNoToken(t *testing.T) {
 		path = strings.NewReplacer(":code", unitA, ":slug", unitA, ":id", "no-such-id", ":token", "no-such-token",
 			".:format<regex(png|svg)>", ".png").Replace(path)
 		r := call(t, request{method: method, path: path, body: map[string]any{}}, "")
-		if r.status == 401 || r.status == 403 {
-			t.Errorf("%s is listed as public (%s) but answered %d without a token", k, e.public, r.status)
+		if r.Status == 401 || r.Status == 403 {
+			t.Errorf("%s is listed as public (%s) but answered %d without a token", k, e.public, r.Status)
 		}
 	}
 }
@@ -276,9 +276,9 @@ func TestCrossTenantMatrix(t *testing.T) {
 				own, as = fx.freshScratch(t), bearer(t, "platform_admin", "")
 			}
 			r := call(t, e.req(own), as)
-			if r.status == 401 || r.status == 404 || (r.status == 403 && bytes.Contains(r.body, []byte("/forbidden"))) {
+			if r.Status == 401 || r.Status == 404 || (r.Status == 403 && bytes.Contains(r.Body, []byte("/forbidden"))) {
 				t.Errorf("control call %s %s as its own %s: %d %.300s (the matrix entry does not reach the handler)",
-					e.req(own).method, e.req(own).path, e.role, r.status, r.body)
+					e.req(own).method, e.req(own).path, e.role, r.Status, r.Body)
 			}
 		})
 	}
@@ -312,23 +312,23 @@ func noForeignData(t *testing.T, what string, p map[string]any, b *unitFx) {
 // design: it answers, and the donor's mobile number shows only masked.
 func nationalByDesign(t *testing.T, k string, e entry, r resp, b *unitFx) {
 	t.Helper()
-	if r.status == 403 {
+	if r.Status == 403 {
 		problemBody(t, r, 403) // a role that may not use it at all
 		return
 	}
-	if r.status == 202 {
+	if r.Status == 202 {
 		// A one-time code went to the donor's phone: the answer itself
 		// must show nothing of the donor.
-		noForeignData(t, k, map[string]any{"answer": string(r.body)}, &unitFx{donorName: b.donorName, donorPhone: b.donorPhone,
+		noForeignData(t, k, map[string]any{"answer": string(r.Body)}, &unitFx{donorName: b.donorName, donorPhone: b.donorPhone,
 			receiptID: b.receiptID, donation: b.donation, serial: b.serial})
 		return
 	}
-	if r.status != 200 {
-		t.Fatalf("%s (national: %s): %d %.300s", k, e.national, r.status, r.body)
+	if r.Status != 200 {
+		t.Fatalf("%s (national: %s): %d %.300s", k, e.national, r.Status, r.Body)
 	}
-	text := string(r.body)
+	text := string(r.Body)
 	if strings.HasPrefix(text, "%PDF-") {
-		text = pdfText(t, r.body)
+		text = pdfText(t, r.Body)
 	}
 	for _, m := range []string{b.donorPhone, strings.TrimPrefix(b.donorPhone, "0"), b.patientPhone} {
 		if strings.Contains(text, m) {

@@ -47,10 +47,10 @@ func TestCounterStatementNeedsTheDonor(t *testing.T) {
 	path := "/api/v1/staff/statements"
 	ask := func(as string) string {
 		r := call(t, request{method: "POST", path: path, body: map[string]any{"phone": b.donorPhone, "fiscalYear": b.fiscalYear}}, as)
-		if r.status != 202 {
-			t.Fatalf("ask for a code: %d %s", r.status, r.body)
+		if r.Status != 202 {
+			t.Fatalf("ask for a code: %d %s", r.Status, r.Body)
 		}
-		ch, _ := r.json(t)["challenge"].(string)
+		ch, _ := r.JSON(t)["challenge"].(string)
 		return ch
 	}
 	printWith := func(as, challenge, code string) resp {
@@ -74,7 +74,7 @@ func TestCounterStatementNeedsTheDonor(t *testing.T) {
 	}
 	// The platform admin is no exception.
 	problemBody(t, printWith(bearer(t, "platform_admin", ""), aChallenge, lastCode(t, b.donorPhone)), 422)
-	if r := printWith(asA, aChallenge, lastCode(t, b.donorPhone)); r.status != 200 || string(r.body[:5]) != "%PDF-" {
-		t.Fatalf("A's staff with the donor's code: %d %.200s", r.status, r.body)
+	if r := printWith(asA, aChallenge, lastCode(t, b.donorPhone)); r.Status != 200 || string(r.Body[:5]) != "%PDF-" {
+		t.Fatalf("A's staff with the donor's code: %d %.200s", r.Status, r.Body)
 	}
 }
