@@ -42,6 +42,8 @@ type Deps struct {
 	// offered); Funds moves archived units' money.
 	GrantFund *app.GrantFund
 	Transfers *app.FundTransfers
+	// CashBook is the counter's day book and day closes.
+	CashBook *app.CashBook
 }
 
 // Routes registers the API and the operational endpoints.
@@ -80,6 +82,8 @@ func (h *handlers) routes(a *fiber.App) {
 	v1.Post("/units/:code/cash-donations", h.createCashDonation)
 	v1.Post("/units/:code/bkash-app-gifts", limit, h.claimAppGift)
 	v1.Post("/donations/:id/refunds", h.refundDonation)
+	v1.Get("/units/:code/cash-book", h.cashBook)
+	v1.Post("/units/:code/cash-book/closes", h.closeCashDay)
 	v1.Get("/units/:code/ledger", h.unitLedger)
 	v1.Get("/ledger", h.nationalLedger)
 	v1.Post("/units/:code/aid-requests", h.fileAid)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -52,6 +53,8 @@ type request struct {
 	method, path string
 	body         any
 	hdr          map[string]string
+	// form is sent urlencoded instead of body (a console form).
+	form url.Values
 }
 
 type resp struct {
@@ -73,7 +76,9 @@ func (r resp) json(t *testing.T) map[string]any {
 func call(t *testing.T, req request, auth string) resp {
 	t.Helper()
 	var rd io.Reader
-	if req.body != nil {
+	if req.form != nil {
+		rd = strings.NewReader(req.form.Encode())
+	} else if req.body != nil {
 		j, err := json.Marshal(req.body)
 		if err != nil {
 			t.Fatal(err)
@@ -84,7 +89,10 @@ func call(t *testing.T, req request, auth string) resp {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if req.body != nil {
+	switch {
+	case req.form != nil:
+		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	case req.body != nil:
 		hr.Header.Set("Content-Type", "application/json")
 	}
 	for k, v := range req.hdr {
