@@ -226,7 +226,9 @@ func (cs *console) refund(c *fiber.Ctx) error {
 	switch {
 	case perr != nil || amount <= 0:
 		fe.Add("amount", l.T("console.refund.err.amount"))
-	case amount > g.Refundable():
+	case amount > g.Refundable() && val("confirm") != "1":
+		// A confirmation sent again names its refund by its key: the use
+		// case answers it (and refuses anything beyond the gift).
 		fe.Add("amount", l.F("console.refund.err.too-much", l.Money(g.Refundable())))
 	}
 	reason, rerr := freetext.Required(val("reason"), freetext.Line.WithMax(255))
