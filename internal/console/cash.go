@@ -189,7 +189,7 @@ func (cs *console) giftPage(c *fiber.Ctx) error {
 	}
 	l := webkit.Lang(c)
 	v := &giftView{consoleView: cs.base(c, l, g.Unit, l.T("console.gift.title"), ""), ID: g.ID, Amount: l.Money(g.Amount),
-		Kind: l.Kind(string(g.Kind)), Donor: g.Donor.Name, Mobile: contact.MaskMobile(g.Donor.Phone), TIN: webkit.MaskTail(g.Donor.TIN, 3),
+		Kind: l.Kind(string(g.Kind)), Donor: g.Donor.Name, Mobile: l.Digits(contact.MaskMobile(g.Donor.Phone)), TIN: webkit.MaskTail(g.Donor.TIN, 3),
 		Collector: staffName(l, g.CollectedByName), At: l.Digits(g.PaidAt.In(dhaka).Format("2006-01-02 15:04"))}
 	v.Again = "/console/cash" + v.UnitQ
 	if g.Programme != "" {

@@ -172,8 +172,8 @@ func csrfOf(c *fiber.Ctx) string {
 type consoleView struct {
 	Heading, CSRF, Unit, UnitQ string
 	Role                       string
-	// UnitName and Staff name the unit and the signed-in staff member.
-	UnitName, Staff string
+	// UnitName and Me name the unit and the signed-in staff member.
+	UnitName, Me string
 	Nav             []navLink
 	Notice          string
 }
@@ -190,7 +190,7 @@ func (cs *console) base(c *fiber.Ctx, l i18n.Lang, unit, heading, current string
 		q = "?unit=" + url.QueryEscape(unit)
 	}
 	v := consoleView{Heading: heading, CSRF: csrfOf(c), Unit: unit, UnitQ: q, Role: l.T("console.role." + roleKey(p.Role)),
-		UnitName: unit, Staff: p.Name, Nav: navFor(l, p.Role, q, current)}
+		UnitName: unit, Me: p.Name, Nav: navFor(l, p.Role, q, current)}
 	if u, err := cs.h.Units.Get(c.UserContext(), unit); err == nil {
 		v.UnitName = webkit.UnitName(l, u)
 	}

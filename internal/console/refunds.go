@@ -63,7 +63,7 @@ func (cs *console) refundsPage(c *fiber.Ctx) error {
 		}
 		for _, g := range found {
 			r := foundRow{Href: "/console/refunds/" + url.PathEscape(g.ID) + v.UnitQ, Date: l.Digits(g.CreatedAt.In(dhaka).Format("2006-01-02")),
-				Donor: g.Donor.Name, Mobile: contact.MaskMobile(g.Donor.Phone), Method: methodLabel(l, g.Method), Amount: l.Money(g.Amount),
+				Donor: g.Donor.Name, Mobile: l.Digits(contact.MaskMobile(g.Donor.Phone)), Method: methodLabel(l, g.Method), Amount: l.Money(g.Amount),
 				Refunded: l.Money(g.Refunded()), Refundable: l.Money(g.Refundable())}
 			if g.Receipt != nil {
 				r.Serial = g.Receipt.Serial
@@ -130,7 +130,7 @@ func (cs *console) refundPage(c *fiber.Ctx) error {
 func (cs *console) renderRefund(c *fiber.Ctx, status int, g app.View, key, result, failure string, fe *webkit.FormErrors, val func(string) string) error {
 	l := webkit.Lang(c)
 	v := &refundView{consoleView: cs.base(c, l, g.Unit, l.T("console.refund.title"), ""), ID: g.ID, Key: key, Failure: failure,
-		Date: l.Digits(g.CreatedAt.In(dhaka).Format("2006-01-02 15:04")), Donor: g.Donor.Name, Mobile: contact.MaskMobile(g.Donor.Phone),
+		Date: l.Digits(g.CreatedAt.In(dhaka).Format("2006-01-02 15:04")), Donor: g.Donor.Name, Mobile: l.Digits(contact.MaskMobile(g.Donor.Phone)),
 		Method: methodLabel(l, g.Method), Kind: l.Kind(string(g.Kind)), Amount: l.Money(g.Amount), Refunded: l.Money(g.Refunded()),
 		Refundable: l.Money(g.Refundable())}
 	if g.Programme != "" {
