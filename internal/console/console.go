@@ -174,8 +174,8 @@ type consoleView struct {
 	Role                       string
 	// UnitName and Me name the unit and the signed-in staff member.
 	UnitName, Me string
-	Nav             []navLink
-	Notice          string
+	Nav          []navLink
+	Notice       string
 }
 
 type navLink struct {
