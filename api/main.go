@@ -68,7 +68,7 @@ func run(args []string) error {
 
 func token(cfg config.Config, args []string) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
-	role := fs.String("role", "", "social_worker, committee, unit_admin or platform_admin")
+	role := fs.String("role", "", "social_worker, committee, unit_admin, cashier or platform_admin")
 	unit := fs.String("unit", "", "unit code (required except for platform_admin)")
 	sub := fs.String("sub", "", "subject (staff member's id); default: the role")
 	name := fs.String("name", "", "staff member's name, shown in request histories (OIDC \"name\" claim)")

@@ -257,19 +257,27 @@ func matchRefund(d *donations.Donation, r *donations.Refund, res RefundResult) (
 	return RefundResult{API: res.API}, true
 }
 
+// Collector is the staff member who takes a cash gift: the identity
+// provider's subject (the gift's key is theirs) and the name the cash book
+// shows.
+type Collector struct {
+	Subject, Name string
+}
+
 // CreateCash records a gift handed over at the unit's counter: paid at once,
 // so it follows the same ledger and receipt path as a bKash gift.
-func (s *Donations) CreateCash(ctx context.Context, unitCode, key, collector string, req donations.Request) (*donations.Donation, bool, error) {
+func (s *Donations) CreateCash(ctx context.Context, unitCode, key string, by Collector, req donations.Request) (*donations.Donation, bool, error) {
 	u, err := s.Units.Servable(ctx, unitCode)
 	if err != nil {
 		return nil, false, err
 	}
+	collector := by.Subject
 	build := func(id string) (*donations.Donation, error) {
 		d, err := donations.New(u, id, donations.Cash, req, s.Now())
 		if err != nil {
 			return nil, err
 		}
-		d.CollectedBy = collector
+		d.CollectedBy, d.CollectedByName = collector, by.Name
 		return d, nil
 	}
 	paid := func(d *donations.Donation) error {

@@ -25,17 +25,20 @@ import (
 type Role string
 
 // Roles. A platform admin acts on every unit; the others only on their own.
+// A cashier takes cash at the unit's counter (with unit admins, the only
+// ones who may) and keeps the cash book; aid work is not theirs.
 const (
 	SocialWorker  Role = "social_worker"
 	Committee     Role = "committee"
 	UnitAdmin     Role = "unit_admin"
+	Cashier       Role = "cashier"
 	PlatformAdmin Role = "platform_admin"
 )
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
 	switch r {
-	case SocialWorker, Committee, UnitAdmin, PlatformAdmin:
+	case SocialWorker, Committee, UnitAdmin, Cashier, PlatformAdmin:
 		return true
 	}
 	return false
@@ -166,7 +169,7 @@ func (s *Signer) Token(sub string, role Role, unit string, ttl time.Duration) (s
 // none if empty).
 func (s *Signer) NamedToken(sub, name string, role Role, unit string, ttl time.Duration) (string, error) {
 	if !role.Valid() {
-		return "", fmt.Errorf("unknown role %q (want social_worker, committee, unit_admin or platform_admin)", role)
+		return "", fmt.Errorf("unknown role %q (want social_worker, committee, unit_admin, cashier or platform_admin)", role)
 	}
 	if role != PlatformAdmin && unit == "" {
 		return "", fmt.Errorf("role %s needs a unit", role)

@@ -166,3 +166,23 @@ func TestRefusesWhatTheTokenMustNotSay(t *testing.T) {
 		}
 	}
 }
+
+// TestCashierRole: a cashier is a unit's role like the others: issued and
+// verified with its unit and name, and refused without a unit.
+func TestCashierRole(t *testing.T) {
+	v, s, err := LocalKeys(filepath.Join(t.TempDir(), "k.jwk"), "kalyan", "kalyan-api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := s.NamedToken("selina", "Selina Akter", Cashier, "dmch", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := v.Verify(tok)
+	if err != nil || p != (Principal{Subject: "selina", Role: Cashier, Unit: "dmch", Name: "Selina Akter"}) {
+		t.Fatalf("cashier token: %+v, %v", p, err)
+	}
+	if _, err := s.Token("selina", Cashier, "", time.Hour); err == nil {
+		t.Fatal("a cashier token without a unit was issued")
+	}
+}

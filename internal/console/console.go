@@ -29,6 +29,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/contact"
 	"github.com/kalyan-platform/kalyan/internal/i18n"
 	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/receiptpdf"
 	"github.com/kalyan-platform/kalyan/internal/validation"
 	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
@@ -44,6 +45,16 @@ const (
 type Deps struct {
 	Units *app.Units
 	Aid   *app.Aid
+
+	// The money pages: cash at the counter and its receipts, the cash
+	// book, refunds (found by GiftSearch) and counter statements.
+	Donations  *app.Donations
+	Receipts   *app.ReceiptService
+	CashBook   *app.CashBook
+	GiftSearch *app.GiftSearch
+	Statements *app.Statements
+	PDF        *receiptpdf.Renderer
+	Citation   string
 }
 
 type handlers struct {
@@ -75,7 +86,7 @@ func (h *handlers) consoleRoutes(a *fiber.App) {
 	_, _ = rand.Read(key)
 	cs := &console{h: h, key: key}
 	// Unit staff and platform admins may use the console.
-	consoleRoles := append(slices.Clone(webkit.StaffRoles), auth.PlatformAdmin)
+	consoleRoles := append(slices.Clone(webkit.UnitRoles), auth.PlatformAdmin)
 	// Every console page: the session (cookie, CSRF), then the caller must
 	// be staff (webkit.Authorize).
 	staff := func(hs ...fiber.Handler) []fiber.Handler {
@@ -88,7 +99,7 @@ func (h *handlers) consoleRoutes(a *fiber.App) {
 	a.Get("/console/login", cs.loginPage)
 	a.Post("/console/login", cs.login)
 	a.Post("/console/logout", cs.logout)
-	a.Get("/console", staff(cs.queue(queueMine))...)
+	a.Get("/console", staff(cs.home(cs.queue(queueMine)))...)
 	a.Get("/console/waitlist", staff(cs.queue(queueWaitlist))...)
 	a.Get("/console/committee", staff(cs.queue(queueCommittee))...)
 	a.Get("/console/requests/new", staff(cs.newPage)...)
@@ -97,6 +108,18 @@ func (h *handlers) consoleRoutes(a *fiber.App) {
 	for _, action := range []string{"assess", "approve", "reject", "withdraw", "disburse", "confirm", "decline"} {
 		a.Post("/console/requests/:id/"+action, request(actionRoles(action), cs.act(action))...)
 	}
+	// Money work (cash.go, cashbook.go, refunds.go, statement.go).
+	a.Get("/console/cash", staff(cs.cashPage)...)
+	a.Post("/console/cash", staff(cs.takeCash)...)
+	a.Get("/console/cash/:id", staff(cs.giftPage)...)
+	a.Get("/console/cash-book", staff(cs.cashBookPage)...)
+	a.Post("/console/cash-book/close", staff(cs.closeDay)...)
+	a.Get("/console/refunds", staff(cs.refundsPage)...)
+	a.Get("/console/refunds/:id", staff(cs.refundPage)...)
+	a.Post("/console/refunds/:id", staff(cs.refund)...)
+	a.Get("/console/statement", staff(cs.statementPage)...)
+	a.Post("/console/statement", staff(cs.statementCode)...)
+	a.Post("/console/statement/print", staff(cs.statementPrint)...)
 }
 
 // actionRoles are the roles that may take action on a request.
@@ -169,8 +192,10 @@ func csrfOf(c *fiber.Ctx) string {
 type consoleView struct {
 	Heading, CSRF, Unit, UnitQ string
 	Role                       string
-	Nav                        []navLink
-	Notice                     string
+	// UnitName and Me name the unit and the signed-in staff member.
+	UnitName, Me string
+	Nav          []navLink
+	Notice       string
 }
 
 type navLink struct {
@@ -184,19 +209,17 @@ func (cs *console) base(c *fiber.Ctx, l i18n.Lang, unit, heading, current string
 	if p.Role == auth.PlatformAdmin {
 		q = "?unit=" + url.QueryEscape(unit)
 	}
-	v := consoleView{Heading: heading, CSRF: csrfOf(c), Unit: unit, UnitQ: q, Role: l.T("console.role." + roleKey(p.Role))}
-	for _, n := range []struct{ key, href string }{
-		{"console.nav.queue", "/console"}, {"console.nav.new", "/console/requests/new"},
-		{"console.nav.waitlist", "/console/waitlist"}, {"console.nav.committee", "/console/committee"},
-	} {
-		v.Nav = append(v.Nav, navLink{Label: l.T(n.key), Href: n.href + q, Current: n.href == current})
+	v := consoleView{Heading: heading, CSRF: csrfOf(c), Unit: unit, UnitQ: q, Role: l.T("console.role." + roleKey(p.Role)),
+		UnitName: unit, Me: p.Name, Nav: navFor(l, p.Role, q, current)}
+	if u, err := cs.h.Units.Get(c.UserContext(), unit); err == nil {
+		v.UnitName = webkit.UnitName(l, u)
 	}
 	return v
 }
 
 func roleKey(r auth.Role) string {
 	switch r {
-	case auth.SocialWorker, auth.Committee, auth.UnitAdmin, auth.PlatformAdmin:
+	case auth.SocialWorker, auth.Committee, auth.UnitAdmin, auth.Cashier, auth.PlatformAdmin:
 		return string(r)
 	}
 	return "other"
@@ -253,12 +276,12 @@ func (cs *console) login(c *fiber.Ctx) error {
 		return cs.renderLogin(c, fiber.StatusUnprocessableEntity, l.T("console.login.empty"))
 	}
 	p, err := cs.h.Verifier.Verify(tok)
-	if err != nil || (p.Role != auth.PlatformAdmin && !slices.Contains(webkit.StaffRoles, p.Role)) {
+	if err != nil || (p.Role != auth.PlatformAdmin && !slices.Contains(webkit.UnitRoles, p.Role)) {
 		return cs.renderLogin(c, fiber.StatusUnprocessableEntity, l.T("console.login.bad"))
 	}
 	c.Cookie(&fiber.Cookie{Name: staffCookie, Value: tok, Path: "/console", HTTPOnly: true,
 		SameSite: fiber.CookieSameSiteStrictMode, Secure: cs.h.OverTLS(c)})
-	return c.Redirect("/console", fiber.StatusSeeOther)
+	return c.Redirect(homeOf(p.Role), fiber.StatusSeeOther)
 }
 
 func (cs *console) logout(c *fiber.Ctx) error {

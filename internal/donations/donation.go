@@ -92,8 +92,11 @@ type Donation struct {
 	Donor     Donor        `bson:"donor"`
 	Anonymous bool         `bson:"anonymous"`
 	Method    Method       `bson:"method"`
-	// CollectedBy is the staff member who took a cash gift.
-	CollectedBy string `bson:"collectedBy,omitempty"`
+	// CollectedBy is the staff member who took a cash gift, and
+	// CollectedByName their name as their token carried it (the cash book
+	// shows people by name, never by subject).
+	CollectedBy     string `bson:"collectedBy,omitempty"`
+	CollectedByName string `bson:"collectedByName,omitempty"`
 
 	Status        Status `bson:"status"`
 	PaymentID     string `bson:"paymentID,omitempty"`

@@ -86,6 +86,15 @@ func (d *Donation) committed() money.Amount {
 	return sum
 }
 
+// Refundable is what of the gift may still be refunded: the amount less
+// refunds completed or in flight (0 unless it is paid).
+func (d *Donation) Refundable() money.Amount {
+	if d.Status != Paid {
+		return 0
+	}
+	return max(d.Amount-d.committed(), 0)
+}
+
 // FindRefund returns the refund with id.
 func (d *Donation) FindRefund(id string) (*Refund, bool) {
 	for i := range d.Refunds {

@@ -14,7 +14,8 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
 
-// createCashDonation records a gift taken in cash at the unit's counter.
+// createCashDonation records a gift taken in cash at the unit's counter, by
+// a cashier or a unit admin.
 func (h *handlers) createCashDonation(c *fiber.Ctx) error {
 	code := c.Params("code")
 	p := webkit.Caller(c)
@@ -26,7 +27,7 @@ func (h *handlers) createCashDonation(c *fiber.Ctx) error {
 	if err := webkit.DecodeJSON(c, &body); err != nil {
 		return err
 	}
-	d, created, err := h.Donations.CreateCash(c.UserContext(), code, key, p.Subject, body.domain())
+	d, created, err := h.Donations.CreateCash(c.UserContext(), code, key, app.Collector{Subject: p.Subject, Name: p.Name}, body.domain())
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ func (h *handlers) receiptRoutes(v1 fiber.Router, limit fiber.Handler) {
 	v1.Get("/receipts/:id/verify", h.verifyReceipt)
 	v1.Get("/receipts/:id", h.getReceipt)
 	v1.Post("/statements", limit, h.requestStatement)
-	v1.Post("/staff/statements", h.Authorize(webkit.Access{Roles: []auth.Role{auth.SocialWorker, auth.UnitAdmin, auth.PlatformAdmin}}), h.counterStatement)
+	v1.Post("/staff/statements", h.Authorize(webkit.Access{Roles: []auth.Role{auth.SocialWorker, auth.UnitAdmin, auth.Cashier, auth.PlatformAdmin}}), h.counterStatement)
 }
 
 func (h *handlers) getReceipt(c *fiber.Ctx) error {

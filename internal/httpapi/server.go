@@ -44,6 +44,8 @@ type Deps struct {
 	// offered); Funds moves archived units' money.
 	GrantFund *app.GrantFund
 	Transfers *app.FundTransfers
+	// CashBook is the counter's day book and day closes.
+	CashBook *app.CashBook
 }
 
 // Routes registers the API and the operational endpoints.
@@ -89,9 +91,11 @@ func (h *handlers) routes(a *fiber.App) {
 	v1.Post("/units/:code/donations", limit, h.createDonation)
 	v1.Get("/donations/:id", h.getDonation)
 	v1.Get("/donations/:id/bkash-callback", h.bkashCallback)
-	v1.Post("/units/:code/cash-donations", unitStaff(auth.SocialWorker, auth.Committee, auth.UnitAdmin), h.createCashDonation)
+	v1.Post("/units/:code/cash-donations", unitStaff(webkit.CashRoles...), h.createCashDonation)
 	v1.Post("/units/:code/bkash-app-gifts", limit, h.claimAppGift)
 	v1.Post("/donations/:id/refunds", h.Authorize(webkit.Access{Roles: []auth.Role{auth.UnitAdmin}, Unit: h.donationUnit, UnitFirst: true}), h.refundDonation)
+	v1.Get("/units/:code/cash-book", unitStaff(webkit.CashRoles...), h.cashBook)
+	v1.Post("/units/:code/cash-book/closes", unitStaff(webkit.CashRoles...), h.closeCashDay)
 	v1.Get("/units/:code/ledger", h.unitLedger)
 	v1.Get("/ledger", h.nationalLedger)
 	v1.Post("/units/:code/aid-requests", unitStaff(auth.SocialWorker, auth.UnitAdmin), h.fileAid)

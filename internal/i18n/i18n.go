@@ -60,7 +60,7 @@ func (l Lang) Name() string {
 // a mistake shows on the page instead of an empty space; a test checks
 // that every key used by the templates exists in both languages.
 func (l Lang) T(key string) string {
-	m, ok := messages[key]
+	m, ok := lookup(key)
 	if !ok {
 		return key
 	}
@@ -76,17 +76,33 @@ func (l Lang) F(key string, args ...any) string {
 	return fmt.Sprintf(l.T(key), args...)
 }
 
+// catalogues are the message maps: the donor pages' and the console's
+// (messages) and the console's money pages' (moneyMessages), kept in
+// their own file. A key is in at most one (TestCatalogueComplete).
+var catalogues = []map[string]msg{messages, moneyMessages}
+
+func lookup(key string) (msg, bool) {
+	for _, c := range catalogues {
+		if m, ok := c[key]; ok {
+			return m, true
+		}
+	}
+	return msg{}, false
+}
+
 // Has reports whether key is in the catalogue.
 func Has(key string) bool {
-	_, ok := messages[key]
+	_, ok := lookup(key)
 	return ok
 }
 
 // Keys lists the catalogue's keys (for tests).
 func Keys() []string {
-	out := make([]string, 0, len(messages))
-	for k := range messages {
-		out = append(out, k)
+	var out []string
+	for _, c := range catalogues {
+		for k := range c {
+			out = append(out, k)
+		}
 	}
 	return out
 }

@@ -8,8 +8,13 @@ import (
 )
 
 func TestCatalogueComplete(t *testing.T) {
+	seen := map[string]bool{}
 	for _, k := range Keys() {
-		m := messages[k]
+		if seen[k] {
+			t.Errorf("%s is in two catalogues", k)
+		}
+		seen[k] = true
+		m, _ := lookup(k)
 		if strings.HasSuffix(k, ".detail") && m.bn == "" && m.en == "" {
 			continue // a problem without detail
 		}

@@ -78,6 +78,9 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	if err := s.ensureTrxIndex(ctx); err != nil {
 		return err
 	}
+	if err := s.ensureCashIndexes(ctx); err != nil {
+		return err
+	}
 	if err := s.ensureNoteIndexes(ctx); err != nil {
 		return err
 	}

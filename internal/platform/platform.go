@@ -129,6 +129,7 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 	transparency := &app.Transparency{Ledger: store.Ledger(), Units: unitSvc, TTL: 2 * time.Second, Now: now}
 	linkSvc := &app.Links{Store: store.Links(), Units: unitSvc, Now: now, Slugs: slugs}
 	aidSvc := &app.Aid{Store: store.AidRequests(), Units: unitSvc, Ledger: store.Ledger(), Now: now, Log: log, Snapshots: rp.sealer, Keys: keys}
+	cashBook := &app.CashBook{Store: store.CashBook(), Units: unitSvc, Now: now}
 	appGifts := &app.AppGifts{Donations: don, Search: gw, Trx: store.Donations(), Limits: store.RateLimits(),
 		Window: c.BKash.RefundWindow, PerIP: c.HTTP.ClaimsPerHour, NumberRef: rp.sealer.DonorRef}
 	fa := webkit.New(webkit.Config{
@@ -142,6 +143,7 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 			Ready:     ready(store, c.Kafka.Brokers),
 			GrantFund: &app.GrantFund{Units: unitSvc, Ledger: store.Ledger(), Allocations: store.GrantAllocations(), Keys: keys, Now: now},
 			Transfers: &app.FundTransfers{Units: unitSvc, Ledger: store.Ledger(), Keys: keys, Now: now},
+			CashBook:  cashBook,
 		}),
 		donorweb.Routes(donorweb.Deps{
 			Units: unitSvc, Donations: don, Transparency: transparency, Links: linkSvc, AppGifts: appGifts,
@@ -149,7 +151,8 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 			// Validate has checked the zakat settings; a zero value means defaults.
 			Zakat: zakatSettings(c),
 		}),
-		console.Routes(console.Deps{Units: unitSvc, Aid: aidSvc}),
+		console.Routes(console.Deps{Units: unitSvc, Aid: aidSvc, Donations: don, Receipts: rp.receipts, CashBook: cashBook,
+			GiftSearch: &app.GiftSearch{Lookup: store.CashBook(), Donations: don}, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation}),
 	)
 	return &API{App: fa, Donations: don, Units: unitSvc, Keys: rp.keys}
 }

@@ -11,8 +11,19 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/auth"
 )
 
-// StaffRoles are the roles of a unit's own staff.
+// StaffRoles are the roles of a unit's own staff who do aid work.
 var StaffRoles = []auth.Role{auth.SocialWorker, auth.Committee, auth.UnitAdmin}
+
+// CashRoles may take cash at a unit's counter and keep its cash book: a
+// cashier or a unit admin, not any social worker (issue 17).
+var CashRoles = []auth.Role{auth.Cashier, auth.UnitAdmin}
+
+// CounterRoles may print a donor's annual statement at a counter, with the
+// donor there to read out the one-time code.
+var CounterRoles = []auth.Role{auth.SocialWorker, auth.UnitAdmin, auth.Cashier}
+
+// UnitRoles are every role bound to one unit: who may use the console.
+var UnitRoles = []auth.Role{auth.SocialWorker, auth.Committee, auth.UnitAdmin, auth.Cashier}
 
 // principalKey holds the authorised caller in the request's locals.
 const principalKey = "principal"

@@ -22,7 +22,7 @@ func TestPageMessagesExist(t *testing.T) {
 	}
 	// The layout and error page here, and each front end's pages.
 	dirs := []string{".", "../donorweb", "../console"}
-	tmpl := regexp.MustCompile(`\.T "([^"]+)"`)
+	tmpl := regexp.MustCompile(`\.[TF] "([^"]+)"`)
 	for _, d := range dirs {
 		entries, err := filepath.Glob(filepath.Join(d, "web", "*.html"))
 		if err != nil || len(entries) == 0 {

@@ -142,7 +142,7 @@ var (
 // receipted), refunds part of one, and makes their statement links.
 func publicFixture(b *testing.B) publicData {
 	publicOnce.Do(func() {
-		tok, err := stack.Token("social_worker", "dmch", "bench-sw")
+		tok, err := stack.Token("cashier", "dmch", "bench-cashier")
 		if err != nil {
 			b.Fatal(err)
 		}

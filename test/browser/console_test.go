@@ -80,8 +80,9 @@ func TestConsole(t *testing.T) {
 	sw2, _ := stack.NamedToken("social_worker", consoleUnit, "sw-console-karim", "Karim Uddin")
 	cm, _ := stack.NamedToken("committee", consoleUnit, "cm-console-hasan", "Hasan Mahmud")
 	// The unit needs money: Tk 3,000 for the kidney programme, taken in cash.
+	cashier, _ := stack.NamedToken("cashier", consoleUnit, "cashier-console", "Selina Akter")
 	gift := `{"amount":"3000.00","kind":"sadaqah","programme":"kidney","donor":{"name":"Console Donor","phone":"01712345678"}}`
-	if st, _ := apiJSON(t, "POST", "/api/v1/units/"+consoleUnit+"/cash-donations", gift, sw, map[string]string{"Idempotency-Key": "console-gift-1"}); st != 201 {
+	if st, _ := apiJSON(t, "POST", "/api/v1/units/"+consoleUnit+"/cash-donations", gift, cashier, map[string]string{"Idempotency-Key": "console-gift-1"}); st != 201 {
 		t.Fatalf("cash gift: %d", st)
 	}
 

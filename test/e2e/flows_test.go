@@ -154,7 +154,7 @@ func linkPayReceipt(t *testing.T, unit string) {
 func cashGift(t *testing.T, unit string) {
 	body := gift("1000.00", "sadaqah")
 	body["programme"] = "burn"
-	hdr := staff(t, "social_worker", unit, "Idempotency-Key", "e2e-cash-1")
+	hdr := staff(t, "cashier", unit, "Idempotency-Key", "e2e-cash-1")
 	before := amountOf(t, fund(t, unit, "burn")["received"])
 	r := do(t, "POST", "/api/v1/units/"+unit+"/cash-donations", body, hdr)
 	if r.Status != 201 {

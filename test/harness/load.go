@@ -50,7 +50,7 @@ func (s *System) Give(ctx context.Context, g Gift) (string, error) {
 	hdr := map[string]string{"Idempotency-Key": g.Key}
 	path := "/api/v1/units/" + g.Unit + "/donations"
 	if g.Outcome == Cash {
-		tok, err := s.Token(ctx, "social_worker", g.Unit)
+		tok, err := s.Token(ctx, "cashier", g.Unit)
 		if err != nil {
 			return "", err
 		}

@@ -40,7 +40,7 @@ func TestIdempotencyKeyWindow(t *testing.T) {
 		return r
 	}
 	create := func(amount string) (*donations.Donation, bool, error) {
-		return svc.CreateCash(ctx, "dh-cumilla", "window-key", "clerk-1", req(amount))
+		return svc.CreateCash(ctx, "dh-cumilla", "window-key", app.Collector{Subject: "clerk-1"}, req(amount))
 	}
 
 	first, created, err := create("150.00")

@@ -61,7 +61,7 @@ func TestIDsAreNotDerivedFromIdempotencyKeys(t *testing.T) {
 	}
 
 	// Cash gifts: the key is the collecting staff member's.
-	clerk := staffAs(t, "social_worker", "dmch", "clerk-a")
+	clerk := staffAs(t, "cashier", "dmch", "clerk-a")
 	clerk["Idempotency-Key"] = key
 	cash := do(t, "POST", "/api/v1/units/dmch/cash-donations", gift, clerk)
 	if cash.Status != 201 {
@@ -76,7 +76,7 @@ func TestIDsAreNotDerivedFromIdempotencyKeys(t *testing.T) {
 	}
 	// Another clerk with the same key and body records their own gift: one
 	// staff member's key never hands another the first one's record.
-	clerkB := staffAs(t, "social_worker", "dmch", "clerk-b")
+	clerkB := staffAs(t, "cashier", "dmch", "clerk-b")
 	clerkB["Idempotency-Key"] = key
 	if r := do(t, "POST", "/api/v1/units/dmch/cash-donations", gift, clerkB); r.Status != 201 || r.JSON(t)["id"] == cashID {
 		t.Fatalf("another clerk's key: %d %s", r.Status, r.Body)

@@ -63,7 +63,7 @@ func TestCashGiftAtTheCounter(t *testing.T) {
 	problemOf(t, do(t, "POST", "/api/v1/units/dh-cumilla/cash-donations", body, other), 404, "")
 
 	before := amountOf(t, fund(t, "dh-cumilla", "burn")["received"])
-	hdr := token(t, "social_worker", "dh-cumilla")
+	hdr := token(t, "cashier", "dh-cumilla")
 	hdr["Idempotency-Key"] = "cash-1"
 	r := do(t, "POST", "/api/v1/units/dh-cumilla/cash-donations", body, hdr)
 	if r.Status != 201 {
@@ -83,6 +83,25 @@ func TestCashGiftAtTheCounter(t *testing.T) {
 	eventually(t, "cash in the burn fund", func() bool {
 		return amountOf(t, fund(t, "dh-cumilla", "burn")["received"])-before == money.Taka(1000)
 	})
+}
+
+// TestOnlyCashiersAndUnitAdminsTakeCash: who may take cash is a role
+// (issue 17), not any member of the unit's staff. Social workers and
+// committee members of the unit are refused (403) and record nothing.
+func TestOnlyCashiersAndUnitAdminsTakeCash(t *testing.T) {
+	body := gift("250.00", "general")
+	for _, role := range []string{"social_worker", "committee"} {
+		hdr := token(t, role, "dh-cumilla")
+		hdr["Idempotency-Key"] = "cash-role-" + role
+		problemOf(t, do(t, "POST", "/api/v1/units/dh-cumilla/cash-donations", body, hdr), 403, "")
+	}
+	for _, role := range []string{"cashier", "unit_admin"} {
+		hdr := token(t, role, "dh-cumilla")
+		hdr["Idempotency-Key"] = "cash-role-" + role
+		if r := do(t, "POST", "/api/v1/units/dh-cumilla/cash-donations", body, hdr); r.Status != 201 {
+			t.Fatalf("%s taking cash: %d %s", role, r.Status, r.Body)
+		}
+	}
 }
 
 func TestPartialRefundReversesTheCredit(t *testing.T) {

@@ -51,7 +51,7 @@ func receiptGift(t *testing.T, unit, key string, body map[string]any) string {
 // cashGift records a cash gift at the counter (paid at once).
 func cashGift(t *testing.T, unit, key string, body map[string]any) string {
 	t.Helper()
-	hdr := token(t, "social_worker", unit)
+	hdr := token(t, "cashier", unit)
 	hdr["Idempotency-Key"] = key
 	var r resp
 	// A 500 invites a retry with the same key (SQLite-backed FerretDB says

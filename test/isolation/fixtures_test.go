@@ -93,7 +93,7 @@ func makeUnitFx(t *testing.T, code, donor, phone, patient, patientPhone string) 
 	u.nameBN, _ = names["bn"].(string)
 
 	cash := call(t, request{method: "POST", path: "/api/v1/units/" + code + "/cash-donations", hdr: jsonKey("iso-fx-" + code),
-		body: giftBody("777.77", donor, phone)}, bearer(t, "social_worker", code))
+		body: giftBody("777.77", donor, phone)}, bearer(t, "cashier", code))
 	if cash.Status != 201 {
 		t.Fatalf("cash gift at %s: %d %s", code, cash.Status, cash.Body)
 	}
@@ -178,11 +178,16 @@ func (u *unitFx) unchanged(t *testing.T) {
 	// The cross-tenant cash call's key was never used at this unit: the
 	// unit's own call with it creates a gift rather than replaying one.
 	cash := call(t, request{method: "POST", path: "/api/v1/units/" + u.code + "/cash-donations", hdr: jsonKey("iso-cross-cash"),
-		body: giftBody("55.00", "Mallory", "01555000111")}, bearer(t, "social_worker", u.code))
+		body: giftBody("55.00", "Mallory", "01555000111")}, bearer(t, "cashier", u.code))
 	if cash.Status != 201 {
 		t.Errorf("another unit's staff recorded cash at %s: %d %s", u.code, cash.Status, cash.Body)
 	}
 	own := bearer(t, "unit_admin", u.code)
+	// Nobody closed a counter day of this unit.
+	if book := call(t, request{method: "GET", path: "/api/v1/units/" + u.code + "/cash-book"}, own); book.Status != 200 ||
+		strings.Contains(string(book.Body), `"close"`) {
+		t.Errorf("cash book of %s after the matrix: %d %s", u.code, book.Status, book.Body)
+	}
 	ls := call(t, request{method: "GET", path: "/api/v1/units/" + u.code + "/links"}, own)
 	var links struct {
 		Links []struct {

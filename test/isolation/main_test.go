@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/url"
 	"os"
 	"testing"
 	"time"
@@ -49,6 +50,8 @@ type request struct {
 	method, path string
 	body         any
 	hdr          map[string]string
+	// form is sent urlencoded instead of body (a console form).
+	form url.Values
 }
 
 type resp = httpkit.Resp
@@ -63,7 +66,11 @@ func call(t *testing.T, req request, auth string) resp {
 		}
 		hdr["Authorization"] = auth
 	}
-	return api.Do(t, req.method, req.path, req.body, hdr)
+	var body any = req.body
+	if req.form != nil {
+		body = req.form
+	}
+	return api.Do(t, req.method, req.path, body, hdr)
 }
 
 // bearer is a valid token of role at unit from the stack's signing key.

@@ -2,6 +2,7 @@ package isolation
 
 import (
 	"bytes"
+	"net/url"
 	"os"
 	"os/exec"
 	"sort"
@@ -18,7 +19,7 @@ const (
 	scratch = "iso-scratch"
 )
 
-var unitRoles = []string{"social_worker", "committee", "unit_admin"}
+var unitRoles = []string{"social_worker", "committee", "unit_admin", "cashier"}
 
 // entry is one route of the matrix. A route is either public (and says
 // why), or a staff route with a request on a unit's records.
@@ -36,6 +37,9 @@ type entry struct {
 	// caller's unit; its cross-tenant call must then succeed and show
 	// personal data only masked.
 	national string
+	// echoes: the answer is a form that carries back, in its inputs, the
+	// mobile number the caller typed in (no leak: the caller sent it).
+	echoes bool
 }
 
 func public(why string) entry { return entry{public: why} }
@@ -89,7 +93,7 @@ var matrix = map[string]entry{
 	"DELETE /api/v1/admin/units/:code": {admin: true, role: "platform_admin", req: func(fx *unitFx) request {
 		return request{method: "DELETE", path: "/api/v1/admin/units/" + fx.code}
 	}},
-	"POST /api/v1/units/:code/cash-donations": {role: "social_worker", req: func(fx *unitFx) request {
+	"POST /api/v1/units/:code/cash-donations": {role: "cashier", req: func(fx *unitFx) request {
 		return request{method: "POST", path: "/api/v1/units/" + fx.code + "/cash-donations", hdr: jsonKey("iso-cross-cash"),
 			body: giftBody("55.00", "Mallory", "01555000111")}
 	}},
@@ -175,6 +179,51 @@ var matrix = map[string]entry{
 	"POST /console/requests/:id/confirm":  {role: "social_worker", req: consoleForm("confirm", map[string]any{})},
 	"POST /console/requests/:id/decline":  {role: "social_worker", req: consoleForm("decline", map[string]any{"reason": "isolation check"})},
 	"POST /console/requests/:id/withdraw": {role: "social_worker", req: consoleForm("withdraw", map[string]any{"wreason": "isolation check"})},
+
+	// The console's money pages (issue 17). Each form is posted with a
+	// value it refuses, so the control call records nothing either.
+	"GET /console/cash": {role: "cashier", req: consoleUnitQ("/console/cash")},
+	"POST /console/cash": {role: "cashier", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/console/cash?unit=" + fx.code, form: url.Values{"name": {"Mallory"}, "mobile": {"01555000111"},
+			"kind": {"general"}, "amount": {"not a number"}, "key": {"iso-cross-console-cash"}}}
+	}},
+	"GET /console/cash/:id": {role: "cashier", req: func(fx *unitFx) request {
+		return request{method: "GET", path: "/console/cash/" + fx.donation}
+	}},
+	"GET /console/cash-book": {role: "cashier", req: consoleUnitQ("/console/cash-book")},
+	"POST /console/cash-book/close": {role: "unit_admin", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/console/cash-book/close?unit=" + fx.code, form: url.Values{"staff": {"iso-cashier-" + fx.code},
+			"handedOver": {"not a number"}, "depositReference": {"ISO-1"}}}
+	}},
+	"GET /api/v1/units/:code/cash-book": {role: "cashier", req: func(fx *unitFx) request {
+		return request{method: "GET", path: "/api/v1/units/" + fx.code + "/cash-book"}
+	}},
+	"POST /api/v1/units/:code/cash-book/closes": {role: "unit_admin", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/api/v1/units/" + fx.code + "/cash-book/closes", body: map[string]any{
+			"staff": "iso-cashier-" + fx.code, "handedOver": "-1", "depositReference": "ISO-1"}}
+	}},
+	"GET /console/refunds": {role: "unit_admin", req: func(fx *unitFx) request {
+		return request{method: "GET", path: "/console/refunds?unit=" + fx.code + "&q=" + url.QueryEscape(fx.serial)}
+	}},
+	"GET /console/refunds/:id": {role: "unit_admin", req: func(fx *unitFx) request {
+		return request{method: "GET", path: "/console/refunds/" + fx.donation}
+	}},
+	"POST /console/refunds/:id": {role: "unit_admin", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/console/refunds/" + fx.donation, form: url.Values{"amount": {"1.00"}, "reason": {""},
+			"confirm": {"1"}, "key": {"iso-cross-console-refund"}}}
+	}},
+	"GET /console/statement": {role: "cashier", national: "the counter statement's form: no records", req: func(fx *unitFx) request {
+		return request{method: "GET", path: "/console/statement"}
+	}},
+	"POST /console/statement": {role: "cashier", echoes: true, national: "as POST /api/v1/staff/statements: any unit's counter " +
+		"may print a donor's statement, with the donor there to read out the code sent to their phone", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/console/statement", form: url.Values{"mobile": {fx.donorPhone}, "fy": {fx.fiscalYear}}}
+	}},
+	"POST /console/statement/print": {role: "cashier", echoes: true, national: "as POST /api/v1/staff/statements: nothing without " +
+		"the donor's code (TestCounterStatementNeedsTheDonor)", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/console/statement/print", form: url.Values{"mobile": {fx.donorPhone}, "fy": {fx.fiscalYear},
+			"challenge": {"not-a-challenge"}, "code": {"123456"}}}
+	}},
 }
 
 // consoleUnitQ is a console list page of fx's unit: lists take ?unit= (a
@@ -314,6 +363,16 @@ func nationalByDesign(t *testing.T, k string, e entry, r resp, b *unitFx) {
 	t.Helper()
 	if r.Status == 403 {
 		problemBody(t, r, 403) // a role that may not use it at all
+		return
+	}
+	if e.echoes {
+		// The form carries back the number the caller typed, nothing more.
+		r.Body = bytes.ReplaceAll(r.Body, []byte(`value="`+b.donorPhone+`"`), nil)
+	}
+	if r.Status == 422 {
+		// Refused without the donor's code: nothing of the donor's.
+		noForeignData(t, k, map[string]any{"answer": string(r.Body)}, &unitFx{donorName: b.donorName, donorPhone: b.donorPhone,
+			receiptID: b.receiptID, donation: b.donation, serial: b.serial})
 		return
 	}
 	if r.Status == 202 {

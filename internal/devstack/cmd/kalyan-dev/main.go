@@ -50,6 +50,10 @@ func run() error {
 	// confirms what the first records as given (four-eyes at every amount).
 	sw, _ := st.NamedToken("social_worker", "dmch", "dev-social-worker", "Rahima Begum")
 	sw2, _ := st.NamedToken("social_worker", "dmch", "dev-social-worker-2", "Karim Uddin")
+	// The counter: a cashier takes cash and closes their day; the unit
+	// admin refunds.
+	cashier, _ := st.NamedToken("cashier", "dmch", "dev-cashier", "Selina Akter")
+	ua, _ := st.NamedToken("unit_admin", "dmch", "dev-unit-admin", "Nasrin Sultana")
 	api := st.APIURL()
 	if cfg.PublicURL != "" {
 		api = cfg.PublicURL
@@ -70,10 +74,12 @@ Kalyan is running on embedded defaults (data in %s).
   Platform-admin token:  %s
   Social-worker token (dmch): %s
   Second social worker (dmch, approves and confirms): %s
+  Cashier (dmch: cash at the counter, cash book): %s
+  Unit admin (dmch: refunds, cash book): %s
   More tokens:           go run ./api token --role unit_admin --unit dmch --name "Your Name"
 
 Press Ctrl-C to stop.
-`, cfg.DataDir, api, api, api, api, api, api, api, api, st.WorkerURL(), st.WorkerURL(), st.Config.BKash.BaseURL, admin, sw, sw2)
+`, cfg.DataDir, api, api, api, api, api, api, api, api, st.WorkerURL(), st.WorkerURL(), st.Config.BKash.BaseURL, admin, sw, sw2, cashier, ua)
 	err = st.Wait(ctx)
 	fmt.Println("\nshutting down…")
 	cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
