@@ -10,7 +10,7 @@ const DefaultCitation = "আয়কর আইন, ২০২৩-এর ধা�
 	"প্রজ্ঞাপনে রোগীকল্যাণ সমিতির নাম অন্তর্ভুক্ত; এই সুবিধা ৩০ জুন ২০৩০ পর্যন্ত বহাল।\n" +
 	"Gifts to a Rogi Kalyan Samiti qualify for the individual tax rebate under section 76(1) of the " +
 	"Income Tax Act 2023, Sixth Schedule, Part 3, paragraph 2, clause (13). The National Board of Revenue's " +
-	"notification of 26 May 2025 names Rogi Kalyan Samiti; the exemption is valid until 30 June 2030."
+	"notification of 26 May 2025 names Rogi Kalyan Samiti; the rebate is available until 30 June 2030."
 
 // bilingual is a label in Bengali and English.
 type bilingual struct{ bn, en string }
