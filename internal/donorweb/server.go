@@ -41,7 +41,7 @@ type Deps struct {
 //go:embed web/*.html
 var webFS embed.FS
 
-var pages = webkit.ParsePages(webFS, []string{"home", "donate", "status", "zakat", "unit", "appgift"})
+var pages = webkit.ParsePages(webFS, []string{"home", "donate", "status", "zakat", "unit", "appgift", "info", "contact", "verify", "note"}, "web/unitcontact.html")
 
 type handlers struct {
 	Deps
@@ -64,5 +64,9 @@ func Routes(d Deps) webkit.Mount {
 		a.Get("/r/:id", h.verifyPage)
 		a.Get("/r/:id/notes/:refund", h.notePage)
 		a.Get("/s/:token", h.statementLink)
+		a.Get("/rebate", infoPage("rebate.title", rebateView))
+		a.Get("/privacy", infoPage("privacy.title", privacyView))
+		a.Get("/refunds", infoPage("refunds.title", refundsView))
+		a.Get("/contact", h.contactPage)
 	}
 }

@@ -60,7 +60,7 @@ func (l Lang) Name() string {
 // a mistake shows on the page instead of an empty space; a test checks
 // that every key used by the templates exists in both languages.
 func (l Lang) T(key string) string {
-	m, ok := messages[key]
+	m, ok := lookup(key)
 	if !ok {
 		return key
 	}
@@ -78,15 +78,27 @@ func (l Lang) F(key string, args ...any) string {
 
 // Has reports whether key is in the catalogue.
 func Has(key string) bool {
-	_, ok := messages[key]
+	_, ok := lookup(key)
 	return ok
+}
+
+// lookup finds key in the catalogue's parts (each front end's area keeps
+// its own file, so parallel work does not collide in one map).
+func lookup(key string) (msg, bool) {
+	if m, ok := messages[key]; ok {
+		return m, true
+	}
+	m, ok := selfServiceMessages[key]
+	return m, ok
 }
 
 // Keys lists the catalogue's keys (for tests).
 func Keys() []string {
-	out := make([]string, 0, len(messages))
-	for k := range messages {
-		out = append(out, k)
+	out := make([]string, 0, len(messages)+len(selfServiceMessages))
+	for _, part := range []map[string]msg{messages, selfServiceMessages} {
+		for k := range part {
+			out = append(out, k)
+		}
 	}
 	return out
 }

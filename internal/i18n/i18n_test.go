@@ -9,7 +9,7 @@ import (
 
 func TestCatalogueComplete(t *testing.T) {
 	for _, k := range Keys() {
-		m := messages[k]
+		m, _ := lookup(k)
 		if strings.HasSuffix(k, ".detail") && m.bn == "" && m.en == "" {
 			continue // a problem without detail
 		}

@@ -1,6 +1,10 @@
 package receiptpdf
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/kalyan-platform/kalyan/internal/i18n"
+)
 
 // DefaultCitation is the tax-rebate citation printed on receipts unless
 // configuration supplies another. Paragraphs are separated by "\n": Bengali
@@ -50,6 +54,11 @@ func ProgrammeLabel(key string) (bn, en string) {
 }
 
 func programmeLabel(key string) bilingual {
+	// The donor pages' names first, so a programme reads the same on the
+	// form, the receipt and the verification page.
+	if i18n.Has("programme." + key) {
+		return bilingual{i18n.BN.Programme(key), i18n.EN.Programme(key)}
+	}
 	switch strings.ToLower(key) {
 	case "cancer":
 		return bilingual{"ক্যান্সার রোগীর চিকিৎসা", "Cancer care"}
@@ -70,6 +79,23 @@ func programmeLabel(key string) bilingual {
 	default:
 		return bilingual{"", key}
 	}
+}
+
+// MethodLabel returns the Bengali and English names of a payment method
+// ("bkash" → "বিকাশ", "cash" → "নগদ অর্থ"); unknown methods as given.
+func MethodLabel(m string) (bn, en string) {
+	l := methodLabel(m)
+	return l.bn, l.en
+}
+
+// ReferenceLabel names a gift's payment reference: bKash's transaction ID
+// for bKash gifts, the counter's reference for a cash gift (never a bKash
+// ID: there is none).
+func ReferenceLabel(method string) (bn, en string) {
+	if strings.ToLower(method) == "cash" {
+		return "নগদ দানের রেফারেন্স", "Cash gift reference"
+	}
+	return "বিকাশ লেনদেন আইডি (TrxID)", "bKash transaction ID (TrxID)"
 }
 
 func methodLabel(m string) bilingual {

@@ -96,6 +96,8 @@ type Page struct {
 	Errors []FieldError
 	// Nonce names the inline stylesheet in the response's CSP (render sets it).
 	Nonce string
+	// NoIndex asks search engines not to list the page (receipts).
+	NoIndex bool
 	P     any
 }
 
