@@ -201,6 +201,11 @@ type donateView struct {
 	ZakatURL     string
 	// AppGiftURL is the page claiming a gift made in the bKash app.
 	AppGiftURL string
+	// AccountsURL is the unit's accounts page.
+	AccountsURL string
+	// MoreOpen unfolds the optional e-mail and e-TIN when they hold
+	// something (typed, or an error to fix).
+	MoreOpen bool
 }
 
 func (h *handlers) renderDonate(c *fiber.Ctx, l i18n.Lang, t *donateTarget, key string, form map[string]string, verrs validation.Errors, status int) error {
@@ -238,6 +243,8 @@ func (h *handlers) renderDonate(c *fiber.Ctx, l i18n.Lang, t *donateTarget, key 
 	v.TIN = webkit.Field{ID: "tin", Name: "tin", Type: "text", InputMode: "numeric", Value: form["tin"],
 		Label: l.T("donate.tin"), Hint: l.T("donate.tin-hint"), Err: fe.Get("tin")}
 	v.ZakatURL = "/zakat?unit=" + url.QueryEscape(u.Code)
+	v.AccountsURL = "/u/" + url.PathEscape(u.Code)
+	v.MoreOpen = v.Email.Value != "" || v.Email.Err != "" || v.TIN.Value != "" || v.TIN.Err != ""
 	if h.AppGifts != nil {
 		v.AppGiftURL = "/u/" + url.PathEscape(u.Code) + "/bkash-app"
 	}

@@ -53,4 +53,6 @@ var selfServiceMessages = map[string]msg{
 	"unit.contact-h":     {"যোগাযোগ ও অভিযোগ", "Contact and complaints"},
 	"unit.accounts-link": {"এই সমিতির হিসাব দেখুন", "See this samiti's accounts"},
 	"status.cash-ref":    {"নগদ দানের রেফারেন্স", "Cash gift reference"},
+	"donate.kinds-about": {"যাকাত, সদকা ও সাধারণ দানের পার্থক্য", "What zakat, sadaqah and general donation mean"},
+	"donate.more":        {"ইমেইল ও ই-টিআইএন (ঐচ্ছিক)", "E-mail and e-TIN (optional)"},
 }
