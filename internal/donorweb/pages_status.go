@@ -81,7 +81,13 @@ func (h *handlers) statusPage(c *fiber.Ctx) error {
 			sv.RefundPending = l.Money(rf.Amount)
 		}
 	}
-	retry := "/d/" + url.PathEscape(d.Unit)
+	// The retry goes back to the link the donor gave from, with what they
+	// typed (pages_donate.go).
+	slug, ok := retrySlug(c, d.ID)
+	if !ok {
+		slug = d.Unit
+	}
+	retry := "/d/" + url.PathEscape(slug) + "?retry=" + url.QueryEscape(d.ID)
 	switch st {
 	case donations.Initiated:
 		sv.Message, sv.Detail, sv.Tone = l.T("status.initiated"), l.T("status.initiated-detail"), ""
