@@ -98,7 +98,7 @@ type Page struct {
 	Nonce string
 	// NoIndex asks search engines not to list the page (receipts).
 	NoIndex bool
-	P     any
+	P       any
 }
 
 // FieldError links an error summary entry to its field.
