@@ -41,7 +41,7 @@ type Deps struct {
 //go:embed web/*.html
 var webFS embed.FS
 
-var pages = webkit.ParsePages(webFS, []string{"home", "donate", "status", "zakat", "unit", "appgift", "info", "contact", "verify", "note"}, "web/unitcontact.html")
+var pages = webkit.ParsePages(webFS, []string{"home", "donate", "status", "zakat", "unit", "appgift", "info", "contact", "verify", "note", "statement"}, "web/unitcontact.html")
 
 type handlers struct {
 	Deps
@@ -68,5 +68,7 @@ func Routes(d Deps) webkit.Mount {
 		a.Get("/privacy", infoPage("privacy.title", privacyView))
 		a.Get("/refunds", infoPage("refunds.title", refundsView))
 		a.Get("/contact", h.contactPage)
+		a.Get("/statement", h.statementPage)
+		a.Post("/statement", k.Limit, h.statementSubmit)
 	}
 }

@@ -55,4 +55,19 @@ var selfServiceMessages = map[string]msg{
 	"status.cash-ref":    {"নগদ দানের রেফারেন্স", "Cash gift reference"},
 	"donate.kinds-about": {"যাকাত, সদকা ও সাধারণ দানের পার্থক্য", "What zakat, sadaqah and general donation mean"},
 	"donate.more":        {"ইমেইল ও ই-টিআইএন (ঐচ্ছিক)", "E-mail and e-TIN (optional)"},
+
+	// Annual statement page.
+	"statement.title":       {"বার্ষিক দানের বিবরণী", "Annual statement of gifts"},
+	"statement.intro":       {"কর রেয়াতের জন্য এক অর্থবছরে সব হাসপাতালে আপনার সব দানের এক তালিকা। আপনার মোবাইল নম্বর ও অর্থবছর দিন: বিবরণীর লিংক সেই নম্বরে এসএমএসে যাবে।", "One list of every gift you made to every hospital in a fiscal year, for your tax rebate. Give your mobile number and the fiscal year: the link to the statement goes to that number by SMS."},
+	"statement.phone-hint":  {"যে নম্বর দিয়ে দান করেছেন, যেমন ০১৭১২৩৪৫৬৭৮", "The number you gave with, like 01712345678"},
+	"statement.fy":          {"অর্থবছর", "Fiscal year"},
+	"statement.fy-hint":     {"১ জুলাই থেকে ৩০ জুন", "1 July to 30 June"},
+	"statement.submit":      {"এসএমএসে লিংক পাঠান", "Send the link by SMS"},
+	"statement.sent":        {"অনুরোধ পেয়েছি", "Request received"},
+	"statement.sent-detail": {"এই নম্বর থেকে সেই অর্থবছরে দান করা হয়ে থাকলে বিবরণীর লিংক এসএমএসে পাঠানো হয়েছে। কয়েক মিনিটে না পেলে নম্বর ও অর্থবছর দেখে আবার চেষ্টা করুন।", "If this number gave in that fiscal year, the link to the statement has been sent to it by SMS. If nothing comes within a few minutes, check the number and the year and try again."},
+	"statement.privacy":     {"কে দান করেছেন তা এই পাতা কখনো জানায় না: লিংক শুধু নম্বরের মালিকের কাছে যায়।", "This page never tells who gave: the link only goes to the number's owner."},
+	"statement.my-link":     {"আমার দান: সব দান, রসিদ ও বিবরণী এক জায়গায়", "My gifts: every gift, receipt and statement in one place"},
+	"statement.err.fy":      {"তালিকা থেকে একটি অর্থবছর বেছে নিন", "Choose a fiscal year from the list"},
+	"statement.err.rate":    {"এই নম্বর বা এই ডিভাইস থেকে এক ঘণ্টায় অনেকবার চাওয়া হয়েছে। এক ঘণ্টা পরে আবার চেষ্টা করুন।", "Asked too many times from this number or device in an hour. Please try again in an hour."},
+	"status.statement-link": {"বার্ষিক বিবরণী নিন", "Get your annual statement"},
 }
