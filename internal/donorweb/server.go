@@ -30,8 +30,10 @@ type Deps struct {
 	// tax-rebate text ("" = receiptpdf.DefaultCitation).
 	Receipts   *app.ReceiptService
 	Statements *app.Statements
-	PDF        *receiptpdf.Renderer
-	Citation   string
+	// MyGifts is the donor's self-service behind an SMS code (pages_my.go).
+	MyGifts  *app.MyGifts
+	PDF      *receiptpdf.Renderer
+	Citation string
 
 	// Zakat are the calculator's default metal prices and nisab weights
 	// (zero value = zakat.DefaultSettings).
