@@ -43,7 +43,7 @@ type Deps struct {
 //go:embed web/*.html
 var webFS embed.FS
 
-var pages = webkit.ParsePages(webFS, []string{"home", "donate", "status", "zakat", "unit", "appgift", "info", "contact", "verify", "note", "statement"}, "web/unitcontact.html")
+var pages = webkit.ParsePages(webFS, []string{"home", "donate", "status", "zakat", "unit", "appgift", "info", "contact", "verify", "note", "statement", "my"}, "web/unitcontact.html")
 
 type handlers struct {
 	Deps
@@ -72,5 +72,14 @@ func Routes(d Deps) webkit.Mount {
 		a.Get("/contact", h.contactPage)
 		a.Get("/statement", h.statementPage)
 		a.Post("/statement", k.Limit, h.statementSubmit)
+		if d.MyGifts != nil {
+			a.Get("/my", h.myPage)
+			a.Post("/my/code", k.Limit, h.myPost, h.myCode)
+			a.Post("/my/login", k.Limit, h.myPost, h.myLogin)
+			a.Post("/my/logout", h.myPost, h.myLogout)
+			a.Get("/my/statement/:fy", h.myStatement)
+			a.Post("/my/details", k.Limit, h.myPost, h.myDetails)
+			a.Post("/my/erase", k.Limit, h.myPost, h.myErase)
+		}
 	}
 }
