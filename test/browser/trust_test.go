@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -221,4 +222,9 @@ func TestVerificationPageInWords(t *testing.T) {
 	}
 	b.open("/r/don_nosuchreceipt")
 	b.checkA11yBoth("unknown receipt")
+}
+
+// contextHang is the browser's context bounded by hang.
+func contextHang(b *browser) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(b.ctx, hang)
 }
