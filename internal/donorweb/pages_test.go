@@ -17,7 +17,7 @@ func TestPagesRender(t *testing.T) {
 		fe := &webkit.FormErrors{}
 		fe.Add("phone", "bad phone")
 		views := map[string]any{
-			"home": &homeView{Q: "x", Groups: []unitGroup{{Title: "g", Units: []unitLink{{"U", "/d/u", "P"}}}}, Divisions: []webkit.Link{{Label: "D", Href: "/?division=D"}}},
+			"home": &homeView{Q: "x", Groups: []unitGroup{{Title: "g", Units: []unitLink{{"U", "/d/u", "P", "/u/u"}}}}, Divisions: []webkit.Link{{Label: "D", Href: "/?division=D"}}},
 			"donate": &donateView{Heading: "H", Action: "/d/u?lang=bn", Key: "k", Presets: []webkit.Choice{{Value: "500", Label: "৳৫০০"}},
 				Kinds: []webkit.Choice{{Value: "zakat", Label: "Z", Checked: true}}, Programmes: []webkit.Choice{{Value: "burn", Label: "B"}},
 				Phone: webkit.Field{ID: "phone", Name: "phone", Type: "tel", Label: "P", Hint: "h", Err: "bad phone"}, ZakatURL: "/zakat?unit=u"},

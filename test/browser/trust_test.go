@@ -228,3 +228,28 @@ func TestVerificationPageInWords(t *testing.T) {
 func contextHang(b *browser) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(b.ctx, hang)
 }
+
+// TestAccountsLinks (issue 19): "এই সমিতির হিসাব দেখুন" leads from the home,
+// donor, campaign, status and verification pages to the samiti's accounts.
+func TestAccountsLinks(t *testing.T) {
+	slug := fmt.Sprintf("accounts-%d", time.Now().UnixNano()%1_000_000_000)
+	admin := map[string]string{"Authorization": bearer(t, "unit_admin", "dmch", "browser-accounts-admin")}
+	if st, body := apiRaw(t, http.MethodPost, "/api/v1/units/dmch/links", `{"slug":"`+slug+`","title":{"bn":"শীতে রোগীদের পাশে","en":"Stand by patients this winter"},"kind":"sadaqah"}`, admin); st != http.StatusCreated {
+		t.Fatalf("create link: %d %s", st, body)
+	}
+	status := createDonation(t, "dmch", fmt.Sprintf("accounts-%d", time.Now().UnixNano()))
+	receipt := cashGift(t, "dmch", `{"amount":"250","kind":"general","donor":{"name":"Accounts Donor","phone":"01312345678"}}`)
+	b := newBrowser(t)
+	for _, path := range []string{"/?division=Dhaka&lang=bn", "/d/dmch", "/d/" + slug, "/donations/" + status + "?auto=off", "/r/" + receipt} {
+		b.open(path)
+		if !eval[bool](b, `[...document.querySelectorAll('main a[href="/u/dmch"]')].some(a => a.textContent.trim() === "এই সমিতির হিসাব দেখুন")`) {
+			t.Errorf("%s lacks \"এই সমিতির হিসাব দেখুন\" to /u/dmch", path)
+		}
+		b.checkA11yBoth(path)
+	}
+	b.open("/d/" + slug)
+	b.submit(`main a[href="/u/dmch"]`)
+	if h1 := eval[string](b, `document.querySelector("h1").textContent`); !strings.Contains(h1, "ঢাকা মেডিকেল কলেজ হাসপাতাল") {
+		t.Fatalf("the accounts link led to %q", h1)
+	}
+}

@@ -58,6 +58,7 @@ func donorPages(t testing.TB) []weighed {
 		{"statement with errors", "POST", "/statement", url.Values{"phone": {"1"}, "fy": {"x"}}, 422},
 		{"statement requested", "GET", "/statement?sent=1&fy=2025-26", nil, 200},
 		{"unknown receipt", "GET", "/r/don_nosuchreceipt", nil, 404},
+		{"my gifts sign-in", "GET", "/my", nil, 200},
 		{"unknown link", "GET", "/d/no-such-link", nil, 404},
 		{"unknown page", "GET", "/no/such/page", nil, 404},
 	}
