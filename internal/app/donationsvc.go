@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/kalyan-platform/kalyan/internal/contact"
 	"github.com/kalyan-platform/kalyan/internal/donations"
 	"github.com/kalyan-platform/kalyan/internal/receipts"
 	"github.com/kalyan-platform/kalyan/internal/units"
@@ -36,6 +38,11 @@ type Donations struct {
 	Observe func(kind donations.Kind, status donations.Status)
 	// Seal seals the donor snapshot into donation.paid (nil: none).
 	Seal Sealer
+	// Profiles are what donors keep for future gifts ("My gifts"); a gift
+	// given without a name, e-mail or TIN takes the kept one (nil: none).
+	// DonorRef keys them by the mobile number.
+	Profiles DonorProfiles
+	DonorRef func(mobile string) (string, error)
 	// ReconcileLease, when set, lets one replica at a time reconcile.
 	ReconcileLease Lease
 	// IDs keys a gift's ID with a server secret (signing.Sealer): the ID
@@ -87,6 +94,10 @@ func (s *Donations) CallbackURL(id string) string {
 // first (the API to answer for an unknown unit before reading the body,
 // the donate page to show whose form it is): a gift looks its unit up once.
 func (s *Donations) Create(ctx context.Context, u *units.Unit, idemKey string, req donations.Request) (*donations.Donation, bool, error) {
+	req, err := s.withProfile(ctx, req)
+	if err != nil {
+		return nil, false, err
+	}
 	build := func(id string) (*donations.Donation, error) {
 		return donations.New(u, id, donations.BKash, req, s.Now())
 	}
@@ -105,6 +116,36 @@ func (s *Donations) Create(ctx context.Context, u *units.Unit, idemKey string, r
 	// Anyone may give without an account: the key's scope is the route and
 	// the unit.
 	return s.createOnce(ctx, "online\x00"+u.Code+"\x00"+idemKey, true, build, pay)
+}
+
+// withProfile fills what the donor left out from what they keep in "My
+// gifts": what the donor typed always wins.
+func (s *Donations) withProfile(ctx context.Context, req donations.Request) (donations.Request, error) {
+	if s.Profiles == nil || s.DonorRef == nil {
+		return req, nil
+	}
+	mobile, err := contact.NormalizeMobile(req.Donor.Phone)
+	if err != nil {
+		return req, nil // the gift's own validation says what is wrong
+	}
+	ref, err := s.DonorRef(mobile)
+	if err != nil {
+		return req, err
+	}
+	p, err := s.Profiles.Get(ctx, ref)
+	if err != nil || p == nil {
+		return req, err
+	}
+	if strings.TrimSpace(req.Donor.Name) == "" && !req.Anonymous {
+		req.Donor.Name = p.Name
+	}
+	if strings.TrimSpace(req.Donor.Email) == "" {
+		req.Donor.Email = p.Email
+	}
+	if strings.TrimSpace(req.Donor.TIN) == "" {
+		req.Donor.TIN = p.TIN
+	}
+	return req, nil
 }
 
 // createOnce stores the gift an Idempotency-Key names: build makes it with

@@ -110,10 +110,68 @@ func (h *handlers) donatePage(c *fiber.Ctx) error {
 			form["amount_other"] = l.Plain(a)
 		}
 	}
+	if id := c.Query("retry"); id != "" {
+		if err := h.retryForm(c, l, t, id, form); err != nil {
+			return err
+		}
+	}
 	if form["kind"] == "" {
 		form["kind"] = string(donations.Zakat)
 	}
 	return h.renderDonate(c, l, t, webkit.NewKey(), form, nil, fiber.StatusOK)
+}
+
+// A gift that failed or was cancelled at bKash sends the donor back to the
+// form with what they typed (issue 19). The gift's kind, amount and
+// programme come from its id (the status page shows them anyway); the
+// donor's name, number, e-mail and TIN only to the browser that typed them,
+// which holds the retry cookie set when the form went to bKash.
+const (
+	retryCookie = "retry"
+	retryMaxAge = 2 * 3600
+)
+
+// setRetry remembers in the donor's browser which gift it sent to bKash,
+// from which link.
+func setRetry(c *fiber.Ctx, id, slug string) {
+	c.Cookie(&fiber.Cookie{Name: retryCookie, Value: id + "~" + slug, Path: "/", MaxAge: retryMaxAge, HTTPOnly: true,
+		Secure: c.Protocol() == "https", SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+// retrySlug is the link the browser gave gift id from, if it holds its
+// retry cookie.
+func retrySlug(c *fiber.Ctx, id string) (string, bool) {
+	got, slug, ok := strings.Cut(c.Cookies(retryCookie), "~")
+	return slug, ok && got == id && slug != ""
+}
+
+// retryForm fills form from gift id when it failed or was cancelled at
+// the same unit.
+func (h *handlers) retryForm(c *fiber.Ctx, l i18n.Lang, t *donateTarget, id string, form map[string]string) error {
+	v, err := h.Donations.Get(c.UserContext(), id)
+	if errors.Is(err, donations.ErrNotFound) {
+		return nil // a stale or mistyped link: an empty form
+	}
+	if err != nil {
+		return err
+	}
+	d := v.Donation
+	if st := v.EffectiveStatus(); d.Unit != t.Unit.Code || (st != donations.Failed && st != donations.Cancelled) {
+		return nil
+	}
+	form["kind"], form["programme"] = string(d.Kind), d.Programme
+	if slices.Contains(presetAmounts(t), d.Amount) {
+		form["amount"] = plainAmount(d.Amount)
+	} else {
+		form["amount_other"] = l.Plain(d.Amount)
+	}
+	if _, mine := retrySlug(c, id); mine {
+		form["name"], form["phone"], form["email"], form["tin"] = d.Donor.Name, d.Donor.Phone, d.Donor.Email, d.Donor.TIN
+		if d.Anonymous {
+			form["anonymous"] = "1"
+		}
+	}
+	return nil
 }
 
 // donateSubmit creates the donation from the form and sends the donor to
@@ -162,6 +220,7 @@ func (h *handlers) donateSubmit(c *fiber.Ctx) error {
 	if d.Status != donations.Initiated {
 		return c.Redirect("/donations/"+d.ID, fiber.StatusSeeOther)
 	}
+	setRetry(c, d.ID, t.Slug)
 	return c.Redirect(d.PaymentURL, fiber.StatusSeeOther)
 }
 
@@ -201,6 +260,11 @@ type donateView struct {
 	ZakatURL     string
 	// AppGiftURL is the page claiming a gift made in the bKash app.
 	AppGiftURL string
+	// AccountsURL is the unit's accounts page.
+	AccountsURL string
+	// MoreOpen unfolds the optional e-mail and e-TIN when they hold
+	// something (typed, or an error to fix).
+	MoreOpen bool
 }
 
 func (h *handlers) renderDonate(c *fiber.Ctx, l i18n.Lang, t *donateTarget, key string, form map[string]string, verrs validation.Errors, status int) error {
@@ -238,6 +302,8 @@ func (h *handlers) renderDonate(c *fiber.Ctx, l i18n.Lang, t *donateTarget, key 
 	v.TIN = webkit.Field{ID: "tin", Name: "tin", Type: "text", InputMode: "numeric", Value: form["tin"],
 		Label: l.T("donate.tin"), Hint: l.T("donate.tin-hint"), Err: fe.Get("tin")}
 	v.ZakatURL = "/zakat?unit=" + url.QueryEscape(u.Code)
+	v.AccountsURL = "/u/" + url.PathEscape(u.Code)
+	v.MoreOpen = v.Email.Value != "" || v.Email.Err != "" || v.TIN.Value != "" || v.TIN.Err != ""
 	if h.AppGifts != nil {
 		v.AppGiftURL = "/u/" + url.PathEscape(u.Code) + "/bkash-app"
 	}

@@ -23,7 +23,9 @@ const (
 	homeListMax = 100
 )
 
-type unitLink struct{ Name, Href, Place string }
+// unitLink is a unit in a list: its gift form, where it is, and its
+// accounts page ("এই সমিতির হিসাব দেখুন", issue 19).
+type unitLink struct{ Name, Href, Place, Accounts string }
 
 type unitGroup struct {
 	Title string
@@ -70,7 +72,7 @@ func (h *handlers) home(c *fiber.Ctx) error {
 		if u.Upazila != "" && l == i18n.EN {
 			place = u.Upazila + ", " + place
 		}
-		return unitLink{Name: webkit.UnitName(l, u), Href: "/d/" + url.PathEscape(u.Code) + unitQuery, Place: place}
+		return unitLink{Name: webkit.UnitName(l, u), Href: "/d/" + url.PathEscape(u.Code) + unitQuery, Place: place, Accounts: "/u/" + url.PathEscape(u.Code)}
 	}
 	homeURL := func(q url.Values) string {
 		if v.ZakatParam != "" {

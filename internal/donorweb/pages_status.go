@@ -28,7 +28,8 @@ type statusView struct {
 	Unit, Amount, Kind, Programme  string
 	ReceiptURL, ReceiptSerial      string
 	PayURL, RetryURL               string
-	TrxID, Refunded                string
+	TrxID, TrxLabel, Refunded      string
+	AccountsURL, StatementURL      string
 	RefundPending                  string
 	// Notes link the cancellation notes' pages.
 	Notes             []webkit.NoteLinkJSON
@@ -47,7 +48,12 @@ func (h *handlers) statusPage(c *fiber.Ctx) error {
 	self := "/donations/" + url.PathEscape(d.ID)
 	sv := &statusView{
 		Heading: l.T("status.title"), Amount: l.Money(d.Amount), Kind: l.Kind(string(d.Kind)),
-		TrxID: d.TrxID, Final: st.Final() && st != donations.Paid, AgainURL: self,
+		TrxID: d.TrxID, TrxLabel: l.T("status.trx"), Final: st.Final() && st != donations.Paid, AgainURL: self,
+		AccountsURL: "/u/" + url.PathEscape(d.Unit), StatementURL: "/statement",
+	}
+	if d.Method == donations.Cash {
+		// A cash gift's reference is the counter's, not a bKash transaction.
+		sv.TrxLabel = l.T("status.cash-ref")
 	}
 	if d.Programme != "" {
 		sv.Programme = l.Programme(d.Programme)
@@ -75,7 +81,13 @@ func (h *handlers) statusPage(c *fiber.Ctx) error {
 			sv.RefundPending = l.Money(rf.Amount)
 		}
 	}
-	retry := "/d/" + url.PathEscape(d.Unit)
+	// The retry goes back to the link the donor gave from, with what they
+	// typed (pages_donate.go).
+	slug, ok := retrySlug(c, d.ID)
+	if !ok {
+		slug = d.Unit
+	}
+	retry := "/d/" + url.PathEscape(slug) + "?retry=" + url.QueryEscape(d.ID)
 	switch st {
 	case donations.Initiated:
 		sv.Message, sv.Detail, sv.Tone = l.T("status.initiated"), l.T("status.initiated-detail"), ""

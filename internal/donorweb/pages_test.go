@@ -17,12 +17,16 @@ func TestPagesRender(t *testing.T) {
 		fe := &webkit.FormErrors{}
 		fe.Add("phone", "bad phone")
 		views := map[string]any{
-			"home": &homeView{Q: "x", Groups: []unitGroup{{Title: "g", Units: []unitLink{{"U", "/d/u", "P"}}}}, Divisions: []webkit.Link{{Label: "D", Href: "/?division=D"}}},
+			"home": &homeView{Q: "x", Groups: []unitGroup{{Title: "g", Units: []unitLink{{"U", "/d/u", "P", "/u/u"}}}}, Divisions: []webkit.Link{{Label: "D", Href: "/?division=D"}}},
 			"donate": &donateView{Heading: "H", Action: "/d/u?lang=bn", Key: "k", Presets: []webkit.Choice{{Value: "500", Label: "৳৫০০"}},
 				Kinds: []webkit.Choice{{Value: "zakat", Label: "Z", Checked: true}}, Programmes: []webkit.Choice{{Value: "burn", Label: "B"}},
 				Phone: webkit.Field{ID: "phone", Name: "phone", Type: "tel", Label: "P", Hint: "h", Err: "bad phone"}, ZakatURL: "/zakat?unit=u"},
-			"status": &statusView{Heading: "S", Message: "m", Updating: true, StopURL: "/donations/x?auto=off", ReceiptURL: "/r/x"},
-			"zakat":  &zakatView{Result: &zakatResult{Due: true, Headline: "h", Rows: []zakatRow{{"a", "b"}}, GiveURL: "/d/u?amount=1&kind=zakat", GiveLabel: "g"}},
+			"status":  &statusView{Heading: "S", Message: "m", Updating: true, StopURL: "/donations/x?auto=off", ReceiptURL: "/r/x"},
+			"info":    &infoView{Heading: "H", Lead: "L", Sections: []infoSection{{Heading: "h", Paras: []string{"p"}, Steps: []string{"s"}}}, Links: []webkit.Link{{Label: "a", Href: "/b"}}},
+			"contact": &contactView{Q: "x", Searched: true, Results: []webkit.Link{{Label: "U", Href: "/contact?unit=u"}}, Unit: &unitContactView{L: l, Name: "U", Phone: "02", Tel: "tel:02", AccountsURL: "/u/u"}},
+			"verify":  &receiptView{L: l, Valid: true, Serial: "UHC-X/2026-27/000001", Unit: [2]string{"ক", "K"}, Kind: [2]string{"যাকাত", "Zakat"}, Ref: "CASH-1", RefLabel: [2]string{"a", "b"}},
+			"note":    &receiptView{L: l, Valid: true, Serial: "N", Partial: true, Eligible: [2]string{"৳১", "Tk 1"}},
+			"zakat":   &zakatView{Result: &zakatResult{Due: true, Headline: "h", Rows: []zakatRow{{"a", "b"}}, GiveURL: "/d/u?amount=1&kind=zakat", GiveLabel: "g"}},
 		}
 		for name, v := range views {
 			p := &webkit.Page{L: l, Title: "T", Switch: "/?lang=" + string(l.Other()), P: v, Errors: fe.List}

@@ -24,6 +24,8 @@ type unitView struct {
 	Total         fundRow
 	Months        []monthRow
 	Chart         template.HTML
+	// Contact is the unit's contact and complaints block (pages_info.go).
+	Contact *unitContactView
 }
 
 // unitPage is the public transparency page of a unit: the same figures as
@@ -44,7 +46,8 @@ func (h *handlers) unitPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := &unitView{Name: webkit.UnitName(l, u)}
+	v := &unitView{Name: webkit.UnitName(l, u), Contact: newUnitContact(l, u)}
+	v.Contact.AccountsURL = "" // this page is the accounts
 	if u.Servable() == nil {
 		v.GiveURL = "/d/" + u.Code
 	}

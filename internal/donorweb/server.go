@@ -30,8 +30,10 @@ type Deps struct {
 	// tax-rebate text ("" = receiptpdf.DefaultCitation).
 	Receipts   *app.ReceiptService
 	Statements *app.Statements
-	PDF        *receiptpdf.Renderer
-	Citation   string
+	// MyGifts is the donor's self-service behind an SMS code (pages_my.go).
+	MyGifts  *app.MyGifts
+	PDF      *receiptpdf.Renderer
+	Citation string
 
 	// Zakat are the calculator's default metal prices and nisab weights
 	// (zero value = zakat.DefaultSettings).
@@ -41,7 +43,7 @@ type Deps struct {
 //go:embed web/*.html
 var webFS embed.FS
 
-var pages = webkit.ParsePages(webFS, []string{"home", "donate", "status", "zakat", "unit", "appgift"})
+var pages = webkit.ParsePages(webFS, []string{"home", "donate", "status", "zakat", "unit", "appgift", "info", "contact", "verify", "note", "statement", "my"}, "web/unitcontact.html")
 
 type handlers struct {
 	Deps
@@ -64,5 +66,20 @@ func Routes(d Deps) webkit.Mount {
 		a.Get("/r/:id", h.verifyPage)
 		a.Get("/r/:id/notes/:refund", h.notePage)
 		a.Get("/s/:token", h.statementLink)
+		a.Get("/rebate", infoPage("rebate.title", rebateView))
+		a.Get("/privacy", infoPage("privacy.title", privacyView))
+		a.Get("/refunds", infoPage("refunds.title", refundsView))
+		a.Get("/contact", h.contactPage)
+		a.Get("/statement", h.statementPage)
+		a.Post("/statement", k.Limit, h.statementSubmit)
+		if d.MyGifts != nil {
+			a.Get("/my", h.myPage)
+			a.Post("/my/code", k.Limit, h.myPost, h.myCode)
+			a.Post("/my/login", k.Limit, h.myPost, h.myLogin)
+			a.Post("/my/logout", h.myPost, h.myLogout)
+			a.Get("/my/statement/:fy", h.myStatement)
+			a.Post("/my/details", k.Limit, h.myPost, h.myDetails)
+			a.Post("/my/erase", k.Limit, h.myPost, h.myErase)
+		}
 	}
 }

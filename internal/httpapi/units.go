@@ -55,6 +55,8 @@ type unitRegistration struct {
 	Policy     unitPolicyJSON  `json:"policy"`
 	BKash      json.RawMessage `json:"bkash,omitempty"`
 	SigningKey string          `json:"signingKey,omitempty"`
+	// Contact: absent keeps the unit's, null removes it, an object sets it.
+	Contact json.RawMessage `json:"contact,omitempty"`
 }
 
 type unitJSON struct {
@@ -67,13 +69,14 @@ type unitJSON struct {
 	Policy      unitPolicyJSON `json:"policy"`
 	Status      string         `json:"status"`
 	DonationURL string         `json:"donationURL"`
+	Contact     *units.Contact `json:"contact,omitempty"`
 }
 
 func (h *handlers) unitJSON(u *units.Unit) unitJSON {
 	return unitJSON{
 		Code: u.Code, Names: unitNames{EN: u.Names.EN, BN: u.Names.BN}, Level: string(u.Level),
 		Division: u.Division, District: u.District, Upazila: u.Upazila, Status: string(u.Status),
-		DonationURL: h.PublicURL + "/d/" + u.Code,
+		DonationURL: h.PublicURL + "/d/" + u.Code, Contact: u.Contact,
 		Policy: unitPolicyJSON{
 			ApprovalThreshold: u.Policy.ApprovalThreshold.String(), Programmes: u.Policy.Programmes,
 			AllocationOrder: u.Policy.AllocationOrder, MinDonation: u.Policy.MinDonation.String(), MaxDonation: u.Policy.MaxDonation.String(),
@@ -137,6 +140,9 @@ func (h *handlers) putUnit(c *fiber.Ctx) error {
 			*f.dst = *f.src
 		}
 	}
+	if err := h.unitContact(c, body.Contact, u, &v); err != nil {
+		return err
+	}
 	mc, err := merchantChange(body.BKash, &v)
 	if err != nil {
 		return err
@@ -158,6 +164,31 @@ func (h *handlers) putUnit(c *fiber.Ctx) error {
 		status = fiber.StatusCreated
 	}
 	return c.Status(status).JSON(h.adminUnitJSON(u))
+}
+
+// unitContact reads the contact member into u: absent keeps the stored
+// unit's (the operator's PUTs do not carry it), null removes it.
+func (h *handlers) unitContact(c *fiber.Ctx, raw json.RawMessage, u *units.Unit, v *validation.Errors) error {
+	switch {
+	case raw == nil:
+		old, err := h.Units.Store.Get(c.UserContext(), u.Code)
+		if err == nil {
+			u.Contact = old.Contact
+		} else if !errors.Is(err, units.ErrNotFound) {
+			return err
+		}
+	case string(raw) == "null":
+	default:
+		var ct units.Contact
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&ct); err != nil {
+			v.Add("contact", "must be an object with office, phone and email strings, or null")
+			return nil
+		}
+		u.Contact = &ct
+	}
+	return nil
 }
 
 // merchantChange reads the write-only bkash member: absent keeps the unit's

@@ -76,10 +76,11 @@ func (l Lang) F(key string, args ...any) string {
 	return fmt.Sprintf(l.T(key), args...)
 }
 
-// catalogues are the message maps: the donor pages' and the console's
-// (messages) and the console's money pages' (moneyMessages), kept in
-// their own file. A key is in at most one (TestCatalogueComplete).
-var catalogues = []map[string]msg{messages, moneyMessages}
+// catalogues are the message maps, one file per area so parallel work does
+// not collide in one map: the donor pages' and the console's (messages),
+// the console's money pages' (moneyMessages) and the donor's self-service
+// pages' (selfServiceMessages). A key is in at most one.
+var catalogues = []map[string]msg{messages, moneyMessages, selfServiceMessages}
 
 func lookup(key string) (msg, bool) {
 	for _, c := range catalogues {

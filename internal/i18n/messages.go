@@ -7,8 +7,18 @@ type msg struct{ bn, en string }
 // messages is the catalogue of the donor pages. Read-only.
 var messages = map[string]msg{
 	// Layout.
-	"site.name":          {"কল্যাণ", "Kalyan"},
-	"site.footer":        {"রোগীকল্যাণ সমিতিতে দেওয়া যাকাত, দান ও অনুদান করমুক্ত। সমাজসেবা অধিদপ্তরের হাসপাতাল সমাজসেবা কার্যক্রম।", "Zakat, donations and grants to Rogi Kalyan Samitis are tax-exempt. Hospital social services of the Department of Social Services, Bangladesh."},
+	"site.name":   {"কল্যাণ", "Kalyan"},
+	"site.footer": {"সমাজসেবা অধিদপ্তরের হাসপাতাল সমাজসেবা কার্যক্রম।", "Hospital social services of the Department of Social Services, Bangladesh."},
+	// The one legal wording of the rebate (issue 19): the footer, the rebate
+	// page and the receipts' citation (receiptpdf.DefaultCitation) say this.
+	"legal.rebate":       {"রোগীকল্যাণ সমিতিতে দেওয়া যাকাত ও দান আয়কর আইন, ২০২৩-এর ধারা ৭৬(১) অনুযায়ী কর রেয়াতের জন্য বিবেচ্য।", "Gifts to a Rogi Kalyan Samiti qualify for the tax rebate under section 76(1) of the Income Tax Act 2023."},
+	"footer.label":       {"তথ্য ও সহায়তা", "Information and help"},
+	"footer.rebate":      {"কর রেয়াত কীভাবে পাবেন", "How the tax rebate works"},
+	"footer.privacy":     {"গোপনীয়তা", "Privacy"},
+	"footer.refunds":     {"ফেরতের নীতি", "Refund policy"},
+	"footer.contact":     {"যোগাযোগ ও অভিযোগ", "Contact and complaints"},
+	"footer.statement":   {"বার্ষিক বিবরণী", "Annual statement"},
+	"footer.my":          {"আমার দান", "My gifts"},
 	"nav.skip":           {"মূল অংশে যান", "Skip to main content"},
 	"nav.label":          {"প্রধান", "Main"},
 	"nav.zakat":          {"যাকাত হিসাব", "Zakat calculator"},

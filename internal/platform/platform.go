@@ -125,6 +125,7 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		PublicURL:   strings.TrimRight(c.PublicURL, "/"), Now: now, Log: log,
 		Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
 		Seal:    rp.sealer, IDs: rp.sealer, Keys: keys,
+		Profiles: store.DonorProfiles(), DonorRef: rp.sealer.DonorRef,
 	}
 	transparency := &app.Transparency{Ledger: store.Ledger(), Units: unitSvc, TTL: 2 * time.Second, Now: now}
 	linkSvc := &app.Links{Store: store.Links(), Units: unitSvc, Now: now, Slugs: slugs}
@@ -148,6 +149,7 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		donorweb.Routes(donorweb.Deps{
 			Units: unitSvc, Donations: don, Transparency: transparency, Links: linkSvc, AppGifts: appGifts,
 			Receipts: rp.receipts, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation,
+			MyGifts: &app.MyGifts{Statements: statements, Profiles: store.DonorProfiles(), Erasures: store.ErasureRequests()},
 			// Validate has checked the zakat settings; a zero value means defaults.
 			Zakat: zakatSettings(c),
 		}),

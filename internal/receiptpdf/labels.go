@@ -1,6 +1,10 @@
 package receiptpdf
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/kalyan-platform/kalyan/internal/i18n"
+)
 
 // DefaultCitation is the tax-rebate citation printed on receipts unless
 // configuration supplies another. Paragraphs are separated by "\n": Bengali
@@ -10,7 +14,7 @@ const DefaultCitation = "আয়কর আইন, ২০২৩-এর ধা�
 	"প্রজ্ঞাপনে রোগীকল্যাণ সমিতির নাম অন্তর্ভুক্ত; এই সুবিধা ৩০ জুন ২০৩০ পর্যন্ত বহাল।\n" +
 	"Gifts to a Rogi Kalyan Samiti qualify for the individual tax rebate under section 76(1) of the " +
 	"Income Tax Act 2023, Sixth Schedule, Part 3, paragraph 2, clause (13). The National Board of Revenue's " +
-	"notification of 26 May 2025 names Rogi Kalyan Samiti; the exemption is valid until 30 June 2030."
+	"notification of 26 May 2025 names Rogi Kalyan Samiti; the rebate is available until 30 June 2030."
 
 // bilingual is a label in Bengali and English.
 type bilingual struct{ bn, en string }
@@ -50,6 +54,11 @@ func ProgrammeLabel(key string) (bn, en string) {
 }
 
 func programmeLabel(key string) bilingual {
+	// The donor pages' names first, so a programme reads the same on the
+	// form, the receipt and the verification page.
+	if i18n.Has("programme." + key) {
+		return bilingual{i18n.BN.Programme(key), i18n.EN.Programme(key)}
+	}
 	switch strings.ToLower(key) {
 	case "cancer":
 		return bilingual{"ক্যান্সার রোগীর চিকিৎসা", "Cancer care"}
@@ -70,6 +79,23 @@ func programmeLabel(key string) bilingual {
 	default:
 		return bilingual{"", key}
 	}
+}
+
+// MethodLabel returns the Bengali and English names of a payment method
+// ("bkash" → "বিকাশ", "cash" → "নগদ অর্থ"); unknown methods as given.
+func MethodLabel(m string) (bn, en string) {
+	l := methodLabel(m)
+	return l.bn, l.en
+}
+
+// ReferenceLabel names a gift's payment reference: bKash's transaction ID
+// for bKash gifts, the counter's reference for a cash gift (never a bKash
+// ID: there is none).
+func ReferenceLabel(method string) (bn, en string) {
+	if strings.ToLower(method) == "cash" {
+		return "নগদ দানের রেফারেন্স", "Cash gift reference"
+	}
+	return "বিকাশ লেনদেন আইডি (TrxID)", "bKash transaction ID (TrxID)"
 }
 
 func methodLabel(m string) bilingual {

@@ -246,7 +246,11 @@ func (p *pen) receipt(rc *Receipt, qr [][]bool) {
 		rows = append(rows, row{bilingual{"পরিশোধ পদ্ধতি", "Payment"}, methodLabel(rc.PaymentMethod).String(), true})
 	}
 	if rc.TransactionID != "" {
-		rows = append(rows, row{bilingual{"লেনদেন আইডি", "Transaction ID"}, rc.TransactionID, false})
+		l := bilingual{"লেনদেন আইডি", "Transaction ID"}
+		if rc.PaymentMethod == "cash" {
+			l.bn, l.en = ReferenceLabel("cash")
+		}
+		rows = append(rows, row{l, rc.TransactionID, false})
 	}
 	if cancel != nil && cancel.Reason != "" {
 		rows = append(rows, row{bilingual{"বাতিলের কারণ", "Reason"}, cancel.Reason, false})

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kalyan-platform/kalyan/internal/contact"
 	"github.com/kalyan-platform/kalyan/internal/freetext"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/validation"
@@ -136,6 +137,42 @@ type Unit struct {
 	// Merchant is the unit's own bKash merchant wallet; nil means its gifts
 	// go to the platform's default merchant.
 	Merchant *MerchantRef `bson:"merchant,omitempty"`
+
+	// Contact is where donors reach the unit's social service office with
+	// a question or a complaint (shown on its public page); nil: not given.
+	Contact *Contact `bson:"contact,omitempty"`
+}
+
+// Contact is a unit's public contact: its office, a telephone and an
+// e-mail address, each optional. Public data, not personal data.
+type Contact struct {
+	Office string `json:"office,omitempty" bson:"office,omitempty"`
+	Phone  string `json:"phone,omitempty" bson:"phone,omitempty"`
+	Email  string `json:"email,omitempty" bson:"email,omitempty"`
+}
+
+// phoneRE is a telephone number as an office writes it: digits with an
+// optional leading +, spaces and dashes ("+880 2-55165088", "01712345678").
+var phoneRE = regexp.MustCompile(`^\+?[0-9][0-9 -]{4,22}[0-9]$`)
+
+// validate cleans the contact in place (like names, it is shown as stored).
+func (c *Contact) validate(v *validation.Errors) {
+	if freetext.Into(v, "contact.office", &c.Office, freetext.Line) && len([]rune(c.Office)) > 200 {
+		v.Add("contact.office", "must be at most 200 characters")
+	}
+	c.Phone = strings.TrimSpace(c.Phone)
+	if c.Phone != "" && !phoneRE.MatchString(c.Phone) {
+		v.Add("contact.phone", "must be a telephone number: digits, an optional leading +, spaces or dashes")
+	}
+	c.Email = strings.TrimSpace(c.Email)
+	if c.Email != "" {
+		e, err := contact.NormalizeEmail(c.Email)
+		v.AddErr("contact.email", err)
+		c.Email = e
+	}
+	if c.Office == "" && c.Phone == "" && c.Email == "" {
+		v.Add("contact", "must give an office, a phone or an e-mail address, or be null")
+	}
 }
 
 // MerchantRef names a unit's own bKash merchant without its secrets, which
@@ -224,6 +261,9 @@ func (u *Unit) Validate() error {
 		order[s] = true
 	}
 	p.validateApprovals(&v)
+	if u.Contact != nil {
+		u.Contact.validate(&v)
+	}
 	return v.Err()
 }
 

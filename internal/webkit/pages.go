@@ -96,7 +96,9 @@ type Page struct {
 	Errors []FieldError
 	// Nonce names the inline stylesheet in the response's CSP (render sets it).
 	Nonce string
-	P     any
+	// NoIndex asks search engines not to list the page (receipts).
+	NoIndex bool
+	P       any
 }
 
 // FieldError links an error summary entry to its field.

@@ -29,18 +29,15 @@ import (
 
 const moneyUnit = "uhc-money-test"
 
-// Office screen.
-const deskWidth, deskHeight = 1366, 900
-
 // desk switches the tab to an office PC's screen.
 func (b *browser) desk() {
 	b.t.Helper()
-	b.do("desktop screen", chromedp.EmulateViewport(deskWidth, deskHeight, chromedp.EmulateScale(1)))
+	b.do("desktop screen", chromedp.EmulateViewport(desktopWidth, desktopHeight, chromedp.EmulateScale(1)))
 }
 
-// checkA11yBoth runs axe-core at the office screen and on a phone, and
+// checkA11yDesk runs axe-core at the office screen and on a phone, and
 // leaves the tab at the office screen.
-func (b *browser) checkA11yBoth(name string) {
+func (b *browser) checkA11yDesk(name string) {
 	b.t.Helper()
 	b.desk()
 	b.checkA11y(name + " (1366×900)")
@@ -254,7 +251,7 @@ func TestConsoleMoney(t *testing.T) {
 		t.Errorf("console content is %.0f px wide at 1366×900, want about 1,200", w)
 	}
 	b.screenshot("console-cash")
-	b.checkA11yBoth("cash form")
+	b.checkA11yDesk("cash form")
 
 	// An empty form: Bengali errors beside the fields, nothing recorded.
 	b.submit(`#cash-btn`)
@@ -266,7 +263,7 @@ func TestConsoleMoney(t *testing.T) {
 	if msg := eval[string](b, `document.querySelector("#mobile-err").textContent`); !strings.Contains(msg, "মোবাইল") {
 		t.Errorf("mobile error %q is not in Bengali", msg)
 	}
-	b.checkA11yBoth("cash form with errors")
+	b.checkA11yDesk("cash form with errors")
 	// A bad amount with good details: refused, what was typed kept.
 	b.do("fill in the gift",
 		chromedp.SendKeys(chromedp.CSS(`#name`), "রহিমা বেগম"),
@@ -306,7 +303,7 @@ func TestConsoleMoney(t *testing.T) {
 		t.Errorf("the gift's page shows %q", got)
 	}
 	b.screenshot("console-cash-receipt")
-	b.checkA11yBoth("cash gift with its receipt")
+	b.checkA11yDesk("cash gift with its receipt")
 	pdfText, size := getPDF(t, eval[string](b, `document.querySelector("#print").getAttribute("href")`))
 	if !strings.HasPrefix(size, "419.5") || !strings.Contains(size, "x 595.2") {
 		t.Errorf("the receipt's page is %q, want A5 (148 × 210 mm: 419.53 × 595.28 pt)", size)
@@ -339,14 +336,14 @@ func TestConsoleMoney(t *testing.T) {
 	if n := eval[int](b, `document.querySelectorAll("button[id^=close-btn-]").length`); n != 1 {
 		t.Errorf("the cashier is offered %d day closes, want their own only", n)
 	}
-	b.checkA11yBoth("cash book (open)")
+	b.checkA11yDesk("cash book (open)")
 	own := eval[string](b, `document.querySelector("button[id^=close-btn-]").id.replace("close-btn-", "")`)
 	b.do("hand over without a deposit reference", chromedp.SendKeys(chromedp.CSS(`#handed-`+own), "১,৪০০"))
 	b.submit(`#close-btn-` + own)
 	if !eval[bool](b, `!!document.querySelector("#deposit-`+own+`-err") && document.querySelector("#handed-`+own+`").value === "১,৪০০"`) {
 		t.Fatalf("a close without the deposit reference: %.2000s", b.text())
 	}
-	b.checkA11yBoth("cash book (close refused)")
+	b.checkA11yDesk("cash book (close refused)")
 	b.do("the deposit reference", chromedp.SendKeys(chromedp.CSS(`#deposit-`+own), "DBBL-778899"))
 	b.submit(`#close-btn-` + own)
 	if got := eval[string](b, `document.querySelector("#staff-`+own+` .diff").textContent`); !strings.Contains(got, "৳১০০ কম") {
@@ -356,7 +353,7 @@ func TestConsoleMoney(t *testing.T) {
 		t.Errorf("deposit reference %q", got)
 	}
 	b.screenshot("console-cashbook")
-	b.checkA11yBoth("cash book (closed with a difference)")
+	b.checkA11yDesk("cash book (closed with a difference)")
 	day, _ := book["date"].(string)
 	// The close is one insert per unit, day and staff member: the same close
 	// again is the stored one; another is refused; another's, by a
@@ -389,13 +386,13 @@ func TestConsoleMoney(t *testing.T) {
 
 	// Refunds: find the cash gift by its receipt number.
 	a.submit(`nav a[href="/console/refunds"]`)
-	a.checkA11yBoth("refunds search")
+	a.checkA11yDesk("refunds search")
 	a.do("a search that is nothing", chromedp.SendKeys(chromedp.CSS(`#q`), "!!"))
 	a.submit(`#find-btn`)
 	if msg := eval[string](a, `(document.querySelector("#q-err") || {}).textContent || ""`); !strings.Contains(msg, "রসিদ নম্বর") {
 		t.Fatalf("a search for %q: error %q", "!!", msg)
 	}
-	a.checkA11yBoth("refunds search (error)")
+	a.checkA11yDesk("refunds search (error)")
 	a.do("search by receipt number", chromedp.SetValue(chromedp.CSS(`#q`), serial))
 	a.submit(`#find-btn`)
 	if n := eval[int](a, `document.querySelectorAll("#found tbody tr").length`); n != 1 {
@@ -407,18 +404,18 @@ func TestConsoleMoney(t *testing.T) {
 		t.Fatalf("search by mobile does not find the gift: %.2000s", a.text())
 	}
 	a.screenshot("console-refunds")
-	a.checkA11yBoth("refunds search (found)")
+	a.checkA11yDesk("refunds search (found)")
 	a.submit(`#found a[href="/console/refunds/` + giftID + `"]`)
 	if got := eval[string](a, `document.querySelector("#refundable").textContent`); got != "৳১,৫০০" {
 		t.Fatalf("refundable %q, want ৳১,৫০০", got)
 	}
-	a.checkA11yBoth("refund form")
+	a.checkA11yDesk("refund form")
 	a.do("refund 500 without a reason", chromedp.SetValue(chromedp.CSS(`#amount`), "৫০০"))
 	a.submit(`#review-btn`)
 	if !eval[bool](a, `!!document.querySelector("#reason-err")`) {
 		t.Fatalf("a refund without a reason: %.2000s", a.text())
 	}
-	a.checkA11yBoth("refund form (no reason)")
+	a.checkA11yDesk("refund form (no reason)")
 	a.do("the reason", chromedp.SendKeys(chromedp.CSS(`#reason`), "দাতা ভুল অঙ্ক দিয়েছিলেন"))
 	a.submit(`#review-btn`)
 	if got := eval[string](a, `document.querySelector("#confirm-amount").textContent`); got != "৳৫০০" {
@@ -428,7 +425,7 @@ func TestConsoleMoney(t *testing.T) {
 		t.Fatalf("the refund happened before it was confirmed: %v", g)
 	}
 	a.screenshot("console-refund-confirm")
-	a.checkA11yBoth("refund confirmation")
+	a.checkA11yDesk("refund confirmation")
 	confirm := a.formData(`form[action^="/console/refunds/"]`)
 	a.submit(`#confirm-btn`)
 	a.until("the cancellation note", `!!document.querySelector("#note-pdf")`)
@@ -441,7 +438,7 @@ func TestConsoleMoney(t *testing.T) {
 		t.Fatalf("after the confirmation sent twice: refunded %v, refunds %v", g["refunded"], g["refunds"])
 	}
 	a.screenshot("console-refund-done")
-	a.checkA11yBoth("refund result")
+	a.checkA11yDesk("refund result")
 	noteText, _ := getPDF(t, eval[string](a, `document.querySelector("#note-pdf").getAttribute("href")`))
 	for _, want := range []string{serial + "-C1", "দাতা ভুল অঙ্ক দিয়েছিলেন"} {
 		if !strings.Contains(noteText, want) {
@@ -470,13 +467,13 @@ func TestConsoleMoney(t *testing.T) {
 
 	// The counter statement, with the donor there.
 	b.submit(`nav a[href="/console/statement"]`)
-	b.checkA11yBoth("statement form")
+	b.checkA11yDesk("statement form")
 	b.do("the donor's number", chromedp.SendKeys(chromedp.CSS(`#mobile`), "০১৭১২৩৪৫৬৭৮"))
 	b.submit(`#code-btn`)
 	if got := eval[string](b, `document.querySelector("#sent").textContent`); !strings.Contains(got, "০১৭") || strings.Contains(got, "০১৭১২৩৪৫৬৭৮") {
 		t.Fatalf("code sent: %q (want the number masked)", got)
 	}
-	b.checkA11yBoth("statement code form")
+	b.checkA11yDesk("statement code form")
 	code := lastStatementCode(t, "01712345678")
 	wrong := "000000"
 	if code == wrong {
@@ -487,7 +484,7 @@ func TestConsoleMoney(t *testing.T) {
 	if msg := eval[string](b, `(document.querySelector("#code-err") || {}).textContent || ""`); !strings.Contains(msg, "কোড") {
 		t.Fatalf("a wrong code: error %q", msg)
 	}
-	b.checkA11yBoth("statement code form (wrong code)")
+	b.checkA11yDesk("statement code form (wrong code)")
 	b.do("the right code", chromedp.SetValue(chromedp.CSS(`#code`), code))
 	b.screenshot("console-statement")
 	_, pdf := b.postForm(b.formData(`form[action^="/console/statement/print"]`), "/console/statement/print")

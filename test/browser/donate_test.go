@@ -86,6 +86,7 @@ func TestDonateFormErrors(t *testing.T) {
 	b.do("fill a wrong form",
 		chromedp.SendKeys(chromedp.CSS(`#amount-other`), "5"),
 		chromedp.SendKeys(chromedp.CSS(`#phone`), "12345"),
+		chromedp.Click(chromedp.CSS(`#more summary`)), // the optional e-mail and e-TIN are folded away
 		chromedp.SendKeys(chromedp.CSS(`#tin`), "12"),
 	)
 	b.submit(`main form button[type=submit]`)
@@ -107,6 +108,9 @@ func TestDonateFormErrors(t *testing.T) {
 		if !eval[bool](b, `!!document.querySelector('.summary a[href="#`+id+`"]')`) {
 			t.Errorf("error summary does not link to #%s", id)
 		}
+	}
+	if !eval[bool](b, `document.querySelector("#more").open`) {
+		t.Error("the e-TIN to fix is folded away")
 	}
 	if title := eval[string](b, `document.title`); !strings.HasPrefix(title, "Error:") {
 		t.Errorf("title %q should start with Error:", title)

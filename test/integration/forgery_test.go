@@ -111,8 +111,8 @@ func TestReceiptDatesAtFiscalYearEnd(t *testing.T) {
 		}
 	}
 	page := do(t, "GET", "/r/"+a, nil, nil)
-	if body := string(page.Body); !strings.Contains(body, "Payment date</th><td>৩০ জুন ২০২৬<br>30 June 2026") ||
-		!strings.Contains(body, "Issued</th><td>১ জুলাই ২০২৬, ০০:০০<br>1 July 2026, 00:00 (UTC") {
+	if body := string(page.Body); !strings.Contains(body, `Payment date</span></th><td>৩০ জুন ২০২৬ <span lang="en">· 30 June 2026</span>`) ||
+		!strings.Contains(body, `Issued</span></th><td>১ জুলাই ২০২৬, ০০:০০ <span lang="en">· 1 July 2026, 00:00 (UTC+6)`) {
 		t.Errorf("verification page dates:\n%s", body)
 	}
 
