@@ -52,6 +52,9 @@ const (
 	colBKashSecret       = "bkash_secret" // namespace/name of the unit's bKash credentials Secret
 )
 
+// Columns are every column the dataset may have, the required ones first.
+func Columns() []string { return append(requiredColumns(), optionalColumns()...) }
+
 func requiredColumns() []string {
 	return []string{colCode, colNameEN, colNameBN, colLevel, colDivision, colDistrict, colUpazila}
 }
