@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -30,8 +29,8 @@ const (
 	Handled
 	// DeadLettered: poison, forwarded to the dead-letter topic.
 	DeadLettered
-	// Duplicate: its event was already handled (earlier in the same fetch,
-	// or recently by this consumer), so it was skipped.
+	// Duplicate: its event came earlier in the same fetch, so it was
+	// skipped.
 	Duplicate
 	// Failed: the chain gave up on it (the dead-letter topic refused it);
 	// the consumer stops without committing it.
@@ -159,60 +158,30 @@ func Observe(fn func(m *Message, d time.Duration)) Middleware {
 }
 
 // Dedup skips a message whose event came earlier in the same fetch (a
-// producer retry, a relay that published twice) or was settled by this
-// middleware within the last window events. Handlers are idempotent
-// anyway; this saves their round trips (and, in a batch, a conflict round).
-func Dedup(window int) Middleware {
-	if window <= 0 {
-		window = 4096
-	}
-	var (
-		mu   sync.Mutex
-		seen = make(map[string]struct{}, window)
-		ring = make([]string, window)
-		next int
-	)
-	remember := func(id string) {
-		mu.Lock()
-		defer mu.Unlock()
-		if _, ok := seen[id]; ok {
-			return
-		}
-		delete(seen, ring[next])
-		ring[next], seen[id] = id, struct{}{}
-		next = (next + 1) % window
-	}
-	known := func(id string) bool {
-		mu.Lock()
-		defer mu.Unlock()
-		_, ok := seen[id]
-		return ok
-	}
-	return func(h Handler) Handler {
+// producer retry, a relay that published twice): handlers are idempotent,
+// so this only saves their round trips (in a batch, a conflict round).
+// Across fetches a redelivered event reaches the handlers again, as it
+// would reach another replica after a crash; remembering events here would
+// hide that path from the tests that hold the handlers to idempotence.
+func Dedup() Middleware {
+	return func(next Handler) Handler {
 		return func(ctx context.Context, msgs []*Message) error {
 			fresh := make([]*Message, 0, len(msgs))
-			inFetch := make(map[string]bool, len(msgs))
+			seen := make(map[string]bool, len(msgs))
 			for _, m := range msgs {
-				id := m.Event.ID
-				if id != "" && (inFetch[id] || known(id)) {
-					m.Outcome = Duplicate
-					continue
+				if id := m.Event.ID; id != "" {
+					if seen[id] {
+						m.Outcome = Duplicate
+						continue
+					}
+					seen[id] = true
 				}
-				inFetch[id] = true
 				fresh = append(fresh, m)
 			}
 			if len(fresh) == 0 {
 				return nil
 			}
-			if err := h(ctx, fresh); err != nil {
-				return err
-			}
-			for _, m := range fresh {
-				if m.Event.ID != "" && (m.Outcome == Handled || m.Outcome == DeadLettered) {
-					remember(m.Event.ID)
-				}
-			}
-			return nil
+			return next(ctx, fresh)
 		}
 	}
 }
@@ -326,8 +295,6 @@ type WorkerOptions struct {
 	// Observe, if set, is told of each message once (metrics).
 	Observe func(m *Message, d time.Duration)
 	Retry   RetryPolicy
-	// DedupWindow is how many settled events Dedup remembers (4096 when zero).
-	DedupWindow int
 }
 
 // Worker is the chain every worker consumer runs, outermost first: Observe
@@ -343,5 +310,5 @@ func Worker(o WorkerOptions) []Middleware {
 	if o.Retry.Log == nil {
 		o.Retry.Log = o.Log
 	}
-	return append(mws, Dedup(o.DedupWindow), OneByOne(o.Log, o.Group), DeadLetter(o.DeadLetter, o.Group, o.Log), Retry(o.Retry))
+	return append(mws, Dedup(), OneByOne(o.Log, o.Group), DeadLetter(o.DeadLetter, o.Group, o.Log), Retry(o.Retry))
 }
