@@ -63,7 +63,6 @@ type Stack struct {
 
 	workerCancel context.CancelFunc
 	workerDone   chan error
-	closers      []func()
 }
 
 // Start brings the whole platform up and returns when the API accepts
