@@ -12,6 +12,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/units"
 	"github.com/kalyan-platform/kalyan/internal/unitwire"
 	"github.com/kalyan-platform/kalyan/internal/validation"
+	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
 
 // unitNames is how every answer names a unit (links, receipts, units).
@@ -29,7 +30,7 @@ func (h *handlers) adminUnitJSON(u *units.Unit) unitwire.Unit {
 
 func (h *handlers) putUnit(c *fiber.Ctx) error {
 	var body unitwire.Registration
-	if err := decodeJSON(c, &body); err != nil {
+	if err := webkit.DecodeJSON(c, &body); err != nil {
 		return err
 	}
 	var v validation.Errors
@@ -74,7 +75,7 @@ func merchantChange(raw json.RawMessage, v *validation.Errors) (app.MerchantChan
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&b); err != nil {
 		// Say what is wrong without echoing any of the secret values.
-		return app.MerchantChange{}, fieldProblem(fiber.StatusBadRequest, "bkash", "must be null or an object with string members username, password, appKey and appSecret")
+		return app.MerchantChange{}, webkit.FieldProblem(fiber.StatusBadRequest, "bkash", "must be null or an object with string members username, password, appKey and appSecret")
 	}
 	if b.Username == "" || b.Password == "" || b.AppKey == "" || b.AppSecret == "" {
 		v.Add("bkash", "needs username, password, appKey and appSecret")
