@@ -82,15 +82,6 @@ func Has(key string) bool {
 	return ok
 }
 
-// Keys lists the catalogue's keys (for tests).
-func Keys() []string {
-	out := make([]string, 0, len(messages))
-	for k := range messages {
-		out = append(out, k)
-	}
-	return out
-}
-
 // Digits writes ASCII digits in s as the language's digits.
 func (l Lang) Digits(s string) string {
 	if l == EN {

@@ -37,20 +37,6 @@ const (
 	Failed
 )
 
-func (o Outcome) String() string {
-	switch o {
-	case Handled:
-		return "handled"
-	case DeadLettered:
-		return "dead-lettered"
-	case Duplicate:
-		return "duplicate"
-	case Failed:
-		return "failed"
-	}
-	return "pending"
-}
-
 // Message is one fetched Kafka message and the event it carries.
 type Message struct {
 	Kafka kafka.Message

@@ -42,13 +42,6 @@ func kindLabel(kind string) bilingual {
 	}
 }
 
-// ProgrammeLabel returns the Bengali and English names of a programme key
-// ("cancer", "thalassaemia", ...); unknown keys are returned as given.
-func ProgrammeLabel(key string) (bn, en string) {
-	l := programmeLabel(key)
-	return l.bn, l.en
-}
-
 func programmeLabel(key string) bilingual {
 	switch strings.ToLower(key) {
 	case "cancer":
