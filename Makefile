@@ -8,7 +8,7 @@ FUZZTIME ?= 10s
 # Bound of one `make chaos` run (sizes: CHAOS_DONATIONS, CHAOS_AID, … in docs/chaos.md).
 CHAOS_TIMEOUT ?= 4h
 
-.PHONY: help run test e2e chaos schemathesis onboard generate test-short bench seed-volume build lint k8s-lint fuzz docker clean
+.PHONY: help run test e2e chaos schemathesis onboard generate test-short bench seed-volume build lint lint-deep k8s-lint fuzz docker clean
 
 help: ## Show this help
 	@awk 'BEGIN{FS=":.*##"} /^[a-zA-Z0-9_-]+:.*##/ {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -26,6 +26,9 @@ build: ## Build kalyan-api, kalyan-worker, kalyan-operator into bin/
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+
+lint-deep: ## staticcheck and deadcode (pinned versions; functions only tests reach must say why)
+	hack/lint-deep.sh
 
 k8s-lint: ## Kubernetes ecosystem checks: helm lint, kubeconform (1.34), promtool, controller-gen --check, hadolint, kube-score, checkov
 	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" hack/k8s-lint.sh

@@ -271,11 +271,6 @@ func (s *Aid) Reject(ctx context.Context, a aid.Actor, id, reason string) (*aid.
 	return q, s.settleGrant(ctx, q)
 }
 
-// Disburse records what was given; a second staff member confirms it.
-func (s *Aid) Disburse(ctx context.Context, a aid.Actor, id string, ds []aid.Disbursement) (*aid.Request, error) {
-	return s.Store.Update(ctx, id, func(q *aid.Request) error { return q.Disburse(a, ds, s.Now()) })
-}
-
 // ConfirmDisbursement is the second staff member's confirmation: the
 // money moves (aid.disbursed).
 // The one-time grant counts as received from this moment.

@@ -106,8 +106,13 @@ func (s *Units) Register(ctx context.Context, u *units.Unit) (created bool, err 
 }
 
 // RegisterWith is Register that also sets, keeps or removes the unit's own
-// bKash merchant.
+// bKash merchant. A nil u.Contact keeps the stored unit's contact; an empty
+// one removes it.
 func (s *Units) RegisterWith(ctx context.Context, u *units.Unit, mc MerchantChange) (created bool, err error) {
+	removeContact := u.Contact != nil && *u.Contact == (units.Contact{})
+	if removeContact {
+		u.Contact = nil
+	}
 	if err := u.Validate(); err != nil {
 		return false, err
 	}
@@ -122,6 +127,9 @@ func (s *Units) RegisterWith(ctx context.Context, u *units.Unit, mc MerchantChan
 	default:
 		u.CreatedAt = existing.CreatedAt
 		u.Merchant = existing.Merchant
+		if u.Contact == nil && !removeContact {
+			u.Contact = existing.Contact
+		}
 	}
 	if created {
 		// Its code becomes its donation address /d/<code>: a link there

@@ -484,11 +484,15 @@ type Pool struct {
 }
 
 // NewPool returns an empty Pool whose Clients share cfg.
+//
+// Reached only by tests: the platform keeps one client per merchant in Merchants; the pool stays a documented part of this client library and its test pins one client per credentials.
 func NewPool(cfg Config) *Pool {
 	return &Pool{cfg: cfg.withDefaults(), clients: make(map[Credentials]*Client)}
 }
 
 // Client returns the Client for cred, creating it on first use.
+//
+// Reached only by tests: see NewPool.
 func (p *Pool) Client(cred Credentials) *Client {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -747,7 +747,7 @@ func TestOpenModeAndPool(t *testing.T) {
 	pool := bkash.NewPool(bkash.Config{BaseURL: ts.URL + "/v1.2.0-beta"})
 	a := bkash.Credentials{Username: "unit-a", Password: "p", AppKey: "k", AppSecret: "s"}
 	b := bkash.Credentials{Username: "unit-b", Password: "p", AppKey: "k", AppSecret: "s"}
-	if pool.Client(a) != pool.Client(a) || pool.Client(a) == pool.Client(b) {
+	if first, again := pool.Client(a), pool.Client(a); first != again || first == pool.Client(b) {
 		t.Fatal("pool must keep one client per credentials")
 	}
 	ctx := context.Background()

@@ -171,6 +171,8 @@ func hasCode(err error, codes ...string) bool {
 
 // IsInsufficientBalance reports bKash 2023: the payer's (or, for refunds, the
 // merchant's) wallet lacks the money.
+//
+// Reached only by tests: the platform branches on Category; these name bKash's error classes for the client's callers, and the tests assert with them.
 func IsInsufficientBalance(err error) bool { return hasCode(err, CodeInsufficientBalance) }
 
 // IsAlreadyCompleted reports that the payment was already executed and
@@ -182,21 +184,31 @@ func IsAlreadyCompleted(err error) bool {
 
 // IsInvalidPaymentState reports 2056: the payment is cancelled, failed,
 // expired or otherwise not executable.
+//
+// Reached only by tests: the platform branches on Category; these name bKash's error classes for the client's callers, and the tests assert with them.
 func IsInvalidPaymentState(err error) bool { return hasCode(err, CodeInvalidPaymentState) }
 
 // IsNotAuthorised reports 2060: execute was called before the payer
 // authorised the payment on bKash's page.
+//
+// Reached only by tests: the platform branches on Category; these name bKash's error classes for the client's callers, and the tests assert with them.
 func IsNotAuthorised(err error) bool { return hasCode(err, CodeExecutePrerequisite) }
 
 // IsInvalidPaymentID reports 2002: bKash does not know the paymentID (for
 // this merchant).
+//
+// Reached only by tests: the platform branches on Category; these name bKash's error classes for the client's callers, and the tests assert with them.
 func IsInvalidPaymentID(err error) bool { return hasCode(err, CodeInvalidPaymentID) }
 
 // IsDuplicate reports 2029: bKash refused a duplicate transaction.
+//
+// Reached only by tests: the platform branches on Category; these name bKash's error classes for the client's callers, and the tests assert with them.
 func IsDuplicate(err error) bool { return hasCode(err, CodeDuplicate) }
 
 // IsRefundTooLarge reports a refund above what is still refundable (2026) or an
 // invalid refund amount (2072).
+//
+// Reached only by tests: the platform branches on Category; these name bKash's error classes for the client's callers, and the tests assert with them.
 func IsRefundTooLarge(err error) bool {
 	return hasCode(err, CodeReversalTooLarge, CodeRefundAmountInvalid)
 }
@@ -204,6 +216,8 @@ func IsRefundTooLarge(err error) bool {
 // IsNotRefundable reports a transaction that cannot be refunded (any more):
 // already fully reversed (2034), refund limit reached (2074), not completed
 // (2127) or outside the refund window (2071).
+//
+// Reached only by tests: the platform branches on Category; these name bKash's error classes for the client's callers, and the tests assert with them.
 func IsNotRefundable(err error) bool {
 	return hasCode(err, CodeAlreadyReversed, CodeCannotReverse, CodeTrxNotCompleted, CodeRefundWindowOver)
 }
@@ -225,6 +239,8 @@ func IsAmbiguousGrant(err error) bool {
 
 // IsRetryable reports a bKash error that may pass if retried later. It is
 // false for ErrNoAnswer, which needs a Query rather than a blind retry.
+//
+// Reached only by tests: the platform branches on Category; these name bKash's error classes for the client's callers, and the tests assert with them.
 func IsRetryable(err error) bool {
 	se, ok := statusErr(err)
 	return ok && se.Retryable()

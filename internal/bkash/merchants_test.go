@@ -60,7 +60,7 @@ func TestMerchantsKeepOneTokenPerMerchant(t *testing.T) {
 	if g := sb.Stats().Grants; g != 2 {
 		t.Fatalf("%d grants for two merchants, want 2", g)
 	}
-	if ms.Client("rks-a", cred(a)) != ms.Client("rks-a", cred(a)) || ms.Client("rks-a", cred(a)) == ms.Client("rks-b", cred(b)) {
+	if first, again := ms.Client("rks-a", cred(a)), ms.Client("rks-a", cred(a)); first != again || first == ms.Client("rks-b", cred(b)) {
 		t.Fatal("one client per merchant")
 	}
 	// A payment belongs to its merchant: the other's token cannot query it.

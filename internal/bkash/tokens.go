@@ -50,7 +50,30 @@ type TokenStore interface {
 	ReserveGrant(ctx context.Context, merchant string, now time.Time) error
 }
 
+// SealedToken is a SharedToken as the fleet's store keeps it: the tokens
+// sealed with the platform seal key (bkashgateway.SharedTokens seals and
+// opens them; the store never sees them in the clear).
+type SealedToken struct {
+	Merchant  string
+	Gen       int64
+	Sealed    []byte
+	SealKeyID string
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+}
+
+// Grant records one token grant (attempted) for a merchant; Seq counts a
+// merchant's grants up from 1.
+type Grant struct {
+	Merchant string
+	Seq      int64
+	At       time.Time
+	Holder   string
+}
+
 var (
+	// ErrGrantTaken: another process recorded the same grant number first.
+	ErrGrantTaken = errors.New("bkash: token grant number already recorded")
 	// ErrTokenTaken: another process stored the same token generation.
 	ErrTokenTaken = errors.New("bkash: token generation already stored")
 	// ErrGrantBudget: granting now would exceed bKash's limit of grants per

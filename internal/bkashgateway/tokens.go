@@ -9,16 +9,23 @@ import (
 	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/bkash"
-	"github.com/kalyan-platform/kalyan/internal/mongostore"
 )
 
-// TokenRepo stores the fleet's merchant tokens (sealed) and grant log
-// (mongostore.BKashTokens).
+// TokenRepo is the port SharedTokens keeps the fleet's merchant tokens
+// (sealed) and grant log through; mongostore.BKashTokens implements it with
+// unique-key inserts, the one compare-and-swap FerretDB keeps.
 type TokenRepo interface {
-	LatestToken(ctx context.Context, merchant string) (mongostore.BKashToken, bool, error)
-	InsertToken(ctx context.Context, t mongostore.BKashToken) error
-	LastGrants(ctx context.Context, merchant string, n int) ([]mongostore.BKashGrant, error)
-	InsertGrant(ctx context.Context, g mongostore.BKashGrant) error
+	// LatestToken returns merchant's newest generation; ok is false when it
+	// has none.
+	LatestToken(ctx context.Context, merchant string) (t bkash.SealedToken, ok bool, err error)
+	// InsertToken stores generation t.Gen, or returns bkash.ErrTokenTaken
+	// when another process stored it first.
+	InsertToken(ctx context.Context, t bkash.SealedToken) error
+	// LastGrants returns merchant's n most recent grants, newest first.
+	LastGrants(ctx context.Context, merchant string, n int) ([]bkash.Grant, error)
+	// InsertGrant records grant g.Seq, or returns bkash.ErrGrantTaken when
+	// another process recorded it first.
+	InsertGrant(ctx context.Context, g bkash.Grant) error
 }
 
 // TokenSealer seals tokens at rest (signing.Sealer).
@@ -87,13 +94,9 @@ func (s *SharedTokens) Put(ctx context.Context, merchant string, t bkash.SharedT
 	if err != nil {
 		return fmt.Errorf("seal bkash token: %w", err)
 	}
-	err = s.Repo.InsertToken(ctx, mongostore.BKashToken{
+	return s.Repo.InsertToken(ctx, bkash.SealedToken{
 		Merchant: merchant, Gen: t.Gen, Sealed: sealed, SealKeyID: s.Sealer.ID(), IssuedAt: t.IssuedAt.UTC(), ExpiresAt: t.ExpiresAt.UTC(),
 	})
-	if errors.Is(err, mongostore.ErrTaken) {
-		return bkash.ErrTokenTaken
-	}
-	return err
 }
 
 // Renewing implements bkash.TokenStore.
@@ -128,8 +131,8 @@ func (s *SharedTokens) ReserveGrant(ctx context.Context, merchant string, now ti
 			return fmt.Errorf("%w (next at %s)", bkash.ErrGrantBudget, oldest.At.Add(time.Hour).UTC().Format(time.RFC3339))
 		}
 	}
-	err = s.Repo.InsertGrant(ctx, mongostore.BKashGrant{Merchant: merchant, Seq: seq + 1, At: now.UTC(), Holder: s.Holder})
-	if errors.Is(err, mongostore.ErrTaken) {
+	err = s.Repo.InsertGrant(ctx, bkash.Grant{Merchant: merchant, Seq: seq + 1, At: now.UTC(), Holder: s.Holder})
+	if errors.Is(err, bkash.ErrGrantTaken) {
 		// Another process granted just now: its token is the one to use.
 		return fmt.Errorf("%w (another process is granting)", bkash.ErrGrantBudget)
 	}

@@ -71,6 +71,8 @@ func writeGrantBlocked(w http.ResponseWriter) {
 }
 
 // GrantTimes returns when merchant was issued each token grant, oldest first.
+//
+// Reached only by tests: inspection of the sandbox (bKash's grant limit) for tests.
 func (s *Server) GrantTimes(merchant string) []time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -81,6 +83,8 @@ func (s *Server) GrantTimes(merchant string) []time.Time {
 }
 
 // Blocked reports whether merchant's token calls are refused now.
+//
+// Reached only by tests: inspection of the sandbox for tests.
 func (s *Server) Blocked(merchant string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -90,6 +90,8 @@ func (s *Server) pageID(r *http.Request) string {
 
 // Age makes payment id d older (a test hook: an Initiated payment whose
 // payer closed the page expires PaymentTTL after its creation).
+//
+// Reached only by tests: a sandbox switch tests use to age a payment.
 func (s *Server) Age(id string, d time.Duration) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

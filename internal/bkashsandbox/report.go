@@ -161,6 +161,8 @@ func (s *Server) Payment(id string) (PaymentInfo, bool) {
 }
 
 // Payments lists the IDs of a merchant's payments, oldest first ("" lists all).
+//
+// Reached only by tests: inspection of the sandbox for tests.
 func (s *Server) Payments(merchant string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -63,7 +63,6 @@ type Stack struct {
 
 	workerCancel context.CancelFunc
 	workerDone   chan error
-	closers      []func()
 }
 
 // Start brings the whole platform up and returns when the API accepts
@@ -256,6 +255,8 @@ func (s *Stack) StopAPI(ctx context.Context) error {
 }
 
 // StartAPI brings the API back on the same address.
+//
+// Reached only by tests: the operator tests take the embedded API down and bring it back.
 func (s *Stack) StartAPI() error {
 	ln, err := net.Listen("tcp", s.apiAddr)
 	if err != nil {

@@ -41,4 +41,6 @@ func BengaliRegular() Face { return Face{"NotoSansBengali-Regular", notoSansBeng
 func BengaliBold() Face { return Face{"NotoSansBengali-Bold", notoSansBengaliBold} }
 
 // License returns the SIL Open Font License text covering all embedded fonts.
+//
+// Reached only by tests: the OFL requires the licence to travel with the fonts; this accessor is how a test proves the binary embeds it.
 func License() string { return license }

@@ -9,140 +9,33 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/kalyan-platform/kalyan/internal/app"
-	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/units"
+	"github.com/kalyan-platform/kalyan/internal/unitwire"
 	"github.com/kalyan-platform/kalyan/internal/validation"
 	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
 
-type unitNames struct {
-	EN string `json:"en"`
-	BN string `json:"bn"`
-}
+// unitNames is how every answer names a unit (links, receipts, units).
+type unitNames = unitwire.Names
 
-type unitPolicyJSON struct {
-	ApprovalThreshold string   `json:"approvalThreshold,omitempty"`
-	Programmes        []string `json:"programmes,omitempty"`
-	AllocationOrder   []string `json:"allocationOrder,omitempty"`
-	MinDonation       string   `json:"minDonation,omitempty"`
-	MaxDonation       string   `json:"maxDonation,omitempty"`
-	// Approval rules. Checkers (identity-provider subjects) are staff
-	// identities: shown to platform admins only, never on the public unit.
-	Checkers        []string `json:"checkers,omitempty"`
-	WindowDays      *int     `json:"windowDays,omitempty"`
-	CommitteeQuorum *int     `json:"committeeQuorum,omitempty"`
-	CommitteeSize   *int     `json:"committeeSize,omitempty"`
+func (h *handlers) unitJSON(u *units.Unit) unitwire.Unit {
+	return unitwire.PublicUnit(u, h.PublicURL+"/d/"+u.Code)
 }
-
-type merchantJSON struct {
-	Username  string `json:"username"`
-	Password  string `json:"password"`
-	AppKey    string `json:"appKey"`
-	AppSecret string `json:"appSecret"`
-	// ShortCode is the merchant wallet's number (optional): gifts made to
-	// it in the bKash app can be claimed only when it is known.
-	ShortCode string `json:"shortCode"`
-}
-
-// unitRegistration is the admin PUT body. bkash and signingKey are
-// write-only secrets synchronised by the operator from Kubernetes Secrets.
-type unitRegistration struct {
-	Names      unitNames       `json:"names"`
-	Level      string          `json:"level"`
-	Division   string          `json:"division"`
-	District   string          `json:"district"`
-	Upazila    string          `json:"upazila"`
-	Policy     unitPolicyJSON  `json:"policy"`
-	BKash      json.RawMessage `json:"bkash,omitempty"`
-	SigningKey string          `json:"signingKey,omitempty"`
-	// Contact: absent keeps the unit's, null removes it, an object sets it.
-	Contact json.RawMessage `json:"contact,omitempty"`
-}
-
-type unitJSON struct {
-	Code        string         `json:"code"`
-	Names       unitNames      `json:"names"`
-	Level       string         `json:"level"`
-	Division    string         `json:"division"`
-	District    string         `json:"district"`
-	Upazila     string         `json:"upazila,omitempty"`
-	Policy      unitPolicyJSON `json:"policy"`
-	Status      string         `json:"status"`
-	DonationURL string         `json:"donationURL"`
-	Contact     *units.Contact `json:"contact,omitempty"`
-}
-
-func (h *handlers) unitJSON(u *units.Unit) unitJSON {
-	return unitJSON{
-		Code: u.Code, Names: unitNames{EN: u.Names.EN, BN: u.Names.BN}, Level: string(u.Level),
-		Division: u.Division, District: u.District, Upazila: u.Upazila, Status: string(u.Status),
-		DonationURL: h.PublicURL + "/d/" + u.Code, Contact: u.Contact,
-		Policy: unitPolicyJSON{
-			ApprovalThreshold: u.Policy.ApprovalThreshold.String(), Programmes: u.Policy.Programmes,
-			AllocationOrder: u.Policy.AllocationOrder, MinDonation: u.Policy.MinDonation.String(), MaxDonation: u.Policy.MaxDonation.String(),
-			WindowDays: ptr(int(u.Policy.Window().Hours() / 24)), CommitteeQuorum: ptr(u.Policy.Quorum()),
-		},
-	}
-}
-
-func ptr[T any](v T) *T { return &v }
 
 // adminUnitJSON is the unit as its registration answers it: with the
 // policy's named checkers and committee size.
-func (h *handlers) adminUnitJSON(u *units.Unit) unitJSON {
-	out := h.unitJSON(u)
-	out.Policy.Checkers = u.Policy.Checkers
-	if u.Policy.CommitteeSize > 0 {
-		out.Policy.CommitteeSize = ptr(u.Policy.CommitteeSize)
-	}
-	return out
+func (h *handlers) adminUnitJSON(u *units.Unit) unitwire.Unit {
+	return unitwire.AdminUnit(u, h.PublicURL+"/d/"+u.Code)
 }
 
 func (h *handlers) putUnit(c *fiber.Ctx) error {
-	var body unitRegistration
+	var body unitwire.Registration
 	if err := webkit.DecodeJSON(c, &body); err != nil {
 		return err
 	}
-	u := &units.Unit{
-		Code: c.Params("code"), Names: units.Names{EN: strings.TrimSpace(body.Names.EN), BN: strings.TrimSpace(body.Names.BN)},
-		Level: units.Level(body.Level), Division: body.Division, District: body.District, Upazila: body.Upazila,
-		Policy: units.DefaultPolicy(),
-	}
 	var v validation.Errors
-	amount := func(field, s string, dst *money.Amount) {
-		if s == "" {
-			return
-		}
-		a, err := money.Parse(s)
-		if err != nil {
-			v.AddErr("policy."+field, err)
-			return
-		}
-		*dst = a
-	}
-	amount("approvalThreshold", body.Policy.ApprovalThreshold, &u.Policy.ApprovalThreshold)
-	amount("minDonation", body.Policy.MinDonation, &u.Policy.MinDonation)
-	amount("maxDonation", body.Policy.MaxDonation, &u.Policy.MaxDonation)
-	if body.Policy.Programmes != nil {
-		u.Policy.Programmes = body.Policy.Programmes
-	}
-	if body.Policy.AllocationOrder != nil {
-		u.Policy.AllocationOrder = body.Policy.AllocationOrder
-	}
-	if body.Policy.Checkers != nil {
-		u.Policy.Checkers = body.Policy.Checkers
-	}
-	for _, f := range []struct {
-		src *int
-		dst *int
-	}{{body.Policy.WindowDays, &u.Policy.WindowDays}, {body.Policy.CommitteeQuorum, &u.Policy.CommitteeQuorum}, {body.Policy.CommitteeSize, &u.Policy.CommitteeSize}} {
-		if f.src != nil {
-			*f.dst = *f.src
-		}
-	}
-	if err := h.unitContact(c, body.Contact, u, &v); err != nil {
-		return err
-	}
+	u := body.ToUnit(c.Params("code"), &v)
+	unitContact(body.Contact, u, &v)
 	mc, err := merchantChange(body.BKash, &v)
 	if err != nil {
 		return err
@@ -166,29 +59,28 @@ func (h *handlers) putUnit(c *fiber.Ctx) error {
 	return c.Status(status).JSON(h.adminUnitJSON(u))
 }
 
-// unitContact reads the contact member into u: absent keeps the stored
-// unit's (the operator's PUTs do not carry it), null removes it.
-func (h *handlers) unitContact(c *fiber.Ctx, raw json.RawMessage, u *units.Unit, v *validation.Errors) error {
+// unitContact reads the contact member into u for the registry: absent
+// leaves u.Contact nil, which keeps the stored unit's (the operator's PUTs
+// do not carry it); null sets it empty, which removes it.
+func unitContact(raw json.RawMessage, u *units.Unit, v *validation.Errors) {
 	switch {
 	case raw == nil:
-		old, err := h.Units.Store.Get(c.UserContext(), u.Code)
-		if err == nil {
-			u.Contact = old.Contact
-		} else if !errors.Is(err, units.ErrNotFound) {
-			return err
-		}
 	case string(raw) == "null":
+		u.Contact = &units.Contact{}
 	default:
 		var ct units.Contact
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&ct); err != nil {
 			v.Add("contact", "must be an object with office, phone and email strings, or null")
-			return nil
+			return
+		}
+		if ct == (units.Contact{}) {
+			v.Add("contact", "must give an office, a phone or an e-mail address, or be null")
+			return
 		}
 		u.Contact = &ct
 	}
-	return nil
 }
 
 // merchantChange reads the write-only bkash member: absent keeps the unit's
@@ -200,7 +92,7 @@ func merchantChange(raw json.RawMessage, v *validation.Errors) (app.MerchantChan
 	if string(raw) == "null" {
 		return app.MerchantChange{Remove: true}, nil
 	}
-	var b merchantJSON
+	var b unitwire.Merchant
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&b); err != nil {

@@ -97,17 +97,6 @@ func Has(key string) bool {
 	return ok
 }
 
-// Keys lists the catalogue's keys (for tests).
-func Keys() []string {
-	var out []string
-	for _, c := range catalogues {
-		for k := range c {
-			out = append(out, k)
-		}
-	}
-	return out
-}
-
 // Digits writes ASCII digits in s as the language's digits.
 func (l Lang) Digits(s string) string {
 	if l == EN {

@@ -118,3 +118,12 @@ func TestLangAndPlaces(t *testing.T) {
 		t.Error("a missing key shows itself")
 	}
 }
+
+// Keys lists the catalogue's keys (the tests walk it).
+func Keys() []string {
+	out := make([]string, 0, len(messages))
+	for k := range messages {
+		out = append(out, k)
+	}
+	return out
+}

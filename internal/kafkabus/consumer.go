@@ -8,84 +8,25 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/kalyan-platform/kalyan/internal/events"
 )
 
-// Handler processes one event. It must be idempotent: the same event can
-// arrive again after a crash or a rebalance.
-type Handler func(ctx context.Context, e events.Envelope) error
-
-// BatchHandler processes what one fetch gathered, in order. It must be
-// idempotent like Handler; an error makes the consumer hand the same events
-// to Handler one by one (which retries and dead-letters), so a batch handler
-// only has to be right, never to recover.
-type BatchHandler func(ctx context.Context, es []events.Envelope) error
-
-// Middleware wraps a handler.
-type Middleware func(Handler) Handler
-
-// Retry retries transient failures with exponential backoff, forever (until
-// ctx ends): a database outage must delay events, never drop them. Poison
-// errors are returned at once.
-func Retry(log *slog.Logger, initial, max time.Duration) Middleware {
-	return func(next Handler) Handler {
-		return func(ctx context.Context, e events.Envelope) error {
-			b := backoff.NewExponentialBackOff()
-			b.InitialInterval, b.MaxInterval = initial, max
-			_, err := backoff.Retry(ctx, func() (struct{}, error) {
-				err := next(ctx, e)
-				var poison events.PoisonError
-				if errors.As(err, &poison) {
-					return struct{}{}, backoff.Permanent(err)
-				}
-				if err != nil {
-					log.WarnContext(ctx, "event handler failed; will retry", "event", e.ID, "type", e.Type, "err", err)
-				}
-				return struct{}{}, err
-			}, backoff.WithBackOff(b), backoff.WithMaxElapsedTime(0), backoff.WithMaxTries(0))
-			return err
-		}
-	}
-}
-
-// Observe reports each handled event's outcome and latency.
-func Observe(fn func(result string, d time.Duration)) Middleware {
-	return func(next Handler) Handler {
-		return func(ctx context.Context, e events.Envelope) error {
-			start := time.Now()
-			err := next(ctx, e)
-			result := "ok"
-			if err != nil {
-				result = "error"
-			}
-			fn(result, time.Since(start))
-			return err
-		}
-	}
-}
-
-// Chain applies middleware so the first listed runs outermost.
-func Chain(h Handler, mws ...Middleware) Handler {
-	for i := len(mws) - 1; i >= 0; i-- {
-		h = mws[i](h)
-	}
-	return h
-}
-
-// Consumer reads a topic in a consumer group and hands each message to its
-// handler, committing offsets only after the handler succeeded (or the
-// message was dead-lettered).
+// Consumer reads a topic in a consumer group and hands what it fetches to
+// its middleware chain and handlers (FetchMessage, handle, CommitMessages),
+// committing offsets only after every message was settled: handled,
+// dead-lettered or skipped as a duplicate.
 type Consumer struct {
 	Brokers []string
 	Group   string
 	Topic   string
 	// Topics, when set, replaces Topic: one group reading several topics.
-	Topics     []string
-	Handler    Handler
-	DeadLetter *Publisher
+	Topics  []string
+	Handler EventHandler
+	// Middleware wraps every fetch, the one-event and the batch path alike
+	// (Worker is the workers' chain), first listed outermost.
+	Middleware []Middleware
 	Log        *slog.Logger
 	// SessionTimeout of the group membership (6 s when zero).
 	SessionTimeout time.Duration
@@ -101,9 +42,6 @@ type Consumer struct {
 	Batch     BatchHandler
 	BatchSize int
 	BatchWait time.Duration
-	// BatchObserve reports each batch's size, outcome and duration (metrics
-	// hook; events that fall back to Handler are observed by its middleware).
-	BatchObserve func(n int, err error, d time.Duration)
 }
 
 // Run consumes until ctx ends, then commits what was processed and leaves
@@ -138,6 +76,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		JoinGroupBackoff:  time.Second,
 	})
 	defer r.Close()
+	handle := Chain(Handle(c.Handler, c.Batch), c.Middleware...)
 	var pending []kafka.Message
 	lastCommit := time.Now()
 	commit := func(cctx context.Context) error {
@@ -174,11 +113,8 @@ func (c *Consumer) Run(ctx context.Context) error {
 			msgs := []kafka.Message{m}
 			if c.Batch != nil {
 				msgs = c.gather(ctx, r, msgs)
-				err = c.processBatch(ctx, msgs)
-			} else {
-				err = c.process(ctx, m)
 			}
-			if err != nil {
+			if err := handle(ctx, decode(msgs)); err != nil {
 				if ctx.Err() != nil {
 					return nil
 				}
@@ -195,32 +131,6 @@ func (c *Consumer) Run(ctx context.Context) error {
 			}
 		}
 	}
-}
-
-func (c *Consumer) process(ctx context.Context, m kafka.Message) error {
-	var e events.Envelope
-	err := json.Unmarshal(m.Value, &e)
-	if err == nil && (e.ID == "" || e.Type == "") {
-		err = errors.New("envelope without id or type")
-	}
-	if err != nil {
-		err = events.PoisonError{Err: err}
-	} else {
-		err = c.Handler(ctx, e)
-	}
-	var poison events.PoisonError
-	if errors.As(err, &poison) {
-		c.Log.ErrorContext(ctx, "dead-lettering poison message", "group", c.Group, "partition", m.Partition, "offset", m.Offset, "err", err)
-		dl := kafka.Message{Topic: events.TopicDeadLetter, Key: m.Key, Value: m.Value, Headers: append(m.Headers,
-			kafka.Header{Key: "dlq-group", Value: []byte(c.Group)},
-			kafka.Header{Key: "dlq-source", Value: []byte(fmt.Sprintf("%s/%d/%d", m.Topic, m.Partition, m.Offset))},
-			kafka.Header{Key: "dlq-error", Value: []byte(err.Error())})}
-		if err := c.DeadLetter.PublishRaw(ctx, dl); err != nil {
-			return fmt.Errorf("dead-letter: %w", err)
-		}
-		return nil
-	}
-	return err
 }
 
 // gather adds to msgs what the reader has ready, up to BatchSize messages
@@ -246,40 +156,19 @@ func (c *Consumer) gather(ctx context.Context, r *kafka.Reader, msgs []kafka.Mes
 	return msgs
 }
 
-// processBatch hands the decodable messages to Batch and dead-letters the
-// rest; if Batch fails, each message goes through process instead.
-func (c *Consumer) processBatch(ctx context.Context, msgs []kafka.Message) error {
-	envs := make([]events.Envelope, 0, len(msgs))
-	good := make([]kafka.Message, 0, len(msgs))
-	for _, m := range msgs {
-		var e events.Envelope
-		if err := json.Unmarshal(m.Value, &e); err != nil || e.ID == "" || e.Type == "" {
-			if err := c.process(ctx, m); err != nil { // dead-letters it
-				return err
-			}
-			continue
+// decode reads each message's envelope; one that is not an event is kept,
+// marked, for the dead-letter middleware.
+func decode(msgs []kafka.Message) []*Message {
+	out := make([]*Message, len(msgs))
+	for i, m := range msgs {
+		out[i] = &Message{Kafka: m}
+		err := json.Unmarshal(m.Value, &out[i].Event)
+		if err == nil && (out[i].Event.ID == "" || out[i].Event.Type == "") {
+			err = errors.New("envelope without id or type")
 		}
-		envs, good = append(envs, e), append(good, m)
-	}
-	if len(envs) == 0 {
-		return nil
-	}
-	start := time.Now()
-	err := c.Batch(ctx, envs)
-	if c.BatchObserve != nil {
-		c.BatchObserve(len(envs), err, time.Since(start))
-	}
-	if err == nil {
-		return nil
-	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	c.Log.WarnContext(ctx, "batch failed; handling its events one by one", "group", c.Group, "events", len(envs), "err", err)
-	for _, m := range good {
-		if err := c.process(ctx, m); err != nil {
-			return err
+		if err != nil {
+			out[i].Event, out[i].undecodable = events.Envelope{}, err
 		}
 	}
-	return nil
+	return out
 }

@@ -76,15 +76,19 @@ func TestBatchConsumer(t *testing.T) {
 		}
 	}
 	c := &kafkabus.Consumer{
-		Brokers: brokers, Group: "test-batches", Topic: topic, DeadLetter: pub, Log: slog.New(slog.DiscardHandler),
+		Brokers: brokers, Group: "test-batches", Topic: topic, Log: slog.New(slog.DiscardHandler),
 		CommitEvery: 10, CommitInterval: 50 * time.Millisecond,
-		Handler: kafkabus.Retry(slog.New(slog.DiscardHandler), time.Millisecond, 10*time.Millisecond)(func(_ context.Context, e events.Envelope) error {
+		// One try at a batch: the failed batch goes straight to the
+		// one-event path.
+		Middleware: kafkabus.Worker(kafkabus.WorkerOptions{Group: "test-batches", Log: slog.New(slog.DiscardHandler), DeadLetter: pub,
+			Retry: kafkabus.RetryPolicy{Initial: time.Millisecond, Max: 10 * time.Millisecond, BatchTries: 1}}),
+		Handler: func(_ context.Context, e events.Envelope) error {
 			mu.Lock()
 			defer mu.Unlock()
 			singles++
 			note(e)
 			return nil
-		}),
+		},
 		Batch: func(_ context.Context, es []events.Envelope) error {
 			mu.Lock()
 			defer mu.Unlock()
@@ -163,7 +167,7 @@ func TestBatchConsumer(t *testing.T) {
 		t.Fatal(err)
 	}
 	seen := make(chan string, n+1)
-	c2 := &kafkabus.Consumer{Brokers: brokers, Group: "test-batches", Topic: topic, DeadLetter: pub, Log: slog.New(slog.DiscardHandler),
+	c2 := &kafkabus.Consumer{Brokers: brokers, Group: "test-batches", Topic: topic, Log: slog.New(slog.DiscardHandler),
 		CommitEvery: 10, CommitInterval: 50 * time.Millisecond,
 		Handler: func(_ context.Context, e events.Envelope) error { seen <- e.ID; return nil },
 		Batch: func(_ context.Context, es []events.Envelope) error {

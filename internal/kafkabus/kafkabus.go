@@ -1,7 +1,8 @@
 // Package kafkabus moves events between the outbox and the workers over
 // Kafka with kafka-go: topic set-up, a durable publisher, the outbox relay and
-// consumers with watermill-style middleware (retry with backoff, dead-letter
-// for poison messages, explicit commits after processing).
+// consumers whose one-event and batch paths run one watermill-style
+// middleware chain (observe, dedup, one-by-one fallback, dead-letter, retry
+// with backoff), committing explicitly after processing.
 package kafkabus
 
 import (

@@ -67,6 +67,8 @@ func (g *Gen) Next() ledger.Transaction {
 }
 
 // UntilGifts returns transactions until gifts more gifts are among them.
+//
+// Reached only by tests: benchmarks size a seeded ledger by gifts with it.
 func (g *Gen) UntilGifts(gifts int) []ledger.Transaction {
 	var out []ledger.Transaction
 	for target := g.Gifts + gifts; g.Gifts < target; {

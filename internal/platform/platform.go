@@ -327,34 +327,33 @@ type Topics struct{ Donations, Aid string }
 // t; benchmarks run them on topics of their own.
 func (w *Worker) Consumers(pub *kafkabus.Publisher, t Topics) []*kafkabus.Consumer {
 	m := w.metrics
-	consumer := func(group string, h kafkabus.Handler, batch kafkabus.BatchHandler) *kafkabus.Consumer {
+	consumer := func(group string, h kafkabus.EventHandler, batch kafkabus.BatchHandler) *kafkabus.Consumer {
 		// Create the series up front so dashboards and alerts see zeros, not gaps.
 		m.ConsumerLag.WithLabelValues(group).Set(0)
 		m.EventDuration.WithLabelValues(group)
 		return &kafkabus.Consumer{
-			Brokers: w.cfg.Kafka.Brokers, Group: group, Topic: t.Donations, DeadLetter: pub, Log: w.log,
+			Brokers: w.cfg.Kafka.Brokers, Group: group, Topic: t.Donations, Log: w.log,
 			SessionTimeout: w.cfg.Kafka.SessionTimeout,
 			CommitEvery:    200, CommitInterval: 200 * time.Millisecond,
-			Lag: func(g string, lag int64) { m.ConsumerLag.WithLabelValues(g).Set(float64(lag)) },
-			Handler: kafkabus.Chain(h,
-				kafkabus.Observe(func(result string, d time.Duration) {
-					m.EventsHandled.WithLabelValues(group, result).Inc()
-					m.EventDuration.WithLabelValues(group).Observe(d.Seconds())
-				}),
-				kafkabus.Retry(w.log, 100*time.Millisecond, 10*time.Second)),
+			Lag:     func(g string, lag int64) { m.ConsumerLag.WithLabelValues(g).Set(float64(lag)) },
+			Handler: h,
 			// Batches of what is already fetched, written with a few
 			// multi-document inserts (docs/benchmarks.md, issues #4, #5, #7).
 			Batch: batch, BatchSize: 4 * mongostore.MaxInsertBatch, BatchWait: 5 * time.Millisecond,
-			BatchObserve: func(n int, err error, d time.Duration) {
-				result := "ok"
-				if err != nil {
-					result = "error" // the events are then handled (and counted) one by one
-				}
-				m.EventsHandled.WithLabelValues(group, result).Add(float64(n))
-				for range n {
-					m.EventDuration.WithLabelValues(group).Observe(d.Seconds() / float64(n))
-				}
-			},
+			Middleware: kafkabus.Worker(kafkabus.WorkerOptions{
+				Group: group, Log: w.log, DeadLetter: pub,
+				Retry: kafkabus.RetryPolicy{Initial: 100 * time.Millisecond, Max: 10 * time.Second},
+				// Once per message, whichever path settled it: "error" is a
+				// message dead-lettered (or refused by the dead-letter topic).
+				Observe: func(msg *kafkabus.Message, d time.Duration) {
+					result := "ok"
+					if msg.Outcome == kafkabus.DeadLettered || msg.Outcome == kafkabus.Failed {
+						result = "error"
+					}
+					m.EventsHandled.WithLabelValues(group, result).Inc()
+					m.EventDuration.WithLabelValues(group).Observe(d.Seconds())
+				},
+			}),
 		}
 	}
 	// One ledger repository: its cache of each unit's last entry serves

@@ -84,6 +84,8 @@ type Repository interface {
 // concurrent issuer for the same donation makes it return that receipt. No
 // serial is ever skipped: a number is only used by a successful insert of
 // last+1.
+//
+// Reached only by tests: the workers issue receipts in blocks (IssueMany); the store's concurrency tests drive the one-receipt path with it.
 func Issue(ctx context.Context, repo Repository, r Receipt, prefix string, maxAttempts int) (*Receipt, error) {
 	return IssueWith(ctx, repo, r, prefix, maxAttempts, nil)
 }

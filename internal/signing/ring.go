@@ -79,12 +79,6 @@ func (kr KeyRing) active() int {
 	return -1
 }
 
-// KeyID is the public name of a seal key, as Sealer.ID reports it.
-func KeyID(key []byte) string {
-	id := keyID(key)
-	return hex.EncodeToString(id[:])
-}
-
 const keyIDSize = 4
 
 func keyID(key []byte) [keyIDSize]byte {

@@ -3,6 +3,7 @@ package signing
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -194,4 +195,10 @@ func mustID(t *testing.T, key string) string {
 		t.Fatal(err)
 	}
 	return KeyID(k)
+}
+
+// KeyID is the public name of a seal key, as Sealer.ID reports it.
+func KeyID(key []byte) string {
+	id := keyID(key)
+	return hex.EncodeToString(id[:])
 }

@@ -155,7 +155,6 @@ func Run(ctx context.Context, db *mongo.Database, settle *Settlement) (*Report, 
 	type unitTotals struct {
 		dr, cr            money.Amount
 		funds             map[string]money.Amount
-		giftIn, refundOut money.Amount
 		bkashIn, bkashOut money.Amount
 		creditedDonations map[string]money.Amount
 		reversedDonations map[string]money.Amount

@@ -103,19 +103,18 @@ func newBenchWorker(b *testing.B, run string) *benchWorker {
 			return err
 		}
 		if batch := c.Batch; batch != nil {
+			trace := os.Getenv("KALYAN_BENCH_TRACE") != ""
 			c.Batch = func(ctx context.Context, es []events.Envelope) error {
 				bw.mark()
+				start := time.Now()
 				err := batch(ctx, es)
 				if err == nil {
 					n.Add(int64(len(es)))
 				}
+				if trace {
+					fmt.Fprintf(os.Stderr, "%s batch %d events %s err=%v\n", name, len(es), time.Since(start).Round(time.Microsecond), err)
+				}
 				return err
-			}
-		}
-		if obs := c.BatchObserve; obs != nil && os.Getenv("KALYAN_BENCH_TRACE") != "" {
-			c.BatchObserve = func(n int, err error, d time.Duration) {
-				obs(n, err, d)
-				fmt.Fprintf(os.Stderr, "%s batch %d events %s err=%v\n", name, n, d.Round(time.Microsecond), err)
 			}
 		}
 	}

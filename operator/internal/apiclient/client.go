@@ -13,59 +13,25 @@ import (
 	"net/url"
 	"os"
 	"strings"
+
+	"github.com/kalyan-platform/kalyan/internal/unitwire"
 )
 
-// Names of a unit in English and Bengali.
-type Names struct {
-	EN string `json:"en"`
-	BN string `json:"bn"`
-}
-
-// Policy is a unit's money policy. Empty fields take the API's defaults.
-type Policy struct {
-	ApprovalThreshold string   `json:"approvalThreshold,omitempty"`
-	Programmes        []string `json:"programmes,omitempty"`
-	AllocationOrder   []string `json:"allocationOrder,omitempty"`
-	MinDonation       string   `json:"minDonation,omitempty"`
-	MaxDonation       string   `json:"maxDonation,omitempty"`
-	Checkers          []string `json:"checkers,omitempty"`
-	WindowDays        *int32   `json:"windowDays,omitempty"`
-	CommitteeQuorum   *int32   `json:"committeeQuorum,omitempty"`
-	CommitteeSize     *int32   `json:"committeeSize,omitempty"`
-}
-
-// BKash holds a unit's own merchant credentials. Write-only: the API never returns them.
-type BKash struct {
-	Username  string `json:"username"`
-	Password  string `json:"password"`
-	AppKey    string `json:"appKey"`
-	AppSecret string `json:"appSecret"`
-}
-
-// Registration is the body of PUT /api/v1/admin/units/{code}.
-type Registration struct {
-	Names    Names  `json:"names"`
-	Level    string `json:"level"`
-	Division string `json:"division"`
-	District string `json:"district"`
-	Upazila  string `json:"upazila,omitempty"`
-	Policy   Policy `json:"policy"`
-	// BKash is the unit's own merchant. nil is sent as null, which puts the
-	// unit on the platform's merchant: the HospitalUnit is the desired state
-	// (an absent member would keep whatever the API has).
-	BKash *BKash `json:"bkash"`
-	// SigningKey is the base64 (standard encoding) 32-byte Ed25519 seed receipts are signed with.
-	SigningKey string `json:"signingKey,omitempty"`
-}
-
-// Unit is the API's view of a registered unit.
-type Unit struct {
-	Code        string `json:"code"`
-	Names       Names  `json:"names"`
-	Level       string `json:"level"`
-	Status      string `json:"status"`
-	DonationURL string `json:"donationURL"`
-}
+// The unit contract's wire types (internal/unitwire, shared with the API),
+// under the names the operator uses.
+type (
+	// Names of a unit in English and Bengali.
+	Names = unitwire.Names
+	// Policy is a unit's money policy. Empty fields take the API's defaults.
+	Policy = unitwire.Policy
+	// BKash holds a unit's own merchant credentials. Write-only: the API
+	// never returns them.
+	BKash = unitwire.Merchant
+	// Registration is the body of PUT /api/v1/admin/units/{code}.
+	Registration = unitwire.Registration
+	// Unit is the API's view of a registered unit.
+	Unit = unitwire.Unit
+)
 
 // Problem is an RFC 9457 problem detail returned by the API.
 type Problem struct {

@@ -326,9 +326,9 @@ func TestAPIDownThenBack(t *testing.T) {
 	})
 	if !isTrue(hu, kalyanv1alpha1.ConditionProvisioned) {
 		// Provisioning does not depend on the API.
-		hu = s.waitCondition(t, code, kalyanv1alpha1.ConditionProvisioned, metav1.ConditionTrue, "")
+		s.waitCondition(t, code, kalyanv1alpha1.ConditionProvisioned, metav1.ConditionTrue, "")
 	}
-	hu = s.waitCondition(t, code, kalyanv1alpha1.ConditionReady, metav1.ConditionFalse, "APIUnavailable")
+	s.waitCondition(t, code, kalyanv1alpha1.ConditionReady, metav1.ConditionFalse, "APIUnavailable")
 	waitFor(t, "APIUnavailable event", func() (bool, string) {
 		reasons := eventReasons(t, s.k8s, code)
 		return slices.Contains(reasons, "APIUnavailable"), fmt.Sprint(reasons)

@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -99,58 +98,32 @@ func (r *Reconciler) registeredAndFresh(hu *kalyanv1alpha1.HospitalUnit, hash st
 
 // registration builds the API request body from the spec, the signing seed and the bKash Secret.
 func (r *Reconciler) registration(ctx context.Context, hu *kalyanv1alpha1.HospitalUnit, seed []byte) (apiclient.Registration, error) {
-	s := hu.Spec
-	reg := apiclient.Registration{
-		Names:    apiclient.Names{EN: s.Names.EN, BN: s.Names.BN},
-		Level:    string(s.Level),
-		Division: s.Division,
-		District: s.District,
-		Upazila:  s.Upazila,
-		Policy: apiclient.Policy{
-			ApprovalThreshold: string(s.Policy.ApprovalThreshold),
-			MinDonation:       string(s.Policy.MinDonation),
-			MaxDonation:       string(s.Policy.MaxDonation),
-			WindowDays:        s.Policy.WindowDays,
-			CommitteeQuorum:   s.Policy.CommitteeQuorum,
-			CommitteeSize:     s.Policy.CommitteeSize,
-		},
-		SigningKey: base64.StdEncoding.EncodeToString(seed),
+	if hu.Spec.BKashSecretRef == nil {
+		return apiclient.RegistrationFor(hu.Spec, nil, seed), nil
 	}
-	for _, p := range s.Policy.Programmes {
-		reg.Policy.Programmes = append(reg.Policy.Programmes, string(p))
+	key, err := bkashSecretKey(hu)
+	if err != nil {
+		return apiclient.Registration{}, err
 	}
-	for _, a := range s.Policy.AllocationOrder {
-		reg.Policy.AllocationOrder = append(reg.Policy.AllocationOrder, string(a))
+	var sec corev1.Secret
+	err = r.apiReader.Get(ctx, key, &sec)
+	if apierrors.IsNotFound(err) {
+		return apiclient.Registration{}, &conditionError{reason: "BKashSecretNotFound", err: fmt.Errorf("bKash credentials Secret %s not found", key)}
 	}
-	for _, c := range s.Policy.Checkers {
-		reg.Policy.Checkers = append(reg.Policy.Checkers, string(c))
+	if err != nil {
+		return apiclient.Registration{}, fmt.Errorf("get bKash credentials Secret %s: %w", key, err)
 	}
-	if ref := s.BKashSecretRef; ref != nil {
-		key, err := bkashSecretKey(hu)
-		if err != nil {
-			return reg, err
-		}
-		var sec corev1.Secret
-		err = r.apiReader.Get(ctx, key, &sec)
-		if apierrors.IsNotFound(err) {
-			return reg, &conditionError{reason: "BKashSecretNotFound", err: fmt.Errorf("bKash credentials Secret %s not found", key)}
-		}
-		if err != nil {
-			return reg, fmt.Errorf("get bKash credentials Secret %s: %w", key, err)
-		}
-		b := apiclient.BKash{
-			Username:  string(sec.Data[BKashUsernameKey]),
-			Password:  string(sec.Data[BKashPasswordKey]),
-			AppKey:    string(sec.Data[BKashAppKeyKey]),
-			AppSecret: string(sec.Data[BKashAppSecretKey]),
-		}
-		if b.Username == "" || b.Password == "" || b.AppKey == "" || b.AppSecret == "" {
-			return reg, &conditionError{reason: "BKashSecretInvalid", err: fmt.Errorf("bKash credentials Secret %s must have non-empty keys %s, %s, %s and %s",
-				key, BKashUsernameKey, BKashPasswordKey, BKashAppKeyKey, BKashAppSecretKey)}
-		}
-		reg.BKash = &b
+	b := apiclient.BKash{
+		Username:  string(sec.Data[BKashUsernameKey]),
+		Password:  string(sec.Data[BKashPasswordKey]),
+		AppKey:    string(sec.Data[BKashAppKeyKey]),
+		AppSecret: string(sec.Data[BKashAppSecretKey]),
 	}
-	return reg, nil
+	if b.Username == "" || b.Password == "" || b.AppKey == "" || b.AppSecret == "" {
+		return apiclient.Registration{}, &conditionError{reason: "BKashSecretInvalid", err: fmt.Errorf("bKash credentials Secret %s must have non-empty keys %s, %s, %s and %s",
+			key, BKashUsernameKey, BKashPasswordKey, BKashAppKeyKey, BKashAppSecretKey)}
+	}
+	return apiclient.RegistrationFor(hu.Spec, &b, seed), nil
 }
 
 // bkashSecretKey is the Secret spec.bkashSecretRef names, which must be in the unit's own namespace.

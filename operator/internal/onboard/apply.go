@@ -23,6 +23,8 @@ import (
 const FieldManager = "kalyan-onboard"
 
 // HospitalUnit is the manifest for u.
+//
+// Reached only by tests: onboarding applies Unstructured; the typed manifest is what its tests hold that to.
 func (u Unit) HospitalUnit() *kalyanv1alpha1.HospitalUnit {
 	hu := &kalyanv1alpha1.HospitalUnit{
 		TypeMeta:   metav1.TypeMeta{APIVersion: kalyanv1alpha1.GroupVersion.String(), Kind: "HospitalUnit"},

@@ -52,6 +52,9 @@ const (
 	colBKashSecret       = "bkash_secret" // namespace/name of the unit's bKash credentials Secret
 )
 
+// Columns are every column the dataset may have, the required ones first.
+func Columns() []string { return append(requiredColumns(), optionalColumns()...) }
+
 func requiredColumns() []string {
 	return []string{colCode, colNameEN, colNameBN, colLevel, colDivision, colDistrict, colUpazila}
 }
@@ -147,7 +150,7 @@ func ParseCSV(r io.Reader) ([]Unit, error) {
 }
 
 func columnIndex(header []string) (map[string]int, error) {
-	known := append(requiredColumns(), optionalColumns()...)
+	known := Columns()
 	cols := map[string]int{}
 	for i, h := range header {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF")) // spreadsheets like to add a BOM
@@ -172,7 +175,7 @@ func parseRow(rec []string, cols map[string]int) (Unit, error) {
 	// controls, breaks or direction overrides, spaces collapsed): unit names
 	// are printed on signed receipts.
 	clean := map[string]string{}
-	for _, c := range append(requiredColumns(), optionalColumns()...) {
+	for _, c := range Columns() {
 		i, ok := cols[c]
 		if !ok {
 			continue
