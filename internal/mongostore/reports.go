@@ -11,6 +11,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/kalyan-platform/kalyan/internal/app"
 	"github.com/kalyan-platform/kalyan/internal/reports"
 )
 
@@ -394,4 +395,38 @@ func (r *ReportFacts) RebuildCheckpoints(ctx context.Context, unit string) (Rebu
 		}
 	}
 	return res, nil
+}
+
+// colWaitlists holds the waitlist snapshots, one per slot (_id), insert-only.
+const colWaitlists = "aid_waitlists"
+
+// Waitlists is the waitlist snapshots' store.
+type Waitlists struct{ s *Store }
+
+// Waitlists returns the waitlist snapshots' repository.
+func (s *Store) Waitlists() *Waitlists { return &Waitlists{s: s} }
+
+// Put stores a snapshot in its slot; one there already (another replica's,
+// or this slot's earlier one) stays.
+func (w *Waitlists) Put(ctx context.Context, snap *app.WaitlistSnapshot) error {
+	err := insertOne(ctx, w.s.col(colWaitlists), snap)
+	if err != nil && !mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("store waitlist snapshot: %w", err)
+	}
+	return nil
+}
+
+// Latest is the newest snapshot taken before t (nil: none). Slots are named
+// by their time, so it is one read by _id order.
+func (w *Waitlists) Latest(ctx context.Context, before time.Time) (*app.WaitlistSnapshot, error) {
+	var snap app.WaitlistSnapshot
+	err := w.s.col(colWaitlists).FindOne(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$lt", Value: before.UTC().Format("2006-01-02T15:04")}}}},
+		options.FindOne().SetSort(bson.D{{Key: "_id", Value: -1}})).Decode(&snap)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read waitlist snapshot: %w", err)
+	}
+	return &snap, nil
 }
