@@ -65,16 +65,43 @@ type ReportRecorder struct {
 	Aid   AidStore
 }
 
+// ReportEventTypes are the events report facts are made of.
+var ReportEventTypes = []string{events.DonationPaid, donations.EventRefunded, aid.EventApproved, aid.EventDisbursed}
+
 // Handle implements the worker handler signature.
 func (h *ReportRecorder) Handle(ctx context.Context, e events.Envelope) error {
+	_, err := h.Record(ctx, e)
+	return err
+}
+
+// Record stores e's fact and reports whether it was new.
+func (h *ReportRecorder) Record(ctx context.Context, e events.Envelope) (bool, error) {
 	f, err := h.factOf(ctx, e)
 	if err != nil || f == nil {
-		return err
+		return false, err
 	}
-	if _, err := h.Facts.Append(ctx, f); err != nil {
-		return fmt.Errorf("report fact %s: %w", e.ID, err)
+	applied, err := h.Facts.Append(ctx, f)
+	if err != nil {
+		return false, fmt.Errorf("report fact %s: %w", e.ID, err)
 	}
-	return nil
+	return applied, nil
+}
+
+// Backfill records the facts of evs (every event the store kept, oldest
+// first) that are missing: the rebuild after a lost consumer offset, or
+// when the reports start on a platform with history. Idempotent.
+func (h *ReportRecorder) Backfill(ctx context.Context, evs []events.Envelope) (int, error) {
+	n := 0
+	for _, e := range evs {
+		ok, err := h.Record(ctx, e)
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
 }
 
 func (h *ReportRecorder) factOf(ctx context.Context, e events.Envelope) (*reports.Fact, error) {

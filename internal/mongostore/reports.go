@@ -1,9 +1,11 @@
 package mongostore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/kalyan-platform/kalyan/internal/app"
+	"github.com/kalyan-platform/kalyan/internal/events"
 	"github.com/kalyan-platform/kalyan/internal/reports"
 )
 
@@ -429,4 +432,78 @@ func (w *Waitlists) Latest(ctx context.Context, before time.Time) (*app.Waitlist
 		return nil, fmt.Errorf("read waitlist snapshot: %w", err)
 	}
 	return &snap, nil
+}
+
+// colVerifyRuns holds the scheduled verify's outcomes, one per run.
+const colVerifyRuns = "verify_runs"
+
+// VerifyRuns is the verify outcomes' store.
+type VerifyRuns struct{ s *Store }
+
+// VerifyRuns returns the verify outcomes' repository.
+func (s *Store) VerifyRuns() *VerifyRuns { return &VerifyRuns{s: s} }
+
+// Record stores one run (its ID is its time: insert-only).
+func (v *VerifyRuns) Record(ctx context.Context, r app.VerifyRun) error {
+	if err := insertOne(ctx, v.s.col(colVerifyRuns), r); err != nil {
+		return fmt.Errorf("record verify run: %w", err)
+	}
+	return nil
+}
+
+// Latest returns the newest run and the newest without violations.
+func (v *VerifyRuns) Latest(ctx context.Context) (last, lastOK *app.VerifyRun, err error) {
+	find := func(filter bson.D) (*app.VerifyRun, error) {
+		var r app.VerifyRun
+		err := v.s.col(colVerifyRuns).FindOne(ctx, filter, options.FindOne().SetSort(bson.D{{Key: "_id", Value: -1}})).Decode(&r)
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read verify runs: %w", err)
+		}
+		return &r, nil
+	}
+	if last, err = find(bson.D{}); err != nil {
+		return nil, nil, err
+	}
+	lastOK, err = find(bson.D{{Key: "ok", Value: true}})
+	return last, lastOK, err
+}
+
+// OutboxEvents returns every event of the given types that the donation and
+// aid versions recorded (their outboxes are kept after publishing), oldest
+// first: what the report facts are rebuilt from. A scan: commands only.
+func (s *Store) OutboxEvents(ctx context.Context, types []string) ([]events.Envelope, error) {
+	var out []events.Envelope
+	for _, col := range []string{colDonations, colAid} {
+		cur, err := s.col(col).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "outbox", Value: 1}}))
+		if err != nil {
+			return nil, fmt.Errorf("read %s outboxes: %w", col, err)
+		}
+		for cur.Next(ctx) {
+			var d struct {
+				Outbox []events.Envelope `bson:"outbox"`
+			}
+			if err := cur.Decode(&d); err != nil {
+				cur.Close(ctx)
+				return nil, fmt.Errorf("read %s outboxes: %w", col, err)
+			}
+			for _, e := range d.Outbox {
+				if slices.Contains(types, e.Type) {
+					out = append(out, e)
+				}
+			}
+		}
+		if err := cur.Err(); err != nil {
+			cur.Close(ctx)
+			return nil, fmt.Errorf("read %s outboxes: %w", col, err)
+		}
+		cur.Close(ctx)
+	}
+	// The same event may sit in several versions' outboxes: once each.
+	slices.SortFunc(out, func(a, b events.Envelope) int {
+		return cmp.Or(a.OccurredAt.Compare(b.OccurredAt), cmp.Compare(a.ID, b.ID))
+	})
+	return slices.CompactFunc(out, func(a, b events.Envelope) bool { return a.ID == b.ID }), nil
 }

@@ -189,7 +189,7 @@ func Build(scope Scope, p Period, now time.Time, in []UnitInput) *Report {
 	for _, u := range in {
 		w := u.Waitlist
 		r.Waitlist.add(w)
-		idle := idleZakat(u.Ledger, now)
+		idle := IdleZakat(u.Ledger, now, LunarYear)
 		r.Zakat.Idle += idle
 		c := child(children, level, u)
 		c.Units++
@@ -319,15 +319,15 @@ func child(rows map[string]*ChildRow, level string, u UnitInput) *ChildRow {
 // "zakat:<programme>").
 func IsZakatFund(fund string) bool { return fund == "zakat" || strings.HasPrefix(fund, "zakat:") }
 
-// idleZakat is the zakat in the unit's zakat funds that came in during
-// months that ended more than a lunar year before now and has not left
-// since: per fund, what came in by then less everything that ever left
-// (first in, first out), never below zero.
-func idleZakat(t *ledger.Tally, now time.Time) money.Amount {
+// IdleZakat is the zakat in the unit's zakat funds that came in during
+// months that ended more than age before now and has not left since: per
+// fund, what came in by then less everything that ever left (first in,
+// first out), never below zero.
+func IdleZakat(t *ledger.Tally, now time.Time, age time.Duration) money.Amount {
 	if t == nil {
 		return 0
 	}
-	cutoff := now.Add(-LunarYear)
+	cutoff := now.Add(-age)
 	old, out := map[string]money.Amount{}, map[string]money.Amount{}
 	for _, c := range t.Cells() {
 		if c.Class != ledger.ClassFund || !IsZakatFund(c.Fund) {
