@@ -107,6 +107,8 @@ type API struct {
 	Units     *app.Units
 	// Keys manages the units' receipt signing keys.
 	Keys *app.UnitKeys
+	// AppGifts claims gifts made in the bKash app.
+	AppGifts *app.AppGifts
 }
 
 // NewAPI wires the HTTP API.
@@ -125,6 +127,8 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
 		Seal:    rp.sealer, IDs: rp.sealer, Keys: keys,
 	}
+	appGifts := &app.AppGifts{Donations: don, Search: gw, Trx: store.Donations(), Limits: store.RateLimits(),
+		Window: c.BKash.RefundWindow, PerIP: c.HTTP.ClaimsPerHour, NumberRef: rp.sealer.DonorRef}
 	fa := httpapi.New(httpapi.Deps{
 		Receipts: rp.receipts, Keys: rp.keys, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation,
 		Units: unitSvc, Donations: don, Verifier: verifier, Metrics: m, Log: log,
@@ -133,15 +137,14 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		// Validate has checked the zakat settings; a zero value means defaults.
 		Zakat: zakatSettings(c),
 		Aid:   &app.Aid{Store: store.AidRequests(), Units: unitSvc, Ledger: store.Ledger(), Now: now, Log: log, Snapshots: rp.sealer, Keys: keys},
-		AppGifts: &app.AppGifts{Donations: don, Search: gw, Trx: store.Donations(), Limits: store.RateLimits(),
-			Window: c.BKash.RefundWindow, PerIP: c.HTTP.ClaimsPerHour, NumberRef: rp.sealer.DonorRef},
+		AppGifts: appGifts,
 		Ready: ready(store, c.Kafka.Brokers), PublicURL: strings.TrimRight(c.PublicURL, "/"),
 		BodyLimit: c.HTTP.BodyLimit, ReadTimeout: c.HTTP.ReadTimeout, WriteTimeout: c.HTTP.WriteTimeout,
 		RateLimit: c.HTTP.RateLimit, TrustedProxies: c.HTTP.TrustedProxies,
 		GrantFund: &app.GrantFund{Units: unitSvc, Ledger: store.Ledger(), Allocations: store.GrantAllocations(), Keys: keys, Now: now},
 		Transfers: &app.FundTransfers{Units: unitSvc, Ledger: store.Ledger(), Keys: keys, Now: now},
 	})
-	return &API{App: fa, Donations: don, Units: unitSvc, Keys: rp.keys}
+	return &API{App: fa, Donations: don, Units: unitSvc, Keys: rp.keys, AppGifts: appGifts}
 }
 
 // PrepareStore readies the database for the API: unit codes and link slugs
