@@ -507,3 +507,33 @@ func (s *Store) OutboxEvents(ctx context.Context, types []string) ([]events.Enve
 	})
 	return slices.CompactFunc(out, func(a, b events.Envelope) bool { return a.ID == b.ID }), nil
 }
+
+// colCaseOpenings holds the audit of supervisors opening cases.
+const colCaseOpenings = "case_openings"
+
+// CaseOpenings is the case-opening audit store (insert-only).
+type CaseOpenings struct{ s *Store }
+
+// CaseOpenings returns the case-opening audit repository.
+func (s *Store) CaseOpenings() *CaseOpenings { return &CaseOpenings{s: s} }
+
+// Record stores one opening.
+func (c *CaseOpenings) Record(ctx context.Context, o app.CaseOpening) error {
+	if err := insertOne(ctx, c.s.col(colCaseOpenings), o); err != nil {
+		return fmt.Errorf("record case opening: %w", err)
+	}
+	return nil
+}
+
+// Openings lists a case's openings, oldest first.
+func (c *CaseOpenings) Openings(ctx context.Context, caseID string) ([]app.CaseOpening, error) {
+	cur, err := c.s.col(colCaseOpenings).Find(ctx, bson.D{{Key: "case", Value: caseID}}, options.Find().SetSort(bson.D{{Key: "at", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("read case openings: %w", err)
+	}
+	var out []app.CaseOpening
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("read case openings: %w", err)
+	}
+	return out, nil
+}
