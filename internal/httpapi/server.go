@@ -68,6 +68,10 @@ type Deps struct {
 	// offered); Funds moves archived units' money.
 	GrantFund *app.GrantFund
 	Transfers *app.FundTransfers
+
+	// Mount registers other front ends' routes (the oversight reports)
+	// before the final 404.
+	Mount func(fiber.Router)
 }
 
 // New builds the Fiber app with every route.
@@ -165,6 +169,9 @@ func New(d Deps) *fiber.App {
 	a.Get("/u/:code", h.unitPage)
 	h.receiptRoutes(a, v1, limit)
 	h.consoleRoutes(a)
+	if d.Mount != nil {
+		d.Mount(a)
+	}
 
 	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 	return a

@@ -34,6 +34,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/metrics"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/mongostore"
+	"github.com/kalyan-platform/kalyan/internal/oversight"
 	"github.com/kalyan-platform/kalyan/internal/zakat"
 )
 
@@ -127,6 +128,11 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
 		Seal:    rp.sealer, IDs: rp.sealer, Keys: keys,
 	}
+	over := oversight.Deps{
+		Reports: &app.Reports{Facts: store.ReportFacts(), Ledger: store.Ledger(), Units: store.Units(), Waitlists: store.Waitlists(), Now: now, TTL: 5 * time.Second},
+		Cases:   &app.Cases{Aid: store.AidRequests(), Audit: store.CaseOpenings(), Now: now},
+		Units:   store.Units(), Verifier: verifier, PDF: pdf, Sealer: rp.sealer, Log: log,
+	}
 	appGifts := &app.AppGifts{Donations: don, Search: gw, Trx: store.Donations(), Limits: store.RateLimits(),
 		Window: c.BKash.RefundWindow, PerIP: c.HTTP.ClaimsPerHour, NumberRef: rp.sealer.DonorRef}
 	fa := httpapi.New(httpapi.Deps{
@@ -143,6 +149,7 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		RateLimit: c.HTTP.RateLimit, TrustedProxies: c.HTTP.TrustedProxies,
 		GrantFund: &app.GrantFund{Units: unitSvc, Ledger: store.Ledger(), Allocations: store.GrantAllocations(), Keys: keys, Now: now},
 		Transfers: &app.FundTransfers{Units: unitSvc, Ledger: store.Ledger(), Keys: keys, Now: now},
+		Mount:     func(r fiber.Router) { oversight.Routes(r, over) },
 	})
 	return &API{App: fa, Donations: don, Units: unitSvc, Keys: rp.keys, AppGifts: appGifts}
 }
