@@ -141,10 +141,10 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		Transparency: &app.Transparency{Ledger: store.Ledger(), Units: unitSvc, TTL: 2 * time.Second, Now: now},
 		Links:        &app.Links{Store: store.Links(), Units: unitSvc, Now: now, Slugs: slugs},
 		// Validate has checked the zakat settings; a zero value means defaults.
-		Zakat: zakatSettings(c),
-		Aid:   &app.Aid{Store: store.AidRequests(), Units: unitSvc, Ledger: store.Ledger(), Now: now, Log: log, Snapshots: rp.sealer, Keys: keys},
+		Zakat:    zakatSettings(c),
+		Aid:      &app.Aid{Store: store.AidRequests(), Units: unitSvc, Ledger: store.Ledger(), Now: now, Log: log, Snapshots: rp.sealer, Keys: keys},
 		AppGifts: appGifts,
-		Ready: ready(store, c.Kafka.Brokers), PublicURL: strings.TrimRight(c.PublicURL, "/"),
+		Ready:    ready(store, c.Kafka.Brokers), PublicURL: strings.TrimRight(c.PublicURL, "/"),
 		BodyLimit: c.HTTP.BodyLimit, ReadTimeout: c.HTTP.ReadTimeout, WriteTimeout: c.HTTP.WriteTimeout,
 		RateLimit: c.HTTP.RateLimit, TrustedProxies: c.HTTP.TrustedProxies,
 		GrantFund: &app.GrantFund{Units: unitSvc, Ledger: store.Ledger(), Allocations: store.GrantAllocations(), Keys: keys, Now: now},
