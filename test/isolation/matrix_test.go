@@ -36,6 +36,9 @@ type entry struct {
 	// caller's unit; its cross-tenant call must then succeed and show
 	// personal data only masked.
 	national string
+	// oversight marks the supervisors' read routes: supervisors whose
+	// scope covers the unit read them (TestSupervisorsReadOnlyAndScoped).
+	oversight bool
 }
 
 func public(why string) entry { return entry{public: why} }
@@ -175,6 +178,26 @@ var matrix = map[string]entry{
 	"POST /console/requests/:id/confirm":  {role: "social_worker", req: consoleForm("confirm", map[string]any{})},
 	"POST /console/requests/:id/decline":  {role: "social_worker", req: consoleForm("decline", map[string]any{"reason": "isolation check"})},
 	"POST /console/requests/:id/withdraw": {role: "social_worker", req: consoleForm("withdraw", map[string]any{"wreason": "isolation check"})},
+
+	// Oversight (issue #18): a unit's own staff read its reports; other
+	// units' staff get 404; supervisors by scope (supervisors_test.go).
+	"GET /api/v1/oversight/reports/:level/:code/:period": {role: "committee", oversight: true, req: func(fx *unitFx) request {
+		return request{method: "GET", path: "/api/v1/oversight/reports/unit/" + fx.code + "/" + fx.fiscalYear}
+	}},
+	"GET /oversight/reports/:level/:code/:period": {role: "unit_admin", oversight: true, req: func(fx *unitFx) request {
+		return request{method: "GET", path: "/oversight/reports/unit/" + fx.code + "/" + fx.fiscalYear}
+	}},
+	"GET /oversight/reports/:level/:code/:period.:format<regex(csv|xlsx|pdf)>": {role: "committee", oversight: true, req: func(fx *unitFx) request {
+		return request{method: "GET", path: "/oversight/reports/unit/" + fx.code + "/" + fx.fiscalYear + ".csv"}
+	}},
+	"GET /api/v1/oversight/units/:code/cases": {role: "committee", oversight: true, req: func(fx *unitFx) request {
+		return request{method: "GET", path: "/api/v1/oversight/units/" + fx.code + "/cases"}
+	}},
+	// Opening a case's identity is the supervisors' (and platform admins'):
+	// unit staff use the console.
+	"POST /api/v1/oversight/cases/:id/open": {role: "platform_admin", oversight: true, req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/api/v1/oversight/cases/" + fx.aid + "/open", body: map[string]any{"reason": "isolation check of the audit"}}
+	}},
 }
 
 // consoleUnitQ is a console list page of fx's unit: lists take ?unit= (a
