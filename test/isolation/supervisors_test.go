@@ -49,7 +49,9 @@ func TestSupervisorsReadOnlyAndScoped(t *testing.T) {
 			}
 		})
 	}
-	fx.b.unchanged(t)
+	// Supervisors' calls answered 403/404 above (the cash call among them);
+	// the unit's records read as the fixtures made them.
+	fx.b.stateUnchanged(t)
 
 	// Opening a case needs a reason, and each opening is on record: who,
 	// when, why, which case.
