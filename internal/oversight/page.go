@@ -11,6 +11,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/bnfmt"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/reports"
+	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
 
 //go:embed web/report.html
@@ -70,7 +71,7 @@ func (h *handlers) page(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	nonce, _ := c.Locals("csp-nonce").(string)
+	nonce := webkit.Nonce(c)
 	base := strings.TrimSuffix(c.Path(), "/")
 	v := pageView{Nonce: nonce, Title: scopeTitle(r), Period: periodLabel(r.Period), CSV: base + ".csv", XLSX: base + ".xlsx", PDF: base + ".pdf",
 		AsOf: bnfmt.DateBN(r.AsOf), ZakatIneligibleBad: r.Zakat.SpentIneligible > 0}

@@ -27,7 +27,9 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/bkash"
 	"github.com/kalyan-platform/kalyan/internal/bkashgateway"
 	"github.com/kalyan-platform/kalyan/internal/config"
+	"github.com/kalyan-platform/kalyan/internal/console"
 	"github.com/kalyan-platform/kalyan/internal/donations"
+	"github.com/kalyan-platform/kalyan/internal/donorweb"
 	"github.com/kalyan-platform/kalyan/internal/events"
 	"github.com/kalyan-platform/kalyan/internal/httpapi"
 	"github.com/kalyan-platform/kalyan/internal/kafkabus"
@@ -35,6 +37,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/mongostore"
 	"github.com/kalyan-platform/kalyan/internal/oversight"
+	"github.com/kalyan-platform/kalyan/internal/webkit"
 	"github.com/kalyan-platform/kalyan/internal/zakat"
 )
 
@@ -133,24 +136,32 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		Cases:   &app.Cases{Aid: store.AidRequests(), Audit: store.CaseOpenings(), Now: now},
 		Units:   store.Units(), Verifier: verifier, PDF: pdf, Sealer: rp.sealer, Log: log,
 	}
+	transparency := &app.Transparency{Ledger: store.Ledger(), Units: unitSvc, TTL: 2 * time.Second, Now: now}
+	linkSvc := &app.Links{Store: store.Links(), Units: unitSvc, Now: now, Slugs: slugs}
+	aidSvc := &app.Aid{Store: store.AidRequests(), Units: unitSvc, Ledger: store.Ledger(), Now: now, Log: log, Snapshots: rp.sealer, Keys: keys}
 	appGifts := &app.AppGifts{Donations: don, Search: gw, Trx: store.Donations(), Limits: store.RateLimits(),
 		Window: c.BKash.RefundWindow, PerIP: c.HTTP.ClaimsPerHour, NumberRef: rp.sealer.DonorRef}
-	fa := httpapi.New(httpapi.Deps{
-		Receipts: rp.receipts, Keys: rp.keys, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation,
-		Units: unitSvc, Donations: don, Verifier: verifier, Metrics: m, Log: log,
-		Transparency: &app.Transparency{Ledger: store.Ledger(), Units: unitSvc, TTL: 2 * time.Second, Now: now},
-		Links:        &app.Links{Store: store.Links(), Units: unitSvc, Now: now, Slugs: slugs},
-		// Validate has checked the zakat settings; a zero value means defaults.
-		Zakat:    zakatSettings(c),
-		Aid:      &app.Aid{Store: store.AidRequests(), Units: unitSvc, Ledger: store.Ledger(), Now: now, Log: log, Snapshots: rp.sealer, Keys: keys},
-		AppGifts: appGifts,
-		Ready:    ready(store, c.Kafka.Brokers), PublicURL: strings.TrimRight(c.PublicURL, "/"),
+	fa := webkit.New(webkit.Config{
+		Verifier: verifier, Metrics: m, Log: log, PublicURL: strings.TrimRight(c.PublicURL, "/"),
 		BodyLimit: c.HTTP.BodyLimit, ReadTimeout: c.HTTP.ReadTimeout, WriteTimeout: c.HTTP.WriteTimeout,
 		RateLimit: c.HTTP.RateLimit, TrustedProxies: c.HTTP.TrustedProxies,
-		GrantFund: &app.GrantFund{Units: unitSvc, Ledger: store.Ledger(), Allocations: store.GrantAllocations(), Keys: keys, Now: now},
-		Transfers: &app.FundTransfers{Units: unitSvc, Ledger: store.Ledger(), Keys: keys, Now: now},
-		Mount:     func(r fiber.Router) { oversight.Routes(r, over) },
-	})
+	},
+		httpapi.Routes(httpapi.Deps{
+			Receipts: rp.receipts, Keys: rp.keys, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation,
+			Units: unitSvc, Donations: don, Transparency: transparency, Links: linkSvc, Aid: aidSvc, AppGifts: appGifts,
+			Ready:     ready(store, c.Kafka.Brokers),
+			GrantFund: &app.GrantFund{Units: unitSvc, Ledger: store.Ledger(), Allocations: store.GrantAllocations(), Keys: keys, Now: now},
+			Transfers: &app.FundTransfers{Units: unitSvc, Ledger: store.Ledger(), Keys: keys, Now: now},
+		}),
+		donorweb.Routes(donorweb.Deps{
+			Units: unitSvc, Donations: don, Transparency: transparency, Links: linkSvc, AppGifts: appGifts,
+			Receipts: rp.receipts, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation,
+			// Validate has checked the zakat settings; a zero value means defaults.
+			Zakat: zakatSettings(c),
+		}),
+		console.Routes(console.Deps{Units: unitSvc, Aid: aidSvc}),
+		func(a *fiber.App, _ *webkit.Kit) { oversight.Routes(a, over) },
+	)
 	return &API{App: fa, Donations: don, Units: unitSvc, Keys: rp.keys, AppGifts: appGifts}
 }
 
