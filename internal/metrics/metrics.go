@@ -26,7 +26,7 @@ type Metrics struct {
 
 	// Aid, measured by the worker's aid monitor (one replica: the lease
 	// holder; the others export nothing for these).
-	Aid AidMetrics
+	Aid *AidMetrics
 }
 
 // AidMetrics watch aid, not only payments (issue #18).
@@ -43,6 +43,25 @@ type AidMetrics struct {
 	VerifyLastSuccess prometheus.Gauge
 	VerifyLastRun     prometheus.Gauge
 	MonitorLastPass   prometheus.Gauge
+}
+
+func (a *AidMetrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{a.WaitlistRequests, a.WaitlistOldest, a.WaitlistNeeded, a.FundAvailable, a.ZakatIdle, a.Stuck,
+		a.VerifyViolations, a.VerifyLastSuccess, a.VerifyLastRun, a.MonitorLastPass}
+}
+
+// Describe implements prometheus.Collector: the aid metrics register as one.
+func (a *AidMetrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, c := range a.collectors() {
+		c.Describe(ch)
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (a *AidMetrics) Collect(ch chan<- prometheus.Metric) {
+	for _, c := range a.collectors() {
+		c.Collect(ch)
+	}
 }
 
 // New registers the metrics on a fresh registry.
@@ -87,7 +106,7 @@ func New() *Metrics {
 	gauge := func(name, help string, labels ...string) *prometheus.GaugeVec {
 		return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
 	}
-	m.Aid = AidMetrics{
+	m.Aid = &AidMetrics{
 		WaitlistRequests: gauge("kalyan_aid_waitlist_requests", "Approved aid requests still waiting for money, per unit.", "unit"),
 		WaitlistOldest:   gauge("kalyan_aid_waitlist_oldest_seconds", "How long the unit's longest-waiting approved request has waited since approval.", "unit"),
 		WaitlistNeeded:   gauge("kalyan_aid_waitlist_needed_taka", "Money the unit's waitlist still needs, in taka.", "unit"),
@@ -103,10 +122,7 @@ func New() *Metrics {
 		MonitorLastPass: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kalyan_aid_monitor_last_pass_timestamp_seconds",
 			Help: "When the aid monitor last measured (Unix seconds)."}),
 	}
-	a := m.Aid
-	m.Registry.MustRegister(a.WaitlistRequests, a.WaitlistOldest, a.WaitlistNeeded, a.FundAvailable, a.ZakatIdle, a.Stuck,
-		a.VerifyViolations, a.VerifyLastSuccess, a.VerifyLastRun, a.MonitorLastPass)
-	m.Registry.MustRegister(m.HTTPDuration, m.Donations, m.EventsHandled, m.EventDuration, m.ConsumerLag, m.RelayPublished,
+	m.Registry.MustRegister(m.Aid, m.HTTPDuration, m.Donations, m.EventsHandled, m.EventDuration, m.ConsumerLag, m.RelayPublished,
 		m.ReconcileUnanswered, m.ReconcileOverdue,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), buildinfo.Collector())
 	return m

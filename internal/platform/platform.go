@@ -323,7 +323,7 @@ func (w *Worker) aidMonitor(replica string) *app.AidMonitor {
 
 // publishAid sets the aid gauges from one pass (per-unit series are
 // replaced whole, so a unit whose waitlist emptied reads 0, not its past).
-func publishAid(am metrics.AidMetrics, f app.AidFigures) {
+func publishAid(am *metrics.AidMetrics, f app.AidFigures) {
 	taka := func(a money.Amount) float64 { return float64(a) / 100 }
 	for _, g := range []*prometheus.GaugeVec{am.WaitlistRequests, am.WaitlistOldest, am.WaitlistNeeded, am.ZakatIdle, am.Stuck, am.FundAvailable} {
 		g.Reset()
