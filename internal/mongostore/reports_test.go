@@ -107,7 +107,7 @@ func TestReportFactsRaceRedeliverAndCheckpoint(t *testing.T) {
 
 	// A tampered checkpoint is replaced by the rebuild, and reported.
 	if _, err := s.Database().Collection("report_checkpoints").UpdateOne(ctx, bson.D{{Key: "_id", Value: "dmch/0000000100"}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "packed", Value: []byte("[]")}}}}); err != nil {
+		bson.D{{Key: "$set", Value: bson.D{{Key: "packed", Value: []byte{1, 0, 0}}}}}); err != nil {
 		t.Fatal(err)
 	}
 	res, err := s.ReportFacts().RebuildCheckpoints(ctx, "dmch")
