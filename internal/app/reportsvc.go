@@ -74,6 +74,18 @@ func (h *ReportRecorder) Handle(ctx context.Context, e events.Envelope) error {
 	return err
 }
 
+// HandleBatch records a fetch's facts in order (kafkabus.BatchHandler): an
+// error hands the events to Handle one by one, which retries and
+// dead-letters.
+func (h *ReportRecorder) HandleBatch(ctx context.Context, es []events.Envelope) error {
+	for _, e := range es {
+		if _, err := h.Record(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Record stores e's fact and reports whether it was new.
 func (h *ReportRecorder) Record(ctx context.Context, e events.Envelope) (bool, error) {
 	f, err := h.factOf(ctx, e)

@@ -428,7 +428,7 @@ func (w *Worker) Consumers(pub *kafkabus.Publisher, t Topics) []*kafkabus.Consum
 	allocation.Topics = []string{t.Donations, t.Aid}
 	// Report aggregates (issue #18): one fact per event, on both topics.
 	recorder := &app.ReportRecorder{Facts: w.store.ReportFacts(), Units: aidSvc.Units.Store, Aid: aidSvc.Store}
-	reportsC := consumer("kalyan-reports", recorder.Handle, nil)
+	reportsC := consumer("kalyan-reports", recorder.Handle, recorder.HandleBatch)
 	reportsC.Topics = []string{t.Donations, t.Aid}
 	return []*kafkabus.Consumer{
 		allocation,
