@@ -3,14 +3,17 @@ package mongostore_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/reports"
+	"github.com/kalyan-platform/kalyan/internal/verify"
 )
 
 // Report facts are appended once per source by racing writers (two worker
@@ -134,5 +137,59 @@ func TestReportPatientMarkersFirstSourceWins(t *testing.T) {
 	other, err := r.Mark(ctx, []string{"m2", "m3"}, "ev2", at)
 	if err != nil || other[0] || !other[1] {
 		t.Fatalf("second source: %v %v", other, err)
+	}
+}
+
+// verify reports a report fact that disagrees with the ledger and a report
+// checkpoint that is not the fold of its facts.
+func TestVerifyCatchesReportsThatDisagree(t *testing.T) {
+	s := ownDB(t)
+	ctx := context.Background()
+	at := time.Date(2025, 9, 1, 6, 0, 0, 0, time.UTC)
+	book := s.Ledger()
+	facts := s.ReportFacts()
+	for i := range reports.CheckpointEvery {
+		src := fmt.Sprintf("don%d/paid", i)
+		if _, err := book.Append(ctx, "dmch", ledger.Fixed(ledger.Gift(src, "dmch", fmt.Sprintf("don%d", i), "zakat", "", "bkash", money.Taka(100), at))); err != nil {
+			t.Fatal(err)
+		}
+		amount := money.Taka(100)
+		if i == 7 {
+			amount = money.Taka(90) // the report counts a gift short
+		}
+		f := reports.GiftFact(src, "dmch", "zakat", "", "bkash", amount, at)
+		if _, err := facts.Append(ctx, &f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vs, figures, err := verify.ReportsAgainstLedger(ctx, s.Database())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != 1 || !strings.Contains(vs[0], "the ledger has 10000.00 of gifts, the reports 9990.00") || len(figures) != 1 {
+		t.Fatalf("violations %v, figures %+v", vs, figures)
+	}
+	// (The ledger's gifts have no donations here: verify says so too; only
+	// what it says of the reports is looked at.)
+	aboutReports := func(r *verify.Report) []string {
+		var out []string
+		for _, v := range r.Violations {
+			if strings.Contains(v, "report") {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	rep, err := verify.Run(ctx, s.Database(), nil)
+	if err != nil || rep.ReportFacts != reports.CheckpointEvery || rep.ReportCheckpoints != 1 || len(aboutReports(rep)) != 0 {
+		t.Fatalf("verify before tampering: %v facts, %v checkpoints, %v, %v", rep.ReportFacts, rep.ReportCheckpoints, aboutReports(rep), err)
+	}
+	if _, err := s.Database().Collection("report_checkpoints").UpdateOne(ctx, bson.D{{Key: "_id", Value: "dmch/0000000100"}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "packed", Value: []byte{1, 0, 0}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = verify.Run(ctx, s.Database(), nil)
+	if vs := aboutReports(rep); err != nil || len(vs) != 1 || !strings.Contains(vs[0], "report checkpoint dmch/100 differs") {
+		t.Fatalf("verify after tampering: %v, %v", vs, err)
 	}
 }
