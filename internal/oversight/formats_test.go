@@ -131,11 +131,29 @@ func TestReportFormats(t *testing.T) {
 
 	var page strings.Builder
 	w, h, bars, most := chart(r.Monthly)
-	if err := pageTmpl.Execute(&page, pageView{Title: scopeTitle(r), Period: periodLabel(r.Period), ChartW: w, ChartH: h, Bars: bars, Max: most}); err != nil {
+	view := pageView{Title: scopeTitle(r), Period: periodLabel(r.Period), ChartW: w, ChartH: h, Bars: bars, Max: most, AsOf: "২ ডিসেম্বর ২০২৬"}
+	for _, tb := range tables(r) {
+		pt := pageTable{Title: tb.Title, Header: tb.Header}
+		for _, row := range tb.Rows {
+			var cells []string
+			for _, c := range row {
+				cells = append(cells, c.pretty())
+			}
+			pt.Rows = append(pt.Rows, cells)
+		}
+		view.Tables = append(view.Tables, pt)
+	}
+	if err := pageTmpl.Execute(&page, view); err != nil {
 		t.Fatal(err)
 	}
 	if len(bars) != 12 || !strings.Contains(page.String(), "<svg") || !strings.Contains(page.String(), `lang="bn"`) {
 		t.Errorf("page: %d bars", len(bars))
+	}
+	// KALYAN_REPORT_PAGE=<file> keeps the page (docs/ screenshots).
+	if out := os.Getenv("KALYAN_REPORT_PAGE"); out != "" {
+		if err := os.WriteFile(out, []byte(page.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
