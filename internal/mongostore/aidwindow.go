@@ -17,17 +17,12 @@ import (
 // mobile with the approval time: the threshold check of every approval
 // reads them across all units.
 func (s *Store) ensureAidWindowIndexes(ctx context.Context) error {
-	// One createIndexes command per index: FerretDB 1.24 panics ("slice
-	// bounds out of range") on a command listing several indexes when they
-	// exist already, i.e. on every start after the first.
-	for _, m := range []mongo.IndexModel{
-		{Keys: bson.D{{Key: "patient.nid", Value: 1}, {Key: "approvedAt", Value: 1}}, Options: options.Index().SetName("nid_approved")},
-		{Keys: bson.D{{Key: "patient.idKey", Value: 1}, {Key: "approvedAt", Value: 1}}, Options: options.Index().SetName("idkey_approved")},
-		{Keys: bson.D{{Key: "patient.mobile", Value: 1}, {Key: "approvedAt", Value: 1}}, Options: options.Index().SetName("mobile_approved")},
-	} {
-		if _, err := s.col(colAid).Indexes().CreateOne(ctx, m); err != nil {
-			return fmt.Errorf("create aid window indexes: %w", err)
-		}
+	if err := createIndexes(ctx, s.col(colAid), "aid window",
+		mongo.IndexModel{Keys: bson.D{{Key: "patient.nid", Value: 1}, {Key: "approvedAt", Value: 1}}, Options: options.Index().SetName("nid_approved")},
+		mongo.IndexModel{Keys: bson.D{{Key: "patient.idKey", Value: 1}, {Key: "approvedAt", Value: 1}}, Options: options.Index().SetName("idkey_approved")},
+		mongo.IndexModel{Keys: bson.D{{Key: "patient.mobile", Value: 1}, {Key: "approvedAt", Value: 1}}, Options: options.Index().SetName("mobile_approved")},
+	); err != nil {
+		return err
 	}
 	_, err := s.col(colAidWindow).Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "key", Value: 1}}, Options: options.Index().SetName("key")})
 	if err != nil {

@@ -19,14 +19,10 @@ import (
 const colCashCloses = "cash_closes"
 
 func (s *Store) ensureCashIndexes(ctx context.Context) error {
-	_, err := s.db.Collection(colDonations).Indexes().CreateMany(ctx, []mongo.IndexModel{
-		{Keys: bson.D{{Key: "unit", Value: 1}, {Key: "method", Value: 1}, {Key: "paidAt", Value: 1}}, Options: options.Index().SetName("unit_method_paid")},
-		{Keys: bson.D{{Key: "unit", Value: 1}, {Key: "donor.phone", Value: 1}}, Options: options.Index().SetName("unit_donor_phone")},
-	})
-	if err != nil {
-		return fmt.Errorf("create cash book indexes: %w", err)
-	}
-	return nil
+	return createIndexes(ctx, s.db.Collection(colDonations), "cash book",
+		mongo.IndexModel{Keys: bson.D{{Key: "unit", Value: 1}, {Key: "method", Value: 1}, {Key: "paidAt", Value: 1}}, Options: options.Index().SetName("unit_method_paid")},
+		mongo.IndexModel{Keys: bson.D{{Key: "unit", Value: 1}, {Key: "donor.phone", Value: 1}}, Options: options.Index().SetName("unit_donor_phone")},
+	)
 }
 
 // CashBook stores the counter's cash book (app.CashBookStore) and finds a

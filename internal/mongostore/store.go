@@ -60,6 +60,19 @@ func ConnectClient(ctx context.Context, client *mongo.Client, database string) (
 	return s, nil
 }
 
+// createIndexes creates models on col one createIndexes command each, never
+// with CreateMany: FerretDB 1.24 panics ("slice bounds out of range") and
+// drops the connection on a command listing several indexes when they exist
+// already, i.e. on every start after the first (TestStoreConnectsAgainAfterARestart).
+func createIndexes(ctx context.Context, col *mongo.Collection, what string, models ...mongo.IndexModel) error {
+	for _, m := range models {
+		if _, err := col.Indexes().CreateOne(ctx, m); err != nil {
+			return fmt.Errorf("create %s indexes: %w", what, err)
+		}
+	}
+	return nil
+}
+
 func (s *Store) ensureIndexes(ctx context.Context) error {
 	_, err := s.db.Collection(colReceipts).Indexes().CreateOne(ctx, mongo.IndexModel{
 		Keys:    bson.D{{Key: "donation", Value: 1}},

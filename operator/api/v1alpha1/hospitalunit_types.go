@@ -175,6 +175,10 @@ type HospitalUnitSpec struct {
 	// Policy is the unit's money policy.
 	// +optional
 	Policy Policy `json:"policy,omitempty"`
+	// Contact is where donors reach the unit's social service office, shown on its public page. Left out,
+	// the unit keeps the contact last set (through the API or an earlier spec).
+	// +optional
+	Contact *Contact `json:"contact,omitempty"`
 	// Quota of the unit's namespace.
 	// +optional
 	Quota Quota `json:"quota,omitempty"`
@@ -187,6 +191,23 @@ type HospitalUnitSpec struct {
 	// +kubebuilder:validation:Pattern=`^[^\s]+$`
 	// +kubebuilder:validation:XValidation:rule="!self.startsWith('system:')",message="adminGroup must not be a system: group",reason=FieldValueForbidden
 	AdminGroup string `json:"adminGroup,omitempty"`
+}
+
+// Contact is a unit's public contact: its office, a telephone and an e-mail address (at least one).
+// +kubebuilder:validation:XValidation:rule="has(self.office) || has(self.phone) || has(self.email)",message="contact needs an office, a phone or an e-mail address"
+type Contact struct {
+	// Office is where the social service office is, as a visitor would find it.
+	// +optional
+	// +kubebuilder:validation:MaxLength=200
+	Office string `json:"office,omitempty"`
+	// Phone is a telephone number: digits, an optional leading +, spaces or dashes.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^\+?[0-9][0-9 -]{4,22}[0-9]$`
+	Phone string `json:"phone,omitempty"`
+	// Email is the office's e-mail address.
+	// +optional
+	// +kubebuilder:validation:MaxLength=254
+	Email string `json:"email,omitempty"`
 }
 
 // HospitalUnitStatus is what the operator last observed and did.

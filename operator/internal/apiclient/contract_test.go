@@ -18,6 +18,7 @@ import (
 
 	"github.com/kalyan-platform/kalyan/internal/bkashsandbox"
 	"github.com/kalyan-platform/kalyan/internal/devstack"
+	"github.com/kalyan-platform/kalyan/internal/units"
 	"github.com/kalyan-platform/kalyan/internal/unitwire"
 	kalyanv1alpha1 "github.com/kalyan-platform/kalyan/operator/api/v1alpha1"
 	"github.com/kalyan-platform/kalyan/operator/internal/apiclient"
@@ -60,6 +61,7 @@ func fullSpec() kalyanv1alpha1.HospitalUnitSpec {
 			CommitteeQuorum:   int32p(3),
 			CommitteeSize:     int32p(5),
 		},
+		Contact:    &kalyanv1alpha1.Contact{Office: "Room 12, ground floor", Phone: "+880 2-55165088", Email: "rss@uhc-contract.example"},
 		Quota:      kalyanv1alpha1.Quota{Hard: corev1.ResourceList{corev1.ResourcePods: resource.MustParse("4")}},
 		AdminGroup: "kalyan:unit-admins:uhc-contract",
 	}
@@ -89,7 +91,7 @@ func TestFullSpecIsFull(t *testing.T) {
 // the same JSON name (or is Kubernetes' own), and the registration has no
 // field the CRD cannot set.
 func TestEveryCRDFieldIsOnTheWire(t *testing.T) {
-	spec := jsonPaths(reflect.TypeFor[kalyanv1alpha1.HospitalUnitSpec](), "", reflect.TypeFor[kalyanv1alpha1.SecretReference](), reflect.TypeFor[kalyanv1alpha1.Quota]())
+	spec := jsonPaths(reflect.TypeFor[kalyanv1alpha1.HospitalUnitSpec](), "", reflect.TypeFor[kalyanv1alpha1.SecretReference](), reflect.TypeFor[kalyanv1alpha1.Quota](), reflect.TypeFor[kalyanv1alpha1.Contact]())
 	wire := jsonPaths(reflect.TypeFor[unitwire.Registration](), "")
 	for _, p := range spec {
 		if _, ok := kubernetesOnly[p]; !ok && !slices.Contains(wire, p) {
@@ -227,7 +229,7 @@ func TestRoundTripThroughTheAPI(t *testing.T) {
 	if stored.Merchant == nil || stored.Merchant.ID != m.Username {
 		t.Errorf("stored merchant %+v, want %s", stored.Merchant, m.Username)
 	}
-	want := asUnit(spec.Code, reg)
+	want := asUnit(t, spec.Code, reg)
 	back := unitwire.AdminUnit(stored, answer.DonationURL)
 	for name, got := range map[string]unitwire.Unit{"the API's answer": answer, "the stored unit": back} {
 		got.Status, got.DonationURL = "", "" // the registry's and the API's, not the spec's
@@ -241,9 +243,17 @@ func TestRoundTripThroughTheAPI(t *testing.T) {
 }
 
 // asUnit is the unit a registration describes, as the admin answer shows it.
-func asUnit(code string, r unitwire.Registration) unitwire.Unit {
-	return unitwire.Unit{Code: code, Names: r.Names, Level: r.Level, Division: r.Division, District: r.District,
+func asUnit(t *testing.T, code string, r unitwire.Registration) unitwire.Unit {
+	t.Helper()
+	u := unitwire.Unit{Code: code, Names: r.Names, Level: r.Level, Division: r.Division, District: r.District,
 		Upazila: r.Upazila, Policy: r.Policy}
+	if r.Contact != nil {
+		u.Contact = new(units.Contact)
+		if err := json.Unmarshal(r.Contact, u.Contact); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return u
 }
 
 func js(v any) string { b, _ := json.Marshal(v); return string(b) }

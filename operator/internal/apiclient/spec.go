@@ -2,7 +2,9 @@ package apiclient
 
 import (
 	"encoding/base64"
+	"encoding/json"
 
+	"github.com/kalyan-platform/kalyan/internal/units"
 	"github.com/kalyan-platform/kalyan/internal/unitwire"
 	kalyanv1alpha1 "github.com/kalyan-platform/kalyan/operator/api/v1alpha1"
 )
@@ -35,6 +37,10 @@ func RegistrationFor(spec kalyanv1alpha1.HospitalUnitSpec, merchant *unitwire.Me
 		},
 		BKash:      unitwire.MerchantMember(merchant),
 		SigningKey: base64.StdEncoding.EncodeToString(seed),
+	}
+	if c := spec.Contact; c != nil {
+		// Strings only: cannot fail.
+		reg.Contact, _ = json.Marshal(units.Contact{Office: c.Office, Phone: c.Phone, Email: c.Email})
 	}
 	return reg
 }
