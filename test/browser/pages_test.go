@@ -236,3 +236,34 @@ func TestUnitTransparencyPage(t *testing.T) {
 	}
 	b.checkA11y("unit page en")
 }
+
+// TestNationalLedgerPage (issue 19): the Bengali national ledger groups the
+// units' figures by division and district and filters by fiscal year; the
+// national total is what every unit received, the same as the API's.
+func TestNationalLedgerPage(t *testing.T) {
+	b := newBrowser(t)
+	b.open("/ledger")
+	if h1 := eval[string](b, `document.querySelector("h1").textContent`); h1 != "জাতীয় হিসাব" {
+		t.Fatalf("heading %q", h1)
+	}
+	if n := eval[float64](b, `document.querySelectorAll("main h2").length`); n != 9 {
+		t.Errorf("%v headings, want the whole country and 8 divisions", n)
+	}
+	if n := eval[float64](b, `document.querySelectorAll("main tbody tr").length`); n != 64 {
+		t.Errorf("%v district rows, want 64", n)
+	}
+	if !eval[bool](b, `[...document.querySelectorAll("main tbody th")].some(e => e.textContent == "কুমিল্লা")`) {
+		t.Error("no row for Cumilla district in Bengali")
+	}
+	b.screenshot("ledger-phone")
+	b.checkA11yBoth("national ledger")
+	b.do("choose a fiscal year", chromedp.SetValue(chromedp.CSS(`#fy`), "2025-26"))
+	b.submit(`main form button`)
+	if h := eval[string](b, `document.querySelector("#nat").textContent`); !strings.Contains(h, "২০২৫-২৬") {
+		t.Errorf("after the filter the heading is %q", h)
+	}
+	if sel := eval[string](b, `document.querySelector("#fy").value`); sel != "2025-26" {
+		t.Errorf("the filter shows %q", sel)
+	}
+	b.checkA11yBoth("national ledger, one fiscal year")
+}
