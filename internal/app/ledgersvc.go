@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -32,18 +34,19 @@ type Transparency struct {
 
 	mu    sync.Mutex
 	units map[string]cachedTally
-	// national is the cached national view.
-	national   *nationalView
-	nationalAt time.Time
+	// national holds the cached national views by fiscal year ("" = all).
+	national map[string]*nationalView
 }
 
 type cachedTally struct {
 	at    time.Time
+	tally *ledger.Tally
 	funds map[string]*ledger.FundFigures
 	month map[string]money.Amount
 }
 
 type nationalView struct {
+	at   time.Time
 	rows []UnitTotals
 	nat  ledger.FundFigures
 }
@@ -60,7 +63,7 @@ func (t *Transparency) tally(ctx context.Context, unit string) (cachedTally, err
 	if err != nil {
 		return cachedTally{}, err
 	}
-	c = cachedTally{at: t.Now(), funds: tl.Funds(), month: tl.Monthly()}
+	c = cachedTally{at: t.Now(), tally: tl, funds: tl.Funds(), month: tl.Monthly()}
 	t.mu.Lock()
 	if t.units == nil {
 		t.units = map[string]cachedTally{}
@@ -131,10 +134,24 @@ type UnitTotals struct {
 // code, and the national total. Each unit's tally is read side by side: a
 // refresh costs a few exact reads per unit, not the national history.
 func (t *Transparency) National(ctx context.Context) ([]UnitTotals, ledger.FundFigures, error) {
+	return t.NationalYear(ctx, "")
+}
+
+// NationalYear is National for the movements of one July–June fiscal year
+// ("2025-26"; "" = since the start), read from the same tallies' months.
+func (t *Transparency) NationalYear(ctx context.Context, fy string) ([]UnitTotals, ledger.FundFigures, error) {
+	from, to := "", "9999-12"
+	if fy != "" {
+		if !ValidFiscalYear(fy) {
+			return nil, ledger.FundFigures{}, fmt.Errorf("fiscal year %q: want one like 2025-26", fy)
+		}
+		start, _ := strconv.Atoi(fy[:4])
+		from, to = fmt.Sprintf("%d-07", start), fmt.Sprintf("%d-06", start+1)
+	}
 	t.mu.Lock()
-	v, at := t.national, t.nationalAt
+	v := t.national[fy]
 	t.mu.Unlock()
-	if v != nil && t.Now().Sub(at) < t.TTL {
+	if v != nil && t.Now().Sub(v.at) < t.TTL {
 		return v.rows, v.nat, nil
 	}
 	us, err := t.Units.Store.List(ctx)
@@ -150,8 +167,12 @@ func (t *Transparency) National(ctx context.Context) ([]UnitTotals, ledger.FundF
 			if err != nil {
 				return err
 			}
+			funds := c.funds
+			if fy != "" {
+				funds = c.tally.FundsBetween(from, to)
+			}
 			rows[i] = UnitTotals{Unit: u}
-			for _, f := range c.funds {
+			for _, f := range funds {
 				add(&rows[i].Totals, f)
 			}
 			return nil
@@ -165,7 +186,10 @@ func (t *Transparency) National(ctx context.Context) ([]UnitTotals, ledger.FundF
 		add(&nat, &rows[i].Totals)
 	}
 	t.mu.Lock()
-	t.national, t.nationalAt = &nationalView{rows: rows, nat: nat}, t.Now()
+	if t.national == nil {
+		t.national = map[string]*nationalView{}
+	}
+	t.national[fy] = &nationalView{at: t.Now(), rows: rows, nat: nat}
 	t.mu.Unlock()
 	return rows, nat, nil
 }

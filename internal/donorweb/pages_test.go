@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/kalyan-platform/kalyan/internal/i18n"
+	"github.com/kalyan-platform/kalyan/internal/ledger"
+	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
 
@@ -28,6 +30,10 @@ func TestPagesRender(t *testing.T) {
 			"note":    &receiptView{L: l, Valid: true, Serial: "N", Partial: true, Eligible: [2]string{"৳১", "Tk 1"}},
 			"zakat":   &zakatView{Result: &zakatResult{Due: true, Headline: "h", Rows: []zakatRow{{"a", "b"}}, GiveURL: "/d/u?amount=1&kind=zakat", GiveLabel: "g"}},
 		}
+		views["unit"] = &unitView{Name: "U", GiveURL: "/d/u", Funds: []fundRow{figuresRow(l, "Z", ledger.FundFigures{Received: 100, TransferredIn: 5})},
+			Chart: barChart(l, []string{"a", "b"}, []money.Amount{0, 150}), Contact: &unitContactView{L: l, Name: "U"}}
+		views["ledger"] = &ledgerView{Action: "/ledger", Years: []webkit.Choice{{Value: "", Label: "all", Checked: true}},
+			Divisions: []ledgerDivision{{Name: "D", UnitsURL: "/?division=D", Districts: []ledgerRow{{Name: "d"}}}}}
 		for name, v := range views {
 			p := &webkit.Page{L: l, Title: "T", Switch: "/?lang=" + string(l.Other()), P: v, Errors: fe.List}
 			if name == "status" {

@@ -14,7 +14,14 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
 
-type fundRow struct{ Name, Received, Allocated, Disbursed, Refunded, Balance, Transferred string }
+type fundRow struct {
+	Name, BalanceLabel, Balance, Disbursed string
+	// Sum is how the balance comes about, one signed line each, so the
+	// figures visibly add up on a phone.
+	Sum []sumLine
+}
+
+type sumLine struct{ Label, Amount string }
 
 type monthRow struct{ Label, Amount string }
 
@@ -52,12 +59,13 @@ func (h *handlers) unitPage(c *fiber.Ctx) error {
 		v.GiveURL = "/d/" + u.Code
 	}
 	var total ledger.FundFigures
-	for _, f := range funds {
+	for _, f := range restrictedOrder(u.Policy.Programmes, funds) {
 		v.Funds = append(v.Funds, figuresRow(l, fundLabel(l, f.Fund), f))
 		total.Received += f.Received
 		total.Allocated += f.Allocated
 		total.Disbursed += f.Disbursed
 		total.Refunded += f.Refunded
+		total.Held += f.Held
 		total.TransferredIn += f.TransferredIn
 		total.TransferredOut += f.TransferredOut
 	}
@@ -72,9 +80,54 @@ func (h *handlers) unitPage(c *fiber.Ctx) error {
 	return pages.Render(c, fiber.StatusOK, "unit", webkit.NewPage(c, l, l.F("unit.title", v.Name), v))
 }
 
+// figuresRow is a fund's card: received, then each signed movement, adding
+// up to the balance (ledger.FundFigures.Balance); a line that moved nothing
+// but transfers and held refunds is left out.
 func figuresRow(l i18n.Lang, name string, f ledger.FundFigures) fundRow {
-	return fundRow{Name: name, Received: l.Money(f.Received), Allocated: l.Money(f.Allocated), Disbursed: l.Money(f.Disbursed),
-		Refunded: l.Money(f.Refunded), Balance: l.Money(f.Balance()), Transferred: transferred(l, f)}
+	r := fundRow{Name: name, BalanceLabel: l.T("unit.balance"), Balance: l.Money(f.Balance()), Disbursed: l.F("unit.of-allocated", l.Money(f.Disbursed))}
+	r.Sum = append(r.Sum, sumLine{l.T("unit.received"), "+" + l.Money(f.Received)})
+	if f.TransferredIn > 0 || f.TransferredOut > 0 {
+		r.Sum = append(r.Sum, sumLine{l.T("unit.transferred"), transferred(l, f)})
+	}
+	r.Sum = append(r.Sum, sumLine{l.T("unit.refunded"), "−" + l.Money(f.Refunded)})
+	if f.Held > 0 {
+		r.Sum = append(r.Sum, sumLine{l.T("unit.held"), "−" + l.Money(f.Held)})
+	}
+	r.Sum = append(r.Sum, sumLine{l.T("unit.allocated"), "−" + l.Money(f.Allocated)})
+	return r
+}
+
+// restrictedOrder lists each restricted fund as its own card in the order a
+// donor chooses them: zakat, zakat for each programme (even before it has
+// moved money), each programme, sadaqah, general, then the rest (grant,
+// programmes the unit has since dropped).
+func restrictedOrder(programmes []string, funds []ledger.FundFigures) []ledger.FundFigures {
+	byName := make(map[string]ledger.FundFigures, len(funds))
+	for _, f := range funds {
+		byName[f.Fund] = f
+	}
+	names := []string{"zakat"}
+	for _, p := range programmes {
+		names = append(names, "zakat:"+p)
+	}
+	names = append(names, programmes...)
+	names = append(names, "sadaqah", "general")
+	out := make([]ledger.FundFigures, 0, len(funds)+len(programmes))
+	seen := map[string]bool{}
+	for _, n := range names {
+		f, ok := byName[n]
+		if !ok {
+			f = ledger.FundFigures{Fund: n}
+		}
+		out = append(out, f)
+		seen[n] = true
+	}
+	for _, f := range funds {
+		if !seen[f.Fund] {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func fundLabel(l i18n.Lang, fund string) string {
@@ -97,34 +150,62 @@ func monthLabel(l i18n.Lang, t time.Time) string {
 	return monthsBN[t.Month()-1] + " " + l.Digits(t.Format("2006"))
 }
 
-// barChart draws the months as bars (black on white, prints well). The
-// figures are in the table that follows; the SVG carries a summary label.
+// barChart draws the months as bars (black on white, prints well) over a
+// scale: the taka at zero, half and the top of the axis, with grid lines.
+// The figures are also in the table that follows.
 func barChart(l i18n.Lang, labels []string, amounts []money.Amount) template.HTML {
-	const w, h, pad, bar = 360, 140, 20, 24
+	const w, h, left, bottom, top, bar = 400, 140, 64, 20, 8, 20
 	var max money.Amount
 	for _, a := range amounts {
-		if a > max {
-			max = a
-		}
+		max = maxAmount(max, a)
 	}
+	scale := niceCeil(max)
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg viewBox="0 0 %d %d" width="100%%" role="img" aria-label="%s">`, w, h+pad, template.HTMLEscapeString(l.F("unit.chart-label", l.Money(max))))
-	fmt.Fprintf(&b, `<line x1="0" y1="%d" x2="%d" y2="%d" stroke="#000"/>`, h, w, h)
-	step := w / len(amounts)
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %d %d" width="100%%" role="img" aria-label="%s">`, w, h+bottom, template.HTMLEscapeString(l.F("unit.chart-label", l.Money(max))))
+	for i := 0; i <= 2; i++ {
+		y := h - (h-top)*i/2
+		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s"/>`, left, y, w, y, map[bool]string{true: "#000", false: "#999"}[i == 0])
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="10" text-anchor="end" fill="#000">%s</text>`, left-4, y+4,
+			template.HTMLEscapeString(l.Money(scale*money.Amount(i)/2)))
+	}
+	step := (w - left) / len(amounts)
 	for i, a := range amounts {
 		bh := 0
-		if max > 0 {
-			bh = int(int64(a) * int64(h-10) / int64(max))
+		if scale > 0 {
+			bh = int(int64(a) * int64(h-top) / int64(scale))
 		}
-		x := i*step + (step-bar)/2
+		x := left + i*step + (step-bar)/2
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="#333"><title>%s: %s</title></rect>`,
 			x, h-bh, bar, bh, template.HTMLEscapeString(labels[i]), template.HTMLEscapeString(l.Money(a)))
 		if i%3 == 0 {
-			fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="10" fill="#000">%s</text>`, i*step, h+14, template.HTMLEscapeString(labels[i]))
+			fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="10" fill="#000">%s</text>`, left+i*step, h+14, template.HTMLEscapeString(labels[i]))
 		}
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+func maxAmount(a, b money.Amount) money.Amount {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// niceCeil rounds an amount up to whole taka of 1, 2 or 5 times a power of
+// ten, so the scale reads "৳৫০,০০০" rather than "৳৪৭,৩১২.৫০".
+func niceCeil(a money.Amount) money.Amount {
+	if a <= 0 {
+		return 0
+	}
+	taka := (int64(a) + 99) / 100
+	for p := int64(1); ; p *= 10 {
+		for _, m := range []int64{1, 2, 5} {
+			if m*p >= taka {
+				return money.Amount(m * p * 100)
+			}
+		}
+	}
 }
 
 // transferred shows what moved between units: "+in", "−out" or both.

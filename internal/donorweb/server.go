@@ -43,7 +43,7 @@ type Deps struct {
 //go:embed web/*.html
 var webFS embed.FS
 
-var pages = webkit.ParsePages(webFS, []string{"home", "donate", "status", "zakat", "unit", "appgift", "info", "contact", "verify", "note", "statement", "my"}, "web/unitcontact.html")
+var pages = webkit.ParsePages(webFS, []string{"home", "donate", "status", "zakat", "unit", "appgift", "info", "contact", "verify", "note", "statement", "my", "ledger"}, "web/unitcontact.html")
 
 type handlers struct {
 	Deps
@@ -63,6 +63,7 @@ func Routes(d Deps) webkit.Mount {
 		a.Get("/donations/:id", h.statusPage)
 		a.Get("/zakat", h.zakatPage)
 		a.Get("/u/:code", h.unitPage)
+		a.Get("/ledger", h.ledgerPage)
 		a.Get("/r/:id", h.verifyPage)
 		a.Get("/r/:id/notes/:refund", h.notePage)
 		a.Get("/s/:token", h.statementLink)

@@ -315,9 +315,17 @@ func (t *Tally) Equal(o *Tally) bool {
 
 // Funds derives the unit's public per-fund figures (every fund its ledger
 // ever touched), exactly as Summarise folds them line by line.
-func (t *Tally) Funds() map[string]*FundFigures {
+func (t *Tally) Funds() map[string]*FundFigures { return t.FundsBetween("", "9999-12") }
+
+// FundsBetween derives the per-fund figures of the entries of months from
+// through to ("2006-01", Asia/Dhaka, both included): a fiscal year's
+// movements, read from the cells like Funds.
+func (t *Tally) FundsBetween(from, to string) map[string]*FundFigures {
 	out := map[string]*FundFigures{}
 	for k, v := range t.cells {
+		if k.month < from || k.month > to {
+			continue
+		}
 		f := out[k.fund]
 		if f == nil {
 			f = &FundFigures{Fund: k.fund}

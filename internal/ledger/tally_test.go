@@ -106,3 +106,29 @@ func TestPackedCellsRefuseDamage(t *testing.T) {
 		t.Fatal("a packed value of an unknown version was read")
 	}
 }
+
+// TestTallyFundsBetweenEqualsTheFoldOfThoseMonths: a fiscal year's figures
+// read from the cells (the national ledger's filter) are the line fold of
+// that year's entries only.
+func TestTallyFundsBetweenEqualsTheFoldOfThoseMonths(t *testing.T) {
+	g := ledgerseed.New("u1", 7, time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC), 151*time.Minute)
+	tally, ref := ledger.NewTally("u1"), ledger.NewSummary()
+	from, to := time.Date(2025, 6, 30, 18, 0, 0, 0, time.UTC), time.Date(2026, 6, 30, 18, 0, 0, 0, time.UTC) // FY 2025-26 in Dhaka
+	for i := range 5000 {
+		tx := g.Next()
+		tx.Seq = int64(i + 1)
+		if err := tally.Add(&tx); err != nil {
+			t.Fatal(err)
+		}
+		if !tx.At.Before(from) && tx.At.Before(to) {
+			ref.Add(&tx)
+		}
+	}
+	if g.Next().At.Before(to) {
+		t.Fatal("the seeded ledger does not reach past the fiscal year")
+	}
+	got, want := tally.FundsBetween("2025-07", "2026-06"), ref.Funds["u1"]
+	if len(want) == 0 || !maps.EqualFunc(got, want, func(a, b *ledger.FundFigures) bool { return *a == *b }) {
+		t.Fatalf("FY 2025-26: tally %v, fold %v", got, want)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -196,6 +197,10 @@ func TestCampaignLink(t *testing.T) {
 
 // TestUnitTransparencyPage: the public page of a unit shows its funds and a
 // 12-month chart, in both languages, accessibly and with no personal data.
+// On a phone (issue 19) each fund is a card with its balance first (its
+// lines adding up: TestFundCardAddsUp), the words are explained once, each
+// restricted fund has its own card in the donor's order, and the chart has
+// a scale.
 func TestUnitTransparencyPage(t *testing.T) {
 	b := newBrowser(t)
 	b.open("/u/dmch")
@@ -205,10 +210,60 @@ func TestUnitTransparencyPage(t *testing.T) {
 	if n := eval[float64](b, `document.querySelectorAll("svg rect").length`); n != 12 {
 		t.Fatalf("%v bars, want 12", n)
 	}
-	b.checkA11y("unit page")
+	if n := eval[float64](b, `[...document.querySelectorAll("svg text")].filter(e => e.getAttribute("text-anchor") == "end").length`); n != 3 {
+		t.Errorf("%v scale labels on the chart, want 3 (0, half, top)", n)
+	}
+	if terms := eval[string](b, `document.querySelector("#terms").textContent`); !strings.Contains(terms, "বরাদ্দ:") || !strings.Contains(terms, "বিতরণ:") || !strings.Contains(terms, "ফেরত:") || !strings.Contains(terms, "প্রাপ্ত:") {
+		t.Errorf("the words are not explained: %q", terms)
+	}
+	cards := eval[[]string](b, `[...document.querySelectorAll(".funds > .fund h3")].map(e => e.textContent)`)
+	want := []string{"যাকাত", "যাকাত (", "সদকা", "সাধারণ"}
+	if len(cards) < 4 || cards[0] != want[0] || !strings.HasPrefix(cards[1], want[1]) {
+		t.Errorf("fund cards %q: want zakat, then zakat for each programme, then programmes, sadaqah, general", cards)
+	}
+	if i, j := slices.Index(cards, "সদকা"), slices.Index(cards, "সাধারণ"); i < 0 || j != i+1 {
+		t.Errorf("fund cards %q: sadaqah then general", cards)
+	}
+	// The balance comes first in each card, right under its name.
+	if ok := eval[bool](b, `[...document.querySelectorAll(".fund")].every(c => c.querySelector("h3").nextElementSibling.matches("p.bal"))`); !ok {
+		t.Error("a fund card does not show its balance first")
+	}
+	b.screenshot("unit-phone")
+	b.checkA11yBoth("unit page")
 	b.open("/u/dmch?lang=en")
 	if body := eval[string](b, `document.body.textContent`); !strings.Contains(body, "Zakat") || !strings.Contains(body, "Balance") {
 		t.Fatalf("english page lacks fund table")
 	}
 	b.checkA11y("unit page en")
+}
+
+// TestNationalLedgerPage (issue 19): the Bengali national ledger groups the
+// units' figures by division and district and filters by fiscal year; the
+// national total is what every unit received, the same as the API's.
+func TestNationalLedgerPage(t *testing.T) {
+	b := newBrowser(t)
+	b.open("/ledger")
+	if h1 := eval[string](b, `document.querySelector("h1").textContent`); h1 != "জাতীয় হিসাব" {
+		t.Fatalf("heading %q", h1)
+	}
+	if n := eval[float64](b, `document.querySelectorAll("main h2").length`); n != 9 {
+		t.Errorf("%v headings, want the whole country and 8 divisions", n)
+	}
+	if n := eval[float64](b, `document.querySelectorAll("main tbody tr").length`); n != 64 {
+		t.Errorf("%v district rows, want 64", n)
+	}
+	if !eval[bool](b, `[...document.querySelectorAll("main tbody th")].some(e => e.textContent == "কুমিল্লা")`) {
+		t.Error("no row for Cumilla district in Bengali")
+	}
+	b.screenshot("ledger-phone")
+	b.checkA11yBoth("national ledger")
+	b.do("choose a fiscal year", chromedp.SetValue(chromedp.CSS(`#fy`), "2025-26"))
+	b.submit(`main form button`)
+	if h := eval[string](b, `document.querySelector("#nat").textContent`); !strings.Contains(h, "২০২৫-২৬") {
+		t.Errorf("after the filter the heading is %q", h)
+	}
+	if sel := eval[string](b, `document.querySelector("#fy").value`); sel != "2025-26" {
+		t.Errorf("the filter shows %q", sel)
+	}
+	b.checkA11yBoth("national ledger, one fiscal year")
 }

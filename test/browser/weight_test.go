@@ -46,6 +46,8 @@ func donorPages(t testing.TB) []weighed {
 		{"zakat result", "GET", "/zakat?calc=1&unit=dmch&cash=500000&gold=11.664&silver=50&debts=10000&basis=silver", nil, 200},
 		{"zakat with errors", "GET", "/zakat?calc=1&cash=abc&gold=-1", nil, 422},
 		{"unit transparency", "GET", "/u/dmch", nil, 200},
+		{"national ledger (538 units)", "GET", "/ledger", nil, 200},
+		{"national ledger, one fiscal year", "GET", "/ledger?fy=2025-26&lang=en", nil, 200},
 		{"bkash app gift", "GET", "/u/dmch/bkash-app", nil, 200},
 		{"bkash app gift with errors", "POST", "/u/dmch/bkash-app", url.Values{"trx": {"x"}, "phone": {"1"}}, 422},
 		{"rebate", "GET", "/rebate", nil, 200},

@@ -62,6 +62,7 @@ var matrix = map[string]entry{
 	"POST /d/:slug":           public("donor's gift form submission"),
 	"GET /zakat":              public("zakat calculator page"),
 	"GET /u/:code":            public("unit's public transparency page: fund totals only"),
+	"GET /ledger":             public("national ledger page: totals per division and district only"),
 	"GET /u/:code/bkash-app":  public("donor's form to claim a gift made in the bKash app: no records shown"),
 	"POST /u/:code/bkash-app": public("donor's claim of a gift made in the bKash app: bKash confirms the TrxID and payer; the answer shows only that gift's status"),
 	"POST /api/v1/units/:code/bkash-app-gifts":   public("donor's claim of a gift made in the bKash app: bKash confirms the TrxID and payer; rate-limited per address and number"),
