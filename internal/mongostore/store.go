@@ -90,6 +90,9 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	if err := s.ensureGrantIndexes(ctx); err != nil {
 		return err
 	}
+	if err := s.ensureLinkIndexes(ctx); err != nil {
+		return err
+	}
 	return s.backfillDonorYears(ctx)
 }
 
