@@ -53,8 +53,10 @@ type Deps struct {
 	CashBook   *app.CashBook
 	GiftSearch *app.GiftSearch
 	Statements *app.Statements
-	PDF        *receiptpdf.Renderer
-	Citation   string
+	// Links are the unit's campaign links (links.go).
+	Links    *app.Links
+	PDF      *receiptpdf.Renderer
+	Citation string
 }
 
 type handlers struct {
@@ -120,6 +122,11 @@ func (h *handlers) consoleRoutes(a *fiber.App) {
 	a.Get("/console/statement", staff(cs.statementPage)...)
 	a.Post("/console/statement", staff(cs.statementCode)...)
 	a.Post("/console/statement/print", staff(cs.statementPrint)...)
+	a.Get("/console/links", staff(cs.linksPage)...)
+	a.Post("/console/links", staff(cs.createLink)...)
+	a.Post("/console/links/:slug/disable", staff(cs.setLinkDisabled(true))...)
+	a.Post("/console/links/:slug/enable", staff(cs.setLinkDisabled(false))...)
+	a.Get("/console/links/:slug/poster.pdf", staff(cs.linkPoster)...)
 }
 
 // actionRoles are the roles that may take action on a request.

@@ -80,7 +80,7 @@ func (l Lang) F(key string, args ...any) string {
 // not collide in one map: the donor pages' and the console's (messages),
 // the console's money pages' (moneyMessages) and the donor's self-service
 // pages' (selfServiceMessages). A key is in at most one.
-var catalogues = []map[string]msg{messages, moneyMessages, selfServiceMessages}
+var catalogues = []map[string]msg{messages, moneyMessages, selfServiceMessages, consoleMessages}
 
 func lookup(key string) (msg, bool) {
 	for _, c := range catalogues {

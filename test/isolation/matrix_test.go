@@ -237,6 +237,22 @@ var matrix = map[string]entry{
 		return request{method: "POST", path: "/console/statement/print", form: url.Values{"mobile": {fx.donorPhone}, "fy": {fx.fiscalYear},
 			"challenge": {"not-a-challenge"}, "code": {"123456"}}}
 	}},
+
+	// The console's campaign links (issue 17); the create form is posted
+	// with a slug it refuses.
+	"GET /console/links": {role: "unit_admin", req: consoleUnitQ("/console/links")},
+	"POST /console/links": {role: "unit_admin", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/console/links?unit=" + fx.code, form: url.Values{"slug": {"NOT A SLUG"}, "title_en": {"Isolation"}}}
+	}},
+	"POST /console/links/:slug/disable": {role: "unit_admin", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/console/links/" + fx.link + "/disable", form: url.Values{}}
+	}},
+	"POST /console/links/:slug/enable": {role: "unit_admin", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/console/links/" + fx.link + "/enable", form: url.Values{}}
+	}},
+	"GET /console/links/:slug/poster.pdf": {role: "unit_admin", req: func(fx *unitFx) request {
+		return request{method: "GET", path: "/console/links/" + fx.link + "/poster.pdf"}
+	}},
 }
 
 // consoleUnitQ is a console list page of fx's unit: lists take ?unit= (a
