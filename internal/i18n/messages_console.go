@@ -44,4 +44,10 @@ var consoleMessages = map[string]msg{
 	"console.links.err.presets-range": {"৬টি পর্যন্ত পরিমাণ, প্রতিটি ইউনিটের সীমার মধ্যে", "Up to 6 amounts, each within the unit's limits"},
 	"console.links.err.goal":          {"লক্ষ্য অঙ্কে লিখুন, যেমন ৫০,০০০", "Write the goal in figures, like 50,000"},
 	"console.links.err.ends":          {"আজকের পরের একটি তারিখ দিন", "Give a date after today"},
+
+	// The aid pages: labels true at each state, confirmed decisions.
+	"console.col.assessed":  {"নির্ধারিত পরিমাণ", "Assessed amount"},
+	"console.err.sure":      {"নিশ্চিত করতে ঘরে টিক দিন; এই সিদ্ধান্ত আর ফিরিয়ে নেওয়া যায় না", "Tick the box to confirm: this decision cannot be undone"},
+	"console.reject.sure":   {"আমি নিশ্চিত: আবেদনটি নাকচ করুন", "I am sure: reject this request"},
+	"console.withdraw.sure": {"আমি নিশ্চিত: আবেদনটি প্রত্যাহার করুন", "I am sure: withdraw this request"},
 }

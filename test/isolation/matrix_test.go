@@ -187,11 +187,11 @@ var matrix = map[string]entry{
 	}},
 	"POST /console/requests/:id/assess":   {role: "unit_admin", req: consoleForm("assess", map[string]any{"approved1": "100"})},
 	"POST /console/requests/:id/approve":  {role: "committee", req: consoleForm("approve", map[string]any{"note": "isolation check"})},
-	"POST /console/requests/:id/reject":   {role: "committee", req: consoleForm("reject", map[string]any{"reason": "isolation check"})},
+	"POST /console/requests/:id/reject":   {role: "committee", req: consoleForm("reject", map[string]any{"reason": "isolation check", "sure": "1"})},
 	"POST /console/requests/:id/disburse": {role: "social_worker", req: consoleForm("disburse", map[string]any{"amount1": "1"})},
 	"POST /console/requests/:id/confirm":  {role: "social_worker", req: consoleForm("confirm", map[string]any{})},
 	"POST /console/requests/:id/decline":  {role: "social_worker", req: consoleForm("decline", map[string]any{"reason": "isolation check"})},
-	"POST /console/requests/:id/withdraw": {role: "social_worker", req: consoleForm("withdraw", map[string]any{"wreason": "isolation check"})},
+	"POST /console/requests/:id/withdraw": {role: "social_worker", req: consoleForm("withdraw", map[string]any{"wreason": "isolation check", "sure": "1"})},
 
 	// The console's money pages (issue 17). Each form is posted with a
 	// value it refuses, so the control call records nothing either.
