@@ -188,33 +188,22 @@ func (cs *console) createLink(c *fiber.Ctx) error {
 		}
 		k.EndsAt = d.AddDate(0, 0, 1).UTC()
 	}
-	if len(fe.List) == 0 {
+	if len(fe.List) > 0 {
+		// Say everything wrong at once: the rest of the form is checked
+		// as the use case would, and nothing is stored.
+		u, err := cs.h.Units.Get(c.UserContext(), unit)
+		if err != nil {
+			return err
+		}
+		linkErrors(l, fe, k.Validate(u, time.Now()))
+	} else {
 		err = cs.h.Links.Create(c.UserContext(), unit, k)
 		var ve validation.Errors
 		switch {
 		case errors.Is(err, links.ErrTaken):
 			fe.Add("slug", l.T("console.links.err.taken"))
 		case errors.As(err, &ve):
-			for _, e := range ve {
-				switch e.Field {
-				case "slug":
-					fe.Add("slug", l.T("console.links.err.slug"))
-				case "title", "title.bn":
-					fe.Add("title_bn", l.T("console.links.err.title"))
-				case "title.en":
-					fe.Add("title_en", l.T("console.links.err.title"))
-				case "kind":
-					fe.Add("kind", l.T("console.cash.err.kind"))
-				case "programme":
-					fe.Add("programme", l.T("console.cash.err.programme"))
-				case "amounts":
-					fe.Add("presets", l.T("console.links.err.presets-range"))
-				case "endsAt":
-					fe.Add("ends", l.T("console.links.err.ends"))
-				default:
-					fe.Add("goal", l.T("console.links.err.goal"))
-				}
-			}
+			linkErrors(l, fe, ve)
 		case err != nil:
 			return err
 		}
@@ -223,6 +212,40 @@ func (cs *console) createLink(c *fiber.Ctx) error {
 		return cs.renderLinks(c, fiber.StatusUnprocessableEntity, unit, form, fe)
 	}
 	return c.Redirect("/console/links"+unitQ(c)+"#link-"+url.PathEscape(k.Slug), fiber.StatusSeeOther)
+}
+
+// linkErrors says the links use case's field errors in the page's
+// language, keyed by the input to fix (first error of a field wins).
+func linkErrors(l i18n.Lang, fe *webkit.FormErrors, err error) {
+	var ve validation.Errors
+	if !errors.As(err, &ve) {
+		return
+	}
+	add := func(id, key string) {
+		if fe.Get(id) == "" {
+			fe.Add(id, l.T(key))
+		}
+	}
+	for _, e := range ve {
+		switch e.Field {
+		case "slug":
+			add("slug", "console.links.err.slug")
+		case "title", "title.bn":
+			add("title_bn", "console.links.err.title")
+		case "title.en":
+			add("title_en", "console.links.err.title")
+		case "kind":
+			add("kind", "console.cash.err.kind")
+		case "programme":
+			add("programme", "console.cash.err.programme")
+		case "amounts":
+			add("presets", "console.links.err.presets-range")
+		case "endsAt":
+			add("ends", "console.links.err.ends")
+		default:
+			add("goal", "console.links.err.goal")
+		}
+	}
 }
 
 // splitPresets splits "500,1,000" at the commas that do not group digits.
