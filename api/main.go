@@ -1,5 +1,6 @@
 // Command kalyan-api serves the JSON API, the donor pages and the public
-// ledger. `kalyan-api token --role R [--unit CODE] [--sub NAME]` prints a
+// ledger. `kalyan-api token --role R [--unit CODE | --district CODE |
+// --division CODE] [--sub NAME]` prints a
 // staff token signed with the local development key; `kalyan-api probe URL…`
 // checks that each URL answers 200 (the Helm chart's test, in an image with
 // no shell or curl).
@@ -68,8 +69,10 @@ func run(args []string) error {
 
 func token(cfg config.Config, args []string) error {
 	fs := flag.NewFlagSet("token", flag.ContinueOnError)
-	role := fs.String("role", "", "social_worker, committee, unit_admin, cashier or platform_admin")
-	unit := fs.String("unit", "", "unit code (required except for platform_admin)")
+	role := fs.String("role", "", "social_worker, committee, unit_admin, cashier, platform_admin, district_officer, division_officer or department")
+	unit := fs.String("unit", "", "unit code (required for unit staff)")
+	district := fs.String("district", "", "a district officer's district code (e.g. cumilla)")
+	division := fs.String("division", "", "a division officer's division code (e.g. chattagram)")
 	sub := fs.String("sub", "", "subject (staff member's id); default: the role")
 	name := fs.String("name", "", "staff member's name, shown in request histories (OIDC \"name\" claim)")
 	ttl := fs.Duration("ttl", 12*time.Hour, "validity")
@@ -86,7 +89,14 @@ func token(cfg config.Config, args []string) error {
 	if err != nil {
 		return err
 	}
-	t, err := signer.NamedToken(*sub, *name, auth.Role(*role), *unit, *ttl)
+	scope := *unit
+	switch auth.Role(*role) {
+	case auth.DistrictOfficer:
+		scope = *district
+	case auth.DivisionOfficer:
+		scope = *division
+	}
+	t, err := signer.NamedToken(*sub, *name, auth.Role(*role), scope, *ttl)
 	if err != nil {
 		return err
 	}

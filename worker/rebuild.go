@@ -8,9 +8,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 
+	"github.com/kalyan-platform/kalyan/internal/app"
 	"github.com/kalyan-platform/kalyan/internal/config"
+	"github.com/kalyan-platform/kalyan/internal/events"
 	"github.com/kalyan-platform/kalyan/internal/mongostore"
 )
 
@@ -30,7 +33,9 @@ func rebuildAggregates(args []string, stdout, stderr io.Writer) (bool, error) {
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: kalyan-worker rebuild-aggregates [flags]\n\n"+
 			"Folds each unit's whole ledger and makes its checkpoints (the public figures' aggregate) equal to\n"+
-			"that fold. Idempotent; safe while kalyan-api and kalyan-worker run. Exits 1 if a checkpoint was wrong.")
+			"that fold; records the report facts of every kept event that has none and makes the report\n"+
+			"checkpoints equal to the fold of the facts. Idempotent; safe while kalyan-api and kalyan-worker run.\n"+
+			"Exits 1 if a checkpoint was wrong.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -50,6 +55,51 @@ func rebuildAggregates(args []string, stdout, stderr io.Writer) (bool, error) {
 }
 
 func rebuild(ctx context.Context, store *mongostore.Store, unit string, out io.Writer) (bool, error) {
+	okLedger, err := rebuildLedger(ctx, store, unit, out)
+	if err != nil {
+		return false, err
+	}
+	okReports, err := rebuildReports(ctx, store, unit, out)
+	return okLedger && okReports, err
+}
+
+// rebuildReports records the report facts of every kept event that has none
+// (idempotent: each fact is keyed by its event) and makes every report
+// checkpoint equal to the fold of its unit's facts (ADR 0016).
+func rebuildReports(ctx context.Context, store *mongostore.Store, unit string, out io.Writer) (bool, error) {
+	evs, err := store.OutboxEvents(ctx, app.ReportEventTypes)
+	if err != nil {
+		return false, err
+	}
+	if unit != "" {
+		evs = slices.DeleteFunc(evs, func(e events.Envelope) bool { return e.Unit != unit })
+	}
+	facts := store.ReportFacts()
+	rec := &app.ReportRecorder{Facts: facts, Units: store.Units(), Aid: store.AidRequests()}
+	added, err := rec.Backfill(ctx, evs)
+	if err != nil {
+		return false, fmt.Errorf("report facts: %w", err)
+	}
+	fmt.Fprintf(out, "report facts: %d events, %d facts recorded that were missing\n", len(evs), added)
+	units := []string{unit}
+	if unit == "" {
+		if units, err = facts.ReportUnits(ctx); err != nil {
+			return false, err
+		}
+	}
+	replaced := 0
+	for _, u := range units {
+		res, err := facts.RebuildCheckpoints(ctx, u)
+		if err != nil {
+			return false, fmt.Errorf("rebuild report checkpoints of %s: %w", u, err)
+		}
+		replaced += res.Replaced
+		fmt.Fprintf(out, "%s: %d report facts, checkpoints %d kept, %d written, %d replaced\n", u, res.Entries, res.Checked, res.Written, res.Replaced)
+	}
+	return replaced == 0, nil
+}
+
+func rebuildLedger(ctx context.Context, store *mongostore.Store, unit string, out io.Writer) (bool, error) {
 	book := store.Ledger()
 	units := []string{unit}
 	if unit == "" {

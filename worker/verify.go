@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kalyan-platform/kalyan/internal/app"
 	"github.com/kalyan-platform/kalyan/internal/config"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/mongostore"
@@ -27,6 +28,8 @@ func verifyStore(args []string) (bool, error) {
 	uri := fs.String("mongodb-uri", cfg.MongoDB.URI, "MongoDB URI (default KALYAN_MONGODB_URI)")
 	sandbox := fs.String("sandbox-url", "", "bKash sandbox base URL: also compare the ledger with its settlement")
 	merchant := fs.String("merchant", cfg.BKash.Username, "the platform's merchant username at the sandbox (default KALYAN_BKASH_USERNAME); units' own merchants are read from the donations")
+	withReports := fs.Bool("reports", false, "also compare the report aggregates with the ledger, fund by fund and month by month (run when the worker has caught up)")
+	record := fs.Bool("record", false, "store the outcome, which the worker exports as metrics (the scheduled verify)")
 	if err := fs.Parse(args); err != nil {
 		return false, err
 	}
@@ -48,11 +51,25 @@ func verifyStore(args []string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if *withReports {
+		vs, _, err := verify.ReportsAgainstLedger(ctx, store.Database())
+		if err != nil {
+			return false, err
+		}
+		rep.Violations = append(rep.Violations, vs...)
+	}
 	for _, v := range rep.Violations {
 		fmt.Println("VIOLATION:", v)
 	}
-	fmt.Printf("checked %d donations (%d paid), %d receipts, %d ledger transactions, %d ledger checkpoints: %d violations\n",
-		rep.Donations, rep.Paid, rep.Receipts, rep.Transactions, rep.Checkpoints, len(rep.Violations))
+	fmt.Printf("checked %d donations (%d paid), %d receipts, %d ledger transactions, %d ledger checkpoints, %d report facts, %d report checkpoints: %d violations\n",
+		rep.Donations, rep.Paid, rep.Receipts, rep.Transactions, rep.Checkpoints, rep.ReportFacts, rep.ReportCheckpoints, len(rep.Violations))
+	if *record {
+		now := time.Now().UTC()
+		run := app.VerifyRun{ID: now.Format(time.RFC3339Nano), At: now, OK: rep.OK(), Violations: len(rep.Violations)}
+		if err := store.VerifyRuns().Record(ctx, run); err != nil {
+			return false, err
+		}
+	}
 	return rep.OK(), nil
 }
 

@@ -47,7 +47,14 @@ func (w *AllocationWorker) Handle(ctx context.Context, e events.Envelope) error 
 		if err := json.Unmarshal(e.Payload, &p); err != nil || p.Request == "" {
 			return events.PoisonError{Err: fmt.Errorf("decode %s: %v", e.ID, err)}
 		}
-		t := ledger.Transaction{ID: e.ID, Cause: ledger.CauseDisbursement, Request: p.Request, At: time.Now().UTC(),
+		// Dated when the part was confirmed, not when this worker got to it:
+		// the month it counts in must not depend on the worker's lag (the
+		// reports count it in the event's month too).
+		at := e.OccurredAt.UTC()
+		if at.IsZero() {
+			at = time.Now().UTC()
+		}
+		t := ledger.Transaction{ID: e.ID, Cause: ledger.CauseDisbursement, Request: p.Request, At: at,
 			Lines: []ledger.Line{{Account: ledger.RequestAccount(p.Request), Debit: p.Allocated}}}
 		for _, s := range p.Spent {
 			t.Lines = append(t.Lines, ledger.Line{Account: ledger.DisbursedPrefix + s.Fund, Credit: s.Amount})

@@ -18,7 +18,7 @@ var core = []string{
 	"internal/app/...",
 	"internal/aid/...", "internal/donations/...", "internal/ledger/...", "internal/links/...",
 	"internal/units/...", "internal/events/...", "internal/receipts/...", "internal/zakat/...",
-	"internal/money/...",
+	"internal/money/...", "internal/reports/...", "internal/geo/...",
 }
 
 // adapters and the libraries only adapters may use.

@@ -19,12 +19,17 @@ import (
 	"github.com/lestrrat-go/jwx/v3/jwk"
 	"github.com/lestrrat-go/jwx/v3/jws"
 	"github.com/lestrrat-go/jwx/v3/jwt"
+
+	"github.com/kalyan-platform/kalyan/internal/geo"
 )
 
 // Role of a staff member.
 type Role string
 
-// Roles. A platform admin acts on every unit; the others only on their own.
+// Roles. A platform admin acts on every unit; the unit roles only on their
+// own. The supervisory roles act on none: they read reports and case
+// summaries of the units in their district, their division or (the
+// Department's head office) the nation, and never write.
 // A cashier takes cash at the unit's counter (with unit admins, the only
 // ones who may) and keeps the cash book; aid work is not theirs.
 const (
@@ -33,6 +38,10 @@ const (
 	UnitAdmin     Role = "unit_admin"
 	Cashier       Role = "cashier"
 	PlatformAdmin Role = "platform_admin"
+
+	DistrictOfficer Role = "district_officer"
+	DivisionOfficer Role = "division_officer"
+	Department      Role = "department"
 )
 
 // Valid reports whether r is a known role.
@@ -41,7 +50,12 @@ func (r Role) Valid() bool {
 	case SocialWorker, Committee, UnitAdmin, Cashier, PlatformAdmin:
 		return true
 	}
-	return false
+	return r.Supervisory()
+}
+
+// Supervisory reports whether r is a read-only supervisor's role.
+func (r Role) Supervisory() bool {
+	return r == DistrictOfficer || r == DivisionOfficer || r == Department
 }
 
 // Principal is the verified caller.
@@ -53,10 +67,36 @@ type Principal struct {
 	// (empty when the identity provider sends none): what audit trails
 	// show people instead of the subject.
 	Name string
+	// District and Division are a supervisor's scope (geo codes, the
+	// "district" and "division" claims): a district officer's district, a
+	// division officer's division; the Department has neither.
+	District string
+	Division string
 }
 
-// CanActOn reports whether p may touch unit's records.
-func (p Principal) CanActOn(unit string) bool { return p.Role == PlatformAdmin || p.Unit == unit }
+// CanActOn reports whether p may touch unit's records. Supervisors touch
+// none (their Unit is always empty, and an empty unit is no unit).
+func (p Principal) CanActOn(unit string) bool {
+	if p.Role.Supervisory() {
+		return false
+	}
+	return p.Role == PlatformAdmin || p.Unit == unit
+}
+
+// Oversees reports whether p may read the reports and case summaries of a
+// unit in district and division (their geo codes, geo.Code of the names
+// the unit records): a supervisor within their scope, or a platform admin.
+func (p Principal) Oversees(district, division string) bool {
+	switch p.Role {
+	case PlatformAdmin, Department:
+		return true
+	case DivisionOfficer:
+		return p.Division != "" && p.Division == division
+	case DistrictOfficer:
+		return p.District != "" && p.District == district
+	}
+	return false
+}
 
 // ErrUnauthenticated covers every reason a token is refused; the reason is
 // kept for logs, never shown to the caller in detail.
@@ -116,8 +156,39 @@ func (v *Verifier) Verify(raw string) (Principal, error) {
 	if err := tok.Get("name", &p.Name); err != nil {
 		p.Name = ""
 	}
+	if p.Role.Supervisory() {
+		return supervisor(tok, p)
+	}
 	if p.Subject == "" || !p.Role.Valid() || (p.Role != PlatformAdmin && p.Unit == "") {
 		return Principal{}, fmt.Errorf("%w: missing subject, role or unit", ErrUnauthenticated)
+	}
+	return p, nil
+}
+
+// supervisor completes a supervisor's principal: the scope its role needs,
+// a known district or division (a misspelt scope would see nothing, or,
+// worse, match by accident), and no unit.
+func supervisor(tok jwt.Token, p Principal) (Principal, error) {
+	var district, division string
+	_ = tok.Get("district", &district)
+	_ = tok.Get("division", &division)
+	p.Unit = ""
+	atlas := geo.Bangladesh()
+	switch p.Role {
+	case DistrictOfficer:
+		d, ok := atlas.District(district)
+		if !ok {
+			return Principal{}, fmt.Errorf("%w: district officer without a known district", ErrUnauthenticated)
+		}
+		p.District, p.Division = d.Code, d.Division
+	case DivisionOfficer:
+		if _, ok := atlas.Division(division); !ok {
+			return Principal{}, fmt.Errorf("%w: division officer without a known division", ErrUnauthenticated)
+		}
+		p.Division = division
+	}
+	if p.Subject == "" {
+		return Principal{}, fmt.Errorf("%w: missing subject", ErrUnauthenticated)
 	}
 	return p, nil
 }
@@ -160,25 +231,36 @@ type Signer struct {
 	audience string
 }
 
-// Token issues a token for sub with role (and unit) valid for ttl.
-func (s *Signer) Token(sub string, role Role, unit string, ttl time.Duration) (string, error) {
-	return s.NamedToken(sub, "", role, unit, ttl)
+// Token issues a token for sub with role valid for ttl. scope is the unit
+// of unit staff, the district code of a district officer and the division
+// code of a division officer ("" for a platform admin or the Department).
+func (s *Signer) Token(sub string, role Role, scope string, ttl time.Duration) (string, error) {
+	return s.NamedToken(sub, "", role, scope, ttl)
 }
 
 // NamedToken is Token with the staff member's name (the OIDC "name" claim;
 // none if empty).
-func (s *Signer) NamedToken(sub, name string, role Role, unit string, ttl time.Duration) (string, error) {
+func (s *Signer) NamedToken(sub, name string, role Role, scope string, ttl time.Duration) (string, error) {
 	if !role.Valid() {
-		return "", fmt.Errorf("unknown role %q (want social_worker, committee, unit_admin, cashier or platform_admin)", role)
+		return "", fmt.Errorf("unknown role %q (want social_worker, committee, unit_admin, cashier, platform_admin, district_officer, division_officer or department)", role)
 	}
-	if role != PlatformAdmin && unit == "" {
-		return "", fmt.Errorf("role %s needs a unit", role)
+	claim := "unit"
+	switch role {
+	case Department:
+		claim = ""
+	case DistrictOfficer:
+		claim = "district"
+	case DivisionOfficer:
+		claim = "division"
+	}
+	if claim != "" && scope == "" && role != PlatformAdmin {
+		return "", fmt.Errorf("role %s needs a %s", role, claim)
 	}
 	now := time.Now()
 	b := jwt.NewBuilder().Issuer(s.issuer).Audience([]string{s.audience}).Subject(sub).
 		IssuedAt(now).NotBefore(now).Expiration(now.Add(ttl)).Claim("role", string(role))
-	if unit != "" {
-		b = b.Claim("unit", unit)
+	if claim != "" && scope != "" {
+		b = b.Claim(claim, scope)
 	}
 	if name != "" {
 		b = b.Claim("name", name)

@@ -186,3 +186,73 @@ func TestCashierRole(t *testing.T) {
 		t.Fatal("a cashier token without a unit was issued")
 	}
 }
+
+// Supervisors come from the token like the other roles: a district officer
+// with a known district (its division derived), a division officer with a
+// known division, the Department with neither. They act on no unit, and see
+// only units in their scope.
+func TestSupervisoryRoles(t *testing.T) {
+	v, s, err := LocalKeys(filepath.Join(t.TempDir(), "k.jwk"), "kalyan", "kalyan-api")
+	if err != nil {
+		t.Fatal(err)
+	}
+	issue := func(role Role, scope string) string {
+		t.Helper()
+		tok, err := s.NamedToken("officer", "Officer", role, scope, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	cases := []struct {
+		role                       Role
+		scope                      string
+		district, division         string
+		cumilla, dhaka, chattogram bool
+	}{
+		{DistrictOfficer, "cumilla", "cumilla", "chattagram", true, false, false},
+		{DivisionOfficer, "chattagram", "", "chattagram", true, false, true},
+		{Department, "", "", "", true, true, true},
+	}
+	for _, c := range cases {
+		p, err := v.Verify(issue(c.role, c.scope))
+		if err != nil {
+			t.Fatalf("%s: %v", c.role, err)
+		}
+		if p.Role != c.role || p.District != c.district || p.Division != c.division || p.Unit != "" {
+			t.Errorf("%s: got %+v", c.role, p)
+		}
+		if p.CanActOn("") || p.CanActOn("dmch") {
+			t.Errorf("%s may act on a unit", c.role)
+		}
+		if got := [3]bool{p.Oversees("cumilla", "chattagram"), p.Oversees("dhaka", "dhaka"), p.Oversees("chattogram", "chattagram")}; got != [3]bool{c.cumilla, c.dhaka, c.chattogram} {
+			t.Errorf("%s oversees cumilla, dhaka, chattogram: %v", c.role, got)
+		}
+	}
+	// Unit staff oversee nothing; an unknown or missing scope is no token.
+	sw, _ := v.Verify(issue(SocialWorker, "dmch"))
+	if sw.Oversees("dhaka", "dhaka") {
+		t.Error("a social worker oversees a district")
+	}
+	for name, raw := range map[string]string{
+		"unknown district": issue(DistrictOfficer, "atlantis"),
+		"unknown division": issue(DivisionOfficer, "cumilla"),
+	} {
+		if _, err := v.Verify(raw); !errors.Is(err, ErrUnauthenticated) {
+			t.Errorf("%s: accepted (err=%v)", name, err)
+		}
+	}
+	if _, err := s.Token("x", DistrictOfficer, "", time.Hour); err == nil {
+		t.Error("district officer token without a district issued")
+	}
+	// A unit claim does not give a supervisor a unit.
+	tok, _ := jwt.NewBuilder().Issuer("kalyan").Audience([]string{"kalyan-api"}).Subject("x").Expiration(time.Now().Add(time.Hour)).
+		Claim("role", "department").Claim("unit", "dmch").Build()
+	signed, err := jwt.Sign(tok, jwt.WithKey(jwa.EdDSA(), s.key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, err := v.Verify(string(signed)); err != nil || p.Unit != "" || p.CanActOn("dmch") {
+		t.Errorf("department token with a unit claim: %+v, %v", p, err)
+	}
+}

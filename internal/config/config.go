@@ -51,6 +51,9 @@ type Config struct {
 
 	Reconcile Reconcile `yaml:"reconcile" envPrefix:"RECONCILE_"`
 
+	// Monitor measures aid for metrics and alerts (issue #18).
+	Monitor Monitor `yaml:"monitor" envPrefix:"MONITOR_"`
+
 	// Zakat are the zakat calculator's defaults (zakat.go).
 	Zakat Zakat `yaml:"zakat" envPrefix:"ZAKAT_"`
 }
@@ -73,6 +76,19 @@ type Reconcile struct {
 	// record of it before it counts as never made and its hold is released.
 	RefundAfter time.Duration `yaml:"refundAfter" env:"REFUND_AFTER"`
 	RefundGrace time.Duration `yaml:"refundGrace" env:"REFUND_GRACE"`
+}
+
+// Monitor is the worker's aid monitor: the waitlist snapshot (also what
+// reports show), money waiting per fund, idle zakat and stuck requests.
+type Monitor struct {
+	// Interval between passes (one replica measures: a lease).
+	Interval time.Duration `yaml:"interval" env:"INTERVAL"`
+	// IdleZakatAfter is the age past which zakat held in a fund is idle
+	// (a lunar year, 354 days).
+	IdleZakatAfter time.Duration `yaml:"idleZakatAfter" env:"IDLE_ZAKAT_AFTER"`
+	// StuckAfter is how long a request may wait in one state before it
+	// counts as stuck.
+	StuckAfter time.Duration `yaml:"stuckAfter" env:"STUCK_AFTER"`
 }
 
 // MongoDB settings. An empty URI means "start the embedded FerretDB" in the
@@ -165,7 +181,8 @@ func Defaults() Config {
 		SealKeyReload: 10 * time.Second,
 		Reconcile: Reconcile{Interval: time.Minute, After: 15 * time.Minute, Expire: 25 * time.Hour, PerPass: 500,
 			RefundAfter: 30 * time.Second, RefundGrace: 2 * time.Minute},
-		Zakat: defaultZakat(),
+		Zakat:   defaultZakat(),
+		Monitor: Monitor{Interval: 5 * time.Minute, IdleZakatAfter: 354 * 24 * time.Hour, StuckAfter: 7 * 24 * time.Hour},
 	}
 }
 
@@ -280,6 +297,9 @@ func (c Config) Validate() error {
 	}
 	if c.Reconcile.RefundAfter <= 0 || c.Reconcile.RefundGrace < c.Reconcile.RefundAfter {
 		bad("KALYAN_RECONCILE_REFUND_AFTER/REFUND_GRACE", "must be positive durations with REFUND_GRACE ≥ REFUND_AFTER")
+	}
+	if c.Monitor.Interval < time.Second || c.Monitor.IdleZakatAfter <= 0 || c.Monitor.StuckAfter <= 0 {
+		bad("KALYAN_MONITOR_INTERVAL/IDLE_ZAKAT_AFTER/STUCK_AFTER", "must be positive durations (INTERVAL at least 1s)")
 	}
 	return errors.Join(errs...)
 }

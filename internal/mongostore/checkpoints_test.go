@@ -25,7 +25,7 @@ import (
 
 // ownDB connects to a database of the test's own, so scans stay small and
 // counts are the test's.
-func ownDB(t *testing.T) *mongostore.Store {
+func ownDB(t testing.TB) *mongostore.Store {
 	t.Helper()
 	name := strings.ToLower(strings.NewReplacer("/", "_", "-", "_").Replace(t.Name()))
 	s, err := mongostore.Connect(context.Background(), ferretURI, name[:min(len(name), 60)])

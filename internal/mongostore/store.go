@@ -93,6 +93,9 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	if err := s.ensureLinkIndexes(ctx); err != nil {
 		return err
 	}
+	if err := s.ensureReportIndexes(ctx); err != nil {
+		return err
+	}
 	return s.backfillDonorYears(ctx)
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/cenkalti/backoff/v5"
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 
@@ -33,7 +34,9 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/httpapi"
 	"github.com/kalyan-platform/kalyan/internal/kafkabus"
 	"github.com/kalyan-platform/kalyan/internal/metrics"
+	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/mongostore"
+	"github.com/kalyan-platform/kalyan/internal/oversight"
 	"github.com/kalyan-platform/kalyan/internal/webkit"
 	"github.com/kalyan-platform/kalyan/internal/zakat"
 )
@@ -108,6 +111,8 @@ type API struct {
 	Units     *app.Units
 	// Keys manages the units' receipt signing keys.
 	Keys *app.UnitKeys
+	// AppGifts claims gifts made in the bKash app.
+	AppGifts *app.AppGifts
 }
 
 // NewAPI wires the HTTP API.
@@ -126,6 +131,11 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
 		Seal:    rp.sealer, IDs: rp.sealer, Keys: keys,
 		Profiles: store.DonorProfiles(), DonorRef: rp.sealer.DonorRef,
+	}
+	over := oversight.Deps{
+		Reports: &app.Reports{Facts: store.ReportFacts(), Ledger: store.Ledger(), Units: store.Units(), Waitlists: store.Waitlists(), Now: now, TTL: 5 * time.Second},
+		Cases:   &app.Cases{Aid: store.AidRequests(), Audit: store.CaseOpenings(), Now: now},
+		Units:   store.Units(), Verifier: verifier, PDF: pdf, Sealer: rp.sealer, Log: log,
 	}
 	transparency := &app.Transparency{Ledger: store.Ledger(), Units: unitSvc, TTL: 2 * time.Second, Now: now}
 	linkSvc := &app.Links{Store: store.Links(), Units: unitSvc, Now: now, Slugs: slugs}
@@ -155,8 +165,9 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		}),
 		console.Routes(console.Deps{Units: unitSvc, Aid: aidSvc, Donations: don, Receipts: rp.receipts, CashBook: cashBook,
 			GiftSearch: &app.GiftSearch{Lookup: store.CashBook(), Donations: don}, Statements: statements, Links: linkSvc, PDF: pdf, Citation: c.Receipts.Citation}),
+		func(a *fiber.App, _ *webkit.Kit) { oversight.Routes(a, over) },
 	)
-	return &API{App: fa, Donations: don, Units: unitSvc, Keys: rp.keys}
+	return &API{App: fa, Donations: don, Units: unitSvc, Keys: rp.keys, AppGifts: appGifts}
 }
 
 // PrepareStore readies the database for the API: unit codes and link slugs
@@ -294,10 +305,63 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 		return reconciler.Run(ctx)
 	})
 	g.Go(func() error { return w.store.RateLimits().RunSweeper(ctx, 10*time.Minute, time.Now, w.log) })
+	g.Go(func() error { return w.aidMonitor(replica).Run(ctx) })
 	for _, c := range w.Consumers(pub, Topics{Donations: events.TopicDonations, Aid: aid.TopicAid}) {
 		g.Go(func() error { return c.Run(ctx) })
 	}
 	return g.Wait()
+}
+
+// aidMonitor measures aid for the metrics and alerts on the replica holding
+// its lease.
+func (w *Worker) aidMonitor(replica string) *app.AidMonitor {
+	mc := w.cfg.Monitor
+	am := w.metrics.Aid
+	return &app.AidMonitor{
+		Watch:  &app.WaitlistWatch{Aid: w.store.AidRequests(), Store: w.store.Waitlists(), StuckAfter: mc.StuckAfter, Now: time.Now},
+		Ledger: w.store.Ledger(), Units: w.store.Units(), Verify: w.store.VerifyRuns(),
+		Lease:    w.store.Lease("aid-monitor", replica, max(10*time.Second, 2*mc.Interval), time.Now),
+		Interval: mc.Interval, IdleAfter: mc.IdleZakatAfter, Log: w.log,
+		Publish: func(f app.AidFigures) { publishAid(am, f) },
+	}
+}
+
+// publishAid sets the aid gauges from one pass (per-unit series are
+// replaced whole, so a unit whose waitlist emptied reads 0, not its past).
+func publishAid(am *metrics.AidMetrics, f app.AidFigures) {
+	taka := func(a money.Amount) float64 { return float64(a) / 100 }
+	for _, g := range []*prometheus.GaugeVec{am.WaitlistRequests, am.WaitlistOldest, am.WaitlistNeeded, am.ZakatIdle, am.Stuck, am.FundAvailable} {
+		g.Reset()
+	}
+	snap := f.Snapshot
+	for unit, wl := range snap.Units {
+		am.WaitlistRequests.WithLabelValues(unit).Set(float64(wl.Requests))
+		am.WaitlistNeeded.WithLabelValues(unit).Set(taka(wl.Needed))
+		if !wl.Oldest.IsZero() {
+			am.WaitlistOldest.WithLabelValues(unit).Set(snap.At.Sub(wl.Oldest).Seconds())
+		}
+	}
+	for unit, byStatus := range snap.Stuck {
+		for status, n := range byStatus {
+			am.Stuck.WithLabelValues(unit, status).Set(float64(n))
+		}
+	}
+	for fund, a := range f.Available {
+		am.FundAvailable.WithLabelValues(fund).Set(taka(a))
+	}
+	for unit, a := range f.IdleZakat {
+		if a > 0 {
+			am.ZakatIdle.WithLabelValues(unit).Set(taka(a))
+		}
+	}
+	if f.Verify != nil {
+		am.VerifyViolations.Set(float64(f.Verify.Violations))
+		am.VerifyLastRun.Set(float64(f.Verify.At.Unix()))
+	}
+	if f.VerOK != nil {
+		am.VerifyLastSuccess.Set(float64(f.VerOK.At.Unix()))
+	}
+	am.MonitorLastPass.Set(float64(snap.At.Unix()))
 }
 
 // ensureTopics creates the worker's topics, retrying with backoff while
@@ -366,8 +430,13 @@ func (w *Worker) Consumers(pub *kafkabus.Publisher, t Topics) []*kafkabus.Consum
 	allocator := &app.AllocationWorker{Aid: aidSvc, Credits: ledgerH}
 	allocation := consumer("kalyan-allocation", allocator.Handle, allocator.HandleBatch)
 	allocation.Topics = []string{t.Donations, t.Aid}
+	// Report aggregates (issue #18): one fact per event, on both topics.
+	recorder := &app.ReportRecorder{Facts: w.store.ReportFacts(), Units: aidSvc.Units.Store, Aid: aidSvc.Store}
+	reportsC := consumer("kalyan-reports", recorder.Handle, recorder.HandleBatch)
+	reportsC.Topics = []string{t.Donations, t.Aid}
 	return []*kafkabus.Consumer{
 		allocation,
+		reportsC,
 		consumer("kalyan-ledger", ledgerH.Handle, ledgerH.HandleBatch),
 		consumer("kalyan-receipts", receiptH.Handle, receiptH.HandleBatch),
 		// Its own group: a slow SMS gateway delays notifications, never receipts.

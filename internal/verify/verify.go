@@ -27,6 +27,8 @@ type Report struct {
 	Donations, Paid, Receipts, Transactions int
 	// Checkpoints of the ledger compared with its fold.
 	Checkpoints int
+	// ReportFacts and ReportCheckpoints of the report aggregates checked.
+	ReportFacts, ReportCheckpoints int
 }
 
 // OK reports whether nothing was violated.
@@ -312,6 +314,9 @@ func Run(ctx context.Context, db *mongo.Database, settle *Settlement) (*Report, 
 		return nil, err
 	}
 	if err := checkpoints(ctx, r, db, segs, seqs); err != nil {
+		return nil, err
+	}
+	if err := reportCheckpoints(ctx, r, db); err != nil {
 		return nil, err
 	}
 	for id, d := range latest {

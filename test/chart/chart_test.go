@@ -410,8 +410,8 @@ func podTemplates(t *testing.T, objs []*unstructured.Unstructured) map[string]*c
 func TestPodSecurity(t *testing.T) {
 	for name, objs := range renders(t) {
 		pods := podTemplates(t, objs)
-		if len(pods) != 5 {
-			t.Errorf("%s: %d pod templates, want 5 (api, worker, operator, the CRD upgrade hook, the helm test)", name, len(pods))
+		if len(pods) != 6 {
+			t.Errorf("%s: %d pod templates, want 6 (api, worker, operator, the CRD upgrade hook, the helm test, the verify CronJob)", name, len(pods))
 		}
 		for id, pt := range pods {
 			where := name + ": " + id
@@ -1093,6 +1093,17 @@ func TestMonitoring(t *testing.T) {
 		}
 	}
 
+	// The scheduled verify records its outcome for the worker to export.
+	if cj := find(objs, "CronJob", release+"-verify"); cj == nil {
+		t.Errorf("no verify CronJob")
+	} else {
+		cs, _, _ := unstructured.NestedSlice(cj.Object, "spec", "jobTemplate", "spec", "template", "spec", "containers")
+		c, _ := cs[0].(map[string]any)
+		if args := fmt.Sprint(c["args"]); !strings.Contains(args, "verify") || !strings.Contains(args, "--record") {
+			t.Errorf("verify CronJob runs %v %v", c["command"], c["args"])
+		}
+	}
+
 	rules := ofKind(objs, "PrometheusRule")
 	if len(rules) != 1 {
 		t.Fatalf("%d PrometheusRules, want 1", len(rules))
@@ -1137,6 +1148,11 @@ func TestMonitoring(t *testing.T) {
 		"KalyanReceiptBacklog":          {"kalyan_kafka_consumer_lag", `group="kalyan-receipts"`},
 		"KalyanHospitalUnitsNotReady":   {"kalyan_operator_units", `condition="Ready"`, `status!="True"`},
 		"KalyanOperatorReconcileErrors": {"controller_runtime_reconcile_errors_total", `controller="hospitalunit"`},
+		"KalyanAidWaitlistStale":        {"kalyan_aid_waitlist_oldest_seconds"},
+		"KalyanZakatIdle":               {"kalyan_zakat_idle_taka"},
+		"KalyanAidRequestsStuck":        {"kalyan_aid_stuck_requests"},
+		"KalyanVerifyViolations":        {"kalyan_verify_violations"},
+		"KalyanVerifyNotPassing":        {"kalyan_verify_last_success_timestamp_seconds"},
 	} {
 		expr, ok := alerts[alert]
 		if !ok {
@@ -1186,6 +1202,8 @@ func TestMonitoring(t *testing.T) {
 		for _, want := range []string{
 			"kalyan_http_request_duration_seconds_count", "kalyan_http_request_duration_seconds_bucket",
 			"kalyan_donations_total", "kalyan_kafka_consumer_lag", "kalyan_event_processing_seconds_bucket", "kalyan_operator_units",
+			"kalyan_aid_waitlist_requests", "kalyan_aid_waitlist_oldest_seconds", "kalyan_fund_available_taka", "kalyan_zakat_idle_taka",
+			"kalyan_aid_stuck_requests", "kalyan_verify_violations",
 		} {
 			if !strings.Contains(all, want) {
 				t.Errorf("%s: no dashboard panel uses %s", name, want)

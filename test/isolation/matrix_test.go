@@ -40,6 +40,9 @@ type entry struct {
 	// echoes: the answer is a form that carries back, in its inputs, the
 	// mobile number the caller typed in (no leak: the caller sent it).
 	echoes bool
+	// oversight marks the supervisors' read routes: supervisors whose
+	// scope covers the unit read them (TestSupervisorsReadOnlyAndScoped).
+	oversight bool
 }
 
 func public(why string) entry { return entry{public: why} }
@@ -252,6 +255,25 @@ var matrix = map[string]entry{
 	}},
 	"GET /console/links/:slug/poster.pdf": {role: "unit_admin", req: func(fx *unitFx) request {
 		return request{method: "GET", path: "/console/links/" + fx.link + "/poster.pdf"}
+	}},
+	// Oversight (issue #18): a unit's own staff read its reports; other
+	// units' staff get 404; supervisors by scope (supervisors_test.go).
+	"GET /api/v1/oversight/reports/:level/:code/:period": {role: "committee", oversight: true, req: func(fx *unitFx) request {
+		return request{method: "GET", path: "/api/v1/oversight/reports/unit/" + fx.code + "/" + fx.fiscalYear}
+	}},
+	"GET /oversight/reports/:level/:code/:period": {role: "unit_admin", oversight: true, req: func(fx *unitFx) request {
+		return request{method: "GET", path: "/oversight/reports/unit/" + fx.code + "/" + fx.fiscalYear}
+	}},
+	"GET /oversight/reports/:level/:code/:period.:format<regex(csv|xlsx|pdf)>": {role: "committee", oversight: true, req: func(fx *unitFx) request {
+		return request{method: "GET", path: "/oversight/reports/unit/" + fx.code + "/" + fx.fiscalYear + ".csv"}
+	}},
+	"GET /api/v1/oversight/units/:code/cases": {role: "committee", oversight: true, req: func(fx *unitFx) request {
+		return request{method: "GET", path: "/api/v1/oversight/units/" + fx.code + "/cases"}
+	}},
+	// Opening a case's identity is the supervisors' (and platform admins'):
+	// unit staff use the console.
+	"POST /api/v1/oversight/cases/:id/open": {role: "platform_admin", oversight: true, req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/api/v1/oversight/cases/" + fx.aid + "/open", body: map[string]any{"reason": "isolation check of the audit"}}
 	}},
 }
 

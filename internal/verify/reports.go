@@ -1,0 +1,189 @@
+package verify
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/kalyan-platform/kalyan/internal/ledger"
+	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/reports"
+)
+
+// reportCheckpoints checks the report aggregates (ADR 0016): each unit's
+// facts are numbered 1..n without gaps, and every stored checkpoint equals
+// the fold of its unit's facts up to it.
+func reportCheckpoints(ctx context.Context, r *Report, db *mongo.Database) error {
+	facts, err := readFacts(ctx, db)
+	if err != nil {
+		return err
+	}
+	stored := map[string][]reports.Checkpoint{}
+	if err := each(ctx, db.Collection("report_checkpoints"), func(raw bson.Raw) error {
+		var c struct {
+			Key                string `bson:"_id"`
+			reports.Checkpoint `bson:",inline"`
+		}
+		if err := bson.Unmarshal(raw, &c); err != nil {
+			return err
+		}
+		r.ReportCheckpoints++
+		if c.Key != fmt.Sprintf("%s/%010d", c.Unit, c.Seq) || c.Seq <= 0 || c.Seq%reports.CheckpointEvery != 0 {
+			r.bad("report checkpoint %s names %s/%d", c.Key, c.Unit, c.Seq)
+			return nil
+		}
+		stored[c.Unit] = append(stored[c.Unit], c.Checkpoint)
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, unit := range slices.Sorted(maps.Keys(facts)) {
+		fs := facts[unit]
+		r.ReportFacts += len(fs)
+		cps := stored[unit]
+		slices.SortFunc(cps, func(a, b reports.Checkpoint) int { return cmp.Compare(a.Seq, b.Seq) })
+		t := reports.NewTally(unit)
+		for i, f := range fs {
+			if f.Seq != int64(i+1) {
+				r.bad("report facts of %s: expected %d, found %d (gap or duplicate)", unit, i+1, f.Seq)
+				break
+			}
+			_ = t.Add(f)
+			for len(cps) > 0 && cps[0].Seq == t.Seq {
+				if got, err := cps[0].Tally(); err != nil {
+					r.bad("report checkpoint %s/%d is unreadable: %v (rebuild with kalyan-worker rebuild-aggregates)", unit, t.Seq, err)
+				} else if !got.Equal(t) {
+					r.bad("report checkpoint %s/%d differs from the fold of its facts (rebuild with kalyan-worker rebuild-aggregates)", unit, t.Seq)
+				}
+				cps = cps[1:]
+			}
+		}
+		for _, c := range cps {
+			r.bad("report checkpoint %s/%d is beyond the %d report facts", unit, c.Seq, len(fs))
+		}
+		delete(stored, unit)
+	}
+	for _, unit := range slices.Sorted(maps.Keys(stored)) {
+		r.bad("report checkpoints of %s, which has no report facts", unit)
+	}
+	return nil
+}
+
+// readFacts returns every unit's report facts in sequence order.
+func readFacts(ctx context.Context, db *mongo.Database) (map[string][]*reports.Fact, error) {
+	out := map[string][]*reports.Fact{}
+	if err := each(ctx, db.Collection("report_facts"), func(raw bson.Raw) error {
+		var f reports.Fact
+		if err := bson.Unmarshal(raw, &f); err != nil {
+			return err
+		}
+		out[f.Unit] = append(out[f.Unit], &f)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	for _, fs := range out {
+		slices.SortFunc(fs, func(a, b *reports.Fact) int { return cmp.Compare(a.Seq, b.Seq) })
+	}
+	return out, nil
+}
+
+// Figure is one money figure of a unit, month and fund, as the ledger's
+// fold and the report facts each give it.
+type Figure struct {
+	Unit, Month, Fund, What string
+	Ledger, Reports         money.Amount
+}
+
+// ReportsAgainstLedger compares the report aggregates with the ledger, fund
+// by fund and month by month: gifts received, refunds paid out and aid
+// given, each as the ledger's own fold sums them (ledger.Tally, the figures
+// verify checks the checkpoints against) and as the report facts do. It also
+// reports zakat spent on a patient not eligible for it. Run it when the
+// worker has caught up (the report facts follow the same events as the
+// ledger, through their own consumer). figures lists every compared figure.
+func ReportsAgainstLedger(ctx context.Context, db *mongo.Database) (violations []string, figures []Figure, err error) {
+	tallies := map[string]*ledger.Tally{}
+	if err := each(ctx, db.Collection("ledger"), func(raw bson.Raw) error {
+		var t ledger.Transaction
+		if err := bson.Unmarshal(raw, &t); err != nil {
+			return err
+		}
+		if tallies[t.Unit] == nil {
+			tallies[t.Unit] = ledger.NewTally(t.Unit)
+		}
+		tallies[t.Unit].AddAny(&t)
+		return nil
+	}); err != nil {
+		return nil, nil, err
+	}
+	facts, err := readFacts(ctx, db)
+	if err != nil {
+		return nil, nil, err
+	}
+	type key struct{ unit, month, fund, what string }
+	both := map[key]*Figure{}
+	fig := func(k key) *Figure {
+		f := both[k]
+		if f == nil {
+			f = &Figure{Unit: k.unit, Month: k.month, Fund: k.fund, What: k.what}
+			both[k] = f
+		}
+		return f
+	}
+	for unit, t := range tallies {
+		for _, c := range t.Cells() {
+			switch {
+			case c.Class == ledger.ClassFund && c.Cause == ledger.CauseGift:
+				fig(key{unit, c.Month, c.Fund, "gifts"}).Ledger += c.Credit
+			case c.Cause == ledger.CauseRefund && (c.Class == ledger.ClassFund || c.Class == ledger.ClassHeld):
+				fig(key{unit, c.Month, c.Fund, "refunds"}).Ledger += c.Debit
+			case c.Class == ledger.ClassDisbursed && c.Cause == ledger.CauseDisbursement:
+				fig(key{unit, c.Month, c.Fund, "aid given"}).Ledger += c.Credit
+			}
+		}
+	}
+	for unit, fs := range facts {
+		for _, f := range fs {
+			month := f.Month()
+			for _, e := range f.Entries {
+				switch e.Metric {
+				case reports.MetricGift, reports.MetricRefund:
+					p := strings.SplitN(e.Key, "|", 3)
+					if len(p) < 2 {
+						violations = append(violations, fmt.Sprintf("report fact %s: key %q names no kind and programme", f.Source, e.Key))
+						continue
+					}
+					what := "gifts"
+					if e.Metric == reports.MetricRefund {
+						what = "refunds"
+					}
+					fig(key{unit, month, ledger.FundName(ledger.FundForGift(p[0], p[1])), what}).Reports += e.Amount
+				case reports.MetricSpent:
+					fig(key{unit, month, e.Key, "aid given"}).Reports += e.Amount
+				case reports.MetricZakatSpent:
+					if e.Key != "eligible" {
+						violations = append(violations, fmt.Sprintf("unit %s: %s of zakat spent on a patient not eligible for zakat (%s)", unit, e.Amount, f.Source))
+					}
+				}
+			}
+		}
+	}
+	keys := slices.SortedFunc(maps.Keys(both), func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.unit, b.unit), cmp.Compare(a.month, b.month), cmp.Compare(a.fund, b.fund), cmp.Compare(a.what, b.what))
+	})
+	for _, k := range keys {
+		f := both[k]
+		figures = append(figures, *f)
+		if f.Ledger != f.Reports {
+			violations = append(violations, fmt.Sprintf("unit %s, %s, fund %s: the ledger has %s of %s, the reports %s", k.unit, k.month, k.fund, f.Ledger, k.what, f.Reports))
+		}
+	}
+	return violations, figures, nil
+}
