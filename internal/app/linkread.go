@@ -21,3 +21,12 @@ func (s *Links) ForUnit(ctx context.Context, unit string) ([]links.Link, error) 
 func (s *Links) SetDisabled(ctx context.Context, slug string, disabled bool) error {
 	return s.Store.SetDisabled(ctx, slug, disabled)
 }
+
+// Totals returns what was given through each of the links.
+func (s *Links) Totals(ctx context.Context, ls []links.Link) (map[string]links.Total, error) {
+	slugs := make([]string, len(ls))
+	for i := range ls {
+		slugs[i] = ls[i].Slug
+	}
+	return s.Store.Totals(ctx, slugs)
+}

@@ -15,6 +15,10 @@ type LinkStore interface {
 	Get(ctx context.Context, slug string) (*links.Link, error)
 	SetDisabled(ctx context.Context, slug string, disabled bool) error
 	ForUnit(ctx context.Context, unit string) ([]links.Link, error)
+	// Totals is what was given through each link (paid gifts that
+	// recorded it), read by an index on the link, never a fold of the
+	// unit's gifts.
+	Totals(ctx context.Context, slugs []string) (map[string]links.Total, error)
 }
 
 // Links manages donation links.

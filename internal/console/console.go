@@ -53,8 +53,10 @@ type Deps struct {
 	CashBook   *app.CashBook
 	GiftSearch *app.GiftSearch
 	Statements *app.Statements
-	PDF        *receiptpdf.Renderer
-	Citation   string
+	// Links are the unit's campaign links (links.go).
+	Links    *app.Links
+	PDF      *receiptpdf.Renderer
+	Citation string
 }
 
 type handlers struct {
@@ -120,6 +122,11 @@ func (h *handlers) consoleRoutes(a *fiber.App) {
 	a.Get("/console/statement", staff(cs.statementPage)...)
 	a.Post("/console/statement", staff(cs.statementCode)...)
 	a.Post("/console/statement/print", staff(cs.statementPrint)...)
+	a.Get("/console/links", staff(cs.linksPage)...)
+	a.Post("/console/links", staff(cs.createLink)...)
+	a.Post("/console/links/:slug/disable", staff(cs.setLinkDisabled(true))...)
+	a.Post("/console/links/:slug/enable", staff(cs.setLinkDisabled(false))...)
+	a.Get("/console/links/:slug/poster.pdf", staff(cs.linkPoster)...)
 }
 
 // actionRoles are the roles that may take action on a request.
@@ -133,6 +140,16 @@ func actionRoles(action string) []auth.Role {
 	// approve, confirm, decline: the unit's named checker may hold any
 	// staff role; the domain's rules decide.
 	return webkit.StaffRoles
+}
+
+// decided reports whether a request's amounts were approved (the assessed
+// amounts before that are proposals).
+func decided(s aid.Status) bool {
+	switch s {
+	case aid.Submitted, aid.Assessed, aid.Rejected, aid.Withdrawn:
+		return false
+	}
+	return true
 }
 
 // getAidRequest loads an aid request for webkit.AidRequest.
@@ -717,6 +734,13 @@ type detailView struct {
 	// SamePerson: requests recording the patient's name and date of birth
 	// under the other form of NID (ADR 0010).
 	SamePerson []dupRow
+	// AmountLabel says what the approved figures are at this state: the
+	// assessed amount until the request is approved. ShowZakat: zakat
+	// eligibility is a finding of the assessment, shown only after it.
+	AmountLabel string
+	ShowZakat   bool
+	// SureErr asks for the box confirming a reject or withdrawal.
+	SureErr map[string]string
 }
 
 func (cs *console) detail(c *fiber.Ctx) error {
@@ -763,6 +787,11 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 	if q.GrantRequested {
 		v.Grant = l.T("console.yes")
 	}
+	v.AmountLabel, v.ShowZakat = l.T("console.col.approved"), q.AssessedBy != ""
+	if !decided(q.Status) {
+		v.AmountLabel = l.T("console.col.assessed")
+	}
+	v.SureErr = map[string]string{"reject": fe.Get("reject-sure"), "withdraw": fe.Get("withdraw-sure")}
 	v.Zakat = l.T("console.no")
 	if q.ZakatEligible {
 		v.Zakat = l.T("console.yes")
@@ -974,10 +1003,18 @@ func (cs *console) do(c *fiber.Ctx, action string) error {
 		_, err = cs.h.Aid.ConfirmDisbursement(ctx, a, q.ID)
 	case "decline":
 		_, err = cs.h.Aid.DeclineDisbursement(ctx, a, q.ID, val("reason"))
-	case "reject":
-		_, err = cs.h.Aid.Reject(ctx, a, q.ID, val("reason"))
-	case "withdraw":
-		_, err = cs.h.Aid.Withdraw(ctx, a, q.ID, val("wreason"))
+	case "reject", "withdraw":
+		// A decision that cannot be undone: the form's box confirms it
+		// (a confirmation step that needs no script).
+		if val("sure") == "" {
+			fe.Add(action+"-sure", l.T("console.err.sure"))
+			break
+		}
+		if action == "reject" {
+			_, err = cs.h.Aid.Reject(ctx, a, q.ID, val("reason"))
+		} else {
+			_, err = cs.h.Aid.Withdraw(ctx, a, q.ID, val("wreason"))
+		}
 	case "disburse":
 		var ds []aid.Disbursement
 		release := val("release") != ""

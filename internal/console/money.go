@@ -16,7 +16,7 @@ import (
 
 var moneyPages = webkit.ParsePages(webFS, []string{
 	"console_cash", "console_gift", "console_cashbook", "console_refunds", "console_refund", "console_refund_confirm",
-	"console_statement",
+	"console_statement", "console_links",
 }, "web/console_parts.html")
 
 // navItem is one console menu entry and who sees it.
@@ -36,6 +36,7 @@ var consoleNav = []navItem{
 	{"console.nav.cashbook", "/console/cash-book", webkit.CashRoles},
 	{"console.nav.refunds", "/console/refunds", []auth.Role{auth.UnitAdmin}},
 	{"console.nav.statement", "/console/statement", webkit.CounterRoles},
+	{"console.nav.links", "/console/links", []auth.Role{auth.UnitAdmin}},
 }
 
 // navFor is the menu of role, each address with q (a platform admin's

@@ -89,9 +89,13 @@ type Donation struct {
 	Amount    money.Amount `bson:"amount"`
 	Kind      Kind         `bson:"kind"`
 	Programme string       `bson:"programme,omitempty"`
-	Donor     Donor        `bson:"donor"`
-	Anonymous bool         `bson:"anonymous"`
-	Method    Method       `bson:"method"`
+	// Link is the campaign link the gift came through (its slug), empty
+	// for a unit's own link, the counter and the bKash app: each link's
+	// totals are counted from it (indexed, link_status).
+	Link      string `bson:"link,omitempty"`
+	Donor     Donor  `bson:"donor"`
+	Anonymous bool   `bson:"anonymous"`
+	Method    Method `bson:"method"`
 	// CollectedBy is the staff member who took a cash gift, and
 	// CollectedByName their name as their token carried it (the cash book
 	// shows people by name, never by subject).
@@ -131,6 +135,8 @@ type Request struct {
 	Currency  string
 	Kind      string
 	Programme string
+	// Link is the campaign link's slug the donor gave through, if any.
+	Link      string
 	Donor     struct{ Name, Phone, Email, TIN string }
 	Anonymous bool
 }
@@ -140,6 +146,11 @@ func (d *Donation) hashRequest() string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%d\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%t\x00%s",
 		d.Unit, d.Amount, d.Kind, d.Programme, d.Donor.Name, d.Donor.Phone, d.Donor.Email, d.Donor.TIN, d.Anonymous, d.Method)
+	if d.Link != "" {
+		// Only when set, so the fingerprints of gifts stored before links
+		// were recorded stay as they were.
+		fmt.Fprintf(h, "\x00link=%s", d.Link)
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
@@ -204,6 +215,7 @@ func New(u *units.Unit, id string, method Method, r Request, now time.Time) (*Do
 		v.Add("donor.name", "is required unless the gift is anonymous")
 	}
 	d.Donor.Name = name
+	d.Link = r.Link
 	if d.Donor.Phone, err = contact.NormalizeMobile(r.Donor.Phone); err != nil {
 		v.AddErr("donor.phone", err)
 	}

@@ -194,6 +194,10 @@ func (h *handlers) donateSubmit(c *fiber.Ctx) error {
 		req.Amount = i18n.NormalizeNumber(form["amount"])
 	}
 	req.Kind, req.Programme, req.Anonymous = form["kind"], form["programme"], form["anonymous"] != ""
+	if t.Slug != t.Unit.Code {
+		// A campaign's gift counts towards its link's totals.
+		req.Link = t.Slug
+	}
 	req.Donor.Name = form["name"]
 	req.Donor.Phone = i18n.ASCIIDigits(form["phone"])
 	req.Donor.Email = form["email"]

@@ -19,6 +19,7 @@ type linkRequest struct {
 	Kind      string     `json:"kind"`
 	Programme string     `json:"programme"`
 	Amounts   []string   `json:"amounts"`
+	Goal      string     `json:"goal"`
 	EndsAt    *time.Time `json:"endsAt"`
 }
 
@@ -32,8 +33,16 @@ type linkJSON struct {
 	Kind      string     `json:"kind,omitempty"`
 	Programme string     `json:"programme,omitempty"`
 	Amounts   []string   `json:"amounts,omitempty"`
+	Goal      string     `json:"goal,omitempty"`
 	EndsAt    *time.Time `json:"endsAt,omitempty"`
 	Disabled  bool       `json:"disabled"`
+	// Given is what was given through the link (the list only).
+	Given *linkGiven `json:"given,omitempty"`
+}
+
+type linkGiven struct {
+	Gifts  int    `json:"gifts"`
+	Amount string `json:"amount"`
 }
 
 func (h *handlers) linkJSON(l *links.Link) linkJSON {
@@ -42,6 +51,9 @@ func (h *handlers) linkJSON(l *links.Link) linkJSON {
 		Title: unitNames{EN: l.TitleEN, BN: l.TitleBN}, Kind: l.Kind, Programme: l.Programme, Disabled: l.Disabled}
 	for _, a := range l.Amounts {
 		out.Amounts = append(out.Amounts, a.String())
+	}
+	if l.Goal > 0 {
+		out.Goal = l.Goal.String()
 	}
 	if !l.EndsAt.IsZero() {
 		t := l.EndsAt
@@ -68,6 +80,13 @@ func (h *handlers) createLink(c *fiber.Ctx) error {
 		}
 		l.Amounts = append(l.Amounts, a)
 	}
+	if body.Goal != "" {
+		g, err := money.Parse(body.Goal)
+		if err != nil {
+			v.AddErr("goal", err)
+		}
+		l.Goal = g
+	}
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -92,9 +111,15 @@ func (h *handlers) listLinks(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	totals, err := h.Links.Totals(c.UserContext(), ls)
+	if err != nil {
+		return err
+	}
 	out := make([]linkJSON, len(ls))
 	for i := range ls {
 		out[i] = h.linkJSON(&ls[i])
+		t := totals[ls[i].Slug]
+		out[i].Given = &linkGiven{Gifts: t.Gifts, Amount: t.Amount.String()}
 	}
 	return c.JSON(fiber.Map{"links": out})
 }

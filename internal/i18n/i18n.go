@@ -79,9 +79,10 @@ func (l Lang) F(key string, args ...any) string {
 // catalogues are the message maps, one file per area so parallel work does
 // not collide in one map: the donor pages' and the console's (messages),
 // the console's money pages' (moneyMessages) and the donor's self-service
-// pages' (selfServiceMessages) and the public transparency pages'
-// (transparencyMessages). A key is in at most one.
-var catalogues = []map[string]msg{messages, moneyMessages, selfServiceMessages, transparencyMessages}
+// pages' (selfServiceMessages), the public transparency pages'
+// (transparencyMessages) and the console's links and aid pages'
+// (consoleMessages). A key is in at most one.
+var catalogues = []map[string]msg{messages, moneyMessages, selfServiceMessages, transparencyMessages, consoleMessages}
 
 func lookup(key string) (msg, bool) {
 	for _, c := range catalogues {

@@ -31,13 +31,21 @@ type Link struct {
 	Kind      string         `bson:"kind,omitempty"`
 	Programme string         `bson:"programme,omitempty"`
 	Amounts   []money.Amount `bson:"amounts,omitempty"`
-	EndsAt    time.Time      `bson:"endsAt,omitzero"`
-	Disabled  bool           `bson:"disabled"`
-	CreatedBy string         `bson:"createdBy"`
-	CreatedAt time.Time      `bson:"createdAt"`
+	// Goal is the campaign's target, shown beside what it has raised.
+	Goal      money.Amount `bson:"goal,omitempty"`
+	EndsAt    time.Time    `bson:"endsAt,omitzero"`
+	Disabled  bool         `bson:"disabled"`
+	CreatedBy string       `bson:"createdBy"`
+	CreatedAt time.Time    `bson:"createdAt"`
 }
 
 var slugRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{1,58}[a-z0-9])$`)
+
+// Total is what was given through a link: paid gifts, refunds not taken off.
+type Total struct {
+	Gifts  int
+	Amount money.Amount
+}
 
 // Usable tells a donor whether they can give through the link now.
 func (l *Link) Usable(now time.Time) error {
@@ -83,6 +91,9 @@ func (l *Link) Validate(u *units.Unit, now time.Time) error {
 			v.Add("amounts", "each preset must be within the unit's limits "+u.Policy.MinDonation.String()+"–"+u.Policy.MaxDonation.String())
 			break
 		}
+	}
+	if l.Goal < 0 {
+		v.Add("goal", "must not be negative")
 	}
 	l.Amounts = slices.Compact(slices.Sorted(slices.Values(l.Amounts)))
 	if !l.EndsAt.IsZero() && !l.EndsAt.After(now) {

@@ -103,6 +103,9 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	if err := s.ensureGrantIndexes(ctx); err != nil {
 		return err
 	}
+	if err := s.ensureLinkIndexes(ctx); err != nil {
+		return err
+	}
 	if err := s.ensureReportIndexes(ctx); err != nil {
 		return err
 	}

@@ -164,7 +164,7 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 			Zakat: zakatSettings(c),
 		}),
 		console.Routes(console.Deps{Units: unitSvc, Aid: aidSvc, Donations: don, Receipts: rp.receipts, CashBook: cashBook,
-			GiftSearch: &app.GiftSearch{Lookup: store.CashBook(), Donations: don}, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation}),
+			GiftSearch: &app.GiftSearch{Lookup: store.CashBook(), Donations: don}, Statements: statements, Links: linkSvc, PDF: pdf, Citation: c.Receipts.Citation}),
 		func(a *fiber.App, _ *webkit.Kit) { oversight.Routes(a, over) },
 	)
 	return &API{App: fa, Donations: don, Units: unitSvc, Keys: rp.keys, AppGifts: appGifts}

@@ -305,6 +305,12 @@ func TestConsole(t *testing.T) {
 	smallID, _ := filed["id"].(string)
 	b.open("/console/requests/" + smallID)
 	b.checkA11y("request page (withdraw offered)")
+	// Withdrawing is a decision that cannot be undone: the secondary
+	// button, and a box to tick (no script needed).
+	if !eval[bool](b, `document.querySelector("#withdraw-btn").classList.contains("secondary")`) {
+		t.Error("the withdraw button is not styled secondary")
+	}
+	b.do("confirm", chromedp.Click(chromedp.CSS(`#withdraw-sure`)))
 	b.submit(`#withdraw-btn`)
 	if !eval[bool](b, `!!document.querySelector("#wreason-err") && document.querySelector("#wreason").getAttribute("aria-invalid") === "true"`) {
 		t.Fatalf("withdrawal without a reason: %.2000s", eval[string](b, `document.querySelector("main").innerHTML`))
@@ -314,6 +320,12 @@ func TestConsole(t *testing.T) {
 	}
 	b.checkA11y("request page (withdrawal without a reason)")
 	b.do("the reason", chromedp.SendKeys(chromedp.CSS(`#wreason`), "রোগী ঢাকায় চলে গেছেন"))
+	b.submit(`#withdraw-btn`)
+	if !eval[bool](b, `!!document.querySelector("#withdraw-sure-err") && document.querySelector("#status").textContent !== "" && !!document.querySelector("#withdraw-btn")`) {
+		t.Fatalf("withdrawal without the box ticked was not refused: %.2000s", b.text())
+	}
+	b.checkA11y("request page (withdrawal not confirmed)")
+	b.do("confirm", chromedp.Click(chromedp.CSS(`#withdraw-sure`)))
 	b.submit(`#withdraw-btn`)
 	if !eval[bool](b, `document.querySelector("#status").textContent.includes("প্রত্যাহার") && !document.querySelector("#withdraw-btn")`) {
 		t.Fatalf("after withdrawing: %.2000s", eval[string](b, `document.querySelector("main").innerHTML`))

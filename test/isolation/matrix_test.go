@@ -191,11 +191,11 @@ var matrix = map[string]entry{
 	}},
 	"POST /console/requests/:id/assess":   {role: "unit_admin", req: consoleForm("assess", map[string]any{"approved1": "100"})},
 	"POST /console/requests/:id/approve":  {role: "committee", req: consoleForm("approve", map[string]any{"note": "isolation check"})},
-	"POST /console/requests/:id/reject":   {role: "committee", req: consoleForm("reject", map[string]any{"reason": "isolation check"})},
+	"POST /console/requests/:id/reject":   {role: "committee", req: consoleForm("reject", map[string]any{"reason": "isolation check", "sure": "1"})},
 	"POST /console/requests/:id/disburse": {role: "social_worker", req: consoleForm("disburse", map[string]any{"amount1": "1"})},
 	"POST /console/requests/:id/confirm":  {role: "social_worker", req: consoleForm("confirm", map[string]any{})},
 	"POST /console/requests/:id/decline":  {role: "social_worker", req: consoleForm("decline", map[string]any{"reason": "isolation check"})},
-	"POST /console/requests/:id/withdraw": {role: "social_worker", req: consoleForm("withdraw", map[string]any{"wreason": "isolation check"})},
+	"POST /console/requests/:id/withdraw": {role: "social_worker", req: consoleForm("withdraw", map[string]any{"wreason": "isolation check", "sure": "1"})},
 
 	// The console's money pages (issue 17). Each form is posted with a
 	// value it refuses, so the control call records nothing either.
@@ -240,6 +240,22 @@ var matrix = map[string]entry{
 		"the donor's code (TestCounterStatementNeedsTheDonor)", req: func(fx *unitFx) request {
 		return request{method: "POST", path: "/console/statement/print", form: url.Values{"mobile": {fx.donorPhone}, "fy": {fx.fiscalYear},
 			"challenge": {"not-a-challenge"}, "code": {"123456"}}}
+	}},
+
+	// The console's campaign links (issue 17); the create form is posted
+	// with a slug it refuses.
+	"GET /console/links": {role: "unit_admin", req: consoleUnitQ("/console/links")},
+	"POST /console/links": {role: "unit_admin", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/console/links?unit=" + fx.code, form: url.Values{"slug": {"NOT A SLUG"}, "title_en": {"Isolation"}}}
+	}},
+	"POST /console/links/:slug/disable": {role: "unit_admin", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/console/links/" + fx.link + "/disable", form: url.Values{}}
+	}},
+	"POST /console/links/:slug/enable": {role: "unit_admin", req: func(fx *unitFx) request {
+		return request{method: "POST", path: "/console/links/" + fx.link + "/enable", form: url.Values{}}
+	}},
+	"GET /console/links/:slug/poster.pdf": {role: "unit_admin", req: func(fx *unitFx) request {
+		return request{method: "GET", path: "/console/links/" + fx.link + "/poster.pdf"}
 	}},
 	// Oversight (issue #18): a unit's own staff read its reports; other
 	// units' staff get 404; supervisors by scope (supervisors_test.go).
