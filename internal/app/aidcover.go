@@ -37,12 +37,16 @@ type Cover struct {
 // Cover reads which of u's funds can pay q's outstanding amount (its
 // assessed amounts before approval) with their balances from the unit's
 // ledger tally, and plans against them as an allocation would (plan), so
-// the page says what allocation will do, without moving anything.
+// the page says what allocation will do, without moving anything. The
+// tally is read afresh (checkpointed: the entries since the last
+// checkpoint, not the history), not from the public pages' cache, which
+// would show an approver money an allocation took a moment ago.
 func (t *Transparency) Cover(ctx context.Context, u *units.Unit, q *aid.Request) (*Cover, error) {
-	c, err := t.tally(ctx, u.Code)
+	tl, err := t.Ledger.Tally(ctx, u.Code)
 	if err != nil {
 		return nil, err
 	}
+	funds := tl.Funds()
 	grantFunds := []string{}
 	if q.GrantOutstanding() > 0 {
 		grantFunds = append(grantFunds, ledger.FundGrant)
@@ -50,7 +54,7 @@ func (t *Transparency) Cover(ctx context.Context, u *units.Unit, q *aid.Request)
 	donorFunds := payingFunds(u, q)
 	bal := map[string]money.Amount{}
 	for _, f := range append(append([]string{}, grantFunds...), donorFunds...) {
-		if ff := c.funds[ledger.FundName(f)]; ff != nil {
+		if ff := funds[ledger.FundName(f)]; ff != nil {
 			bal[f] = max(ff.Balance(), 0)
 		}
 	}
