@@ -90,6 +90,7 @@ func TestConsoleDecisionSupport(t *testing.T) {
 		t.Fatalf("the request page shows the other unit's code or its patient details: %.3000s", main)
 	}
 	b.checkA11yDesk("request page with decision support (assessed)")
+	b.screenshot("console-decide-assessed")
 
 	// Approved, it takes what the funds hold and waits for the rest: the
 	// page names the funds that are short and by how much.
@@ -102,6 +103,7 @@ func TestConsoleDecisionSupport(t *testing.T) {
 		t.Fatalf("a waiting request's shortfall: %q", got)
 	}
 	b.checkA11yDesk("request page with decision support (partially allocated)")
+	b.screenshot("console-decide-waiting")
 	if got := eval[string](b, `document.querySelector("#history").textContent`); !strings.Contains(got, "Rahima Khatun") || !strings.Contains(got, "Karim Uddin") || strings.Contains(got, "sw-decide-") {
 		t.Fatalf("history does not show staff by name: %q", got)
 	}
@@ -147,5 +149,8 @@ func TestConsoleDecisionSupport(t *testing.T) {
 			t.Errorf("%s at 1366×900: %s", q.path, layout)
 		}
 		b.checkA11yDesk("queue " + q.path)
+		if q.path == "/console" {
+			b.screenshot("console-queue")
+		}
 	}
 }
