@@ -27,6 +27,10 @@ type AidStore interface {
 	// the given time for this identity key, NID as written or mobile, in
 	// every unit.
 	ApprovedSince(ctx context.Context, idKey, nid, mobile string, since time.Time) ([]aid.Request, error)
+	// PatientRequests lists the latest versions of at most limit requests,
+	// newest first, for this identity key, NID as written or mobile, in
+	// every unit (an indexed, bounded find).
+	PatientRequests(ctx context.Context, idKey, nid, mobile string, limit int) ([]aid.Request, error)
 	// WindowEntries lists the window entries of these keys (all units).
 	WindowEntries(ctx context.Context, keys []string) ([]aid.WindowEntry, error)
 	// TakeWindow inserts entries guarded by their unique (key, seq);
@@ -328,9 +332,21 @@ func plan(u *units.Unit, q *aid.Request, bal map[string]money.Amount) []aid.Allo
 	grantNeed, need := q.GrantOutstanding(), q.Outstanding()
 	need -= grantNeed
 	take(ledger.FundGrant, &grantNeed)
+	for _, f := range payingFunds(u, q) {
+		if need == 0 {
+			break
+		}
+		take(f, &need)
+	}
+	return out
+}
+
+// payingFunds are the fund accounts that may pay q's items other than the
+// one-time grant's, in the unit's allocation order (plan's sources).
+func payingFunds(u *units.Unit, q *aid.Request) []string {
+	var funds []string
 	zakatOK := q.ZakatEligible && q.Patient.Identified()
 	for _, src := range u.Policy.AllocationOrder {
-		var funds []string
 		switch src {
 		case "programme":
 			if !u.HasProgramme(q.Diagnosis) {
@@ -342,19 +358,13 @@ func plan(u *units.Unit, q *aid.Request, bal map[string]money.Amount) []aid.Allo
 			funds = append(funds, ledger.ProgrammeFund(q.Diagnosis))
 		case "zakat":
 			if zakatOK {
-				funds = []string{ledger.FundZakat}
+				funds = append(funds, ledger.FundZakat)
 			}
 		case "general":
-			funds = []string{ledger.FundSadaqah, ledger.FundGeneral}
-		}
-		for _, f := range funds {
-			take(f, &need)
-		}
-		if need == 0 {
-			break
+			funds = append(funds, ledger.FundSadaqah, ledger.FundGeneral)
 		}
 	}
-	return out
+	return funds
 }
 
 // Allocate moves what the funds can give to one request. The ledger append

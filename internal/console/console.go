@@ -30,6 +30,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/i18n"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/receiptpdf"
+	"github.com/kalyan-platform/kalyan/internal/units"
 	"github.com/kalyan-platform/kalyan/internal/validation"
 	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
@@ -45,6 +46,9 @@ const (
 type Deps struct {
 	Units *app.Units
 	Aid   *app.Aid
+	// Funds reads the unit's fund balances from its ledger tally (the
+	// decision support on a request's page).
+	Funds *app.Transparency
 
 	// The money pages: cash at the counter and its receipts, the cash
 	// book, refunds (found by GiftSearch) and counter statements.
@@ -322,6 +326,9 @@ const (
 
 type queueRow struct {
 	Href, Patient, Mobile, NID, Diagnosis, Urgency, Status, Requested, Approved, Allocated, Filed string
+	// Last is the request's latest step and LastBy who took it, by the
+	// name their token carried.
+	Last, LastBy string
 }
 
 type queueView struct {
@@ -394,7 +401,11 @@ func (cs *console) queue(kind queueKind) fiber.Handler {
 				Mobile: contact.MaskMobile(q.Patient.Mobile), NID: aid.MaskNID(q.Patient.NID), Diagnosis: label(l, "console.diag.", q.Diagnosis),
 				Urgency: label(l, "console.urg.", q.Urgency), Status: label(l, "console.status.", string(q.Status)),
 				Requested: l.Money(requested(q)), Approved: l.Money(q.ApprovedTotal()), Allocated: l.Money(q.AllocatedTotal()),
-				Filed: l.Digits(q.CreatedAt.Format("2006-01-02"))})
+				Filed: l.Digits(q.CreatedAt.In(dhaka).Format("2006-01-02")), Last: label(l, "console.action.", q.Change.Action),
+				LastBy: actorName(l, &q.Change)})
+			if v.Rows[i].LastBy == "" {
+				v.Rows[i].LastBy = label(l, "console.role.", q.Change.Role)
+			}
 		}
 		return pages.Render(c, fiber.StatusOK, "console_queue", webkit.NewPage(c, l, v.Heading, v))
 	}
@@ -696,6 +707,13 @@ type historyRow struct{ At, Action, By, Role, Note, Status string }
 
 type dupRow struct{ Unit, Filed, Status, Approved string }
 
+// coverRow is a fund that can pay the request: its balance and what an
+// allocation now would take from it.
+type coverRow struct{ Fund, Balance, Gives string }
+
+// earlierRow is one of the patient's other requests at any unit.
+type earlierRow struct{ Unit, Filed, Status, Approved, Given, Grant string }
+
 type detailView struct {
 	consoleView
 	ID, Status, Patient, Age, Sex, Guardian, Mobile, NID, District, Hospital string
@@ -708,8 +726,18 @@ type detailView struct {
 	Allocations                                                              []webkit.Link
 	History                                                                  []historyRow
 	Dups                                                                     []dupRow
-	Done, Failure                                                            string
-	CanAssess, CanApprove, CanReject, CanDisburse, ZakatChecked              bool
+	// Decision support: the funds that can pay the request (ShowCover),
+	// what it still needs, and which funds fall short by how much.
+	ShowCover bool
+	Cover     []coverRow
+	CoverNeed string
+	Short     []string
+	// Earlier are the patient's other requests at any unit; GrantGot says
+	// where and when the one-time grant was received.
+	Earlier                                                     []earlierRow
+	GrantGot                                                    string
+	Done, Failure                                               string
+	CanAssess, CanApprove, CanReject, CanDisburse, ZakatChecked bool
 	// CanWithdraw: the request is no longer wanted (before its decision).
 	CanWithdraw              bool
 	WithdrawReason           webkit.Field
@@ -915,33 +943,18 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 	}
 	for _, h := range hist {
 		v.History = append(v.History, historyRow{At: l.Digits(h.Change.At.In(dhaka).Format("2006-01-02 15:04")),
-			Action: label(l, "console.action.", h.Change.Action), By: historyName(l, h.Change.Name), Role: label(l, "console.role.", h.Change.Role),
+			Action: label(l, "console.action.", h.Change.Action), By: actorName(l, &h.Change), Role: label(l, "console.role.", h.Change.Role),
 			Note: historyNote(l, &h), Status: label(l, "console.status.", string(h.Status))})
 	}
-	// Duplicate-benefit flags: other requests for this NID or mobile in any
-	// unit in the last 90 days; where, when and how much only.
-	dups, err := cs.h.Aid.Duplicates(ctx, q)
-	if err != nil {
+	if err := cs.decisionSupport(c, l, u, q, v); err != nil {
 		return err
-	}
-	for _, f := range dups {
-		unit := f.Unit
-		if fu, err := cs.h.Units.Get(ctx, f.Unit); err == nil {
-			unit = webkit.UnitName(l, fu)
-		}
-		v.Dups = append(v.Dups, dupRow{Unit: unit, Filed: l.Digits(f.CreatedAt.Format("2006-01-02")),
-			Status: label(l, "console.status.", string(f.Status)), Approved: l.Money(f.ApprovedTotal())})
 	}
 	same, err := cs.h.Aid.IdentityFlags(ctx, q)
 	if err != nil {
 		return err
 	}
 	for _, f := range same {
-		unit := f.Unit
-		if fu, err := cs.h.Units.Get(ctx, f.Unit); err == nil {
-			unit = webkit.UnitName(l, fu)
-		}
-		v.SamePerson = append(v.SamePerson, dupRow{Unit: unit + " · " + f.NID, Filed: l.Digits(f.CreatedAt.Format("2006-01-02")),
+		v.SamePerson = append(v.SamePerson, dupRow{Unit: cs.unitName(c, l, f.Unit) + " · " + f.NID, Filed: l.Digits(f.CreatedAt.Format("2006-01-02")),
 			Status: label(l, "console.status.", string(f.Status)), Approved: l.Money(f.Approved)})
 	}
 	pg := webkit.NewPage(c, l, v.Heading, v)
@@ -951,6 +964,62 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 
 var dhaka = time.FixedZone("Asia/Dhaka", 6*3600)
 
+// unitName is a unit's name in the page's language (its code if the
+// registry no longer knows it).
+func (cs *console) unitName(c *fiber.Ctx, l i18n.Lang, code string) string {
+	if u, err := cs.h.Units.Get(c.UserContext(), code); err == nil {
+		return webkit.UnitName(l, u)
+	}
+	return code
+}
+
+// decisionSupport fills what an approver or a social worker watching the
+// waitlist decides with: the unit's funds that can pay q (balances from the
+// ledger's tally) and what they fall short by, and the patient's other
+// requests at any unit, the last 90 days' flagged (a flag, never a block).
+func (cs *console) decisionSupport(c *fiber.Ctx, l i18n.Lang, u *units.Unit, q *aid.Request, v *detailView) error {
+	ctx := c.UserContext()
+	switch q.Status {
+	case aid.Assessed, aid.Approved, aid.Waitlisted, aid.PartiallyAllocated:
+		cover, err := cs.h.Funds.Cover(ctx, u, q)
+		if err != nil {
+			return err
+		}
+		v.ShowCover, v.CoverNeed = true, l.Money(cover.Outstanding)
+		for _, f := range cover.Funds {
+			v.Cover = append(v.Cover, coverRow{Fund: fundName(l, f.Fund), Balance: l.Money(f.Balance), Gives: l.Money(f.Gives)})
+		}
+		for _, sh := range cover.Short {
+			names := make([]string, len(sh.Funds))
+			for i, f := range sh.Funds {
+				names[i] = fundName(l, f)
+			}
+			v.Short = append(v.Short, l.F("console.cover.short", l.Money(sh.Amount), strings.Join(names, ", ")))
+		}
+	}
+	earlier, got, err := cs.h.Aid.EarlierOf(ctx, q)
+	if err != nil {
+		return err
+	}
+	recent := cs.h.Aid.Now().AddDate(0, 0, -90)
+	for _, e := range earlier {
+		unit := cs.unitName(c, l, e.Unit)
+		r := earlierRow{Unit: unit, Filed: l.Digits(e.CreatedAt.In(dhaka).Format("2006-01-02")), Status: label(l, "console.status.", string(e.Status)),
+			Approved: l.Money(e.Approved), Given: l.Money(e.Given)}
+		if e.Grant {
+			r.Grant = l.T("console.earlier.grant")
+		}
+		v.Earlier = append(v.Earlier, r)
+		if !e.CreatedAt.Before(recent) {
+			v.Dups = append(v.Dups, dupRow{Unit: unit, Filed: r.Filed, Status: r.Status, Approved: r.Approved})
+		}
+	}
+	if got != nil {
+		v.GrantGot = l.F("console.earlier.grant-got", cs.unitName(c, l, got.Unit), l.Digits(got.At.In(dhaka).Format("2006-01-02")))
+	}
+	return nil
+}
+
 // historyName shows a staff member by the name their token carried, never
 // by the identity provider's subject.
 func historyName(l i18n.Lang, name string) string {
@@ -958,6 +1027,15 @@ func historyName(l i18n.Lang, name string) string {
 		return l.T("console.history.noname")
 	}
 	return name
+}
+
+// actorName is who took a step, by name; "" for the platform's own steps
+// (allocation), which the role names.
+func actorName(l i18n.Lang, ch *aid.Change) string {
+	if ch.Name == "" && ch.Role == "system" {
+		return ""
+	}
+	return historyName(l, ch.Name)
 }
 
 func fundName(l i18n.Lang, fund string) string {

@@ -50,4 +50,19 @@ var consoleMessages = map[string]msg{
 	"console.err.sure":      {"নিশ্চিত করতে ঘরে টিক দিন; এই সিদ্ধান্ত আর ফিরিয়ে নেওয়া যায় না", "Tick the box to confirm: this decision cannot be undone"},
 	"console.reject.sure":   {"আমি নিশ্চিত: আবেদনটি নাকচ করুন", "I am sure: reject this request"},
 	"console.withdraw.sure": {"আমি নিশ্চিত: আবেদনটি প্রত্যাহার করুন", "I am sure: withdraw this request"},
+
+	// Decision support on a request's page.
+	"console.cover.title":       {"যে তহবিল থেকে দেওয়া যায়", "Funds that can pay this request"},
+	"console.cover.need":        {"বাকি প্রয়োজন: %s", "Still needed: %s"},
+	"console.cover.fund":        {"তহবিল", "Fund"},
+	"console.cover.balance":     {"এখন আছে", "Balance now"},
+	"console.cover.gives":       {"এখন দিতে পারবে", "Would give now"},
+	"console.cover.short":       {"%s কম পড়ছে: %s", "Short by %s: %s"},
+	"console.cover.enough":      {"তহবিলে পুরো পরিমাণ দেওয়ার মতো টাকা আছে।", "The funds can pay all of it."},
+	"console.earlier.title":     {"রোগীর আগের আবেদন ও অনুদান (সব ইউনিট)", "The patient's earlier requests and grants (all units)"},
+	"console.earlier.unit":      {"ইউনিট", "Unit"},
+	"console.earlier.none":      {"এই এনআইডি বা মোবাইল নম্বরে আর কোনো আবেদন নেই।", "No other requests with this NID or mobile number."},
+	"console.earlier.grant":     {"এককালীন অনুদানের আবেদন", "one-time grant asked"},
+	"console.earlier.grant-got": {"রোগী এককালীন অনুদান পেয়েছেন: %s, %s।", "The patient received the one-time grant: %s, %s."},
+	"console.col.last":          {"শেষ ধাপ", "Last step"},
 }

@@ -163,7 +163,7 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 			// Validate has checked the zakat settings; a zero value means defaults.
 			Zakat: zakatSettings(c),
 		}),
-		console.Routes(console.Deps{Units: unitSvc, Aid: aidSvc, Donations: don, Receipts: rp.receipts, CashBook: cashBook,
+		console.Routes(console.Deps{Units: unitSvc, Aid: aidSvc, Funds: transparency, Donations: don, Receipts: rp.receipts, CashBook: cashBook,
 			GiftSearch: &app.GiftSearch{Lookup: store.CashBook(), Donations: don}, Statements: statements, Links: linkSvc, PDF: pdf, Citation: c.Receipts.Citation}),
 		func(a *fiber.App, _ *webkit.Kit) { oversight.Routes(a, over) },
 	)
