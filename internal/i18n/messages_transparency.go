@@ -20,4 +20,13 @@ var transparencyMessages = map[string]msg{
 	"ledger.national":  {"সারা দেশ", "Whole country"},
 	"ledger.district":  {"জেলা", "District"},
 	"ledger.units-of":  {"%s বিভাগের সমিতিগুলো ও তাদের হিসাব", "The samitis of %s division and their accounts"},
+
+	"campaign.h":         {"প্রচারণার অগ্রগতি", "Campaign progress"},
+	"campaign.raised":    {"দান এসেছে %s", "%s given"},
+	"campaign.raised-of": {"লক্ষ্য %[2]s, দান এসেছে %[1]s", "%s given of a %s goal"},
+	"campaign.percent":   {"লক্ষ্যের %s%%", "%s%% of the goal"},
+	"campaign.gifts":     {"%sটি দান", "Gifts: %s"},
+	"campaign.days-left": {"আর %s দিন বাকি", "%s days left"},
+	"campaign.last-day":  {"আজ শেষ দিন", "Today is the last day"},
+	"campaign.ended":     {"“%s” প্রচারণায় আর দান নেওয়া হচ্ছে না।", "The campaign “%s” no longer takes gifts."},
 }
