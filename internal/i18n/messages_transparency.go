@@ -29,4 +29,17 @@ var transparencyMessages = map[string]msg{
 	"campaign.days-left": {"আর %s দিন বাকি", "%s days left"},
 	"campaign.last-day":  {"আজ শেষ দিন", "Today is the last day"},
 	"campaign.ended":     {"“%s” প্রচারণায় আর দান নেওয়া হচ্ছে না।", "The campaign “%s” no longer takes gifts."},
+
+	"reach.h":        {"রোগীর কাছে পৌঁছানো সহায়তা", "Help that reached patients"},
+	"reach.month":    {"এই মাসে সহায়তা পেয়েছেন", "Patients helped this month"},
+	"reach.year":     {"এই অর্থবছরে সহায়তা পেয়েছেন", "Patients helped this fiscal year"},
+	"reach.patients": {"%s জন রোগী", "%s patients"},
+	"reach.recent":   {"সাম্প্রতিক বিতরণ", "Recent disbursements"},
+	"reach.anon":     {"রোগীর নাম বা পরিচয় দেখানো হয় না; প্রতিটি বিতরণ দুজন কর্মী নিশ্চিত করেছেন।", "No patient is named or identified; two staff members confirmed each disbursement."},
+	"reach.none":     {"এখনও কোনো বিতরণ হয়নি।", "Nothing has been disbursed yet."},
+	"reach.date":     {"তারিখ", "Date"},
+	"reach.items":    {"যা দেওয়া হয়েছে", "Given for"},
+	"reach.disease":  {"রোগ", "Disease"},
+	"reach.amount":   {"টাকা", "Amount"},
+	"reach.fund":     {"তহবিল", "Fund"},
 }

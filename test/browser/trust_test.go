@@ -66,7 +66,7 @@ func bearer(t testing.TB, role, unit, sub string) string {
 func cashGift(t testing.TB, unit, body string) string {
 	t.Helper()
 	st, b := apiRaw(t, http.MethodPost, "/api/v1/units/"+unit+"/cash-donations", body, map[string]string{
-		"Authorization": bearer(t, "social_worker", unit, "browser-cashier"), "Idempotency-Key": fmt.Sprintf("cash-%d", time.Now().UnixNano())})
+		"Authorization": bearer(t, "cashier", unit, "browser-cashier"), "Idempotency-Key": fmt.Sprintf("cash-%d", time.Now().UnixNano())})
 	var d struct {
 		ID string `json:"id"`
 	}
