@@ -29,6 +29,8 @@ type donateTarget struct {
 	// Presets of the link: kind and programme to pre-select, amounts to offer.
 	Kind, Programme string
 	Amounts         []money.Amount
+	// Link is the campaign's link (nil for a unit's own link).
+	Link *links.Link
 }
 
 // resolveDonate is the one place the donate page learns what a slug gives
@@ -51,7 +53,7 @@ func (h *handlers) resolveDonate(ctx context.Context, slug string) (*donateTarge
 	}
 	t := &donateTarget{Slug: l.Slug, Unit: u, Kind: l.Kind, Programme: l.Programme, Amounts: l.Amounts}
 	if l.Slug != u.Code {
-		t.TitleBN, t.TitleEN = l.TitleBN, l.TitleEN
+		t.TitleBN, t.TitleEN, t.Link = l.TitleBN, l.TitleEN, l
 	}
 	return t, err
 }
@@ -80,8 +82,16 @@ func (h *handlers) donateUnavailable(c *fiber.Ctx, t *donateTarget, err error) e
 	l := webkit.Lang(c)
 	title, detail := webkit.ProblemText(l, p)
 	ep := &webkit.ErrorPage{Status: p.Status, Heading: title, Text: detail}
-	if t != nil && t.Unit != nil && t.Unit.Status == units.Active {
-		ep.Next = append(ep.Next, webkit.Link{Label: l.F("error.give-to", webkit.UnitName(l, t.Unit)), Href: "/d/" + url.PathEscape(t.Unit.Code)})
+	if t != nil && t.Unit != nil {
+		if title := campaignTitle(l, t); title != "" && t.Link != nil {
+			// An ended campaign is named, so the donor knows which one.
+			ep.Text = l.F("campaign.ended", title) + " " + detail
+		}
+		if t.Unit.Status == units.Active {
+			ep.Next = append(ep.Next, webkit.Link{Label: l.F("error.give-to", webkit.UnitName(l, t.Unit)), Href: "/d/" + url.PathEscape(t.Unit.Code)})
+		}
+		// Where the campaign's money went stays on the unit's page.
+		ep.Next = append(ep.Next, webkit.Link{Label: l.T("unit.accounts-link"), Href: "/u/" + url.PathEscape(t.Unit.Code)})
 	}
 	ep.Next = append(ep.Next, webkit.Link{Label: l.T("error.home"), Href: "/"})
 	return webkit.ShowError(c, l, title, ep)
@@ -266,6 +276,8 @@ type donateView struct {
 	AppGiftURL string
 	// AccountsURL is the unit's accounts page.
 	AccountsURL string
+	// Campaign is a campaign link's goal and progress (nil otherwise).
+	Campaign *campaignView
 	// MoreOpen unfolds the optional e-mail and e-TIN when they hold
 	// something (typed, or an error to fix).
 	MoreOpen bool
@@ -313,6 +325,15 @@ func (h *handlers) renderDonate(c *fiber.Ctx, l i18n.Lang, t *donateTarget, key 
 	}
 	pg := webkit.NewPage(c, l, v.Heading, v)
 	pg.Errors = fe.List
+	if t.Link != nil {
+		cv, err := h.campaign(c.UserContext(), l, t)
+		if err != nil {
+			return err
+		}
+		v.Campaign = cv
+		pg.Share = &webkit.Share{Title: v.Heading + " · " + v.Sub, Description: cv.Summary,
+			URL: h.PublicURL + "/d/" + url.PathEscape(t.Slug) + "?lang=" + string(l)}
+	}
 	return pages.Render(c, status, "donate", pg)
 }
 

@@ -33,6 +33,8 @@ type unitView struct {
 	Chart         template.HTML
 	// Contact is the unit's contact and complaints block (pages_info.go).
 	Contact *unitContactView
+	// Reach is the patients helped and the recent disbursements.
+	Reach *reachView
 }
 
 // unitPage is the public transparency page of a unit: the same figures as
@@ -77,6 +79,11 @@ func (h *handlers) unitPage(c *fiber.Ctx) error {
 		v.Months = append(v.Months, monthRow{Label: labels[i], Amount: l.Money(amounts[i])})
 	}
 	v.Chart = barChart(l, labels, amounts)
+	if h.Reach != nil {
+		if v.Reach, err = h.reach(c.UserContext(), l, u.Code); err != nil {
+			return err
+		}
+	}
 	return pages.Render(c, fiber.StatusOK, "unit", webkit.NewPage(c, l, l.F("unit.title", v.Name), v))
 }
 

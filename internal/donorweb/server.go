@@ -22,6 +22,9 @@ type Deps struct {
 	Donations    *app.Donations
 	Transparency *app.Transparency
 	Links        *app.Links
+	// Reach is the unit page's recent disbursements and patients helped
+	// (nil: not shown).
+	Reach *app.AidReach
 	// AppGifts claims gifts made inside the bKash app (nil: not offered).
 	AppGifts *app.AppGifts
 

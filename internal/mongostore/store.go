@@ -109,6 +109,9 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 	if err := s.ensureReportIndexes(ctx); err != nil {
 		return err
 	}
+	if err := s.ensureRecentIndex(ctx); err != nil {
+		return err
+	}
 	return s.backfillDonorYears(ctx)
 }
 

@@ -158,6 +158,7 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		}),
 		donorweb.Routes(donorweb.Deps{
 			Units: unitSvc, Donations: don, Transparency: transparency, Links: linkSvc, AppGifts: appGifts,
+			Reach:    &app.AidReach{Ledger: store.Ledger(), Aid: store.AidRequests(), Facts: store.ReportFacts(), Now: now},
 			Receipts: rp.receipts, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation,
 			MyGifts: &app.MyGifts{Statements: statements, Profiles: store.DonorProfiles(), Erasures: store.ErasureRequests()},
 			// Validate has checked the zakat settings; a zero value means defaults.

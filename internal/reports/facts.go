@@ -237,3 +237,14 @@ func (t *Tally) each(p Period, fn func(month, metric, key string, amount money.A
 		}
 	}
 }
+
+// Count sums the counts of metric and key over the months of p.
+func (t *Tally) Count(p Period, metric, key string) int64 {
+	var n int64
+	for k, v := range t.cells {
+		if k.metric == metric && k.key == key && p.Contains(k.month) {
+			n += v.count
+		}
+	}
+	return n
+}

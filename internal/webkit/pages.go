@@ -98,8 +98,14 @@ type Page struct {
 	Nonce string
 	// NoIndex asks search engines not to list the page (receipts).
 	NoIndex bool
-	P       any
+	// Share is the preview a shared link shows (Open Graph, Twitter);
+	// nil for pages nobody shares.
+	Share *Share
+	P     any
 }
+
+// Share is a page's link preview. URL is absolute (the public address).
+type Share struct{ Title, Description, URL string }
 
 // FieldError links an error summary entry to its field.
 type FieldError struct{ ID, Msg string }

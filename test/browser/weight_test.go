@@ -30,6 +30,7 @@ type weighed struct {
 func donorPages(t testing.TB) []weighed {
 	t.Helper()
 	id := createDonation(t, "dmch", fmt.Sprintf("weight-%d", time.Now().UnixNano()))
+	campaign := weightCampaign(t)
 	bad := url.Values{"key": {"weight-bad"}, "amount_other": {"5"}, "kind": {"zakat"}, "phone": {"123"}, "email": {"x"}, "tin": {"12"}}
 	return []weighed{
 		{"home (538 units)", "GET", "/", nil, 200},
@@ -39,6 +40,8 @@ func donorPages(t testing.TB) []weighed {
 		{"home search, too many", "GET", "/?q=upazila&lang=en", nil, 200},
 		{"donate", "GET", "/d/dmch", nil, 200},
 		{"donate en", "GET", "/d/dmch?lang=en", nil, 200},
+		{"campaign", "GET", "/d/" + campaign, nil, 200},
+		{"campaign en", "GET", "/d/" + campaign + "?lang=en", nil, 200},
 		{"donate with errors", "POST", "/d/dmch", bad, 422},
 		{"donate with errors en", "POST", "/d/dmch?lang=en", bad, 422},
 		{"status (awaiting payment)", "GET", "/donations/" + id, nil, 200},
