@@ -91,9 +91,9 @@ func fixtureAidFull() aid.Request {
 		ZakatEligible: true, RejectReason: "n/a",
 		Allocations: []aid.Allocation{{Fund: "fund:zakat", Amount: money.Taka(8_000), Tx: "aid_1/alloc/1"}},
 		CreatedAt:   at(0), UpdatedAt: at(9), RequestHash: "hash-aid",
-		Version: 7,
-		Change:  aid.Change{Action: "approve", By: "sw-2", Role: "social_worker", At: at(9), Note: "ok", Name: "Salma"},
-		Outbox:  []events.Envelope{fixtureEnvelope("aid_1/approved")},
+		Version:    7,
+		Change:     aid.Change{Action: "approve", By: "sw-2", Role: "social_worker", At: at(9), Note: "ok", Name: "Salma"},
+		Outbox:     []events.Envelope{fixtureEnvelope("aid_1/approved")},
 		ApprovedAt: at(8),
 		Committee: []aid.CommitteeApproval{{By: "cm-1", Name: "Dr. Hasan", Role: "committee", At: at(7),
 			Resolution: aid.Resolution{Number: "RKS-2026/14", Date: "2026-07-01"}}},
@@ -112,7 +112,7 @@ func fixtureAidMinimal() aid.Request {
 	return aid.Request{ID: "aid_2", Unit: "dmch",
 		Patient:   aid.Patient{Name: "Amina", Age: 9, Sex: "f", Guardian: "Jamal", Mobile: "01912345678", District: "dhaka", HospitalReg: "REG-8"},
 		Diagnosis: "burns", Items: []aid.Item{{Category: "dressing", Description: "gauze", Estimated: money.Taka(500)}},
-		Urgency:   "routine", CaseStudy: aid.CaseStudy{HouseholdSize: 3}, Status: aid.Status("filed"), FiledBy: "sw-1",
+		Urgency: "routine", CaseStudy: aid.CaseStudy{HouseholdSize: 3}, Status: aid.Status("filed"), FiledBy: "sw-1",
 		CreatedAt: at(0), UpdatedAt: at(0), Version: 1, Change: aid.Change{Action: "file", By: "sw-1", Role: "social_worker", At: at(0)},
 		Parts: []aid.Part{{Number: 1, RecordedAt: at(1), ConfirmedAt: at(2)}}}
 }
