@@ -44,7 +44,7 @@ func verifyStore(args []string) (bool, error) {
 	if *sandbox != "" {
 		settle = SandboxSettlement(strings.TrimRight(*sandbox, "/"), *merchant)
 	}
-	rep, err := verify.Run(ctx, store.Database(), settle)
+	rep, err := verify.Run(ctx, store.Audit(), settle)
 	if err != nil {
 		return false, err
 	}

@@ -23,8 +23,8 @@ type VersionRef struct {
 
 // GrantClaim is who holds a patient's one-time grant claim (ADR 0010).
 type GrantClaim struct {
-	Key     string    `bson:"_id"`
-	Unit    string    `bson:"unit"`
-	Request string    `bson:"request"`
-	At      time.Time `bson:"at"`
+	Key     string
+	Unit    string
+	Request string
+	At      time.Time
 }

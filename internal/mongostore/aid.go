@@ -27,16 +27,20 @@ type AidRequests struct{ s *Store }
 func (s *Store) AidRequests() *AidRequests { return &AidRequests{s: s} }
 
 type aidVersion struct {
-	DocID       string `bson:"_id"`
-	aid.Request `bson:",inline"`
-	Published   bool `bson:"published"`
-	Superseded  bool `bson:"superseded,omitempty"`
+	DocID      string     `bson:"_id"`
+	Request    requestDoc `bson:",inline"`
+	Published  bool       `bson:"published"`
+	Superseded bool       `bson:"superseded,omitempty"`
 }
 
 func aidVersionID(id string, v int) string { return id + "#" + strconv.Itoa(v) }
 
+func newAidVersion(q *aid.Request) aidVersion {
+	return aidVersion{DocID: aidVersionID(q.ID, q.Version), Request: toRequestDoc(q), Published: len(q.Outbox) == 0}
+}
+
 func (r *AidRequests) insert(ctx context.Context, q *aid.Request) error {
-	doc := aidVersion{DocID: aidVersionID(q.ID, q.Version), Request: *q, Published: len(q.Outbox) == 0}
+	doc := newAidVersion(q)
 	if err := insertOne(ctx, r.s.col(colAid), doc); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
 			return err
@@ -80,7 +84,7 @@ func (r *AidRequests) History(ctx context.Context, id string) ([]aid.Request, er
 		if !found {
 			break
 		}
-		out = append(out, doc.Request)
+		out = append(out, doc.Request.request())
 	}
 	if len(out) == 0 {
 		return nil, aid.ErrNotFound
@@ -196,7 +200,8 @@ func (r *AidRequests) Versions(ctx context.Context, refs []aid.VersionRef) ([]*a
 			var doc aidVersion
 			found, err := findByID(gctx, r.s.col(colAid), aidVersionID(ref.ID, ref.Version), &doc)
 			if err == nil && found {
-				out[i] = &doc.Request
+				q := doc.Request.request()
+				out[i] = &q
 			}
 			return err
 		})
@@ -217,7 +222,7 @@ func (r *AidRequests) InsertNext(ctx context.Context, qs []*aid.Request) (map[in
 		part := qs[lo:min(lo+MaxInsertBatch, len(qs))]
 		docs := make([]any, len(part))
 		for i, q := range part {
-			docs[i] = aidVersion{DocID: aidVersionID(q.ID, q.Version), Request: *q, Published: len(q.Outbox) == 0}
+			docs[i] = newAidVersion(q)
 		}
 		dups, err := insertUnordered(ctx, r.s.col(colAid), docs)
 		if err != nil {

@@ -36,9 +36,9 @@ func (s *Store) Donations() *Donations {
 }
 
 type donationVersion struct {
-	DocID              string `bson:"_id"`
-	donations.Donation `bson:",inline"`
-	Published          bool `bson:"published"`
+	DocID     string      `bson:"_id"`
+	Donation  donationDoc `bson:",inline"`
+	Published bool        `bson:"published"`
 	// Superseded is set once a newer version exists, and RefundOpen marks a
 	// version with a refund awaiting bKash: the reconciler's scans filter on
 	// top-level scalars, which FerretDB hands to PostgreSQL. A path into an
@@ -85,7 +85,7 @@ func (r *Donations) Create(ctx context.Context, d *donations.Donation) (*donatio
 }
 
 func (r *Donations) versionDoc(d *donations.Donation) donationVersion {
-	v := donationVersion{DocID: versionID(d.ID, d.Version), Donation: *d, Published: len(d.Outbox) == 0}
+	v := donationVersion{DocID: versionID(d.ID, d.Version), Donation: toDonationDoc(d), Published: len(d.Outbox) == 0}
 	for _, f := range d.Refunds {
 		v.RefundOpen = v.RefundOpen || f.Open()
 	}
@@ -142,7 +142,8 @@ func (r *Donations) Get(ctx context.Context, id string) (*donations.Donation, er
 	if latest == nil {
 		return nil, donations.ErrNotFound
 	}
-	return &latest.Donation, nil
+	d := latest.Donation.donation()
+	return &d, nil
 }
 
 // Update implements donations.Repository.
@@ -191,8 +192,8 @@ func (r *Donations) PendingEvents(ctx context.Context, limit int) ([]events.Pend
 			m.Col = colDonations
 		}
 		var doc struct {
-			Outbox    []events.Envelope `bson:"outbox"`
-			Published bool              `bson:"published"`
+			Outbox    []envelopeDoc `bson:"outbox"`
+			Published bool          `bson:"published"`
 		}
 		ok, err := findByID(gctx, r.s.col(m.Col), m.ID, &doc)
 		if err != nil {
@@ -205,7 +206,7 @@ func (r *Donations) PendingEvents(ctx context.Context, limit int) ([]events.Pend
 			}
 			return nil
 		}
-		found[i] = &events.Pending{DocID: m.ID, Col: m.Col, Topic: m.Topic, Unit: m.Unit, Events: doc.Outbox}
+		found[i] = &events.Pending{DocID: m.ID, Col: m.Col, Topic: m.Topic, Unit: m.Unit, Events: fromEnvelopes(doc.Outbox)}
 		return nil
 	})
 	if err != nil {

@@ -51,29 +51,28 @@ func storedModels() []storedModel {
 	key, merchant := fixtureUnitKey(), fixtureMerchant()
 
 	unit := func(u units.Unit) storedModel {
-		return storedModel{value: u, encode: func() any { return &u },
-			decode: decodeAs(func(d units.Unit) any { return d })}
+		return storedModel{value: u, encode: func() any { return toUnitDoc(&u) },
+			decode: decodeAs(func(d unitDoc) any { return d.unit() })}
 	}
 	donation := func(d donations.Donation) storedModel {
 		return storedModel{value: d, encode: func() any { return (&Donations{}).versionDoc(&d) },
-			decode: decodeAs(func(v donationVersion) any { return v.Donation })}
+			decode: decodeAs(func(v donationVersion) any { return v.Donation.donation() })}
 	}
 	aidVer := func(q aid.Request) storedModel {
-		return storedModel{value: q, encode: func() any {
-			return aidVersion{DocID: aidVersionID(q.ID, q.Version), Request: q, Published: len(q.Outbox) == 0}
-		}, decode: decodeAs(func(v aidVersion) any { return v.Request })}
+		return storedModel{value: q, encode: func() any { return newAidVersion(&q) },
+			decode: decodeAs(func(v aidVersion) any { return v.Request.request() })}
 	}
 	ledgerEntry := func(t ledger.Transaction) storedModel {
-		return storedModel{value: t, encode: func() any { return ledgerDoc{Key: ledgerKey(t.Unit, t.Seq), Transaction: t} },
-			decode: decodeAs(func(d ledgerDoc) any { return d.Transaction })}
+		return storedModel{value: t, encode: func() any { return ledgerDoc{Key: ledgerKey(t.Unit, t.Seq), Transaction: toTransactionDoc(&t)} },
+			decode: decodeAs(func(d ledgerDoc) any { return d.Transaction.transaction() })}
 	}
 	receipt := func(r receipts.Receipt) storedModel {
-		return storedModel{value: r, encode: func() any {
-			return receiptDoc{Key: receiptKey(r.Unit, r.FiscalYear, r.Seq), Donation: r.ID, Receipt: r}
-		}, decode: decodeAs(func(d receiptDoc) any { d.Receipt.ID = d.Donation; return d.Receipt })}
+		return storedModel{value: r, encode: func() any { return newReceiptDoc(&r) },
+			decode: decodeAs(func(d receiptDoc) any { return d.receipt() })}
 	}
 	link := func(l links.Link) storedModel {
-		return storedModel{value: l, encode: func() any { return &l }, decode: decodeAs(func(d links.Link) any { return d })}
+		return storedModel{value: l, encode: func() any { return linkDoc(l) },
+			decode: decodeAs(func(d linkDoc) any { return links.Link(d) })}
 	}
 	named := func(name string, full bool, m storedModel) storedModel { m.name, m.full = name, full; return m }
 	return []storedModel{
@@ -84,27 +83,27 @@ func storedModels() []storedModel {
 		named("aid_version_full", true, aidVer(aidFull)),
 		named("aid_version_minimal", false, aidVer(aidMin)),
 		named("aid_window_entry", true, storedModel{value: win, encode: func() any {
-			return windowDoc{DocID: win.Key + "#2", WindowEntry: win}
-		}, decode: decodeAs(func(d windowDoc) any { return d.WindowEntry })}),
-		named("grant_claim", true, storedModel{value: claim, encode: func() any { return claim },
-			decode: decodeAs(func(d aid.GrantClaim) any { return d })}),
+			return windowDoc{DocID: win.Key + "#2", Entry: windowEntryDoc(win)}
+		}, decode: decodeAs(func(d windowDoc) any { return aid.WindowEntry(d.Entry) })}),
+		named("grant_claim", true, storedModel{value: claim, encode: func() any { return grantClaimDoc(claim) },
+			decode: decodeAs(func(d grantClaimDoc) any { return aid.GrantClaim(d) })}),
 		named("ledger_entry_full", true, ledgerEntry(tx)),
 		named("ledger_entry_minimal", false, ledgerEntry(txMin)),
 		named("ledger_checkpoint", true, storedModel{value: cp, encode: func() any {
-			return checkpointDoc{Key: ledgerKey(cp.Unit, cp.Seq), Checkpoint: cp}
-		}, decode: decodeAs(func(d checkpointDoc) any { return d.Checkpoint })}),
-		named("grant_allocation", true, storedModel{value: ga, encode: func() any { return ga },
-			decode: decodeAs(func(d ledger.GrantAllocation) any { return d })}),
+			return newCheckpointDoc(cp)
+		}, decode: decodeAs(func(d checkpointDoc) any { return d.Checkpoint.checkpoint() })}),
+		named("grant_allocation", true, storedModel{value: ga, encode: func() any { return grantAllocationDoc(ga) },
+			decode: decodeAs(func(d grantAllocationDoc) any { return ledger.GrantAllocation(d) })}),
 		named("receipt_full", true, receipt(rc)),
 		named("receipt_minimal", false, receipt(rcMin)),
-		named("receipt_note", true, storedModel{value: note, encode: func() any { return &note },
-			decode: decodeAs(func(d receipts.Note) any { return d })}),
+		named("receipt_note", true, storedModel{value: note, encode: func() any { return noteDoc(note) },
+			decode: decodeAs(func(d noteDoc) any { return receipts.Note(d) })}),
 		named("link_full", true, link(linkFull)),
 		named("link_minimal", false, link(linkMin)),
-		named("unit_key", true, storedModel{value: key, encode: func() any { return unitKeyDoc{ID: key.Ref(), UnitKey: key} },
-			decode: decodeAs(func(d unitKeyDoc) any { return d.UnitKey })}),
-		named("bkash_merchant", true, storedModel{value: merchant, encode: func() any { return merchant },
-			decode: decodeAs(func(d signing.SealedMerchant) any { return d })}),
+		named("unit_key", true, storedModel{value: key, encode: func() any { return unitKeyDoc{ID: key.Ref(), Key: unitKeyFields(key)} },
+			decode: decodeAs(func(d unitKeyDoc) any { return signing.UnitKey(d.Key) })}),
+		named("bkash_merchant", true, storedModel{value: merchant, encode: func() any { return sealedMerchantDoc(merchant) },
+			decode: decodeAs(func(d sealedMerchantDoc) any { return signing.SealedMerchant(d) })}),
 	}
 }
 
