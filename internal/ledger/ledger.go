@@ -246,6 +246,22 @@ func (b Balance) Net() money.Amount {
 	return b.Debits - b.Credits
 }
 
+// BalancesOf lists the balances of a snapshot (Transaction.Balances:
+// credits − debits per account).
+func BalancesOf(snapshot map[string]money.Amount) []Balance {
+	out := make([]Balance, 0, len(snapshot))
+	for acc, bal := range snapshot {
+		b := Balance{Account: acc}
+		if bal >= 0 {
+			b.Credits = bal
+		} else {
+			b.Debits = -bal
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
 // Repository is the append-only book.
 type Repository interface {
 	// Append stores the transaction build returns for the unit's current

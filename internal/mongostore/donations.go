@@ -2,7 +2,6 @@ package mongostore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -148,30 +147,16 @@ func (r *Donations) Get(ctx context.Context, id string) (*donations.Donation, er
 
 // Update implements donations.Repository.
 func (r *Donations) Update(ctx context.Context, id string, fn func(*donations.Donation) error) (*donations.Donation, error) {
-	for attempt := 0; attempt < r.maxRetries; attempt++ {
-		d, err := r.Get(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		d.Outbox = nil
-		if err := fn(d); err != nil {
-			if errors.Is(err, donations.ErrNoChange) {
-				return d, nil
-			}
-			return d, err
-		}
-		d.Version++
-		err = r.insertVersion(ctx, d)
-		if err == nil {
-			r.supersede(ctx, versionID(id, d.Version-1))
-			return d, nil
-		}
-		if !mongo.IsDuplicateKeyError(err) {
-			return nil, err
-		}
-		// Someone else stored version d.Version first: re-read and re-apply.
-	}
-	return nil, fmt.Errorf("update donation %s: too much contention", id)
+	return versionChain[donations.Donation]{
+		what: "donation", attempts: r.maxRetries, latest: r.Get,
+		version:  func(d *donations.Donation) *int { return &d.Version },
+		fresh:    func(d *donations.Donation) { d.Outbox = nil },
+		noChange: donations.ErrNoChange,
+		insert:   r.insertVersion,
+		superseded: func(ctx context.Context, id string, n int) {
+			r.supersede(ctx, versionID(id, n))
+		},
+	}.update(ctx, id, nil, fn)
 }
 
 // PendingEvents returns up to limit versions awaiting publication, oldest first.
@@ -297,7 +282,11 @@ func (r *Donations) Sweep(ctx context.Context) (int, error) {
 // the relay updates the same document), a scan re-reads the donation and
 // finds its latest version anyway.
 func (r *Donations) supersede(ctx context.Context, docID string) {
-	_, _ = r.s.col(colDonations).UpdateOne(ctx, bson.D{{Key: "_id", Value: docID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "superseded", Value: true}}}})
+	supersede(ctx, r.s.col(colDonations), docID)
+}
+
+func supersede(ctx context.Context, c *mongo.Collection, docID string) {
+	_, _ = c.UpdateOne(ctx, bson.D{{Key: "_id", Value: docID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "superseded", Value: true}}}})
 }
 
 // Initiated returns IDs of donations whose latest known version is

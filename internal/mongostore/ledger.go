@@ -176,17 +176,7 @@ func (r *Ledger) Balances(ctx context.Context, unit string) ([]ledger.Balance, e
 	if err != nil || t == nil {
 		return nil, err
 	}
-	out := make([]ledger.Balance, 0, len(t.Balances))
-	for acc, bal := range t.Balances {
-		b := ledger.Balance{Account: acc}
-		if bal >= 0 {
-			b.Credits = bal
-		} else {
-			b.Debits = -bal
-		}
-		out = append(out, b)
-	}
-	return out, nil
+	return ledger.BalancesOf(t.Balances), nil
 }
 
 // FundBalances returns the unit's current balance per account.
