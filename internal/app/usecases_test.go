@@ -265,7 +265,7 @@ func TestLinksShareTheUnitsNamespace(t *testing.T) {
 	}
 }
 
-func TestUnitsRegisterAndArchive(t *testing.T) {
+func TestUnitsRegister(t *testing.T) {
 	w := newWorld(t, "dmch")
 	ctx := context.Background()
 	u, err := w.units.Get(ctx, "dmch")

@@ -26,12 +26,12 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/bkash"
 	"github.com/kalyan-platform/kalyan/internal/bkashgateway"
 	"github.com/kalyan-platform/kalyan/internal/config"
-	"github.com/kalyan-platform/kalyan/internal/donations"
 	"github.com/kalyan-platform/kalyan/internal/events"
 	"github.com/kalyan-platform/kalyan/internal/httpapi"
 	"github.com/kalyan-platform/kalyan/internal/kafkabus"
 	"github.com/kalyan-platform/kalyan/internal/metrics"
 	"github.com/kalyan-platform/kalyan/internal/mongostore"
+	"github.com/kalyan-platform/kalyan/internal/signing"
 	"github.com/kalyan-platform/kalyan/internal/zakat"
 )
 
@@ -61,18 +61,17 @@ func ready(store *mongostore.Store, brokers []string) func(ctx context.Context) 
 	}
 }
 
-// gateway builds the bKash payments adapter and the store of units' own
-// merchant credentials it opens (sealed with the seal key). Storing new
-// credentials through the returned Merchants drops this process's token for
-// them at once.
-func gateway(c config.Config, store *mongostore.Store, log *slog.Logger) (*bkashgateway.Gateway, *app.Merchants) {
-	return NewGateway(c, store, log, time.Now, replicaName())
+// NewGateway builds the bKash payments adapter and the store of units' own
+// merchant credentials it opens (sealed with the seal key), with the clock
+// and this process's name among the fleet's token holders given: every
+// process of the fleet shares one bKash token per merchant through the
+// store (ADR 0008). Storing new credentials through the returned Merchants
+// drops this process's token for them at once.
+func NewGateway(c config.Config, store *mongostore.Store, log *slog.Logger, now func() time.Time, holder string) (*bkashgateway.Gateway, *app.Merchants) {
+	return newGateway(c, store, log, sealer(c, log), now, holder)
 }
 
-// NewGateway is gateway with the clock and this process's name among the
-// fleet's token holders given: every process of the fleet shares one bKash
-// token per merchant through the store (ADR 0008).
-func NewGateway(c config.Config, store *mongostore.Store, log *slog.Logger, now func() time.Time, holder string) (*bkashgateway.Gateway, *app.Merchants) {
+func newGateway(c config.Config, store *mongostore.Store, log *slog.Logger, seal *signing.Sealer, now func() time.Time, holder string) (*bkashgateway.Gateway, *app.Merchants) {
 	merchant := bkash.Credentials{Username: c.BKash.Username, Password: c.BKash.Password, AppKey: c.BKash.AppKey, AppSecret: c.BKash.AppSecret}
 	// One keep-alive pool for all merchants: http.DefaultTransport keeps only
 	// two idle connections per host, so concurrent gifts would redial bKash.
@@ -80,7 +79,6 @@ func NewGateway(c config.Config, store *mongostore.Store, log *slog.Logger, now 
 		Proxy: http.ProxyFromEnvironment, MaxIdleConns: 256, MaxIdleConnsPerHost: 128,
 		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true,
 	}}
-	seal := sealer(c, log)
 	merchants := &app.Merchants{Store: store.Merchants(), Sealer: seal, Now: now}
 	tokens := &bkashgateway.SharedTokens{
 		Repo: store.BKashTokens(), Sealer: seal, Holder: holder,
@@ -110,36 +108,25 @@ type API struct {
 // NewAPI wires the HTTP API.
 func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, log *slog.Logger) *API {
 	m := metrics.New()
-	now := time.Now
-	gw, merchants := gateway(c, store, log)
-	slugs, keys := store.Slugs(), store.IdempotencyKeys()
-	unitSvc := &app.Units{Store: store.Units(), Now: now, CacheTTL: 5 * time.Second, Merchants: merchants, PlatformMerchant: c.BKash.Username,
-		Slugs: slugs}
-	rp, statements, pdf := apiReceiptDeps(c, store, log)
-	don := &app.Donations{
-		Units: unitSvc, Repo: store.Donations(), Receipts: store.Receipts(), Payments: gw, Ledger: store.Ledger(),
-		RefundGrace: c.Reconcile.RefundGrace,
-		PublicURL:   strings.TrimRight(c.PublicURL, "/"), Now: now, Log: log,
-		Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
-		Seal:    rp.sealer, IDs: rp.sealer, Keys: keys,
-	}
+	s := Build(c, store, log, m)
+	statements, pdf := apiReceiptDeps(c, store, log, s)
 	fa := httpapi.New(httpapi.Deps{
-		Receipts: rp.receipts, Keys: rp.keys, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation,
-		Units: unitSvc, Donations: don, Verifier: verifier, Metrics: m, Log: log,
-		Transparency: &app.Transparency{Ledger: store.Ledger(), Units: unitSvc, TTL: 2 * time.Second, Now: now},
-		Links:        &app.Links{Store: store.Links(), Units: unitSvc, Now: now, Slugs: slugs},
+		Receipts: s.Receipts, Keys: s.Keys, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation,
+		Units: s.Units, Donations: s.Donations, Verifier: verifier, Metrics: m, Log: log,
+		Transparency: s.Transparency,
+		Links:        s.Links,
 		// Validate has checked the zakat settings; a zero value means defaults.
 		Zakat: zakatSettings(c),
-		Aid:   &app.Aid{Store: store.AidRequests(), Units: unitSvc, Ledger: store.Ledger(), Now: now, Log: log, Snapshots: rp.sealer, Keys: keys},
-		AppGifts: &app.AppGifts{Donations: don, Search: gw, Trx: store.Donations(), Limits: store.RateLimits(),
-			Window: c.BKash.RefundWindow, PerIP: c.HTTP.ClaimsPerHour, NumberRef: rp.sealer.DonorRef},
+		Aid:   s.Aid,
+		AppGifts: &app.AppGifts{Donations: s.Donations, Search: s.Gateway, Trx: store.Donations(), Limits: store.RateLimits(),
+			Window: c.BKash.RefundWindow, PerIP: c.HTTP.ClaimsPerHour, NumberRef: s.Sealer.DonorRef},
 		Ready: ready(store, c.Kafka.Brokers), PublicURL: strings.TrimRight(c.PublicURL, "/"),
 		BodyLimit: c.HTTP.BodyLimit, ReadTimeout: c.HTTP.ReadTimeout, WriteTimeout: c.HTTP.WriteTimeout,
 		RateLimit: c.HTTP.RateLimit, TrustedProxies: c.HTTP.TrustedProxies,
-		GrantFund: &app.GrantFund{Units: unitSvc, Ledger: store.Ledger(), Allocations: store.GrantAllocations(), Keys: keys, Now: now},
-		Transfers: &app.FundTransfers{Units: unitSvc, Ledger: store.Ledger(), Keys: keys, Now: now},
+		GrantFund: s.GrantFund,
+		Transfers: s.Transfers,
 	})
-	return &API{App: fa, Donations: don, Units: unitSvc, Keys: rp.keys}
+	return &API{App: fa, Donations: s.Donations, Units: s.Units, Keys: s.Keys}
 }
 
 // PrepareStore readies the database for the API: unit codes and link slugs
@@ -177,15 +164,17 @@ func (a *API) Serve(ctx context.Context, ln net.Listener) error {
 
 // Worker is the kalyan-worker process: the outbox relay and the consumers.
 type Worker struct {
-	cfg     config.Config
-	store   *mongostore.Store
-	log     *slog.Logger
-	metrics *metrics.Metrics
+	cfg      config.Config
+	store    *mongostore.Store
+	log      *slog.Logger
+	metrics  *metrics.Metrics
+	services *Services
 }
 
 // NewWorker wires the workers.
 func NewWorker(c config.Config, store *mongostore.Store, log *slog.Logger) *Worker {
-	return &Worker{cfg: c, store: store, log: log, metrics: metrics.New()}
+	m := metrics.New()
+	return &Worker{cfg: c, store: store, log: log, metrics: m, services: Build(c, store, log, m)}
 }
 
 // Run runs the relay, the consumers and the operational endpoints on ln
@@ -226,18 +215,10 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 	})
 	srv := &http.Server{Handler: hardened, ReadHeaderTimeout: 5 * time.Second}
 
-	gw, _ := gateway(w.cfg, w.store, w.log)
 	rc := w.cfg.Reconcile
 	reconciler := &app.Reconciler{
-		Donations: &app.Donations{
-			Units: &app.Units{Store: w.store.Units(), Now: time.Now, CacheTTL: 5 * time.Second},
-			Repo:  w.store.Donations(), Receipts: w.store.Receipts(), Payments: gw,
-			Ledger: w.store.Ledger(), RefundGrace: rc.RefundGrace,
-			Now: time.Now, Log: w.log,
-			Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
-			Seal:    sealer(w.cfg, w.log),
-		},
-		Stale: w.store.Donations(),
+		Donations: w.services.Donations,
+		Stale:     w.store.Donations(),
 		// A window per pass: when the holder dies, another replica reconciles
 		// from the next window on (a longer window left the reconciler idle
 		// most of the time in the chaos run, with a worker killed every 5 s).
@@ -340,14 +321,9 @@ func (w *Worker) Consumers(pub *kafkabus.Publisher, t Topics) []*kafkabus.Consum
 			},
 		}
 	}
-	// One ledger repository: its cache of each unit's last entry serves
-	// every group of this process.
-	book := w.store.Ledger()
-	ledgerH := &app.LedgerCredits{Ledger: book}
-	receiptH, notifyH := w.receiptHandlers()
-	aidSvc := &app.Aid{Store: w.store.AidRequests(), Units: &app.Units{Store: w.store.Units(), Now: time.Now, CacheTTL: 5 * time.Second},
-		Ledger: book, Now: time.Now, Log: w.log, Snapshots: sealer(w.cfg, w.log)}
-	allocator := &app.AllocationWorker{Aid: aidSvc, Credits: ledgerH}
+	// One ledger repository (Services.Ledger): its cache of each unit's
+	// last entry serves every group of this process.
+	ledgerH, allocator, receiptH, notifyH := w.services.LedgerCredits, w.services.Allocation, w.services.ReceiptIssuer, w.receiptNotifier()
 	allocation := consumer("kalyan-allocation", allocator.Handle, allocator.HandleBatch)
 	allocation.Topics = []string{t.Donations, t.Aid}
 	return []*kafkabus.Consumer{
