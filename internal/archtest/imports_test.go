@@ -32,6 +32,9 @@ var coreForbidden = []string{
 	module + "/internal/mongostore",
 	module + "/internal/kafkabus",
 	module + "/internal/httpapi",
+	module + "/internal/donorweb",
+	module + "/internal/console",
+	module + "/internal/webkit",
 }
 
 // pkg is the part of `go list -json` this test reads.
@@ -105,6 +108,9 @@ func TestKafkaBusImportsNoStoreNorUseCases(t *testing.T) {
 		module + "/internal/mongostore",
 		module + "/internal/app",
 		module + "/internal/httpapi",
+		module + "/internal/donorweb",
+		module + "/internal/console",
+		module + "/internal/webkit",
 	})
 }
 

@@ -15,9 +15,8 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/contact"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/validation"
+	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
-
-var staffRoles = []auth.Role{auth.SocialWorker, auth.Committee, auth.UnitAdmin}
 
 type aidItemJSON struct {
 	Category    string `json:"category"`
@@ -184,10 +183,6 @@ func toAidJSON(q *aid.Request, masked bool) aidJSON {
 	return out
 }
 
-func actor(p auth.Principal) aid.Actor {
-	return aid.Actor{Sub: p.Subject, Role: string(p.Role), Name: p.Name}
-}
-
 // staffName is how histories show a staff member: the name from the
 // identity provider's token, never the subject (which is an opaque ID).
 func staffName(name string) string {
@@ -199,18 +194,18 @@ func staffName(name string) string {
 
 func (h *handlers) fileAid(c *fiber.Ctx) error {
 	code := c.Params("code")
-	p, err := h.staffOf(c, code, auth.SocialWorker, auth.UnitAdmin)
+	p, err := h.StaffOf(c, code, auth.SocialWorker, auth.UnitAdmin)
 	if err != nil {
 		return err
 	}
 	// Optional for filing (older clients send none), but a retry after a
 	// lost answer files the patient twice without it.
 	key := c.Get("Idempotency-Key")
-	if key != "" && !validKey(key) {
-		return fieldProblem(fiber.StatusBadRequest, "Idempotency-Key", keyRule)
+	if key != "" && !webkit.ValidKey(key) {
+		return webkit.FieldProblem(fiber.StatusBadRequest, "Idempotency-Key", webkit.KeyRule)
 	}
 	var body aidFileRequest
-	if err := decodeJSON(c, &body); err != nil {
+	if err := webkit.DecodeJSON(c, &body); err != nil {
 		return err
 	}
 	sum := sha256.Sum256(c.Body())
@@ -234,14 +229,14 @@ func (h *handlers) fileAid(c *fiber.Ctx) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	dups, created, err := h.Aid.File(c.UserContext(), actor(p), code, key, q)
+	dups, created, err := h.Aid.File(c.UserContext(), webkit.Actor(p), code, key, q)
 	var taken app.ErrGrantTaken
 	var pending app.ErrGrantPending
 	switch {
 	case errors.As(err, &taken):
-		return problem(fiber.StatusConflict, "grant-already-given", "The one-time grant was already given to this patient", taken.Error())
+		return webkit.NewProblem(fiber.StatusConflict, "grant-already-given", "The one-time grant was already given to this patient", taken.Error())
 	case errors.As(err, &pending):
-		return problem(fiber.StatusConflict, "grant-application-open", "Another application for this patient's one-time grant is open", pending.Error())
+		return webkit.NewProblem(fiber.StatusConflict, "grant-application-open", "Another application for this patient's one-time grant is open", pending.Error())
 	}
 	if err != nil {
 		return err
@@ -267,25 +262,25 @@ func (h *handlers) fileAid(c *fiber.Ctx) error {
 // aidOf loads a request and checks the caller may act on its unit; other
 // units' requests answer 404.
 func (h *handlers) aidOf(c *fiber.Ctx, roles ...auth.Role) (*aid.Request, auth.Principal, error) {
-	p, err := h.principal(c)
+	p, err := h.Principal(c)
 	if err != nil {
 		return nil, p, err
 	}
 	q, err := h.Aid.Store.Get(c.UserContext(), c.Params("id"))
 	if errors.Is(err, aid.ErrNotFound) {
-		return nil, p, problem(fiber.StatusNotFound, "aid-request-not-found", "No such aid request", "")
+		return nil, p, webkit.NewProblem(fiber.StatusNotFound, "aid-request-not-found", "No such aid request", "")
 	}
 	if err != nil {
 		return nil, p, err
 	}
-	if _, err := h.staffOf(c, q.Unit, roles...); err != nil {
+	if _, err := h.StaffOf(c, q.Unit, roles...); err != nil {
 		return nil, p, err
 	}
 	return q, p, nil
 }
 
 func (h *handlers) getAid(c *fiber.Ctx) error {
-	q, _, err := h.aidOf(c, staffRoles...)
+	q, _, err := h.aidOf(c, webkit.StaffRoles...)
 	if err != nil {
 		return err
 	}
@@ -297,7 +292,7 @@ func (h *handlers) getAid(c *fiber.Ctx) error {
 }
 
 func (h *handlers) aidHistory(c *fiber.Ctx) error {
-	q, _, err := h.aidOf(c, staffRoles...)
+	q, _, err := h.aidOf(c, webkit.StaffRoles...)
 	if err != nil {
 		return err
 	}
@@ -326,14 +321,14 @@ func (h *handlers) aidHistory(c *fiber.Ctx) error {
 
 func (h *handlers) listAid(c *fiber.Ctx) error {
 	code := c.Params("code")
-	if _, err := h.staffOf(c, code, staffRoles...); err != nil {
+	if _, err := h.StaffOf(c, code, webkit.StaffRoles...); err != nil {
 		return err
 	}
-	limit, err := intQuery(c, "limit", 50, 1, 200)
+	limit, err := webkit.IntQuery(c, "limit", 50, 1, 200)
 	if err != nil {
 		return err
 	}
-	offset, err := intQuery(c, "offset", 0, 0, maxOffset)
+	offset, err := webkit.IntQuery(c, "offset", 0, 0, webkit.MaxOffset)
 	if err != nil {
 		return err
 	}
@@ -359,15 +354,15 @@ func (h *handlers) aidTransition(c *fiber.Ctx, decode func() error, fn func(q *a
 	if err := decode(); err != nil {
 		return err
 	}
-	out, err := fn(q, actor(p))
+	out, err := fn(q, webkit.Actor(p))
 	switch {
 	case errors.Is(err, aid.ErrState):
-		return problem(fiber.StatusConflict, "invalid-state", "Not possible in this state", "The request is "+string(q.Status)+".")
+		return webkit.NewProblem(fiber.StatusConflict, "invalid-state", "Not possible in this state", "The request is "+string(q.Status)+".")
 	case errors.Is(err, aid.ErrSameAsMaker), errors.Is(err, aid.ErrNeedsCommittee), errors.Is(err, aid.ErrSameAsRecorder),
 		errors.Is(err, aid.ErrNotChecker):
-		return problem(fiber.StatusForbidden, "maker-checker", "Needs a second person", err.Error())
+		return webkit.NewProblem(fiber.StatusForbidden, "maker-checker", "Needs a second person", err.Error())
 	case errors.Is(err, aid.ErrAlreadyApproved):
-		return problem(fiber.StatusConflict, "already-approved", "Already approved by this member", err.Error())
+		return webkit.NewProblem(fiber.StatusConflict, "already-approved", "Already approved by this member", err.Error())
 	case err != nil:
 		return err
 	}
@@ -382,14 +377,14 @@ func (h *handlers) assessAid(c *fiber.Ctx) error {
 	}
 	var amounts []money.Amount
 	decode := func() error {
-		if err := decodeJSON(c, &body); err != nil {
+		if err := webkit.DecodeJSON(c, &body); err != nil {
 			return err
 		}
 		amounts = make([]money.Amount, len(body.Approved))
 		for i, s := range body.Approved {
 			a, err := money.Parse(s)
 			if err != nil {
-				return fieldProblem(fiber.StatusUnprocessableEntity, "approved["+strconv.Itoa(i)+"]", err.Error())
+				return webkit.FieldProblem(fiber.StatusUnprocessableEntity, "approved["+strconv.Itoa(i)+"]", err.Error())
 			}
 			amounts[i] = a
 		}
@@ -408,20 +403,20 @@ func (h *handlers) approveAid(c *fiber.Ctx) error {
 	}
 	decode := func() error {
 		if len(c.Body()) > 0 {
-			return decodeJSON(c, &body)
+			return webkit.DecodeJSON(c, &body)
 		}
 		return nil
 	}
 	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
 		return h.Aid.Approve(c.UserContext(), a, q.ID, body.Resolution, body.Note)
-	}, staffRoles...) // the unit's named checker may hold any staff role: the rules decide
+	}, webkit.StaffRoles...) // the unit's named checker may hold any staff role: the rules decide
 }
 
 func (h *handlers) rejectAid(c *fiber.Ctx) error {
 	var body struct {
 		Reason string `json:"reason"`
 	}
-	decode := func() error { return decodeJSON(c, &body) }
+	decode := func() error { return webkit.DecodeJSON(c, &body) }
 	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
 		return h.Aid.Reject(c.UserContext(), a, q.ID, body.Reason)
 	}, auth.SocialWorker, auth.Committee)
@@ -431,7 +426,7 @@ func (h *handlers) withdrawAid(c *fiber.Ctx) error {
 	var body struct {
 		Reason string `json:"reason"`
 	}
-	decode := func() error { return decodeJSON(c, &body) }
+	decode := func() error { return webkit.DecodeJSON(c, &body) }
 	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
 		return h.Aid.Withdraw(c.UserContext(), a, q.ID, body.Reason)
 	}, auth.SocialWorker, auth.UnitAdmin)
@@ -454,14 +449,14 @@ func (h *handlers) disburseAid(c *fiber.Ctx) error {
 	}
 	var ds []aid.Disbursement
 	decode := func() error {
-		if err := decodeJSON(c, &body); err != nil {
+		if err := webkit.DecodeJSON(c, &body); err != nil {
 			return err
 		}
 		ds = make([]aid.Disbursement, len(body.Items))
 		for i, it := range body.Items {
 			a, err := money.Parse(it.Amount)
 			if err != nil {
-				return fieldProblem(fiber.StatusUnprocessableEntity, "items["+strconv.Itoa(i)+"].amount", err.Error())
+				return webkit.FieldProblem(fiber.StatusUnprocessableEntity, "items["+strconv.Itoa(i)+"].amount", err.Error())
 			}
 			ds[i] = aid.Disbursement{Item: it.Item, Amount: a, Method: it.Method, Reference: it.Reference, Recipient: it.Recipient,
 				RecipientName: it.RecipientName}
@@ -476,23 +471,23 @@ func (h *handlers) disburseAid(c *fiber.Ctx) error {
 func (h *handlers) confirmDisbursement(c *fiber.Ctx) error {
 	decode := func() error {
 		if len(c.Body()) > 0 {
-			return decodeJSON(c, &struct{}{})
+			return webkit.DecodeJSON(c, &struct{}{})
 		}
 		return nil
 	}
 	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
 		return h.Aid.ConfirmDisbursement(c.UserContext(), a, q.ID)
-	}, staffRoles...)
+	}, webkit.StaffRoles...)
 }
 
 func (h *handlers) declineDisbursement(c *fiber.Ctx) error {
 	var body struct {
 		Reason string `json:"reason"`
 	}
-	decode := func() error { return decodeJSON(c, &body) }
+	decode := func() error { return webkit.DecodeJSON(c, &body) }
 	return h.aidTransition(c, decode, func(q *aid.Request, a aid.Actor) (*aid.Request, error) {
 		return h.Aid.DeclineDisbursement(c.UserContext(), a, q.ID, body.Reason)
-	}, staffRoles...)
+	}, webkit.StaffRoles...)
 }
 
 // identityFlags renders q's identity flags: where, which form, the number

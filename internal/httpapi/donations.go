@@ -7,6 +7,7 @@ import (
 
 	"github.com/kalyan-platform/kalyan/internal/app"
 	"github.com/kalyan-platform/kalyan/internal/donations"
+	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
 
 type donationRequest struct {
@@ -81,33 +82,16 @@ func toDonationJSON(v app.View) donationJSON {
 	return out
 }
 
-// keyRule is what validKey accepts, for problem details.
-const keyRule = "1-255 visible ASCII characters without spaces, e.g. a UUID"
-
-func validKey(k string) bool {
-	if k == "" || len(k) > 255 {
-		return false
-	}
-	// Visible ASCII only, as the OpenAPI pattern says: no spaces, which
-	// proxies may trim or fold.
-	for i := 0; i < len(k); i++ {
-		if k[i] < 0x21 || k[i] > 0x7e {
-			return false
-		}
-	}
-	return true
-}
-
 func (h *handlers) createDonation(c *fiber.Ctx) error {
 	key := c.Get("Idempotency-Key")
-	if !validKey(key) {
-		return fieldProblem(fiber.StatusBadRequest, "Idempotency-Key", "header is required: "+keyRule)
+	if !webkit.ValidKey(key) {
+		return webkit.FieldProblem(fiber.StatusBadRequest, "Idempotency-Key", "header is required: "+webkit.KeyRule)
 	}
 	if _, err := h.Units.Servable(c.UserContext(), c.Params("code")); err != nil {
 		return err
 	}
 	var body donationRequest
-	if err := decodeJSON(c, &body); err != nil {
+	if err := webkit.DecodeJSON(c, &body); err != nil {
 		return err
 	}
 	d, created, err := h.Donations.Create(c.UserContext(), c.Params("code"), key, body.domain())

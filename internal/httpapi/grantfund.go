@@ -9,6 +9,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/validation"
+	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
 
 // allocateGrant records the Department's grant money into a unit's grant
@@ -17,29 +18,29 @@ func (h *handlers) allocateGrant(c *fiber.Ctx) error {
 	if h.GrantFund == nil {
 		return fiber.ErrNotFound
 	}
-	p, err := h.principal(c)
+	p, err := h.Principal(c)
 	if err != nil {
 		return err
 	}
 	key := c.Get("Idempotency-Key")
-	if !validKey(key) {
-		return fieldProblem(fiber.StatusBadRequest, "Idempotency-Key", keyRule)
+	if !webkit.ValidKey(key) {
+		return webkit.FieldProblem(fiber.StatusBadRequest, "Idempotency-Key", webkit.KeyRule)
 	}
 	var body struct {
 		FiscalYear string `json:"fiscalYear"`
 		Amount     string `json:"amount"`
 		Reference  string `json:"reference"`
 	}
-	if err := decodeJSON(c, &body); err != nil {
+	if err := webkit.DecodeJSON(c, &body); err != nil {
 		return err
 	}
 	amount, err := money.Parse(body.Amount)
 	if err != nil {
-		return fieldProblem(fiber.StatusUnprocessableEntity, "amount", err.Error())
+		return webkit.FieldProblem(fiber.StatusUnprocessableEntity, "amount", err.Error())
 	}
 	a, created, err := h.GrantFund.Allocate(c.UserContext(), p.Subject, c.Params("code"), body.FiscalYear, key, body.Reference, amount)
 	if errors.Is(err, ledger.ErrEnvelope) {
-		return problem(fiber.StatusUnprocessableEntity, "grant-envelope-exceeded", "The fiscal year's grant budget would be exceeded",
+		return webkit.NewProblem(fiber.StatusUnprocessableEntity, "grant-envelope-exceeded", "The fiscal year's grant budget would be exceeded",
 			"The national envelope of "+body.FiscalYear+" is "+h.GrantFund.Budget(body.FiscalYear).String()+".")
 	}
 	if err != nil {
@@ -65,21 +66,21 @@ func (h *handlers) transferFunds(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	key := c.Get("Idempotency-Key")
-	if !validKey(key) {
-		return fieldProblem(fiber.StatusBadRequest, "Idempotency-Key", keyRule)
+	if !webkit.ValidKey(key) {
+		return webkit.FieldProblem(fiber.StatusBadRequest, "Idempotency-Key", webkit.KeyRule)
 	}
 	var body struct {
 		To string `json:"to"`
 	}
-	if err := decodeJSON(c, &body); err != nil {
+	if err := webkit.DecodeJSON(c, &body); err != nil {
 		return err
 	}
 	id, moved, err := h.Transfers.Transfer(c.UserContext(), c.Params("code"), body.To, key)
 	switch {
 	case errors.Is(err, app.ErrNotArchived):
-		return problem(fiber.StatusConflict, "unit-not-archived", "The unit is not archived", err.Error())
+		return webkit.NewProblem(fiber.StatusConflict, "unit-not-archived", "The unit is not archived", err.Error())
 	case errors.Is(err, app.ErrTargetArchived):
-		return problem(fiber.StatusUnprocessableEntity, "target-archived", "The target unit is archived", err.Error(),
+		return webkit.NewProblem(fiber.StatusUnprocessableEntity, "target-archived", "The target unit is archived", err.Error(),
 			validation.FieldError{Field: "to", Message: err.Error()})
 	case err != nil:
 		return err

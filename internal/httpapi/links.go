@@ -11,6 +11,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/qrcode"
 	"github.com/kalyan-platform/kalyan/internal/validation"
+	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
 
 type linkRequest struct {
@@ -53,12 +54,12 @@ func (h *handlers) linkJSON(l *links.Link) linkJSON {
 // createLink adds a campaign link (unit admins).
 func (h *handlers) createLink(c *fiber.Ctx) error {
 	code := c.Params("code")
-	p, err := h.staffOf(c, code, auth.UnitAdmin)
+	p, err := h.StaffOf(c, code, auth.UnitAdmin)
 	if err != nil {
 		return err
 	}
 	var body linkRequest
-	if err := decodeJSON(c, &body); err != nil {
+	if err := webkit.DecodeJSON(c, &body); err != nil {
 		return err
 	}
 	l := &links.Link{Slug: body.Slug, TitleEN: body.Title.EN, TitleBN: body.Title.BN, Kind: body.Kind, Programme: body.Programme, CreatedBy: p.Subject}
@@ -79,7 +80,7 @@ func (h *handlers) createLink(c *fiber.Ctx) error {
 	}
 	err = h.Links.Create(c.UserContext(), code, l)
 	if errors.Is(err, links.ErrTaken) {
-		return fieldProblem(fiber.StatusConflict, "slug", "is already taken")
+		return webkit.FieldProblem(fiber.StatusConflict, "slug", "is already taken")
 	}
 	if err != nil {
 		return err
@@ -91,7 +92,7 @@ func (h *handlers) createLink(c *fiber.Ctx) error {
 // listLinks lists a unit's campaign links (its staff).
 func (h *handlers) listLinks(c *fiber.Ctx) error {
 	code := c.Params("code")
-	if _, err := h.staffOf(c, code, auth.UnitAdmin, auth.SocialWorker, auth.Committee); err != nil {
+	if _, err := h.StaffOf(c, code, auth.UnitAdmin, auth.SocialWorker, auth.Committee); err != nil {
 		return err
 	}
 	ls, err := h.Links.Store.ForUnit(c.UserContext(), code)
@@ -109,12 +110,12 @@ func (h *handlers) setLinkDisabled(disabled bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		l, err := h.Links.Store.Get(c.UserContext(), c.Params("slug"))
 		if errors.Is(err, links.ErrNotFound) {
-			return problem(fiber.StatusNotFound, "link-not-found", "No such donation link", "")
+			return webkit.NewProblem(fiber.StatusNotFound, "link-not-found", "No such donation link", "")
 		}
 		if err != nil {
 			return err
 		}
-		if _, err := h.staffOf(c, l.Unit, auth.UnitAdmin); err != nil {
+		if _, err := h.StaffOf(c, l.Unit, auth.UnitAdmin); err != nil {
 			return err
 		}
 		if err := h.Links.Store.SetDisabled(c.UserContext(), l.Slug, disabled); err != nil {
@@ -132,7 +133,7 @@ func (h *handlers) linkQR(c *fiber.Ctx) error {
 	l, u, err := h.Links.Resolve(c.UserContext(), c.Params("slug"))
 	if l == nil || u == nil {
 		if err == nil || errors.Is(err, links.ErrNotFound) {
-			return problem(fiber.StatusNotFound, "link-not-found", "No such donation link", "")
+			return webkit.NewProblem(fiber.StatusNotFound, "link-not-found", "No such donation link", "")
 		}
 		return err
 	}

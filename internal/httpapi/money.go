@@ -12,51 +12,22 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/freetext"
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
-
-// staffOf returns the caller if they are staff of unit (or a platform
-// admin) with one of roles; otherwise a 401/404. Another unit's resources
-// answer 404, so staff cannot even learn they exist.
-func (h *handlers) staffOf(c *fiber.Ctx, unit string, roles ...auth.Role) (auth.Principal, error) {
-	p, err := h.principal(c)
-	if err != nil {
-		return p, err
-	}
-	if !p.CanActOn(unit) {
-		return p, problem(fiber.StatusNotFound, "not-found", "Not found", "")
-	}
-	if p.Role == auth.PlatformAdmin {
-		return p, nil
-	}
-	for _, r := range roles {
-		if p.Role == r {
-			return p, nil
-		}
-	}
-	return p, problem(fiber.StatusForbidden, "forbidden", "Not allowed", "Your role may not do this.")
-}
-
-func idempotencyKey(c *fiber.Ctx) (string, error) {
-	key := c.Get("Idempotency-Key")
-	if !validKey(key) {
-		return "", fieldProblem(fiber.StatusBadRequest, "Idempotency-Key", "header is required: "+keyRule)
-	}
-	return key, nil
-}
 
 // createCashDonation records a gift taken in cash at the unit's counter.
 func (h *handlers) createCashDonation(c *fiber.Ctx) error {
 	code := c.Params("code")
-	p, err := h.staffOf(c, code, auth.SocialWorker, auth.Committee, auth.UnitAdmin)
+	p, err := h.StaffOf(c, code, auth.SocialWorker, auth.Committee, auth.UnitAdmin)
 	if err != nil {
 		return err
 	}
-	key, err := idempotencyKey(c)
+	key, err := webkit.IdempotencyKey(c)
 	if err != nil {
 		return err
 	}
 	var body donationRequest
-	if err := decodeJSON(c, &body); err != nil {
+	if err := webkit.DecodeJSON(c, &body); err != nil {
 		return err
 	}
 	d, created, err := h.Donations.CreateCash(c.UserContext(), code, key, p.Subject, body.domain())
@@ -103,16 +74,16 @@ func (h *handlers) refundDonation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p, err := h.staffOf(c, v.Unit, auth.UnitAdmin)
+	p, err := h.StaffOf(c, v.Unit, auth.UnitAdmin)
 	if err != nil {
 		return err
 	}
-	key, err := idempotencyKey(c)
+	key, err := webkit.IdempotencyKey(c)
 	if err != nil {
 		return err
 	}
 	var body refundRequest
-	if err := decodeJSON(c, &body); err != nil {
+	if err := webkit.DecodeJSON(c, &body); err != nil {
 		return err
 	}
 	amount, err := money.Parse(body.Amount)
@@ -120,7 +91,7 @@ func (h *handlers) refundDonation(c *fiber.Ctx) error {
 		err = money.ErrNegative
 	}
 	if err != nil {
-		return fieldProblem(fiber.StatusUnprocessableEntity, "amount", err.Error())
+		return webkit.FieldProblem(fiber.StatusUnprocessableEntity, "amount", err.Error())
 	}
 	reason, err := freetext.Required(body.Reason, freetext.Line.WithMax(255))
 	if err != nil {
@@ -128,17 +99,17 @@ func (h *handlers) refundDonation(c *fiber.Ctx) error {
 		if freetext.CodeOf(err) == freetext.CodeEmpty || freetext.CodeOf(err) == freetext.CodeTooLong {
 			msg = "is required (at most 255 characters)"
 		}
-		return fieldProblem(fiber.StatusUnprocessableEntity, "reason", msg)
+		return webkit.FieldProblem(fiber.StatusUnprocessableEntity, "reason", msg)
 	}
 	body.Reason = reason
 	d, r, err := h.Donations.Refund(c.UserContext(), v.ID, key, amount, body.Reason, p.Subject)
 	switch {
 	case errors.Is(err, donations.ErrRefundTooLarge):
-		return fieldProblem(fiber.StatusUnprocessableEntity, "amount", err.Error())
+		return webkit.FieldProblem(fiber.StatusUnprocessableEntity, "amount", err.Error())
 	case errors.Is(err, donations.ErrNotRefundable):
-		return problem(fiber.StatusConflict, "not-refundable", "This gift cannot be refunded", "Only a paid gift can be refunded.")
+		return webkit.NewProblem(fiber.StatusConflict, "not-refundable", "This gift cannot be refunded", "Only a paid gift can be refunded.")
 	case errors.Is(err, app.ErrRefundInProgress):
-		return problem(fiber.StatusConflict, "refund-in-progress", "A refund is in progress", err.Error())
+		return webkit.NewProblem(fiber.StatusConflict, "refund-in-progress", "A refund is in progress", err.Error())
 	case err != nil:
 		return err
 	}
@@ -209,11 +180,11 @@ func (h *handlers) unitLedger(c *fiber.Ctx) error {
 
 // nationalLedger is the national view: totals and per-unit rows, paged.
 func (h *handlers) nationalLedger(c *fiber.Ctx) error {
-	page, err := intQuery(c, "page", 1, 1, maxPage)
+	page, err := webkit.IntQuery(c, "page", 1, 1, webkit.MaxPage)
 	if err != nil {
 		return err
 	}
-	size, err := intQuery(c, "pageSize", 50, 1, 200)
+	size, err := webkit.IntQuery(c, "pageSize", 50, 1, 200)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"net/url"
 	"time"
 
@@ -11,111 +10,55 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/receiptpdf"
 	"github.com/kalyan-platform/kalyan/internal/receipts"
+	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
 
-// noteSummaryJSON lists one cancellation note on its receipt.
-type noteSummaryJSON struct {
-	Refund     string `json:"refund"`
-	Serial     string `json:"serial"`
-	Amount     string `json:"amount"`
-	RefundedAt string `json:"refundedAt"`
-	IssuedAt   string `json:"issuedAt"`
-	URL        string `json:"url"`
-	PDFURL     string `json:"pdfURL"`
-}
-
-func (h *handlers) noteURL(id, refund string) string {
-	return h.PublicURL + "/api/v1/receipts/" + url.PathEscape(id) + "/notes/" + url.PathEscape(refund)
-}
-
-func (h *handlers) noteSummaries(c *fiber.Ctx, id string) ([]noteSummaryJSON, error) {
+func (h *handlers) noteSummaries(c *fiber.Ctx, id string) ([]webkit.NoteSummaryJSON, error) {
 	ns, err := h.Receipts.Notes(c.UserContext(), id)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]noteSummaryJSON, len(ns))
+	out := make([]webkit.NoteSummaryJSON, len(ns))
 	for i, n := range ns {
-		u := h.noteURL(id, n.Refund)
-		out[i] = noteSummaryJSON{Refund: n.Refund, Serial: n.Serial, Amount: n.Amount.String(),
+		u := h.rv.NoteURL(id, n.Refund)
+		out[i] = webkit.NoteSummaryJSON{Refund: n.Refund, Serial: n.Serial, Amount: n.Amount.String(),
 			RefundedAt: receipts.FormatTime(n.RefundedAt), IssuedAt: receipts.FormatTime(n.IssuedAt), URL: u, PDFURL: u + ".pdf"}
 	}
 	return out, nil
 }
 
-var errNoNote = problem(fiber.StatusNotFound, "cancellation-note-not-found", "No such cancellation note",
-	"This receipt has no cancellation note for that refund.")
-
-func (h *handlers) note(c *fiber.Ctx) (*app.NoteView, error) {
-	v, err := h.Receipts.Note(c.UserContext(), c.Params("id"), c.Params("refund"))
-	if errors.Is(err, receipts.ErrNotFound) {
-		return nil, errNoNote
-	}
-	return v, err
-}
-
 // noteJSON is the public view of a cancellation note: its signed content
 // with personal data masked, and whether it verifies.
 type noteJSON struct {
-	ID               string           `json:"id"`
-	Refund           string           `json:"refund"`
-	Serial           string           `json:"serial"`
-	OriginalSerial   string           `json:"originalSerial"`
-	OriginalIssuedAt string           `json:"originalIssuedAt,omitempty"`
-	OriginalAmount   string           `json:"originalAmount,omitempty"`
-	Unit             string           `json:"unit"`
-	UnitNames        unitNames        `json:"unitNames"`
-	Amount           string           `json:"amount"`
-	Currency         string           `json:"currency"`
-	Kind             string           `json:"kind,omitempty"`
-	Programme        string           `json:"programme,omitempty"`
-	Donor            receiptDonorJSON `json:"donor"`
-	RefundedAt       string           `json:"refundedAt"`
-	IssuedAt         string           `json:"issuedAt"`
-	KeyFingerprint   string           `json:"keyFingerprint,omitempty"`
+	ID               string                  `json:"id"`
+	Refund           string                  `json:"refund"`
+	Serial           string                  `json:"serial"`
+	OriginalSerial   string                  `json:"originalSerial"`
+	OriginalIssuedAt string                  `json:"originalIssuedAt,omitempty"`
+	OriginalAmount   string                  `json:"originalAmount,omitempty"`
+	Unit             string                  `json:"unit"`
+	UnitNames        unitNames               `json:"unitNames"`
+	Amount           string                  `json:"amount"`
+	Currency         string                  `json:"currency"`
+	Kind             string                  `json:"kind,omitempty"`
+	Programme        string                  `json:"programme,omitempty"`
+	Donor            webkit.ReceiptDonorJSON `json:"donor"`
+	RefundedAt       string                  `json:"refundedAt"`
+	IssuedAt         string                  `json:"issuedAt"`
+	KeyFingerprint   string                  `json:"keyFingerprint,omitempty"`
 	// RefundReason, RefundTrxID (bKash's) or CashRef (a counter gift's),
 	// and Eligible are signed from kalyan.cancellation.v2 on; a v1 note's
 	// eligible remainder is worked out from the notes before it.
-	RefundReason string     `json:"refundReason,omitempty"`
-	RefundTrxID  string     `json:"refundTrxID,omitempty"`
-	CashRef      string     `json:"cashRef,omitempty"`
-	Partial      bool       `json:"partial"`
-	Rebate       rebateJSON `json:"rebate"`
-	Valid        bool       `json:"valid"`
-	Reason       string     `json:"reason,omitempty"`
-	ReceiptURL   string     `json:"receiptURL"`
-	PDFURL       string     `json:"pdfURL"`
-	KeysURL      string     `json:"keysURL"`
-}
-
-// noteRebate is what of the receipt stays eligible after note v: signed on
-// v2 notes, and for v1 notes the original less v and every note before it.
-func (h *handlers) noteRebate(c *fiber.Ctx, v *app.NoteView) (rebateJSON, error) {
-	original, err := money.Parse(v.Signed.OriginalAmount)
-	if err != nil {
-		return rebateJSON{}, err
-	}
-	var eligible money.Amount
-	if _, ok := v.Signed.Partial(); ok {
-		if eligible, err = money.Parse(v.Signed.Eligible); err != nil {
-			return rebateJSON{}, err
-		}
-	} else {
-		notes, err := h.Receipts.Notes(c.UserContext(), v.Donation)
-		if err != nil {
-			return rebateJSON{}, err
-		}
-		eligible = original
-		for _, n := range notes {
-			eligible -= n.Amount
-			if n.Refund == v.Refund {
-				break
-			}
-		}
-		eligible = max(eligible, 0)
-	}
-	out := rebateJSON{Refunded: (original - eligible).String(), Eligible: eligible.String()}
-	out.BN, out.EN = receiptpdf.RebateWords(v.Amount, eligible)
-	return out, nil
+	RefundReason string            `json:"refundReason,omitempty"`
+	RefundTrxID  string            `json:"refundTrxID,omitempty"`
+	CashRef      string            `json:"cashRef,omitempty"`
+	Partial      bool              `json:"partial"`
+	Rebate       webkit.RebateJSON `json:"rebate"`
+	Valid        bool              `json:"valid"`
+	Reason       string            `json:"reason,omitempty"`
+	ReceiptURL   string            `json:"receiptURL"`
+	PDFURL       string            `json:"pdfURL"`
+	KeysURL      string            `json:"keysURL"`
 }
 
 // refundRef splits a note's signed refund reference by how the gift was paid.
@@ -127,12 +70,12 @@ func refundRef(s receipts.NoteContent) (trx, cash string) {
 }
 
 func (h *handlers) getNote(c *fiber.Ctx) error {
-	v, err := h.note(c)
+	v, err := h.rv.Note(c)
 	if err != nil {
 		return err
 	}
 	s := v.Signed
-	reb, err := h.noteRebate(c, v)
+	reb, err := h.rv.NoteRebate(c, v)
 	if err != nil && v.Valid {
 		return err
 	}
@@ -140,30 +83,30 @@ func (h *handlers) getNote(c *fiber.Ctx) error {
 		ID: v.Donation, Refund: v.Refund, Serial: v.Serial, OriginalSerial: v.OriginalSerial,
 		OriginalIssuedAt: s.OriginalIssuedAt, OriginalAmount: s.OriginalAmount, Unit: v.Unit,
 		UnitNames: unitNames{EN: s.UnitNameEN, BN: s.UnitNameBN}, Amount: v.Amount.String(), Currency: "BDT",
-		Kind: s.Kind, Programme: s.Programme, Donor: receiptDonorJSON{Anonymous: s.Version == "" || s.Anonymous(), Mobile: s.Mobile, TIN: maskTail(s.TIN, 3)},
+		Kind: s.Kind, Programme: s.Programme, Donor: webkit.ReceiptDonorJSON{Anonymous: s.Version == "" || s.Anonymous(), Mobile: s.Mobile, TIN: webkit.MaskTail(s.TIN, 3)},
 		RefundedAt: receipts.FormatTime(v.RefundedAt), IssuedAt: receipts.FormatTime(v.IssuedAt), KeyFingerprint: v.KeyID,
-		RefundReason: s.Reason, Partial: reb.partial(), Rebate: reb,
+		RefundReason: s.Reason, Partial: reb.Partial(), Rebate: reb,
 		Valid: v.Valid, Reason: v.Reason, ReceiptURL: h.PublicURL + "/api/v1/receipts/" + url.PathEscape(v.Donation),
-		PDFURL: h.noteURL(v.Donation, v.Refund) + ".pdf", KeysURL: h.PublicURL + "/api/v1/units/" + v.Unit + "/keys",
+		PDFURL: h.rv.NoteURL(v.Donation, v.Refund) + ".pdf", KeysURL: h.PublicURL + "/api/v1/units/" + v.Unit + "/keys",
 	}
 	out.RefundTrxID, out.CashRef = refundRef(s)
 	if !out.Donor.Anonymous {
-		out.Donor.Name = maskName(s.Donor)
+		out.Donor.Name = webkit.MaskName(s.Donor)
 	}
 	c.Set(fiber.HeaderCacheControl, "private, no-cache")
 	return c.JSON(out)
 }
 
 func (h *handlers) notePDF(c *fiber.Ctx) error {
-	v, err := h.note(c)
+	v, err := h.rv.Note(c)
 	if err != nil {
 		return err
 	}
 	if !v.Valid {
-		return problem(fiber.StatusConflict, "note-not-verifiable", "This cancellation note fails verification",
+		return webkit.NewProblem(fiber.StatusConflict, "note-not-verifiable", "This cancellation note fails verification",
 			"The stored note does not match its signature ("+v.Reason+"), so no document is issued for it.")
 	}
-	reb, err := h.noteRebate(c, v)
+	reb, err := h.rv.NoteRebate(c, v)
 	if err != nil {
 		return err
 	}
@@ -176,7 +119,7 @@ func (h *handlers) notePDF(c *fiber.Ctx) error {
 
 // pdfNote prints exactly the note's signed content, and what it leaves
 // eligible (signed too from v2 on).
-func (h *handlers) pdfNote(v *app.NoteView, reb rebateJSON) (receiptpdf.Receipt, error) {
+func (h *handlers) pdfNote(v *app.NoteView, reb webkit.RebateJSON) (receiptpdf.Receipt, error) {
 	s := v.Signed
 	refunded, err := money.Parse(s.Refunded)
 	if err != nil {
@@ -204,7 +147,7 @@ func (h *handlers) pdfNote(v *app.NoteView, reb rebateJSON) (receiptpdf.Receipt,
 		Serial: s.Serial, IssuedAt: issued, Anonymous: s.Anonymous(), MobileMasked: s.Mobile, TIN: s.TIN,
 		Amount: original, Kind: s.Kind, Programme: s.Programme, PaymentMethod: s.Method,
 		// The QR code opens the note's page for people, not its JSON.
-		VerifyURL: h.notePageURL(v.Donation, v.Refund), KeyFingerprint: v.KeyID,
+		VerifyURL: h.rv.NotePageURL(v.Donation, v.Refund), KeyFingerprint: v.KeyID,
 		Cancellation: &receiptpdf.Cancellation{OriginalSerial: s.OriginalSerial, OriginalIssuedAt: origIssued, Refunded: refunded,
 			Reason: s.Reason, RefundRef: s.RefundRef, Eligible: eligible},
 	}

@@ -4,26 +4,23 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
-	"html/template"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/kalyan-platform/kalyan/internal/app"
 	"github.com/kalyan-platform/kalyan/internal/auth"
-	"github.com/kalyan-platform/kalyan/internal/bnfmt"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/receiptpdf"
 	"github.com/kalyan-platform/kalyan/internal/receipts"
 	"github.com/kalyan-platform/kalyan/internal/signing"
 	"github.com/kalyan-platform/kalyan/internal/units"
 	"github.com/kalyan-platform/kalyan/internal/validation"
+	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
 
 // receiptRoutes registers the receipt, key and statement endpoints.
-func (h *handlers) receiptRoutes(a *fiber.App, v1 fiber.Router, limit fiber.Handler) {
+func (h *handlers) receiptRoutes(v1 fiber.Router, limit fiber.Handler) {
 	v1.Get("/units/:code/keys", h.unitKeys)
 	// The .pdf route must come first: "/receipts/:id" would match "x.pdf" too.
 	v1.Get("/receipts/:id.pdf", h.receiptPDF)
@@ -32,100 +29,15 @@ func (h *handlers) receiptRoutes(a *fiber.App, v1 fiber.Router, limit fiber.Hand
 	v1.Get("/receipts/:id/verify", h.verifyReceipt)
 	v1.Get("/receipts/:id", h.getReceipt)
 	v1.Post("/statements", limit, h.requestStatement)
-	v1.Post("/staff/statements", h.requireRole(auth.SocialWorker, auth.UnitAdmin, auth.PlatformAdmin), h.counterStatement)
-	a.Get("/r/:id", h.verifyPage)
-	a.Get("/r/:id/notes/:refund", h.notePage)
-	a.Get("/s/:token", h.statementLink)
-}
-
-var errNoReceipt = problem(fiber.StatusNotFound, "receipt-not-found", "No such receipt", "There is no receipt with this number.")
-
-// receipt loads and verifies receipt id, mapping "none" to a 404 problem.
-func (h *handlers) receipt(c *fiber.Ctx) (*app.ReceiptView, error) {
-	v, err := h.Receipts.Get(c.UserContext(), c.Params("id"))
-	if errors.Is(err, receipts.ErrNotFound) {
-		return nil, errNoReceipt
-	}
-	return v, err
-}
-
-type receiptDonorJSON struct {
-	Name      string `json:"name"`
-	Anonymous bool   `json:"anonymous"`
-	Mobile    string `json:"mobile,omitempty"`
-	TIN       string `json:"tin,omitempty"`
-}
-
-// receiptJSON is the public view of a receipt: what its signed content
-// says, with personal data masked (the PDF, for the donor, has it in full).
-type receiptJSON struct {
-	ID             string           `json:"id"`
-	Serial         string           `json:"serial"`
-	FiscalYear     string           `json:"fiscalYear"`
-	Unit           string           `json:"unit"`
-	UnitNames      unitNames        `json:"unitNames"`
-	Donation       string           `json:"donation"`
-	Amount         string           `json:"amount"`
-	Currency       string           `json:"currency"`
-	Kind           string           `json:"kind"`
-	Programme      string           `json:"programme,omitempty"`
-	Method         string           `json:"method"`
-	TrxID          string           `json:"trxID,omitempty"`
-	PaidAt         string           `json:"paidAt"`
-	IssuedAt       string           `json:"issuedAt"`
-	Donor          receiptDonorJSON `json:"donor"`
-	KeyFingerprint string           `json:"keyFingerprint,omitempty"`
-	Valid          bool             `json:"valid"`
-	Reason         string           `json:"reason,omitempty"`
-	VerifyURL      string           `json:"verifyURL"`
-	PDFURL         string           `json:"pdfURL"`
-	// Cancellations are the refunds' cancellation notes (getReceipt only).
-	Cancellations []noteSummaryJSON `json:"cancellations"`
-}
-
-func (h *handlers) receiptJSON(v *app.ReceiptView) receiptJSON {
-	c := v.Signed
-	if c.Version == "" {
-		// Unsigned or unreadable content: show what the record says.
-		c = receipts.ContentOf(v.Receipt, receipts.UnitNames{}, receipts.Donor{Anonymous: true})
-	}
-	out := receiptJSON{
-		ID: v.ID, Serial: c.Serial, FiscalYear: c.FiscalYear, Unit: c.Unit, UnitNames: unitNames{EN: c.UnitNameEN, BN: c.UnitNameBN},
-		Donation: c.Donation, Amount: c.Amount, Currency: c.Currency, Kind: c.Kind, Programme: c.Programme, Method: c.Method,
-		TrxID: c.TrxID, PaidAt: c.PaidAt, IssuedAt: c.IssuedAt, KeyFingerprint: v.KeyID, Valid: v.Valid, Reason: v.Reason,
-		Donor:     receiptDonorJSON{Anonymous: c.Anonymous(), Mobile: c.Mobile, TIN: maskTail(c.TIN, 3)},
-		VerifyURL: h.Receipts.VerifyURL(v.ID), PDFURL: h.PublicURL + "/api/v1/receipts/" + v.ID + ".pdf",
-	}
-	if !c.Anonymous() {
-		out.Donor.Name = maskName(c.Donor)
-	}
-	return out
-}
-
-// maskName keeps each word's first letter: "Rahima Begum" → "R***** B****".
-func maskName(name string) string {
-	words := strings.Fields(name)
-	for i, w := range words {
-		r, size := utf8.DecodeRuneInString(w)
-		words[i] = string(r) + strings.Repeat("*", utf8.RuneCountInString(w[size:]))
-	}
-	return strings.Join(words, " ")
-}
-
-// maskTail keeps the last n characters.
-func maskTail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return strings.Repeat("*", len(s)-n) + s[len(s)-n:]
+	v1.Post("/staff/statements", h.RequireRole(auth.SocialWorker, auth.UnitAdmin, auth.PlatformAdmin), h.counterStatement)
 }
 
 func (h *handlers) getReceipt(c *fiber.Ctx) error {
-	v, err := h.receipt(c)
+	v, err := h.rv.Receipt(c)
 	if err != nil {
 		return err
 	}
-	out := h.receiptJSON(v)
+	out := h.rv.Public(v)
 	if out.Cancellations, err = h.noteSummaries(c, v.ID); err != nil {
 		return err
 	}
@@ -148,16 +60,16 @@ type verifyJSON struct {
 	KeysURL        string `json:"keysURL"`
 	// Rebate says what refunds took back and what is still eligible;
 	// Cancellations link the cancellation notes.
-	Rebate        rebateJSON     `json:"rebate"`
-	Cancellations []noteLinkJSON `json:"cancellations"`
+	Rebate        webkit.RebateJSON     `json:"rebate"`
+	Cancellations []webkit.NoteLinkJSON `json:"cancellations"`
 }
 
 func (h *handlers) verifyReceipt(c *fiber.Ctx) error {
-	v, err := h.receipt(c)
+	v, err := h.rv.Receipt(c)
 	if err != nil {
 		return err
 	}
-	j := h.receiptJSON(v)
+	j := h.rv.Public(v)
 	notes, err := h.Receipts.Notes(c.UserContext(), v.ID)
 	if err != nil {
 		return err
@@ -165,16 +77,16 @@ func (h *handlers) verifyReceipt(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	return c.JSON(verifyJSON{Valid: v.Valid, Reason: v.Reason, ID: v.ID, Serial: j.Serial, Unit: j.Unit, Amount: j.Amount,
 		PaidAt: j.PaidAt, IssuedAt: j.IssuedAt, KeyFingerprint: v.KeyID, KeysURL: h.PublicURL + "/api/v1/units/" + v.Unit + "/keys",
-		Rebate: rebate(v.Amount, notes), Cancellations: h.noteLinks(v.ID, notes)})
+		Rebate: webkit.Rebate(v.Amount, notes), Cancellations: h.rv.NoteLinks(v.ID, notes)})
 }
 
 func (h *handlers) receiptPDF(c *fiber.Ctx) error {
-	v, err := h.receipt(c)
+	v, err := h.rv.Receipt(c)
 	if err != nil {
 		return err
 	}
 	if !v.Valid {
-		return problem(fiber.StatusConflict, "receipt-not-verifiable", "This receipt fails verification",
+		return webkit.NewProblem(fiber.StatusConflict, "receipt-not-verifiable", "This receipt fails verification",
 			"The stored receipt does not match its signature ("+v.Reason+"), so no document is issued for it.")
 	}
 	// Signed receipts never change: drawn once, then served as stored.
@@ -192,7 +104,7 @@ func (h *handlers) receiptPDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendPDF(c, pdf, "receipt-"+v.Serial)
+	return webkit.SendPDF(c, pdf, "receipt-"+v.Serial)
 }
 
 // sendReceiptPDF renders a receipt or cancellation note inline as name.pdf
@@ -202,14 +114,7 @@ func (h *handlers) sendReceiptPDF(c *fiber.Ctx, rc receiptpdf.Receipt, name stri
 	if err := h.PDF.Render(&buf, rc); err != nil {
 		return err
 	}
-	return sendPDF(c, buf.Bytes(), name)
-}
-
-func sendPDF(c *fiber.Ctx, pdf []byte, name string) error {
-	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, `inline; filename="`+strings.ReplaceAll(name, "/", "-")+`.pdf"`)
-	c.Set(fiber.HeaderCacheControl, "private, no-cache")
-	return c.Send(pdf)
+	return webkit.SendPDF(c, buf.Bytes(), name)
 }
 
 // pdfReceipt prints exactly the signed content.
@@ -287,78 +192,6 @@ func parseSigningKey(s string) ([]byte, error) {
 	return signing.ParseSeed(s)
 }
 
-// Verification page: what the QR code opens. Bengali first, English below;
-// plain HTML that works on any phone.
-var verifyPages = template.Must(template.New("").Parse(`
-{{define "head"}}<!doctype html><html lang="bn"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="robots" content="noindex"><title>{{.Title}} · কল্যাণ Kalyan</title>
-<style nonce="{{.Nonce}}">body{font-family:system-ui,sans-serif;max-width:36rem;margin:0 auto;padding:1rem;line-height:1.5;color:#111}
-.ok{border:3px solid #0a6b2d;padding:.8rem;border-radius:6px}.bad{border:3px solid #a00000;padding:.8rem;border-radius:6px}
-th{text-align:left;padding-right:1rem;vertical-align:top;font-weight:600}td,th{padding-top:.3rem}.muted{color:#444}a{color:#0645ad}</style></head><body><main>{{end}}
-
-{{define "verify"}}{{template "head" .}}<h1>রসিদ যাচাই · Receipt verification</h1>
-{{if .Valid}}<div class="ok" role="status"><p><strong>✔ এই রসিদটি আসল।</strong> এটি {{.UnitBN}} রোগীকল্যাণ সমিতির চাবি দিয়ে ইলেকট্রনিকভাবে স্বাক্ষরিত এবং আমাদের রেকর্ডের সাথে মিলে যায়।</p>
-<p lang="en"><strong>✔ This receipt is genuine.</strong> It is electronically signed with the key of the {{.UnitEN}} Rogi Kalyan Samiti and matches our records.</p></div>
-{{else}}<div class="bad" role="alert"><p><strong>✘ এই রসিদটি যাচাই করা যায়নি।</strong> এটি আসল নয় অথবা পরিবর্তন করা হয়েছে; কর রেয়াতের জন্য এটি গ্রহণ করবেন না।</p>
-<p lang="en"><strong>✘ This receipt could NOT be verified.</strong> It is not genuine or has been altered; do not accept it for a tax rebate.</p>
-<p class="muted" lang="en">Reason: {{.Reason}}</p></div>{{end}}
-{{if .Rebate.BN}}<div class="bad" role="alert"><p><strong>{{.Rebate.BN}}</strong></p><p lang="en"><strong>{{.Rebate.EN}}</strong></p>
-<p>বাতিল নোট · Cancellation notes:</p><ul>{{range .Notes}}<li><a href="{{.PageURL}}">{{.Serial}}</a> ({{.Amount}})</li>{{end}}</ul></div>{{end}}
-<p class="muted">নিচের তথ্য রসিদের সাথে মিলিয়ে দেখুন · Compare these details with the receipt:</p>
-<table>
-<tr><th>রসিদ নং · Receipt No.</th><td>{{.R.Serial}}</td></tr>
-<tr><th>পরিশোধের তারিখ · Payment date</th><td>{{.PaidBN}}<br>{{.PaidEN}}</td></tr>
-<tr><th>ইস্যু · Issued</th><td>{{.DateBN}}<br>{{.DateEN}}</td></tr>
-<tr><th>পরিমাণ · Amount</th><td>{{.AmountBN}}<br>{{.AmountEN}}</td></tr>
-<tr><th>দানের ধরন · Gift type</th><td>{{.KindBN}} · {{.KindEN}}{{if .R.Programme}} ({{.R.Programme}}){{end}}</td></tr>
-<tr><th>সমিতি · Samiti</th><td>{{.UnitBN}} রোগীকল্যাণ সমিতি<br>{{.UnitEN}} Rogi Kalyan Samiti</td></tr>
-<tr><th>দাতা · Donor</th><td>{{if .R.Donor.Anonymous}}বেনামী · Anonymous{{else}}{{.R.Donor.Name}}{{end}}{{if .R.Donor.Mobile}}, {{.R.Donor.Mobile}}{{end}}</td></tr>
-<tr><th>পরিশোধ · Payment</th><td>{{.R.Method}}{{if .R.TrxID}} · {{.R.TrxID}}{{end}}</td></tr>
-<tr><th>স্বাক্ষর চাবি · Signing key</th><td><code>{{.R.KeyFingerprint}}</code> (<a href="{{.KeysURL}}">Ed25519</a>)</td></tr>
-</table>
-{{if .Valid}}<p><a href="{{.R.PDFURL}}">রসিদ ডাউনলোড (PDF) · Download the receipt (PDF)</a></p>{{end}}
-<p class="muted">কল্যাণ · Kalyan — রোগীকল্যাণ সমিতিতে যাকাত ও দান</p></main></body></html>{{end}}
-
-{{define "missing"}}{{template "head" .}}<h1>রসিদ যাচাই · Receipt verification</h1><div class="bad" role="alert">
-<p><strong>✘ এই নম্বরে কোনো রসিদ নেই।</strong> লিংকটি ভুল, অথবা রসিদটি ভুয়া।</p>
-<p lang="en"><strong>✘ There is no receipt with this number.</strong> The link is wrong, or the receipt is fake.</p></div></main></body></html>{{end}}
-`))
-
-func (h *handlers) verifyPage(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	c.Set(fiber.HeaderCacheControl, "no-cache")
-	v, err := h.receipt(c)
-	if errors.Is(err, errNoReceipt) {
-		c.Status(fiber.StatusNotFound)
-		return verifyPages.ExecuteTemplate(c.Response().BodyWriter(), "missing", fiber.Map{"Title": "রসিদ পাওয়া যায়নি · Receipt not found", "Nonce": nonceOf(c)})
-	}
-	if err != nil {
-		return err
-	}
-	j := h.receiptJSON(v)
-	notes, err := h.Receipts.Notes(c.UserContext(), v.ID)
-	if err != nil {
-		return err
-	}
-	data := fiber.Map{"Title": "রসিদ যাচাই · Receipt verification", "Nonce": nonceOf(c), "Valid": v.Valid, "Reason": v.Reason, "R": j,
-		"Rebate": rebate(v.Amount, notes), "Notes": h.noteLinks(v.ID, notes),
-		"UnitBN": j.UnitNames.BN, "UnitEN": j.UnitNames.EN, "KeysURL": h.PublicURL + "/api/v1/units/" + v.Unit + "/keys"}
-	data["KindBN"], data["KindEN"] = receiptpdf.KindLabel(j.Kind)
-	if t, err := time.Parse(receipts.TimeFormat, j.IssuedAt); err == nil {
-		t = t.In(receipts.Dhaka())
-		clock := t.Format("15:04")
-		data["DateBN"], data["DateEN"] = bnfmt.DateBN(t)+", "+bnfmt.Digits(clock), bnfmt.DateEN(t)+", "+clock+" (UTC+6)"
-	}
-	if t, err := time.Parse(receipts.TimeFormat, j.PaidAt); err == nil {
-		t = t.In(receipts.Dhaka())
-		data["PaidBN"], data["PaidEN"] = bnfmt.DateBN(t), bnfmt.DateEN(t)
-	}
-	if a, err := money.Parse(j.Amount); err == nil {
-		data["AmountBN"], data["AmountEN"] = bnfmt.Taka(a, "bn"), bnfmt.Taka(a, "en")
-	}
-	return verifyPages.ExecuteTemplate(c.Response().BodyWriter(), "verify", data)
-}
-
 type statementRequest struct {
 	Phone      string `json:"phone"`
 	FiscalYear string `json:"fiscalYear"`
@@ -376,10 +209,10 @@ type counterRequest struct {
 // not the number ever gave: only the number's owner learns the answer.
 func (h *handlers) requestStatement(c *fiber.Ctx) error {
 	var body statementRequest
-	if err := decodeJSON(c, &body); err != nil {
+	if err := webkit.DecodeJSON(c, &body); err != nil {
 		return err
 	}
-	err := h.Statements.Request(c.UserContext(), body.Phone, body.FiscalYear, h.clientIP(c))
+	err := h.Statements.Request(c.UserContext(), body.Phone, body.FiscalYear, h.ClientIP(c))
 	if err != nil {
 		return statementLimited(c, err)
 	}
@@ -394,16 +227,16 @@ func statementLimited(c *fiber.Ctx, err error) error {
 	switch {
 	case errors.Is(err, app.ErrRateLimited):
 		c.Set(fiber.HeaderRetryAfter, "3600")
-		return problem(fiber.StatusTooManyRequests, "rate-limited", "Too many requests for this number", "Please try again in an hour.")
+		return webkit.NewProblem(fiber.StatusTooManyRequests, "rate-limited", "Too many requests for this number", "Please try again in an hour.")
 	case errors.Is(err, app.ErrClientRateLimited):
 		c.Set(fiber.HeaderRetryAfter, "3600")
-		return problem(fiber.StatusTooManyRequests, "rate-limited", "Too many statement requests", "Please try again in an hour.")
+		return webkit.NewProblem(fiber.StatusTooManyRequests, "rate-limited", "Too many statement requests", "Please try again in an hour.")
 	case errors.Is(err, app.ErrCodeTries):
-		return problem(fiber.StatusTooManyRequests, "code-tries-exhausted", "Too many wrong codes",
+		return webkit.NewProblem(fiber.StatusTooManyRequests, "code-tries-exhausted", "Too many wrong codes",
 			"Ask for a new code: this one no longer works.")
 	case errors.Is(err, app.ErrCodeNotSent):
 		c.Set(fiber.HeaderRetryAfter, "60")
-		return problem(fiber.StatusServiceUnavailable, "sms-unavailable", "The code could not be sent",
+		return webkit.NewProblem(fiber.StatusServiceUnavailable, "sms-unavailable", "The code could not be sent",
 			"The SMS gateway did not take the message. Please try again in a minute.")
 	}
 	return err
@@ -416,7 +249,7 @@ func statementLimited(c *fiber.Ctx, err error) error {
 // print is audited.
 func (h *handlers) counterStatement(c *fiber.Ctx) error {
 	var body counterRequest
-	if err := decodeJSON(c, &body); err != nil {
+	if err := webkit.DecodeJSON(c, &body); err != nil {
 		return err
 	}
 	p, _ := c.Locals("principal").(auth.Principal)
@@ -452,50 +285,10 @@ func (h *handlers) counterStatement(c *fiber.Ctx) error {
 	return h.sendStatement(c, st)
 }
 
-// statementLink serves the document a statement link names: rendered once
-// per version of the statement and kept (app.Statements.DocumentFromLink),
-// so a link opened again, or by many at once, costs a look-up.
-func (h *handlers) statementLink(c *fiber.Ctx) error {
-	doc, err := h.Statements.DocumentFromLink(c.UserContext(), c.Params("token"), h.renderStatement)
-	switch {
-	case errors.Is(err, signing.ErrLink):
-		return problem(fiber.StatusNotFound, "statement-link-invalid", "This link is invalid or has expired",
-			"লিংকটির মেয়াদ শেষ বা এটি ভুল; নতুন লিংক চেয়ে নিন। · Ask for a new link.")
-	case errors.Is(err, app.ErrBusy):
-		c.Set(fiber.HeaderRetryAfter, "10")
-		return problem(fiber.StatusServiceUnavailable, "statement-busy", "Statements are being prepared",
-			"অনেকগুলো বিবরণী এখন তৈরি হচ্ছে; কয়েক সেকেন্ড পরে আবার খুলুন। · Please open the link again in a few seconds.")
-	case err != nil:
-		return err
-	}
-	return sendStatementPDF(c, doc.FiscalYear, doc.PDF)
-}
-
 func (h *handlers) sendStatement(c *fiber.Ctx, st *app.Statement) error {
-	pdf, err := h.renderStatement(st)
+	pdf, err := webkit.RenderStatement(h.PDF, h.Citation, st)
 	if err != nil {
 		return err
 	}
-	return sendStatementPDF(c, st.FiscalYear, pdf)
-}
-
-func (h *handlers) renderStatement(st *app.Statement) ([]byte, error) {
-	ps := receiptpdf.Statement{DonorName: st.DonorName, MobileMasked: st.MobileMasked, TIN: st.TIN, FiscalYear: st.FiscalYear,
-		GeneratedAt: st.GeneratedAt, Citation: h.Citation, Truncated: st.Truncated}
-	for _, r := range st.Rows {
-		ps.Rows = append(ps.Rows, receiptpdf.StatementRow{PaidAt: r.PaidAt, IssuedAt: r.IssuedAt, Serial: r.Serial, Unit: r.UnitBN + " রোগীকল্যাণ সমিতি",
-			Kind: r.Kind, Programme: r.Programme, Amount: r.Amount, Refunded: r.Refunded})
-	}
-	var buf bytes.Buffer
-	if err := h.PDF.RenderStatement(&buf, ps); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-func sendStatementPDF(c *fiber.Ctx, fy string, pdf []byte) error {
-	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, `inline; filename="statement-`+fy+`.pdf"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Send(pdf)
+	return webkit.SendStatementPDF(c, st.FiscalYear, pdf)
 }

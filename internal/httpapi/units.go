@@ -12,6 +12,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/units"
 	"github.com/kalyan-platform/kalyan/internal/validation"
+	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
 
 type unitNames struct {
@@ -96,7 +97,7 @@ func (h *handlers) adminUnitJSON(u *units.Unit) unitJSON {
 
 func (h *handlers) putUnit(c *fiber.Ctx) error {
 	var body unitRegistration
-	if err := decodeJSON(c, &body); err != nil {
+	if err := webkit.DecodeJSON(c, &body); err != nil {
 		return err
 	}
 	u := &units.Unit{
@@ -176,7 +177,7 @@ func merchantChange(raw json.RawMessage, v *validation.Errors) (app.MerchantChan
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&b); err != nil {
 		// Say what is wrong without echoing any of the secret values.
-		return app.MerchantChange{}, fieldProblem(fiber.StatusBadRequest, "bkash", "must be null or an object with string members username, password, appKey and appSecret")
+		return app.MerchantChange{}, webkit.FieldProblem(fiber.StatusBadRequest, "bkash", "must be null or an object with string members username, password, appKey and appSecret")
 	}
 	if b.Username == "" || b.Password == "" || b.AppKey == "" || b.AppSecret == "" {
 		v.Add("bkash", "needs username, password, appKey and appSecret")

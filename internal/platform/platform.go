@@ -26,12 +26,15 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/bkash"
 	"github.com/kalyan-platform/kalyan/internal/bkashgateway"
 	"github.com/kalyan-platform/kalyan/internal/config"
+	"github.com/kalyan-platform/kalyan/internal/console"
+	"github.com/kalyan-platform/kalyan/internal/donorweb"
 	"github.com/kalyan-platform/kalyan/internal/events"
 	"github.com/kalyan-platform/kalyan/internal/httpapi"
 	"github.com/kalyan-platform/kalyan/internal/kafkabus"
 	"github.com/kalyan-platform/kalyan/internal/metrics"
 	"github.com/kalyan-platform/kalyan/internal/mongostore"
 	"github.com/kalyan-platform/kalyan/internal/signing"
+	"github.com/kalyan-platform/kalyan/internal/webkit"
 	"github.com/kalyan-platform/kalyan/internal/zakat"
 )
 
@@ -110,22 +113,28 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 	m := metrics.New()
 	s := Build(c, store, log, m)
 	statements, pdf := apiReceiptDeps(c, store, log, s)
-	fa := httpapi.New(httpapi.Deps{
-		Receipts: s.Receipts, Keys: s.Keys, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation,
-		Units: s.Units, Donations: s.Donations, Verifier: verifier, Metrics: m, Log: log,
-		Transparency: s.Transparency,
-		Links:        s.Links,
-		// Validate has checked the zakat settings; a zero value means defaults.
-		Zakat: zakatSettings(c),
-		Aid:   s.Aid,
-		AppGifts: &app.AppGifts{Donations: s.Donations, Search: s.Gateway, Trx: store.Donations(), Limits: store.RateLimits(),
-			Window: c.BKash.RefundWindow, PerIP: c.HTTP.ClaimsPerHour, NumberRef: s.Sealer.DonorRef},
-		Ready: ready(store, c.Kafka.Brokers), PublicURL: strings.TrimRight(c.PublicURL, "/"),
+	appGifts := &app.AppGifts{Donations: s.Donations, Search: s.Gateway, Trx: store.Donations(), Limits: store.RateLimits(),
+		Window: c.BKash.RefundWindow, PerIP: c.HTTP.ClaimsPerHour, NumberRef: s.Sealer.DonorRef}
+	fa := webkit.New(webkit.Config{
+		Verifier: verifier, Metrics: m, Log: log, PublicURL: strings.TrimRight(c.PublicURL, "/"),
 		BodyLimit: c.HTTP.BodyLimit, ReadTimeout: c.HTTP.ReadTimeout, WriteTimeout: c.HTTP.WriteTimeout,
 		RateLimit: c.HTTP.RateLimit, TrustedProxies: c.HTTP.TrustedProxies,
-		GrantFund: s.GrantFund,
-		Transfers: s.Transfers,
-	})
+	},
+		httpapi.Routes(httpapi.Deps{
+			Receipts: s.Receipts, Keys: s.Keys, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation,
+			Units: s.Units, Donations: s.Donations, Transparency: s.Transparency, Links: s.Links, Aid: s.Aid, AppGifts: appGifts,
+			Ready:     ready(store, c.Kafka.Brokers),
+			GrantFund: s.GrantFund,
+			Transfers: s.Transfers,
+		}),
+		donorweb.Routes(donorweb.Deps{
+			Units: s.Units, Donations: s.Donations, Transparency: s.Transparency, Links: s.Links, AppGifts: appGifts,
+			Receipts: s.Receipts, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation,
+			// Validate has checked the zakat settings; a zero value means defaults.
+			Zakat: zakatSettings(c),
+		}),
+		console.Routes(console.Deps{Units: s.Units, Aid: s.Aid}),
+	)
 	return &API{App: fa, Donations: s.Donations, Units: s.Units, Keys: s.Keys}
 }
 

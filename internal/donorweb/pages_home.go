@@ -1,4 +1,4 @@
-package httpapi
+package donorweb
 
 import (
 	"cmp"
@@ -11,6 +11,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/i18n"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/units"
+	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
 
 // The home page lists the units that take gifts. With the whole registry
@@ -33,7 +34,7 @@ type homeView struct {
 	Q, ZakatParam, ZakatNote string
 	ResultNote               string
 	Groups                   []unitGroup
-	Divisions                []link
+	Divisions                []webkit.Link
 	AllURL                   string
 }
 
@@ -44,7 +45,7 @@ func (h *handlers) home(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l := pageLang(c)
+	l := webkit.Lang(c)
 	active := make([]units.Unit, 0, len(us))
 	for _, u := range us {
 		if u.Status == units.Active {
@@ -52,7 +53,7 @@ func (h *handlers) home(c *fiber.Ctx) error {
 		}
 	}
 	slices.SortFunc(active, func(a, b units.Unit) int {
-		return cmp.Or(cmp.Compare(levelOrder[a.Level], levelOrder[b.Level]), strings.Compare(unitName(l, &a), unitName(l, &b)))
+		return cmp.Or(cmp.Compare(levelOrder[a.Level], levelOrder[b.Level]), strings.Compare(webkit.UnitName(l, &a), webkit.UnitName(l, &b)))
 	})
 
 	v := &homeView{Q: strings.TrimSpace(c.Query("q"))}
@@ -69,7 +70,7 @@ func (h *handlers) home(c *fiber.Ctx) error {
 		if u.Upazila != "" && l == i18n.EN {
 			place = u.Upazila + ", " + place
 		}
-		return unitLink{Name: unitName(l, u), Href: "/d/" + url.PathEscape(u.Code) + unitQuery, Place: place}
+		return unitLink{Name: webkit.UnitName(l, u), Href: "/d/" + url.PathEscape(u.Code) + unitQuery, Place: place}
 	}
 	homeURL := func(q url.Values) string {
 		if v.ZakatParam != "" {
@@ -139,13 +140,13 @@ func (h *handlers) home(c *fiber.Ctx) error {
 		}
 		slices.SortFunc(divs, func(a, b string) int { return strings.Compare(l.Division(a), l.Division(b)) })
 		for _, d := range divs {
-			v.Divisions = append(v.Divisions, link{
+			v.Divisions = append(v.Divisions, webkit.Link{
 				Label: l.F("home.division-count", l.Division(d), l.Num(int64(counts[d]))),
 				Href:  homeURL(url.Values{"division": {d}}),
 			})
 		}
 	}
-	return render(c, fiber.StatusOK, "home", newPage(c, l, l.T("home.title"), v))
+	return pages.Render(c, fiber.StatusOK, "home", webkit.NewPage(c, l, l.T("home.title"), v))
 }
 
 // matchUnit reports whether a search for q finds u: by either name, the

@@ -1,10 +1,17 @@
-package httpapi
+// Package console is the social workers' console: server-rendered pages
+// over the same aid use cases as the JSON API, working without JavaScript. The staff token is
+// pasted once on the sign-in page and kept in an HttpOnly, SameSite=Strict
+// cookie; every form posted with that cookie carries a CSRF token (an HMAC
+// of the cookie under a per-process key), since a cookie, unlike the
+// Authorization header, is sent by the browser on its own.
+package console
 
 import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"embed"
 	"encoding/hex"
 	"errors"
 	"net/url"
@@ -23,14 +30,8 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/i18n"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/validation"
+	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
-
-// The social workers' console: server-rendered pages over the same aid use
-// cases as the JSON API, working without JavaScript. The staff token is
-// pasted once on the sign-in page and kept in an HttpOnly, SameSite=Strict
-// cookie; every form posted with that cookie carries a CSRF token (an HMAC
-// of the cookie under a per-process key), since a cookie, unlike the
-// Authorization header, is sent by the browser on its own.
 
 const (
 	staffCookie = "kalyan_staff"
@@ -39,13 +40,36 @@ const (
 	itemRows = 5
 )
 
+// Deps are what the console uses.
+type Deps struct {
+	Units *app.Units
+	Aid   *app.Aid
+}
+
+type handlers struct {
+	Deps
+	*webkit.Kit
+}
+
+//go:embed web/*.html
+var webFS embed.FS
+
+// The console's pages share their form parts.
+var pages = webkit.ParsePages(webFS, []string{"console_login", "console_queue", "console_new", "console_request"}, "web/console_parts.html")
+
 type console struct {
 	h *handlers
 	// key signs CSRF tokens; a restart signs everyone's forms anew.
 	key []byte
 }
 
-// consoleRoutes registers the console pages.
+// Routes registers the console pages.
+func Routes(d Deps) webkit.Mount {
+	return func(a *fiber.App, k *webkit.Kit) {
+		(&handlers{Deps: d, Kit: k}).consoleRoutes(a)
+	}
+}
+
 func (h *handlers) consoleRoutes(a *fiber.App) {
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
@@ -78,33 +102,33 @@ func (cs *console) staff(next fiber.Handler) fiber.Handler {
 		if c.Get(fiber.HeaderAuthorization) == "" {
 			tok := c.Cookies(staffCookie)
 			if tok == "" {
-				if c.Method() == fiber.MethodGet && wantsHTML(c) {
+				if c.Method() == fiber.MethodGet && webkit.WantsHTML(c) {
 					return c.Redirect("/console/login", fiber.StatusSeeOther)
 				}
 				return auth.ErrUnauthenticated
 			}
 			if c.Method() == fiber.MethodPost {
-				if !cs.h.sameOrigin(c) {
-					return errCrossSite
+				if !cs.h.SameOrigin(c) {
+					return webkit.ErrCrossSite
 				}
 				got := c.FormValue(csrfField)
 				if subtle.ConstantTimeCompare([]byte(got), []byte(cs.csrf(tok))) != 1 {
-					return problem(fiber.StatusForbidden, "csrf", "Form expired", "Reload the page and send the form again.")
+					return webkit.NewProblem(fiber.StatusForbidden, "csrf", "Form expired", "Reload the page and send the form again.")
 				}
 			}
 			// The handlers below read the caller the same way as the API.
 			c.Request().Header.Set(fiber.HeaderAuthorization, "Bearer "+tok)
 			c.Locals("csrf", cs.csrf(tok))
 		}
-		p, err := cs.h.principal(c)
+		p, err := cs.h.Principal(c)
 		if err != nil {
-			if c.Method() == fiber.MethodGet && wantsHTML(c) && c.Cookies(staffCookie) != "" {
+			if c.Method() == fiber.MethodGet && webkit.WantsHTML(c) && c.Cookies(staffCookie) != "" {
 				return c.Redirect("/console/login", fiber.StatusSeeOther)
 			}
 			return err
 		}
-		if p.Role != auth.PlatformAdmin && !slices.Contains(staffRoles, p.Role) {
-			return problem(fiber.StatusForbidden, "forbidden", "Not allowed", "Your role may not do this.")
+		if p.Role != auth.PlatformAdmin && !slices.Contains(webkit.StaffRoles, p.Role) {
+			return webkit.NewProblem(fiber.StatusForbidden, "forbidden", "Not allowed", "Your role may not do this.")
 		}
 		c.Locals("principal", p)
 		return next(c)
@@ -164,9 +188,9 @@ func (cs *console) unitOf(c *fiber.Ctx, roles ...auth.Role) (string, error) {
 	p := principalOf(c)
 	unit := c.Query("unit", p.Unit)
 	if unit == "" {
-		return "", fieldProblem(fiber.StatusBadRequest, "unit", "choose a unit: ?unit=code")
+		return "", webkit.FieldProblem(fiber.StatusBadRequest, "unit", "choose a unit: ?unit=code")
 	}
-	if _, err := cs.h.staffOf(c, unit, roles...); err != nil {
+	if _, err := cs.h.StaffOf(c, unit, roles...); err != nil {
 		return "", err
 	}
 	if _, err := cs.h.Units.Get(c.UserContext(), unit); err != nil {
@@ -178,7 +202,7 @@ func (cs *console) unitOf(c *fiber.Ctx, roles ...auth.Role) (string, error) {
 // --- sign-in ---
 
 type loginView struct {
-	Token field
+	Token webkit.Field
 	Error string
 }
 
@@ -187,42 +211,42 @@ func (cs *console) loginPage(c *fiber.Ctx) error {
 }
 
 func (cs *console) renderLogin(c *fiber.Ctx, status int, msg string) error {
-	l := pageLang(c)
-	v := &loginView{Token: field{ID: "token", Name: "token", Type: "password", Autocomplete: "off", Label: l.T("console.login.token"),
+	l := webkit.Lang(c)
+	v := &loginView{Token: webkit.Field{ID: "token", Name: "token", Type: "password", Autocomplete: "off", Label: l.T("console.login.token"),
 		Hint: l.T("console.login.hint"), Err: msg, Required: true}}
-	pg := newPage(c, l, l.T("console.login.title"), v)
+	pg := webkit.NewPage(c, l, l.T("console.login.title"), v)
 	if msg != "" {
-		pg.Errors = []fieldError{{ID: "token", Msg: msg}}
+		pg.Errors = []webkit.FieldError{{ID: "token", Msg: msg}}
 	}
-	return render(c, status, "console_login", pg)
+	return pages.Render(c, status, "console_login", pg)
 }
 
 func (cs *console) login(c *fiber.Ctx) error {
 	// Another site must not sign the browser in as its own staff member
 	// (whose forms the victim would then fill in).
-	if !cs.h.sameOrigin(c) {
-		return errCrossSite
+	if !cs.h.SameOrigin(c) {
+		return webkit.ErrCrossSite
 	}
-	l := pageLang(c)
+	l := webkit.Lang(c)
 	tok := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(c.FormValue("token")), "Bearer "))
 	if tok == "" {
 		return cs.renderLogin(c, fiber.StatusUnprocessableEntity, l.T("console.login.empty"))
 	}
 	p, err := cs.h.Verifier.Verify(tok)
-	if err != nil || (p.Role != auth.PlatformAdmin && !slices.Contains(staffRoles, p.Role)) {
+	if err != nil || (p.Role != auth.PlatformAdmin && !slices.Contains(webkit.StaffRoles, p.Role)) {
 		return cs.renderLogin(c, fiber.StatusUnprocessableEntity, l.T("console.login.bad"))
 	}
 	c.Cookie(&fiber.Cookie{Name: staffCookie, Value: tok, Path: "/console", HTTPOnly: true,
-		SameSite: fiber.CookieSameSiteStrictMode, Secure: cs.h.overTLS(c)})
+		SameSite: fiber.CookieSameSiteStrictMode, Secure: cs.h.OverTLS(c)})
 	return c.Redirect("/console", fiber.StatusSeeOther)
 }
 
 func (cs *console) logout(c *fiber.Ctx) error {
-	if !cs.h.sameOrigin(c) {
-		return errCrossSite
+	if !cs.h.SameOrigin(c) {
+		return webkit.ErrCrossSite
 	}
 	c.Cookie(&fiber.Cookie{Name: staffCookie, Value: "", Path: "/console", HTTPOnly: true, MaxAge: -1,
-		Expires: time.Unix(0, 0), SameSite: fiber.CookieSameSiteStrictMode, Secure: cs.h.overTLS(c)})
+		Expires: time.Unix(0, 0), SameSite: fiber.CookieSameSiteStrictMode, Secure: cs.h.OverTLS(c)})
 	return c.Redirect("/console/login", fiber.StatusSeeOther)
 }
 
@@ -248,7 +272,7 @@ type queueView struct {
 
 func (cs *console) queue(kind queueKind) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		unit, err := cs.unitOf(c, staffRoles...)
+		unit, err := cs.unitOf(c, webkit.StaffRoles...)
 		if err != nil {
 			return err
 		}
@@ -295,7 +319,7 @@ func (cs *console) queue(kind queueKind) fiber.Handler {
 			}
 			return qs[i].CreatedAt.Before(qs[j].CreatedAt)
 		})
-		l := pageLang(c)
+		l := webkit.Lang(c)
 		title, path, intro := "console.queue.title", "/console", "console.queue.intro"
 		switch kind {
 		case queueWaitlist:
@@ -312,7 +336,7 @@ func (cs *console) queue(kind queueKind) fiber.Handler {
 				Requested: l.Money(requested(q)), Approved: l.Money(q.ApprovedTotal()), Allocated: l.Money(q.AllocatedTotal()),
 				Filed: l.Digits(q.CreatedAt.Format("2006-01-02"))})
 		}
-		return render(c, fiber.StatusOK, "console_queue", newPage(c, l, v.Heading, v))
+		return pages.Render(c, fiber.StatusOK, "console_queue", webkit.NewPage(c, l, v.Heading, v))
 	}
 }
 
@@ -332,10 +356,10 @@ func label(l i18n.Lang, prefix, v string) string {
 	return v
 }
 
-func options(l i18n.Lang, prefix string, values []string, selected string) []choice {
-	out := make([]choice, len(values))
+func options(l i18n.Lang, prefix string, values []string, selected string) []webkit.Choice {
+	out := make([]webkit.Choice, len(values))
 	for i, v := range values {
-		out[i] = choice{Value: v, Label: label(l, prefix, v), Checked: v == selected}
+		out[i] = webkit.Choice{Value: v, Label: label(l, prefix, v), Checked: v == selected}
 	}
 	return out
 }
@@ -344,14 +368,14 @@ func options(l i18n.Lang, prefix string, values []string, selected string) []cho
 
 type selectField struct {
 	ID, Name, Label, Err string
-	Options              []choice
+	Options              []webkit.Choice
 	Blank                string
 }
 
 type itemRow struct {
 	N         int
 	Category  selectField
-	Desc, Est field
+	Desc, Est webkit.Field
 }
 
 type newView struct {
@@ -359,14 +383,14 @@ type newView struct {
 	// Key is the form's Idempotency-Key: sending the same form twice (a
 	// double click, a retry after a lost answer) files one request.
 	Action, Key                               string
-	Name, Age, Guardian, Mobile, NID, Birth   field
-	District, Upazila, HospitalReg, Ward, Bed field
+	Name, Age, Guardian, Mobile, NID, Birth   webkit.Field
+	District, Upazila, HospitalReg, Ward, Bed webkit.Field
 	Sex, Diagnosis, Urgency                   selectField
 	Items                                     []itemRow
 	ItemsErr                                  string
-	Household, Income, Occupation, Assets     field
-	Narrative                                 field
-	Documents                                 []choice
+	Household, Income, Occupation, Assets     webkit.Field
+	Narrative                                 webkit.Field
+	Documents                                 []webkit.Choice
 	Grant                                     bool
 	GrantErr                                  string
 }
@@ -376,19 +400,19 @@ func (cs *console) newPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l := pageLang(c)
-	v := cs.newForm(c, l, unit, newKey(), func(string) string { return "" }, &formErrors{})
-	return render(c, fiber.StatusOK, "console_new", newPage(c, l, v.Heading, v))
+	l := webkit.Lang(c)
+	v := cs.newForm(c, l, unit, webkit.NewKey(), func(string) string { return "" }, &webkit.FormErrors{})
+	return pages.Render(c, fiber.StatusOK, "console_new", webkit.NewPage(c, l, v.Heading, v))
 }
 
-func (cs *console) newForm(c *fiber.Ctx, l i18n.Lang, unit, key string, val func(string) string, fe *formErrors) *newView {
+func (cs *console) newForm(c *fiber.Ctx, l i18n.Lang, unit, key string, val func(string) string, fe *webkit.FormErrors) *newView {
 	v := &newView{consoleView: cs.base(c, l, unit, l.T("console.new.title"), "/console/requests/new"), Key: key}
 	v.Action = "/console/requests/new" + v.UnitQ
-	txt := func(id, key string, req bool) field {
-		return field{ID: id, Name: id, Type: "text", Label: l.T(key), Err: fe.get(id), Value: val(id), Required: req}
+	txt := func(id, key string, req bool) webkit.Field {
+		return webkit.Field{ID: id, Name: id, Type: "text", Label: l.T(key), Err: fe.Get(id), Value: val(id), Required: req}
 	}
 	sel := func(id, key, prefix string, values []string) selectField {
-		return selectField{ID: id, Name: id, Label: l.T(key), Err: fe.get(id), Options: options(l, prefix, values, val(id)), Blank: l.T("console.choose")}
+		return selectField{ID: id, Name: id, Label: l.T(key), Err: fe.Get(id), Options: options(l, prefix, values, val(id)), Blank: l.T("console.choose")}
 	}
 	v.Name = txt("name", "console.f.name", true)
 	v.Age = txt("age", "console.f.age", true)
@@ -411,7 +435,7 @@ func (cs *console) newForm(c *fiber.Ctx, l i18n.Lang, unit, key string, val func
 	for i := range itemRows {
 		n := strconv.Itoa(i + 1)
 		r := itemRow{N: i + 1,
-			Category: selectField{ID: "item" + n + "-cat", Name: "item" + n + "-cat", Label: l.F("console.f.item-cat", l.Digits(n)), Err: fe.get("item" + n + "-cat"),
+			Category: selectField{ID: "item" + n + "-cat", Name: "item" + n + "-cat", Label: l.F("console.f.item-cat", l.Digits(n)), Err: fe.Get("item" + n + "-cat"),
 				Options: options(l, "console.item.", aid.ItemCategories, val("item"+n+"-cat")), Blank: l.T("console.choose")},
 			Desc: txt("item"+n+"-desc", "console.f.item-desc", false),
 			Est:  txt("item"+n+"-est", "console.f.item-est", false),
@@ -420,7 +444,7 @@ func (cs *console) newForm(c *fiber.Ctx, l i18n.Lang, unit, key string, val func
 		r.Est.Label, r.Est.InputMode = l.F("console.f.item-est", l.Digits(n)), "decimal"
 		v.Items = append(v.Items, r)
 	}
-	v.ItemsErr = fe.get("item1-cat-list")
+	v.ItemsErr = fe.Get("item1-cat-list")
 	v.Household = txt("household", "console.f.household", true)
 	v.Household.InputMode = "numeric"
 	v.Income = txt("income", "console.f.income", false)
@@ -429,9 +453,9 @@ func (cs *console) newForm(c *fiber.Ctx, l i18n.Lang, unit, key string, val func
 	v.Assets = txt("assets", "console.f.assets", false)
 	v.Narrative = txt("narrative", "console.f.narrative", true)
 	for _, d := range aid.Documents {
-		v.Documents = append(v.Documents, choice{Value: d, Label: label(l, "console.doc.", d), Checked: val("doc-"+d) != ""})
+		v.Documents = append(v.Documents, webkit.Choice{Value: d, Label: label(l, "console.doc.", d), Checked: val("doc-"+d) != ""})
 	}
-	v.Grant, v.GrantErr = val("grant") != "", fe.get("grant")
+	v.Grant, v.GrantErr = val("grant") != "", fe.Get("grant")
 	return v
 }
 
@@ -492,7 +516,7 @@ func (cs *console) file(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l := pageLang(c)
+	l := webkit.Lang(c)
 	val := func(k string) string { return strings.TrimSpace(c.FormValue(k)) }
 	num := func(k string) string { return i18n.NormalizeNumber(val(k)) }
 	q := &aid.Request{Diagnosis: val("diagnosis"), Urgency: val("urgency"), Patient: aid.Patient{Name: val("name"), Sex: val("sex"),
@@ -506,17 +530,17 @@ func (cs *console) file(c *fiber.Ctx) error {
 		}
 	}
 	q.GrantRequested = val("grant") != ""
-	var fe formErrors
+	var fe webkit.FormErrors
 	var err2 error
 	if q.Patient.Age, err2 = strconv.Atoi(num("age")); err2 != nil {
-		fe.add("age", l.T("console.err.age"))
+		fe.Add("age", l.T("console.err.age"))
 	}
 	if q.CaseStudy.HouseholdSize, err2 = strconv.Atoi(num("household")); err2 != nil {
-		fe.add("household", l.T("console.err.household"))
+		fe.Add("household", l.T("console.err.household"))
 	}
 	if s := num("income"); s != "" {
 		if q.CaseStudy.MonthlyIncome, err2 = money.Parse(s); err2 != nil {
-			fe.add("income", l.T("console.err.income"))
+			fe.Add("income", l.T("console.err.income"))
 		}
 	}
 	var rows []int
@@ -528,38 +552,38 @@ func (cs *console) file(c *fiber.Ctx) error {
 		}
 		amt, perr := money.Parse(est)
 		if perr != nil {
-			fe.add("item"+n+"-est", l.T("console.err.item-est"))
+			fe.Add("item"+n+"-est", l.T("console.err.item-est"))
 		}
 		q.Items = append(q.Items, aid.Item{Category: cat, Description: val("item" + n + "-desc"), Estimated: amt})
 		rows = append(rows, i)
 	}
-	key := formKey(val("key"))
+	key := webkit.FormKey(val("key"))
 	q.RequestHash = formHash(c, csrfField, "key")
-	if len(fe.list) > 0 {
+	if len(fe.List) > 0 {
 		// Show every problem at once, not only the unreadable numbers.
 		err = q.Validate()
 	} else {
 		// Duplicate flags are shown on the request's page, looked up afresh.
 		// A form sent again with the same details answers with the request
 		// it filed the first time.
-		_, _, err = cs.h.Aid.File(c.UserContext(), actor(principalOf(c)), unit, key, q)
+		_, _, err = cs.h.Aid.File(c.UserContext(), webkit.Actor(principalOf(c)), unit, key, q)
 	}
-	if err != nil || len(fe.list) > 0 {
+	if err != nil || len(fe.List) > 0 {
 		var ve validation.Errors
 		var taken app.ErrGrantTaken
 		switch {
 		case errors.As(err, &ve):
 			for _, f := range ve {
 				id, key := fieldID(f.Field, rows)
-				fe.add(id, textMessage(l, f, key))
+				fe.Add(id, webkit.TextMessage(l, f, key))
 			}
 		case errors.As(err, &taken):
-			fe.add("nid", l.T("console.err.grant-taken"))
+			fe.Add("nid", l.T("console.err.grant-taken"))
 		case errors.Is(err, aid.ErrKeyReused):
 			// Back to a form that was already sent, and changed: a new
 			// request, so a new key. Not one field's fault: no input is marked.
-			key = newKey()
-			fe.list = append(fe.list, fieldError{ID: "name", Msg: l.T("console.err.resubmit")})
+			key = webkit.NewKey()
+			fe.List = append(fe.List, webkit.FieldError{ID: "name", Msg: l.T("console.err.resubmit")})
 		case err != nil:
 			return err
 		}
@@ -567,9 +591,9 @@ func (cs *console) file(c *fiber.Ctx) error {
 		return c.Redirect("/console/requests/"+url.PathEscape(q.ID)+"?done=filed", fiber.StatusSeeOther)
 	}
 	v := cs.newForm(c, l, unit, key, val, &fe)
-	pg := newPage(c, l, v.Heading, v)
-	pg.Errors = fe.list
-	return render(c, fiber.StatusUnprocessableEntity, "console_new", pg)
+	pg := webkit.NewPage(c, l, v.Heading, v)
+	pg.Errors = fe.List
+	return pages.Render(c, fiber.StatusUnprocessableEntity, "console_new", pg)
 }
 
 // formHash fingerprints a posted form's fields but those named in skip
@@ -593,10 +617,10 @@ type detailItem struct {
 	N                              int
 	Category, Description          string
 	Estimated, Approved, Disbursed string
-	ApprovedIn, AmountIn, RefIn    field
+	ApprovedIn, AmountIn, RefIn    webkit.Field
 	Method                         selectField
 	Recipient                      selectField
-	RecipientName                  field
+	RecipientName                  webkit.Field
 }
 
 // partRow is one item given in a confirmed part (the part's first row
@@ -621,27 +645,27 @@ type detailView struct {
 	Documents                                                                []string
 	Grant                                                                    string
 	Items                                                                    []detailItem
-	Allocations                                                              []link
+	Allocations                                                              []webkit.Link
 	History                                                                  []historyRow
 	Dups                                                                     []dupRow
 	Done, Failure                                                            string
 	CanAssess, CanApprove, CanReject, CanDisburse, ZakatChecked              bool
 	// CanWithdraw: the request is no longer wanted (before its decision).
 	CanWithdraw              bool
-	WithdrawReason           field
+	WithdrawReason           webkit.Field
 	NeedsCommittee           bool
-	Note, AssessNote, Reason field
+	Note, AssessNote, Reason webkit.Field
 	ZakatErr                 string
 	Base                     string
 
 	// Four-eyes steps: the committee's quorum and resolution above the
 	// threshold, and the confirmation of a recorded disbursement.
 	Quorum, Received       string
-	ResolutionNo, ResDate  field
+	ResolutionNo, ResDate  webkit.Field
 	Pending                []string
 	PendingIntro           string
 	CanConfirm, CanDecline bool
-	DeclineReason          field
+	DeclineReason          webkit.Field
 	// Parts given so far; Final chooses whether a new part closes the
 	// request; CanRelease offers to release what is left to the funds.
 	Parts      []partRow
@@ -655,23 +679,23 @@ type detailView struct {
 func (cs *console) load(c *fiber.Ctx, roles ...auth.Role) (*aid.Request, error) {
 	q, err := cs.h.Aid.Store.Get(c.UserContext(), c.Params("id"))
 	if errors.Is(err, aid.ErrNotFound) {
-		return nil, problem(fiber.StatusNotFound, "aid-request-not-found", "No such aid request", "")
+		return nil, webkit.NewProblem(fiber.StatusNotFound, "aid-request-not-found", "No such aid request", "")
 	}
 	if err != nil {
 		return nil, err
 	}
-	if _, err := cs.h.staffOf(c, q.Unit, roles...); err != nil {
+	if _, err := cs.h.StaffOf(c, q.Unit, roles...); err != nil {
 		return nil, err
 	}
 	return q, nil
 }
 
 func (cs *console) detail(c *fiber.Ctx) error {
-	q, err := cs.load(c, staffRoles...)
+	q, err := cs.load(c, webkit.StaffRoles...)
 	if err != nil {
 		return err
 	}
-	l := pageLang(c)
+	l := webkit.Lang(c)
 	var done string
 	if d := c.Query("done"); slices.Contains([]string{"filed", "assess", "approve", "reject", "withdraw", "disburse", "confirm", "decline"}, d) {
 		if d == "disburse" {
@@ -682,11 +706,11 @@ func (cs *console) detail(c *fiber.Ctx) error {
 	return cs.renderDetail(c, fiber.StatusOK, q, done, "", nil, nil)
 }
 
-func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, failure string, fe *formErrors, val func(string) string) error {
+func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, failure string, fe *webkit.FormErrors, val func(string) string) error {
 	ctx := c.UserContext()
-	l := pageLang(c)
+	l := webkit.Lang(c)
 	if fe == nil {
-		fe = &formErrors{}
+		fe = &webkit.FormErrors{}
 	}
 	if val == nil {
 		val = func(string) string { return "" }
@@ -744,10 +768,10 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 			v.Quorum = l.F("console.approve.quorum", l.Num(int64(rules.Quorum)), l.Num(int64(len(q.Committee))))
 		}
 	}
-	v.ResolutionNo = field{ID: "resno", Name: "resno", Type: "text", Label: l.T("console.f.resolution-no"), Err: fe.get("resno"),
+	v.ResolutionNo = webkit.Field{ID: "resno", Name: "resno", Type: "text", Label: l.T("console.f.resolution-no"), Err: fe.Get("resno"),
 		Value: val("resno"), Required: true}
-	v.ResDate = field{ID: "resdate", Name: "resdate", Type: "text", InputMode: "numeric", Label: l.T("console.f.resolution-date"),
-		Hint: l.T("console.f.resolution-date-hint"), Err: fe.get("resdate"), Value: val("resdate"), Required: true}
+	v.ResDate = webkit.Field{ID: "resdate", Name: "resdate", Type: "text", InputMode: "numeric", Label: l.T("console.f.resolution-date"),
+		Hint: l.T("console.f.resolution-date-hint"), Err: fe.Get("resdate"), Value: val("resdate"), Required: true}
 	if pd := q.Pending; pd != nil && q.Status == aid.DisbursementRecorded {
 		checker := admin || named || role == auth.SocialWorker || role == auth.UnitAdmin
 		own := pd.By == p.Subject
@@ -771,7 +795,7 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 		} else {
 			v.Pending = append(v.Pending, l.T("console.disburse.final"))
 		}
-		v.DeclineReason = field{ID: "reason", Name: "reason", Type: "text", Label: l.T("console.f.reason"), Err: fe.get("reason"),
+		v.DeclineReason = webkit.Field{ID: "reason", Name: "reason", Type: "text", Label: l.T("console.f.reason"), Err: fe.Get("reason"),
 			Value: val("reason"), Required: true}
 	}
 	v.ZakatChecked = q.ZakatEligible || val("zakat") != ""
@@ -793,38 +817,38 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 		if appr == 0 {
 			appr = it.Estimated
 		}
-		d.ApprovedIn = field{ID: "approved" + n, Name: "approved" + n, Type: "text", InputMode: "decimal",
-			Label: l.F("console.f.approved", l.Digits(n)), Err: fe.get("approved" + n), Value: pre("approved"+n, appr), Required: true}
-		d.AmountIn = field{ID: "amount" + n, Name: "amount" + n, Type: "text", InputMode: "decimal",
-			Label: l.F("console.f.amount", l.Digits(n)), Err: fe.get("amount" + n), Value: pre("amount"+n, left)}
+		d.ApprovedIn = webkit.Field{ID: "approved" + n, Name: "approved" + n, Type: "text", InputMode: "decimal",
+			Label: l.F("console.f.approved", l.Digits(n)), Err: fe.Get("approved" + n), Value: pre("approved"+n, appr), Required: true}
+		d.AmountIn = webkit.Field{ID: "amount" + n, Name: "amount" + n, Type: "text", InputMode: "decimal",
+			Label: l.F("console.f.amount", l.Digits(n)), Err: fe.Get("amount" + n), Value: pre("amount"+n, left)}
 		if disbursePosted {
 			d.AmountIn.Value = val("amount" + n) // a cleared amount stays cleared: that item is not in this part
 		}
-		d.Method = selectField{ID: "method" + n, Name: "method" + n, Label: l.F("console.f.method", l.Digits(n)), Err: fe.get("method" + n),
+		d.Method = selectField{ID: "method" + n, Name: "method" + n, Label: l.F("console.f.method", l.Digits(n)), Err: fe.Get("method" + n),
 			Options: options(l, "console.method.", aid.Methods, val("method"+n))}
-		d.Recipient = selectField{ID: "recipient" + n, Name: "recipient" + n, Label: l.F("console.f.recipient", l.Digits(n)), Err: fe.get("recipient" + n),
+		d.Recipient = selectField{ID: "recipient" + n, Name: "recipient" + n, Label: l.F("console.f.recipient", l.Digits(n)), Err: fe.Get("recipient" + n),
 			Options: options(l, "console.recipient.", aid.Recipients, val("recipient"+n))}
-		d.RecipientName = field{ID: "rname" + n, Name: "rname" + n, Type: "text", Label: l.F("console.f.recipient-name", l.Digits(n)),
-			Err: fe.get("rname" + n), Value: val("rname" + n), Hint: l.T("console.f.recipient-name-hint")}
-		d.RefIn = field{ID: "ref" + n, Name: "ref" + n, Type: "text", Label: l.F("console.f.ref", l.Digits(n)), Err: fe.get("ref" + n),
+		d.RecipientName = webkit.Field{ID: "rname" + n, Name: "rname" + n, Type: "text", Label: l.F("console.f.recipient-name", l.Digits(n)),
+			Err: fe.Get("rname" + n), Value: val("rname" + n), Hint: l.T("console.f.recipient-name-hint")}
+		d.RefIn = webkit.Field{ID: "ref" + n, Name: "ref" + n, Type: "text", Label: l.F("console.f.ref", l.Digits(n)), Err: fe.Get("ref" + n),
 			Value: val("ref" + n), Hint: l.T("console.f.ref-hint")}
 		d.RefIn.ID, d.RefIn.Name = "ref"+n, "ref"+n
 		v.Items = append(v.Items, d)
 	}
-	v.Note = field{ID: "note", Name: "note", Type: "text", Label: l.T("console.f.note"), Value: val("note")}
-	v.AssessNote = field{ID: "anote", Name: "note", Type: "text", Label: l.T("console.f.note"), Value: val("note")}
-	v.ZakatErr = fe.get("zakat")
-	v.Reason = field{ID: "reason", Name: "reason", Type: "text", Label: l.T("console.f.reason"), Err: fe.get("reason"), Value: val("reason"), Required: true}
-	v.WithdrawReason = field{ID: "wreason", Name: "wreason", Type: "text", Label: l.T("console.f.withdraw-reason"), Err: fe.get("wreason"),
+	v.Note = webkit.Field{ID: "note", Name: "note", Type: "text", Label: l.T("console.f.note"), Value: val("note")}
+	v.AssessNote = webkit.Field{ID: "anote", Name: "note", Type: "text", Label: l.T("console.f.note"), Value: val("note")}
+	v.ZakatErr = fe.Get("zakat")
+	v.Reason = webkit.Field{ID: "reason", Name: "reason", Type: "text", Label: l.T("console.f.reason"), Err: fe.Get("reason"), Value: val("reason"), Required: true}
+	v.WithdrawReason = webkit.Field{ID: "wreason", Name: "wreason", Type: "text", Label: l.T("console.f.withdraw-reason"), Err: fe.Get("wreason"),
 		Value: val("wreason"), Required: true}
 	for _, a := range q.Allocations {
-		v.Allocations = append(v.Allocations, link{Label: fundName(l, a.Fund), Href: l.Money(a.Amount)})
+		v.Allocations = append(v.Allocations, webkit.Link{Label: fundName(l, a.Fund), Href: l.Money(a.Amount)})
 	}
 	final := val("final")
 	if final == "" {
 		final = "1"
 	}
-	v.Final = selectField{ID: "final", Name: "final", Label: l.T("console.f.final"), Options: []choice{
+	v.Final = selectField{ID: "final", Name: "final", Label: l.T("console.f.final"), Options: []webkit.Choice{
 		{Value: "1", Label: l.T("console.disburse.final"), Checked: final == "1"}, {Value: "0", Label: l.T("console.disburse.part"), Checked: final == "0"}}}
 	v.CanRelease = v.CanDisburse && len(q.Parts) > 0
 	for _, pt := range q.Parts {
@@ -857,7 +881,7 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 			seen[f.ID] = true
 			unit := f.Unit
 			if fu, err := cs.h.Units.Get(ctx, f.Unit); err == nil {
-				unit = unitName(l, fu)
+				unit = webkit.UnitName(l, fu)
 			}
 			v.Dups = append(v.Dups, dupRow{Unit: unit, Filed: l.Digits(f.CreatedAt.Format("2006-01-02")),
 				Status: label(l, "console.status.", string(f.Status)), Approved: l.Money(f.ApprovedTotal())})
@@ -870,14 +894,14 @@ func (cs *console) renderDetail(c *fiber.Ctx, status int, q *aid.Request, done, 
 	for _, f := range same {
 		unit := f.Unit
 		if fu, err := cs.h.Units.Get(ctx, f.Unit); err == nil {
-			unit = unitName(l, fu)
+			unit = webkit.UnitName(l, fu)
 		}
 		v.SamePerson = append(v.SamePerson, dupRow{Unit: unit + " · " + f.NID, Filed: l.Digits(f.CreatedAt.Format("2006-01-02")),
 			Status: label(l, "console.status.", string(f.Status)), Approved: l.Money(f.Approved)})
 	}
-	pg := newPage(c, l, v.Heading, v)
-	pg.Errors = fe.list
-	return render(c, status, "console_request", pg)
+	pg := webkit.NewPage(c, l, v.Heading, v)
+	pg.Errors = fe.List
+	return pages.Render(c, status, "console_request", pg)
 }
 
 var dhaka = time.FixedZone("Asia/Dhaka", 6*3600)
@@ -915,16 +939,16 @@ func (cs *console) do(c *fiber.Ctx, action string) error {
 	default:
 		// approve, confirm, decline: the unit's named checker may hold any
 		// staff role; the domain's rules decide.
-		roles = staffRoles
+		roles = webkit.StaffRoles
 	}
 	q, err := cs.load(c, roles...)
 	if err != nil {
 		return err
 	}
-	l := pageLang(c)
-	ctx, a := c.UserContext(), actor(principalOf(c))
+	l := webkit.Lang(c)
+	ctx, a := c.UserContext(), webkit.Actor(principalOf(c))
 	val := func(k string) string { return strings.TrimSpace(c.FormValue(k)) }
-	var fe formErrors
+	var fe webkit.FormErrors
 	var rows []int // disbursed items, by position in the request
 	switch action {
 	case "assess":
@@ -933,11 +957,11 @@ func (cs *console) do(c *fiber.Ctx, action string) error {
 			n := strconv.Itoa(i + 1)
 			amt, perr := money.Parse(i18n.NormalizeNumber(val("approved" + n)))
 			if perr != nil {
-				fe.add("approved"+n, l.T("console.err.amount"))
+				fe.Add("approved"+n, l.T("console.err.amount"))
 			}
 			amounts[i] = amt
 		}
-		if len(fe.list) == 0 {
+		if len(fe.List) == 0 {
 			_, err = cs.h.Aid.Assess(ctx, a, q.ID, amounts, val("zakat") != "", val("note"))
 		}
 	case "approve":
@@ -965,27 +989,27 @@ func (cs *console) do(c *fiber.Ctx, action string) error {
 			}
 			amt, perr := money.Parse(s)
 			if perr != nil {
-				fe.add("amount"+n, l.T("console.err.amount"))
+				fe.Add("amount"+n, l.T("console.err.amount"))
 			}
 			rows = append(rows, i)
 			ds = append(ds, aid.Disbursement{Item: i, Amount: amt, Method: val("method" + n), Reference: val("ref" + n),
 				Recipient: val("recipient" + n), RecipientName: val("rname" + n)})
 		}
 		final := release || val("final") != "0"
-		if !final && len(ds) == 0 && len(fe.list) == 0 {
-			fe.add("amount1", l.T("console.err.part-empty"))
+		if !final && len(ds) == 0 && len(fe.List) == 0 {
+			fe.Add("amount1", l.T("console.err.part-empty"))
 		}
-		if len(fe.list) == 0 {
+		if len(fe.List) == 0 {
 			_, err = cs.h.Aid.DisbursePart(ctx, a, q.ID, ds, final)
 		}
 	}
-	if len(fe.list) == 0 && err == nil {
+	if len(fe.List) == 0 && err == nil {
 		return c.Redirect("/console/requests/"+url.PathEscape(q.ID)+"?done="+action, fiber.StatusSeeOther)
 	}
 	status, failure := fiber.StatusUnprocessableEntity, ""
 	var ve validation.Errors
 	switch {
-	case len(fe.list) > 0:
+	case len(fe.List) > 0:
 	case errors.Is(err, aid.ErrState):
 		status, failure = fiber.StatusConflict, l.T("console.err.state")
 	case errors.Is(err, aid.ErrNeedsCommittee):
@@ -1000,7 +1024,7 @@ func (cs *console) do(c *fiber.Ctx, action string) error {
 		status, failure = fiber.StatusConflict, l.T("console.err.already-approved")
 	case errors.As(err, &ve):
 		for _, f := range ve {
-			fe.add(actionFieldID(action, f.Field, rows), textMessage(l, f, actionErrKey(f.Field)))
+			fe.Add(actionFieldID(action, f.Field, rows), webkit.TextMessage(l, f, actionErrKey(f.Field)))
 		}
 	default:
 		return err

@@ -1,4 +1,4 @@
-package httpapi
+package webkit
 
 import (
 	"strings"
@@ -8,16 +8,16 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/validation"
 )
 
-// field is one labelled text input, rendered by the "input" template with
+// Field is one labelled text input, rendered by the "input" template with
 // its hint and error wired to aria-describedby and aria-invalid.
-type field struct {
+type Field struct {
 	ID, Name, Type, InputMode, Autocomplete string
 	Label, Hint, Err, Value                 string
 	Required                                bool
 }
 
 // Describe lists the ids of the hint and error that describe the input.
-func (f field) Describe() string {
+func (f Field) Describe() string {
 	var ids []string
 	if f.Hint != "" {
 		ids = append(ids, f.ID+"-hint")
@@ -28,20 +28,20 @@ func (f field) Describe() string {
 	return strings.Join(ids, " ")
 }
 
-// choice is one radio button or select option.
-type choice struct {
+// Choice is one radio button or select option.
+type Choice struct {
 	Value, Label, Hint string
 	Checked            bool
 }
 
-// formErrors collects field errors in page order for the summary.
-type formErrors struct {
-	list []fieldError
+// FormErrors collects field errors in page order for the summary.
+type FormErrors struct {
+	List []FieldError
 	by   map[string]string
 }
 
-// add records msg for the input with id (the summary links to #id).
-func (e *formErrors) add(id, msg string) {
+// Add records msg for the input with id (the summary links to #id).
+func (e *FormErrors) Add(id, msg string) {
 	if e.by == nil {
 		e.by = map[string]string{}
 	}
@@ -49,16 +49,17 @@ func (e *formErrors) add(id, msg string) {
 		return
 	}
 	e.by[id] = msg
-	e.list = append(e.list, fieldError{ID: id, Msg: msg})
+	e.List = append(e.List, FieldError{ID: id, Msg: msg})
 }
 
-func (e *formErrors) get(id string) string { return e.by[id] }
+// Get is the message recorded for id.
+func (e *FormErrors) Get(id string) string { return e.by[id] }
 
-// textMessage is the page's message for a field error: what freetext
+// TextMessage is the page's message for a field error: what freetext
 // refused, said in the reader's language ("text.err.<code>"), or the
 // field's own message under key. Emptiness and length keep the field's
 // message, which says what the field wants.
-func textMessage(l i18n.Lang, f validation.FieldError, key string) string {
+func TextMessage(l i18n.Lang, f validation.FieldError, key string) string {
 	switch f.Code {
 	case "", freetext.CodeEmpty, freetext.CodeTooLong:
 		return l.T(key)

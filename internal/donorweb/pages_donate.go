@@ -1,4 +1,4 @@
-package httpapi
+package donorweb
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/units"
 	"github.com/kalyan-platform/kalyan/internal/validation"
+	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
 
 // donateTarget is what a donor opening /d/{slug} gives to: a unit, through
@@ -59,38 +60,31 @@ func (h *handlers) resolveDonate(ctx context.Context, slug string) (*donateTarge
 // page for browsers (404 unknown, 410 ended/disabled/archived) offering
 // where to give instead, problem+json for everyone else.
 func (h *handlers) donateUnavailable(c *fiber.Ctx, t *donateTarget, err error) error {
-	var p Problem
+	var p webkit.Problem
 	switch {
 	case errors.Is(err, links.ErrNotFound), errors.Is(err, units.ErrNotFound):
-		p = Problem{Type: problemBase + "link-not-found", Title: "No such donation link", Status: fiber.StatusNotFound,
+		p = webkit.Problem{Type: webkit.ProblemBase + "link-not-found", Title: "No such donation link", Status: fiber.StatusNotFound,
 			Detail: "Check the address, or choose a hospital on the home page."}
 	case errors.Is(err, links.ErrExpired):
-		p = Problem{Type: problemBase + "link-ended", Title: "This donation campaign has ended", Status: fiber.StatusGone,
+		p = webkit.Problem{Type: webkit.ProblemBase + "link-ended", Title: "This donation campaign has ended", Status: fiber.StatusGone,
 			Detail: "The hospital's own link still takes gifts."}
 	case errors.Is(err, links.ErrDisabled):
-		p = Problem{Type: problemBase + "link-disabled", Title: "This donation link is switched off", Status: fiber.StatusGone,
+		p = webkit.Problem{Type: webkit.ProblemBase + "link-disabled", Title: "This donation link is switched off", Status: fiber.StatusGone,
 			Detail: "The hospital's own link still takes gifts."}
 	default:
 		return err // archived units and store errors: the error handler maps them
 	}
-	if !wantsHTML(c) {
-		return &problemError{p}
+	if !webkit.WantsHTML(c) {
+		return p.Err()
 	}
-	l := pageLang(c)
-	title, detail := problemText(l, p)
-	ep := &errorPage{Status: p.Status, Heading: title, Text: detail}
+	l := webkit.Lang(c)
+	title, detail := webkit.ProblemText(l, p)
+	ep := &webkit.ErrorPage{Status: p.Status, Heading: title, Text: detail}
 	if t != nil && t.Unit != nil && t.Unit.Status == units.Active {
-		ep.Next = append(ep.Next, link{l.F("error.give-to", unitName(l, t.Unit)), "/d/" + url.PathEscape(t.Unit.Code)})
+		ep.Next = append(ep.Next, webkit.Link{Label: l.F("error.give-to", webkit.UnitName(l, t.Unit)), Href: "/d/" + url.PathEscape(t.Unit.Code)})
 	}
-	ep.Next = append(ep.Next, link{l.T("error.home"), "/"})
-	return render(c, p.Status, "error", newPage(c, l, title, ep))
-}
-
-func unitName(l i18n.Lang, u *units.Unit) string {
-	if l == i18n.EN {
-		return u.Names.EN
-	}
-	return u.Names.BN
+	ep.Next = append(ep.Next, webkit.Link{Label: l.T("error.home"), Href: "/"})
+	return webkit.ShowError(c, l, title, ep)
 }
 
 // donateFields are the form's inputs, as posted.
@@ -101,7 +95,7 @@ func (h *handlers) donatePage(c *fiber.Ctx) error {
 	if err != nil {
 		return h.donateUnavailable(c, t, err)
 	}
-	l := pageLang(c)
+	l := webkit.Lang(c)
 	form := map[string]string{"kind": t.Kind, "programme": t.Programme}
 	if k := c.Query("kind"); k == "zakat" || k == "sadaqah" || k == "general" {
 		form["kind"] = k
@@ -119,7 +113,7 @@ func (h *handlers) donatePage(c *fiber.Ctx) error {
 	if form["kind"] == "" {
 		form["kind"] = string(donations.Zakat)
 	}
-	return h.renderDonate(c, l, t, newKey(), form, nil, fiber.StatusOK)
+	return h.renderDonate(c, l, t, webkit.NewKey(), form, nil, fiber.StatusOK)
 }
 
 // donateSubmit creates the donation from the form and sends the donor to
@@ -130,7 +124,7 @@ func (h *handlers) donateSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return h.donateUnavailable(c, t, err)
 	}
-	l := pageLang(c)
+	l := webkit.Lang(c)
 	form := make(map[string]string, len(donateFields))
 	for _, f := range donateFields {
 		form[f] = strings.TrimSpace(c.FormValue(f))
@@ -146,7 +140,7 @@ func (h *handlers) donateSubmit(c *fiber.Ctx) error {
 	req.Donor.Phone = i18n.ASCIIDigits(form["phone"])
 	req.Donor.Email = form["email"]
 	req.Donor.TIN = i18n.ASCIIDigits(form["tin"])
-	key := formKey(form["key"])
+	key := webkit.FormKey(form["key"])
 	d, _, err := h.Donations.Create(c.UserContext(), t.Unit.Code, key, req)
 	var v validation.Errors
 	switch {
@@ -157,7 +151,7 @@ func (h *handlers) donateSubmit(c *fiber.Ctx) error {
 		// The donor came back to a form already paid from and changed it:
 		// this is a new gift, so it needs a new key.
 		v = validation.Errors{{Field: "form", Message: "resubmit"}}
-		return h.renderDonate(c, l, t, newKey(), form, v, fiber.StatusUnprocessableEntity)
+		return h.renderDonate(c, l, t, webkit.NewKey(), form, v, fiber.StatusUnprocessableEntity)
 	case errors.Is(err, app.ErrPaymentUnavailable):
 		// Keep what the donor typed: they only need to press Pay again.
 		v = validation.Errors{{Field: "form", Message: "bkash"}}
@@ -193,17 +187,17 @@ func plainAmount(a money.Amount) string { return strings.TrimSuffix(a.String(), 
 type donateView struct {
 	Heading, Sub string
 	Action, Key  string
-	Presets      []choice
-	Other        field
-	Kinds        []choice
+	Presets      []webkit.Choice
+	Other        webkit.Field
+	Kinds        []webkit.Choice
 	KindErr      string
-	Programmes   []choice
+	Programmes   []webkit.Choice
 	ProgrammeErr string
-	Name         field
+	Name         webkit.Field
 	Anonymous    bool
-	Phone        field
-	Email        field
-	TIN          field
+	Phone        webkit.Field
+	Email        webkit.Field
+	TIN          webkit.Field
 	ZakatURL     string
 	// AppGiftURL is the page claiming a gift made in the bKash app.
 	AppGiftURL string
@@ -213,43 +207,43 @@ func (h *handlers) renderDonate(c *fiber.Ctx, l i18n.Lang, t *donateTarget, key 
 	u := t.Unit
 	fe := donateErrors(l, u, verrs)
 	v := &donateView{Key: key, Action: "/d/" + url.PathEscape(t.Slug) + "?lang=" + string(l), Anonymous: form["anonymous"] != ""}
-	v.Heading = unitName(l, u)
+	v.Heading = webkit.UnitName(l, u)
 	v.Sub = l.District(u.District)
 	if title := campaignTitle(l, t); title != "" {
-		v.Heading, v.Sub = title, unitName(l, u)
+		v.Heading, v.Sub = title, webkit.UnitName(l, u)
 	}
 	for _, a := range presetAmounts(t) {
-		v.Presets = append(v.Presets, choice{Value: plainAmount(a), Label: l.Money(a), Checked: form["amount"] == plainAmount(a) && form["amount_other"] == ""})
+		v.Presets = append(v.Presets, webkit.Choice{Value: plainAmount(a), Label: l.Money(a), Checked: form["amount"] == plainAmount(a) && form["amount_other"] == ""})
 	}
-	v.Other = field{ID: "amount-other", Name: "amount_other", Type: "text", InputMode: "decimal", Value: form["amount_other"],
+	v.Other = webkit.Field{ID: "amount-other", Name: "amount_other", Type: "text", InputMode: "decimal", Value: form["amount_other"],
 		Label: l.T("donate.amount-other"), Hint: l.F("donate.amount-hint", l.Money(u.Policy.MinDonation), l.Money(u.Policy.MaxDonation)),
-		Err: fe.get("amount-other")}
+		Err: fe.Get("amount-other")}
 	if len(v.Presets) == 0 {
 		v.Other.Label, v.Other.Required = l.T("donate.amount-taka"), true
 	}
 	for _, k := range []string{"zakat", "sadaqah", "general"} {
-		v.Kinds = append(v.Kinds, choice{Value: k, Label: l.Kind(k), Hint: l.T("donate.kind-hint." + k), Checked: form["kind"] == k})
+		v.Kinds = append(v.Kinds, webkit.Choice{Value: k, Label: l.Kind(k), Hint: l.T("donate.kind-hint." + k), Checked: form["kind"] == k})
 	}
-	v.KindErr = fe.get("kind-zakat")
+	v.KindErr = fe.Get("kind-zakat")
 	for _, p := range u.Policy.Programmes {
-		v.Programmes = append(v.Programmes, choice{Value: p, Label: l.Programme(p), Checked: form["programme"] == p})
+		v.Programmes = append(v.Programmes, webkit.Choice{Value: p, Label: l.Programme(p), Checked: form["programme"] == p})
 	}
-	v.ProgrammeErr = fe.get("programme")
-	v.Name = field{ID: "name", Name: "name", Type: "text", Autocomplete: "name", Value: form["name"],
-		Label: l.T("donate.name"), Hint: l.T("donate.name-hint"), Err: fe.get("name")}
-	v.Phone = field{ID: "phone", Name: "phone", Type: "tel", InputMode: "tel", Autocomplete: "tel", Value: form["phone"], Required: true,
-		Label: l.T("donate.phone"), Hint: l.T("donate.phone-hint"), Err: fe.get("phone")}
-	v.Email = field{ID: "email", Name: "email", Type: "email", Autocomplete: "email", Value: form["email"],
-		Label: l.T("donate.email"), Hint: l.T("donate.email-hint"), Err: fe.get("email")}
-	v.TIN = field{ID: "tin", Name: "tin", Type: "text", InputMode: "numeric", Value: form["tin"],
-		Label: l.T("donate.tin"), Hint: l.T("donate.tin-hint"), Err: fe.get("tin")}
+	v.ProgrammeErr = fe.Get("programme")
+	v.Name = webkit.Field{ID: "name", Name: "name", Type: "text", Autocomplete: "name", Value: form["name"],
+		Label: l.T("donate.name"), Hint: l.T("donate.name-hint"), Err: fe.Get("name")}
+	v.Phone = webkit.Field{ID: "phone", Name: "phone", Type: "tel", InputMode: "tel", Autocomplete: "tel", Value: form["phone"], Required: true,
+		Label: l.T("donate.phone"), Hint: l.T("donate.phone-hint"), Err: fe.Get("phone")}
+	v.Email = webkit.Field{ID: "email", Name: "email", Type: "email", Autocomplete: "email", Value: form["email"],
+		Label: l.T("donate.email"), Hint: l.T("donate.email-hint"), Err: fe.Get("email")}
+	v.TIN = webkit.Field{ID: "tin", Name: "tin", Type: "text", InputMode: "numeric", Value: form["tin"],
+		Label: l.T("donate.tin"), Hint: l.T("donate.tin-hint"), Err: fe.Get("tin")}
 	v.ZakatURL = "/zakat?unit=" + url.QueryEscape(u.Code)
 	if h.AppGifts != nil {
 		v.AppGiftURL = "/u/" + url.PathEscape(u.Code) + "/bkash-app"
 	}
-	pg := newPage(c, l, v.Heading, v)
-	pg.Errors = fe.list
-	return render(c, status, "donate", pg)
+	pg := webkit.NewPage(c, l, v.Heading, v)
+	pg.Errors = fe.List
+	return pages.Render(c, status, "donate", pg)
 }
 
 func campaignTitle(l i18n.Lang, t *donateTarget) string {
@@ -262,37 +256,37 @@ func campaignTitle(l i18n.Lang, t *donateTarget) string {
 // donateErrors turns the domain's field errors into messages in the page's
 // language, keyed by the id of the input to fix. The domain speaks English
 // to API clients; the page says the same thing in the donor's words.
-func donateErrors(l i18n.Lang, u *units.Unit, v validation.Errors) *formErrors {
-	fe := &formErrors{}
+func donateErrors(l i18n.Lang, u *units.Unit, v validation.Errors) *webkit.FormErrors {
+	fe := &webkit.FormErrors{}
 	for _, e := range v {
 		switch e.Field {
 		case "amount":
-			fe.add("amount-other", amountMessage(l, u, e.Message))
+			fe.Add("amount-other", amountMessage(l, u, e.Message))
 		case "kind":
-			fe.add("kind-zakat", l.T("donate.err.kind"))
+			fe.Add("kind-zakat", l.T("donate.err.kind"))
 		case "programme":
-			fe.add("programme", l.T("donate.err.programme"))
+			fe.Add("programme", l.T("donate.err.programme"))
 		case "donor.name":
 			if strings.Contains(e.Message, "at most") {
-				fe.add("name", l.T("donate.err.name-long"))
+				fe.Add("name", l.T("donate.err.name-long"))
 			} else {
-				fe.add("name", textMessage(l, e, "donate.err.name"))
+				fe.Add("name", webkit.TextMessage(l, e, "donate.err.name"))
 			}
 		case "donor.phone":
-			fe.add("phone", l.T("donate.err.phone"))
+			fe.Add("phone", l.T("donate.err.phone"))
 		case "donor.email":
-			fe.add("email", textMessage(l, e, "donate.err.email"))
+			fe.Add("email", webkit.TextMessage(l, e, "donate.err.email"))
 		case "donor.tin":
-			fe.add("tin", l.T("donate.err.tin"))
+			fe.Add("tin", l.T("donate.err.tin"))
 		case "form":
 			// Not one field's fault: the summary says it, no input is marked.
 			msg := l.T("donate.err.resubmit")
 			if e.Message == "bkash" {
 				msg = l.T("donate.err.bkash")
 			}
-			fe.list = append(fe.list, fieldError{ID: "amount-other", Msg: msg})
+			fe.List = append(fe.List, webkit.FieldError{ID: "amount-other", Msg: msg})
 		default:
-			fe.add("amount-other", e.Field+": "+e.Message)
+			fe.Add("amount-other", e.Field+": "+e.Message)
 		}
 	}
 	return fe

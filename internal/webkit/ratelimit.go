@@ -1,4 +1,4 @@
-package httpapi
+package webkit
 
 import (
 	"net/netip"
@@ -26,7 +26,7 @@ func rateLimit(max int, client func(*fiber.Ctx) string) fiber.Handler {
 		KeyGenerator:      client,
 		LimitReached: func(c *fiber.Ctx) error {
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(60))
-			return problem(fiber.StatusTooManyRequests, "rate-limited", "Too many requests",
+			return NewProblem(fiber.StatusTooManyRequests, "rate-limited", "Too many requests",
 				"Please wait a minute and try again.")
 		},
 	})

@@ -1,4 +1,4 @@
-package httpapi
+package webkit
 
 import (
 	"crypto/rand"
@@ -34,8 +34,8 @@ const nonceKey = "csp-nonce"
 // page of their own, to which they apply the PDF's policy, and a strict one
 // leaves the receipt blank (Chromium issue 271452), while a PDF runs nothing
 // a policy could stop.
-func (h *handlers) securityHeaders(c *fiber.Ctx) error {
-	h.setSecurityHeaders(c)
+func (k *Kit) securityHeaders(c *fiber.Ctx) error {
+	k.setSecurityHeaders(c)
 	err := c.Next()
 	if hd := &c.Response().Header; err == nil && string(hd.ContentType()) == "application/pdf" {
 		hd.Del(fiber.HeaderContentSecurityPolicy)
@@ -47,7 +47,7 @@ func (h *handlers) securityHeaders(c *fiber.Ctx) error {
 // setSecurityHeaders sets the headers (and the page's nonce). The error
 // handler calls it too, for errors the server raises before any middleware
 // runs (a body over the limit).
-func (h *handlers) setSecurityHeaders(c *fiber.Ctx) {
+func (k *Kit) setSecurityHeaders(c *fiber.Ctx) {
 	nonce := newNonce()
 	c.Locals(nonceKey, nonce)
 	hd := &c.Response().Header
@@ -55,7 +55,7 @@ func (h *handlers) setSecurityHeaders(c *fiber.Ctx) {
 	hd.Set(fiber.HeaderReferrerPolicy, "same-origin")
 	hd.Set(fiber.HeaderXFrameOptions, "DENY")
 	hd.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; style-src 'nonce-"+nonce+"'; base-uri 'none'; frame-ancestors 'none'")
-	if h.overTLS(c) {
+	if k.OverTLS(c) {
 		hd.Set(fiber.HeaderStrictTransportSecurity, hstsMaxAge)
 	}
 }
@@ -67,7 +67,7 @@ func newNonce() string {
 }
 
 // nonceOf is the response's CSP nonce, for a page's inline <style>.
-func nonceOf(c *fiber.Ctx) string {
+func Nonce(c *fiber.Ctx) string {
 	n, _ := c.Locals(nonceKey).(string)
 	return n
 }
@@ -77,15 +77,15 @@ func nonceOf(c *fiber.Ctx) string {
 // ignores the header from anyone else: EnableTrustedProxyCheck), or a
 // public URL that is https (then every browser reaches us through TLS,
 // whatever the hop in front of us says).
-func (h *handlers) overTLS(c *fiber.Ctx) bool {
-	return c.Protocol() == "https" || strings.HasPrefix(h.PublicURL, "https://")
+func (k *Kit) OverTLS(c *fiber.Ctx) bool {
+	return c.Protocol() == "https" || strings.HasPrefix(k.PublicURL, "https://")
 }
 
 // sameOrigin reports whether a state-changing browser request comes from
 // our own pages. Browsers say so in Sec-Fetch-Site (which no page can set);
 // older ones only in Origin, or Referer. A request that says nothing is not
 // a browser's form post, so no other site can have made a browser send it.
-func (h *handlers) sameOrigin(c *fiber.Ctx) bool {
+func (k *Kit) SameOrigin(c *fiber.Ctx) bool {
 	switch c.Get("Sec-Fetch-Site") {
 	case "same-origin", "none": // "none": typed or bookmarked by the user
 		return true
@@ -94,24 +94,24 @@ func (h *handlers) sameOrigin(c *fiber.Ctx) bool {
 		return false
 	}
 	if o := c.Get(fiber.HeaderOrigin); o != "" {
-		return h.ownOrigin(c, o)
+		return k.ownOrigin(c, o)
 	}
 	if r := c.Get(fiber.HeaderReferer); r != "" {
 		u, err := url.Parse(r)
-		return err == nil && h.ownOrigin(c, u.Scheme+"://"+u.Host)
+		return err == nil && k.ownOrigin(c, u.Scheme+"://"+u.Host)
 	}
 	return true
 }
 
 // ownOrigin: the public URL's origin, or the one this request was sent to.
-func (h *handlers) ownOrigin(c *fiber.Ctx, origin string) bool {
-	if u, err := url.Parse(h.PublicURL); err == nil && u.Host != "" && strings.EqualFold(origin, u.Scheme+"://"+u.Host) {
+func (k *Kit) ownOrigin(c *fiber.Ctx, origin string) bool {
+	if u, err := url.Parse(k.PublicURL); err == nil && u.Host != "" && strings.EqualFold(origin, u.Scheme+"://"+u.Host) {
 		return true
 	}
 	return strings.EqualFold(origin, c.BaseURL())
 }
 
-var errCrossSite = problem(fiber.StatusForbidden, "cross-site", "Cross-site request refused",
+var ErrCrossSite = NewProblem(fiber.StatusForbidden, "cross-site", "Cross-site request refused",
 	"This form must be sent from Kalyan's own page. Open the page again and send it from there.")
 
 // isJSON accepts application/json and application/*+json, in UTF-8 (RFC

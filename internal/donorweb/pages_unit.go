@@ -1,4 +1,4 @@
-package httpapi
+package donorweb
 
 import (
 	"fmt"
@@ -11,6 +11,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/i18n"
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
 
 type fundRow struct{ Name, Received, Allocated, Disbursed, Refunded, Balance, Transferred string }
@@ -34,7 +35,7 @@ func (h *handlers) unitPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l := pageLang(c)
+	l := webkit.Lang(c)
 	funds, err := h.Transparency.UnitFunds(c.UserContext(), u)
 	if err != nil {
 		return err
@@ -43,7 +44,7 @@ func (h *handlers) unitPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := &unitView{Name: unitName(l, u)}
+	v := &unitView{Name: webkit.UnitName(l, u)}
 	if u.Servable() == nil {
 		v.GiveURL = "/d/" + u.Code
 	}
@@ -65,7 +66,7 @@ func (h *handlers) unitPage(c *fiber.Ctx) error {
 		v.Months = append(v.Months, monthRow{Label: labels[i], Amount: l.Money(amounts[i])})
 	}
 	v.Chart = barChart(l, labels, amounts)
-	return render(c, fiber.StatusOK, "unit", newPage(c, l, l.F("unit.title", v.Name), v))
+	return pages.Render(c, fiber.StatusOK, "unit", webkit.NewPage(c, l, l.F("unit.title", v.Name), v))
 }
 
 func figuresRow(l i18n.Lang, name string, f ledger.FundFigures) fundRow {

@@ -1,4 +1,4 @@
-package httpapi
+package donorweb
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/kalyan-platform/kalyan/internal/donations"
 	"github.com/kalyan-platform/kalyan/internal/i18n"
+	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
 
 // The status page reloads itself (meta refresh, no JavaScript) until the
@@ -30,7 +31,7 @@ type statusView struct {
 	TrxID, Refunded                string
 	RefundPending                  string
 	// Notes link the cancellation notes' pages.
-	Notes             []noteLinkJSON
+	Notes             []webkit.NoteLinkJSON
 	Final, Updating   bool
 	StopURL, AgainURL string
 }
@@ -40,7 +41,7 @@ func (h *handlers) statusPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l := pageLang(c)
+	l := webkit.Lang(c)
 	d := v.Donation
 	st := v.EffectiveStatus()
 	self := "/donations/" + url.PathEscape(d.ID)
@@ -53,7 +54,7 @@ func (h *handlers) statusPage(c *fiber.Ctx) error {
 	}
 	sv.Unit = d.Unit
 	if u, err := h.Units.Get(c.UserContext(), d.Unit); err == nil {
-		sv.Unit = unitName(l, u)
+		sv.Unit = webkit.UnitName(l, u)
 	}
 	if v.Receipt != nil {
 		id := v.Receipt.ID
@@ -66,7 +67,7 @@ func (h *handlers) statusPage(c *fiber.Ctx) error {
 	if r := d.Refunded(); r > 0 {
 		sv.Refunded = l.Money(r)
 		if notes, err := h.Receipts.Notes(c.UserContext(), d.ID); err == nil {
-			sv.Notes = h.noteLinks(d.ID, notes)
+			sv.Notes = h.rv.NoteLinks(d.ID, notes)
 		}
 	}
 	for _, rf := range d.Refunds {
@@ -95,7 +96,7 @@ func (h *handlers) statusPage(c *fiber.Ctx) error {
 		sv.Message = string(st)
 	}
 
-	pg := newPage(c, l, l.T("status.title"), sv)
+	pg := webkit.NewPage(c, l, l.T("status.title"), sv)
 	if !sv.Final {
 		delay := refreshInitiated
 		if st == donations.Paid {
@@ -111,7 +112,7 @@ func (h *handlers) statusPage(c *fiber.Ctx) error {
 			pg.Refresh = fmt.Sprintf("%d;url=%s?n=%d%s", delay, self, n+1, langParam(c))
 		}
 	}
-	return render(c, fiber.StatusOK, "status", pg)
+	return pages.Render(c, fiber.StatusOK, "status", pg)
 }
 
 // langParam carries an explicit ?lang= into a reload, for browsers that

@@ -1,4 +1,4 @@
-package httpapi
+package webkit
 
 import (
 	"crypto/rand"
@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/url"
 	"strings"
 
@@ -13,42 +14,48 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/kalyan-platform/kalyan/internal/i18n"
+	"github.com/kalyan-platform/kalyan/internal/units"
 )
 
-// The donor pages are plain server-rendered HTML that works without
-// JavaScript on a cheap phone on 2G/3G: one small stylesheet inlined in
-// every page (no extra request), no web fonts (the phone's Bengali font),
-// no images. Bengali is the default language; ?lang=en switches and a
-// cookie remembers the choice.
+// The pages are plain server-rendered HTML that works without JavaScript
+// on a cheap phone on 2G/3G: one small stylesheet inlined in every page (no
+// extra request), no web fonts (the phone's Bengali font), no images.
+// Bengali is the default language; ?lang=en switches and a cookie
+// remembers the choice. The layout, the stylesheet and the error page live
+// here; each front end parses its own pages onto the layout (ParsePages).
 //
 //go:embed web/*.html web/style.css
 var webFS embed.FS
 
-// pageSet holds one template per page, each the shared layout plus the
+// Pages holds one template per page, each the shared layout plus the
 // page's "content". Built once at start-up and read-only afterwards.
-type pageSet map[string]*template.Template
+type Pages map[string]*template.Template
 
-var pageTemplates = mustParsePages()
+// layout is the shared layout with the stylesheet; pages clone it.
+var layout = mustParseLayout()
 
-func mustParsePages() pageSet {
+// errorPages renders the friendly error page.
+var errorPages = ParsePages(webFS, []string{"error"})
+
+func mustParseLayout() *template.Template {
 	css, err := webFS.ReadFile("web/style.css")
 	if err != nil {
-		panic(fmt.Sprintf("donor pages: %v", err))
+		panic(fmt.Sprintf("pages: %v", err))
 	}
 	funcs := template.FuncMap{
 		// The stylesheet is our own file, so it is safe to inline as CSS.
 		"css": func() template.CSS { return template.CSS(minifyCSS(string(css))) },
 	}
-	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(webFS, "web/layout.html"))
-	set := pageSet{}
-	for _, name := range []string{"home", "donate", "status", "zakat", "error", "unit", "appgift"} {
-		t := template.Must(base.Clone())
-		set[name] = template.Must(t.ParseFS(webFS, "web/"+name+".html"))
-	}
-	// The staff console's pages share their form parts.
-	for _, name := range []string{"console_login", "console_queue", "console_new", "console_request"} {
-		t := template.Must(base.Clone())
-		set[name] = template.Must(t.ParseFS(webFS, "web/"+name+".html", "web/console_parts.html"))
+	return template.Must(template.New("layout.html").Funcs(funcs).ParseFS(webFS, "web/layout.html"))
+}
+
+// ParsePages parses each of names (web/<name>.html in fsys, with the
+// shared parts) onto the layout.
+func ParsePages(fsys fs.FS, names []string, parts ...string) Pages {
+	set := Pages{}
+	for _, name := range names {
+		t := template.Must(layout.Clone())
+		set[name] = template.Must(t.ParseFS(fsys, append([]string{"web/" + name + ".html"}, parts...)...))
 	}
 	return set
 }
@@ -77,8 +84,8 @@ func minifyCSS(s string) string {
 	return out.String()
 }
 
-// page is what every template gets; P is the page's own data.
-type page struct {
+// Page is what every template gets; P is the page's own data.
+type Page struct {
 	L     i18n.Lang
 	Title string
 	// Switch is this page's address in the other language.
@@ -86,20 +93,20 @@ type page struct {
 	// Refresh is a meta refresh ("3;url=…"); empty for none.
 	Refresh string
 	// Errors are the form's field errors, for the summary at the top.
-	Errors []fieldError
+	Errors []FieldError
 	// Nonce names the inline stylesheet in the response's CSP (render sets it).
 	Nonce string
 	P     any
 }
 
-// fieldError links an error summary entry to its field.
-type fieldError struct{ ID, Msg string }
+// FieldError links an error summary entry to its field.
+type FieldError struct{ ID, Msg string }
 
 const langCookie = "lang"
 
-// pageLang is the language of this request: ?lang= (remembered in a
+// Lang is the language of this request: ?lang= (remembered in a
 // cookie), then the cookie, then Bengali.
-func pageLang(c *fiber.Ctx) i18n.Lang {
+func Lang(c *fiber.Ctx) i18n.Lang {
 	if l, ok := i18n.Parse(c.Query("lang")); ok {
 		c.Cookie(&fiber.Cookie{Name: langCookie, Value: string(l), Path: "/", MaxAge: 365 * 24 * 3600, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode})
 		return l
@@ -119,12 +126,14 @@ func switchURL(c *fiber.Ctx, l i18n.Lang) string {
 	return c.Path() + "?" + q.Encode()
 }
 
-func newPage(c *fiber.Ctx, l i18n.Lang, title string, p any) *page {
-	return &page{L: l, Title: title, Switch: switchURL(c, l), P: p}
+// NewPage is a page in language l.
+func NewPage(c *fiber.Ctx, l i18n.Lang, title string, p any) *Page {
+	return &Page{L: l, Title: title, Switch: switchURL(c, l), P: p}
 }
 
-func render(c *fiber.Ctx, status int, name string, data *page) error {
-	t, ok := pageTemplates[name]
+// Render writes page name of ps with status.
+func (ps Pages) Render(c *fiber.Ctx, status int, name string, data *Page) error {
+	t, ok := ps[name]
 	if !ok {
 		return fmt.Errorf("no page template %q", name)
 	}
@@ -133,14 +142,14 @@ func render(c *fiber.Ctx, status int, name string, data *page) error {
 	// language cookie: never reuse one from a cache.
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Set("Content-Language", data.L.Code())
-	data.Nonce = nonceOf(c)
+	data.Nonce = Nonce(c)
 	c.Status(status)
 	return t.ExecuteTemplate(c.Response().BodyWriter(), "layout.html", data)
 }
 
-// problemText is a problem's title and detail for a page in language l.
-func problemText(l i18n.Lang, p Problem) (title, detail string) {
-	slug := strings.TrimPrefix(p.Type, problemBase)
+// ProblemText is a problem's title and detail for a page in language l.
+func ProblemText(l i18n.Lang, p Problem) (title, detail string) {
+	slug := strings.TrimPrefix(p.Type, ProblemBase)
 	if k := "problem." + slug; i18n.Has(k + ".title") {
 		return l.T(k + ".title"), l.T(k + ".detail")
 	}
@@ -153,39 +162,46 @@ func problemText(l i18n.Lang, p Problem) (title, detail string) {
 	return p.Title, p.Detail
 }
 
-// errorPage is the data of the friendly error page.
-type errorPage struct {
+// ErrorPage is the data of the friendly error page.
+type ErrorPage struct {
 	Status        int
 	Heading, Text string
 	// Raw is true when Heading/Text are the problem's own English words
 	// (no translation exists), so the page marks them lang="en".
 	Raw bool
 	// Next are suggested links (label, href).
-	Next []link
+	Next []Link
 }
 
-type link struct{ Label, Href string }
+// Link is a labelled address.
+type Link struct{ Label, Href string }
 
-// renderError renders a problem as a page for browsers; API clients get
+// RenderError renders a problem as a page for browsers; API clients get
 // problem+json from the error handler instead.
-func renderError(c *fiber.Ctx, p Problem) error {
-	l := pageLang(c)
-	title, detail := problemText(l, p)
-	ep := &errorPage{Status: p.Status, Heading: title, Text: detail, Raw: title == p.Title && l != i18n.EN}
-	ep.Next = append(ep.Next, link{l.T("error.home"), "/"})
-	return render(c, p.Status, "error", newPage(c, l, title, ep))
+func RenderError(c *fiber.Ctx, p Problem) error {
+	l := Lang(c)
+	title, detail := ProblemText(l, p)
+	ep := &ErrorPage{Status: p.Status, Heading: title, Text: detail, Raw: title == p.Title && l != i18n.EN}
+	ep.Next = append(ep.Next, Link{l.T("error.home"), "/"})
+	return ShowError(c, l, title, ep)
 }
 
-// formKey is a posted form's idempotency key, or a fresh one when the form
+// ShowError renders the error page ep, titled title, with ep's status.
+func ShowError(c *fiber.Ctx, l i18n.Lang, title string, ep *ErrorPage) error {
+	return errorPages.Render(c, ep.Status, "error", NewPage(c, l, title, ep))
+}
+
+// FormKey is a posted form's idempotency key, or a fresh one when the form
 // sent none or a malformed one.
-func formKey(k string) string {
-	if validKey(k) {
+func FormKey(k string) string {
+	if ValidKey(k) {
 		return k
 	}
-	return newKey()
+	return NewKey()
 }
 
-func newKey() string {
+// NewKey is a fresh idempotency key for a form.
+func NewKey() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
@@ -218,4 +234,12 @@ func skipCompress(c *fiber.Ctx) bool {
 	p := c.Path()
 	return strings.HasPrefix(p, "/api/") || p == "/metrics" || p == "/livez" || p == "/readyz" ||
 		strings.HasSuffix(p, ".pdf") || strings.HasSuffix(p, ".png")
+}
+
+// UnitName is a unit's name in language l.
+func UnitName(l i18n.Lang, u *units.Unit) string {
+	if l == i18n.EN {
+		return u.Names.EN
+	}
+	return u.Names.BN
 }

@@ -1,4 +1,4 @@
-package httpapi
+package donorweb
 
 import (
 	"errors"
@@ -11,6 +11,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/units"
 	"github.com/kalyan-platform/kalyan/internal/validation"
+	"github.com/kalyan-platform/kalyan/internal/webkit"
 	"github.com/kalyan-platform/kalyan/internal/zakat"
 )
 
@@ -31,10 +32,10 @@ type zakatResult struct {
 type zakatView struct {
 	Unit                                 string
 	Result                               *zakatResult
-	Cash, Savings, Receivables, Debts    field
-	Gold, GoldPrice, Silver, SilverPrice field
-	NisabGold, NisabSilver               field
-	Bases                                []choice
+	Cash, Savings, Receivables, Debts    webkit.Field
+	Gold, GoldPrice, Silver, SilverPrice webkit.Field
+	NisabGold, NisabSilver               webkit.Field
+	Bases                                []webkit.Choice
 	BasisErr                             string
 	NisabOpen                            bool
 }
@@ -51,7 +52,7 @@ func (h *handlers) zakatSettings() zakat.Settings {
 }
 
 func (h *handlers) zakatPage(c *fiber.Ctx) error {
-	l := pageLang(c)
+	l := webkit.Lang(c)
 	s := h.zakatSettings()
 	submitted := c.Query("calc") != ""
 	// Prices, nisab weights and basis left empty (or left out of a shared
@@ -69,8 +70,8 @@ func (h *handlers) zakatPage(c *fiber.Ctx) error {
 			unit, v.Unit = u, u.Code
 		}
 	}
-	mk := func(name, labelKey, hintKey, def string) field {
-		f := field{ID: name, Name: name, Type: "text", InputMode: "decimal", Label: l.T(labelKey), Value: raw(name, def)}
+	mk := func(name, labelKey, hintKey, def string) webkit.Field {
+		f := webkit.Field{ID: name, Name: name, Type: "text", InputMode: "decimal", Label: l.T(labelKey), Value: raw(name, def)}
 		if hintKey != "" {
 			f.Hint = l.T(hintKey)
 		}
@@ -88,18 +89,18 @@ func (h *handlers) zakatPage(c *fiber.Ctx) error {
 	v.NisabSilver = mk(zakat.FieldNisabSilver, "zakat.nisab-silver", "", l.Digits(s.NisabSilver.String()))
 	basis := zakat.Basis(raw(zakat.FieldBasis, string(s.Basis)))
 	for _, b := range []zakat.Basis{zakat.Silver, zakat.Gold} {
-		v.Bases = append(v.Bases, choice{Value: string(b), Label: l.T("zakat.basis-" + string(b)), Checked: b == basis})
+		v.Bases = append(v.Bases, webkit.Choice{Value: string(b), Label: l.T("zakat.basis-" + string(b)), Checked: b == basis})
 	}
 
-	pg := newPage(c, l, l.T("zakat.title"), v)
+	pg := webkit.NewPage(c, l, l.T("zakat.title"), v)
 	if !submitted {
-		return render(c, fiber.StatusOK, "zakat", pg)
+		return pages.Render(c, fiber.StatusOK, "zakat", pg)
 	}
 
 	// Parse every input, then calculate; errors of both kinds are shown
 	// next to their fields in the donor's language.
 	errs := map[string]string{}
-	amount := func(f *field) money.Amount {
+	amount := func(f *webkit.Field) money.Amount {
 		s := i18n.NormalizeNumber(f.Value)
 		if s == "" {
 			return 0
@@ -115,7 +116,7 @@ func (h *handlers) zakatPage(c *fiber.Ctx) error {
 		}
 		return a
 	}
-	grams := func(f *field) zakat.Grams {
+	grams := func(f *webkit.Field) zakat.Grams {
 		s := i18n.NormalizeNumber(strings.TrimSuffix(strings.TrimSuffix(f.Value, "গ্রাম"), "g"))
 		g, err := zakat.ParseGrams(s)
 		switch {
@@ -147,27 +148,27 @@ func (h *handlers) zakatPage(c *fiber.Ctx) error {
 		}
 	}
 	if len(errs) > 0 {
-		fe := &formErrors{}
+		fe := &webkit.FormErrors{}
 		for _, name := range zakatFieldOrder {
 			if msg, ok := errs[name]; ok {
 				id := name
 				if name == zakat.FieldBasis {
 					id = "basis-silver"
 				}
-				fe.add(id, msg)
+				fe.Add(id, msg)
 			}
 		}
-		for _, f := range []*field{&v.Cash, &v.Savings, &v.Receivables, &v.Gold, &v.GoldPrice, &v.Silver, &v.SilverPrice, &v.Debts, &v.NisabGold, &v.NisabSilver} {
+		for _, f := range []*webkit.Field{&v.Cash, &v.Savings, &v.Receivables, &v.Gold, &v.GoldPrice, &v.Silver, &v.SilverPrice, &v.Debts, &v.NisabGold, &v.NisabSilver} {
 			f.Err = errs[f.Name]
 		}
 		v.BasisErr = errs[zakat.FieldBasis]
 		v.NisabOpen = v.NisabGold.Err != "" || v.NisabSilver.Err != ""
-		pg.Errors = fe.list
-		return render(c, fiber.StatusUnprocessableEntity, "zakat", pg)
+		pg.Errors = fe.List
+		return pages.Render(c, fiber.StatusUnprocessableEntity, "zakat", pg)
 	}
 	v.NisabOpen = in.NisabGold != s.NisabGold || in.NisabSilver != s.NisabSilver
 	v.Result = zakatResultView(l, in, r, unit)
-	return render(c, fiber.StatusOK, "zakat", pg)
+	return pages.Render(c, fiber.StatusOK, "zakat", pg)
 }
 
 func zakatMessage(l i18n.Lang, msg string) string {
@@ -218,6 +219,6 @@ func zakatResultView(l i18n.Lang, in zakat.Input, r zakat.Result, unit *units.Un
 		zr.GiveNote = l.F("zakat.give-max", l.Money(give))
 	}
 	zr.GiveURL = "/d/" + url.PathEscape(unit.Code) + "?" + url.Values{"amount": {plainAmount(give)}, "kind": {"zakat"}}.Encode()
-	zr.GiveLabel = l.F("zakat.give-unit", l.Money(give), unitName(l, unit))
+	zr.GiveLabel = l.F("zakat.give-unit", l.Money(give), webkit.UnitName(l, unit))
 	return zr
 }

@@ -1,4 +1,4 @@
-package httpapi
+package webkit
 
 import (
 	"encoding/json"
@@ -14,7 +14,7 @@ func TestRateLimitPerClientIP(t *testing.T) {
 	ps := parseProxies([]string{"0.0.0.0", "10.0.0.0/8"})
 	a := fiber.New(fiber.Config{
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
-			p := toProblem(err, slog.New(slog.DiscardHandler), c)
+			p := ToProblem(err, slog.New(slog.DiscardHandler), c)
 			return c.Status(p.Status).JSON(p, "application/problem+json")
 		},
 	})
@@ -37,7 +37,7 @@ func TestRateLimitPerClientIP(t *testing.T) {
 		}
 	}
 	s, retry, body := post("203.0.113.7")
-	if s != 429 || retry == "" || body["type"] != problemBase+"rate-limited" {
+	if s != 429 || retry == "" || body["type"] != ProblemBase+"rate-limited" {
 		t.Fatalf("4th request: %d retry=%q %v", s, retry, body)
 	}
 	if s, _, _ := post("198.51.100.9"); s != 201 {

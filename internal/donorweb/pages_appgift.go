@@ -1,4 +1,4 @@
-package httpapi
+package donorweb
 
 import (
 	"errors"
@@ -12,6 +12,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/i18n"
 	"github.com/kalyan-platform/kalyan/internal/units"
 	"github.com/kalyan-platform/kalyan/internal/validation"
+	"github.com/kalyan-platform/kalyan/internal/webkit"
 )
 
 // The "I gave in the bKash app — get my receipt" page: a donor who gave to
@@ -24,14 +25,14 @@ var appGiftFields = []string{"trx", "phone", "kind", "programme", "name", "anony
 type appGiftView struct {
 	Heading, Sub, Action string
 	Notice               string
-	TrxID, Phone         field
-	Kinds                []choice
+	TrxID, Phone         webkit.Field
+	Kinds                []webkit.Choice
 	KindErr              string
-	Programmes           []choice
+	Programmes           []webkit.Choice
 	ProgrammeErr         string
-	Name                 field
+	Name                 webkit.Field
 	Anonymous            bool
-	TIN                  field
+	TIN                  webkit.Field
 	DonateURL            string
 }
 
@@ -41,7 +42,7 @@ func (h *handlers) appGiftPage(c *fiber.Ctx) error {
 		return h.donateUnavailable(c, nil, orNotFound(err))
 	}
 	form := map[string]string{"kind": string(donations.General)}
-	return h.renderAppGift(c, pageLang(c), u, form, nil, "", fiber.StatusOK)
+	return h.renderAppGift(c, webkit.Lang(c), u, form, nil, "", fiber.StatusOK)
 }
 
 func orNotFound(err error) error {
@@ -56,7 +57,7 @@ func (h *handlers) appGiftSubmit(c *fiber.Ctx) error {
 	if err != nil || h.AppGifts == nil {
 		return h.donateUnavailable(c, nil, orNotFound(err))
 	}
-	l := pageLang(c)
+	l := webkit.Lang(c)
 	form := make(map[string]string, len(appGiftFields))
 	for _, f := range appGiftFields {
 		form[f] = strings.TrimSpace(c.FormValue(f))
@@ -72,7 +73,7 @@ func (h *handlers) appGiftSubmit(c *fiber.Ctx) error {
 	case errors.As(err, &v):
 		return h.renderAppGift(c, l, u, form, v, "", fiber.StatusUnprocessableEntity)
 	}
-	p, ok := appGiftProblem(err)
+	p, ok := webkit.AppGiftProblem(err)
 	switch {
 	case ok:
 		if p.Status == fiber.StatusTooManyRequests {
@@ -107,55 +108,55 @@ func appGiftNotice(l i18n.Lang, err error) string {
 }
 
 func (h *handlers) renderAppGift(c *fiber.Ctx, l i18n.Lang, u *units.Unit, form map[string]string, verrs validation.Errors, notice string, status int) error {
-	fe := &formErrors{}
+	fe := &webkit.FormErrors{}
 	for _, e := range verrs {
 		switch e.Field {
 		case "trxID":
-			fe.add("trx", l.T("appgift.err.trx"))
+			fe.Add("trx", l.T("appgift.err.trx"))
 		case "donor.phone":
-			fe.add("phone", l.T("donate.err.phone"))
+			fe.Add("phone", l.T("donate.err.phone"))
 		case "kind":
-			fe.add("kind-general", l.T("donate.err.kind"))
+			fe.Add("kind-general", l.T("donate.err.kind"))
 		case "programme":
-			fe.add("programme", l.T("donate.err.programme"))
+			fe.Add("programme", l.T("donate.err.programme"))
 		case "donor.name":
 			if strings.Contains(e.Message, "at most") {
-				fe.add("name", l.T("donate.err.name-long"))
+				fe.Add("name", l.T("donate.err.name-long"))
 			} else {
-				fe.add("name", l.T("donate.err.name"))
+				fe.Add("name", l.T("donate.err.name"))
 			}
 		case "donor.tin":
-			fe.add("tin", l.T("donate.err.tin"))
+			fe.Add("tin", l.T("donate.err.tin"))
 		default:
-			fe.add("trx", e.Field+": "+e.Message)
+			fe.Add("trx", e.Field+": "+e.Message)
 		}
 	}
 	if notice != "" {
 		// Not one field's fault alone: the summary says it and points at the TrxID.
-		fe.list = append(fe.list, fieldError{ID: "trx", Msg: notice})
+		fe.List = append(fe.List, webkit.FieldError{ID: "trx", Msg: notice})
 	}
 	v := &appGiftView{
-		Heading: l.T("appgift.title"), Sub: unitName(l, u), Notice: notice,
+		Heading: l.T("appgift.title"), Sub: webkit.UnitName(l, u), Notice: notice,
 		Action:    "/u/" + url.PathEscape(u.Code) + "/bkash-app?lang=" + string(l),
 		Anonymous: form["anonymous"] != "", DonateURL: "/d/" + url.PathEscape(u.Code),
 	}
-	v.TrxID = field{ID: "trx", Name: "trx", Type: "text", Autocomplete: "off", Value: form["trx"], Required: true,
-		Label: l.T("appgift.trx"), Hint: l.T("appgift.trx-hint"), Err: fe.get("trx")}
-	v.Phone = field{ID: "phone", Name: "phone", Type: "tel", InputMode: "tel", Autocomplete: "tel", Value: form["phone"], Required: true,
-		Label: l.T("appgift.phone"), Hint: l.T("appgift.phone-hint"), Err: fe.get("phone")}
+	v.TrxID = webkit.Field{ID: "trx", Name: "trx", Type: "text", Autocomplete: "off", Value: form["trx"], Required: true,
+		Label: l.T("appgift.trx"), Hint: l.T("appgift.trx-hint"), Err: fe.Get("trx")}
+	v.Phone = webkit.Field{ID: "phone", Name: "phone", Type: "tel", InputMode: "tel", Autocomplete: "tel", Value: form["phone"], Required: true,
+		Label: l.T("appgift.phone"), Hint: l.T("appgift.phone-hint"), Err: fe.Get("phone")}
 	for _, k := range []string{"general", "sadaqah", "zakat"} {
-		v.Kinds = append(v.Kinds, choice{Value: k, Label: l.Kind(k), Hint: l.T("donate.kind-hint." + k), Checked: form["kind"] == k})
+		v.Kinds = append(v.Kinds, webkit.Choice{Value: k, Label: l.Kind(k), Hint: l.T("donate.kind-hint." + k), Checked: form["kind"] == k})
 	}
-	v.KindErr = fe.get("kind-general")
+	v.KindErr = fe.Get("kind-general")
 	for _, p := range u.Policy.Programmes {
-		v.Programmes = append(v.Programmes, choice{Value: p, Label: l.Programme(p), Checked: form["programme"] == p})
+		v.Programmes = append(v.Programmes, webkit.Choice{Value: p, Label: l.Programme(p), Checked: form["programme"] == p})
 	}
-	v.ProgrammeErr = fe.get("programme")
-	v.Name = field{ID: "name", Name: "name", Type: "text", Autocomplete: "name", Value: form["name"],
-		Label: l.T("donate.name"), Hint: l.T("donate.name-hint"), Err: fe.get("name")}
-	v.TIN = field{ID: "tin", Name: "tin", Type: "text", InputMode: "numeric", Value: form["tin"],
-		Label: l.T("donate.tin"), Hint: l.T("donate.tin-hint"), Err: fe.get("tin")}
-	pg := newPage(c, l, v.Heading, v)
-	pg.Errors = fe.list
-	return render(c, status, "appgift", pg)
+	v.ProgrammeErr = fe.Get("programme")
+	v.Name = webkit.Field{ID: "name", Name: "name", Type: "text", Autocomplete: "name", Value: form["name"],
+		Label: l.T("donate.name"), Hint: l.T("donate.name-hint"), Err: fe.Get("name")}
+	v.TIN = webkit.Field{ID: "tin", Name: "tin", Type: "text", InputMode: "numeric", Value: form["tin"],
+		Label: l.T("donate.tin"), Hint: l.T("donate.tin-hint"), Err: fe.Get("tin")}
+	pg := webkit.NewPage(c, l, v.Heading, v)
+	pg.Errors = fe.List
+	return pages.Render(c, status, "appgift", pg)
 }
