@@ -53,7 +53,7 @@ type ReceiptJSON struct {
 	Serial         string           `json:"serial"`
 	FiscalYear     string           `json:"fiscalYear"`
 	Unit           string           `json:"unit"`
-	UnitNames      UnitNames        `json:"UnitNames"`
+	UnitNames      UnitNames        `json:"unitNames"`
 	Donation       string           `json:"donation"`
 	Amount         string           `json:"amount"`
 	Currency       string           `json:"currency"`
