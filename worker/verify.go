@@ -47,12 +47,12 @@ func verifyStore(args []string) (bool, error) {
 	if *sandbox != "" {
 		settle = SandboxSettlement(strings.TrimRight(*sandbox, "/"), *merchant)
 	}
-	rep, err := verify.Run(ctx, store.Database(), settle)
+	rep, err := verify.Run(ctx, store.Audit(), settle)
 	if err != nil {
 		return false, err
 	}
 	if *withReports {
-		vs, _, err := verify.ReportsAgainstLedger(ctx, store.Database())
+		vs, _, err := verify.ReportsAgainstLedger(ctx, store.Audit())
 		if err != nil {
 			return false, err
 		}

@@ -80,23 +80,23 @@ var (
 
 // Patient is who the aid is for. Personal data: masked in lists, logs, events.
 type Patient struct {
-	Name        string `bson:"name" json:"name"`
-	Age         int    `bson:"age" json:"age"`
-	Sex         string `bson:"sex" json:"sex"`
-	Guardian    string `bson:"guardian" json:"guardian"`
-	Mobile      string `bson:"mobile" json:"mobile"`
-	NID         string `bson:"nid,omitempty" json:"nid,omitempty"`
-	District    string `bson:"district" json:"district"`
-	Upazila     string `bson:"upazila,omitempty" json:"upazila,omitempty"`
-	HospitalReg string `bson:"hospitalReg" json:"hospitalReg"`
-	Ward        string `bson:"ward,omitempty" json:"ward,omitempty"`
-	Bed         string `bson:"bed,omitempty" json:"bed,omitempty"`
+	Name        string `json:"name"`
+	Age         int    `json:"age"`
+	Sex         string `json:"sex"`
+	Guardian    string `json:"guardian"`
+	Mobile      string `json:"mobile"`
+	NID         string `json:"nid,omitempty"`
+	District    string `json:"district"`
+	Upazila     string `json:"upazila,omitempty"`
+	HospitalReg string `json:"hospitalReg"`
+	Ward        string `json:"ward,omitempty"`
+	Bed         string `json:"bed,omitempty"`
 	// BirthDate (YYYY-MM-DD, optional) links a patient's smart-card NID
 	// with the same person's 13/17-digit number (ADR 0010).
-	BirthDate string `bson:"birthDate,omitempty" json:"birthDate,omitempty"`
+	BirthDate string `json:"birthDate,omitempty"`
 	// IDKey is the NID's identity key (IdentityKey), set by Validate. It
 	// travels in sealed snapshots (JSON); the API never shows it.
-	IDKey string `bson:"idKey,omitempty" json:"idKey,omitempty"`
+	IDKey string `json:"idKey,omitempty"`
 }
 
 // Identified reports whether the patient is identified by NID or birth
@@ -105,85 +105,85 @@ func (p Patient) Identified() bool { return p.NID != "" }
 
 // Item is one thing requested, with the assessed amount.
 type Item struct {
-	Category    string       `bson:"category" json:"category"`
-	Description string       `bson:"description" json:"description"`
-	Estimated   money.Amount `bson:"estimated" json:"estimated"`
-	Approved    money.Amount `bson:"approved" json:"approved"`
-	Disbursed   money.Amount `bson:"disbursed" json:"disbursed"`
+	Category    string       `json:"category"`
+	Description string       `json:"description"`
+	Estimated   money.Amount `json:"estimated"`
+	Approved    money.Amount `json:"approved"`
+	Disbursed   money.Amount `json:"disbursed"`
 	// Grant marks the one-time programme grant's item: paid only from the
 	// unit's grant fund, never from donors' gifts.
-	Grant bool `bson:"grant,omitempty" json:"grant,omitempty"`
+	Grant bool `json:"grant,omitempty"`
 }
 
 // CaseStudy is the social worker's social case study.
 type CaseStudy struct {
-	HouseholdSize    int          `bson:"householdSize" json:"householdSize"`
-	MonthlyIncome    money.Amount `bson:"monthlyIncome" json:"monthlyIncome"`
-	Occupation       string       `bson:"occupation" json:"occupation"`
-	Assets           string       `bson:"assets" json:"assets"`
-	Narrative        string       `bson:"narrative" json:"narrative"`
-	DocumentsChecked []string     `bson:"documentsChecked" json:"documentsChecked"`
+	HouseholdSize    int          `json:"householdSize"`
+	MonthlyIncome    money.Amount `json:"monthlyIncome"`
+	Occupation       string       `json:"occupation"`
+	Assets           string       `json:"assets"`
+	Narrative        string       `json:"narrative"`
+	DocumentsChecked []string     `json:"documentsChecked"`
 }
 
 // Change is the audit record of one version: who did what, when.
 type Change struct {
-	Action string    `bson:"action" json:"action"`
-	By     string    `bson:"by" json:"by"`
-	Role   string    `bson:"role" json:"role"`
-	At     time.Time `bson:"at" json:"at"`
-	Note   string    `bson:"note,omitempty" json:"note,omitempty"`
+	Action string    `json:"action"`
+	By     string    `json:"by"`
+	Role   string    `json:"role"`
+	At     time.Time `json:"at"`
+	Note   string    `json:"note,omitempty"`
 	// Name is the staff member's name from the identity provider's token
 	// (By is the subject, kept for the audit; people read the name).
-	Name string `bson:"name,omitempty" json:"name,omitempty"`
+	Name string `json:"name,omitempty"`
 }
 
 // Allocation is money moved from a fund to this request.
 type Allocation struct {
-	Fund   string       `bson:"fund" json:"fund"`
-	Amount money.Amount `bson:"amount" json:"amount"`
-	Tx     string       `bson:"tx" json:"tx"`
+	Fund   string       `json:"fund"`
+	Amount money.Amount `json:"amount"`
+	Tx     string       `json:"tx"`
 }
 
 // Request is a patient aid request.
 type Request struct {
-	ID             string       `bson:"request"`
-	Unit           string       `bson:"unit"`
-	Patient        Patient      `bson:"patient"`
-	Diagnosis      string       `bson:"diagnosis"`
-	Items          []Item       `bson:"items"`
-	Urgency        string       `bson:"urgency"`
-	CaseStudy      CaseStudy    `bson:"caseStudy"`
-	GrantRequested bool         `bson:"grantRequested"`
-	Status         Status       `bson:"status"`
-	FiledBy        string       `bson:"filedBy"`
-	AssessedBy     string       `bson:"assessedBy,omitempty"`
-	ApprovedBy     string       `bson:"approvedBy,omitempty"`
-	ZakatEligible  bool         `bson:"zakatEligible"`
-	RejectReason   string       `bson:"rejectReason,omitempty"`
-	Allocations    []Allocation `bson:"allocations,omitempty"`
-	CreatedAt      time.Time    `bson:"createdAt"`
-	UpdatedAt      time.Time    `bson:"updatedAt"`
+	ID             string
+	Unit           string
+	Patient        Patient
+	Diagnosis      string
+	Items          []Item
+	Urgency        string
+	CaseStudy      CaseStudy
+	GrantRequested bool
+	Status         Status
+	FiledBy        string
+	AssessedBy     string
+	ApprovedBy     string
+	ZakatEligible  bool
+	RejectReason   string
+	Allocations    []Allocation
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 	// RequestHash identifies the filing request (its body), so a retry with
 	// the same Idempotency-Key can be told from a reuse of the key.
-	RequestHash string `bson:"requestHash,omitempty"`
+	RequestHash string
 
-	Version int               `bson:"version"`
-	Change  Change            `bson:"change"`
-	Outbox  []events.Envelope `bson:"outbox"`
+	Version int
+	Change  Change
+	Outbox  []events.Envelope
 
 	// ApprovedAt is when the request was approved: what a patient received
 	// in a unit's window is looked up by it (indexed with the NID and the
 	// mobile).
-	ApprovedAt time.Time `bson:"approvedAt,omitempty"`
+	ApprovedAt time.Time
 	// Committee are the committee members' approvals above the threshold.
-	Committee []CommitteeApproval `bson:"committee,omitempty"`
+	Committee []CommitteeApproval
 	// Pending is a recorded disbursement awaiting its confirmation.
-	Pending *PendingDisbursement `bson:"pendingDisbursement,omitempty"`
+	Pending *PendingDisbursement
 	// Parts are the confirmed disbursements, in order.
-	Parts []Part `bson:"parts,omitempty"`
+	Parts []Part
 	// DisbursedBy recorded the latest part; ConfirmedBy confirmed it.
-	DisbursedBy string `bson:"disbursedBy,omitempty"`
-	ConfirmedBy string `bson:"confirmedBy,omitempty"`
+	DisbursedBy string
+	ConfirmedBy string
 }
 
 // NewID draws a request ID: 128 random bits, owing nothing to what the

@@ -54,32 +54,32 @@ func (rules Rules) checker(a Actor, extra ...string) bool {
 // Resolution is the committee meeting's decision an approval above the
 // threshold rests on.
 type Resolution struct {
-	Number string `bson:"number" json:"number"`
+	Number string `json:"number"`
 	// Date is the meeting's date, YYYY-MM-DD (Bangladesh time).
-	Date string `bson:"date" json:"date"`
+	Date string `json:"date"`
 }
 
 // CommitteeApproval is one committee member's approval.
 type CommitteeApproval struct {
-	By         string     `bson:"by" json:"-"`
-	Name       string     `bson:"name,omitempty" json:"name"`
-	Role       string     `bson:"role" json:"role"`
-	At         time.Time  `bson:"at" json:"at"`
-	Resolution Resolution `bson:"resolution" json:"resolution"`
+	By         string     `json:"-"`
+	Name       string     `json:"name"`
+	Role       string     `json:"role"`
+	At         time.Time  `json:"at"`
+	Resolution Resolution `json:"resolution"`
 }
 
 // PendingDisbursement is a recorded disbursement awaiting confirmation.
 type PendingDisbursement struct {
-	Items []Disbursement `bson:"items"`
-	By    string         `bson:"by"`
-	Name  string         `bson:"name,omitempty"`
-	At    time.Time      `bson:"at"`
+	Items []Disbursement
+	By    string
+	Name  string
+	At    time.Time
 	// From is the status to return to if the record is declined (or once
 	// a part that does not close the request is confirmed).
-	From Status `bson:"from"`
+	From Status
 	// Open: a part after which the request stays open for more (zero, the
 	// final part, is what records stored before parts existed meant).
-	Open bool `bson:"open,omitempty"`
+	Open bool
 }
 
 var bangladesh = time.FixedZone("Asia/Dhaka", 6*3600)

@@ -188,34 +188,34 @@ var Recipients = []string{"patient", "attendant", "vendor"}
 
 // Disbursement of one item in one part.
 type Disbursement struct {
-	Item   int          `bson:"item" json:"item"`
-	Amount money.Amount `bson:"amount" json:"amount"`
-	Method string       `bson:"method" json:"method"`
+	Item   int          `json:"item"`
+	Amount money.Amount `json:"amount"`
+	Method string       `json:"method"`
 	// Reference: the store issue number, bKash TrxID or vendor invoice.
-	Reference string `bson:"reference" json:"reference"`
+	Reference string `json:"reference"`
 	// Recipient is patient, attendant or vendor; RecipientName names the
 	// attendant or the vendor.
-	Recipient     string `bson:"recipient,omitempty" json:"recipient,omitempty"`
-	RecipientName string `bson:"recipientName,omitempty" json:"recipientName,omitempty"`
+	Recipient     string `json:"recipient,omitempty"`
+	RecipientName string `json:"recipientName,omitempty"`
 }
 
 // Part is one confirmed disbursement: what was given, by whom, and which
 // funds paid it (a dialysis patient gets sessions over months, each a part).
 type Part struct {
-	Number int            `bson:"number"`
-	Items  []Disbursement `bson:"items"`
+	Number int
+	Items  []Disbursement
 	// Final parts close the request: what is allocated and not given
 	// returns to the funds (Returned).
-	Final        bool      `bson:"final"`
-	RecordedBy   string    `bson:"recordedBy"`
-	RecordedName string    `bson:"recordedName,omitempty"`
-	RecordedAt   time.Time `bson:"recordedAt"`
-	ConfirmedBy  string    `bson:"confirmedBy"`
+	Final        bool
+	RecordedBy   string
+	RecordedName string
+	RecordedAt   time.Time
+	ConfirmedBy  string
 	// ConfirmedName is the second staff member's name.
-	ConfirmedName string       `bson:"confirmedName,omitempty"`
-	ConfirmedAt   time.Time    `bson:"confirmedAt"`
-	Spent         []Allocation `bson:"spent,omitempty"`
-	Returned      []Allocation `bson:"returned,omitempty"`
+	ConfirmedName string
+	ConfirmedAt   time.Time
+	Spent         []Allocation
+	Returned      []Allocation
 }
 
 // Total is what the part gave.

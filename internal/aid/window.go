@@ -15,12 +15,12 @@ import (
 // loser re-reads, now counts the winner, and decides again. Concurrent
 // updates are not atomic on FerretDB; a unique insert is.
 type WindowEntry struct {
-	Key     string       `bson:"key"`
-	Seq     int          `bson:"seq"`
-	Request string       `bson:"request"`
-	Unit    string       `bson:"unit"`
-	Amount  money.Amount `bson:"amount"`
-	At      time.Time    `bson:"at"`
+	Key     string
+	Seq     int
+	Request string
+	Unit    string
+	Amount  money.Amount
+	At      time.Time
 }
 
 // ErrWindowMoved: another approval took the window slot this one read as

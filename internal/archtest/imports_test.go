@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -44,8 +47,14 @@ type pkg struct {
 // transitive production dependencies (tests' imports are not counted: a test
 // may drive an adapter).
 func list(t *testing.T, patterns ...string) []pkg {
+	return goList[pkg](t, "ImportPath,Deps", patterns...)
+}
+
+// goList runs `go list -json=<fields>` on patterns (module-relative) and
+// decodes each package into a P.
+func goList[P any](t *testing.T, fields string, patterns ...string) []P {
 	t.Helper()
-	args := []string{"list", "-deps=false", "-json=ImportPath,Deps"}
+	args := []string{"list", "-deps=false", "-json=" + fields}
 	for _, p := range patterns {
 		args = append(args, module+"/"+p)
 	}
@@ -56,10 +65,10 @@ func list(t *testing.T, patterns ...string) []pkg {
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, stderr.String())
 	}
-	var pkgs []pkg
+	var pkgs []P
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for {
-		var p pkg
+		var p P
 		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
@@ -113,4 +122,42 @@ func TestFrontEndsCallUseCasesOnly(t *testing.T) {
 		"go.mongodb.org/mongo-driver",
 		module + "/internal/mongostore",
 	})
+}
+
+// domain is the domain packages: storage models live in the adapters
+// (mongostore), so the domain knows no storage library, not even in its
+// tests, and carries no storage tags.
+var domain = []string{
+	"internal/aid", "internal/donations", "internal/ledger", "internal/links", "internal/units",
+	"internal/events", "internal/receipts", "internal/zakat", "internal/money", "internal/signing",
+}
+
+// source is the part of `go list -json` TestDomainKnowsNoStorage reads.
+type source struct {
+	ImportPath, Dir                              string
+	Imports, TestImports, XTestImports           []string
+	GoFiles, TestGoFiles, XTestGoFiles, CgoFiles []string
+}
+
+func TestDomainKnowsNoStorage(t *testing.T) {
+	pkgs := goList[source](t, "ImportPath,Dir,Imports,TestImports,XTestImports,GoFiles,TestGoFiles,XTestGoFiles,CgoFiles", domain...)
+	if len(pkgs) != len(domain) {
+		t.Fatalf("go list matched %d of %d domain packages", len(pkgs), len(domain))
+	}
+	for _, p := range pkgs {
+		for _, imp := range slices.Concat(p.Imports, p.TestImports, p.XTestImports) {
+			if strings.HasPrefix(imp, "go.mongodb.org/mongo-driver") {
+				t.Errorf("%s imports %s", p.ImportPath, imp)
+			}
+		}
+		for _, f := range slices.Concat(p.GoFiles, p.CgoFiles, p.TestGoFiles, p.XTestGoFiles) {
+			src, err := os.ReadFile(filepath.Join(p.Dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(src, []byte(`bson:"`)) {
+				t.Errorf("%s/%s carries bson tags: storage models belong in mongostore", p.ImportPath, f)
+			}
+		}
+	}
 }

@@ -76,57 +76,57 @@ var (
 
 // Donor is who gave. Personal data: never logged, never in public views.
 type Donor struct {
-	Name  string `bson:"name,omitempty"`
-	Phone string `bson:"phone"`
-	Email string `bson:"email,omitempty"`
-	TIN   string `bson:"tin,omitempty"`
+	Name  string
+	Phone string
+	Email string
+	TIN   string
 }
 
 // Donation is one gift.
 type Donation struct {
-	ID        string       `bson:"donation"`
-	Unit      string       `bson:"unit"`
-	Amount    money.Amount `bson:"amount"`
-	Kind      Kind         `bson:"kind"`
-	Programme string       `bson:"programme,omitempty"`
+	ID        string
+	Unit      string
+	Amount    money.Amount
+	Kind      Kind
+	Programme string
 	// Link is the campaign link the gift came through (its slug), empty
 	// for a unit's own link, the counter and the bKash app: each link's
 	// totals are counted from it (indexed, link_status).
-	Link      string `bson:"link,omitempty"`
-	Donor     Donor  `bson:"donor"`
-	Anonymous bool   `bson:"anonymous"`
-	Method    Method `bson:"method"`
+	Link      string
+	Donor     Donor
+	Anonymous bool
+	Method    Method
 	// CollectedBy is the staff member who took a cash gift, and
 	// CollectedByName their name as their token carried it (the cash book
 	// shows people by name, never by subject).
-	CollectedBy     string `bson:"collectedBy,omitempty"`
-	CollectedByName string `bson:"collectedByName,omitempty"`
+	CollectedBy     string
+	CollectedByName string
 
-	Status        Status `bson:"status"`
-	PaymentID     string `bson:"paymentID,omitempty"`
-	PaymentURL    string `bson:"paymentURL,omitempty"`
-	TrxID         string `bson:"trxID,omitempty"`
-	FailureReason string `bson:"failureReason,omitempty"`
+	Status        Status
+	PaymentID     string
+	PaymentURL    string
+	TrxID         string
+	FailureReason string
 
 	// RequestHash fingerprints the create request so a replay with the same
 	// Idempotency-Key but another body can be refused.
-	RequestHash string    `bson:"requestHash"`
-	CreatedAt   time.Time `bson:"createdAt"`
-	UpdatedAt   time.Time `bson:"updatedAt"`
-	PaidAt      time.Time `bson:"paidAt,omitempty"`
+	RequestHash string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	PaidAt      time.Time
 
 	// Merchant is the bKash merchant (its non-secret ID) the payment was
 	// created with; execute, query and refunds go to the same merchant.
 	// Empty (gifts from before per-unit merchants) means the platform's.
-	Merchant string `bson:"merchant,omitempty"`
+	Merchant string
 
 	// Refunds of this gift, in the order requested.
-	Refunds []Refund `bson:"refunds,omitempty"`
+	Refunds []Refund
 
 	// Version increases by one with every stored change.
-	Version int `bson:"version"`
+	Version int
 	// Outbox holds the events caused by the change that produced this version.
-	Outbox []events.Envelope `bson:"outbox,omitempty"`
+	Outbox []events.Envelope
 }
 
 // Request is what a donor (or a cashier) asks for.

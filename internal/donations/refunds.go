@@ -43,19 +43,19 @@ var (
 
 // Refund is one full or partial refund of a paid gift.
 type Refund struct {
-	ID          string       `bson:"id"`
-	Amount      money.Amount `bson:"amount"`
-	Reason      string       `bson:"reason"`
-	Status      string       `bson:"status"`
-	By          string       `bson:"by"`
-	RefundTrxID string       `bson:"refundTrxID,omitempty"`
-	Failure     string       `bson:"failure,omitempty"`
-	RequestedAt time.Time    `bson:"requestedAt"`
-	CompletedAt time.Time    `bson:"completedAt,omitzero"`
+	ID          string
+	Amount      money.Amount
+	Reason      string
+	Status      string
+	By          string
+	RefundTrxID string
+	Failure     string
+	RequestedAt time.Time
+	CompletedAt time.Time
 	// Held: the ledger holds the amount (source HoldID) since it was sent.
-	Held bool `bson:"held,omitempty"`
+	Held bool
 	// SentAt is when it was handed to bKash (pending).
-	SentAt time.Time `bson:"sentAt,omitzero"`
+	SentAt time.Time
 }
 
 // HoldID is the ledger source of refund's hold; ReleaseID that of its release.

@@ -25,12 +25,12 @@ const SchemaVersion = 1
 // Envelope wraps every event. ID is unique and deterministic for a state
 // change (e.g. "<donation id>/paid") so a change applied twice is recognised.
 type Envelope struct {
-	ID         string          `json:"id" bson:"id"`
-	Type       string          `json:"type" bson:"type"`
-	Unit       string          `json:"unit" bson:"unit"`
-	OccurredAt time.Time       `json:"occurredAt" bson:"occurredAt"`
-	Version    int             `json:"version" bson:"version"`
-	Payload    json.RawMessage `json:"payload" bson:"payload"`
+	ID         string          `json:"id"`
+	Type       string          `json:"type"`
+	Unit       string          `json:"unit"`
+	OccurredAt time.Time       `json:"occurredAt"`
+	Version    int             `json:"version"`
+	Payload    json.RawMessage `json:"payload"`
 }
 
 // New builds an envelope around payload.

@@ -105,9 +105,9 @@ func FundForGift(kind, programme string) string {
 
 // Line is one side of a movement on one account.
 type Line struct {
-	Account string       `bson:"account" json:"account"`
-	Debit   money.Amount `bson:"debit" json:"debit"`
-	Credit  money.Amount `bson:"credit" json:"credit"`
+	Account string       `json:"account"`
+	Debit   money.Amount `json:"debit"`
+	Credit  money.Amount `json:"credit"`
 }
 
 // Transaction is one balanced movement. Its ID is the ID of the event that
@@ -115,15 +115,15 @@ type Line struct {
 // move money twice. Seq is its place in the unit's ledger sequence and
 // Balances every account's balance (credits − debits) after it.
 type Transaction struct {
-	ID       string                  `bson:"source"`
-	Unit     string                  `bson:"unit"`
-	Seq      int64                   `bson:"seq"`
-	Cause    string                  `bson:"cause"`
-	Donation string                  `bson:"donation,omitempty"`
-	Request  string                  `bson:"request,omitempty"`
-	Lines    []Line                  `bson:"lines"`
-	At       time.Time               `bson:"at"`
-	Balances map[string]money.Amount `bson:"balances"`
+	ID       string
+	Unit     string
+	Seq      int64
+	Cause    string
+	Donation string
+	Request  string
+	Lines    []Line
+	At       time.Time
+	Balances map[string]money.Amount
 }
 
 // ErrInsufficient is returned when a movement would take a fund below zero.
@@ -244,6 +244,22 @@ func (b Balance) Net() money.Amount {
 		return b.Credits - b.Debits
 	}
 	return b.Debits - b.Credits
+}
+
+// BalancesOf lists the balances of a snapshot (Transaction.Balances:
+// credits − debits per account).
+func BalancesOf(snapshot map[string]money.Amount) []Balance {
+	out := make([]Balance, 0, len(snapshot))
+	for acc, bal := range snapshot {
+		b := Balance{Account: acc}
+		if bal >= 0 {
+			b.Credits = bal
+		} else {
+			b.Debits = -bal
+		}
+		out = append(out, b)
+	}
+	return out
 }
 
 // Repository is the append-only book.

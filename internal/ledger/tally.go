@@ -26,14 +26,14 @@ const (
 // Cell is the sum of a unit's ledger lines of one month (Asia/Dhaka), fund,
 // account class and cause: the grain of the public figures and of reports.
 type Cell struct {
-	Month  string       `bson:"m" json:"month"`
-	Class  string       `bson:"a" json:"class"`
-	Fund   string       `bson:"f" json:"fund"`
-	Cause  string       `bson:"c" json:"cause"`
-	Debit  money.Amount `bson:"dr" json:"debit"`
-	Credit money.Amount `bson:"cr" json:"credit"`
+	Month  string       `json:"month"`
+	Class  string       `json:"class"`
+	Fund   string       `json:"fund"`
+	Cause  string       `json:"cause"`
+	Debit  money.Amount `json:"debit"`
+	Credit money.Amount `json:"credit"`
 	// Lines is how many ledger lines were summed (a gift's credit is one).
-	Lines int64 `bson:"n" json:"lines"`
+	Lines int64 `json:"lines"`
 }
 
 type cellKey struct{ month, class, fund, cause string }
@@ -131,16 +131,16 @@ func (t *Tally) Cells() []Cell {
 
 // Checkpoint is a tally as stored: the fold of entries 1..Seq of Unit.
 type Checkpoint struct {
-	Unit string `bson:"unit"`
-	Seq  int64  `bson:"seq"`
+	Unit string
+	Seq  int64
 	// Packed is the cells as one binary value (PackCells). A store decodes
 	// a document value by value: FerretDB spent ~80 ms on the ~1,700 cell
 	// documents of a year's checkpoint, most of a cold read (issue #21);
 	// one binary value of ~16 bytes a cell costs it next to nothing.
-	Packed []byte `bson:"packed,omitempty"`
+	Packed []byte
 	// Cells is the first stored form, one document per cell: still read,
 	// never written.
-	Cells []Cell `bson:"cells,omitempty"`
+	Cells []Cell
 }
 
 // Checkpoint returns the tally to store.

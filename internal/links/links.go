@@ -24,19 +24,19 @@ var (
 
 // Link is one donation link.
 type Link struct {
-	Slug      string         `bson:"_id"`
-	Unit      string         `bson:"unit"`
-	TitleEN   string         `bson:"titleEN"`
-	TitleBN   string         `bson:"titleBN"`
-	Kind      string         `bson:"kind,omitempty"`
-	Programme string         `bson:"programme,omitempty"`
-	Amounts   []money.Amount `bson:"amounts,omitempty"`
+	Slug      string
+	Unit      string
+	TitleEN   string
+	TitleBN   string
+	Kind      string
+	Programme string
+	Amounts   []money.Amount
 	// Goal is the campaign's target, shown beside what it has raised.
-	Goal      money.Amount `bson:"goal,omitempty"`
-	EndsAt    time.Time    `bson:"endsAt,omitzero"`
-	Disabled  bool         `bson:"disabled"`
-	CreatedBy string       `bson:"createdBy"`
-	CreatedAt time.Time    `bson:"createdAt"`
+	Goal      money.Amount
+	EndsAt    time.Time
+	Disabled  bool
+	CreatedBy string
+	CreatedAt time.Time
 }
 
 var slugRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{1,58}[a-z0-9])$`)

@@ -2,7 +2,6 @@ package mongostore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -27,16 +26,20 @@ type AidRequests struct{ s *Store }
 func (s *Store) AidRequests() *AidRequests { return &AidRequests{s: s} }
 
 type aidVersion struct {
-	DocID       string `bson:"_id"`
-	aid.Request `bson:",inline"`
-	Published   bool `bson:"published"`
-	Superseded  bool `bson:"superseded,omitempty"`
+	DocID      string     `bson:"_id"`
+	Request    requestDoc `bson:",inline"`
+	Published  bool       `bson:"published"`
+	Superseded bool       `bson:"superseded,omitempty"`
 }
 
 func aidVersionID(id string, v int) string { return id + "#" + strconv.Itoa(v) }
 
+func newAidVersion(q *aid.Request) aidVersion {
+	return aidVersion{DocID: aidVersionID(q.ID, q.Version), Request: toRequestDoc(q), Published: len(q.Outbox) == 0}
+}
+
 func (r *AidRequests) insert(ctx context.Context, q *aid.Request) error {
-	doc := aidVersion{DocID: aidVersionID(q.ID, q.Version), Request: *q, Published: len(q.Outbox) == 0}
+	doc := newAidVersion(q)
 	if err := insertOne(ctx, r.s.col(colAid), doc); err != nil {
 		if mongo.IsDuplicateKeyError(err) {
 			return err
@@ -80,7 +83,7 @@ func (r *AidRequests) History(ctx context.Context, id string) ([]aid.Request, er
 		if !found {
 			break
 		}
-		out = append(out, doc.Request)
+		out = append(out, doc.Request.request())
 	}
 	if len(out) == 0 {
 		return nil, aid.ErrNotFound
@@ -97,38 +100,22 @@ func (r *AidRequests) Update(ctx context.Context, id string, fn func(*aid.Reques
 // UpdateFrom is Update starting from a version the caller just read (saves
 // the re-read when nobody wrote in between; a conflict re-reads as usual).
 func (r *AidRequests) UpdateFrom(ctx context.Context, id string, from *aid.Request, fn func(*aid.Request) error) (*aid.Request, error) {
-	for attempt := 0; attempt < 20; attempt++ {
-		q := from
-		from = nil
-		if q == nil {
-			var err error
-			if q, err = r.Get(ctx, id); err != nil {
-				return nil, err
-			}
-		} else {
-			cp := *q
-			cp.Items = append([]aid.Item(nil), q.Items...)
-			cp.Allocations = append([]aid.Allocation(nil), q.Allocations...)
-			q = &cp
-		}
-		q.Outbox = nil
-		if err := fn(q); err != nil {
-			if errors.Is(err, aid.ErrNoChange) {
-				return q, nil
-			}
-			return q, err
-		}
-		q.Version++
-		err := r.insert(ctx, q)
-		if err == nil {
-			_, _ = r.s.col(colAid).UpdateOne(ctx, bson.D{{Key: "_id", Value: aidVersionID(id, q.Version-1)}}, bson.D{{Key: "$set", Value: bson.D{{Key: "superseded", Value: true}}}})
-			return q, nil
-		}
-		if !mongo.IsDuplicateKeyError(err) {
-			return nil, err
-		}
+	if from != nil {
+		cp := *from
+		cp.Items = append([]aid.Item(nil), from.Items...)
+		cp.Allocations = append([]aid.Allocation(nil), from.Allocations...)
+		from = &cp
 	}
-	return nil, fmt.Errorf("update aid request %s: too much contention", id)
+	return versionChain[aid.Request]{
+		what: "aid request", attempts: 20, latest: r.Get,
+		version:  func(q *aid.Request) *int { return &q.Version },
+		fresh:    func(q *aid.Request) { q.Outbox = nil },
+		noChange: aid.ErrNoChange,
+		insert:   r.insert,
+		superseded: func(ctx context.Context, id string, n int) {
+			supersede(ctx, r.s.col(colAid), aidVersionID(id, n))
+		},
+	}.update(ctx, id, from, fn)
 }
 
 // List returns the latest versions matching f (scan: fine for a unit's
@@ -161,27 +148,7 @@ func (r *AidRequests) List(ctx context.Context, f aid.Filter) ([]aid.Request, er
 	}
 	// A lost "superseded" flag can leave an old version in the scan: keep
 	// the highest version per request.
-	out := latestVersions(docs)
-	if f.Status != "" || f.Awaiting {
-		kept := out[:0]
-		for _, q := range out {
-			if (f.Status == "" || string(q.Status) == f.Status) &&
-				(!f.Awaiting || q.Status == aid.Approved || q.Status == aid.Waitlisted || q.Status == aid.PartiallyAllocated) {
-				kept = append(kept, q)
-			}
-		}
-		out = kept
-	}
-	if f.Offset > 0 {
-		if f.Offset >= len(out) {
-			return nil, nil
-		}
-		out = out[f.Offset:]
-	}
-	if f.Limit > 0 && len(out) > f.Limit {
-		out = out[:f.Limit]
-	}
-	return out, nil
+	return f.Page(f.Statuses(latestVersions(docs))), nil
 }
 
 // Versions reads the given versions by exact _id, concurrently (missing
@@ -196,7 +163,8 @@ func (r *AidRequests) Versions(ctx context.Context, refs []aid.VersionRef) ([]*a
 			var doc aidVersion
 			found, err := findByID(gctx, r.s.col(colAid), aidVersionID(ref.ID, ref.Version), &doc)
 			if err == nil && found {
-				out[i] = &doc.Request
+				q := doc.Request.request()
+				out[i] = &q
 			}
 			return err
 		})
@@ -217,7 +185,7 @@ func (r *AidRequests) InsertNext(ctx context.Context, qs []*aid.Request) (map[in
 		part := qs[lo:min(lo+MaxInsertBatch, len(qs))]
 		docs := make([]any, len(part))
 		for i, q := range part {
-			docs[i] = aidVersion{DocID: aidVersionID(q.ID, q.Version), Request: *q, Published: len(q.Outbox) == 0}
+			docs[i] = newAidVersion(q)
 		}
 		dups, err := insertUnordered(ctx, r.s.col(colAid), docs)
 		if err != nil {

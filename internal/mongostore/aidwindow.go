@@ -36,8 +36,8 @@ func (s *Store) ensureAidWindowIndexes(ctx context.Context) error {
 const colAidWindow = "aid_window"
 
 type windowDoc struct {
-	DocID           string `bson:"_id"`
-	aid.WindowEntry `bson:",inline"`
+	DocID string         `bson:"_id"`
+	Entry windowEntryDoc `bson:",inline"`
 }
 
 // WindowEntries returns every window entry of these keys.
@@ -55,7 +55,7 @@ func (r *AidRequests) WindowEntries(ctx context.Context, keys []string) ([]aid.W
 	}
 	out := make([]aid.WindowEntry, len(docs))
 	for i, d := range docs {
-		out[i] = d.WindowEntry
+		out[i] = aid.WindowEntry(d.Entry)
 	}
 	return out, nil
 }
@@ -66,7 +66,7 @@ func (r *AidRequests) WindowEntries(ctx context.Context, keys []string) ([]aid.W
 func (r *AidRequests) TakeWindow(ctx context.Context, entries []aid.WindowEntry) error {
 	for _, e := range entries {
 		e.At = e.At.UTC()
-		err := insertOne(ctx, r.s.col(colAidWindow), windowDoc{DocID: e.Key + "#" + strconv.Itoa(e.Seq), WindowEntry: e})
+		err := insertOne(ctx, r.s.col(colAidWindow), windowDoc{DocID: e.Key + "#" + strconv.Itoa(e.Seq), Entry: windowEntryDoc(e)})
 		if mongo.IsDuplicateKeyError(err) {
 			return aid.ErrWindowMoved
 		}
@@ -116,14 +116,14 @@ func latestVersions(docs []aidVersion) []aid.Request {
 	at := map[string]int{}
 	var out []aid.Request
 	for _, d := range docs {
-		if i, ok := at[d.ID]; ok {
-			if d.Version > out[i].Version {
-				out[i] = d.Request
+		if i, ok := at[d.Request.ID]; ok {
+			if d.Request.Version > out[i].Version {
+				out[i] = d.Request.request()
 			}
 			continue
 		}
-		at[d.ID] = len(out)
-		out = append(out, d.Request)
+		at[d.Request.ID] = len(out)
+		out = append(out, d.Request.request())
 	}
 	return out
 }

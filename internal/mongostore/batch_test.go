@@ -47,12 +47,11 @@ func fixedBuild(txs []ledger.Transaction) func(int, map[string]money.Amount) (le
 // no fund was ever negative.
 func checkLedger(t *testing.T, unit string, wantSources int) map[string]money.Amount {
 	t.Helper()
-	cur, err := blocks.Database().Collection("ledger").Find(context.Background(), bson.D{{Key: "unit", Value: unit}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var txs []ledger.Transaction
-	if err := cur.All(context.Background(), &txs); err != nil {
+	if err := blocks.Audit().UnitLedger(context.Background(), unit, func(tx *ledger.Transaction) error {
+		txs = append(txs, *tx)
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	sort.Slice(txs, func(i, j int) bool { return txs[i].Seq < txs[j].Seq })

@@ -70,7 +70,7 @@ func (b *CashBook) CashGifts(ctx context.Context, unit string, from, to time.Tim
 	}
 	out := make([]donations.Donation, len(docs))
 	for i := range docs {
-		out[i] = docs[i].Donation
+		out[i] = docs[i].Donation.donation()
 	}
 	return out, nil
 }

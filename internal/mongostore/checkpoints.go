@@ -20,8 +20,12 @@ import (
 const colCheckpoints = "ledger_checkpoints"
 
 type checkpointDoc struct {
-	Key               string `bson:"_id"`
-	ledger.Checkpoint `bson:",inline"`
+	Key        string           `bson:"_id"`
+	Checkpoint checkpointFields `bson:",inline"`
+}
+
+func newCheckpointDoc(c ledger.Checkpoint) checkpointDoc {
+	return checkpointDoc{Key: ledgerKey(c.Unit, c.Seq), Checkpoint: toCheckpointFields(&c)}
 }
 
 func (r *Ledger) checkpoint(ctx context.Context, unit string, seq int64) (*ledger.Tally, error) {
@@ -30,10 +34,11 @@ func (r *Ledger) checkpoint(ctx context.Context, unit string, seq int64) (*ledge
 	if err != nil || !found {
 		return nil, err
 	}
-	if d.Unit != unit || d.Seq != seq {
-		return nil, fmt.Errorf("ledger checkpoint %s names %s/%d: %w", d.Key, d.Unit, d.Seq, errBadCheckpoint)
+	c := d.Checkpoint.checkpoint()
+	if c.Unit != unit || c.Seq != seq {
+		return nil, fmt.Errorf("ledger checkpoint %s names %s/%d: %w", d.Key, c.Unit, c.Seq, errBadCheckpoint)
 	}
-	t, err := d.Tally()
+	t, err := c.Tally()
 	if err != nil {
 		return nil, fmt.Errorf("ledger checkpoint %s: %w: %w", d.Key, errBadCheckpoint, err)
 	}
@@ -47,7 +52,7 @@ var errBadCheckpoint = errors.New("not a checkpoint of this ledger")
 // putCheckpoint stores t as its unit's checkpoint; one stored already is
 // the same fold (verify proves it), so a duplicate is success.
 func (r *Ledger) putCheckpoint(ctx context.Context, t *ledger.Tally) error {
-	err := insertOne(ctx, r.s.col(colCheckpoints), checkpointDoc{Key: ledgerKey(t.Unit, t.Seq), Checkpoint: t.Checkpoint()})
+	err := insertOne(ctx, r.s.col(colCheckpoints), newCheckpointDoc(t.Checkpoint()))
 	if err != nil && !mongo.IsDuplicateKeyError(err) {
 		return fmt.Errorf("store ledger checkpoint %s/%d: %w", t.Unit, t.Seq, err)
 	}
@@ -207,10 +212,11 @@ func (r *Ledger) Fold(ctx context.Context, unit string) (*ledger.Summary, error)
 	defer cur.Close(ctx)
 	out := ledger.NewSummary()
 	for cur.Next(ctx) {
-		var t ledger.Transaction
-		if err := cur.Decode(&t); err != nil {
+		var d transactionDoc
+		if err := cur.Decode(&d); err != nil {
 			return nil, fmt.Errorf("decode ledger entry: %w", err)
 		}
+		t := d.transaction()
 		out.Add(&t)
 	}
 	return out, cur.Err()

@@ -382,8 +382,8 @@ func TestCheckpointIsCompact(t *testing.T) {
 	if raw == nil {
 		t.Fatal("no checkpoint at entry 1000")
 	}
-	var cp ledger.Checkpoint
-	if err := bson.Unmarshal(raw, &cp); err != nil {
+	cp, err := mongostore.DecodeCheckpoint(raw)
+	if err != nil {
 		t.Fatal(err)
 	}
 	cells, err := cp.Unpack()
@@ -421,7 +421,7 @@ func TestCheckpointIsCompact(t *testing.T) {
 	if _, err := s.Ledger().Tally(ctx, unit); err == nil {
 		t.Fatal("a cold read took a corrupt checkpoint")
 	}
-	rep, err := verify.Run(ctx, s.Database(), nil)
+	rep, err := verify.Run(ctx, s.Audit(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -447,7 +447,7 @@ func TestVerifyFindsATamperedCheckpoint(t *testing.T) {
 	seedLedger(t, s.Ledger(), "vf-a", 7, 530, nil)
 	seedLedger(t, s.Ledger(), "vf-b", 8, 210, nil)
 	checkpointViolations := func() []string {
-		rep, err := verify.Run(ctx, s.Database(), nil)
+		rep, err := verify.Run(ctx, s.Audit(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -468,8 +468,12 @@ func TestVerifyFindsATamperedCheckpoint(t *testing.T) {
 		t.Fatalf("untouched checkpoints reported: %v", v)
 	}
 	// Add Tk 100 to a gift cell: received money that never arrived.
-	var cp ledger.Checkpoint
-	if err := s.Database().Collection("ledger_checkpoints").FindOne(ctx, bson.D{{Key: "_id", Value: "vf-a/0000000300"}}).Decode(&cp); err != nil {
+	raw, err := s.Database().Collection("ledger_checkpoints").FindOne(ctx, bson.D{{Key: "_id", Value: "vf-a/0000000300"}}).Raw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp, err := mongostore.DecodeCheckpoint(raw)
+	if err != nil {
 		t.Fatal(err)
 	}
 	cells, err := cp.Unpack()

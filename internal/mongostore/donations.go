@@ -2,7 +2,6 @@ package mongostore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -36,9 +35,9 @@ func (s *Store) Donations() *Donations {
 }
 
 type donationVersion struct {
-	DocID              string `bson:"_id"`
-	donations.Donation `bson:",inline"`
-	Published          bool `bson:"published"`
+	DocID     string      `bson:"_id"`
+	Donation  donationDoc `bson:",inline"`
+	Published bool        `bson:"published"`
 	// Superseded is set once a newer version exists, and RefundOpen marks a
 	// version with a refund awaiting bKash: the reconciler's scans filter on
 	// top-level scalars, which FerretDB hands to PostgreSQL. A path into an
@@ -85,7 +84,7 @@ func (r *Donations) Create(ctx context.Context, d *donations.Donation) (*donatio
 }
 
 func (r *Donations) versionDoc(d *donations.Donation) donationVersion {
-	v := donationVersion{DocID: versionID(d.ID, d.Version), Donation: *d, Published: len(d.Outbox) == 0}
+	v := donationVersion{DocID: versionID(d.ID, d.Version), Donation: toDonationDoc(d), Published: len(d.Outbox) == 0}
 	for _, f := range d.Refunds {
 		v.RefundOpen = v.RefundOpen || f.Open()
 	}
@@ -142,35 +141,22 @@ func (r *Donations) Get(ctx context.Context, id string) (*donations.Donation, er
 	if latest == nil {
 		return nil, donations.ErrNotFound
 	}
-	return &latest.Donation, nil
+	d := latest.Donation.donation()
+	return &d, nil
 }
 
 // Update implements donations.Repository.
 func (r *Donations) Update(ctx context.Context, id string, fn func(*donations.Donation) error) (*donations.Donation, error) {
-	for attempt := 0; attempt < r.maxRetries; attempt++ {
-		d, err := r.Get(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		d.Outbox = nil
-		if err := fn(d); err != nil {
-			if errors.Is(err, donations.ErrNoChange) {
-				return d, nil
-			}
-			return d, err
-		}
-		d.Version++
-		err = r.insertVersion(ctx, d)
-		if err == nil {
-			r.supersede(ctx, versionID(id, d.Version-1))
-			return d, nil
-		}
-		if !mongo.IsDuplicateKeyError(err) {
-			return nil, err
-		}
-		// Someone else stored version d.Version first: re-read and re-apply.
-	}
-	return nil, fmt.Errorf("update donation %s: too much contention", id)
+	return versionChain[donations.Donation]{
+		what: "donation", attempts: r.maxRetries, latest: r.Get,
+		version:  func(d *donations.Donation) *int { return &d.Version },
+		fresh:    func(d *donations.Donation) { d.Outbox = nil },
+		noChange: donations.ErrNoChange,
+		insert:   r.insertVersion,
+		superseded: func(ctx context.Context, id string, n int) {
+			r.supersede(ctx, versionID(id, n))
+		},
+	}.update(ctx, id, nil, fn)
 }
 
 // PendingEvents returns up to limit versions awaiting publication, oldest first.
@@ -191,8 +177,8 @@ func (r *Donations) PendingEvents(ctx context.Context, limit int) ([]events.Pend
 			m.Col = colDonations
 		}
 		var doc struct {
-			Outbox    []events.Envelope `bson:"outbox"`
-			Published bool              `bson:"published"`
+			Outbox    []envelopeDoc `bson:"outbox"`
+			Published bool          `bson:"published"`
 		}
 		ok, err := findByID(gctx, r.s.col(m.Col), m.ID, &doc)
 		if err != nil {
@@ -205,7 +191,7 @@ func (r *Donations) PendingEvents(ctx context.Context, limit int) ([]events.Pend
 			}
 			return nil
 		}
-		found[i] = &events.Pending{DocID: m.ID, Col: m.Col, Topic: m.Topic, Unit: m.Unit, Events: doc.Outbox}
+		found[i] = &events.Pending{DocID: m.ID, Col: m.Col, Topic: m.Topic, Unit: m.Unit, Events: fromEnvelopes(doc.Outbox)}
 		return nil
 	})
 	if err != nil {
@@ -296,7 +282,11 @@ func (r *Donations) Sweep(ctx context.Context) (int, error) {
 // the relay updates the same document), a scan re-reads the donation and
 // finds its latest version anyway.
 func (r *Donations) supersede(ctx context.Context, docID string) {
-	_, _ = r.s.col(colDonations).UpdateOne(ctx, bson.D{{Key: "_id", Value: docID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "superseded", Value: true}}}})
+	supersede(ctx, r.s.col(colDonations), docID)
+}
+
+func supersede(ctx context.Context, c *mongo.Collection, docID string) {
+	_, _ = c.UpdateOne(ctx, bson.D{{Key: "_id", Value: docID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "superseded", Value: true}}}})
 }
 
 // Initiated returns IDs of donations whose latest known version is

@@ -4,10 +4,21 @@ import (
 	"context"
 	"runtime"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
+	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/reports"
 )
+
+// DecodeCheckpoint reads a stored ledger checkpoint document.
+func DecodeCheckpoint(raw bson.Raw) (ledger.Checkpoint, error) {
+	var d checkpointDoc
+	if err := bson.Unmarshal(raw, &d); err != nil {
+		return ledger.Checkpoint{}, err
+	}
+	return d.Checkpoint.checkpoint(), nil
+}
 
 // GroupInsert exposes the group-commit inserter to the external tests.
 type GroupInsert struct{ g *groupInsert }

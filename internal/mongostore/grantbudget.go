@@ -37,27 +37,29 @@ func (s *Store) ensureGrantIndexes(ctx context.Context) error {
 
 // ByID returns the allocation named id, or nil.
 func (g *GrantAllocations) ByID(ctx context.Context, id string) (*ledger.GrantAllocation, error) {
-	var a ledger.GrantAllocation
-	err := g.s.col(colGrantAllocations).FindOne(ctx, bson.D{{Key: "alloc", Value: id}}).Decode(&a)
+	var d grantAllocationDoc
+	err := g.s.col(colGrantAllocations).FindOne(ctx, bson.D{{Key: "alloc", Value: id}}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read grant allocation %s: %w", id, err)
 	}
+	a := ledger.GrantAllocation(d)
 	return &a, nil
 }
 
 // Last returns the fiscal year's latest entry, or nil.
 func (g *GrantAllocations) Last(ctx context.Context, fy string) (*ledger.GrantAllocation, error) {
-	var a ledger.GrantAllocation
-	err := g.s.col(colGrantAllocations).FindOne(ctx, bson.D{{Key: "fy", Value: fy}}, options.FindOne().SetSort(bson.D{{Key: "seq", Value: -1}})).Decode(&a)
+	var d grantAllocationDoc
+	err := g.s.col(colGrantAllocations).FindOne(ctx, bson.D{{Key: "fy", Value: fy}}, options.FindOne().SetSort(bson.D{{Key: "seq", Value: -1}})).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read grant allocations of %s: %w", fy, err)
 	}
+	a := ledger.GrantAllocation(d)
 	return &a, nil
 }
 
@@ -82,7 +84,7 @@ func (g *GrantAllocations) Append(ctx context.Context, a ledger.GrantAllocation)
 			return nil, ledger.ErrEnvelope
 		}
 		a.DocID = fmt.Sprintf("%s/%d", a.FY, a.Seq)
-		err = insertOne(ctx, g.s.col(colGrantAllocations), a)
+		err = insertOne(ctx, g.s.col(colGrantAllocations), grantAllocationDoc(a))
 		if err == nil {
 			return &a, nil
 		}

@@ -26,21 +26,22 @@ const (
 // key for request: an insert, so two units cannot both take it. It returns
 // the claim that holds it (request's own when ok).
 func (r *AidRequests) ClaimGrant(ctx context.Context, key, unit, request string, at time.Time) (held aid.GrantClaim, ok bool, err error) {
-	doc := aid.GrantClaim{Key: key, Unit: unit, Request: request, At: at.UTC()}
+	claim := aid.GrantClaim{Key: key, Unit: unit, Request: request, At: at.UTC()}
 	for attempt := 0; ; attempt++ {
-		err := insertOne(ctx, r.s.col(colGrantClaims), doc)
+		err := insertOne(ctx, r.s.col(colGrantClaims), grantClaimDoc(claim))
 		if err == nil {
-			return doc, true, nil
+			return claim, true, nil
 		}
 		if !mongo.IsDuplicateKeyError(err) {
 			return aid.GrantClaim{}, false, fmt.Errorf("claim grant: %w", err)
 		}
-		found, err := findByID(ctx, r.s.col(colGrantClaims), key, &held)
+		var doc grantClaimDoc
+		found, err := findByID(ctx, r.s.col(colGrantClaims), key, &doc)
 		if err != nil {
 			return aid.GrantClaim{}, false, err
 		}
 		if found {
-			return held, held.Request == request, nil
+			return aid.GrantClaim(doc), doc.Request == request, nil
 		}
 		// Given back between our insert and our read: try again.
 		if attempt == 3 {
@@ -66,7 +67,7 @@ func (r *AidRequests) ReleaseGrant(ctx context.Context, key, request string) err
 // by the identity, so it happens once; repeating it for the same request is
 // a no-op.
 func (r *AidRequests) ReceiveGrant(ctx context.Context, key, unit, request string, at time.Time) error {
-	err := insertOne(ctx, r.s.col(colGrantsReceived), aid.GrantClaim{Key: key, Unit: unit, Request: request, At: at.UTC()})
+	err := insertOne(ctx, r.s.col(colGrantsReceived), grantClaimDoc{Key: key, Unit: unit, Request: request, At: at.UTC()})
 	if err == nil {
 		return nil
 	}
@@ -85,10 +86,11 @@ func (r *AidRequests) ReceiveGrant(ctx context.Context, key, unit, request strin
 
 // GrantReceived returns the grant disbursed to key, or nil.
 func (r *AidRequests) GrantReceived(ctx context.Context, key string) (*aid.GrantClaim, error) {
-	var g aid.GrantClaim
-	found, err := findByID(ctx, r.s.col(colGrantsReceived), key, &g)
+	var doc grantClaimDoc
+	found, err := findByID(ctx, r.s.col(colGrantsReceived), key, &doc)
 	if err != nil || !found {
 		return nil, err
 	}
+	g := aid.GrantClaim(doc)
 	return &g, nil
 }

@@ -38,8 +38,8 @@ func (s *Store) Ledger() *Ledger {
 }
 
 type ledgerDoc struct {
-	Key                string `bson:"_id"`
-	ledger.Transaction `bson:",inline"`
+	Key         string         `bson:"_id"`
+	Transaction transactionDoc `bson:",inline"`
 }
 
 func ledgerKey(unit string, seq int64) string { return fmt.Sprintf("%s/%010d", unit, seq) }
@@ -50,7 +50,8 @@ func (r *Ledger) entry(ctx context.Context, unit string, seq int64) (*ledger.Tra
 	if err != nil || !found {
 		return nil, err
 	}
-	return &d.Transaction, nil
+	t := d.Transaction.transaction()
+	return &t, nil
 }
 
 // last returns the unit's last entry (nil if none).
@@ -136,7 +137,7 @@ func (r *Ledger) Append(ctx context.Context, unit string, build func(map[string]
 		}
 		pruneSnapshot(t.Balances)
 		key := ledgerKey(unit, seq)
-		err = insertOne(ctx, r.s.col(colLedger), ledgerDoc{Key: key, Transaction: t})
+		err = insertOne(ctx, r.s.col(colLedger), ledgerDoc{Key: key, Transaction: toTransactionDoc(&t)})
 		if err == nil {
 			r.remember(unit, &t)
 			// Stored: a checkpoint this misses is written by the next reader.
@@ -175,17 +176,7 @@ func (r *Ledger) Balances(ctx context.Context, unit string) ([]ledger.Balance, e
 	if err != nil || t == nil {
 		return nil, err
 	}
-	out := make([]ledger.Balance, 0, len(t.Balances))
-	for acc, bal := range t.Balances {
-		b := ledger.Balance{Account: acc}
-		if bal >= 0 {
-			b.Credits = bal
-		} else {
-			b.Debits = -bal
-		}
-		out = append(out, b)
-	}
-	return out, nil
+	return ledger.BalancesOf(t.Balances), nil
 }
 
 // FundBalances returns the unit's current balance per account.
@@ -240,7 +231,8 @@ func (r *Ledger) BySource(ctx context.Context, unit, source string) (*ledger.Tra
 	if err != nil {
 		return nil, fmt.Errorf("ledger entry %s: %w", source, err)
 	}
-	return &d.Transaction, nil
+	t := d.Transaction.transaction()
+	return &t, nil
 }
 
 // pruneSnapshot drops per-request accounts from a balance snapshot. There is
@@ -320,7 +312,7 @@ func (r *Ledger) AppendMany(ctx context.Context, unit string, sources []string, 
 				continue
 			}
 			pruneSnapshot(t.Balances)
-			docs = append(docs, ledgerDoc{Key: ledgerKey(unit, seq), Transaction: t})
+			docs = append(docs, ledgerDoc{Key: ledgerKey(unit, seq), Transaction: toTransactionDoc(&t)})
 			txs, idx = append(txs, &t), append(idx, i)
 			bal, seq = t.Balances, seq+1
 		}

@@ -70,7 +70,7 @@ func (s *Store) Links() *Links { return &Links{s: s} }
 
 // Create stores l or returns links.ErrTaken.
 func (r *Links) Create(ctx context.Context, l *links.Link) error {
-	err := insertOne(ctx, r.s.col("links"), l)
+	err := insertOne(ctx, r.s.col("links"), linkDoc(*l))
 	if mongo.IsDuplicateKeyError(err) {
 		return links.ErrTaken
 	}
@@ -82,14 +82,15 @@ func (r *Links) Create(ctx context.Context, l *links.Link) error {
 
 // Get returns the link with slug or links.ErrNotFound.
 func (r *Links) Get(ctx context.Context, slug string) (*links.Link, error) {
-	var l links.Link
-	found, err := findByID(ctx, r.s.col("links"), slug, &l)
+	var d linkDoc
+	found, err := findByID(ctx, r.s.col("links"), slug, &d)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
 		return nil, links.ErrNotFound
 	}
+	l := links.Link(d)
 	return &l, nil
 }
 
@@ -112,9 +113,9 @@ func (r *Links) ForUnit(ctx context.Context, unit string) ([]links.Link, error) 
 	if err != nil {
 		return nil, fmt.Errorf("list links: %w", err)
 	}
-	var out []links.Link
-	if err := cur.All(ctx, &out); err != nil {
+	var docs []linkDoc
+	if err := cur.All(ctx, &docs); err != nil {
 		return nil, fmt.Errorf("list links: %w", err)
 	}
-	return out, nil
+	return mapSlice(docs, func(d linkDoc) links.Link { return links.Link(d) }), nil
 }

@@ -25,7 +25,7 @@ func (s *Store) Merchants() *Merchants { return &Merchants{s: s} }
 
 // PutMerchant implements app.MerchantStore.
 func (r *Merchants) PutMerchant(ctx context.Context, m signing.SealedMerchant) error {
-	doc := m
+	doc := sealedMerchantDoc(m)
 	c := r.s.col(colMerchants)
 	_, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: m.ID}}, doc, options.Replace().SetUpsert(true))
 	if mongo.IsDuplicateKeyError(err) {
@@ -40,7 +40,7 @@ func (r *Merchants) PutMerchant(ctx context.Context, m signing.SealedMerchant) e
 
 // GetMerchant implements app.MerchantStore.
 func (r *Merchants) GetMerchant(ctx context.Context, id string) (signing.SealedMerchant, error) {
-	var doc signing.SealedMerchant
+	var doc sealedMerchantDoc
 	found, err := findByID(ctx, r.s.col(colMerchants), id, &doc)
 	if err != nil {
 		return signing.SealedMerchant{}, err
@@ -48,5 +48,5 @@ func (r *Merchants) GetMerchant(ctx context.Context, id string) (signing.SealedM
 	if !found {
 		return signing.SealedMerchant{}, signing.ErrMerchantNotFound
 	}
-	return doc, nil
+	return signing.SealedMerchant(doc), nil
 }

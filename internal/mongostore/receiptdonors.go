@@ -31,7 +31,8 @@ func (r *Receipts) Originals(ctx context.Context, ids []string) (map[string]*don
 				return err
 			}
 			mu.Lock()
-			out[id] = &doc.Donation
+			d := doc.Donation.donation()
+			out[id] = &d
 			mu.Unlock()
 			return nil
 		})

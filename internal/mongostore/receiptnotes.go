@@ -35,7 +35,7 @@ func (s *Store) ensureNoteIndexes(ctx context.Context) error {
 
 // InsertNote implements receipts.NoteRepository.
 func (r *ReceiptNotes) InsertNote(ctx context.Context, n *receipts.Note) error {
-	err := insertOne(ctx, r.s.col(colReceiptNotes), n)
+	err := insertOne(ctx, r.s.col(colReceiptNotes), noteDoc(*n))
 	if mongo.IsDuplicateKeyError(err) {
 		return receipts.ErrNoteExists
 	}
@@ -47,27 +47,29 @@ func (r *ReceiptNotes) InsertNote(ctx context.Context, n *receipts.Note) error {
 
 // NoteByID implements receipts.NoteRepository.
 func (r *ReceiptNotes) NoteByID(ctx context.Context, id string) (*receipts.Note, error) {
-	var n receipts.Note
-	found, err := findByID(ctx, r.s.col(colReceiptNotes), id, &n)
+	var d noteDoc
+	found, err := findByID(ctx, r.s.col(colReceiptNotes), id, &d)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
 		return nil, receipts.ErrNotFound
 	}
+	n := receipts.Note(d)
 	return &n, nil
 }
 
 // GetNote implements receipts.NoteRepository.
 func (r *ReceiptNotes) GetNote(ctx context.Context, donation, refund string) (*receipts.Note, error) {
-	var n receipts.Note
-	err := r.s.col(colReceiptNotes).FindOne(ctx, bson.D{{Key: "donation", Value: donation}, {Key: "refund", Value: refund}}).Decode(&n)
+	var d noteDoc
+	err := r.s.col(colReceiptNotes).FindOne(ctx, bson.D{{Key: "donation", Value: donation}, {Key: "refund", Value: refund}}).Decode(&d)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, receipts.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find cancellation note %s/%s: %w", donation, refund, err)
 	}
+	n := receipts.Note(d)
 	return &n, nil
 }
 
@@ -78,9 +80,9 @@ func (r *ReceiptNotes) ListNotes(ctx context.Context, donation string) ([]receip
 	if err != nil {
 		return nil, fmt.Errorf("list cancellation notes of %s: %w", donation, err)
 	}
-	var out []receipts.Note
-	if err := cur.All(ctx, &out); err != nil {
+	var docs []noteDoc
+	if err := cur.All(ctx, &docs); err != nil {
 		return nil, fmt.Errorf("list cancellation notes of %s: %w", donation, err)
 	}
-	return out, nil
+	return mapSlice(docs, func(d noteDoc) receipts.Note { return receipts.Note(d) }), nil
 }

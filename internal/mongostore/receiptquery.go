@@ -37,8 +37,7 @@ func (r *Receipts) ByDonor(ctx context.Context, donorRef, fy string, limit int) 
 	}
 	out := make([]receipts.Receipt, len(docs))
 	for i, d := range docs {
-		d.Receipt.ID = d.Donation
-		out[i] = d.Receipt
+		out[i] = d.receipt()
 	}
 	return out, nil
 }

@@ -28,14 +28,25 @@ type Receipts struct {
 func (s *Store) Receipts() *Receipts { return &Receipts{s: s, hint: map[string]int64{}} }
 
 type receiptDoc struct {
-	Key              string `bson:"_id"`
-	Donation         string `bson:"donation"`
-	receipts.Receipt `bson:",inline"`
+	Key      string        `bson:"_id"`
+	Donation string        `bson:"donation"`
+	Receipt  receiptFields `bson:",inline"`
 }
 
 type receiptIndex struct {
 	Donation string `bson:"_id"`
 	Key      string `bson:"key"`
+}
+
+func newReceiptDoc(rc *receipts.Receipt) receiptDoc {
+	return receiptDoc{Key: receiptKey(rc.Unit, rc.FiscalYear, rc.Seq), Donation: rc.ID, Receipt: receiptFields(*rc)}
+}
+
+// receipt is the stored receipt, its ID the donation's.
+func (d *receiptDoc) receipt() receipts.Receipt {
+	rc := receipts.Receipt(d.Receipt)
+	rc.ID = d.Donation
+	return rc
 }
 
 func receiptKey(unit, fy string, seq int64) string { return fmt.Sprintf("%s/%s/%09d", unit, fy, seq) }
@@ -62,8 +73,8 @@ func (r *Receipts) byKey(ctx context.Context, key string) (*receipts.Receipt, er
 	if !found {
 		return nil, receipts.ErrNotFound
 	}
-	doc.Receipt.ID = doc.Donation
-	return &doc.Receipt, nil
+	rc := doc.receipt()
+	return &rc, nil
 }
 
 func (r *Receipts) exists(ctx context.Context, unit, fy string, seq int64) (bool, error) {
@@ -128,7 +139,7 @@ func (r *Receipts) Insert(ctx context.Context, rc *receipts.Receipt) error {
 		return err
 	}
 	key := receiptKey(rc.Unit, rc.FiscalYear, rc.Seq)
-	err := insertOne(ctx, r.s.col(colReceipts), receiptDoc{Key: key, Donation: rc.ID, Receipt: *rc})
+	err := insertOne(ctx, r.s.col(colReceipts), newReceiptDoc(rc))
 	if err == nil {
 		return r.index(ctx, rc.ID, key)
 	}
@@ -229,7 +240,7 @@ func (r *Receipts) IssueMany(ctx context.Context, rs []receipts.Receipt, prefix 
 				}
 			}
 			recs[j] = rc
-			docs[j] = receiptDoc{Key: receiptKey(unit, fy, rc.Seq), Donation: rc.ID, Receipt: rc}
+			docs[j] = newReceiptDoc(&rc)
 		}
 		k, err := insertOrdered(ctx, r.s.col(colReceipts), docs)
 		if k < 0 {

@@ -38,7 +38,7 @@ func (r *Ledger) Recent(ctx context.Context, unit, cause string, n int) ([]ledge
 	}
 	out := make([]ledger.Transaction, len(docs))
 	for i := range docs {
-		out[i] = docs[i].Transaction
+		out[i] = docs[i].Transaction.transaction()
 	}
 	return out, nil
 }

@@ -162,7 +162,7 @@ func TestVerifyCatchesReportsThatDisagree(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	vs, figures, err := verify.ReportsAgainstLedger(ctx, s.Database())
+	vs, figures, err := verify.ReportsAgainstLedger(ctx, s.Audit())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestVerifyCatchesReportsThatDisagree(t *testing.T) {
 		}
 		return out
 	}
-	rep, err := verify.Run(ctx, s.Database(), nil)
+	rep, err := verify.Run(ctx, s.Audit(), nil)
 	if err != nil || rep.ReportFacts != reports.CheckpointEvery || rep.ReportCheckpoints != 1 || len(aboutReports(rep)) != 0 {
 		t.Fatalf("verify before tampering: %v facts, %v checkpoints, %v, %v", rep.ReportFacts, rep.ReportCheckpoints, aboutReports(rep), err)
 	}
@@ -188,7 +188,7 @@ func TestVerifyCatchesReportsThatDisagree(t *testing.T) {
 		bson.D{{Key: "$set", Value: bson.D{{Key: "packed", Value: []byte{1, 0, 0}}}}}); err != nil {
 		t.Fatal(err)
 	}
-	rep, err = verify.Run(ctx, s.Database(), nil)
+	rep, err = verify.Run(ctx, s.Audit(), nil)
 	if vs := aboutReports(rep); err != nil || len(vs) != 1 || !strings.Contains(vs[0], "report checkpoint dmch/100 differs") {
 		t.Fatalf("verify after tampering: %v, %v", vs, err)
 	}

@@ -56,7 +56,7 @@ func walk[T any](ctx context.Context, c *mongo.Collection, after string, filter 
 // UnitKeys calls fn for every unit signing key after the ref after ("<unit>/<fingerprint>"), in order.
 func (r *Reseal) UnitKeys(ctx context.Context, after string, fn func(signing.UnitKey) error) error {
 	return walk(ctx, r.s.col(colUnitKeys), after, nil, func(d *unitKeyDoc) string { return d.ID },
-		func(d *unitKeyDoc) error { return fn(d.UnitKey) })
+		func(d *unitKeyDoc) error { return fn(signing.UnitKey(d.Key)) })
 }
 
 // ReplaceUnitKeySeal stores a unit key's seed sealed anew, if the key still holds old. It reports
@@ -68,8 +68,8 @@ func (r *Reseal) ReplaceUnitKeySeal(ctx context.Context, ref string, old, sealed
 
 // Merchants calls fn for every stored merchant after the ID after, in order.
 func (r *Reseal) Merchants(ctx context.Context, after string, fn func(signing.SealedMerchant) error) error {
-	return walk(ctx, r.s.col(colMerchants), after, nil, func(m *signing.SealedMerchant) string { return m.ID },
-		func(m *signing.SealedMerchant) error { return fn(*m) })
+	return walk(ctx, r.s.col(colMerchants), after, nil, func(m *sealedMerchantDoc) string { return m.ID },
+		func(m *sealedMerchantDoc) error { return fn(signing.SealedMerchant(*m)) })
 }
 
 // ReplaceMerchantSeal stores a merchant's credentials sealed anew, if they are still those of revision

@@ -53,7 +53,7 @@ func Connect(ctx context.Context, uri, database string) (*Store, error) {
 // (tests watch the commands a read sends) and makes sure its indexes exist.
 // Close disconnects the client.
 func ConnectClient(ctx context.Context, client *mongo.Client, database string) (*Store, error) {
-	s := &Store{client: client, db: client.Database(database)}
+	s := &Store{client: client, db: client.Database(database, options.Database().SetRegistry(guardedRegistry()))}
 	if err := s.ensureIndexes(ctx); err != nil {
 		return nil, err
 	}

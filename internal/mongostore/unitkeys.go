@@ -34,8 +34,8 @@ type UnitKeys struct{ s *Store }
 func (s *Store) UnitKeys() *UnitKeys { return &UnitKeys{s: s} }
 
 type unitKeyDoc struct {
-	ID              string `bson:"_id"`
-	signing.UnitKey `bson:",inline"`
+	ID  string        `bson:"_id"`
+	Key unitKeyFields `bson:",inline"`
 }
 
 type activeKeyDoc struct {
@@ -47,7 +47,7 @@ type activeKeyDoc struct {
 // AddKey stores k unless a key with its fingerprint exists for the unit
 // (then it keeps the stored one).
 func (r *UnitKeys) AddKey(ctx context.Context, k *signing.UnitKey) error {
-	err := insertOne(ctx, r.s.col(colUnitKeys), unitKeyDoc{ID: k.Ref(), UnitKey: *k})
+	err := insertOne(ctx, r.s.col(colUnitKeys), unitKeyDoc{ID: k.Ref(), Key: unitKeyFields(*k)})
 	if err != nil && !mongo.IsDuplicateKeyError(err) {
 		return fmt.Errorf("store key %s: %w", k.Ref(), err)
 	}
@@ -61,10 +61,11 @@ func (r *UnitKeys) GetKey(ctx context.Context, unit, fingerprint string) (*signi
 	if err != nil {
 		return nil, err
 	}
-	if !found || doc.Unit != unit {
+	if !found || doc.Key.Unit != unit {
 		return nil, signing.ErrKeyNotFound
 	}
-	return &doc.UnitKey, nil
+	k := signing.UnitKey(doc.Key)
+	return &k, nil
 }
 
 // ListKeys returns all of a unit's keys, oldest first. It scans the (small)
@@ -80,7 +81,7 @@ func (r *UnitKeys) ListKeys(ctx context.Context, unit string) ([]signing.UnitKey
 	}
 	out := make([]signing.UnitKey, len(docs))
 	for i, d := range docs {
-		out[i] = d.UnitKey
+		out[i] = signing.UnitKey(d.Key)
 	}
 	sortKeys(out)
 	return out, nil

@@ -19,24 +19,26 @@ func (s *Store) Units() *Units { return &Units{s: s} }
 
 // Get returns the unit with code, or units.ErrNotFound.
 func (r *Units) Get(ctx context.Context, code string) (*units.Unit, error) {
-	var u units.Unit
-	found, err := findByID(ctx, r.s.col(colUnits), code, &u)
+	var d unitDoc
+	found, err := findByID(ctx, r.s.col(colUnits), code, &d)
 	if err != nil {
 		return nil, err
 	}
 	if !found {
 		return nil, units.ErrNotFound
 	}
+	u := d.unit()
 	return &u, nil
 }
 
 // Put registers or replaces a unit. Registration is last-writer-wins by
 // design: the operator's desired state is the whole document.
 func (r *Units) Put(ctx context.Context, u *units.Unit) error {
-	_, err := r.s.col(colUnits).ReplaceOne(ctx, bson.D{{Key: "_id", Value: u.Code}}, u, options.Replace().SetUpsert(true))
+	doc := toUnitDoc(u)
+	_, err := r.s.col(colUnits).ReplaceOne(ctx, bson.D{{Key: "_id", Value: u.Code}}, doc, options.Replace().SetUpsert(true))
 	if mongo.IsDuplicateKeyError(err) {
 		// Two concurrent upserts of a new unit: one inserted, so replace now.
-		_, err = r.s.col(colUnits).ReplaceOne(ctx, bson.D{{Key: "_id", Value: u.Code}}, u)
+		_, err = r.s.col(colUnits).ReplaceOne(ctx, bson.D{{Key: "_id", Value: u.Code}}, doc)
 	}
 	if err != nil {
 		return fmt.Errorf("store unit %s: %w", u.Code, err)
@@ -50,9 +52,9 @@ func (r *Units) List(ctx context.Context) ([]units.Unit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list units: %w", err)
 	}
-	var out []units.Unit
-	if err := cur.All(ctx, &out); err != nil {
+	var docs []unitDoc
+	if err := cur.All(ctx, &docs); err != nil {
 		return nil, fmt.Errorf("list units: %w", err)
 	}
-	return out, nil
+	return mapSlice(docs, func(d unitDoc) units.Unit { return d.unit() }), nil
 }

@@ -28,7 +28,6 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/bkashgateway"
 	"github.com/kalyan-platform/kalyan/internal/config"
 	"github.com/kalyan-platform/kalyan/internal/console"
-	"github.com/kalyan-platform/kalyan/internal/donations"
 	"github.com/kalyan-platform/kalyan/internal/donorweb"
 	"github.com/kalyan-platform/kalyan/internal/events"
 	"github.com/kalyan-platform/kalyan/internal/httpapi"
@@ -37,6 +36,7 @@ import (
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/mongostore"
 	"github.com/kalyan-platform/kalyan/internal/oversight"
+	"github.com/kalyan-platform/kalyan/internal/signing"
 	"github.com/kalyan-platform/kalyan/internal/webkit"
 	"github.com/kalyan-platform/kalyan/internal/zakat"
 )
@@ -67,18 +67,17 @@ func ready(store *mongostore.Store, brokers []string) func(ctx context.Context) 
 	}
 }
 
-// gateway builds the bKash payments adapter and the store of units' own
-// merchant credentials it opens (sealed with the seal key). Storing new
-// credentials through the returned Merchants drops this process's token for
-// them at once.
-func gateway(c config.Config, store *mongostore.Store, log *slog.Logger) (*bkashgateway.Gateway, *app.Merchants) {
-	return NewGateway(c, store, log, time.Now, replicaName())
+// NewGateway builds the bKash payments adapter and the store of units' own
+// merchant credentials it opens (sealed with the seal key), with the clock
+// and this process's name among the fleet's token holders given: every
+// process of the fleet shares one bKash token per merchant through the
+// store (ADR 0008). Storing new credentials through the returned Merchants
+// drops this process's token for them at once.
+func NewGateway(c config.Config, store *mongostore.Store, log *slog.Logger, now func() time.Time, holder string) (*bkashgateway.Gateway, *app.Merchants) {
+	return newGateway(c, store, log, sealer(c, log), now, holder)
 }
 
-// NewGateway is gateway with the clock and this process's name among the
-// fleet's token holders given: every process of the fleet shares one bKash
-// token per merchant through the store (ADR 0008).
-func NewGateway(c config.Config, store *mongostore.Store, log *slog.Logger, now func() time.Time, holder string) (*bkashgateway.Gateway, *app.Merchants) {
+func newGateway(c config.Config, store *mongostore.Store, log *slog.Logger, seal *signing.Sealer, now func() time.Time, holder string) (*bkashgateway.Gateway, *app.Merchants) {
 	merchant := bkash.Credentials{Username: c.BKash.Username, Password: c.BKash.Password, AppKey: c.BKash.AppKey, AppSecret: c.BKash.AppSecret}
 	// One keep-alive pool for all merchants: http.DefaultTransport keeps only
 	// two idle connections per host, so concurrent gifts would redial bKash.
@@ -86,7 +85,6 @@ func NewGateway(c config.Config, store *mongostore.Store, log *slog.Logger, now 
 		Proxy: http.ProxyFromEnvironment, MaxIdleConns: 256, MaxIdleConnsPerHost: 128,
 		IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second, ForceAttemptHTTP2: true,
 	}}
-	seal := sealer(c, log)
 	merchants := &app.Merchants{Store: store.Merchants(), Sealer: seal, Now: now}
 	tokens := &bkashgateway.SharedTokens{
 		Repo: store.BKashTokens(), Sealer: seal, Holder: holder,
@@ -118,57 +116,41 @@ type API struct {
 // NewAPI wires the HTTP API.
 func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, log *slog.Logger) *API {
 	m := metrics.New()
-	now := time.Now
-	gw, merchants := gateway(c, store, log)
-	slugs, keys := store.Slugs(), store.IdempotencyKeys()
-	unitSvc := &app.Units{Store: store.Units(), Now: now, CacheTTL: 5 * time.Second, Merchants: merchants, PlatformMerchant: c.BKash.Username,
-		Slugs: slugs}
-	rp, statements, pdf := apiReceiptDeps(c, store, log)
-	don := &app.Donations{
-		Units: unitSvc, Repo: store.Donations(), Receipts: store.Receipts(), Payments: gw, Ledger: store.Ledger(),
-		RefundGrace: c.Reconcile.RefundGrace,
-		PublicURL:   strings.TrimRight(c.PublicURL, "/"), Now: now, Log: log,
-		Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
-		Seal:    rp.sealer, IDs: rp.sealer, Keys: keys,
-		Profiles: store.DonorProfiles(), DonorRef: rp.sealer.DonorRef,
-	}
+	s := Build(c, store, log, m)
+	statements, pdf := apiReceiptDeps(c, store, log, s)
 	over := oversight.Deps{
-		Reports: &app.Reports{Facts: store.ReportFacts(), Ledger: store.Ledger(), Units: store.Units(), Waitlists: store.Waitlists(), Now: now, TTL: 5 * time.Second},
-		Cases:   &app.Cases{Aid: store.AidRequests(), Audit: store.CaseOpenings(), Now: now},
-		Units:   store.Units(), Verifier: verifier, PDF: pdf, Sealer: rp.sealer, Log: log,
+		Reports: s.Reports, Cases: &app.Cases{Aid: store.AidRequests(), Audit: store.CaseOpenings(), Now: time.Now},
+		Units: store.Units(), Verifier: verifier, PDF: pdf, Sealer: s.Sealer, Log: log,
 	}
-	transparency := &app.Transparency{Ledger: store.Ledger(), Units: unitSvc, TTL: 2 * time.Second, Now: now}
-	linkSvc := &app.Links{Store: store.Links(), Units: unitSvc, Now: now, Slugs: slugs}
-	aidSvc := &app.Aid{Store: store.AidRequests(), Units: unitSvc, Ledger: store.Ledger(), Now: now, Log: log, Snapshots: rp.sealer, Keys: keys}
-	cashBook := &app.CashBook{Store: store.CashBook(), Units: unitSvc, Now: now}
-	appGifts := &app.AppGifts{Donations: don, Search: gw, Trx: store.Donations(), Limits: store.RateLimits(),
-		Window: c.BKash.RefundWindow, PerIP: c.HTTP.ClaimsPerHour, NumberRef: rp.sealer.DonorRef}
+	appGifts := &app.AppGifts{Donations: s.Donations, Search: s.Gateway, Trx: store.Donations(), Limits: store.RateLimits(),
+		Window: c.BKash.RefundWindow, PerIP: c.HTTP.ClaimsPerHour, NumberRef: s.Sealer.DonorRef}
 	fa := webkit.New(webkit.Config{
 		Verifier: verifier, Metrics: m, Log: log, PublicURL: strings.TrimRight(c.PublicURL, "/"),
 		BodyLimit: c.HTTP.BodyLimit, ReadTimeout: c.HTTP.ReadTimeout, WriteTimeout: c.HTTP.WriteTimeout,
 		RateLimit: c.HTTP.RateLimit, TrustedProxies: c.HTTP.TrustedProxies,
 	},
 		httpapi.Routes(httpapi.Deps{
-			Receipts: rp.receipts, Keys: rp.keys, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation,
-			Units: unitSvc, Registry: &app.UnitRegistry{Units: unitSvc, Keys: rp.keys}, Donations: don, Transparency: transparency, Links: linkSvc, Aid: aidSvc, AppGifts: appGifts,
+			Receipts: s.Receipts, Keys: s.Keys, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation,
+			Units: s.Units, Registry: &app.UnitRegistry{Units: s.Units, Keys: s.Keys}, Donations: s.Donations, Transparency: s.Transparency,
+			Links: s.Links, Aid: s.Aid, AppGifts: appGifts,
 			Ready:     ready(store, c.Kafka.Brokers),
-			GrantFund: &app.GrantFund{Units: unitSvc, Ledger: store.Ledger(), Allocations: store.GrantAllocations(), Keys: keys, Now: now},
-			Transfers: &app.FundTransfers{Units: unitSvc, Ledger: store.Ledger(), Keys: keys, Now: now},
-			CashBook:  cashBook,
+			GrantFund: s.GrantFund,
+			Transfers: s.Transfers,
+			CashBook:  s.CashBook,
 		}),
 		donorweb.Routes(donorweb.Deps{
-			Units: unitSvc, Donations: don, Transparency: transparency, Links: linkSvc, AppGifts: appGifts,
-			Reach:    &app.AidReach{Ledger: store.Ledger(), Aid: store.AidRequests(), Facts: store.ReportFacts(), Now: now},
-			Receipts: rp.receipts, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation,
+			Units: s.Units, Donations: s.Donations, Transparency: s.Transparency, Links: s.Links, AppGifts: appGifts,
+			Reach:    &app.AidReach{Ledger: s.Ledger, Aid: store.AidRequests(), Facts: store.ReportFacts(), Now: time.Now},
+			Receipts: s.Receipts, Statements: statements, PDF: pdf, Citation: c.Receipts.Citation,
 			MyGifts: &app.MyGifts{Statements: statements, Profiles: store.DonorProfiles(), Erasures: store.ErasureRequests()},
 			// Validate has checked the zakat settings; a zero value means defaults.
 			Zakat: zakatSettings(c),
 		}),
-		console.Routes(console.Deps{Units: unitSvc, Aid: aidSvc, Funds: transparency, Donations: don, Receipts: rp.receipts, CashBook: cashBook,
-			GiftSearch: &app.GiftSearch{Lookup: store.CashBook(), Donations: don}, Statements: statements, Links: linkSvc, PDF: pdf, Citation: c.Receipts.Citation}),
+		console.Routes(console.Deps{Units: s.Units, Aid: s.Aid, Funds: s.Transparency, Donations: s.Donations, Receipts: s.Receipts, CashBook: s.CashBook,
+			GiftSearch: &app.GiftSearch{Lookup: store.CashBook(), Donations: s.Donations}, Statements: statements, Links: s.Links, PDF: pdf, Citation: c.Receipts.Citation}),
 		func(a *fiber.App, _ *webkit.Kit) { oversight.Routes(a, over) },
 	)
-	return &API{App: fa, Donations: don, Units: unitSvc, Keys: rp.keys, AppGifts: appGifts}
+	return &API{App: fa, Donations: s.Donations, Units: s.Units, Keys: s.Keys, AppGifts: appGifts}
 }
 
 // PrepareStore readies the database for the API: unit codes and link slugs
@@ -206,15 +188,17 @@ func (a *API) Serve(ctx context.Context, ln net.Listener) error {
 
 // Worker is the kalyan-worker process: the outbox relay and the consumers.
 type Worker struct {
-	cfg     config.Config
-	store   *mongostore.Store
-	log     *slog.Logger
-	metrics *metrics.Metrics
+	cfg      config.Config
+	store    *mongostore.Store
+	log      *slog.Logger
+	metrics  *metrics.Metrics
+	services *Services
 }
 
 // NewWorker wires the workers.
 func NewWorker(c config.Config, store *mongostore.Store, log *slog.Logger) *Worker {
-	return &Worker{cfg: c, store: store, log: log, metrics: metrics.New()}
+	m := metrics.New()
+	return &Worker{cfg: c, store: store, log: log, metrics: m, services: Build(c, store, log, m)}
 }
 
 // Run runs the relay, the consumers and the operational endpoints on ln
@@ -255,18 +239,10 @@ func (w *Worker) Run(ctx context.Context, ln net.Listener) error {
 	})
 	srv := &http.Server{Handler: hardened, ReadHeaderTimeout: 5 * time.Second}
 
-	gw, _ := gateway(w.cfg, w.store, w.log)
 	rc := w.cfg.Reconcile
 	reconciler := &app.Reconciler{
-		Donations: &app.Donations{
-			Units: &app.Units{Store: w.store.Units(), Now: time.Now, CacheTTL: 5 * time.Second},
-			Repo:  w.store.Donations(), Receipts: w.store.Receipts(), Payments: gw,
-			Ledger: w.store.Ledger(), RefundGrace: rc.RefundGrace,
-			Now: time.Now, Log: w.log,
-			Observe: func(k donations.Kind, s donations.Status) { m.Donations.WithLabelValues(string(k), string(s)).Inc() },
-			Seal:    sealer(w.cfg, w.log),
-		},
-		Stale: w.store.Donations(),
+		Donations: w.services.Donations,
+		Stale:     w.store.Donations(),
 		// A window per pass: when the holder dies, another replica reconciles
 		// from the next window on (a longer window left the reconciler idle
 		// most of the time in the chaos run, with a worker killed every 5 s).
@@ -421,18 +397,13 @@ func (w *Worker) Consumers(pub *kafkabus.Publisher, t Topics) []*kafkabus.Consum
 			}),
 		}
 	}
-	// One ledger repository: its cache of each unit's last entry serves
-	// every group of this process.
-	book := w.store.Ledger()
-	ledgerH := &app.LedgerCredits{Ledger: book}
-	receiptH, notifyH := w.receiptHandlers()
-	aidSvc := &app.Aid{Store: w.store.AidRequests(), Units: &app.Units{Store: w.store.Units(), Now: time.Now, CacheTTL: 5 * time.Second},
-		Ledger: book, Now: time.Now, Log: w.log, Snapshots: sealer(w.cfg, w.log)}
-	allocator := &app.AllocationWorker{Aid: aidSvc, Credits: ledgerH}
+	// One ledger repository (Services.Ledger): its cache of each unit's
+	// last entry serves every group of this process.
+	ledgerH, allocator, receiptH, notifyH := w.services.LedgerCredits, w.services.Allocation, w.services.ReceiptIssuer, w.receiptNotifier()
 	allocation := consumer("kalyan-allocation", allocator.Handle, allocator.HandleBatch)
 	allocation.Topics = []string{t.Donations, t.Aid}
 	// Report aggregates (issue #18): one fact per event, on both topics.
-	recorder := &app.ReportRecorder{Facts: w.store.ReportFacts(), Units: aidSvc.Units.Store, Aid: aidSvc.Store}
+	recorder := &app.ReportRecorder{Facts: w.store.ReportFacts(), Units: w.store.Units(), Aid: w.store.AidRequests()}
 	reportsC := consumer("kalyan-reports", recorder.Handle, recorder.HandleBatch)
 	reportsC.Topics = []string{t.Donations, t.Aid}
 	return []*kafkabus.Consumer{

@@ -47,20 +47,6 @@ func Sealer(c config.Config, log *slog.Logger) *signing.Sealer {
 	return s
 }
 
-// receiptParts are the receipt services both processes share.
-type receiptParts struct {
-	sealer   *signing.Sealer
-	keys     *app.UnitKeys
-	receipts *app.ReceiptService
-}
-
-func newReceiptParts(c config.Config, store *mongostore.Store, log *slog.Logger) receiptParts {
-	s := sealer(c, log)
-	keys := &app.UnitKeys{Store: store.UnitKeys(), Sealer: s, Now: time.Now}
-	return receiptParts{sealer: s, keys: keys,
-		receipts: &app.ReceiptService{Repo: store.Receipts(), NoteRepo: store.ReceiptNotes(), Keys: keys, PublicURL: strings.TrimRight(c.PublicURL, "/")}}
-}
-
 // notifiers routes each channel to its configured adapter, or to the
 // notification file when none is configured (the embedded default).
 func notifiers(c config.Config) notify.Router {
@@ -83,36 +69,28 @@ func notifyFile(c config.Config) string {
 }
 
 // apiReceiptDeps fills the receipt part of the HTTP dependencies.
-func apiReceiptDeps(c config.Config, store *mongostore.Store, log *slog.Logger) (receiptParts, *app.Statements, *receiptpdf.Renderer) {
-	rp := newReceiptParts(c, store, log)
+func apiReceiptDeps(c config.Config, store *mongostore.Store, log *slog.Logger, s *Services) (*app.Statements, *receiptpdf.Renderer) {
 	st := &app.Statements{
-		Receipts: store.Receipts(), Verifier: rp.receipts, Sealer: rp.sealer, SMS: notifiers(c).SMS,
+		Receipts: store.Receipts(), Verifier: s.Receipts, Sealer: s.Sealer, SMS: notifiers(c).SMS,
 		Limiter: store.RateLimits(), PublicURL: strings.TrimRight(c.PublicURL, "/"), Now: time.Now, Log: log,
 		LinkTTL: c.Receipts.StatementLinkTTL, PerHour: c.Receipts.StatementsPerHour, PerClientHour: c.Receipts.StatementsPerIPPerHour,
-		Audit: store.StatementPrints(), Refunded: rp.receipts.Refunded,
+		Audit: store.StatementPrints(), Refunded: s.Receipts.Refunded,
 	}
 	pdf, err := receiptpdf.NewRenderer()
 	if err != nil {
 		// The fonts are compiled in: failing to parse them is a broken build.
 		panic(fmt.Sprintf("receipt renderer: %v", err))
 	}
-	return rp, st, pdf
+	return st, pdf
 }
 
-// receiptHandlers builds the receipt issuer and the donor notifier.
-func (w *Worker) receiptHandlers() (*app.ReceiptIssuer, *app.ReceiptNotifier) {
-	rp := newReceiptParts(w.cfg, w.store, w.log)
-	issuer := &app.ReceiptIssuer{
-		Receipts: w.store.Receipts(), Units: w.store.Units(), Now: time.Now,
-		Donations: w.store.Donations(), Keys: rp.keys, DonorRef: rp.sealer.DonorRef, Notes: w.store.ReceiptNotes(),
-		Sealed: rp.sealer,
-	}
+// receiptNotifier builds the donor notifier.
+func (w *Worker) receiptNotifier() *app.ReceiptNotifier {
 	if w.cfg.Notify.SMS.URL == "" {
 		w.log.Warn("no SMS gateway configured (KALYAN_NOTIFY_SMS_URL): donor notifications go to the notification file", "file", notifyFile(w.cfg))
 	}
-	notifier := &app.ReceiptNotifier{
+	return &app.ReceiptNotifier{
 		Receipts: w.store.Receipts(), Donations: w.store.Donations(), Notify: notifiers(w.cfg), Sent: w.store.Notifications(),
 		PublicURL: strings.TrimRight(w.cfg.PublicURL, "/"), Now: time.Now, Log: w.log,
 	}
-	return issuer, notifier
 }

@@ -219,7 +219,7 @@ func TestReplicasRaceOnTheSameUnits(t *testing.T) {
 			t.Fatalf("%s: %s allocated, %s left in the general fund; want all of it allocated", code, total, bal[ledger.FundGeneral])
 		}
 	}
-	rep, err := verify.Run(ctx, stack.Store.Database(), nil)
+	rep, err := verify.Run(ctx, stack.Store.Audit(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,12 +274,11 @@ func creditsDone(t *testing.T, stack *devstack.Stack, ids []string) bool {
 
 func ledgerOf(t *testing.T, stack *devstack.Stack, unit string) []ledger.Transaction {
 	t.Helper()
-	cur, err := stack.Store.Database().Collection("ledger").Find(context.Background(), bson.D{{Key: "unit", Value: unit}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var txs []ledger.Transaction
-	if err := cur.All(context.Background(), &txs); err != nil {
+	if err := stack.Store.Audit().UnitLedger(context.Background(), unit, func(tx *ledger.Transaction) error {
+		txs = append(txs, *tx)
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	sort.Slice(txs, func(i, j int) bool { return txs[i].Seq < txs[j].Seq })

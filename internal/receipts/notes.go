@@ -122,18 +122,18 @@ func ParseNoteContent(b []byte) (NoteContent, error) {
 // (part of) a receipt. The receipt itself is never altered. ID is the
 // refund event's ID, so a redelivered event finds its note.
 type Note struct {
-	ID             string       `bson:"_id"`
-	Donation       string       `bson:"donation"`
-	Refund         string       `bson:"refund"`
-	Unit           string       `bson:"unit"`
-	Serial         string       `bson:"serial"`
-	OriginalSerial string       `bson:"originalSerial"`
-	Amount         money.Amount `bson:"amount"`
-	RefundedAt     time.Time    `bson:"refundedAt"`
-	IssuedAt       time.Time    `bson:"issuedAt"`
-	Content        string       `bson:"content,omitempty"`
-	Signature      []byte       `bson:"sig,omitempty"`
-	KeyID          string       `bson:"keyID,omitempty"`
+	ID             string
+	Donation       string
+	Refund         string
+	Unit           string
+	Serial         string
+	OriginalSerial string
+	Amount         money.Amount
+	RefundedAt     time.Time
+	IssuedAt       time.Time
+	Content        string
+	Signature      []byte
+	KeyID          string
 }
 
 // NoteSerial numbers the n-th (1-based) cancellation note of a receipt:

@@ -36,28 +36,28 @@ func Serial(prefix, fiscalYear string, seq int64) string {
 // Receipt is the record of one tax-rebate receipt. Its ID is the donation's,
 // so a donation can never have two.
 type Receipt struct {
-	ID         string       `bson:"-"`
-	Unit       string       `bson:"unit"`
-	FiscalYear string       `bson:"fy"`
-	Seq        int64        `bson:"seq"`
-	Serial     string       `bson:"serial"`
-	Amount     money.Amount `bson:"amount"`
-	Kind       string       `bson:"kind"`
-	Programme  string       `bson:"programme,omitempty"`
-	Method     string       `bson:"method"`
-	TrxID      string       `bson:"trxID,omitempty"`
-	PaidAt     time.Time    `bson:"paidAt"`
-	IssuedAt   time.Time    `bson:"issuedAt"`
+	ID         string
+	Unit       string
+	FiscalYear string
+	Seq        int64
+	Serial     string
+	Amount     money.Amount
+	Kind       string
+	Programme  string
+	Method     string
+	TrxID      string
+	PaidAt     time.Time
+	IssuedAt   time.Time
 
 	// Content is the canonical content the unit signed (see Content),
 	// Signature its Ed25519 signature and KeyID the signing key's
 	// fingerprint. They are written by the same insert as the serial.
-	Content   string `bson:"content,omitempty"`
-	Signature []byte `bson:"sig,omitempty"`
-	KeyID     string `bson:"keyID,omitempty"`
+	Content   string
+	Signature []byte
+	KeyID     string
 	// DonorRef is the keyed reference of the donor's mobile number, for
 	// annual statements (never the number itself).
-	DonorRef string `bson:"donorRef,omitempty"`
+	DonorRef string
 }
 
 // Errors of the receipt store.

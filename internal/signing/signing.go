@@ -284,12 +284,12 @@ func Fingerprint(pub ed25519.PublicKey) string {
 // UnitKey is one of a unit's receipt signing keys. The private seed is only
 // ever stored sealed; the public key is published.
 type UnitKey struct {
-	Unit        string    `bson:"unit"`
-	Fingerprint string    `bson:"fingerprint"`
-	Public      []byte    `bson:"public"`
-	Sealed      []byte    `bson:"sealed"`
-	SealKeyID   string    `bson:"sealKeyID"`
-	CreatedAt   time.Time `bson:"createdAt"`
+	Unit        string
+	Fingerprint string
+	Public      []byte
+	Sealed      []byte
+	SealKeyID   string
+	CreatedAt   time.Time
 }
 
 // Ref is the key's storage key, "<unit>/<fingerprint>"; sealing binds the
@@ -305,11 +305,11 @@ var ErrKeyNotFound = errors.New("signing key not found")
 // SealedMerchant is a bKash merchant's API credentials at rest: sealed under
 // the platform seal key and bound to the merchant ID (its bKash username).
 type SealedMerchant struct {
-	ID        string    `bson:"_id"`
-	Sealed    []byte    `bson:"sealed"`
-	SealKeyID string    `bson:"sealKeyID"`
-	Rev       int64     `bson:"rev"` // increases whenever the credentials change (Unix nanoseconds)
-	UpdatedAt time.Time `bson:"updatedAt"`
+	ID        string
+	Sealed    []byte
+	SealKeyID string
+	Rev       int64 // increases whenever the credentials change (Unix nanoseconds)
+	UpdatedAt time.Time
 }
 
 // ErrMerchantNotFound means no credentials are stored for a merchant ID.

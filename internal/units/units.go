@@ -55,17 +55,17 @@ var defaultAllocationOrder = []string{"programme", "zakat", "general"}
 
 // Names of the unit in English and Bengali.
 type Names struct {
-	EN string `json:"en" bson:"en"`
-	BN string `json:"bn" bson:"bn"`
+	EN string `json:"en"`
+	BN string `json:"bn"`
 }
 
 // Policy is the unit's money policy, set by its Rogi Kalyan Samiti.
 type Policy struct {
-	ApprovalThreshold money.Amount `json:"approvalThreshold" bson:"approvalThreshold"`
-	Programmes        []string     `json:"programmes" bson:"programmes"`
-	AllocationOrder   []string     `json:"allocationOrder" bson:"allocationOrder"`
-	MinDonation       money.Amount `json:"minDonation" bson:"minDonation"`
-	MaxDonation       money.Amount `json:"maxDonation" bson:"maxDonation"`
+	ApprovalThreshold money.Amount `json:"approvalThreshold"`
+	Programmes        []string     `json:"programmes"`
+	AllocationOrder   []string     `json:"allocationOrder"`
+	MinDonation       money.Amount `json:"minDonation"`
+	MaxDonation       money.Amount `json:"maxDonation"`
 
 	// Approval rules (maker-checker); zero values read as the defaults, so
 	// units registered before these fields keep working.
@@ -74,16 +74,16 @@ type Policy struct {
 	// workers, who may be the second pair of eyes on a request (approve
 	// below the threshold, confirm a disbursement): in a unit with a single
 	// social worker, e.g. the committee's member secretary.
-	Checkers []string `json:"checkers,omitempty" bson:"checkers,omitempty"`
+	Checkers []string `json:"checkers,omitempty"`
 	// WindowDays is the rolling window of what a patient received (in any
 	// unit, by NID or mobile) that counts toward the threshold.
-	WindowDays int `json:"windowDays,omitempty" bson:"windowDays,omitempty"`
+	WindowDays int `json:"windowDays,omitempty"`
 	// CommitteeQuorum is how many committee members must approve above the
 	// threshold (N of CommitteeSize).
-	CommitteeQuorum int `json:"committeeQuorum,omitempty" bson:"committeeQuorum,omitempty"`
+	CommitteeQuorum int `json:"committeeQuorum,omitempty"`
 	// CommitteeSize is the number of the Samiti's committee members (M);
 	// 0 when not recorded.
-	CommitteeSize int `json:"committeeSize,omitempty" bson:"committeeSize,omitempty"`
+	CommitteeSize int `json:"committeeSize,omitempty"`
 }
 
 // Defaults of the approval rules.
@@ -123,32 +123,32 @@ func DefaultPolicy() Policy {
 
 // Unit is one hospital social service unit and its Rogi Kalyan Samiti.
 type Unit struct {
-	Code      string    `bson:"_id"`
-	Names     Names     `bson:"names"`
-	Level     Level     `bson:"level"`
-	Division  string    `bson:"division"`
-	District  string    `bson:"district"`
-	Upazila   string    `bson:"upazila,omitempty"`
-	Policy    Policy    `bson:"policy"`
-	Status    Status    `bson:"status"`
-	CreatedAt time.Time `bson:"createdAt"`
-	UpdatedAt time.Time `bson:"updatedAt"`
+	Code      string
+	Names     Names
+	Level     Level
+	Division  string
+	District  string
+	Upazila   string
+	Policy    Policy
+	Status    Status
+	CreatedAt time.Time
+	UpdatedAt time.Time
 
 	// Merchant is the unit's own bKash merchant wallet; nil means its gifts
 	// go to the platform's default merchant.
-	Merchant *MerchantRef `bson:"merchant,omitempty"`
+	Merchant *MerchantRef
 
 	// Contact is where donors reach the unit's social service office with
 	// a question or a complaint (shown on its public page); nil: not given.
-	Contact *Contact `bson:"contact,omitempty"`
+	Contact *Contact
 }
 
 // Contact is a unit's public contact: its office, a telephone and an
 // e-mail address, each optional. Public data, not personal data.
 type Contact struct {
-	Office string `json:"office,omitempty" bson:"office,omitempty"`
-	Phone  string `json:"phone,omitempty" bson:"phone,omitempty"`
-	Email  string `json:"email,omitempty" bson:"email,omitempty"`
+	Office string `json:"office,omitempty"`
+	Phone  string `json:"phone,omitempty"`
+	Email  string `json:"email,omitempty"`
 }
 
 // phoneRE is a telephone number as an office writes it: digits with an
@@ -180,10 +180,10 @@ func (c *Contact) validate(v *validation.Errors) {
 type MerchantRef struct {
 	// ID is the merchant's bKash username: not secret, it names the wallet
 	// on donations, in logs and in settlement checks.
-	ID string `bson:"id"`
+	ID string
 	// Rev is when these credentials were stored (Unix nanoseconds): a
 	// process holding an older revision of the merchant reloads it.
-	Rev int64 `bson:"rev"`
+	Rev int64
 }
 
 var codeRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$`)

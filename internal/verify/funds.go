@@ -7,9 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
 )
@@ -25,18 +22,14 @@ var grantCredits = []string{ledger.CauseGovernmentAllocation, ledger.CauseTransf
 // exactly once and the fiscal year's allocations stay within the envelope;
 // every transfer out of a unit's fund arrives, in full, in the same fund of
 // the unit it names.
-func restrictedFunds(ctx context.Context, db *mongo.Database, r *Report) error {
+func restrictedFunds(ctx context.Context, db Records, r *Report) error {
 	credited := map[string][]money.Amount{}
 	type leg struct {
 		unit, other, fund string
 		amount            money.Amount
 	}
 	outs, ins := map[string]leg{}, map[string]leg{}
-	if err := each(ctx, db.Collection("ledger"), func(raw bson.Raw) error {
-		var t ledger.Transaction
-		if err := bson.Unmarshal(raw, &t); err != nil {
-			return err
-		}
+	if err := db.LedgerEntries(ctx, func(t *ledger.Transaction) error {
 		for _, l := range t.Lines {
 			if l.Account == ledger.FundGrant && l.Credit > 0 && !slices.Contains(grantCredits, t.Cause) {
 				r.bad("unit %s: ledger entry %s (%s) credits the grant fund", t.Unit, t.ID, t.Cause)
@@ -70,12 +63,8 @@ func restrictedFunds(ctx context.Context, db *mongo.Database, r *Report) error {
 		return err
 	}
 	byFY := map[string][]ledger.GrantAllocation{}
-	if err := each(ctx, db.Collection("grant_allocations"), func(raw bson.Raw) error {
-		var a ledger.GrantAllocation
-		if err := bson.Unmarshal(raw, &a); err != nil {
-			return err
-		}
-		byFY[a.FY] = append(byFY[a.FY], a)
+	if err := db.GrantAllocations(ctx, func(a *ledger.GrantAllocation) error {
+		byFY[a.FY] = append(byFY[a.FY], *a)
 		key := a.Unit + " " + a.ID
 		switch got := credited[key]; {
 		case len(got) != 1:

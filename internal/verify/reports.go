@@ -8,9 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/reports"
@@ -19,26 +16,19 @@ import (
 // reportCheckpoints checks the report aggregates (ADR 0016): each unit's
 // facts are numbered 1..n without gaps, and every stored checkpoint equals
 // the fold of its unit's facts up to it.
-func reportCheckpoints(ctx context.Context, r *Report, db *mongo.Database) error {
+func reportCheckpoints(ctx context.Context, r *Report, db Records) error {
 	facts, err := readFacts(ctx, db)
 	if err != nil {
 		return err
 	}
 	stored := map[string][]reports.Checkpoint{}
-	if err := each(ctx, db.Collection("report_checkpoints"), func(raw bson.Raw) error {
-		var c struct {
-			Key                string `bson:"_id"`
-			reports.Checkpoint `bson:",inline"`
-		}
-		if err := bson.Unmarshal(raw, &c); err != nil {
-			return err
-		}
+	if err := db.ReportCheckpoints(ctx, func(key string, c *reports.Checkpoint) error {
 		r.ReportCheckpoints++
-		if c.Key != fmt.Sprintf("%s/%010d", c.Unit, c.Seq) || c.Seq <= 0 || c.Seq%reports.CheckpointEvery != 0 {
-			r.bad("report checkpoint %s names %s/%d", c.Key, c.Unit, c.Seq)
+		if key != fmt.Sprintf("%s/%010d", c.Unit, c.Seq) || c.Seq <= 0 || c.Seq%reports.CheckpointEvery != 0 {
+			r.bad("report checkpoint %s names %s/%d", key, c.Unit, c.Seq)
 			return nil
 		}
-		stored[c.Unit] = append(stored[c.Unit], c.Checkpoint)
+		stored[c.Unit] = append(stored[c.Unit], *c)
 		return nil
 	}); err != nil {
 		return err
@@ -76,14 +66,10 @@ func reportCheckpoints(ctx context.Context, r *Report, db *mongo.Database) error
 }
 
 // readFacts returns every unit's report facts in sequence order.
-func readFacts(ctx context.Context, db *mongo.Database) (map[string][]*reports.Fact, error) {
+func readFacts(ctx context.Context, db Records) (map[string][]*reports.Fact, error) {
 	out := map[string][]*reports.Fact{}
-	if err := each(ctx, db.Collection("report_facts"), func(raw bson.Raw) error {
-		var f reports.Fact
-		if err := bson.Unmarshal(raw, &f); err != nil {
-			return err
-		}
-		out[f.Unit] = append(out[f.Unit], &f)
+	if err := db.ReportFacts(ctx, func(f *reports.Fact) error {
+		out[f.Unit] = append(out[f.Unit], f)
 		return nil
 	}); err != nil {
 		return nil, err
@@ -108,17 +94,13 @@ type Figure struct {
 // reports zakat spent on a patient not eligible for it. Run it when the
 // worker has caught up (the report facts follow the same events as the
 // ledger, through their own consumer). figures lists every compared figure.
-func ReportsAgainstLedger(ctx context.Context, db *mongo.Database) (violations []string, figures []Figure, err error) {
+func ReportsAgainstLedger(ctx context.Context, db Records) (violations []string, figures []Figure, err error) {
 	tallies := map[string]*ledger.Tally{}
-	if err := each(ctx, db.Collection("ledger"), func(raw bson.Raw) error {
-		var t ledger.Transaction
-		if err := bson.Unmarshal(raw, &t); err != nil {
-			return err
-		}
+	if err := db.LedgerEntries(ctx, func(t *ledger.Transaction) error {
 		if tallies[t.Unit] == nil {
 			tallies[t.Unit] = ledger.NewTally(t.Unit)
 		}
-		tallies[t.Unit].AddAny(&t)
+		tallies[t.Unit].AddAny(t)
 		return nil
 	}); err != nil {
 		return nil, nil, err

@@ -12,13 +12,30 @@ import (
 	"sort"
 	"strings"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-
 	"github.com/kalyan-platform/kalyan/internal/donations"
 	"github.com/kalyan-platform/kalyan/internal/ledger"
 	"github.com/kalyan-platform/kalyan/internal/money"
+	"github.com/kalyan-platform/kalyan/internal/receipts"
+	"github.com/kalyan-platform/kalyan/internal/reports"
 )
+
+// Records is what the check reads: every stored record of each kind, in no
+// order (mongostore.Audit implements it over the database).
+type Records interface {
+	// DonationVersions calls fn with every stored version of every donation.
+	DonationVersions(ctx context.Context, fn func(*donations.Donation) error) error
+	// Receipts calls fn with every receipt; its ID is the donation's.
+	Receipts(ctx context.Context, fn func(*receipts.Receipt) error) error
+	LedgerEntries(ctx context.Context, fn func(*ledger.Transaction) error) error
+	GrantAllocations(ctx context.Context, fn func(*ledger.GrantAllocation) error) error
+	// ReportFacts calls fn with every report fact; ReportCheckpoints with
+	// every report checkpoint and the key it is stored under.
+	ReportFacts(ctx context.Context, fn func(*reports.Fact) error) error
+	ReportCheckpoints(ctx context.Context, fn func(key string, c *reports.Checkpoint) error) error
+	// Checkpoints calls fn with every ledger checkpoint and the key it is
+	// stored under ("<unit>/<seq, 10 digits>").
+	Checkpoints(ctx context.Context, fn func(key string, c *ledger.Checkpoint) error) error
+}
 
 // Report is the outcome of a check.
 type Report struct {
@@ -55,33 +72,14 @@ type Settlement struct {
 	PaymentRefunded func(ctx context.Context, paymentID string) (money.Amount, error)
 }
 
-type versionDoc struct {
-	donations.Donation `bson:",inline"`
-}
-
-type receiptDoc struct {
-	Key      string       `bson:"_id"`
-	Donation string       `bson:"donation"`
-	Unit     string       `bson:"unit"`
-	FY       string       `bson:"fy"`
-	Seq      int64        `bson:"seq"`
-	Serial   string       `bson:"serial"`
-	Amount   money.Amount `bson:"amount"`
-}
-
-// Run checks db.
-func Run(ctx context.Context, db *mongo.Database, settle *Settlement) (*Report, error) {
+// Run checks the stored records.
+func Run(ctx context.Context, db Records, settle *Settlement) (*Report, error) {
 	r := &Report{}
 	// Latest version of every donation.
 	latest := map[string]*donations.Donation{}
-	if err := each(ctx, db.Collection("donation_versions"), func(raw bson.Raw) error {
-		var v versionDoc
-		if err := bson.Unmarshal(raw, &v); err != nil {
-			return err
-		}
+	if err := db.DonationVersions(ctx, func(v *donations.Donation) error {
 		if cur, ok := latest[v.ID]; !ok || v.Version > cur.Version {
-			d := v.Donation
-			latest[v.ID] = &d
+			latest[v.ID] = v
 		}
 		return nil
 	}); err != nil {
@@ -90,16 +88,12 @@ func Run(ctx context.Context, db *mongo.Database, settle *Settlement) (*Report, 
 	r.Donations = len(latest)
 
 	// Receipts: one per paid gift, gapless serials per unit and fiscal year.
-	byDonation := map[string][]receiptDoc{}
+	byDonation := map[string][]*receipts.Receipt{}
 	serials := map[string][]int64{}
-	if err := each(ctx, db.Collection("receipts"), func(raw bson.Raw) error {
-		var rc receiptDoc
-		if err := bson.Unmarshal(raw, &rc); err != nil {
-			return err
-		}
+	if err := db.Receipts(ctx, func(rc *receipts.Receipt) error {
 		r.Receipts++
-		byDonation[rc.Donation] = append(byDonation[rc.Donation], rc)
-		serials[rc.Unit+" "+rc.FY] = append(serials[rc.Unit+" "+rc.FY], rc.Seq)
+		byDonation[rc.ID] = append(byDonation[rc.ID], rc)
+		serials[rc.Unit+" "+rc.FiscalYear] = append(serials[rc.Unit+" "+rc.FiscalYear], rc.Seq)
 		return nil
 	}); err != nil {
 		return nil, err
@@ -191,13 +185,9 @@ func Run(ctx context.Context, db *mongo.Database, settle *Settlement) (*Report, 
 		return m
 	}
 	segs := map[string]map[int64]*ledger.Tally{}
-	if err := each(ctx, db.Collection("ledger"), func(raw bson.Raw) error {
-		var t ledger.Transaction
-		if err := bson.Unmarshal(raw, &t); err != nil {
-			return err
-		}
+	if err := db.LedgerEntries(ctx, func(t *ledger.Transaction) error {
 		r.Transactions++
-		segment(segs, &t)
+		segment(segs, t)
 		seqs[t.Unit] = append(seqs[t.Unit], t.Seq)
 		if t.Cause == ledger.CauseRefund || t.Cause == ledger.CauseRefundHold || t.Cause == ledger.CauseRefundRelease {
 			sources[t.ID]++
@@ -423,22 +413,15 @@ func segment(segs map[string]map[int64]*ledger.Tally, t *ledger.Transaction) {
 // checkpoints checks every stored ledger checkpoint (ADR 0012) against the
 // fold of its unit's entries up to it: the public figures are read from
 // them, so a wrong one is a wrong figure on every page.
-func checkpoints(ctx context.Context, r *Report, db *mongo.Database, segs map[string]map[int64]*ledger.Tally, seqs map[string][]int64) error {
+func checkpoints(ctx context.Context, r *Report, db Records, segs map[string]map[int64]*ledger.Tally, seqs map[string][]int64) error {
 	stored := map[string][]ledger.Checkpoint{}
-	if err := each(ctx, db.Collection("ledger_checkpoints"), func(raw bson.Raw) error {
-		var c struct {
-			Key               string `bson:"_id"`
-			ledger.Checkpoint `bson:",inline"`
-		}
-		if err := bson.Unmarshal(raw, &c); err != nil {
-			return err
-		}
+	if err := db.Checkpoints(ctx, func(key string, c *ledger.Checkpoint) error {
 		r.Checkpoints++
-		if c.Key != fmt.Sprintf("%s/%010d", c.Unit, c.Seq) || c.Seq <= 0 || c.Seq%ledger.CheckpointEvery != 0 {
-			r.bad("ledger checkpoint %s names %s/%d", c.Key, c.Unit, c.Seq)
+		if key != fmt.Sprintf("%s/%010d", c.Unit, c.Seq) || c.Seq <= 0 || c.Seq%ledger.CheckpointEvery != 0 {
+			r.bad("ledger checkpoint %s names %s/%d", key, c.Unit, c.Seq)
 			return nil
 		}
-		stored[c.Unit] = append(stored[c.Unit], c.Checkpoint)
+		stored[c.Unit] = append(stored[c.Unit], *c)
 		return nil
 	}); err != nil {
 		return err
@@ -468,18 +451,4 @@ func checkpoints(ctx context.Context, r *Report, db *mongo.Database, segs map[st
 		}
 	}
 	return nil
-}
-
-func each(ctx context.Context, c *mongo.Collection, fn func(bson.Raw) error) error {
-	cur, err := c.Find(ctx, bson.D{})
-	if err != nil {
-		return fmt.Errorf("read %s: %w", c.Name(), err)
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		if err := fn(cur.Current); err != nil {
-			return fmt.Errorf("read %s: %w", c.Name(), err)
-		}
-	}
-	return cur.Err()
 }

@@ -52,7 +52,7 @@ func settlementViolations(t *testing.T, merchant string) []string {
 		s := stack.Sandbox.Settlement(m)
 		return s.CompletedTotal, s.RefundedTotal, nil
 	}}
-	rep, err := moneyverify.Run(t.Context(), stack.Store.Database(), settle)
+	rep, err := moneyverify.Run(t.Context(), stack.Store.Audit(), settle)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -109,7 +109,7 @@ func verifyMoney(ctx context.Context) int {
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var err error
-		if rep, err = moneyverify.Run(ctx, stack.Store.Database(), settle); err != nil {
+		if rep, err = moneyverify.Run(ctx, stack.Store.Audit(), settle); err != nil {
 			fmt.Fprintln(os.Stderr, "verify:", err)
 			return 1
 		}

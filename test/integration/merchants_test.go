@@ -154,7 +154,7 @@ func TestUnitsOnTheirOwnMerchants(t *testing.T) {
 	var rep *moneyverify.Report
 	eventually(t, "verify clean", func() bool {
 		var err error
-		rep, err = moneyverify.Run(t.Context(), stack.Store.Database(), settle)
+		rep, err = moneyverify.Run(t.Context(), stack.Store.Audit(), settle)
 		return err == nil && rep.OK()
 	})
 	// A merchant whose settlement differs is named, without its secrets.
@@ -165,7 +165,7 @@ func TestUnitsOnTheirOwnMerchants(t *testing.T) {
 		}
 		return c, r, err
 	}}
-	rep, err := moneyverify.Run(t.Context(), stack.Store.Database(), lying)
+	rep, err := moneyverify.Run(t.Context(), stack.Store.Audit(), lying)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -214,7 +214,7 @@ func TestReportsReconcileWithTheLedger(t *testing.T) {
 	codes := []string{specs[0].code, specs[1].code}
 	var figures []moneyverify.Figure
 	eventually(t, "ledger and report facts caught up", func() bool {
-		_, figures, _ = moneyverify.ReportsAgainstLedger(ctx, stack.Store.Database())
+		_, figures, _ = moneyverify.ReportsAgainstLedger(ctx, stack.Store.Audit())
 		for _, f := range figures {
 			if (f.Unit == codes[0] || f.Unit == codes[1]) && f.Ledger != f.Reports {
 				return false

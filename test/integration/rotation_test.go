@@ -271,7 +271,7 @@ func TestSealKeyRotationUnderLoad(t *testing.T) {
 	}}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		rep, err := moneyverify.Run(ctx, st.Store.Database(), settle)
+		rep, err := moneyverify.Run(ctx, st.Store.Audit(), settle)
 		if err != nil {
 			t.Fatal(err)
 		}
