@@ -45,6 +45,7 @@ func fixtureUnitFull() units.Unit {
 		Status:    units.Status("active"),
 		CreatedAt: at(0), UpdatedAt: at(1),
 		Merchant: &units.MerchantRef{ID: "01770618575", Rev: 1_782_000_000_000_000_000},
+		Contact:  &units.Contact{Office: "Social service office, ground floor", Phone: "+880 2-55165088", Email: "rss@dmch.example"},
 	}
 }
 
@@ -55,9 +56,9 @@ func fixtureUnitMinimal() units.Unit {
 
 func fixtureDonationFull() donations.Donation {
 	return donations.Donation{
-		ID: "don_1", Unit: "dmch", Amount: money.Taka(500), Kind: donations.Kind("zakat"), Programme: "cancer",
+		ID: "don_1", Unit: "dmch", Amount: money.Taka(500), Kind: donations.Kind("zakat"), Programme: "cancer", Link: "eid-zakat",
 		Donor:     donations.Donor{Name: "Rahima", Phone: "01712345678", Email: "r@example.org", TIN: "123456789012"},
-		Anonymous: true, Method: donations.Method("bkash"), CollectedBy: "sw-1",
+		Anonymous: true, Method: donations.Method("bkash"), CollectedBy: "sw-1", CollectedByName: "Selina Akter",
 		Status: donations.Status("paid"), PaymentID: "TR0011abc", PaymentURL: "https://sandbox/redirect?paymentID=TR0011abc",
 		TrxID: "BFT0A1B2C3", FailureReason: "cancelled by the payer",
 		RequestHash: "hash-1", CreatedAt: at(0), UpdatedAt: at(2), PaidAt: at(1),
@@ -167,7 +168,7 @@ func fixtureNote() receipts.Note {
 
 func fixtureLinkFull() links.Link {
 	return links.Link{Slug: "eid-zakat", Unit: "dmch", TitleEN: "Eid zakat", TitleBN: "ঈদের যাকাত", Kind: "zakat", Programme: "cancer",
-		Amounts: []money.Amount{money.Taka(500), money.Taka(1_000)}, EndsAt: at(60), Disabled: true, CreatedBy: "ua-1", CreatedAt: at(0)}
+		Amounts: []money.Amount{money.Taka(500), money.Taka(1_000)}, Goal: money.Taka(1_00_000), EndsAt: at(60), Disabled: true, CreatedBy: "ua-1", CreatedAt: at(0)}
 }
 
 func fixtureLinkMinimal() links.Link {
