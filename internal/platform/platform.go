@@ -133,9 +133,10 @@ func NewAPI(c config.Config, store *mongostore.Store, verifier *auth.Verifier, l
 		Profiles: store.DonorProfiles(), DonorRef: rp.sealer.DonorRef,
 	}
 	over := oversight.Deps{
-		Reports: &app.Reports{Facts: store.ReportFacts(), Ledger: store.Ledger(), Units: store.Units(), Waitlists: store.Waitlists(), Now: now, TTL: 5 * time.Second},
-		Cases:   &app.Cases{Aid: store.AidRequests(), Audit: store.CaseOpenings(), Now: now},
-		Units:   store.Units(), Verifier: verifier, PDF: pdf, Sealer: rp.sealer, Log: log,
+		Reports: &app.Reports{Facts: store.ReportFacts(), Ledger: store.Ledger(), Units: store.Units(), Waitlists: store.Waitlists(), Now: now, TTL: 5 * time.Second,
+			ReportTTL: 5 * time.Second},
+		Cases: &app.Cases{Aid: store.AidRequests(), Audit: store.CaseOpenings(), Now: now},
+		Units: store.Units(), Verifier: verifier, PDF: pdf, Sealer: rp.sealer, Log: log,
 	}
 	transparency := &app.Transparency{Ledger: store.Ledger(), Units: unitSvc, TTL: 2 * time.Second, Now: now}
 	linkSvc := &app.Links{Store: store.Links(), Units: unitSvc, Now: now, Slugs: slugs}
