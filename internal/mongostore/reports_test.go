@@ -192,6 +192,16 @@ func TestVerifyCatchesReportsThatDisagree(t *testing.T) {
 	if vs := aboutReports(rep); err != nil || len(vs) != 1 || !strings.Contains(vs[0], "report checkpoint dmch/100 differs") {
 		t.Fatalf("verify after tampering: %v, %v", vs, err)
 	}
+	// A head claiming facts that are not there is reported too: cold
+	// readers start from it.
+	if _, err := s.Database().Collection("report_heads").UpdateOne(ctx, bson.D{{Key: "_id", Value: "dmch"}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: 150}}}}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = verify.Run(ctx, s.Database(), nil)
+	if vs := aboutReports(rep); err != nil || len(vs) != 2 || !strings.Contains(vs[1], "report head dmch/150 is beyond the 100 report facts") {
+		t.Fatalf("verify after tampering with the head: %v, %v", vs, err)
+	}
 }
 
 // A unit's head is only a hint: a cold read that starts from a stale head
