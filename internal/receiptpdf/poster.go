@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kalyan-platform/kalyan/internal/bnfmt"
+	"github.com/kalyan-platform/kalyan/internal/i18n"
 	"github.com/kalyan-platform/kalyan/internal/money"
 	"github.com/kalyan-platform/kalyan/internal/qrcode"
 )
@@ -118,7 +119,9 @@ func (p *pen) poster(ps *Poster, bits [][]bool) {
 	p.center(mid, top+27, "বিকাশে দিন  ·  Pay with bKash", style{size: 15, bold: true, fixed: true, maxW: bw - 16, minSize: 8})
 
 	d.fillGray(gray)
-	p.center(mid, a4Height-52, "রোগীকল্যাণ সমিতিতে দান করমুক্ত; প্রতিটি দানের স্বাক্ষরিত রসিদ পাবেন।", style{size: 9, fixed: true, maxW: width, minSize: 6})
-	p.center(mid, a4Height-38, "Gifts to a Rogi Kalyan Samiti are tax-exempt; every gift gets a signed receipt.", style{size: 9, fixed: true, maxW: width, minSize: 6})
+	// The site's one legal wording (i18n "legal.rebate"), then the receipt.
+	p.center(mid, a4Height-66, i18n.BN.T("legal.rebate"), style{size: 8, fixed: true, maxW: width, minSize: 5})
+	p.center(mid, a4Height-52, i18n.EN.T("legal.rebate"), style{size: 8, fixed: true, maxW: width, minSize: 5})
+	p.center(mid, a4Height-38, "প্রতিটি দানের স্বাক্ষরিত রসিদ পাবেন · Every gift gets a signed receipt.", style{size: 8, fixed: true, maxW: width, minSize: 5})
 	d.fillGray(0)
 }
