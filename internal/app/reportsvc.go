@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/kalyan-platform/kalyan/internal/aid"
 	"github.com/kalyan-platform/kalyan/internal/donations"
@@ -30,6 +31,9 @@ type ReportFactStore interface {
 	Append(ctx context.Context, f *reports.Fact) (applied bool, err error)
 	// Tally is the fold of the unit's facts (shared: read only).
 	Tally(ctx context.Context, unit string) (*reports.Tally, error)
+	// Tallies is Tally for each of units, read together (a cold read
+	// starts every unit from its stored head, all heads read at once).
+	Tallies(ctx context.Context, units []string) ([]*reports.Tally, error)
 	// Mark claims patient markers for source: first[i] is whether source
 	// holds marker i (it was the patient's first help there).
 	Mark(ctx context.Context, markers []string, source string, at time.Time) (first []bool, err error)
@@ -206,10 +210,21 @@ type Reports struct {
 	Now       func() time.Time
 	// TTL caches the unit list.
 	TTL time.Duration
+	// ReportTTL caches each built report per scope and period (0: none): a
+	// report changes only as fast as its units' facts, so page views and
+	// downloads within it cost nothing and one refresh reads the units.
+	ReportTTL time.Duration
 
 	mu      sync.Mutex
 	units   []units.Unit
 	unitsAt time.Time
+	built   map[string]builtReport
+	flight  singleflight.Group
+}
+
+type builtReport struct {
+	r  *reports.Report
+	at time.Time
 }
 
 // ErrUnknownScope is returned for a district, division or unit that does
@@ -285,9 +300,48 @@ func (s *Reports) allUnits(ctx context.Context) ([]units.Unit, error) {
 	return us, nil
 }
 
-// Report builds scope's report over p: every unit's tallies are read side
-// by side (each costs its facts since the last checkpoint, not its history).
+// Report returns scope's report over p, built at most ReportTTL ago; one
+// build at a time per scope and period. The result is shared: read only.
 func (s *Reports) Report(ctx context.Context, scope reports.Scope, p reports.Period) (*reports.Report, error) {
+	if s.ReportTTL <= 0 {
+		return s.build(ctx, scope, p)
+	}
+	key := scope.Level + "/" + scope.Code + "/" + p.Name
+	s.mu.Lock()
+	b, ok := s.built[key]
+	s.mu.Unlock()
+	if ok && s.Now().Sub(b.at) < s.ReportTTL {
+		return b.r, nil
+	}
+	v, err, _ := s.flight.Do(key, func() (any, error) {
+		at := s.Now()
+		// Shared by every caller waiting on it: one leaving does not stop it.
+		r, err := s.build(context.WithoutCancel(ctx), scope, p)
+		if err != nil {
+			return nil, err
+		}
+		s.mu.Lock()
+		if s.built == nil {
+			s.built = map[string]builtReport{}
+		}
+		for k, b := range s.built { // drop expired ones: the map stays as small as what is viewed
+			if at.Sub(b.at) >= s.ReportTTL {
+				delete(s.built, k)
+			}
+		}
+		s.built[key] = builtReport{r: r, at: at}
+		s.mu.Unlock()
+		return r, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*reports.Report), nil
+}
+
+// build builds scope's report over p: every unit's tallies are read side
+// by side (each costs its facts since its head, not its history).
+func (s *Reports) build(ctx context.Context, scope reports.Scope, p reports.Period) (*reports.Report, error) {
 	us, err := s.InScope(ctx, scope)
 	if err != nil {
 		return nil, err
@@ -303,18 +357,22 @@ func (s *Reports) Report(ctx context.Context, scope reports.Scope, p reports.Per
 			return nil, err
 		}
 	}
+	codes := make([]string, len(us))
+	for i := range us {
+		codes[i] = us[i].Code
+	}
+	facts, err := s.Facts.Tallies(ctx, codes)
+	if err != nil {
+		return nil, err
+	}
 	in := make([]reports.UnitInput, len(us))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
 	for i, u := range us {
 		g.Go(func() error {
 			d, v := Place(&u)
-			in[i] = reports.UnitInput{Code: u.Code, NameBN: u.Names.BN, NameEN: u.Names.EN, District: d, Division: v}
-			t, err := s.Facts.Tally(gctx, u.Code)
-			if err != nil {
-				return err
-			}
-			in[i].Facts = t
+			in[i] = reports.UnitInput{Code: u.Code, NameBN: u.Names.BN, NameEN: u.Names.EN, District: d, Division: v, Facts: facts[i]}
+			var err error
 			if s.Ledger != nil {
 				if in[i].Ledger, err = s.Ledger.Tally(gctx, u.Code); err != nil {
 					return err

@@ -15,7 +15,7 @@ import (
 // collections the platform reads by _id on hot paths.
 var hotCollections = []string{"units", "donation_versions", "outbox", "ledger", "receipts", "receipt_index",
 	"unit_keys", "unit_active_keys", "notifications", "rate_limits", "aid_versions", "links", "pfa_grants", "pfa_grants_received", "donor_years",
-	"ledger_checkpoints", "report_facts", "report_checkpoints", "report_patients"}
+	"ledger_checkpoints", "report_facts", "report_checkpoints", "report_patients", "report_heads"}
 
 // IndexFerretIDs works around FerretDB 1.24's SQLite backend: it pushes an
 // _id filter down as `_ferretdb_sjson->'$._id' = ?` but builds its unique

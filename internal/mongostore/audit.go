@@ -106,3 +106,8 @@ func (a *Audit) ReportFacts(ctx context.Context, fn func(*reports.Fact) error) e
 func (a *Audit) ReportCheckpoints(ctx context.Context, fn func(key string, c *reports.Checkpoint) error) error {
 	return eachDoc(ctx, a.s.col(colReportCheckpoints), nil, func(d *reportCheckpointDoc) error { return fn(d.Key, &d.Checkpoint) })
 }
+
+// ReportHeads calls fn with every unit's advisory report head and its key.
+func (a *Audit) ReportHeads(ctx context.Context, fn func(key string, h *reports.Checkpoint) error) error {
+	return eachDoc(ctx, a.s.col(colReportHeads), nil, func(d *reportHeadDoc) error { return fn(d.Key, &d.Checkpoint) })
+}

@@ -3,6 +3,7 @@ package mongostore
 import (
 	"context"
 	"runtime"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -56,9 +57,10 @@ func (g GroupInsert) ReleaseWhenQueued(n int) {
 	}
 }
 
-// SeedReportFacts stores facts (each unit's numbered 1..n in order) and the
-// checkpoints of their boundaries with bulk inserts, as Append would have
-// one by one: benchmarks seed a national year this way in seconds.
+// SeedReportFacts stores facts (each unit's numbered 1..n in order), the
+// checkpoints of their boundaries and each unit's head with bulk inserts, as
+// Append would have one by one: benchmarks seed a national year this way in
+// seconds.
 func SeedReportFacts(ctx context.Context, s *Store, facts []reports.Fact) error {
 	docs := make([]any, 0, 1000)
 	flush := func(col string) error {
@@ -95,12 +97,19 @@ func SeedReportFacts(ctx context.Context, s *Store, facts []reports.Fact) error 
 	if err := flush(colReportFacts); err != nil {
 		return err
 	}
-	for len(cps) > 0 {
-		n := min(len(cps), 200)
-		if _, err := s.col(colReportCheckpoints).InsertMany(ctx, cps[:n]); err != nil {
-			return err
+	var heads []any
+	for _, t := range tallies {
+		heads = append(heads, reportHeadDoc{Key: t.Unit, Checkpoint: t.Checkpoint()})
+	}
+	for _, batch := range []struct {
+		col  string
+		docs []any
+	}{{colReportCheckpoints, cps}, {colReportHeads, heads}} {
+		for chunk := range slices.Chunk(batch.docs, 200) {
+			if _, err := s.col(batch.col).InsertMany(ctx, chunk); err != nil {
+				return err
+			}
 		}
-		cps = cps[n:]
 	}
 	return nil
 }

@@ -27,6 +27,13 @@ const (
 	colReportFacts       = "report_facts"
 	colReportCheckpoints = "report_checkpoints"
 	colReportPatients    = "report_patients"
+	// colReportHeads holds one advisory head per unit (_id the unit): the
+	// fold of its facts 1..seq as a writer last saw it, so a cold read
+	// starts there instead of searching for the last fact and folding the
+	// tail. Readers always read forward from it until a fact is missing, so
+	// a stale head (a lost update under FerretDB, a crashed writer) costs
+	// reads, never figures.
+	colReportHeads = "report_heads"
 )
 
 // ReportFacts is the report aggregates' store.
@@ -63,6 +70,102 @@ type factDoc struct {
 type reportCheckpointDoc struct {
 	Key                string `bson:"_id"`
 	reports.Checkpoint `bson:",inline"`
+}
+
+type reportHeadDoc struct {
+	Key                string `bson:"_id"`
+	reports.Checkpoint `bson:",inline"`
+}
+
+// putHead records t as its unit's head unless a later one is stored. The
+// condition is best effort (FerretDB may lose it to a racing writer): a
+// head that goes back only makes its readers read forward further.
+func (r *ReportFacts) putHead(ctx context.Context, t *reports.Tally) error {
+	ctx = context.WithoutCancel(ctx)
+	filter := bson.D{{Key: "_id", Value: t.Unit}, {Key: "seq", Value: bson.D{{Key: "$lt", Value: t.Seq}}}}
+	_, err := r.s.col(colReportHeads).ReplaceOne(ctx, filter, reportHeadDoc{Key: t.Unit, Checkpoint: t.Checkpoint()}, options.Replace().SetUpsert(true))
+	if err != nil && !mongo.IsDuplicateKeyError(err) { // duplicate: a later head is there
+		return fmt.Errorf("store report head %s/%d: %w", t.Unit, t.Seq, err)
+	}
+	return nil
+}
+
+// headsBatch bounds the ids of one $in read of heads.
+const headsBatch = 1000
+
+// heads reads the stored heads of units, a few $in queries for all (on
+// FerretDB a scan of the small heads collection, one document per unit;
+// on MongoDB an _id index range each). A head that does not decode is
+// left out: it is only a hint.
+func (r *ReportFacts) heads(ctx context.Context, units []string) (map[string]*reports.Tally, error) {
+	out := make(map[string]*reports.Tally, len(units))
+	for chunk := range slices.Chunk(units, headsBatch) {
+		cur, err := r.s.col(colReportHeads).Find(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunk}}}})
+		if err != nil {
+			return nil, fmt.Errorf("read report heads: %w", err)
+		}
+		var docs []reportHeadDoc
+		if err := cur.All(ctx, &docs); err != nil {
+			return nil, fmt.Errorf("read report heads: %w", err)
+		}
+		for _, d := range docs {
+			if d.Key != d.Unit || d.Seq <= 0 {
+				continue
+			}
+			if t, err := d.Tally(); err == nil {
+				out[d.Unit] = t
+			}
+		}
+	}
+	return out, nil
+}
+
+// Tallies returns the folds of units' facts (shared: read only), like
+// Tally for each, but a unit this process has not read yet starts from its
+// stored head, all heads read at once: a cold national report costs about
+// one fact read a unit (the one after its head) instead of a search for the
+// last fact, a checkpoint and up to 99 facts. A unit whose head was
+// missing or behind gets it rewritten, so the next cold reader is quick.
+func (r *ReportFacts) Tallies(ctx context.Context, units []string) ([]*reports.Tally, error) {
+	var cold []string
+	r.mu.Lock()
+	for _, u := range units {
+		if r.tallies[u] == nil {
+			cold = append(cold, u)
+		}
+	}
+	r.mu.Unlock()
+	stale := make(map[string]int64, len(cold)) // the head each cold unit started from
+	for _, u := range cold {
+		stale[u] = 0
+	}
+	if len(cold) > 0 {
+		hinted, err := r.heads(ctx, cold)
+		if err != nil {
+			return nil, err
+		}
+		for u, h := range hinted {
+			r.keep(h)
+			r.seen(u, h.Seq)
+			stale[u] = h.Seq
+		}
+	}
+	out := make([]*reports.Tally, len(units))
+	err := eachParallel(ctx, len(units), func(ctx context.Context, i int) error {
+		t, err := r.Tally(ctx, units[i])
+		if err != nil {
+			return err
+		}
+		out[i] = t
+		if from, ok := stale[units[i]]; ok && from < t.Seq {
+			return r.putHead(ctx, t)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (r *ReportFacts) fact(ctx context.Context, unit string, seq int64) (*reports.Fact, error) {
@@ -181,15 +284,22 @@ func (r *ReportFacts) appended(ctx context.Context, f *reports.Fact) error {
 		}
 		r.keep(t)
 		if t.Seq%reports.CheckpointEvery == 0 {
-			return r.putCheckpoint(ctx, t)
+			if err := r.putCheckpoint(ctx, t); err != nil {
+				return err
+			}
 		}
-		return nil
+		return r.putHead(ctx, t)
 	}
 	if f.Seq%reports.CheckpointEvery != 0 {
+		// Without a fold to hand the head waits for the next boundary
+		// (or a reader), rather than a read on every append.
 		return nil
 	}
-	_, err := r.tallyAt(ctx, f.Unit, f.Seq)
-	return err
+	t, err := r.tallyAt(ctx, f.Unit, f.Seq)
+	if err != nil {
+		return err
+	}
+	return r.putHead(ctx, t)
 }
 
 func (r *ReportFacts) keep(t *reports.Tally) {
@@ -396,6 +506,12 @@ func (r *ReportFacts) RebuildCheckpoints(ctx context.Context, unit string) (Rebu
 		if err := r.putCheckpoint(ctx, t); err != nil {
 			return res, err
 		}
+	}
+	// The head is the fold just made, whatever was stored (a wrong head
+	// would otherwise be trusted until a later one replaced it).
+	_, err = r.s.col(colReportHeads).ReplaceOne(ctx, bson.D{{Key: "_id", Value: unit}}, reportHeadDoc{Key: unit, Checkpoint: t.Checkpoint()}, options.Replace().SetUpsert(true))
+	if err != nil {
+		return res, fmt.Errorf("replace report head %s: %w", unit, err)
 	}
 	return res, nil
 }

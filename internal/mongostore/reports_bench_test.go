@@ -22,9 +22,9 @@ import (
 // year 2025-26 (issue #18: under a second) over the 538 onboarded units,
 // each with a year of activity as report facts (KALYAN_BENCH_REPORT_FACTS a
 // unit, default 1,250: ~1,000 gifts, refunds, approvals and aid given with
-// patient counts), seeded in bulk with their checkpoints as the appender
-// stores them. cold: a process that has read nothing (every unit's last
-// checkpoint and the facts after it); warm: a running API's refresh (one
+// patient counts), seeded in bulk with their checkpoints and heads as the
+// appender stores them. cold: a process that has read nothing (the heads of
+// all units at once, then the fact after each head); warm: a running API's refresh (one
 // read a unit when nothing changed). docs/benchmarks.md has the figures.
 //
 //	go test -run '^$' -bench NationalFiscalYearReport -benchtime 5x ./internal/mongostore/

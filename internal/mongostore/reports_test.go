@@ -192,4 +192,101 @@ func TestVerifyCatchesReportsThatDisagree(t *testing.T) {
 	if vs := aboutReports(rep); err != nil || len(vs) != 1 || !strings.Contains(vs[0], "report checkpoint dmch/100 differs") {
 		t.Fatalf("verify after tampering: %v, %v", vs, err)
 	}
+	// A head claiming facts that are not there is reported too: cold
+	// readers start from it.
+	if _, err := s.Database().Collection("report_heads").UpdateOne(ctx, bson.D{{Key: "_id", Value: "dmch"}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "seq", Value: 150}}}}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = verify.Run(ctx, s.Audit(), nil)
+	if vs := aboutReports(rep); err != nil || len(vs) != 2 || !strings.Contains(vs[1], "report head dmch/150 is beyond the 100 report facts") {
+		t.Fatalf("verify after tampering with the head: %v, %v", vs, err)
+	}
+}
+
+// A unit's head is only a hint: a cold read that starts from a stale head
+// (a lost update, a crashed writer), from none (facts from before heads)
+// or from one that does not decode still gives the exact fold of every
+// fact, and leaves the head current for the next cold reader.
+func TestReportHeadStaleOrMissingStillExact(t *testing.T) {
+	s := ownDB(t)
+	ctx := context.Background()
+	at := time.Date(2025, 7, 1, 10, 0, 0, 0, time.UTC)
+	const n = 237
+	w := s.ReportFacts()
+	want := reports.NewTally("dmch")
+	var at37 *reports.Tally
+	for i := range n {
+		f := reports.GiftFact(fmt.Sprintf("don%d/paid", i), "dmch", "sadaqah", "cancer", "cash", money.Amount(100*(i+1)), at.Add(time.Duration(i)*30*time.Hour))
+		if _, err := w.Append(ctx, &f); err != nil {
+			t.Fatal(err)
+		}
+		if err := want.Add(&f); err != nil {
+			t.Fatal(err)
+		}
+		if want.Seq == 37 {
+			at37 = want.Clone()
+		}
+	}
+	heads := s.Database().Collection("report_heads")
+	headSeq := func() int64 {
+		var d struct {
+			Seq int64 `bson:"seq"`
+		}
+		if err := heads.FindOne(ctx, bson.D{{Key: "_id", Value: "dmch"}}).Decode(&d); err != nil {
+			t.Fatal(err)
+		}
+		return d.Seq
+	}
+	if got := headSeq(); got != n {
+		t.Fatalf("the appender left head %d, want %d", got, n)
+	}
+	setHead := func(doc bson.D) {
+		if _, err := heads.DeleteMany(ctx, bson.D{}); err != nil {
+			t.Fatal(err)
+		}
+		if doc != nil {
+			if _, err := heads.InsertOne(ctx, doc); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cp := at37.Checkpoint()
+	for _, c := range []struct {
+		name string
+		head bson.D
+	}{
+		{"current", nil},
+		{"stale", bson.D{{Key: "_id", Value: "dmch"}, {Key: "unit", Value: "dmch"}, {Key: "seq", Value: cp.Seq}, {Key: "packed", Value: cp.Packed}}},
+		{"missing", nil},
+		{"undecodable", bson.D{{Key: "_id", Value: "dmch"}, {Key: "unit", Value: "dmch"}, {Key: "seq", Value: cp.Seq}, {Key: "packed", Value: []byte{1, 0, 0}}}},
+	} {
+		if c.name != "current" {
+			setHead(c.head)
+		}
+		got, err := s.ReportFacts().Tallies(ctx, []string{"dmch", "rmch"})
+		if err != nil {
+			t.Fatalf("%s head: %v", c.name, err)
+		}
+		if !got[0].Equal(want) || got[0].Seq != n || got[1].Seq != 0 {
+			t.Fatalf("%s head: read a fold of %d facts that differs from the fold of all %d", c.name, got[0].Seq, n)
+		}
+		if h := headSeq(); h != n {
+			t.Fatalf("%s head: left at %d after the read, want %d", c.name, h, n)
+		}
+	}
+	// A fact appended after a process read the unit is seen by its next read.
+	r := s.ReportFacts()
+	if _, err := r.Tallies(ctx, []string{"dmch"}); err != nil {
+		t.Fatal(err)
+	}
+	f := reports.GiftFact("late/paid", "dmch", "zakat", "", "bkash", money.Taka(7), at)
+	if _, err := s.ReportFacts().Append(ctx, &f); err != nil {
+		t.Fatal(err)
+	}
+	_ = want.Add(&f)
+	got, err := r.Tallies(ctx, []string{"dmch"})
+	if err != nil || !got[0].Equal(want) {
+		t.Fatalf("after a later fact: %v, equal %v", err, err == nil && got[0].Equal(want))
+	}
 }

@@ -66,7 +66,8 @@ func Build(c config.Config, store *mongostore.Store, log *slog.Logger, m *metric
 		Profiles: store.DonorProfiles(), DonorRef: seal.DonorRef,
 	}
 	s.CashBook = &app.CashBook{Store: store.CashBook(), Units: s.Units, Now: now}
-	s.Reports = &app.Reports{Facts: store.ReportFacts(), Ledger: book, Units: store.Units(), Waitlists: store.Waitlists(), Now: now, TTL: 5 * time.Second}
+	s.Reports = &app.Reports{Facts: store.ReportFacts(), Ledger: book, Units: store.Units(), Waitlists: store.Waitlists(), Now: now, TTL: 5 * time.Second,
+		ReportTTL: 5 * time.Second}
 	s.Aid = &app.Aid{Store: store.AidRequests(), Units: s.Units, Ledger: book, Now: now, Log: log, Snapshots: seal, Keys: idem}
 	s.Links = &app.Links{Store: store.Links(), Units: s.Units, Now: now, Slugs: slugs}
 	s.Transparency = &app.Transparency{Ledger: book, Units: s.Units, TTL: 2 * time.Second, Now: now}

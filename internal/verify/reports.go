@@ -33,8 +33,23 @@ func reportCheckpoints(ctx context.Context, r *Report, db Records) error {
 	}); err != nil {
 		return err
 	}
+	// Heads (the fold at a unit's last fact as a writer saw it) are hints,
+	// but a cold reader starts from one: each must be a fold of its facts.
+	heads := map[string]reports.Checkpoint{}
+	if err := db.ReportHeads(ctx, func(key string, h *reports.Checkpoint) error {
+		if key != h.Unit || h.Seq <= 0 {
+			r.bad("report head %s names %s/%d", key, h.Unit, h.Seq)
+			return nil
+		}
+		heads[h.Unit] = *h
+		return nil
+	}); err != nil {
+		return err
+	}
 	for _, unit := range slices.Sorted(maps.Keys(facts)) {
 		fs := facts[unit]
+		head, hasHead := heads[unit]
+		delete(heads, unit)
 		r.ReportFacts += len(fs)
 		cps := stored[unit]
 		slices.SortFunc(cps, func(a, b reports.Checkpoint) int { return cmp.Compare(a.Seq, b.Seq) })
@@ -53,6 +68,14 @@ func reportCheckpoints(ctx context.Context, r *Report, db Records) error {
 				}
 				cps = cps[1:]
 			}
+			if hasHead && head.Seq == t.Seq {
+				if got, err := head.Tally(); err == nil && !got.Equal(t) {
+					r.bad("report head %s/%d differs from the fold of its facts (rebuild with kalyan-worker rebuild-aggregates)", unit, t.Seq)
+				}
+			}
+		}
+		if hasHead && head.Seq > int64(len(fs)) {
+			r.bad("report head %s/%d is beyond the %d report facts (rebuild with kalyan-worker rebuild-aggregates)", unit, head.Seq, len(fs))
 		}
 		for _, c := range cps {
 			r.bad("report checkpoint %s/%d is beyond the %d report facts", unit, c.Seq, len(fs))
@@ -61,6 +84,9 @@ func reportCheckpoints(ctx context.Context, r *Report, db Records) error {
 	}
 	for _, unit := range slices.Sorted(maps.Keys(stored)) {
 		r.bad("report checkpoints of %s, which has no report facts", unit)
+	}
+	for _, unit := range slices.Sorted(maps.Keys(heads)) {
+		r.bad("report head of %s, which has no report facts", unit)
 	}
 	return nil
 }

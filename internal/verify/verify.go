@@ -32,6 +32,9 @@ type Records interface {
 	// every report checkpoint and the key it is stored under.
 	ReportFacts(ctx context.Context, fn func(*reports.Fact) error) error
 	ReportCheckpoints(ctx context.Context, fn func(key string, c *reports.Checkpoint) error) error
+	// ReportHeads calls fn with every unit's advisory report head and its
+	// key (the unit).
+	ReportHeads(ctx context.Context, fn func(key string, h *reports.Checkpoint) error) error
 	// Checkpoints calls fn with every ledger checkpoint and the key it is
 	// stored under ("<unit>/<seq, 10 digits>").
 	Checkpoints(ctx context.Context, fn func(key string, c *ledger.Checkpoint) error) error
