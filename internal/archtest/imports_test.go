@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"os"
 	"os/exec"
@@ -118,10 +121,41 @@ func TestKafkaBusImportsNoStoreNorUseCases(t *testing.T) {
 // reach storage only through the use cases in internal/app, never the
 // store or its driver.
 func TestFrontEndsCallUseCasesOnly(t *testing.T) {
-	forbid(t, list(t, "internal/httpapi/...", "internal/donorweb/...", "internal/console/...", "internal/webkit/..."), []string{
+	forbid(t, list(t, "internal/httpapi/...", "internal/donorweb/...", "internal/console/...", "internal/webkit/...", "internal/oversight/..."), []string{
 		"go.mongodb.org/mongo-driver",
 		module + "/internal/mongostore",
 	})
+}
+
+// TestFrontEndsReachNoStoreThroughAUseCase: a handler calls the use case,
+// never the port the use case holds (h.Units.Store.List skips its cache and
+// its rules, and was how 13 handlers once reached storage). Imports cannot
+// see this, so the front ends' sources are read: no selector ends in a
+// use case's Store field.
+func TestFrontEndsReachNoStoreThroughAUseCase(t *testing.T) {
+	for _, dir := range []string{"httpapi", "donorweb", "console", "webkit", "oversight"} {
+		files, err := filepath.Glob(filepath.Join("..", dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			parsed, err := parser.ParseFile(token.NewFileSet(), f, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(parsed, func(n ast.Node) bool {
+				if sel, ok := n.(*ast.SelectorExpr); ok && sel.Sel.Name == "Store" {
+					if _, chained := sel.X.(*ast.SelectorExpr); chained {
+						t.Errorf("%s reaches a store through a use case (….%s.Store): call a use-case method", f, sel.X.(*ast.SelectorExpr).Sel.Name)
+					}
+				}
+				return true
+			})
+		}
+	}
 }
 
 // domain is the domain packages: storage models live in the adapters

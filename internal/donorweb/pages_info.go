@@ -116,7 +116,7 @@ func (h *handlers) contactPage(c *fiber.Ctx) error {
 			errs = append(errs, webkit.FieldError{ID: "q", Msg: v.QErr})
 			status = fiber.StatusUnprocessableEntity
 		} else {
-			us, err := h.Units.Store.List(c.UserContext())
+			us, err := h.Units.List(c.UserContext())
 			if err != nil {
 				return err
 			}
