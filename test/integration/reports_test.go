@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -71,7 +72,15 @@ func TestReportsReconcileWithTheLedger(t *testing.T) {
 		patients: map[string]map[string]bool{}, approved: map[string]int64{}}
 	rng := rand.New(rand.NewPCG(18, 2025))
 	var requests []string
-	nids := []string{"1987654321", "2987654321", "3987654321", "4987654321", "5987654321"}
+	// The patients' NIDs and mobiles are this run's own: the approval rules
+	// sum a patient's approvals across every unit of the shared stack, so a
+	// NID another test approved would put these above the threshold.
+	var nids, mobiles []string
+	for i := range 5 {
+		nids = append(nids, fmt.Sprintf("%d8%08s", i+1, run))
+		mobiles = append(mobiles, fmt.Sprintf("0171%d%06s", i, run))
+	}
+	mobileOf := func(nid string) string { return mobiles[slices.Index(nids, nid)] }
 
 	checkoutGift := func(unit, kind, programme string, amount money.Amount) string {
 		t.Helper()
@@ -148,7 +157,7 @@ func TestReportsReconcileWithTheLedger(t *testing.T) {
 			for k := range 2 {
 				clock.Set(day.Add(time.Duration(k+1) * time.Hour))
 				nid := nids[rng.IntN(len(nids))]
-				q := &aid.Request{Patient: aid.Patient{Name: "Patient " + nid[:3], Age: 40, Sex: "female", Guardian: "Guardian", Mobile: "0171100" + nid[:4],
+				q := &aid.Request{Patient: aid.Patient{Name: "Patient " + nid[:3], Age: 40, Sex: "female", Guardian: "Guardian", Mobile: mobileOf(nid),
 					NID: nid, District: s.district, HospitalReg: "REG-" + run},
 					Diagnosis: []string{"cancer", "kidney", "thalassaemia", "general"}[rng.IntN(4)], Urgency: aid.Urgencies[rng.IntN(len(aid.Urgencies))],
 					Items: []aid.Item{{Category: "medicine", Description: "drugs", Estimated: money.Taka(int64(300 + rng.IntN(700)))},
