@@ -229,12 +229,13 @@ func TestReplicasRaceOnTheSameUnits(t *testing.T) {
 }
 
 func publish(ctx context.Context, pub *kafkabus.Publisher, topic string, e events.Envelope) error {
+	// A new topic may take a moment to be known to every broker's metadata
+	// (seen taking over 5 s in CI): retry for up to 30 s.
 	var err error
-	for try := 0; try < 50; try++ { // a new topic may take a moment to be known
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if err = pub.Publish(ctx, topic, e); err == nil {
 			return nil
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	return err
 }
